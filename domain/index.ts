@@ -1,0 +1,9 @@
+/**
+ * Pure business rules shared by the API, the workflows and the activities. Everything reachable
+ * from here must stay importable inside Temporal's workflow sandbox: relative imports only, no I/O,
+ * no clocks, no randomness.
+ */
+export * from './enums';
+export * from './order-flow';
+export * from './money';
+export * from './order-settings';

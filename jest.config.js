@@ -9,4 +9,6 @@ module.exports = {
   testTimeout: 120000,
   // Integration suites share one Temporal server and one MariaDB; two workers keep the 2-core box responsive.
   maxWorkers: 2,
+  // The Temporal SDK's native runtime keeps a handle open after every worker and connection is closed.
+  forceExit: true,
 };

@@ -1,3 +1,4 @@
+import { OrderSettingError, OrderSettings, parseDuration, readOrderSettings } from '../domain';
 import { ConfigError } from './config-error';
 
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
@@ -7,6 +8,8 @@ export interface AppConfig {
   api: { port: number; publicBaseUrl: string; jwtSecret: string };
   /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
   refund: { pollScheduleMs: number[] };
+  /** The javashop order timers (cancel_order_day, rog_order_day, …), in milliseconds. */
+  orderSettings: OrderSettings;
 }
 
 type Env = Record<string, string | undefined>;
@@ -27,6 +30,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       jwtSecret: readSecret(env, 'JWT_SECRET', 'dev-only-secret-change-me-0123456789'),
     },
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
+    orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
   };
 }
 
@@ -85,21 +89,18 @@ function readSecret(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "500ms", "30s", "1m", "2h", "1d" → milliseconds. */
-export function parseDurationMs(text: string): number | undefined {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) return undefined;
-  return Number(match[1]) * UNIT_MS[match[2]];
+function asConfigError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof OrderSettingError) throw new ConfigError(err.setting, err.problem);
+    throw err;
+  }
 }
 
 function readDurationList(env: Env, name: string, fallback: string): number[] {
   const raw = env[name] ?? fallback;
   const parts = raw.split(',').map((part) => part.trim()).filter(Boolean);
-  const values = parts.map(parseDurationMs);
-  if (parts.length === 0 || values.some((v) => v === undefined || v <= 0)) {
-    throw new ConfigError(name, `"${raw}" must be a comma-separated list of durations like 1m,5m,10m (units ms,s,m,h,d)`);
-  }
-  return values as number[];
+  if (parts.length === 0) throw new ConfigError(name, 'must list at least one duration, e.g. 1m,5m,10m');
+  return asConfigError(() => parts.map((part) => parseDuration(part, name)));
 }

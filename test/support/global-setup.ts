@@ -1,2 +1,73 @@
-// Placeholder until the integration environment lands: with TEST_UNIT_ONLY=1 nothing is started.
-export default async function globalSetup(): Promise<void> {}
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { migrate } from '../../db/data-source';
+
+const root = join(__dirname, '..', '..');
+
+/**
+ * One real Temporal dev server and one throwaway, migrated MariaDB database for the whole jest run.
+ * Test files reach them through TEST_TEMPORAL_ADDRESS and TEST_DATABASE_URL.
+ * TEST_UNIT_ONLY=1 skips both (pure unit tests only).
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.TEST_UNIT_ONLY === '1') return;
+
+  execFileSync('bash', [join(root, 'scripts/ensure-mariadb.sh')], { stdio: 'inherit' });
+  const temporalBin = execFileSync('bash', [join(root, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim();
+
+  const port = await freePort();
+  const searchAttributes = readFileSync(join(root, 'temporal-config/search-attributes.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => ['--search-attribute', line.trim()]);
+  const server: ChildProcess = spawn(
+    temporalBin,
+    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributes],
+    { stdio: ['ignore', 'ignore', 'inherit'], detached: false },
+  );
+  (globalThis as Record<string, unknown>).__temporalServer = server;
+  const address = `127.0.0.1:${port}`;
+  await waitForTemporal(address, server);
+
+  const base = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/orders';
+  const url = new URL(base);
+  url.pathname = `/orders_test_${Date.now()}_${process.pid}`;
+  await migrate(url.toString());
+  (globalThis as Record<string, unknown>).__testDatabaseUrl = url.toString();
+
+  process.env.TEST_TEMPORAL_ADDRESS = address;
+  process.env.TEST_TEMPORAL_CLI = temporalBin;
+  process.env.TEST_DATABASE_URL = url.toString();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForTemporal(address: string, server: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`temporal dev server exited with code ${server.exitCode}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: '1s' });
+      await connection.workflowService.getSystemInfo({});
+      // The default namespace exists once the server answers describe on it.
+      await connection.workflowService.describeNamespace({ namespace: 'default' });
+      await connection.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`temporal dev server at ${address} not ready after 60s: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}

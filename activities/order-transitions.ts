@@ -1,0 +1,116 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { ApplicationFailure } from '@temporalio/common';
+import { Actor, OrderOperate, OrderStatus, PayStatus, ServiceStatus, ShipStatus } from '../domain';
+import { recordStockMovements } from './stock-ledger';
+
+/**
+ * One order transition, decided by the order workflow (which consulted the flow table) and applied
+ * here as a compare-and-set: `UPDATE … WHERE order_status = from`, the log row, and the operation's
+ * stock/sales effects, all in one transaction. A retry after a commit finds the log row's event key
+ * and reports the transition as applied without repeating anything.
+ */
+export interface TransitionRequest {
+  orderSn: string;
+  operation: OrderOperate;
+  from: OrderStatus;
+  to: OrderStatus;
+  actor: Actor;
+  actorId?: string;
+  message: string;
+  /** Names the step for the log's unique key; defaults to `${operation}:${from}->${to}`. */
+  eventKey?: string;
+  payment?: { provider: string; outTradeNo?: string; transactionId?: string; amountFen: number; paidAt: string };
+  shipment?: { carrier: string; trackingNo: string };
+}
+
+export type TransitionResult =
+  | { applied: true; replayed: boolean; status: OrderStatus }
+  | { applied: false; status: OrderStatus; reason: string };
+
+export class OrderTransitions {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async applyTransition(request: TransitionRequest): Promise<TransitionResult> {
+    const eventKey = request.eventKey ?? `${request.operation}:${request.from}->${request.to}`;
+    return this.dataSource.transaction(async (manager) => {
+      const set = { order_status: request.to, ...columnsFor(request) };
+      const assignments = Object.keys(set).map((column) => `${column} = ?`);
+      const result = await manager.query(
+        `UPDATE orders SET ${assignments.join(', ')} WHERE order_sn = ? AND order_status = ?`,
+        [...Object.values(set), request.orderSn, request.from],
+      );
+      if (result.affectedRows === 1) {
+        await manager.query(
+          `INSERT INTO order_log (order_sn, event_key, operation, old_status, new_status, actor_role, actor_id, message)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [request.orderSn, eventKey, request.operation, request.from, request.to, request.actor, request.actorId ?? null, request.message],
+        );
+        await applyEffects(manager, request);
+        return { applied: true, replayed: false, status: request.to } as const;
+      }
+      return this.explainMiss(manager, request, eventKey);
+    });
+  }
+
+  /** The CAS matched nothing: either our own earlier attempt committed (replay) or the order moved on. */
+  private async explainMiss(manager: EntityManager, request: TransitionRequest, eventKey: string): Promise<TransitionResult> {
+    const rows: { order_status: OrderStatus }[] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
+    if (rows.length === 0) {
+      throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+    }
+    const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
+    if (logged.length > 0) return { applied: true, replayed: true, status: rows[0].order_status };
+    return {
+      applied: false,
+      status: rows[0].order_status,
+      reason: `order ${request.orderSn} is ${rows[0].order_status}, expected ${request.from}`,
+    };
+  }
+}
+
+/** Columns an operation sets besides order_status. */
+function columnsFor(request: TransitionRequest): Record<string, unknown> {
+  const now = new Date();
+  switch (request.operation) {
+    case OrderOperate.PAY: {
+      const payment = request.payment;
+      if (!payment) throw ApplicationFailure.nonRetryable('PAY needs payment details', 'BadTransition');
+      return {
+        pay_status: PayStatus.PAY_YES,
+        paid_fen: payment.amountFen,
+        payment_provider: payment.provider,
+        pay_order_no: payment.transactionId ?? null,
+        paid_at: new Date(payment.paidAt),
+      };
+    }
+    case OrderOperate.SHIP: {
+      const shipment = request.shipment;
+      if (!shipment) throw ApplicationFailure.nonRetryable('SHIP needs carrier and tracking number', 'BadTransition');
+      return { ship_status: ShipStatus.SHIP_YES, ship_carrier: shipment.carrier, ship_no: shipment.trackingNo, shipped_at: now };
+    }
+    case OrderOperate.ROG:
+      // Receipt closes the whole-order cancel window (javashop sets service_status EXPIRED at ROG).
+      return { ship_status: ShipStatus.SHIP_ROG, service_status: ServiceStatus.EXPIRED, received_at: now };
+    case OrderOperate.COMPLETE:
+      return { completed_at: now };
+    default:
+      return {};
+  }
+}
+
+/** Stock and sales effects of an operation, in the same transaction as the status change. */
+async function applyEffects(manager: EntityManager, request: TransitionRequest): Promise<void> {
+  if (request.operation === OrderOperate.PAY) {
+    const payment = request.payment!;
+    if (payment.outTradeNo) {
+      await manager.query(
+        `UPDATE payment SET status = 'PAID', transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND status <> 'PAID'`,
+        [payment.transactionId ?? null, new Date(payment.paidAt), payment.outTradeNo],
+      );
+    }
+    // Sales are counted when payment is confirmed, so a cancellation's SALE_REVERSAL undoes exactly this.
+    await recordStockMovements(manager, request.orderSn, 'SALE');
+  } else if (request.operation === OrderOperate.SHIP) {
+    await recordStockMovements(manager, request.orderSn, 'SHIP');
+  }
+}

@@ -1,0 +1,72 @@
+import { EntityManager } from 'typeorm';
+
+/**
+ * Stock and sales effects, each recorded in the stock_movement ledger under the unique key
+ * (order_sn, sku_id, kind). The counter changes only when the ledger row is new, in the same
+ * transaction, so an effect applied twice is applied once.
+ *
+ *   RESERVE        available −n   (trade created)
+ *   RELEASE        available +n   (unpaid order cancelled)
+ *   RESTORE        available +n   (paid order cancelled before shipping)
+ *   SHIP           on hand  −n    (shipped)
+ *   SALE           sales    +n    (payment confirmed)
+ *   SALE_REVERSAL  sales    −n    (paid order cancelled)
+ */
+export type StockMovementKind = 'RESERVE' | 'RELEASE' | 'RESTORE' | 'SHIP' | 'SALE' | 'SALE_REVERSAL';
+
+const COUNTER_CHANGE: Record<StockMovementKind, { column: string; sign: 1 | -1 }> = {
+  RESERVE: { column: 'available_quantity', sign: -1 },
+  RELEASE: { column: 'available_quantity', sign: 1 },
+  RESTORE: { column: 'available_quantity', sign: 1 },
+  SHIP: { column: 'quantity', sign: -1 },
+  SALE: { column: 'sales_count', sign: 1 },
+  SALE_REVERSAL: { column: 'sales_count', sign: -1 },
+};
+
+/** Applies `kind` to every item of the order; returns how many items were newly applied (0 on a replay). */
+export async function recordStockMovements(manager: EntityManager, orderSn: string, kind: StockMovementKind): Promise<number> {
+  const items: { sku_id: number; num: number }[] = await manager.query(
+    'SELECT sku_id, num FROM order_item WHERE order_sn = ? ORDER BY sku_id',
+    [orderSn],
+  );
+  let applied = 0;
+  for (const item of items) {
+    if (await recordStockMovement(manager, orderSn, item.sku_id, item.num, kind)) applied += 1;
+  }
+  return applied;
+}
+
+/** One SKU's effect. Returns false when the ledger already holds it (nothing changed). */
+export async function recordStockMovement(
+  manager: EntityManager,
+  orderSn: string,
+  skuId: number,
+  num: number,
+  kind: StockMovementKind,
+): Promise<boolean> {
+  const { column, sign } = COUNTER_CHANGE[kind];
+  const inserted = await manager.query(
+    'INSERT IGNORE INTO stock_movement (order_sn, sku_id, kind, quantity) VALUES (?, ?, ?, ?)',
+    [orderSn, skuId, kind, sign * num],
+  );
+  if (inserted.affectedRows === 0) return false;
+  // Decrements are guarded so a counter can never go negative; a miss means the books disagree.
+  const guard = sign < 0 ? ` AND ${column} >= ?` : '';
+  const params = sign < 0 ? [num, skuId, num] : [num, skuId];
+  const updated = await manager.query(`UPDATE goods SET ${column} = ${column} ${sign < 0 ? '-' : '+'} ? WHERE id = ?${guard}`, params);
+  if (updated.affectedRows !== 1) {
+    throw new InsufficientStockError(skuId, kind, num);
+  }
+  return true;
+}
+
+export class InsufficientStockError extends Error {
+  constructor(
+    readonly skuId: number,
+    readonly kind: StockMovementKind,
+    readonly quantity: number,
+  ) {
+    super(`SKU ${skuId}: cannot apply ${kind} of ${quantity} (not enough on the counter, or unknown SKU)`);
+    this.name = 'InsufficientStockError';
+  }
+}

@@ -1,0 +1,52 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../config/app-config';
+import { connectDataSource } from '../../db/data-source';
+import { connectTemporalClient } from '../shared/temporal';
+import { AuthGuard } from './auth/auth.guard';
+import { HealthController } from './health/health.controller';
+import { OrderAccess } from './orders/order-access';
+import { OrderWorkflows } from './orders/order-workflows';
+import { OrdersController } from './orders/orders.controller';
+import { OrdersService } from './orders/orders.service';
+import { APP_CONFIG, TEMPORAL_CLIENT } from './tokens';
+import { TradesController } from './trades/trades.controller';
+import { TradesService } from './trades/trades.service';
+
+/** Closes the API's MySQL pool and Temporal connection when Nest shuts down. */
+class ConnectionsCloser implements OnApplicationShutdown {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.temporal.connection.close();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
+      controllers: [HealthController, TradesController, OrdersController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: DataSource, useFactory: () => connectDataSource(config.databaseUrl) },
+        { provide: TEMPORAL_CLIENT, useFactory: () => connectTemporalClient(config.temporal) },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        ConnectionsCloser,
+        OrderAccess,
+        OrderWorkflows,
+        OrdersService,
+        TradesService,
+      ],
+    };
+  }
+}

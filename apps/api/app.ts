@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { AppConfig } from '../../config/app-config';
+import { AppModule } from './app.module';
+
+/** Builds the HTTP API (used by main.ts and by the integration tests). */
+export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
+  // rawBody: provider notifications are verified over the exact bytes received.
+  const app = await NestFactory.create(AppModule.forRoot(config), { rawBody: true, abortOnError: false, ...(options.logger === false ? { logger: false } : {}) });
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Durable order orchestration API')
+      .setDescription('Trades, orders, payments, cancellations and refunds; every order is a Temporal workflow.')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}

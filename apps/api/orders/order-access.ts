@@ -1,0 +1,22 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Order } from '../../../db/entities';
+import type { Principal } from '../auth/principal';
+
+/**
+ * Object-level authorisation in the data layer: buyers and sellers only ever load their own orders.
+ * Another party's order is "not found" (404), so order numbers cannot be probed.
+ */
+@Injectable()
+export class OrderAccess {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async load(principal: Principal, orderSn: string): Promise<Order> {
+    const where: Record<string, unknown> = { orderSn };
+    if (principal.role === 'seller') where.sellerId = Number(principal.id);
+    if (principal.role === 'buyer') where.buyerId = Number(principal.id);
+    const order = await this.dataSource.getRepository(Order).findOneBy(where);
+    if (!order) throw new NotFoundException(`order ${orderSn} not found`);
+    return order;
+  }
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Client, WorkflowHandle } from '@temporalio/client';
+import type { AppConfig } from '../../../config/app-config';
+import { FlowType, OrderStatus } from '../../../domain';
+import type { OrderWorkflowInput } from '../../../workflows/order.workflow';
+import { temporalUiLink } from '../../shared/temporal';
+import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+
+export interface NewOrder {
+  orderSn: string;
+  sellerId: number;
+  buyerId: number;
+  flow: FlowType;
+  orderFen: number;
+  createdAt: Date;
+}
+
+export const orderWorkflowId = (orderSn: string) => `order-${orderSn}`;
+
+/** Starts and addresses order workflows; the only place the API names the order workflow. */
+@Injectable()
+export class OrderWorkflows {
+  constructor(
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Starts `order-{orderSn}`. USE_EXISTING makes a retried request (or a replayed idempotent trade)
+   * attach to the running workflow instead of failing or starting a second; REJECT_DUPLICATE keeps a
+   * finished order's id from ever being reused.
+   */
+  async start(order: NewOrder): Promise<string> {
+    const input: OrderWorkflowInput = {
+      orderSn: order.orderSn,
+      sellerId: String(order.sellerId),
+      buyerId: String(order.buyerId),
+      flow: order.flow,
+      orderFen: order.orderFen,
+      createdAtIso: order.createdAt.toISOString(),
+      settings: this.config.orderSettings,
+    };
+    const handle = await this.temporal.workflow.start('orderWorkflow', {
+      workflowId: orderWorkflowId(order.orderSn),
+      taskQueue: this.config.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      searchAttributes: {
+        OrderSn: [order.orderSn],
+        SellerId: [String(order.sellerId)],
+        BuyerId: [String(order.buyerId)],
+        OrderStatus: [OrderStatus.NEW],
+      },
+      memo: { flow: order.flow, orderFen: order.orderFen },
+    });
+    return handle.workflowId;
+  }
+
+  handle(orderSn: string): WorkflowHandle {
+    return this.temporal.workflow.getHandle(orderWorkflowId(orderSn));
+  }
+
+  uiLink(workflowId: string): string {
+    return temporalUiLink(this.config.temporal, workflowId);
+  }
+}

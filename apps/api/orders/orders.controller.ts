@@ -1,0 +1,67 @@
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, DefaultValuePipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { ShipOrderDto } from './order-operation.dto';
+import { OrdersService } from './orders.service';
+
+@ApiTags('orders')
+@ApiBearerAuth()
+@Controller('orders')
+export class OrdersController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Get()
+  @Roles('buyer', 'seller', 'support', 'admin')
+  @ApiOperation({ summary: 'List orders (sellers and buyers see their own) from MySQL' })
+  @ApiQuery({ name: 'status', required: false })
+  @ApiQuery({ name: 'sellerId', required: false, description: 'support/admin only' })
+  @ApiQuery({ name: 'page', required: false })
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
+    @Query('status') status?: string,
+    @Query('sellerId') sellerId?: string,
+  ) {
+    return this.orders.list(principal, { page: Math.max(1, page), status, sellerId: sellerId === undefined ? undefined : Number(sellerId) });
+  }
+
+  @Get(':orderSn')
+  @Roles('buyer', 'seller', 'support', 'admin')
+  @ApiOperation({ summary: 'One order: row, items, log, live workflow state and Temporal UI link' })
+  get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
+    return this.orders.get(principal, orderSn);
+  }
+
+  @Post(':orderSn/shipment')
+  @HttpCode(200)
+  @Roles('seller')
+  @ApiOperation({ summary: 'Seller ships the order (carrier and tracking number)' })
+  ship(@CurrentPrincipal() seller: Principal, @Param('orderSn') orderSn: string, @Body() dto: ShipOrderDto) {
+    return this.orders.ship(seller, orderSn, dto.carrier, dto.trackingNo);
+  }
+
+  @Post(':orderSn/receipt')
+  @HttpCode(200)
+  @Roles('buyer')
+  @ApiOperation({ summary: 'Buyer confirms receipt' })
+  confirmReceipt(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string) {
+    return this.orders.confirmReceipt(buyer, orderSn);
+  }
+
+  @Post(':orderSn/cash-collected')
+  @HttpCode(200)
+  @Roles('seller')
+  @ApiOperation({ summary: 'Cash on delivery: seller reports the cash collected at the door' })
+  collectCash(@CurrentPrincipal() seller: Principal, @Param('orderSn') orderSn: string) {
+    return this.orders.collectCash(seller, orderSn);
+  }
+
+  @Post(':orderSn/completion')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({ summary: 'Admin completes a received order ahead of its timer' })
+  complete(@CurrentPrincipal() admin: Principal, @Param('orderSn') orderSn: string) {
+    return this.orders.complete(admin, orderSn);
+  }
+}

@@ -1,0 +1,94 @@
+import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { Order, OrderItem, OrderLog } from '../../../db/entities';
+import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderType, type PaymentType } from '../../../domain';
+import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, shipUpdate } from '../../../workflows/order-messages';
+import type { Principal } from '../auth/principal';
+import { OrderAccess } from './order-access';
+import { OrderWorkflows } from './order-workflows';
+
+const PAGE_SIZE = 20;
+
+/** Reads orders from MySQL and hands operations to the order's workflow (never writes order state itself). */
+@Injectable()
+export class OrdersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: OrderAccess,
+    private readonly workflows: OrderWorkflows,
+  ) {}
+
+  async get(principal: Principal, orderSn: string) {
+    const order = await this.access.load(principal, orderSn);
+    const [items, log] = await Promise.all([
+      this.dataSource.getRepository(OrderItem).find({ where: { orderSn }, order: { skuId: 'ASC' } }),
+      this.dataSource.getRepository(OrderLog).find({ where: { orderSn }, order: { id: 'ASC' } }),
+    ]);
+    const workflowId = `order-${orderSn}`;
+    return { order, items, log, workflow: { workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), state: await this.liveState(orderSn) } };
+  }
+
+  /** Lists from MySQL, not from Temporal visibility, which is eventually consistent. */
+  async list(principal: Principal, filter: { status?: string; sellerId?: number; page: number }) {
+    const query = this.dataSource.getRepository(Order).createQueryBuilder('o').orderBy('o.id', 'DESC').skip((filter.page - 1) * PAGE_SIZE).take(PAGE_SIZE);
+    if (principal.role === 'seller') query.andWhere('o.seller_id = :me', { me: Number(principal.id) });
+    else if (principal.role === 'buyer') query.andWhere('o.buyer_id = :me', { me: Number(principal.id) });
+    else if (filter.sellerId !== undefined) query.andWhere('o.seller_id = :sellerId', { sellerId: filter.sellerId });
+    if (filter.status) {
+      if (!(Object.values(OrderStatus) as string[]).includes(filter.status)) {
+        throw new BadRequestException(`status must be one of ${Object.values(OrderStatus).join(', ')}`);
+      }
+      query.andWhere('o.order_status = :status', { status: filter.status });
+    }
+    const [orders, total] = await query.getManyAndCount();
+    return { page: filter.page, pageSize: PAGE_SIZE, total, orders };
+  }
+
+  async ship(principal: Principal, orderSn: string, carrier: string, trackingNo: string) {
+    await this.precheck(principal, orderSn, OrderOperate.SHIP, Actor.SELLER);
+    return this.update(orderSn, () => this.workflows.handle(orderSn).executeUpdate(shipUpdate, { args: [{ sellerId: principal.id, carrier, trackingNo }] }));
+  }
+
+  async confirmReceipt(principal: Principal, orderSn: string) {
+    await this.precheck(principal, orderSn, OrderOperate.ROG, Actor.BUYER);
+    return this.update(orderSn, () => this.workflows.handle(orderSn).executeUpdate(confirmReceiptUpdate, { args: [{ actorId: principal.id }] }));
+  }
+
+  async collectCash(principal: Principal, orderSn: string) {
+    await this.precheck(principal, orderSn, OrderOperate.PAY, Actor.SELLER);
+    return this.update(orderSn, () => this.workflows.handle(orderSn).executeUpdate(collectCashUpdate, { args: [{ actorId: principal.id }] }));
+  }
+
+  async complete(principal: Principal, orderSn: string) {
+    await this.precheck(principal, orderSn, OrderOperate.COMPLETE, Actor.ADMIN);
+    return this.update(orderSn, () => this.workflows.handle(orderSn).executeUpdate(completeUpdate, { args: [{ actorId: principal.id }] }));
+  }
+
+  /** Ownership, then a fast 409 from the flow table on the stored status; the workflow stays the authority. */
+  private async precheck(principal: Principal, orderSn: string, operation: OrderOperate, actor: Actor): Promise<Order> {
+    const order = await this.access.load(principal, orderSn);
+    const check = checkOperation({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, operation, actor });
+    if (!check.allowed) throw new ConflictException(check.reason);
+    return order;
+  }
+
+  private async update(orderSn: string, send: () => Promise<OrderStatus>) {
+    try {
+      const status = await send();
+      return { orderSn, status };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new ConflictException(err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) throw new ConflictException(`order ${orderSn} has no running workflow (it is finished)`);
+      throw err;
+    }
+  }
+
+  private async liveState(orderSn: string) {
+    try {
+      return await this.workflows.handle(orderSn).query(orderStateQuery);
+    } catch (err) {
+      return { unavailable: (err as Error).message.split('\n')[0] };
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import type { Principal } from '../auth/principal';
+import { readIdempotencyKey } from '../common/idempotency';
+import { CreateTradeDto } from './create-trade.dto';
+import { TradesService } from './trades.service';
+
+@ApiTags('trades')
+@ApiBearerAuth()
+@Controller('trades')
+export class TradesController {
+  constructor(private readonly trades: TradesService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Roles('buyer')
+  @ApiOperation({ summary: 'Check out: one trade, one order (and order workflow) per seller; stock reserved' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key replays the first answer' })
+  create(@CurrentPrincipal() buyer: Principal, @Body() dto: CreateTradeDto, @Headers('idempotency-key') key?: string) {
+    return this.trades.createTrade(Number(buyer.id), dto, readIdempotencyKey(key, false));
+  }
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { Runtime } from '@temporalio/worker';
+import { readAppConfig } from '../../config/app-config';
+import { runMain } from '../../config/run-main';
+import { connectDataSource } from '../../db/data-source';
+import { connectWorkerConnection } from '../shared/temporal';
+import { createOrderWorker } from './worker';
+
+runMain(async () => {
+  const config = readAppConfig();
+  // This process owns its shutdown sequence (below), so the SDK must not also react to signals.
+  Runtime.install({ shutdownSignals: [] });
+  const dataSource = await connectDataSource(config.databaseUrl);
+  const connection = await connectWorkerConnection(config.temporal);
+  const worker = await createOrderWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, dataSource });
+
+  // Graceful shutdown: stop polling, let running activities finish, then close what the worker used.
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  await worker.run();
+  await connection.close();
+  await dataSource.destroy();
+  console.log('worker stopped');
+});

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs the whole system locally: Temporal dev server (with Web UI), MySQL schema, payment simulator,
+# worker and API. Ctrl-C stops all of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .data/logs
+
+API_PORT="${API_PORT:-3000}"
+PAYMENT_SIM_PORT="${PAYMENT_SIM_PORT:-4010}"
+TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+export API_PORT PAYMENT_SIM_PORT
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:${TEMPORAL_PORT}}"
+export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://localhost:${TEMPORAL_UI_PORT}}"
+
+pidfile=.data/dev.pid
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  echo "The system is already running (npm run dev, pid $(cat "$pidfile")): API http://127.0.0.1:${API_PORT}, Temporal UI ${TEMPORAL_UI_URL}."
+  echo "Stop it with Ctrl-C in its terminal (or: kill $(cat "$pidfile")) before starting another."
+  exit 1
+fi
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$API_PORT" "$PAYMENT_SIM_PORT"; do
+  if port_busy "$port"; then
+    echo "Port $port is already in use by another program; stop it or choose other ports (TEMPORAL_PORT, TEMPORAL_UI_PORT, API_PORT, PAYMENT_SIM_PORT)." >&2
+    exit 1
+  fi
+done
+echo $$ > "$pidfile"
+
+children=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo; echo "stopping..."
+  for ((i=${#children[@]}-1; i>=0; i--)); do kill -TERM "${children[$i]}" 2>/dev/null || true; done
+  for pid in "${children[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -f "$pidfile"
+  echo "stopped."
+}
+trap cleanup INT TERM EXIT
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing npm dependencies..."; npm ci --no-audit --no-fund
+fi
+TEMPORAL_BIN="$(bash scripts/temporal-cli.sh)"
+bash scripts/ensure-mariadb.sh
+echo "building..."; npm run --silent build
+node dist/db/migrate.js
+
+search_attributes=()
+while IFS= read -r line; do [ -n "$line" ] && search_attributes+=(--search-attribute "$line"); done < temporal-config/search-attributes.txt
+
+# Prefix each process's output with its name; $! is the process itself, not the prefixer.
+start() {
+  local name="$1"; shift
+  "$@" > >(sed -u "s/^/[$name] /") 2>&1 &
+  children+=("$!")
+}
+
+start temporal "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+  --db-filename .data/temporal.sqlite --log-level warn "${search_attributes[@]}"
+for _ in $(seq 1 120); do port_busy "$TEMPORAL_PORT" && break; sleep 0.5; done
+"$TEMPORAL_BIN" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 || sleep 2
+
+start payment-sim node dist/apps/payment-sim/main.js
+start worker node dist/apps/worker/main.js
+start api node dist/apps/api/main.js
+for _ in $(seq 1 60); do port_busy "$API_PORT" && break; sleep 0.5; done
+
+cat <<MSG
+
+  API            http://127.0.0.1:${API_PORT}        (health: /health)
+  OpenAPI docs   http://127.0.0.1:${API_PORT}/docs
+  Temporal UI    ${TEMPORAL_UI_URL}
+  Payment sim    http://127.0.0.1:${PAYMENT_SIM_PORT}
+  Tokens         npm run token -- seller 42     (roles: buyer, seller, support, admin)
+
+  Ctrl-C stops everything.
+MSG
+
+# Stop everything when any one process dies, so a half-running system never looks healthy.
+wait -n "${children[@]}" || true
+echo "a process exited; shutting the rest down." >&2

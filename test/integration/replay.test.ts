@@ -1,0 +1,25 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+
+/**
+ * Replays every recorded history (test/fixtures/histories) against the current workflow code: a change
+ * that would break running workflows (non-determinism) fails here. Record new fixtures with
+ * RECORD_HISTORIES=1 npm test.
+ */
+describe('workflow replay over recorded histories', () => {
+  const dir = join(__dirname, '..', 'fixtures', 'histories');
+  const files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+
+  it('has recorded histories to replay', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  it.each(files)('replays %s deterministically', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    await expect(
+      Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows'), replayName: file }, history, file.replace(/\.json$/, '')),
+    ).resolves.toBeUndefined();
+  });
+});

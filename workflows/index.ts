@@ -1,0 +1,3 @@
+// Everything the worker's workflow bundle registers. Workflow code imports only @temporalio/workflow
+// and pure code by relative path (the bundler ignores tsconfig path aliases).
+export { orderWorkflow } from './order.workflow';

@@ -1,0 +1,149 @@
+/** Shapes of the simulator's control API (`/__sim/...`); shared with test/payments/sim-control.ts. */
+
+export type SimProvider = 'wechatpay' | 'alipay';
+export type SimOperation = 'createPayment' | 'queryPayment' | 'closePayment' | 'submitRefund' | 'queryRefund';
+export type SimTradeStatus = 'NOTPAY' | 'PAID' | 'CLOSED' | 'REFUNDED';
+export type SimRefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+
+/**
+ * One scripted answer. Any other string is a provider error code returned without applying the
+ * call (WeChat: PARAM_ERROR, NOT_ENOUGH, ...; Alipay: ACQ.SYSTEM_ERROR, isp.unknow-error, ...).
+ */
+export type FaultOutcome =
+  | '500'
+  | 'timeout-before-commit'
+  | 'commit-then-timeout'
+  | 'commit-then-500'
+  | 'rate-limit'
+  | 'bad-signature'
+  | 'stale-timestamp'
+  | 'unknown-serial'
+  | (string & {});
+
+export interface FaultRule {
+  provider?: SimProvider;
+  operation: SimOperation;
+  /** out_refund_no for refund operations, out_trade_no for the others; absent = any. */
+  key?: string;
+  outcomes: FaultOutcome[];
+}
+
+export interface RefundScript {
+  processingMs: number;
+  then: 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+}
+
+export interface SimTrade {
+  provider: SimProvider;
+  outTradeNo: string;
+  transactionId: string;
+  totalFen: number;
+  description: string;
+  notifyUrl: string;
+  returnUrl?: string;
+  status: SimTradeStatus;
+  /** Alipay: a trade exists for queries only once the buyer scanned or opened the cashier and paid. */
+  visible: boolean;
+  codeUrl?: string;
+  createdAt: string;
+  paidAt?: string;
+  refundedFen: number;
+}
+
+export interface SimRefund {
+  provider: SimProvider;
+  outTradeNo: string;
+  outRefundNo: string;
+  refundId: string;
+  amountFen: number;
+  totalFen: number;
+  reason: string;
+  notifyUrl?: string;
+  status: SimRefundStatus;
+  createdAt: string;
+  /** Refund clock (ms) at which PROCESSING turns into `then`. */
+  dueAt: number;
+  then: RefundScript['then'];
+  successTime?: string;
+}
+
+export interface LedgerEntry {
+  seq: number;
+  provider: SimProvider;
+  kind: 'payment' | 'refund';
+  outTradeNo: string;
+  outRefundNo?: string;
+  amountFen: number;
+  at: string;
+}
+
+export interface RequestLogEntry {
+  seq: number;
+  at: string;
+  provider: SimProvider;
+  operation: SimOperation | 'unknown';
+  method: string;
+  /** Path and query exactly as received. */
+  url: string;
+  authorization?: string;
+  /** Raw request body. */
+  body: string;
+  /** The business payload: WeChat's JSON body, Alipay's biz_content (timestamps and signs differ per try). */
+  business: string;
+  key?: string;
+  /** 'ok', the fault applied, or the rejection code (SIGN_ERROR, isv.invalid-signature, ...). */
+  outcome: string;
+  status?: number;
+}
+
+export type ForgeMode =
+  | 'bad-signature'
+  | 'unknown-key'
+  | 'unknown-serial'
+  | 'tampered-ciphertext'
+  | 'stale-timestamp'
+  | 'signature-probe'
+  | 'wrong-app-id'
+  | 'tampered-amount';
+
+export interface NotificationControl {
+  provider?: SimProvider;
+  kind?: 'payment' | 'refund';
+  /** How many upcoming notifications this applies to (default 1). */
+  count?: number;
+  mode: 'drop' | 'duplicate' | 'delay' | 'reorder' | 'forge';
+  /** duplicate: total copies delivered (default 2). */
+  times?: number;
+  /** delay: how long before the first attempt. */
+  delayMs?: number;
+  /** forge: what is wrong with the forged copy; the genuine one follows it. */
+  forge?: ForgeMode;
+}
+
+export interface DeliveryLogEntry {
+  seq: number;
+  provider: SimProvider;
+  notificationId: string;
+  kind: 'payment' | 'refund';
+  outTradeNo: string;
+  outRefundNo?: string;
+  /** WeChat event_type or Alipay trade_status. */
+  event: string;
+  url: string;
+  attempt: number;
+  copy: number;
+  at: string;
+  forged?: ForgeMode;
+  dropped?: boolean;
+  status?: number;
+  responseBody?: string;
+  error?: string;
+  acked: boolean;
+}
+
+export interface SimInfo {
+  url: string;
+  wechatpay: { mchid: string; appid: string; platformPublicKeyId: string };
+  alipay: { appId: string };
+  refundClockMs: number;
+}

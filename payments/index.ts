@@ -1,0 +1,19 @@
+import { AlipayProvider } from './alipay/client';
+import type { PaymentConfig } from './config';
+import type { PaymentProvider, ProviderName } from './provider';
+import { WechatPayProvider } from './wechatpay/client';
+
+export * from './provider';
+export { readPaymentConfig } from './config';
+export type { PaymentConfig, WechatPayConfig, AlipayConfig } from './config';
+export { ensureDevKeys } from './dev-keys';
+export type { DevKeys } from './dev-keys';
+export { classifyWechatPayError, classifyAlipayError } from './error-classes';
+export { fenToYuan, yuanToFen } from './money';
+
+export function createPaymentProviders(config: PaymentConfig): Record<ProviderName, PaymentProvider> {
+  return {
+    wechatpay: new WechatPayProvider({ config: config.wechatpay, timeoutMs: config.httpTimeoutMs }),
+    alipay: new AlipayProvider({ config: config.alipay, timeoutMs: config.httpTimeoutMs }),
+  };
+}

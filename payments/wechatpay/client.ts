@@ -1,0 +1,347 @@
+import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import type { WechatPayConfig } from '../config';
+import { classifyWechatPayError } from '../error-classes';
+import {
+  CreatePaymentInput,
+  CreatePaymentResult,
+  NotificationAck,
+  NotificationRejectedError,
+  PaymentProvider,
+  PaymentQueryResult,
+  PaymentState,
+  ProviderError,
+  ProviderNotification,
+  RefundQueryResult,
+  RefundResult,
+  RefundStatus,
+  SubmitRefundInput,
+} from '../provider';
+import type {
+  CloseOrderRequest,
+  CreateRefundRequest,
+  NativePrepayRequest,
+  NativePrepayResponse,
+  NotificationEnvelope,
+  Refund,
+  RefundNotificationResource,
+  Transaction,
+  WechatErrorBody,
+  WechatRefundStatus,
+  WechatTradeState,
+} from './dto';
+import {
+  decryptResource,
+  formatAuthorization,
+  header,
+  newNonce,
+  requestMessage,
+  rfc3339China,
+  signRsaSha256,
+  unixSeconds,
+  wechatpaySignatureProblem,
+} from './signing';
+
+export interface WechatPayClientOptions {
+  config: WechatPayConfig;
+  timeoutMs: number;
+  /** Injected clock for tests of the timestamp window. */
+  now?: () => number;
+}
+
+interface RawResponse {
+  status: number;
+  body: Buffer;
+  headers: Headers;
+}
+
+const TRADE_STATE: Record<WechatTradeState, PaymentState> = {
+  SUCCESS: 'PAID',
+  // WeChat reports REFUND ("转入退款") for a trade with refunds; the simulator only does so once fully refunded.
+  REFUND: 'REFUNDED',
+  NOTPAY: 'NOTPAY',
+  USERPAYING: 'NOTPAY',
+  PAYERROR: 'NOTPAY',
+  CLOSED: 'CLOSED',
+  REVOKED: 'CLOSED',
+};
+
+const REFUND_STATUS: Record<WechatRefundStatus, RefundStatus> = {
+  SUCCESS: 'SUCCESS',
+  PROCESSING: 'PROCESSING',
+  ABNORMAL: 'ABNORMAL',
+  CLOSED: 'CLOSED',
+};
+
+/** Hand-written WeChat Pay API v3 client (payments.md §0.4: no trustworthy Node SDK). */
+export class WechatPayProvider implements PaymentProvider {
+  readonly name = 'wechatpay' as const;
+  private readonly config: WechatPayConfig;
+  private readonly merchantKey: KeyObject;
+  private readonly platformKeys: Map<string, KeyObject>;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(options: WechatPayClientOptions) {
+    this.config = options.config;
+    this.timeoutMs = options.timeoutMs;
+    this.now = options.now ?? Date.now;
+    this.merchantKey = createPrivateKey(options.config.merchantPrivateKeyPem);
+    this.platformKeys = new Map([[options.config.platformPublicKeyId, createPublicKey(options.config.platformPublicKeyPem)]]);
+  }
+
+  async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
+    const body: NativePrepayRequest = {
+      appid: this.config.appid,
+      mchid: this.config.mchid,
+      description: input.description,
+      out_trade_no: input.outTradeNo,
+      ...(input.expiresAt ? { time_expire: rfc3339China(input.expiresAt) } : {}),
+      notify_url: input.notifyUrl,
+      amount: { total: checkFen(input.amountFen), currency: 'CNY' },
+    };
+    const res = await this.call<NativePrepayResponse>('POST', '/v3/pay/transactions/native', body, true);
+    if (typeof res.code_url !== 'string' || res.code_url === '') throw this.malformed('native order answer without code_url');
+    return { kind: 'qr', codeUrl: res.code_url };
+  }
+
+  async queryPayment(outTradeNo: string): Promise<PaymentQueryResult> {
+    let tx: Transaction;
+    try {
+      tx = await this.call<Transaction>('GET', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}?mchid=${encodeURIComponent(this.config.mchid)}`);
+    } catch (err) {
+      if (err instanceof ProviderError && err.code === 'ORDER_NOT_EXIST') return { state: 'NOTPAY', outTradeNo };
+      throw err;
+    }
+    const state = TRADE_STATE[tx.trade_state];
+    if (!state) throw this.malformed(`unknown trade_state ${String(tx.trade_state)}`);
+    if (tx.out_trade_no !== outTradeNo) throw this.malformed(`asked for ${outTradeNo}, got ${tx.out_trade_no}`);
+    return {
+      state,
+      outTradeNo,
+      ...(tx.transaction_id ? { transactionId: tx.transaction_id } : {}),
+      ...(typeof tx.amount?.total === 'number' ? { amountFen: tx.amount.total } : {}),
+      ...(tx.success_time ? { paidAt: tx.success_time } : {}),
+    };
+  }
+
+  async closePayment(outTradeNo: string): Promise<{ alreadyPaid: boolean }> {
+    const body: CloseOrderRequest = { mchid: this.config.mchid };
+    try {
+      await this.call<void>('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`, body, true);
+      return { alreadyPaid: false };
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      if (err.code === 'ORDER_PAID') return { alreadyPaid: true };
+      // Nothing was ever created under this number, so there is nothing a buyer could pay.
+      if (err.code === 'ORDER_NOT_EXIST') return { alreadyPaid: false };
+      throw err;
+    }
+  }
+
+  async submitRefund(input: SubmitRefundInput): Promise<RefundResult> {
+    // Field order is fixed so a retry sends byte-identical JSON (WeChat compares the request).
+    const body: CreateRefundRequest = {
+      out_trade_no: input.outTradeNo,
+      out_refund_no: input.outRefundNo,
+      reason: input.reason,
+      notify_url: input.notifyUrl,
+      amount: { refund: checkFen(input.refundFen), total: checkFen(input.totalFen), currency: 'CNY' },
+    };
+    const refund = await this.call<Refund>('POST', '/v3/refund/domestic/refunds', body, true);
+    return this.toRefundResult(refund, input.outRefundNo);
+  }
+
+  async queryRefund(outTradeNo: string, outRefundNo: string): Promise<RefundQueryResult> {
+    let refund: Refund;
+    try {
+      refund = await this.call<Refund>('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`);
+    } catch (err) {
+      if (err instanceof ProviderError && err.code === 'RESOURCE_NOT_EXISTS') return { status: 'NOT_FOUND', outRefundNo };
+      throw err;
+    }
+    if (refund.out_trade_no !== outTradeNo) {
+      throw new ProviderError({
+        provider: 'wechatpay',
+        errorClass: 'final',
+        code: 'REFUND_TRADE_MISMATCH',
+        message: `refund ${outRefundNo} belongs to ${refund.out_trade_no}, not ${outTradeNo}`,
+      });
+    }
+    return this.toRefundResult(refund, outRefundNo);
+  }
+
+  verifyNotification(headers: Record<string, string | string[] | undefined>, rawBody: Buffer): ProviderNotification {
+    const problem = wechatpaySignatureProblem(headers, rawBody, this.platformKeys, this.now());
+    if (problem) throw new NotificationRejectedError(problem);
+
+    let envelope: NotificationEnvelope;
+    try {
+      envelope = JSON.parse(rawBody.toString('utf8')) as NotificationEnvelope;
+    } catch {
+      throw new NotificationRejectedError('body is not JSON');
+    }
+    if (!envelope || typeof envelope.id !== 'string' || !envelope.resource || typeof envelope.resource.ciphertext !== 'string') {
+      throw new NotificationRejectedError('not a WeChat Pay notification envelope');
+    }
+    let plaintext: string;
+    try {
+      plaintext = decryptResource(envelope.resource, this.config.apiV3Key);
+    } catch (err) {
+      throw new NotificationRejectedError(`resource does not decrypt: ${(err as Error).message}`);
+    }
+    let resource: unknown;
+    try {
+      resource = JSON.parse(plaintext);
+    } catch {
+      throw new NotificationRejectedError('decrypted resource is not JSON');
+    }
+
+    if (envelope.event_type === 'TRANSACTION.SUCCESS') {
+      const tx = resource as Transaction;
+      if (tx.mchid !== this.config.mchid || tx.appid !== this.config.appid) throw new NotificationRejectedError('payment notification for another merchant or app');
+      if (tx.trade_state !== 'SUCCESS' || !tx.transaction_id || typeof tx.amount?.total !== 'number') {
+        throw new NotificationRejectedError('payment notification without a successful transaction');
+      }
+      return {
+        provider: 'wechatpay',
+        notificationId: envelope.id,
+        kind: 'payment',
+        outTradeNo: tx.out_trade_no,
+        transactionId: tx.transaction_id,
+        state: 'PAID',
+        amountFen: tx.amount.total,
+        ...(tx.success_time ? { paidAt: tx.success_time } : {}),
+      };
+    }
+    if (envelope.event_type.startsWith('REFUND.')) {
+      const r = resource as RefundNotificationResource;
+      if (r.mchid !== this.config.mchid) throw new NotificationRejectedError('refund notification for another merchant');
+      const status = REFUND_STATUS[r.refund_status];
+      if (!status || typeof r.amount?.refund !== 'number') throw new NotificationRejectedError('refund notification without refund_status/amount');
+      return {
+        provider: 'wechatpay',
+        notificationId: envelope.id,
+        kind: 'refund',
+        outTradeNo: r.out_trade_no,
+        outRefundNo: r.out_refund_no,
+        providerRefundId: r.refund_id,
+        status,
+        refundFen: r.amount.refund,
+        ...(r.success_time ? { succeededAt: r.success_time } : {}),
+      };
+    }
+    throw new NotificationRejectedError(`unsupported event_type ${envelope.event_type}`);
+  }
+
+  ack(ok: boolean): NotificationAck {
+    return ok
+      ? { status: 200, contentType: 'application/json', body: JSON.stringify({ code: 'SUCCESS', message: '成功' }) }
+      : { status: 500, contentType: 'application/json', body: JSON.stringify({ code: 'FAIL', message: '失败' }) };
+  }
+
+  private toRefundResult(refund: Refund, outRefundNo: string): RefundResult {
+    const status = REFUND_STATUS[refund.status];
+    if (!status) throw this.malformed(`unknown refund status ${String(refund.status)}`);
+    if (refund.out_refund_no !== outRefundNo) throw this.malformed(`asked for refund ${outRefundNo}, got ${refund.out_refund_no}`);
+    return {
+      status,
+      outRefundNo,
+      providerRefundId: refund.refund_id,
+      ...(typeof refund.amount?.refund === 'number' ? { refundFen: refund.amount.refund } : {}),
+      ...(refund.success_time ? { succeededAt: refund.success_time } : {}),
+    };
+  }
+
+  private malformed(message: string): ProviderError {
+    return new ProviderError({ provider: 'wechatpay', errorClass: 'retryable', code: 'INVALID_RESPONSE', message, outcomeUnknown: true });
+  }
+
+  /**
+   * Signs, sends, verifies. `mutating` marks calls whose effect may have happened although we saw
+   * a failure, so callers know to retry only with the identical request.
+   */
+  private async call<T>(method: 'GET' | 'POST', canonicalUrl: string, body?: object, mutating = false): Promise<T> {
+    const bodyText = body === undefined ? '' : JSON.stringify(body);
+    const timestamp = String(unixSeconds(this.now()));
+    const nonce = newNonce();
+    const signature = signRsaSha256(requestMessage(method, canonicalUrl, timestamp, nonce, bodyText), this.merchantKey);
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      Authorization: formatAuthorization({ mchid: this.config.mchid, serial_no: this.config.merchantSerial, timestamp, nonce_str: nonce, signature }),
+      'Wechatpay-Serial': this.config.platformPublicKeyId,
+      'User-Agent': 'order-backend-wechatpay/1',
+    };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+
+    let raw: RawResponse;
+    try {
+      const res = await fetch(`${this.config.baseUrl}${canonicalUrl}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : bodyText,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'error',
+      });
+      raw = { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+    } catch (err) {
+      const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
+      throw new ProviderError({
+        provider: 'wechatpay',
+        errorClass: 'retryable',
+        code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
+        message: timedOut ? `no answer within ${this.timeoutMs} ms` : (err as Error).message,
+        outcomeUnknown: true,
+        cause: err,
+      });
+    }
+
+    const ok = raw.status >= 200 && raw.status < 300;
+    const signed = header(raw.headers, 'Wechatpay-Signature') !== undefined;
+    // Success must be provably from WeChat. An unsigned error answer (gateways in front of WeChat
+    // do send those) is still read for its code: the worst a forged one can do is stop a retry.
+    if (ok || signed) {
+      const problem = wechatpaySignatureProblem(raw.headers, raw.body, this.platformKeys, this.now());
+      if (problem) {
+        throw new ProviderError({
+          provider: 'wechatpay',
+          errorClass: 'retryable',
+          code: 'INVALID_RESPONSE_SIGNATURE',
+          message: `HTTP ${raw.status} answer not accepted: ${problem}`,
+          httpStatus: raw.status,
+          outcomeUnknown: true,
+        });
+      }
+    }
+
+    if (ok) {
+      if (raw.status === 204 || raw.body.length === 0) return undefined as T;
+      try {
+        return JSON.parse(raw.body.toString('utf8')) as T;
+      } catch {
+        throw this.malformed(`HTTP ${raw.status} body is not JSON`);
+      }
+    }
+
+    let error: Partial<WechatErrorBody> = {};
+    try {
+      error = JSON.parse(raw.body.toString('utf8')) as WechatErrorBody;
+    } catch {
+      // keep the HTTP status as the only information
+    }
+    const code = typeof error.code === 'string' && error.code !== '' ? error.code : `HTTP_${raw.status}`;
+    const errorClass = classifyWechatPayError(code, raw.status);
+    throw new ProviderError({
+      provider: 'wechatpay',
+      errorClass,
+      code,
+      message: typeof error.message === 'string' ? error.message : `HTTP ${raw.status}`,
+      httpStatus: raw.status,
+      outcomeUnknown: mutating && raw.status >= 500,
+    });
+  }
+}
+
+function checkFen(fen: number): number {
+  if (!Number.isSafeInteger(fen) || fen <= 0) throw new RangeError(`amount must be a positive integer number of fen, got ${fen}`);
+  return fen;
+}

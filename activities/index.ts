@@ -1,8 +1,14 @@
 import type { DataSource } from 'typeorm';
+import type { PaymentProvider, ProviderName } from '../payments';
+import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCancellation } from './cancellations';
 import { OrderTransitions } from './order-transitions';
+import { RefundActivities } from './refunds';
 
 export interface ActivityDependencies {
   dataSource: DataSource;
+  providers: Record<ProviderName, PaymentProvider>;
+  /** Where providers reach the API's /notify endpoints (PUBLIC_BASE_URL). */
+  notifyBaseUrl: string;
 }
 
 /**
@@ -11,8 +17,27 @@ export interface ActivityDependencies {
  */
 export function createActivities(deps: ActivityDependencies) {
   const orders = new OrderTransitions(deps.dataSource);
+  const cancellations = new CancellationActivities(deps.dataSource, deps.providers);
+  const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
   return {
     applyTransition: orders.applyTransition.bind(orders),
+
+    markOrderCancelled: cancellations.markOrderCancelled.bind(cancellations),
+    closeOpenPayments: cancellations.closeOpenPayments.bind(cancellations),
+    restoreStock: cancellations.restoreStock.bind(cancellations),
+    reverseSales: cancellations.reverseSales.bind(cancellations),
+    finishCancellation: cancellations.finishCancellation.bind(cancellations),
+    setCancellationStatus: cancellations.setCancellationStatus.bind(cancellations),
+    recordSystemCancellation: (request: { orderSn: string; reason: string }) => recordSystemCancellation(deps.dataSource, request),
+    recordLatePayment: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePayment(deps.dataSource, request),
+
+    createRefund: refunds.createRefund.bind(refunds),
+    getRefund: refunds.getRefund.bind(refunds),
+    submitRefund: refunds.submitRefund.bind(refunds),
+    queryRefund: refunds.queryRefund.bind(refunds),
+    recordRefundOutcome: refunds.recordRefundOutcome.bind(refunds),
+    markRefundedOffline: refunds.markRefundedOffline.bind(refunds),
+    logRefundReissue: refunds.logRefundReissue.bind(refunds),
   };
 }
 

@@ -1,4 +1,5 @@
 import { OrderSettingError, OrderSettings, parseDuration, readOrderSettings } from '../domain';
+import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
 
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
@@ -8,11 +9,15 @@ export interface AppConfig {
   api: { port: number; publicBaseUrl: string; jwtSecret: string };
   /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
   refund: { pollScheduleMs: number[] };
+  /** How long a cancelled order's workflow stays to refund payments that were already in flight. */
+  latePaymentWindowMs: number;
+  /** WeChat Pay / Alipay endpoints and keys (the local simulator and dev keys by default). */
+  payments: PaymentConfig;
   /** The javashop order timers (cancel_order_day, rog_order_day, …), in milliseconds. */
   orderSettings: OrderSettings;
 }
 
-type Env = Record<string, string | undefined>;
+type Env = NodeJS.ProcessEnv;
 
 export function readAppConfig(env: Env = process.env): AppConfig {
   const apiPort = readPort(env, 'API_PORT', 3000);
@@ -31,6 +36,8 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     },
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
+    latePaymentWindowMs: asConfigError(() => parseDuration(env.LATE_PAYMENT_WINDOW ?? '1h', 'LATE_PAYMENT_WINDOW')),
+    payments: readPaymentConfig(env),
   };
 }
 

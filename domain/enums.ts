@@ -191,6 +191,10 @@ export type RefundStatus = (typeof RefundStatus)[keyof typeof RefundStatus];
 
 /** The state of one cancellation (one cancellation workflow, `cancel-{orderSn}`). */
 export const CancellationStatus = {
+  /** Recorded by the API (its idempotency key is taken); the order workflow has not answered yet. */
+  RECEIVED: 'RECEIVED',
+  /** The order workflow refused it (shipped, already being cancelled, …); the answer is stored for replays. */
+  REFUSED: 'REFUSED',
   /** Accepted by the order's flow check; nothing has moved yet. */
   REQUESTED: 'REQUESTED',
   /** The order was paid: waiting for the refund to finish before the order becomes CANCELLED. */

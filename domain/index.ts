@@ -7,3 +7,4 @@ export * from './enums';
 export * from './order-flow';
 export * from './money';
 export * from './order-settings';
+export * from './refund-summary';

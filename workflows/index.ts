@@ -1,3 +1,6 @@
 // Everything the worker's workflow bundle registers. Workflow code imports only @temporalio/workflow
 // and pure code by relative path (the bundler ignores tsconfig path aliases).
 export { orderWorkflow } from './order.workflow';
+export { cancellationWorkflow } from './cancellation.workflow';
+export { refundWorkflow } from './refund.workflow';
+export { latePaymentWorkflow } from './late-payment.workflow';

@@ -38,3 +38,20 @@ export const confirmReceiptUpdate = defineUpdate<OrderStatus, [ActorRef]>('confi
 export const collectCashUpdate = defineUpdate<OrderStatus, [ActorRef]>('collectCashOnDelivery');
 export const completeUpdate = defineUpdate<OrderStatus, [ActorRef]>('complete');
 export const orderStateQuery = defineQuery<OrderState>('state');
+
+export interface CancelRequest {
+  /** The cancellation_request row the API recorded (its idempotency key lives there). */
+  cancellationId: number;
+  reason: string;
+  actor: 'BUYER' | 'SELLER' | 'SUPPORT';
+  actorId: string;
+}
+
+export interface CancelAccepted {
+  cancellationId: number;
+  cancellationWorkflowId: string;
+  /** Whether the buyer had paid, so the cancellation refunds. */
+  refunding: boolean;
+}
+
+export const cancelUpdate = defineUpdate<CancelAccepted, [CancelRequest]>('cancel');

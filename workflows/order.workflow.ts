@@ -1,10 +1,12 @@
 import {
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   log,
   proxyActivities,
   setHandler,
+  startChild,
   upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -19,11 +21,16 @@ import {
   formatFen,
   isTerminalOrderStatus,
 } from '../domain';
+import { CancellationResult, cancellationWorkflow } from './cancellation.workflow';
+import { latePaymentWorkflow, latePaymentWorkflowId } from './late-payment.workflow';
 import {
   ActorRef,
+  CancelAccepted,
+  CancelRequest,
   OrderState,
   PaymentConfirmed,
   ShipRequest,
+  cancelUpdate,
   collectCashUpdate,
   completeUpdate,
   confirmReceiptUpdate,
@@ -41,9 +48,12 @@ export interface OrderWorkflowInput {
   orderFen: number;
   createdAtIso: string;
   settings: OrderSettings;
+  /** How long a cancelled order's workflow stays to refund payments that land after the cancellation. */
+  latePaymentWindowMs: number;
+  refundPollScheduleMs: number[];
 }
 
-const { applyTransition } = proxyActivities<Activities>({
+const { applyTransition, recordSystemCancellation } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['OrderNotFound', 'BadTransition'] },
 });
@@ -56,6 +66,9 @@ interface Command {
   message: string;
   payment?: PaymentConfirmed;
   shipment?: { carrier: string; trackingNo: string };
+  /** Set for CANCEL / SERVICE_CANCEL: the recorded request (absent for the auto-cancel timer). */
+  cancellation?: { id?: number; reason: string };
+  accepted?: CancelAccepted;
   done?: boolean;
   refusal?: string;
 }
@@ -70,8 +83,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const state: OrderState = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, paidFen: 0, history: [] };
   const at: Partial<Record<OrderStatus, number>> = { [OrderStatus.NEW]: Date.parse(input.createdAtIso) };
   const queue: Command[] = [];
+  /** The running cancellation; while it runs every other command waits (or is refused by validators). */
+  let cancelling: { workflowId: string; result?: CancellationResult; failed?: string } | undefined;
+  /** The cancellation this order accepted: a retried request for it gets the same answer, not a refusal. */
+  let acceptedCancellation: CancelAccepted | undefined;
+  const refundedPayments = new Set<string>();
 
+  const cancelOperation = () => (state.paidFen > 0 ? OrderOperate.SERVICE_CANCEL : OrderOperate.CANCEL);
   const refusalOf = (operation: OrderOperate, actor: Actor): string | undefined => {
+    if (cancelling) return `order ${input.orderSn} is being cancelled (${cancelling.workflowId})`;
     const check = checkOperation({ flow: input.flow, status: state.status, operation, actor });
     return check.allowed ? undefined : check.reason;
   };
@@ -90,7 +110,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   setHandler(orderStateQuery, () => state);
   setHandler(paymentConfirmedSignal, (payment) => {
     // Providers deliver at least once; the same transaction is one payment.
-    if (payment.transactionId === state.transactionId || queue.some((c) => c.payment?.transactionId === payment.transactionId)) return;
+    if (payment.transactionId === state.transactionId || refundedPayments.has(payment.transactionId)) return;
+    if (queue.some((c) => c.payment?.transactionId === payment.transactionId)) return;
     queue.push({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, payment, message: `paid ${formatFen(payment.amountFen)} CNY via ${payment.provider} (${payment.transactionId})` });
   });
   setHandler(
@@ -113,13 +134,107 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     (request) => submit({ operation: OrderOperate.COMPLETE, actor: Actor.ADMIN, actorId: request.actorId, message: 'completed by admin' }),
     { validator: validate<[ActorRef]>(OrderOperate.COMPLETE, Actor.ADMIN) },
   );
+  setHandler(
+    cancelUpdate,
+    async (request: CancelRequest) => {
+      if (acceptedCancellation?.cancellationId === request.cancellationId) return acceptedCancellation;
+      const command: Command = { operation: cancelOperation(), actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
+      try {
+        await submit(command);
+      } catch (err) {
+        // The same request sent twice at once: the first copy was accepted, so is this one.
+        if (acceptedCancellation?.cancellationId === request.cancellationId) return acceptedCancellation;
+        throw err;
+      }
+      return command.accepted!;
+    },
+    {
+      validator: (request: CancelRequest) => {
+        if (acceptedCancellation?.cancellationId === request.cancellationId) return;
+        validate<[]>(cancelOperation(), request.actor)();
+      },
+    },
+  );
+
+  const moveTo = (status: OrderStatus) => {
+    if (status === state.status) return;
+    state.status = status;
+    at[status] = Date.now();
+    upsertSearchAttributes({ OrderStatus: [status] });
+    upsertMemo({ status });
+  };
+
+  /** Hands the order to its cancellation workflow; the loop waits for it before anything else. */
+  const startCancellation = async (command: Command, operation: OrderOperate): Promise<void> => {
+    const cancellationId = command.cancellation!.id ?? (await recordSystemCancellation({ orderSn: input.orderSn, reason: command.cancellation!.reason }));
+    const workflowId = `cancel-${input.orderSn}`;
+    const paid = operation === OrderOperate.SERVICE_CANCEL;
+    const child = await startChild(cancellationWorkflow, {
+      workflowId,
+      args: [{
+        orderSn: input.orderSn,
+        cancellationId,
+        from: state.status,
+        operation: paid ? 'SERVICE_CANCEL' : 'CANCEL',
+        actor: command.actor,
+        actorId: command.actorId,
+        reason: command.cancellation!.reason,
+        paid,
+        refundPollScheduleMs: input.refundPollScheduleMs,
+      }],
+      // The cancellation must finish even if an operator terminates this order workflow.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `Cancel order ${input.orderSn}${paid ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
+      searchAttributes: { OrderSn: [input.orderSn], SellerId: [input.sellerId] },
+    });
+    cancelling = { workflowId };
+    child.result().then(
+      (result) => (cancelling!.result = result),
+      (err: Error) => (cancelling!.failed = err.message),
+    );
+    command.accepted = { cancellationId, cancellationWorkflowId: workflowId, refunding: paid };
+    acceptedCancellation = command.accepted;
+  };
+
+  /**
+   * A payment the order cannot take — it was cancelled, or is already paid by another route — is
+   * recorded and refunded by the late-payment workflow, never applied (R8).
+   */
+  const refundUnwantedPayment = async (payment: PaymentConfirmed, why: string): Promise<void> => {
+    if (refundedPayments.has(payment.transactionId)) return;
+    refundedPayments.add(payment.transactionId);
+    const late = { provider: payment.provider as 'wechatpay' | 'alipay', outTradeNo: payment.outTradeNo, transactionId: payment.transactionId, amountFen: payment.amountFen, paidAt: payment.paidAt };
+    try {
+      await startChild(latePaymentWorkflow, {
+        workflowId: latePaymentWorkflowId(payment.outTradeNo),
+        args: [{ orderSn: input.orderSn, payment: late, why, refundPollScheduleMs: input.refundPollScheduleMs }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Refund payment ${payment.transactionId}: ${why}`,
+        searchAttributes: { OrderSn: [input.orderSn] },
+      });
+    } catch (err) {
+      // Already started for this payment (by the API after a restart): it is being refunded.
+      if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    }
+  };
 
   const execute = async (command: Command): Promise<void> => {
     try {
-      const refusal = refusalOf(command.operation, command.actor);
+      if (command.payment && state.status === OrderStatus.CANCELLED) {
+        await refundUnwantedPayment(command.payment, 'the order was cancelled');
+        return;
+      }
+      // A cancel accepted before a payment landed becomes a refunding cancel, not a refusal.
+      const operation = command.cancellation ? cancelOperation() : command.operation;
+      const refusal = refusalOf(operation, command.actor);
       if (refusal) {
         command.refusal = refusal;
-        if (command.payment) log.warn('payment not applied', { orderSn: input.orderSn, refusal, transactionId: command.payment.transactionId });
+        // Money the order cannot take (a second payment by another route) goes back to the buyer.
+        if (command.payment && state.paidFen > 0) await refundUnwantedPayment(command.payment, `the order was already paid (${state.transactionId})`);
+        return;
+      }
+      if (command.cancellation) {
+        await startCancellation(command, operation);
         return;
       }
       if (command.payment && command.payment.amountFen !== input.orderFen) {
@@ -127,16 +242,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         log.error('payment amount mismatch', { orderSn: input.orderSn, transactionId: command.payment.transactionId });
         return;
       }
-      const to = (checkOperation({ flow: input.flow, status: state.status, operation: command.operation, actor: command.actor }) as { to: OrderStatus }).to;
+      const to = (checkOperation({ flow: input.flow, status: state.status, operation, actor: command.actor }) as { to: OrderStatus }).to;
       const from = state.status;
       const payment = command.payment
         ? { provider: command.payment.provider, outTradeNo: command.payment.outTradeNo, transactionId: command.payment.transactionId, amountFen: command.payment.amountFen, paidAt: command.payment.paidAt }
-        : command.operation === OrderOperate.PAY
+        : operation === OrderOperate.PAY
           ? { provider: 'cod', amountFen: input.orderFen, paidAt: new Date().toISOString() }
           : undefined;
       const result = await applyTransition({
         orderSn: input.orderSn,
-        operation: command.operation,
+        operation,
         from,
         to,
         actor: command.actor,
@@ -155,26 +270,24 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         state.paidFen = payment.amountFen;
         state.transactionId = command.payment?.transactionId;
       }
-      state.history.push({ operation: command.operation, from, to, actor: command.actor, atIso: new Date().toISOString() });
+      state.history.push({ operation, from, to, actor: command.actor, atIso: new Date().toISOString() });
       moveTo(to);
     } finally {
       command.done = true;
     }
   };
 
-  const moveTo = (status: OrderStatus) => {
-    if (status === state.status) return;
-    state.status = status;
-    at[status] = Date.now();
-    upsertSearchAttributes({ OrderStatus: [status] });
-    upsertMemo({ status });
-  };
-
   /** The timer that applies in the current status: the per-order replacement of the daily sweep. */
-  const nextTimer = (): Command & { atMs: number } | undefined => {
+  const nextTimer = (): (Command & { atMs: number }) | undefined => {
     const since = (status: OrderStatus) => at[status] ?? Date.now();
     const s = input.settings;
     switch (state.status) {
+      case OrderStatus.NEW:
+      case OrderStatus.CONFIRM:
+        // The table has no SYSTEM_TIMER cancel for COD: a COD order is unpaid by design until the door.
+        return input.flow === FlowType.COD
+          ? undefined
+          : { operation: OrderOperate.CANCEL, actor: Actor.SYSTEM_TIMER, message: 'unpaid in time (cancel_order_day)', cancellation: { reason: 'not paid in time (cancel_order_day)' }, atMs: since(OrderStatus.NEW) + s.cancelOrderMs };
       case OrderStatus.SHIPPED:
         return { operation: OrderOperate.ROG, actor: Actor.SYSTEM_TIMER, message: 'received automatically (rog_order_day)', atMs: since(OrderStatus.SHIPPED) + s.rogOrderMs };
       case OrderStatus.ROG:
@@ -193,6 +306,21 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   await execute({ operation: OrderOperate.CONFIRM, actor: Actor.SYSTEM, message: 'stock reserved, order confirmed' });
 
   while (!isTerminalOrderStatus(state.status)) {
+    if (cancelling) {
+      await condition(() => cancelling!.result !== undefined || cancelling!.failed !== undefined);
+      if (cancelling.failed) {
+        // Nothing more can move this order safely; support sees the failed cancellation in its history.
+        log.error('cancellation failed', { orderSn: input.orderSn, error: cancelling.failed });
+        throw ApplicationFailure.nonRetryable(`cancellation ${cancelling.workflowId} failed: ${cancelling.failed}`, 'CancellationFailed');
+      }
+      state.history.push({ operation: 'CANCEL', from: state.status, to: OrderStatus.CANCELLED, actor: 'CANCELLATION', atIso: new Date().toISOString() });
+      for (const late of cancelling.result!.latePayments) {
+        queue.push({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
+      }
+      cancelling = undefined;
+      moveTo(OrderStatus.CANCELLED);
+      break;
+    }
     const timer = nextTimer();
     state.nextTimer = timer && { operation: timer.operation, atIso: new Date(timer.atMs).toISOString() };
     const woken = timer
@@ -201,6 +329,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     await execute(woken ? queue.shift()! : timer!);
   }
   state.nextTimer = undefined;
+
+  // Cancelled: stay a while so payments already in flight are refunded by this workflow (R8).
+  if (state.status === OrderStatus.CANCELLED) {
+    const closesAt = Date.now() + input.latePaymentWindowMs;
+    while (await condition(() => queue.length > 0, Math.max(closesAt - Date.now(), 1))) {
+      const command = queue.shift()!;
+      if (command.payment) await execute(command);
+      else {
+        command.refusal = `order is already ${state.status}`;
+        command.done = true;
+      }
+    }
+  }
   for (const command of queue.splice(0)) {
     command.refusal = `order is already ${state.status}`;
     command.done = true;

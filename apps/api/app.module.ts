@@ -12,7 +12,15 @@ import { OrderAccess } from './orders/order-access';
 import { OrderWorkflows } from './orders/order-workflows';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
-import { APP_CONFIG, TEMPORAL_CLIENT } from './tokens';
+import { APP_CONFIG, PAYMENT_PROVIDERS, TEMPORAL_CLIENT } from './tokens';
+import { CancellationsController } from './cancellations/cancellations.controller';
+import { CancellationsService } from './cancellations/cancellations.service';
+import { NotificationsController } from './notifications/notifications.controller';
+import { NotificationsService } from './notifications/notifications.service';
+import { PaymentsController } from './payments/payments.controller';
+import { PaymentsService } from './payments/payments.service';
+import { SupportRefundsController } from './support/support-refunds.controller';
+import { createPaymentProviders } from '../../payments';
 import { TradesController } from './trades/trades.controller';
 import { TradesService } from './trades/trades.service';
 
@@ -35,12 +43,16 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
-      controllers: [HealthController, TradesController, OrdersController],
+      controllers: [HealthController, TradesController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useFactory: () => connectDataSource(config.databaseUrl) },
         { provide: TEMPORAL_CLIENT, useFactory: () => connectTemporalClient(config.temporal) },
+        { provide: PAYMENT_PROVIDERS, useFactory: () => createPaymentProviders(config.payments) },
         { provide: APP_GUARD, useClass: AuthGuard },
+        CancellationsService,
+        NotificationsService,
+        PaymentsService,
         ConnectionsCloser,
         OrderAccess,
         OrderWorkflows,

@@ -12,7 +12,7 @@ runMain(async () => {
   Runtime.install({ shutdownSignals: [] });
   const dataSource = await connectDataSource(config.databaseUrl);
   const connection = await connectWorkerConnection(config.temporal);
-  const worker = await createOrderWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, dataSource });
+  const worker = await createOrderWorker({ connection, config, dataSource });
 
   // Graceful shutdown: stop polling, let running activities finish, then close what the worker used.
   const stop = () => worker.shutdown();

@@ -1,11 +1,12 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
+import type { AppConfig } from '../../config/app-config';
+import { createPaymentProviders } from '../../payments';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
-  namespace: string;
-  taskQueue: string;
+  config: AppConfig;
   dataSource: DataSource;
 }
 
@@ -13,10 +14,14 @@ export interface OrderWorkerOptions {
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
+    namespace: options.config.temporal.namespace,
+    taskQueue: options.config.temporal.taskQueue,
     // Resolves to workflows/index.ts under ts-node/jest and dist/workflows/index.js when compiled.
     workflowsPath: require.resolve('../../workflows'),
-    activities: createActivities({ dataSource: options.dataSource }),
+    activities: createActivities({
+      dataSource: options.dataSource,
+      providers: createPaymentProviders(options.config.payments),
+      notifyBaseUrl: options.config.api.publicBaseUrl,
+    }),
   });
 }

@@ -9,6 +9,7 @@ export class Payment {
   @Column({ name: 'amount_fen', type: 'int' }) amountFen!: number;
   @Column() status!: string;
   @Column({ name: 'transaction_id', type: 'varchar', nullable: true }) transactionId!: string | null;
+  @Column({ name: 'code_url', type: 'varchar', nullable: true }) codeUrl!: string | null;
   @Column({ name: 'paid_after_cancel', type: 'boolean' }) paidAfterCancel!: boolean;
   @Column({ name: 'created_at', type: 'datetime', precision: 3, insert: false, update: false }) createdAt!: Date;
   @Column({ name: 'paid_at', type: 'datetime', precision: 3, nullable: true }) paidAt!: Date | null;

@@ -1,4 +1,9 @@
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -9,6 +14,9 @@ import { createApiApp } from '../../apps/api/app';
 import { mintToken } from '../../apps/api/auth/token';
 import type { Role } from '../../apps/api/auth/principal';
 import { createOrderWorker } from '../../apps/worker/worker';
+import { startPaymentSim } from '../../apps/payment-sim/server';
+import { SimControl } from '../payments/sim-control';
+import { TcpProxy } from './tcp-proxy';
 
 /**
  * The real system, in-process, for one test file: API (HTTP on a random port) and worker on the
@@ -17,36 +25,62 @@ import { createOrderWorker } from '../../apps/worker/worker';
 export interface TestSystem {
   config: AppConfig;
   apiUrl: string;
+  sim: SimControl;
+  /** Between the worker and MariaDB: cut() makes the database unreachable for the worker only. */
+  workerDatabase: TcpProxy;
   dataSource: DataSource;
   temporal: Client;
   token(role: Role, id: number | string): string;
   http(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
+  /** The worker as its own OS process (apps/worker/main.ts), so a test can SIGKILL it. */
+  spawnWorkerProcess(): ChildProcess;
   stop(): Promise<void>;
 }
 
 export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
   const temporalAddress = required('TEST_TEMPORAL_ADDRESS');
-  const config = readAppConfig({
-    ...process.env,
-    DATABASE_URL: required('TEST_DATABASE_URL'),
+  const databaseUrl = required('TEST_DATABASE_URL');
+  const keysDir = mkdtempSync(join(tmpdir(), 'orders-test-keys-'));
+  const sim = await startPaymentSim({ port: 0, keysDir, refundProcessingMs: 1000, hangMs: 3000, notifyRetryScheduleMs: [200, 500, 1000] });
+  const apiPort = await freePort();
+  const processEnv: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
-    API_PORT: '0',
+    API_PORT: String(apiPort),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
+    PAYMENT_KEYS_DIR: keysDir,
+    PAYMENT_HTTP_TIMEOUT_MS: '1500',
+    WECHATPAY_BASE_URL: sim.url,
+    ALIPAY_GATEWAY_URL: `${sim.url}/gateway.do`,
+    REFUND_POLL_SCHEDULE: '500ms,1s,2s',
+    LATE_PAYMENT_WINDOW: '30s',
     ...env,
-  });
+  };
+  const config = readAppConfig({ ...process.env, ...processEnv });
   const dataSource = await connectDataSource(config.databaseUrl, { poolSize: 4 });
   const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporal.namespace });
 
+  const target = new URL(databaseUrl);
+  const workerDatabase = new TcpProxy(target.hostname, Number(target.port || 3306));
+  const proxied = new URL(databaseUrl);
+  proxied.port = String(await workerDatabase.start());
+  const workerConfig = { ...config, databaseUrl: proxied.toString() };
+  const workerDataSource = await connectDataSource(workerConfig.databaseUrl, { poolSize: 4 });
+
   const app: INestApplication = await createApiApp(config, { logger: false });
-  await app.listen(0, '127.0.0.1');
-  const apiUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  await app.listen(apiPort, '127.0.0.1');
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const children = new Set<ChildProcess>();
 
   let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
   const system: TestSystem = {
     config,
     apiUrl,
+    sim: new SimControl(sim.url),
+    workerDatabase,
     dataSource,
     temporal,
     token: (role, id) => mintToken(config.api.jwtSecret, role, id),
@@ -67,7 +101,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     async startWorker() {
       if (worker) return;
       const connection = await NativeConnection.connect({ address: temporalAddress });
-      const instance = await createOrderWorker({ connection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, dataSource });
+      const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource });
       worker = { instance, running: instance.run(), connection };
     },
     async stopWorker() {
@@ -78,15 +112,40 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
       await current.running;
       await current.connection.close();
     },
+    spawnWorkerProcess() {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'worker', 'main.ts')], {
+        env: { ...process.env, ...processEnv, DATABASE_URL: workerConfig.databaseUrl },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.add(child);
+      child.on('exit', () => children.delete(child));
+      return child;
+    },
     async stop() {
+      for (const child of children) child.kill('SIGKILL');
       await system.stopWorker();
       await app.close();
       await temporal.connection.close();
       await dataSource.destroy();
+      if (workerDataSource.isInitialized) await workerDataSource.destroy();
+      await workerDatabase.stop();
+      await sim.close();
+      rmSync(keysDir, { recursive: true, force: true });
     },
   };
   await system.startWorker();
   return system;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 function required(name: string): string {

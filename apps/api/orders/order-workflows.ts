@@ -21,7 +21,7 @@ export const orderWorkflowId = (orderSn: string) => `order-${orderSn}`;
 @Injectable()
 export class OrderWorkflows {
   constructor(
-    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(TEMPORAL_CLIENT) readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -39,6 +39,8 @@ export class OrderWorkflows {
       orderFen: order.orderFen,
       createdAtIso: order.createdAt.toISOString(),
       settings: this.config.orderSettings,
+      latePaymentWindowMs: this.config.latePaymentWindowMs,
+      refundPollScheduleMs: this.config.refund.pollScheduleMs,
     };
     const handle = await this.temporal.workflow.start('orderWorkflow', {
       workflowId: orderWorkflowId(order.orderSn),

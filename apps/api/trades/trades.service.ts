@@ -14,7 +14,7 @@ import {
   flowOf,
 } from '../../../domain';
 import { requestHash } from '../common/idempotency';
-import { newSn } from '../common/sn';
+import { newSn } from '../../../activities/serial-numbers';
 import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
 import { CreateTradeDto } from './create-trade.dto';
 

@@ -1,0 +1,176 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { DataSource } from 'typeorm';
+import { CancellationStatus, OrderStatus, PayStatus, ServiceStatus } from '../domain';
+import { PaymentProvider, ProviderName } from '../payments';
+import { toActivityFailure } from './provider-failures';
+import { StockMovementKind, recordStockMovements } from './stock-ledger';
+
+export interface CancelOrderRequest {
+  orderSn: string;
+  cancellationId: number;
+  /** The status the order was in when the cancellation was accepted: the compare-and-set's guard. */
+  from: OrderStatus;
+  operation: 'CANCEL' | 'SERVICE_CANCEL';
+  actor: string;
+  actorId?: string;
+  reason: string;
+  paid: boolean;
+}
+
+export interface LatePayment {
+  provider: ProviderName;
+  outTradeNo: string;
+  transactionId: string;
+  amountFen: number;
+  paidAt: string;
+}
+
+/**
+ * The steps of a cancellation, each a guarded effect: the old scanners' status flags survive as the
+ * guards (order status CAS, ledger unique keys, log event keys), not as the control flow.
+ */
+export class CancellationActivities {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly providers: Record<ProviderName, PaymentProvider>,
+  ) {}
+
+  /** Order → CANCELLED (pay status REFUNDING when money must go back) with its log row, once. */
+  async markOrderCancelled(request: CancelOrderRequest): Promise<{ applied: boolean; status: OrderStatus }> {
+    return this.dataSource.transaction(async (manager) => {
+      const set = request.paid
+        ? `pay_status = '${PayStatus.REFUNDING}', service_status = '${ServiceStatus.PASS}',`
+        : '';
+      const updated = await manager.query(
+        `UPDATE orders SET order_status = ?, ${set} cancel_reason = ?, cancelled_at = CURRENT_TIMESTAMP(3) WHERE order_sn = ? AND order_status = ?`,
+        [OrderStatus.CANCELLED, request.reason.slice(0, 255), request.orderSn, request.from],
+      );
+      const eventKey = `${request.operation}:${request.from}->${OrderStatus.CANCELLED}`;
+      if (updated.affectedRows === 1) {
+        await manager.query(
+          `INSERT INTO order_log (order_sn, event_key, operation, old_status, new_status, actor_role, actor_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [request.orderSn, eventKey, request.operation, request.from, OrderStatus.CANCELLED, request.actor, request.actorId ?? null, `cancelled: ${request.reason}`.slice(0, 500)],
+        );
+        await setCancellationStatus(manager, request.cancellationId, request.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED);
+        return { applied: true, status: OrderStatus.CANCELLED };
+      }
+      const [row] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
+      const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
+      return { applied: logged.length > 0, status: row.order_status };
+    });
+  }
+
+  /**
+   * Closes the order's open payment attempts at the providers so a buyer can no longer pay a
+   * cancelled order. A payment that landed anyway is reported back (verified by the provider's signed
+   * query answer) for the order workflow to refund.
+   */
+  async closeOpenPayments(orderSn: string): Promise<LatePayment[]> {
+    const open: { provider: ProviderName; out_trade_no: string }[] = await this.dataSource.query(
+      `SELECT provider, out_trade_no FROM payment WHERE order_sn = ? AND status = 'CREATED'`,
+      [orderSn],
+    );
+    const landed: LatePayment[] = [];
+    for (const payment of open) {
+      const provider = this.providers[payment.provider];
+      try {
+        const { alreadyPaid } = await provider.closePayment(payment.out_trade_no);
+        if (!alreadyPaid) {
+          await this.dataSource.query(`UPDATE payment SET status = 'CLOSED' WHERE out_trade_no = ? AND status = 'CREATED'`, [payment.out_trade_no]);
+          continue;
+        }
+        const paid = await provider.queryPayment(payment.out_trade_no);
+        if (paid.state === 'PAID' && paid.transactionId && paid.amountFen !== undefined) {
+          landed.push({ provider: payment.provider, outTradeNo: payment.out_trade_no, transactionId: paid.transactionId, amountFen: paid.amountFen, paidAt: paid.paidAt ?? new Date().toISOString() });
+        }
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+    }
+    return landed;
+  }
+
+  /** Gives the order's stock back (RELEASE when unpaid, RESTORE when paid), exactly once per SKU. */
+  async restoreStock(request: { orderSn: string; kind: Extract<StockMovementKind, 'RELEASE' | 'RESTORE'> }): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const applied = await recordStockMovements(manager, request.orderSn, request.kind);
+      await log(manager, request.orderSn, `stock:${request.kind}`, 'RESTOCK', `stock restored (${request.kind.toLowerCase()}) for ${applied} SKU(s)`, applied > 0);
+      return applied;
+    });
+  }
+
+  /** Takes back the sales counted at payment, exactly once, and only if they were counted. */
+  async reverseSales(orderSn: string): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const counted = await manager.query(`SELECT 1 FROM stock_movement WHERE order_sn = ? AND kind = 'SALE' LIMIT 1`, [orderSn]);
+      if (!counted.length) return 0;
+      const applied = await recordStockMovements(manager, orderSn, 'SALE_REVERSAL');
+      await log(manager, orderSn, 'stock:SALE_REVERSAL', 'SALES', `sales count reversed for ${applied} SKU(s)`, applied > 0);
+      return applied;
+    });
+  }
+
+  /** The money is back (or there was none): order pay status and the request close, with a log row. */
+  async finishCancellation(request: { orderSn: string; cancellationId: number; refunded: boolean }): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      if (request.refunded) {
+        await manager.query(
+          `UPDATE orders SET pay_status = ?, service_status = ? WHERE order_sn = ? AND pay_status = ?`,
+          [PayStatus.REFUNDED, ServiceStatus.COMPLETE, request.orderSn, PayStatus.REFUNDING],
+        );
+      }
+      await setCancellationStatus(manager, request.cancellationId, CancellationStatus.COMPLETED);
+      await log(manager, request.orderSn, `cancellation:${request.cancellationId}:completed`, 'CANCEL', request.refunded ? 'cancellation complete: buyer refunded, stock restored, sales reversed' : 'cancellation complete: payment closed, stock released', true);
+    });
+  }
+
+  async setCancellationStatus(request: { cancellationId: number; status: CancellationStatus }): Promise<void> {
+    await setCancellationStatus(this.dataSource.manager, request.cancellationId, request.status);
+  }
+}
+
+async function setCancellationStatus(manager: { query: DataSource['query'] }, id: number, status: CancellationStatus): Promise<void> {
+  const result = await manager.query('UPDATE cancellation_request SET status = ? WHERE id = ?', [status, id]);
+  if (result.affectedRows === 0) {
+    const found = await manager.query('SELECT 1 FROM cancellation_request WHERE id = ?', [id]);
+    if (!found.length) throw ApplicationFailure.nonRetryable(`cancellation request ${id} does not exist`, 'CancellationNotFound');
+  }
+}
+
+async function log(manager: { query: DataSource['query'] }, orderSn: string, eventKey: string, operation: string, message: string, changed: boolean): Promise<void> {
+  // A replay (nothing changed) keeps the first row: the event key is unique per order.
+  if (!changed) return;
+  await manager.query(
+    `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, ?, 'SYSTEM', ?)`,
+    [orderSn, eventKey, operation, message],
+  );
+}
+
+/** A cancellation the system itself decided (unpaid timeout): recorded like a person's, once per order. */
+export async function recordSystemCancellation(dataSource: DataSource, request: { orderSn: string; reason: string }): Promise<number> {
+  await dataSource.query(
+    `INSERT IGNORE INTO cancellation_request (order_sn, actor_role, actor_id, idempotency_key, request_hash, reason, status)
+     VALUES (?, 'SYSTEM_TIMER', 'system', ?, '', ?, ?)`,
+    [request.orderSn, `auto-cancel:${request.orderSn}`, request.reason, CancellationStatus.REQUESTED],
+  );
+  const [row] = await dataSource.query(
+    `SELECT id FROM cancellation_request WHERE actor_role = 'SYSTEM_TIMER' AND actor_id = 'system' AND idempotency_key = ?`,
+    [`auto-cancel:${request.orderSn}`],
+  );
+  return row.id;
+}
+
+/** A payment the order cannot take (cancelled, or paid already): recorded as such, never applied, before it is refunded. */
+export async function recordLatePayment(dataSource: DataSource, request: { orderSn: string; payment: LatePayment; why: string }): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    const { payment } = request;
+    await manager.query(
+      `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND order_sn = ? AND status IN ('CREATED', 'CLOSED')`,
+      [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo, request.orderSn],
+    );
+    await manager.query(
+      `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, 'PAY', 'PAYMENT_CALLBACK', ?)`,
+      [request.orderSn, `late-payment:${payment.outTradeNo}`, `payment ${payment.transactionId} (${payment.amountFen} fen via ${payment.provider}) not accepted (${request.why}): refunding it automatically`],
+    );
+  });
+}

@@ -1,0 +1,203 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { DataSource } from 'typeorm';
+import { PaymentProvider, ProviderName, RefundStatus as ProviderRefundStatus } from '../payments';
+import { RefundStatus, describeRefund } from '../domain';
+import { newSn } from './serial-numbers';
+import { toActivityFailure } from './provider-failures';
+
+export interface RefundRecord {
+  refundSn: string;
+  orderSn: string;
+  provider: ProviderName;
+  outTradeNo: string;
+  refundFen: number;
+  totalFen: number;
+  reason: string;
+  status: RefundStatus;
+}
+
+export interface CreateRefundRequest {
+  /** Names why this refund exists, e.g. cancel:{cancellationId}:1; one refund per cause, ever. */
+  causeKey: string;
+  orderSn: string;
+  reason: string;
+  /** Which payment to refund; defaults to the order's paid payment. */
+  outTradeNo?: string;
+}
+
+export type RefundProgress = RefundStatus | 'NOT_FOUND';
+
+/**
+ * Refund effects. The refund row (and its number) is committed before any provider call; every call
+ * sends that number with the body rebuilt from the row, so retries are byte-for-byte the same request
+ * and the provider's idempotency turns a repeat into the same refund.
+ */
+export class RefundActivities {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly providers: Record<ProviderName, PaymentProvider>,
+    private readonly notifyBaseUrl: string,
+  ) {}
+
+  /**
+   * Creates the refund for `causeKey` once (unique key), with Σ(refunds not CLOSED) ≤ paid enforced
+   * under the order row's lock; a retry returns the same row and number.
+   */
+  async createRefund(request: CreateRefundRequest): Promise<RefundRecord> {
+    return this.dataSource.transaction(async (manager) => {
+      const existing = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
+      if (existing.length) return toRecord(existing[0]);
+      const [order] = await manager.query('SELECT order_sn FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
+      if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+      const payments = await manager.query(
+        `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'REFUNDED') ${request.outTradeNo ? 'AND out_trade_no = ?' : ''} ORDER BY paid_at LIMIT 1`,
+        request.outTradeNo ? [request.orderSn, request.outTradeNo] : [request.orderSn],
+      );
+      if (!payments.length) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} has no captured payment to refund`, 'NothingToRefund');
+      const payment = payments[0];
+      const [{ committed }] = await manager.query(
+        `SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE out_trade_no = ? AND status <> ?`,
+        [payment.out_trade_no, RefundStatus.CLOSED],
+      );
+      const refundFen = payment.amount_fen - Number(committed);
+      if (refundFen <= 0) throw ApplicationFailure.nonRetryable(`payment ${payment.out_trade_no} is already fully refunded`, 'NothingToRefund');
+      await manager.query(
+        `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [newSn('R'), request.causeKey, request.orderSn, payment.provider, payment.out_trade_no, refundFen, payment.amount_fen, request.reason.slice(0, 80), RefundStatus.APPLY],
+      );
+      const [row] = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
+      await manager.query(
+        `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, 'REFUND', 'SYSTEM', ?)`,
+        [request.orderSn, `refund:${row.refund_sn}:created`, `refund ${row.refund_sn} created: ${describeRefund(row.refund_fen, row.provider)}`],
+      );
+      return toRecord(row);
+    });
+  }
+
+  async getRefund(refundSn: string): Promise<RefundRecord> {
+    const [row] = await this.dataSource.query('SELECT * FROM refund WHERE refund_sn = ?', [refundSn]);
+    if (!row) throw ApplicationFailure.nonRetryable(`refund ${refundSn} does not exist`, 'RefundNotFound');
+    return toRecord(row);
+  }
+
+  /**
+   * Submits the refund. After a failed attempt the outcome may be unknown (a timeout after the
+   * provider committed), so later attempts ask the provider first and submit only if it has never
+   * heard of this refund number.
+   */
+  async submitRefund(refundSn: string): Promise<RefundProgress> {
+    const refund = await this.getRefund(refundSn);
+    if (refund.status !== RefundStatus.APPLY && refund.status !== RefundStatus.PROCESSING) return refund.status;
+    const provider = this.providers[refund.provider];
+    try {
+      if (Context.current().info.attempt > 1 || refund.status === RefundStatus.PROCESSING) {
+        const known = await provider.queryRefund(refund.outTradeNo, refund.refundSn);
+        if (known.status !== 'NOT_FOUND') return this.recordSubmission(refund, known.status, known.providerRefundId);
+      }
+      const result = await provider.submitRefund({
+        outTradeNo: refund.outTradeNo,
+        outRefundNo: refund.refundSn,
+        refundFen: refund.refundFen,
+        totalFen: refund.totalFen,
+        reason: refund.reason,
+        notifyUrl: `${this.notifyBaseUrl}/notify/${refund.provider}`,
+      });
+      return this.recordSubmission(refund, result.status, result.providerRefundId);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  }
+
+  /** Asks the provider how the refund stands (the source of truth when a notification is lost). */
+  async queryRefund(refundSn: string): Promise<RefundProgress> {
+    const refund = await this.getRefund(refundSn);
+    try {
+      const result = await this.providers[refund.provider].queryRefund(refund.outTradeNo, refund.refundSn);
+      return result.status;
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  }
+
+  /**
+   * Moves the refund to a provider-reported final state, forward only (APPLY/PROCESSING → final),
+   * with its log row and, on SUCCESS, the order's refunded amount, in one transaction.
+   */
+  async recordRefundOutcome(request: { refundSn: string; status: ProviderRefundStatus; detail?: string }): Promise<RefundStatus> {
+    const refund = await this.getRefund(request.refundSn);
+    if (request.status === 'PROCESSING') return refund.status;
+    return this.dataSource.transaction(async (manager) => {
+      const updated = await manager.query(
+        `UPDATE refund SET status = ?, failure_reason = ?, succeeded_at = IF(? = 'SUCCESS', CURRENT_TIMESTAMP(3), succeeded_at)
+         WHERE refund_sn = ? AND status IN (?, ?)`,
+        [request.status, request.status === 'SUCCESS' ? null : (request.detail ?? `provider reported ${request.status}`), request.status, refund.refundSn, RefundStatus.APPLY, RefundStatus.PROCESSING],
+      );
+      if (updated.affectedRows === 1) {
+        if (request.status === 'SUCCESS') {
+          await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
+          await manager.query(`UPDATE payment SET status = 'REFUNDED' WHERE out_trade_no = ? AND status = 'PAID'`, [refund.outTradeNo]);
+        }
+        await manager.query(
+          `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, 'REFUND', 'PAYMENT_CALLBACK', ?)`,
+          [refund.orderSn, `refund:${refund.refundSn}:${request.status}`, `refund ${refund.refundSn} ${request.status}: ${describeRefund(refund.refundFen, refund.provider, request.status === 'SUCCESS' ? 'refunded' : 'refund of')}${request.detail ? ` (${request.detail})` : ''}`],
+        );
+      }
+      const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
+      return row.status as RefundStatus;
+    });
+  }
+
+  /** Support paid the buyer another way (bank transfer…) for an ABNORMAL/CLOSED refund: audited, final. */
+  async markRefundedOffline(request: { refundSn: string; reference: string; supportId: string; note?: string }): Promise<RefundStatus> {
+    const refund = await this.getRefund(request.refundSn);
+    return this.dataSource.transaction(async (manager) => {
+      const updated = await manager.query(
+        `UPDATE refund SET status = ?, offline_reference = ?, resolved_by = ?, succeeded_at = CURRENT_TIMESTAMP(3) WHERE refund_sn = ? AND status IN (?, ?)`,
+        [RefundStatus.REFUNDED_OFFLINE, request.reference, request.supportId, refund.refundSn, RefundStatus.ABNORMAL, RefundStatus.CLOSED],
+      );
+      if (updated.affectedRows === 1) {
+        await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
+        await manager.query(
+          `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, actor_id, message) VALUES (?, ?, 'REFUND', 'SUPPORT', ?, ?)`,
+          [refund.orderSn, `refund:${refund.refundSn}:offline`, request.supportId, `refund ${refund.refundSn} paid offline by support (reference ${request.reference})${request.note ? `: ${request.note}` : ''}`],
+        );
+      }
+      const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
+      return row.status as RefundStatus;
+    });
+  }
+
+  /** Records that support asked for a CLOSED refund to be re-issued under a new number. */
+  async logRefundReissue(request: { refundSn: string; supportId: string; note?: string }): Promise<void> {
+    const refund = await this.getRefund(request.refundSn);
+    await this.dataSource.query(
+      `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, actor_id, message) VALUES (?, ?, 'REFUND', 'SUPPORT', ?, ?)`,
+      [refund.orderSn, `refund:${refund.refundSn}:reissue`, request.supportId, `refund ${refund.refundSn} was CLOSED; support re-issues it under a new refund number${request.note ? `: ${request.note}` : ''}`],
+    );
+  }
+
+  private async recordSubmission(refund: RefundRecord, status: ProviderRefundStatus, providerRefundId?: string): Promise<RefundProgress> {
+    await this.dataSource.query(
+      `UPDATE refund SET status = ?, provider_refund_id = COALESCE(?, provider_refund_id), submitted_at = COALESCE(submitted_at, CURRENT_TIMESTAMP(3))
+       WHERE refund_sn = ? AND status = ?`,
+      [RefundStatus.PROCESSING, providerRefundId ?? null, refund.refundSn, RefundStatus.APPLY],
+    );
+    if (status !== 'PROCESSING') return this.recordRefundOutcome({ refundSn: refund.refundSn, status });
+    return RefundStatus.PROCESSING;
+  }
+}
+
+function toRecord(row: Record<string, any>): RefundRecord {
+  return {
+    refundSn: row.refund_sn,
+    orderSn: row.order_sn,
+    provider: row.provider,
+    outTradeNo: row.out_trade_no,
+    refundFen: row.refund_fen,
+    totalFen: row.total_fen,
+    reason: row.reason,
+    status: row.status,
+  };
+}

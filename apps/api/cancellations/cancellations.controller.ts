@@ -1,0 +1,40 @@
+import { Body, Controller, Get, Headers, Param, ParseIntPipe, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { readIdempotencyKey } from '../common/idempotency';
+import { CancelOrderDto } from './cancel-order.dto';
+import { CancellationsService } from './cancellations.service';
+
+@ApiTags('cancellations')
+@ApiBearerAuth()
+@Controller('orders/:orderSn/cancellations')
+export class CancellationsController {
+  constructor(private readonly cancellations: CancellationsService) {}
+
+  @Post()
+  @Roles('seller', 'buyer', 'support')
+  @ApiOperation({
+    summary: 'Cancel an order: refund (if paid), restore stock, take back sales, all in a durable workflow',
+    description: '202 accepted; 200 already cancelled; 409 refused by the order state (shipped, already being cancelled); 422 key reused with another body.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Retrying with the same key replays the first answer' })
+  async cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('orderSn') orderSn: string,
+    @Body() dto: CancelOrderDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) response: { status(code: number): unknown },
+  ) {
+    const answer = await this.cancellations.request(principal, orderSn, dto.reason.trim(), readIdempotencyKey(key, true)!);
+    response.status(answer.httpStatus);
+    return answer.body;
+  }
+
+  @Get(':id')
+  @Roles('seller', 'buyer', 'support', 'admin')
+  @ApiOperation({ summary: 'Progress of a cancellation: its steps, refunds and Temporal UI links' })
+  get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string, @Param('id', ParseIntPipe) id: number) {
+    return this.cancellations.get(principal, orderSn, id);
+  }
+}

@@ -1,0 +1,137 @@
+import { HttpStatus, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { CancellationRequest, Refund } from '../../../db/entities';
+import { CancellationStatus, OrderOperate, OrderStatus, PayStatus, checkOperation, flowOf, type Actor, type OrderType, type PaymentType } from '../../../domain';
+import { cancellationProgressQuery } from '../../../workflows/cancellation.workflow';
+import { cancelUpdate } from '../../../workflows/order-messages';
+import type { Principal } from '../auth/principal';
+import { requestHash } from '../common/idempotency';
+import { OrderAccess } from '../orders/order-access';
+import { OrderWorkflows } from '../orders/order-workflows';
+
+/** What a cancel request answered; stored with the request so a retry with the same key replays it. */
+export interface StoredAnswer {
+  httpStatus: number;
+  body: Record<string, unknown>;
+}
+
+const ACTOR_OF: Record<string, Actor> = { seller: 'SELLER', buyer: 'BUYER', support: 'SUPPORT' };
+
+/**
+ * Records cancel requests (the seed's req_order_ops) and hands them to the order's workflow through a
+ * Workflow Update, whose validator answers "accepted" or "refused" before anything happens.
+ */
+@Injectable()
+export class CancellationsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: OrderAccess,
+    private readonly workflows: OrderWorkflows,
+  ) {}
+
+  async request(principal: Principal, orderSn: string, reason: string, idempotencyKey: string): Promise<StoredAnswer> {
+    await this.access.load(principal, orderSn);
+    const hash = requestHash({ orderSn, reason });
+    const repo = this.dataSource.getRepository(CancellationRequest);
+    let request: CancellationRequest;
+    try {
+      request = await repo.save(repo.create({ orderSn, actorRole: principal.role, actorId: principal.id, idempotencyKey, requestHash: hash, reason, status: CancellationStatus.RECEIVED }));
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+      const existing = await repo.findOneByOrFail({ actorRole: principal.role, actorId: principal.id, idempotencyKey });
+      if (existing.requestHash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
+      if (existing.response) return existing.response as unknown as StoredAnswer;
+      // The first attempt recorded the request but never answered (a crash, or it is still running): finish it now.
+      request = existing;
+    }
+    request.id = Number(request.id); // a fresh insert reports its id as a string
+    const answer = await this.decide(principal, request);
+    // The first answer stored wins (a concurrent retry of the same key answers the same, see decide).
+    // Only a refusal sets the status here; an accepted request's status belongs to its workflow.
+    await this.dataSource.query(
+      `UPDATE cancellation_request SET response_json = COALESCE(response_json, ?), status = IF(? AND status = ?, ?, status) WHERE id = ?`,
+      [JSON.stringify(answer), answer.httpStatus >= 400, CancellationStatus.RECEIVED, CancellationStatus.REFUSED, request.id],
+    );
+    const [stored] = await this.dataSource.query('SELECT response_json FROM cancellation_request WHERE id = ?', [request.id]);
+    return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
+  }
+
+  private async decide(principal: Principal, request: CancellationRequest): Promise<StoredAnswer> {
+    const order = await this.access.load(principal, request.orderSn);
+    if (order.orderStatus === OrderStatus.CANCELLED) {
+      const accepted = await this.acceptedCancellation(request.orderSn);
+      return { httpStatus: 200, body: { alreadyCancelled: true, ...(accepted ? await this.describe(accepted) : { orderSn: request.orderSn, status: CancellationStatus.COMPLETED }) } };
+    }
+    const actor = ACTOR_OF[principal.role];
+    const operation = order.payStatus === PayStatus.PAY_YES ? OrderOperate.SERVICE_CANCEL : OrderOperate.CANCEL;
+    const check = checkOperation({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, operation, actor });
+    if (!check.allowed) return refused(check.reason);
+    try {
+      const accepted = await this.workflows.handle(request.orderSn).executeUpdate(cancelUpdate, {
+        args: [{ cancellationId: request.id, reason: request.reason, actor: actor as 'SELLER' | 'BUYER' | 'SUPPORT', actorId: principal.id }],
+      });
+      const orderWorkflowId = `order-${request.orderSn}`;
+      return {
+        httpStatus: 202,
+        body: {
+          cancellationId: accepted.cancellationId,
+          orderSn: request.orderSn,
+          status: accepted.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED,
+          refunding: accepted.refunding,
+          orderWorkflowId,
+          cancellationWorkflowId: accepted.cancellationWorkflowId,
+          temporalUiUrl: this.workflows.uiLink(accepted.cancellationWorkflowId),
+          orderTemporalUiUrl: this.workflows.uiLink(orderWorkflowId),
+        },
+      };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) return refused(err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) return refused(`order ${request.orderSn} has no running workflow`);
+      throw err;
+    }
+  }
+
+  async get(principal: Principal, orderSn: string, id: number) {
+    await this.access.load(principal, orderSn);
+    const request = await this.dataSource.getRepository(CancellationRequest).findOneBy({ id, orderSn });
+    if (!request) throw new NotFoundException(`cancellation ${id} of order ${orderSn} not found`);
+    return this.describe(request);
+  }
+
+  private async describe(request: CancellationRequest) {
+    const workflowId = `cancel-${request.orderSn}`;
+    const refunds = await this.dataSource.getRepository(Refund).find({ where: { orderSn: request.orderSn }, order: { id: 'ASC' } });
+    let progress: unknown;
+    try {
+      progress = await this.workflows.temporal.workflow.getHandle(workflowId).query(cancellationProgressQuery);
+    } catch (err) {
+      progress = { unavailable: (err as Error).message.split('\n')[0] };
+    }
+    return {
+      cancellationId: request.id,
+      orderSn: request.orderSn,
+      status: request.status,
+      reason: request.reason,
+      requestedBy: { role: request.actorRole, id: request.actorId },
+      createdAt: request.createdAt,
+      cancellationWorkflowId: workflowId,
+      temporalUiUrl: this.workflows.uiLink(workflowId),
+      progress,
+      refunds: refunds.map((r) => ({ refundSn: r.refundSn, status: r.status, refundFen: r.refundFen, provider: r.provider, workflowId: `refund-${r.refundSn}` })),
+    };
+  }
+
+  private acceptedCancellation(orderSn: string): Promise<CancellationRequest | null> {
+    return this.dataSource
+      .getRepository(CancellationRequest)
+      .createQueryBuilder('c')
+      .where('c.order_sn = :orderSn AND c.status NOT IN (:...skip)', { orderSn, skip: [CancellationStatus.RECEIVED, CancellationStatus.REFUSED] })
+      .orderBy('c.id', 'ASC')
+      .getOne();
+  }
+}
+
+function refused(reason: string): StoredAnswer {
+  return { httpStatus: HttpStatus.CONFLICT, body: { statusCode: 409, error: 'Conflict', message: reason } };
+}

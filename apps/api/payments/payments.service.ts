@@ -1,0 +1,119 @@
+import { BadGatewayException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../../config/app-config';
+import { Payment } from '../../../db/entities';
+import { FlowType, OrderStatus, PayStatus, flowOf, type OrderType, type PaymentType } from '../../../domain';
+import { PaymentProvider, ProviderError, ProviderName } from '../../../payments';
+import { paymentConfirmedSignal } from '../../../workflows/order-messages';
+import type { Principal } from '../auth/principal';
+import { OrderAccess } from '../orders/order-access';
+import { OrderWorkflows } from '../orders/order-workflows';
+import { APP_CONFIG, PAYMENT_PROVIDERS } from '../tokens';
+
+/** One payment attempt per (order, provider): the same out_trade_no every time, so re-asking is idempotent. */
+export function outTradeNoFor(orderSn: string, provider: ProviderName): string {
+  return `P${orderSn.slice(1)}${provider === 'wechatpay' ? 'W' : 'A'}`;
+}
+
+/**
+ * Starts payments at the providers and reports payment status for the buyer's QR page. It never
+ * marks an order paid: only a verified provider result, delivered to the order workflow, does.
+ */
+@Injectable()
+export class PaymentsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: OrderAccess,
+    private readonly workflows: OrderWorkflows,
+    @Inject(PAYMENT_PROVIDERS) private readonly providers: Record<ProviderName, PaymentProvider>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(buyer: Principal, orderSn: string, providerName: ProviderName, returnUrl?: string) {
+    const order = await this.access.load(buyer, orderSn);
+    const flow = flowOf(order.paymentType as PaymentType, order.orderType as OrderType);
+    if (flow === FlowType.COD) throw new ConflictException('a cash-on-delivery order is paid at the door, not online');
+    if (order.payStatus !== PayStatus.PAY_NO) throw new ConflictException(`order ${orderSn} is already paid`);
+    if (order.orderStatus !== OrderStatus.NEW && order.orderStatus !== OrderStatus.CONFIRM) {
+      throw new ConflictException(`order ${orderSn} is ${order.orderStatus} and cannot be paid`);
+    }
+    const outTradeNo = outTradeNoFor(orderSn, providerName);
+    await this.dataSource.query(
+      `INSERT IGNORE INTO payment (order_sn, provider, out_trade_no, amount_fen, status) VALUES (?, ?, ?, ?, 'CREATED')`,
+      [orderSn, providerName, outTradeNo, order.orderFen],
+    );
+    const payment = await this.dataSource.getRepository(Payment).findOneByOrFail({ outTradeNo });
+    if (payment.status !== 'CREATED') throw new ConflictException(`payment ${outTradeNo} is ${payment.status}`);
+    try {
+      const result = await this.providers[providerName].createPayment({
+        outTradeNo,
+        amountFen: payment.amountFen,
+        description: `Order ${orderSn}`,
+        notifyUrl: `${this.config.api.publicBaseUrl}/notify/${providerName}`,
+        returnUrl,
+        channel: providerName === 'alipay' ? 'page' : 'qr',
+        // The provider stops taking the payment when the order's unpaid timer would cancel it.
+        expiresAt: new Date(order.createdAt.getTime() + this.config.orderSettings.cancelOrderMs),
+      });
+      const common = { orderSn, provider: providerName, outTradeNo, amountFen: payment.amountFen, statusUrl: `/orders/${orderSn}/payment` };
+      if (result.kind === 'qr') {
+        await this.dataSource.query('UPDATE payment SET code_url = ? WHERE out_trade_no = ?', [result.codeUrl, outTradeNo]);
+        return { ...common, codeUrl: result.codeUrl, qrImageUrl: `/orders/${orderSn}/payment/qr.png?provider=${providerName}` };
+      }
+      return { ...common, gatewayUrl: result.gatewayUrl, formItems: result.formItems };
+    } catch (err) {
+      if (err instanceof ProviderError) throw new BadGatewayException(`${providerName} refused to create the payment: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /**
+   * What a QR page polls. While unpaid it also asks the provider (its signed answer is as good as a
+   * notification), so a lost notification does not leave the buyer waiting.
+   */
+  async status(principal: Principal, orderSn: string) {
+    const order = await this.access.load(principal, orderSn);
+    const payments = await this.dataSource.getRepository(Payment).find({ where: { orderSn }, order: { id: 'ASC' } });
+    if (order.payStatus === PayStatus.PAY_NO && order.orderStatus !== OrderStatus.CANCELLED) {
+      for (const payment of payments.filter((p) => p.status === 'CREATED')) await this.reconcile(orderSn, payment);
+    }
+    return {
+      orderSn,
+      orderStatus: order.orderStatus,
+      payStatus: order.payStatus,
+      paid: order.payStatus !== PayStatus.PAY_NO,
+      amountFen: order.orderFen,
+      payments: payments.map((p) => ({ provider: p.provider, outTradeNo: p.outTradeNo, status: p.status, amountFen: p.amountFen, transactionId: p.transactionId, paidAt: p.paidAt, paidAfterCancel: p.paidAfterCancel })),
+    };
+  }
+
+  async codeUrl(principal: Principal, orderSn: string): Promise<string> {
+    await this.access.load(principal, orderSn);
+    const payment = await this.dataSource.getRepository(Payment).findOneBy({ orderSn, provider: 'wechatpay' });
+    if (!payment?.codeUrl) throw new NotFoundException(`order ${orderSn} has no WeChat Pay QR code: POST /orders/${orderSn}/payment first`);
+    return payment.codeUrl;
+  }
+
+  private async reconcile(orderSn: string, payment: Payment): Promise<void> {
+    let result;
+    try {
+      result = await this.providers[payment.provider as ProviderName].queryPayment(payment.outTradeNo);
+    } catch {
+      return; // the provider is unreachable: the status stays as stored, the page polls again
+    }
+    if (result.state !== 'PAID' || !result.transactionId || result.amountFen !== payment.amountFen) return;
+    try {
+      await this.workflows.handle(orderSn).signal(paymentConfirmedSignal, {
+        provider: payment.provider,
+        outTradeNo: payment.outTradeNo,
+        transactionId: result.transactionId,
+        amountFen: result.amountFen,
+        paidAt: result.paidAt ?? new Date().toISOString(),
+        notificationId: `query:${payment.outTradeNo}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+}

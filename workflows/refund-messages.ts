@@ -1,0 +1,40 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { RefundStatus } from '../domain';
+
+export interface RefundWorkflowInput {
+  refundSn: string;
+  orderSn: string;
+  /** When set, the cancellation request's status follows the refund's (NEEDS_SUPPORT while parked). */
+  cancellationId?: number;
+  /** Provider polling delays while PROCESSING; the last one repeats (WeChat: 1m, then 5/10/20/30m). */
+  pollScheduleMs: number[];
+}
+
+/** How a refund workflow ended: money returned, or support asked for a fresh refund number. */
+export type RefundOutcome =
+  | { status: 'SUCCESS' | 'REFUNDED_OFFLINE'; refundSn: string }
+  | { status: 'REISSUE'; refundSn: string };
+
+/** A verified refund notification, delivered by the API's notification endpoint. */
+export interface RefundNotified {
+  status: 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+  notificationId: string;
+}
+
+export type RefundResolution =
+  | { action: 'MARK_REFUNDED_OFFLINE'; reference: string; supportId: string; note?: string }
+  | { action: 'REISSUE_WITH_NEW_NUMBER'; supportId: string; note?: string }
+  | { action: 'RETRY'; supportId: string; note?: string };
+
+export interface RefundState {
+  refundSn: string;
+  status: RefundStatus | 'NOT_FOUND';
+  /** Why the workflow waits for support (ABNORMAL, CLOSED, or a provider error a retry cannot fix). */
+  waitingForSupport?: string;
+  polls: number;
+  notifications: number;
+}
+
+export const refundNotifiedSignal = defineSignal<[RefundNotified]>('refundNotified');
+export const resolveRefundUpdate = defineUpdate<RefundStatus, [RefundResolution]>('resolveRefund');
+export const refundStateQuery = defineQuery<RefundState>('refundState');

@@ -1,0 +1,156 @@
+import {
+  ActivityFailure,
+  ActivityOptions,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { CancellationStatus, RefundStatus, describeRefund } from '../domain';
+import {
+  RefundOutcome,
+  RefundResolution,
+  RefundState,
+  RefundWorkflowInput,
+  refundNotifiedSignal,
+  refundStateQuery,
+  resolveRefundUpdate,
+} from './refund-messages';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['RefundNotFound', 'OrderNotFound'] },
+});
+// Provider calls: transient errors back off up to 2 minutes apart for ~30 attempts, then the case
+// is parked for support instead of retrying forever against a provider that keeps failing.
+const providerCallOptions: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 30, nonRetryableErrorTypes: ['RefundNotFound'] },
+};
+
+const FINAL: readonly string[] = [RefundStatus.SUCCESS, RefundStatus.REFUNDED_OFFLINE];
+const PARKED: readonly string[] = [RefundStatus.ABNORMAL, RefundStatus.CLOSED];
+
+/**
+ * One refund (`refund-{refundSn}`): submit with the same refund number on every try, then wait for
+ * the provider's notification or poll with backoff until SUCCESS / ABNORMAL / CLOSED. ABNORMAL and
+ * CLOSED (and errors a retry cannot fix) park the refund for support, who resolve it through the API.
+ */
+export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundOutcome> {
+  const refund = await acts.getRefund(input.refundSn);
+  const state: RefundState = { refundSn: input.refundSn, status: refund.status, polls: 0, notifications: 0 };
+  let notified: RefundNotifiedStatus | undefined;
+  let resolution: RefundResolution | undefined;
+
+  setHandler(refundStateQuery, () => state);
+  setHandler(refundNotifiedSignal, (notification) => {
+    state.notifications += 1;
+    // Out-of-order or duplicate notifications never move the refund backwards.
+    if (notification.status !== 'PROCESSING' && !isSettled(state.status)) notified = notification.status;
+  });
+  setHandler(
+    resolveRefundUpdate,
+    async (request) => {
+      resolution = request;
+      await condition(() => resolution === undefined);
+      return state.status as RefundStatus;
+    },
+    {
+      validator: (request) => {
+        if (!state.waitingForSupport) throw new Error(`refund ${input.refundSn} is ${state.status} and not waiting for support`);
+        if (request.action === 'REISSUE_WITH_NEW_NUMBER' && state.status !== RefundStatus.CLOSED) {
+          throw new Error('only a CLOSED refund can be re-issued under a new number (an ABNORMAL one may still pay out)');
+        }
+        if (request.action === 'RETRY' && PARKED.includes(state.status)) {
+          throw new Error(`a ${state.status} refund cannot be retried with the same number: mark it refunded offline${state.status === RefundStatus.CLOSED ? ' or re-issue it' : ''}`);
+        }
+        if (request.action === 'MARK_REFUNDED_OFFLINE' && !PARKED.includes(state.status)) {
+          throw new Error(`refund is ${state.status}: the provider has not given up on it, so retry it instead`);
+        }
+        if (request.action === 'MARK_REFUNDED_OFFLINE' && !/\S/.test(request.reference ?? '')) throw new Error('reference is required');
+      },
+    },
+  );
+
+  const setStatus = (status: RefundState['status']) => {
+    state.status = status;
+    upsertSearchAttributes({ RefundStatus: [status] });
+  };
+  setStatus(refund.status);
+  const summary = `${describeRefund(refund.refundFen, refund.provider)} (${refund.refundSn})`;
+
+  const submit = async (): Promise<void> => {
+    try {
+      setStatus(await acts.submitRefund.executeWithOptions({ ...providerCallOptions, summary }, [input.refundSn]));
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      state.waitingForSupport = `provider refused the refund: ${err.cause?.message ?? err.message}`;
+    }
+  };
+
+  for (;;) {
+    if (!state.waitingForSupport && (state.status === RefundStatus.APPLY || state.status === 'NOT_FOUND')) await submit();
+
+    let poll = 0;
+    while (!state.waitingForSupport && state.status === RefundStatus.PROCESSING) {
+      const delay = input.pollScheduleMs[Math.min(poll, input.pollScheduleMs.length - 1)];
+      poll += 1;
+      if (await condition(() => notified !== undefined, delay)) {
+        const status = notified!;
+        notified = undefined;
+        setStatus(await acts.recordRefundOutcome({ refundSn: input.refundSn, status }));
+        continue;
+      }
+      state.polls += 1;
+      let progress: RefundState['status'];
+      try {
+        progress = await acts.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, [input.refundSn]);
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        log.warn('refund query failed; polling on', { refundSn: input.refundSn, error: err.cause?.message });
+        continue;
+      }
+      if (progress === 'NOT_FOUND') {
+        // The provider never accepted it (a create lost before commit): submit again, same number.
+        setStatus(RefundStatus.APPLY);
+        await submit();
+      } else if (progress !== RefundStatus.PROCESSING) {
+        setStatus(await acts.recordRefundOutcome({ refundSn: input.refundSn, status: progress as 'SUCCESS' | 'ABNORMAL' | 'CLOSED' }));
+      }
+    }
+
+    if (FINAL.includes(state.status)) break;
+    if (PARKED.includes(state.status)) state.waitingForSupport = `refund ended ${state.status} at the provider`;
+
+    // Parked: support decides (the validator already checked the action fits the status).
+    if (input.cancellationId !== undefined) await acts.setCancellationStatus({ cancellationId: input.cancellationId, status: CancellationStatus.NEEDS_SUPPORT });
+    await condition(() => resolution !== undefined);
+    const request = resolution!;
+    state.waitingForSupport = undefined;
+    if (input.cancellationId !== undefined) await acts.setCancellationStatus({ cancellationId: input.cancellationId, status: CancellationStatus.REFUNDING });
+    if (request.action === 'MARK_REFUNDED_OFFLINE') {
+      setStatus(await acts.markRefundedOffline({ refundSn: input.refundSn, reference: request.reference, supportId: request.supportId, note: request.note }));
+    } else if (request.action === 'REISSUE_WITH_NEW_NUMBER') {
+      await acts.logRefundReissue({ refundSn: input.refundSn, supportId: request.supportId, note: request.note });
+      resolution = undefined;
+      await condition(allHandlersFinished);
+      return { status: 'REISSUE', refundSn: input.refundSn };
+    }
+    resolution = undefined;
+    if (FINAL.includes(state.status)) break;
+  }
+
+  await condition(allHandlersFinished);
+  if (!FINAL.includes(state.status)) throw ApplicationFailure.nonRetryable(`refund ended ${state.status}`, 'RefundNotSettled');
+  return { status: state.status as 'SUCCESS' | 'REFUNDED_OFFLINE', refundSn: input.refundSn };
+}
+
+type RefundNotifiedStatus = 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+
+function isSettled(status: RefundState['status']): boolean {
+  return FINAL.includes(status) || PARKED.includes(status);
+}

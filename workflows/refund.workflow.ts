@@ -28,7 +28,9 @@ const acts = proxyActivities<Activities>({
 // Provider calls: transient errors back off up to 2 minutes apart for ~30 attempts, then the case
 // is parked for support instead of retrying forever against a provider that keeps failing.
 const providerCallOptions: ActivityOptions = {
-  startToCloseTimeout: '30s',
+  // Above the provider HTTP timeout (PAYMENT_HTTP_TIMEOUT_MS, 5 s by default), and short enough that a
+  // worker killed mid-call is noticed quickly: the retry then asks the provider before resubmitting.
+  startToCloseTimeout: '15s',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 30, nonRetryableErrorTypes: ['RefundNotFound'] },
 };
 

@@ -21,22 +21,31 @@ describe('seller cancels an order', () => {
   const cancel = (order: PlacedOrder, key: string, reason = 'out of stock in the warehouse', token = system.token('seller', order.sellerId)) =>
     system.http('POST', `/orders/${order.orderSn}/cancellations`, { token, headers: { 'idempotency-key': key }, body: { reason } });
 
-  const waitCancelled = (order: PlacedOrder, timeoutMs = 45_000) =>
-    eventually(async () => {
-      if (process.env.DEBUG_CANCEL) {
-        const refunds = await system.dataSource.query('SELECT refund_sn, status FROM refund WHERE order_sn = ?', [order.orderSn]);
-        const reqs = await system.dataSource.query('SELECT id, status FROM cancellation_request WHERE order_sn = ?', [order.orderSn]);
-        const states = await Promise.all(refunds.map((r: any) => system.temporal.workflow.getHandle(`refund-${r.refund_sn}`).query('refundState').catch((e: Error) => e.message)));
-        const o = await system.temporal.workflow.getHandle(`order-${order.orderSn}`).query('state').catch((e: Error) => e.message);
-        const c = await system.temporal.workflow.getHandle(`cancel-${order.orderSn}`).query('progress').catch((e: Error) => e.message);
-        console.log(JSON.stringify({ refunds, reqs, states, o, c }));
-      }
-      const [row] = await system.dataSource.query(
-        `SELECT c.status FROM cancellation_request c WHERE c.order_sn = ? AND c.status = 'COMPLETED'`,
-        [order.orderSn],
-      );
-      return row ? true : undefined;
-    }, timeoutMs, `cancellation of ${order.orderSn} completed`);
+  const waitCancelled = async (order: PlacedOrder, timeoutMs = 45_000) => {
+    try {
+      await eventually(async () => {
+        const [row] = await system.dataSource.query(`SELECT status FROM cancellation_request WHERE order_sn = ? AND status = 'COMPLETED'`, [order.orderSn]);
+        return row ? true : undefined;
+      }, timeoutMs, `cancellation of ${order.orderSn} completed`);
+    } catch (err) {
+      console.error(`cancellation of ${order.orderSn} did not complete:`, JSON.stringify(await diagnose(order)));
+      throw err;
+    }
+  };
+
+  /** What support would look at: the rows and every workflow's own view of the case. */
+  async function diagnose(order: PlacedOrder) {
+    const query = (id: string, name: string) => system.temporal.workflow.getHandle(id).query(name).catch((e: Error) => e.message);
+    const refunds = await system.dataSource.query('SELECT refund_sn, status FROM refund WHERE order_sn = ?', [order.orderSn]);
+    return {
+      requests: await system.dataSource.query('SELECT id, status FROM cancellation_request WHERE order_sn = ?', [order.orderSn]),
+      refunds,
+      refundWorkflows: await Promise.all(refunds.map((r: { refund_sn: string }) => query(`refund-${r.refund_sn}`, 'refundState'))),
+      order: await query(`order-${order.orderSn}`, 'state'),
+      cancellation: await query(`cancel-${order.orderSn}`, 'progress'),
+      simNotifications: (await system.sim.notifications()).slice(-5),
+    };
+  }
 
   async function expectRestoredExactly(order: PlacedOrder & { outTradeNo: string }) {
     expect(await goodsRow(system.dataSource, order.skuId)).toEqual({ quantity: 10, available_quantity: 10, sales_count: 0 });

@@ -105,7 +105,7 @@ export async function startNotifyReceiver(providers: Record<ProviderName, Paymen
   };
 }
 
-export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 20000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();

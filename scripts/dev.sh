@@ -29,7 +29,9 @@ done
 echo $$ > "$pidfile"
 
 children=()
+stopping=0
 cleanup() {
+  stopping=1
   trap - INT TERM EXIT
   echo; echo "stopping..."
   for ((i=${#children[@]}-1; i>=0; i--)); do kill -TERM "${children[$i]}" 2>/dev/null || true; done
@@ -80,4 +82,4 @@ MSG
 
 # Stop everything when any one process dies, so a half-running system never looks healthy.
 wait -n "${children[@]}" || true
-echo "a process exited; shutting the rest down." >&2
+[ "$stopping" = 1 ] || echo "a process exited; shutting the rest down." >&2

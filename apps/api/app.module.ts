@@ -7,6 +7,7 @@ import type { AppConfig } from '../../config/app-config';
 import { connectDataSource } from '../../db/data-source';
 import { connectTemporalClient } from '../shared/temporal';
 import { AuthGuard } from './auth/auth.guard';
+import { GoodsController } from './goods/goods.controller';
 import { HealthController } from './health/health.controller';
 import { OrderAccess } from './orders/order-access';
 import { OrderWorkflows } from './orders/order-workflows';
@@ -43,7 +44,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
-      controllers: [HealthController, TradesController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController],
+      controllers: [HealthController, GoodsController, TradesController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useFactory: () => connectDataSource(config.databaseUrl) },

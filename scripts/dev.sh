@@ -42,7 +42,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "installing npm dependencies..."; npm ci --no-audit --no-fund
+  echo "installing npm dependencies..."; bash scripts/install-deps.sh
 fi
 TEMPORAL_BIN="$(bash scripts/temporal-cli.sh)"
 bash scripts/ensure-mariadb.sh

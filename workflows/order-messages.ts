@@ -55,3 +55,17 @@ export interface CancelAccepted {
 }
 
 export const cancelUpdate = defineUpdate<CancelAccepted, [CancelRequest]>('cancel');
+
+/** The daily order-status sweep's tasks, named after javashop's OrderStatusCheckJob tasks they replace. */
+export type SweepTask = 'cancel' | 'rog' | 'complete' | 'pay';
+
+/**
+ * The sweep found this order overdue in the database (its timer should have fired): act now, through
+ * the same table check as the timer itself. Ignored when the order has moved on.
+ */
+export interface SweepOverdue {
+  task: SweepTask;
+  sweepId: string;
+}
+
+export const sweepOverdueSignal = defineSignal<[SweepOverdue]>('sweepOverdue');

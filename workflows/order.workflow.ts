@@ -30,6 +30,7 @@ import {
   OrderState,
   PaymentConfirmed,
   ShipRequest,
+  SweepTask,
   cancelUpdate,
   collectCashUpdate,
   completeUpdate,
@@ -37,6 +38,7 @@ import {
   orderStateQuery,
   paymentConfirmedSignal,
   shipUpdate,
+  sweepOverdueSignal,
 } from './order-messages';
 
 export interface OrderWorkflowInput {
@@ -51,7 +53,21 @@ export interface OrderWorkflowInput {
   /** How long a cancelled order's workflow stays to refund payments that land after the cancellation. */
   latePaymentWindowMs: number;
   refundPollScheduleMs: number[];
+  /**
+   * Set when the order already exists in the database in a later status (a legacy order, or one whose
+   * workflow was lost) and the sweep starts a workflow for it: it resumes from that status instead of
+   * confirming a new order.
+   */
+  resume?: { status: OrderStatus; sinceIso: string; paidFen: number; transactionId?: string };
 }
+
+/** Which sweep task a timer's operation belongs to (javashop's cancelTask, rogTask, completeTask, payTask). */
+const SWEEP_TASK_OF: Partial<Record<OrderOperate, SweepTask>> = {
+  [OrderOperate.CANCEL]: 'cancel',
+  [OrderOperate.ROG]: 'rog',
+  [OrderOperate.COMPLETE]: 'complete',
+  [OrderOperate.PAY]: 'pay',
+};
 
 const { applyTransition, recordSystemCancellation } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -82,6 +98,12 @@ interface Command {
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const state: OrderState = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, paidFen: 0, history: [] };
   const at: Partial<Record<OrderStatus, number>> = { [OrderStatus.NEW]: Date.parse(input.createdAtIso) };
+  if (input.resume) {
+    state.status = input.resume.status;
+    state.paidFen = input.resume.paidFen;
+    state.transactionId = input.resume.transactionId;
+    at[input.resume.status] = Date.parse(input.resume.sinceIso);
+  }
   const queue: Command[] = [];
   /** The running cancellation; while it runs every other command waits (or is refused by validators). */
   let cancelling: { workflowId: string; result?: CancellationResult; failed?: string } | undefined;
@@ -113,6 +135,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     if (payment.transactionId === state.transactionId || refundedPayments.has(payment.transactionId)) return;
     if (queue.some((c) => c.payment?.transactionId === payment.transactionId)) return;
     queue.push({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, payment, message: `paid ${formatFen(payment.amountFen)} CNY via ${payment.provider} (${payment.transactionId})` });
+  });
+  setHandler(sweepOverdueSignal, (overdue) => {
+    // The database says this order's timer is overdue; the timer's own command goes through the table.
+    const timer = nextTimer();
+    const task = timer && SWEEP_TASK_OF[timer.operation];
+    if (!timer || task !== overdue.task || queue.some((c) => c.actor === Actor.SYSTEM_TIMER)) return;
+    queue.push({ ...timer, message: `${timer.message}; found overdue by sweep ${overdue.sweepId}` });
   });
   setHandler(
     shipUpdate,
@@ -303,7 +332,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
   };
 
-  await execute({ operation: OrderOperate.CONFIRM, actor: Actor.SYSTEM, message: 'stock reserved, order confirmed' });
+  if (!input.resume) await execute({ operation: OrderOperate.CONFIRM, actor: Actor.SYSTEM, message: 'stock reserved, order confirmed' });
 
   while (!isTerminalOrderStatus(state.status)) {
     if (cancelling) {

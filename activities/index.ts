@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
+import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCancellation } from './cancellations';
+import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
 import { RefundActivities } from './refunds';
 
@@ -21,6 +23,8 @@ export function createActivities(deps: ActivityDependencies) {
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
   return {
     applyTransition: orders.applyTransition.bind(orders),
+    closeOrderWindow: orders.closeOrderWindow.bind(orders),
+    settleGroupBuy: (request: { groupId: string; status: GroupBuyStatus }) => settleGroupBuy(deps.dataSource, request),
 
     markOrderCancelled: cancellations.markOrderCancelled.bind(cancellations),
     closeOpenPayments: cancellations.closeOpenPayments.bind(cancellations),

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/common';
-import { Actor, OrderOperate, OrderStatus, PayStatus, ServiceStatus, ShipStatus } from '../domain';
+import { Actor, CommentStatus, ComplainWindowStatus, OrderOperate, OrderStatus, PayStatus, ServiceStatus, ShipStatus } from '../domain';
 import { recordStockMovements } from './stock-ledger';
 
 /**
@@ -27,8 +27,30 @@ export type TransitionResult =
   | { applied: true; replayed: boolean; status: OrderStatus }
   | { applied: false; status: OrderStatus; reason: string };
 
+/** Windows that close on a timer after delivery, without changing the order status. */
+export type OrderWindow = 'comment' | 'complaint' | 'after-sale';
+
+const WINDOWS: Record<OrderWindow, { column: string; from: string; to: string; message: string }> = {
+  comment: { column: 'comment_status', from: CommentStatus.UNFINISHED, to: CommentStatus.FINISHED, message: 'comment window closed (comment_order_day): automatic positive review' },
+  complaint: { column: 'complain_status', from: ComplainWindowStatus.NO_APPLY, to: ComplainWindowStatus.EXPIRED, message: 'complaint window closed (complain_expired_day)' },
+  'after-sale': { column: 'service_status', from: ServiceStatus.NOT_APPLY, to: ServiceStatus.EXPIRED, message: 'after-sale window closed (service_expired_day)' },
+};
+
 export class OrderTransitions {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Closes one window (conditional update + log row, once); returns whether this call closed it. */
+  async closeOrderWindow(request: { orderSn: string; window: OrderWindow }): Promise<boolean> {
+    const window = WINDOWS[request.window];
+    return this.dataSource.transaction(async (manager) => {
+      const updated = await manager.query(`UPDATE orders SET ${window.column} = ? WHERE order_sn = ? AND ${window.column} = ?`, [window.to, request.orderSn, window.from]);
+      await manager.query(
+        `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, 'WINDOW', 'SYSTEM_TIMER', ?)`,
+        [request.orderSn, `window:${request.window}`, window.message],
+      );
+      return updated.affectedRows === 1;
+    });
+  }
 
   async applyTransition(request: TransitionRequest): Promise<TransitionResult> {
     const eventKey = request.eventKey ?? `${request.operation}:${request.from}->${request.to}`;

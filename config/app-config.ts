@@ -11,6 +11,8 @@ export interface AppConfig {
   refund: { pollScheduleMs: number[] };
   /** How long a cancelled order's workflow stays to refund payments that were already in flight. */
   latePaymentWindowMs: number;
+  /** How long a new group buy collects members before it fails and refunds them. */
+  groupBuyDeadlineMs: number;
   /** WeChat Pay / Alipay endpoints and keys (the local simulator and dev keys by default). */
   payments: PaymentConfig;
   /** The javashop order timers (cancel_order_day, rog_order_day, …), in milliseconds. */
@@ -37,6 +39,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
     latePaymentWindowMs: asConfigError(() => parseDuration(env.LATE_PAYMENT_WINDOW ?? '1h', 'LATE_PAYMENT_WINDOW')),
+    groupBuyDeadlineMs: asConfigError(() => parseDuration(env.GROUP_BUY_DEADLINE ?? '24h', 'GROUP_BUY_DEADLINE')),
     payments: readPaymentConfig(env),
   };
 }

@@ -166,6 +166,25 @@ export const ComplainStatus = {
 } as const;
 export type ComplainStatus = (typeof ComplainStatus)[keyof typeof ComplainStatus];
 
+/** Whether an order may still be complained about (javashop ComplainSkuStatusEnum, kept per order here). */
+export const ComplainWindowStatus = {
+  NO_APPLY: 'NO_APPLY',
+  APPLYING: 'APPLYING',
+  COMPLETE: 'COMPLETE',
+  /** complain_expired_day after completion: no new complaints. */
+  EXPIRED: 'EXPIRED',
+} as const;
+export type ComplainWindowStatus = (typeof ComplainWindowStatus)[keyof typeof ComplainWindowStatus];
+
+/** A group buy (pintuan): collects paid members until its size, or fails at its deadline. */
+export const GroupBuyStatus = {
+  FORMING: 'FORMING',
+  FORMED: 'FORMED',
+  /** The deadline passed first: every member's order is cancelled and paid ones refunded. */
+  FAILED: 'FAILED',
+} as const;
+export type GroupBuyStatus = (typeof GroupBuyStatus)[keyof typeof GroupBuyStatus];
+
 /**
  * A refund's state. PROCESSING, SUCCESS, ABNORMAL and CLOSED are the providers' states normalised
  * (WeChat Pay v3 uses exactly these; Alipay's answers are mapped onto them), so a provider answer is

@@ -4,3 +4,4 @@ export { orderWorkflow } from './order.workflow';
 export { cancellationWorkflow } from './cancellation.workflow';
 export { refundWorkflow } from './refund.workflow';
 export { latePaymentWorkflow } from './late-payment.workflow';
+export { groupBuyWorkflow } from './group-buy.workflow';

@@ -3,7 +3,9 @@ import {
   ParentClosePolicy,
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -22,6 +24,7 @@ import {
   isTerminalOrderStatus,
 } from '../domain';
 import { CancellationResult, cancellationWorkflow } from './cancellation.workflow';
+import { groupBuyWorkflowId, groupFailedSignal, groupFormedSignal, memberLeftSignal, memberPaidSignal } from './group-buy-messages';
 import { latePaymentWorkflow, latePaymentWorkflowId } from './late-payment.workflow';
 import {
   ActorRef,
@@ -59,6 +62,8 @@ export interface OrderWorkflowInput {
    * confirming a new order.
    */
   resume?: { status: OrderStatus; sinceIso: string; paidFen: number; transactionId?: string };
+  /** Group-buy orders: the group (`group-{groupId}`) this order joined. */
+  groupId?: string;
 }
 
 /** Which sweep task a timer's operation belongs to (javashop's cancelTask, rogTask, completeTask, payTask). */
@@ -69,7 +74,7 @@ const SWEEP_TASK_OF: Partial<Record<OrderOperate, SweepTask>> = {
   [OrderOperate.PAY]: 'pay',
 };
 
-const { applyTransition, recordSystemCancellation } = proxyActivities<Activities>({
+const { applyTransition, recordSystemCancellation, closeOrderWindow } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['OrderNotFound', 'BadTransition'] },
 });
@@ -135,6 +140,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     if (payment.transactionId === state.transactionId || refundedPayments.has(payment.transactionId)) return;
     if (queue.some((c) => c.payment?.transactionId === payment.transactionId)) return;
     queue.push({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, payment, message: `paid ${formatFen(payment.amountFen)} CNY via ${payment.provider} (${payment.transactionId})` });
+  });
+  setHandler(groupFormedSignal, () => {
+    queue.push({ operation: OrderOperate.FORM_GROUP, actor: Actor.SYSTEM_TIMER, message: `group ${input.groupId} formed` });
+  });
+  setHandler(groupFailedSignal, ({ reason }) => {
+    queue.push({ operation: OrderOperate.CANCEL, actor: Actor.SYSTEM_TIMER, message: reason, cancellation: { reason } });
   });
   setHandler(sweepOverdueSignal, (overdue) => {
     // The database says this order's timer is overdue; the timer's own command goes through the table.
@@ -298,11 +309,54 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       if (payment) {
         state.paidFen = payment.amountFen;
         state.transactionId = command.payment?.transactionId;
+        if (input.groupId) await tellGroup(memberPaidSignal);
       }
       state.history.push({ operation, from, to, actor: command.actor, atIso: new Date().toISOString() });
       moveTo(to);
     } finally {
       command.done = true;
+    }
+  };
+
+  /** Keeps the group buy's member list in step with this order; a finished group no longer listens. */
+  const tellGroup = async (signal: typeof memberPaidSignal): Promise<void> => {
+    try {
+      await getExternalWorkflowHandle(groupBuyWorkflowId(input.groupId!)).signal(signal, { orderSn: input.orderSn });
+    } catch (err) {
+      log.warn('group buy not signalled', { groupId: input.groupId, error: (err as Error).message });
+    }
+  };
+
+  /**
+   * After completion the comment, complaint and after-sale windows close on their own timers
+   * (javashop's commentTask, complainTask and serviceTask, per order).
+   */
+  const closeWindows = async (): Promise<void> => {
+    const completedAt = at[OrderStatus.COMPLETE] ?? Date.now();
+    const s = input.settings;
+    const windows: { window: 'comment' | 'complaint' | 'after-sale'; atMs: number }[] = [
+      { window: 'comment', atMs: (at[OrderStatus.SHIPPED] ?? completedAt) + s.commentOrderMs },
+      { window: 'complaint', atMs: completedAt + s.complainExpiredMs },
+      { window: 'after-sale', atMs: completedAt + s.serviceExpiredMs },
+    ];
+    for (const { window, atMs } of windows.sort((a, b) => a.atMs - b.atMs)) {
+      await serveUntil(atMs);
+      await closeOrderWindow({ orderSn: input.orderSn, window });
+    }
+  };
+
+  /**
+   * Waits until `untilMs` in a finished order: payments that still arrive are refunded (execute sends
+   * them to the late-payment workflow), anything else is refused.
+   */
+  const serveUntil = async (untilMs: number): Promise<void> => {
+    while (await condition(() => queue.length > 0, Math.max(untilMs - Date.now(), 1))) {
+      const command = queue.shift()!;
+      if (command.payment) await execute(command);
+      else {
+        command.refusal = `order is already ${state.status}`;
+        command.done = true;
+      }
     }
   };
 
@@ -348,6 +402,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       }
       cancelling = undefined;
       moveTo(OrderStatus.CANCELLED);
+      if (input.groupId) await tellGroup(memberLeftSignal);
       break;
     }
     const timer = nextTimer();
@@ -360,21 +415,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   state.nextTimer = undefined;
 
   // Cancelled: stay a while so payments already in flight are refunded by this workflow (R8).
-  if (state.status === OrderStatus.CANCELLED) {
-    const closesAt = Date.now() + input.latePaymentWindowMs;
-    while (await condition(() => queue.length > 0, Math.max(closesAt - Date.now(), 1))) {
-      const command = queue.shift()!;
-      if (command.payment) await execute(command);
-      else {
-        command.refusal = `order is already ${state.status}`;
-        command.done = true;
-      }
-    }
-  }
+  if (state.status === OrderStatus.CANCELLED) await serveUntil(Date.now() + input.latePaymentWindowMs);
   for (const command of queue.splice(0)) {
     command.refusal = `order is already ${state.status}`;
     command.done = true;
   }
+  // Histories recorded before the windows existed end at COMPLETE; the patch keeps them replayable.
+  if (state.status === OrderStatus.COMPLETE && patched('after-sale-windows')) await closeWindows();
   await condition(allHandlersFinished);
   return state;
 }

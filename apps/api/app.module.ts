@@ -22,6 +22,8 @@ import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { SupportRefundsController } from './support/support-refunds.controller';
 import { createPaymentProviders } from '../../payments';
+import { GroupBuys } from './trades/group-buys';
+import { GroupBuysController } from './trades/group-buys.controller';
 import { TradesController } from './trades/trades.controller';
 import { TradesService } from './trades/trades.service';
 
@@ -44,7 +46,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
-      controllers: [HealthController, GoodsController, TradesController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController],
+      controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useFactory: () => connectDataSource(config.databaseUrl) },
@@ -59,6 +61,7 @@ export class AppModule {
         OrderWorkflows,
         OrdersService,
         TradesService,
+        GroupBuys,
       ],
     };
   }

@@ -418,6 +418,9 @@ class Simulator {
       case 'queryRefund': {
         const refund = this.refunds.get(`wechatpay::${key}`);
         if (!refund) return this.wechatError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
+        // Refund state is a function of time: a query after the due time sees it settled even if the
+        // settle timer has not run yet (a busy event loop), as the real provider would.
+        this.settle(refund);
         return { status: 200, json: this.wechatRefundObject(refund) };
       }
     }
@@ -838,6 +841,7 @@ class Simulator {
         if (!trade || !trade.visible) return this.alipayError('ACQ.TRADE_NOT_EXIST', '交易不存在');
         const outRequestNo = String(biz.out_request_no ?? trade.outTradeNo);
         const refund = this.refunds.get(`alipay:${trade.outTradeNo}:${outRequestNo}`);
+        if (refund) this.settle(refund);
         // Unknown or not (yet) successful: no refund_status, "退款请求未收到或者退款失败".
         if (!refund || refund.status !== 'SUCCESS') return { ...ok, ...this.alipayTradeView(trade), out_request_no: outRequestNo };
         return {

@@ -10,6 +10,18 @@ export interface PlacedOrder {
   buyerId: number;
   skuId: number;
   orderFen: number;
+  groupId?: string;
+}
+
+export interface PlaceOrderOptions {
+  priceFen?: number;
+  stock?: number;
+  quantity?: number;
+  paymentType?: 'ONLINE' | 'COD';
+  /** Buy an existing SKU (e.g. to join a group buy) instead of seeding one for a fresh seller. */
+  sku?: { skuId: number; sellerId: number };
+  buyerId?: number;
+  groupBuy?: { groupId?: string; size?: number };
 }
 
 export async function orderStatus(system: TestSystem, orderSn: string): Promise<string> {
@@ -17,24 +29,27 @@ export async function orderStatus(system: TestSystem, orderSn: string): Promise<
   return row?.order_status;
 }
 
-/** A buyer checks out one SKU (seeded for a fresh seller) and the order workflow confirms it. */
-export async function placeOrder(system: TestSystem, options: { priceFen?: number; stock?: number; quantity?: number; paymentType?: 'ONLINE' | 'COD' } = {}): Promise<PlacedOrder> {
-  const sellerId = newSellerId();
-  const buyerId = sellerId + 500_000;
-  const skuId = await seedGoods(system.dataSource, { sellerId, priceFen: options.priceFen ?? 12900, stock: options.stock ?? 10 });
-  const created = await system.http('POST', '/trades', {
-    token: system.token('buyer', buyerId),
-    body: { items: [{ skuId, quantity: options.quantity ?? 2 }], paymentType: options.paymentType ?? 'ONLINE' },
-  });
-  if (created.status !== 201) throw new Error(`checkout failed: ${created.status} ${JSON.stringify(created.body)}`);
-  const { orderSn, orderFen } = created.body.orders[0];
-  await eventually(async () => ((await orderStatus(system, orderSn)) === OrderStatus.CONFIRM ? true : undefined), 30_000, `order ${orderSn} CONFIRM`);
-  return { orderSn, sellerId, buyerId, skuId, orderFen };
+export async function waitForStatus(system: TestSystem, orderSn: string, status: OrderStatus, timeoutMs = 30_000): Promise<void> {
+  await eventually(async () => ((await orderStatus(system, orderSn)) === status ? true : undefined), timeoutMs, `order ${orderSn} ${status}`);
 }
 
-/** …and pays it through the provider (the simulator plays the buyer scanning), confirmed by the signed notification. */
-export async function placePaidOrder(system: TestSystem, provider: ProviderName, options: Parameters<typeof placeOrder>[1] = {}): Promise<PlacedOrder & { outTradeNo: string }> {
-  const order = await placeOrder(system, options);
+/** A buyer checks out one SKU (seeded for a fresh seller unless given) and the order workflow confirms it. */
+export async function placeOrder(system: TestSystem, options: PlaceOrderOptions = {}): Promise<PlacedOrder> {
+  const sellerId = options.sku?.sellerId ?? newSellerId();
+  const buyerId = options.buyerId ?? sellerId + 500_000;
+  const skuId = options.sku?.skuId ?? (await seedGoods(system.dataSource, { sellerId, priceFen: options.priceFen ?? 12900, stock: options.stock ?? 10 }));
+  const created = await system.http('POST', '/trades', {
+    token: system.token('buyer', buyerId),
+    body: { items: [{ skuId, quantity: options.quantity ?? 2 }], paymentType: options.paymentType ?? 'ONLINE', ...(options.groupBuy ? { groupBuy: options.groupBuy } : {}) },
+  });
+  if (created.status !== 201) throw new Error(`checkout failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const { orderSn, orderFen, groupId } = created.body.orders[0];
+  await waitForStatus(system, orderSn, OrderStatus.CONFIRM);
+  return { orderSn, sellerId, buyerId, skuId, orderFen, groupId };
+}
+
+/** The buyer pays through the provider (the simulator plays the buyer scanning / using the cashier); returns out_trade_no. */
+export async function startPayment(system: TestSystem, order: PlacedOrder, provider: ProviderName): Promise<string> {
   const payment = await system.http('POST', `/orders/${order.orderSn}/payment`, { token: system.token('buyer', order.buyerId), body: { provider } });
   if (payment.status !== 201) throw new Error(`payment failed: ${payment.status} ${JSON.stringify(payment.body)}`);
   if (provider === 'alipay') {
@@ -43,7 +58,18 @@ export async function placePaidOrder(system: TestSystem, provider: ProviderName,
     const cashier = await fetch(payment.body.gatewayUrl, { method: 'POST', body: form });
     if (!cashier.ok) throw new Error(`Alipay cashier refused the form: ${cashier.status} ${await cashier.text()}`);
   }
-  await system.sim.payTrade(payment.body.outTradeNo, provider);
-  await eventually(async () => ((await orderStatus(system, order.orderSn)) === OrderStatus.PAID_OFF ? true : undefined), 30_000, `order ${order.orderSn} PAID_OFF`);
-  return { ...order, outTradeNo: payment.body.outTradeNo };
+  return payment.body.outTradeNo;
+}
+
+/** Pays and waits for the signed notification to make the order PAID_OFF. */
+export async function payOrder(system: TestSystem, order: PlacedOrder, provider: ProviderName): Promise<string> {
+  const outTradeNo = await startPayment(system, order, provider);
+  await system.sim.payTrade(outTradeNo, provider);
+  await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF);
+  return outTradeNo;
+}
+
+export async function placePaidOrder(system: TestSystem, provider: ProviderName, options: PlaceOrderOptions = {}): Promise<PlacedOrder & { outTradeNo: string }> {
+  const order = await placeOrder(system, options);
+  return { ...order, outTradeNo: await payOrder(system, order, provider) };
 }

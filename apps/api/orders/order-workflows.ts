@@ -13,6 +13,7 @@ export interface NewOrder {
   flow: FlowType;
   orderFen: number;
   createdAt: Date;
+  groupId?: string;
 }
 
 export const orderWorkflowId = (orderSn: string) => `order-${orderSn}`;
@@ -41,6 +42,7 @@ export class OrderWorkflows {
       settings: this.config.orderSettings,
       latePaymentWindowMs: this.config.latePaymentWindowMs,
       refundPollScheduleMs: this.config.refund.pollScheduleMs,
+      groupId: order.groupId,
     };
     const handle = await this.temporal.workflow.start('orderWorkflow', {
       workflowId: orderWorkflowId(order.orderSn),

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { PaymentType } from '../../../domain';
 
 export class TradeItemDto {
@@ -14,6 +14,20 @@ export class TradeItemDto {
   @Min(1, { message: 'quantity must be at least 1' })
   @Max(999)
   quantity!: number;
+}
+
+export class GroupBuyDto {
+  @ApiPropertyOptional({ description: 'Join this open group; omit to start a new group', example: 'G20261122170541123456' })
+  @IsOptional()
+  @Matches(/^G\d{20}$/, { message: 'groupId must look like G followed by 20 digits' })
+  groupId?: string;
+
+  @ApiPropertyOptional({ description: 'Paid members needed (new group only)', minimum: 2, maximum: 50, default: 2 })
+  @IsOptional()
+  @IsInt()
+  @Min(2)
+  @Max(50)
+  size?: number;
 }
 
 /** Prices are never accepted from the client: they come from the goods table. */
@@ -30,6 +44,12 @@ export class CreateTradeDto {
   @IsOptional()
   @IsIn(Object.values(PaymentType))
   paymentType?: PaymentType;
+
+  @ApiPropertyOptional({ type: GroupBuyDto, description: 'Group buy (pintuan): one item, paid online; the order ships once the group forms' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => GroupBuyDto)
+  groupBuy?: GroupBuyDto;
 
   @ApiPropertyOptional({ description: 'Delivery address and contact, stored with the trade', example: { name: 'Li Lei', mobile: '13800000000', address: 'Shanghai' } })
   @IsOptional()

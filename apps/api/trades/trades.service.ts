@@ -1,9 +1,13 @@
-import { ConflictException, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import type { AppConfig } from '../../../config/app-config';
+import { APP_CONFIG } from '../tokens';
+import { GroupBuys } from './group-buys';
 import { DataSource, EntityManager } from 'typeorm';
 import { recordStockMovement, InsufficientStockError } from '../../../activities/stock-ledger';
 import {
   CommentStatus,
-  ComplainStatus,
+  ComplainWindowStatus,
+  GroupBuyStatus,
   OrderStatus,
   OrderType,
   PayStatus,
@@ -16,13 +20,21 @@ import {
 import { requestHash } from '../common/idempotency';
 import { newSn } from '../../../activities/serial-numbers';
 import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
-import { CreateTradeDto } from './create-trade.dto';
+import { CreateTradeDto, GroupBuyDto } from './create-trade.dto';
 
 export interface TradeAnswer {
   tradeSn: string;
   paymentType: PaymentType;
   totalFen: number;
-  orders: { orderSn: string; sellerId: number; orderFen: number; workflowId: string; temporalUiUrl: string }[];
+  orders: { orderSn: string; sellerId: number; orderFen: number; workflowId: string; temporalUiUrl: string; groupId?: string }[];
+}
+
+interface GroupBuyRow {
+  groupId: string;
+  skuId: number;
+  size: number;
+  status: string;
+  deadlineAt: Date;
 }
 
 interface GoodsRow {
@@ -42,6 +54,8 @@ export class TradesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly workflows: OrderWorkflows,
+    private readonly groupBuys: GroupBuys,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async createTrade(buyerId: number, dto: CreateTradeDto, idempotencyKey?: string): Promise<TradeAnswer> {
@@ -51,6 +65,10 @@ export class TradesService {
       if (replay) return replay;
     }
     const paymentType = dto.paymentType ?? PaymentType.ONLINE;
+    if (dto.groupBuy) {
+      if (dto.items.length !== 1) throw new UnprocessableEntityException('a group buy holds exactly one item');
+      if (paymentType !== PaymentType.ONLINE) throw new UnprocessableEntityException('a group buy is paid online (members pay before the group forms)');
+    }
     let orders: NewOrder[];
     let tradeSn: string;
     try {
@@ -86,7 +104,9 @@ export class TradesService {
 
     const tradeSn = newSn('T');
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const flow = flowOf(paymentType, OrderType.NORMAL);
+    const orderType = dto.groupBuy ? OrderType.PINTUAN : OrderType.NORMAL;
+    const flow = flowOf(paymentType, orderType);
+    const group = dto.groupBuy ? await this.joinOrOpenGroup(manager, dto.groupBuy, skuIds[0], createdAt) : undefined;
     const orders: NewOrder[] = [];
     let totalFen = 0;
     for (const [sellerId, rows] of [...bySeller.entries()].sort(([a], [b]) => a - b)) {
@@ -95,10 +115,10 @@ export class TradesService {
       totalFen += orderFen;
       await manager.query(
         `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
-           comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, group_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [orderSn, tradeSn, sellerId, buyerId, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
-          CommentStatus.UNFINISHED, ComplainStatus.NEW, paymentType, OrderType.NORMAL, orderFen, orderFen, createdAt],
+          CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, paymentType, orderType, orderFen, orderFen, group?.groupId ?? null, createdAt],
       );
       for (const row of rows) {
         const num = quantities.get(row.id)!;
@@ -115,7 +135,7 @@ export class TradesService {
           throw err;
         }
       }
-      orders.push({ orderSn, sellerId, buyerId, flow, orderFen, createdAt });
+      orders.push({ orderSn, sellerId, buyerId, flow, orderFen, createdAt, groupId: group?.groupId });
     }
     await manager.query(
       `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, consignee_json, idempotency_key, request_hash)
@@ -123,6 +143,23 @@ export class TradesService {
       [tradeSn, buyerId, paymentType, TradeStatus.NEW, totalFen, totalFen, dto.consignee ? JSON.stringify(dto.consignee) : null, idempotencyKey ?? null, hash],
     );
     return { tradeSn, orders };
+  }
+
+  /** Joins an open group for the same SKU, or opens a new one (its row locked for the rest of the checkout). */
+  private async joinOrOpenGroup(manager: EntityManager, request: GroupBuyDto, skuId: number, now: Date): Promise<GroupBuyRow> {
+    if (request.groupId) {
+      const [group]: GroupBuyRow[] = await manager.query(
+        'SELECT group_id AS groupId, sku_id AS skuId, size, status, deadline_at AS deadlineAt FROM group_buy WHERE group_id = ? FOR UPDATE',
+        [request.groupId],
+      );
+      if (!group) throw new UnprocessableEntityException(`group ${request.groupId} does not exist`);
+      if (group.skuId !== skuId) throw new UnprocessableEntityException(`group ${request.groupId} is buying SKU ${group.skuId}, not ${skuId}`);
+      if (group.status !== GroupBuyStatus.FORMING || new Date(group.deadlineAt) <= now) throw new ConflictException(`group ${request.groupId} is no longer open (${group.status})`);
+      return group;
+    }
+    const group: GroupBuyRow = { groupId: newSn('G'), skuId, size: request.size ?? 2, status: GroupBuyStatus.FORMING, deadlineAt: new Date(now.getTime() + this.config.groupBuyDeadlineMs) };
+    await manager.query('INSERT INTO group_buy (group_id, sku_id, size, status, deadline_at) VALUES (?, ?, ?, ?, ?)', [group.groupId, skuId, group.size, group.status, group.deadlineAt]);
+    return group;
   }
 
   /** Same key + same body → the first answer (workflows re-attached, never duplicated); other body → 422. */
@@ -133,7 +170,7 @@ export class TradesService {
       throw new UnprocessableEntityException('Idempotency-Key was already used with a different request body');
     }
     const rows = await this.dataSource.query(
-      'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, created_at FROM orders WHERE trade_sn = ? ORDER BY seller_id',
+      'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, group_id, created_at FROM orders WHERE trade_sn = ? ORDER BY seller_id',
       [trade.trade_sn],
     );
     const orders: NewOrder[] = rows.map((row: Record<string, any>) => ({
@@ -143,6 +180,7 @@ export class TradesService {
       flow: flowOf(row.payment_type, row.order_type),
       orderFen: row.order_fen,
       createdAt: new Date(row.created_at),
+      groupId: row.group_id ?? undefined,
     }));
     return this.startWorkflows(trade.trade_sn, trade.payment_type, orders);
   }
@@ -151,7 +189,8 @@ export class TradesService {
     const started = [];
     for (const order of orders) {
       const workflowId = await this.workflows.start(order);
-      started.push({ orderSn: order.orderSn, sellerId: order.sellerId, orderFen: order.orderFen, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId) });
+      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn);
+      started.push({ orderSn: order.orderSn, sellerId: order.sellerId, orderFen: order.orderFen, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), ...(order.groupId ? { groupId: order.groupId } : {}) });
     }
     return { tradeSn, paymentType, totalFen: orders.reduce((sum, o) => sum + o.orderFen, 0), orders: started };
   }

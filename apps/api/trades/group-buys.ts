@@ -1,0 +1,44 @@
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../../config/app-config';
+import { groupBuyStateQuery, groupBuyWorkflowId, memberJoinedSignal } from '../../../workflows/group-buy-messages';
+import { temporalUiLink } from '../../shared/temporal';
+import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+
+/** Group buys: each is a `group-{groupId}` workflow, started by its first member's checkout. */
+@Injectable()
+export class GroupBuys {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Adds a member: starts the group's workflow if this is its first member, else signals it (one call, idempotent). */
+  async join(groupId: string, orderSn: string): Promise<void> {
+    const [group] = await this.dataSource.query('SELECT sku_id, size, deadline_at FROM group_buy WHERE group_id = ?', [groupId]);
+    await this.temporal.workflow.signalWithStart('groupBuyWorkflow', {
+      workflowId: groupBuyWorkflowId(groupId),
+      taskQueue: this.config.temporal.taskQueue,
+      args: [{ groupId, skuId: group.sku_id, size: group.size, deadlineIso: new Date(group.deadline_at).toISOString() }],
+      signal: memberJoinedSignal,
+      signalArgs: [{ orderSn }],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  }
+
+  async get(groupId: string) {
+    const [group] = await this.dataSource.query('SELECT group_id AS groupId, sku_id AS skuId, size, status, deadline_at AS deadlineAt, created_at AS createdAt FROM group_buy WHERE group_id = ?', [groupId]);
+    if (!group) throw new NotFoundException(`group ${groupId} not found`);
+    const members = await this.dataSource.query('SELECT order_sn AS orderSn, order_status AS orderStatus, pay_status AS payStatus FROM orders WHERE group_id = ? ORDER BY id', [groupId]);
+    const workflowId = groupBuyWorkflowId(groupId);
+    let live: unknown;
+    try {
+      live = await this.temporal.workflow.getHandle(workflowId).query(groupBuyStateQuery);
+    } catch (err) {
+      live = { unavailable: (err as Error).message.split('\n')[0] };
+    }
+    return { ...group, members, workflow: { workflowId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId), state: live } };
+  }
+}

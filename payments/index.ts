@@ -9,7 +9,6 @@ export type { PaymentConfig, WechatPayConfig, AlipayConfig } from './config';
 export { ensureDevKeys } from './dev-keys';
 export type { DevKeys } from './dev-keys';
 export { classifyWechatPayError, classifyAlipayError } from './error-classes';
-export { fenToYuan, yuanToFen } from './money';
 
 export function createPaymentProviders(config: PaymentConfig): Record<ProviderName, PaymentProvider> {
   return {

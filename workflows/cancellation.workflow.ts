@@ -1,20 +1,12 @@
 import { ParentClosePolicy, executeChild, proxyActivities, setHandler, defineQuery, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { LatePayment } from '../activities/cancellations';
-import { CancellationStatus, OrderStatus, describeRefund } from '../domain';
+import type { CancelOrderRequest, LatePayment } from '../activities/cancellations';
+import { CancellationStatus, describeRefund } from '../domain';
 import type { RefundOutcome } from './refund-messages';
 import { refundWorkflow } from './refund.workflow';
 
-export interface CancellationWorkflowInput {
-  orderSn: string;
-  cancellationId: number;
-  /** The order's status when the cancellation was accepted (the compare-and-set's guard). */
-  from: OrderStatus;
-  operation: 'CANCEL' | 'SERVICE_CANCEL';
-  actor: string;
-  actorId?: string;
-  reason: string;
-  paid: boolean;
+/** The cancel request as the order workflow accepted it, plus the refund timing. */
+export interface CancellationWorkflowInput extends CancelOrderRequest {
   refundPollScheduleMs: number[];
 }
 
@@ -55,7 +47,7 @@ export async function cancellationWorkflow(input: CancellationWorkflowInput): Pr
 
   await acts.markOrderCancelled.executeWithOptions(
     { startToCloseTimeout: '30s', summary: `Cancel order ${input.orderSn} (${input.from} → CANCELLED)` },
-    [{ orderSn: input.orderSn, cancellationId: input.cancellationId, from: input.from, operation: input.operation, actor: input.actor, actorId: input.actorId, reason: input.reason, paid: input.paid }],
+    [input],
   );
   step(input.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, 'order cancelled');
 

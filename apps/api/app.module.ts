@@ -4,8 +4,6 @@ import { JwtModule } from '@nestjs/jwt';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
-import { connectDataSource } from '../../db/data-source';
-import { connectTemporalClient } from '../shared/temporal';
 import { AuthGuard } from './auth/auth.guard';
 import { GoodsController } from './goods/goods.controller';
 import { HealthController } from './health/health.controller';
@@ -42,15 +40,16 @@ class ConnectionsCloser implements OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** The connections are opened before Nest starts, so a bad setting fails with one line, not a DI stack trace. */
+  static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client }): DynamicModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
       controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
-        { provide: DataSource, useFactory: () => connectDataSource(config.databaseUrl) },
-        { provide: TEMPORAL_CLIENT, useFactory: () => connectTemporalClient(config.temporal) },
+        { provide: DataSource, useValue: connections.dataSource },
+        { provide: TEMPORAL_CLIENT, useValue: connections.temporal },
         { provide: PAYMENT_PROVIDERS, useFactory: () => createPaymentProviders(config.payments) },
         { provide: APP_GUARD, useClass: AuthGuard },
         CancellationsService,

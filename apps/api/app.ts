@@ -3,12 +3,22 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../config/app-config';
+import { connectDataSource } from '../../db/data-source';
+import { connectTemporalClient } from '../shared/temporal';
 import { AppModule } from './app.module';
 
 /** Builds the HTTP API (used by main.ts and by the integration tests). */
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
   // rawBody: provider notifications are verified over the exact bytes received.
-  const app = await NestFactory.create(AppModule.forRoot(config), { rawBody: true, abortOnError: false, ...(options.logger === false ? { logger: false } : {}) });
+  const dataSource = await connectDataSource(config.databaseUrl);
+  let temporal;
+  try {
+    temporal = await connectTemporalClient(config.temporal);
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+  const app = await NestFactory.create(AppModule.forRoot(config, { dataSource, temporal }), { rawBody: true, abortOnError: false, ...(options.logger === false ? { logger: false } : {}) });
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, rand
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ensureDevKeys, DevKeys } from '../../payments/dev-keys';
-import { fenToYuan, yuanToFen } from '../../payments/money';
+import { fenToYuanString, yuanStringToFen } from '../../domain/money';
 import {
   encryptResource,
   MAX_CLOCK_SKEW_SECONDS,
@@ -767,7 +767,7 @@ class Simulator {
     if (typeof outTradeNo !== 'string' || !OUT_NO.test(outTradeNo)) return this.alipayError('ACQ.INVALID_PARAMETER', 'out_trade_no 无效');
     let totalFen: number;
     try {
-      totalFen = yuanToFen(String(biz.total_amount ?? ''));
+      totalFen = yuanStringToFen(String(biz.total_amount ?? ''));
     } catch {
       return this.alipayError('ACQ.INVALID_PARAMETER', 'total_amount 无效');
     }
@@ -819,8 +819,8 @@ class Simulator {
           ...this.alipayTradeView(trade),
           buyer_logon_id: 'sim***@example.com',
           trade_status: status,
-          total_amount: fenToYuan(trade.totalFen),
-          ...(paid ? { receipt_amount: fenToYuan(trade.totalFen), buyer_pay_amount: fenToYuan(trade.totalFen), send_pay_date: trade.paidAt } : {}),
+          total_amount: fenToYuanString(trade.totalFen),
+          ...(paid ? { receipt_amount: fenToYuanString(trade.totalFen), buyer_pay_amount: fenToYuanString(trade.totalFen), send_pay_date: trade.paidAt } : {}),
           buyer_user_id: '2088000000000001',
         };
       }
@@ -848,8 +848,8 @@ class Simulator {
           ...ok,
           ...this.alipayTradeView(trade),
           out_request_no: outRequestNo,
-          total_amount: fenToYuan(trade.totalFen),
-          refund_amount: fenToYuan(refund.amountFen),
+          total_amount: fenToYuanString(trade.totalFen),
+          refund_amount: fenToYuanString(refund.amountFen),
           refund_status: 'REFUND_SUCCESS',
           ...(refund.reason ? { refund_reason: refund.reason } : {}),
           gmt_refund_pay: refund.successTime,
@@ -864,7 +864,7 @@ class Simulator {
     if (!trade || !trade.visible) return this.alipayError('ACQ.TRADE_NOT_EXIST', '交易不存在');
     let amountFen: number;
     try {
-      amountFen = yuanToFen(String(biz.refund_amount ?? ''));
+      amountFen = yuanStringToFen(String(biz.refund_amount ?? ''));
     } catch {
       return this.alipayError('ACQ.INVALID_PARAMETER', 'refund_amount 无效');
     }
@@ -880,7 +880,7 @@ class Simulator {
       ...this.alipayTradeView(trade),
       buyer_logon_id: 'sim***@example.com',
       fund_change: fundChange,
-      refund_fee: fenToYuan(trade.refundedFen),
+      refund_fee: fenToYuanString(trade.refundedFen),
       ...(refund?.successTime ? { gmt_refund_pay: refund.successTime } : {}),
       buyer_user_id: '2088000000000001',
     });
@@ -923,9 +923,9 @@ class Simulator {
       seller_id: '2088000000000999',
       seller_email: 'seller@example.com',
       trade_status: tradeStatus,
-      total_amount: fenToYuan(trade.totalFen),
-      receipt_amount: fenToYuan(trade.totalFen),
-      buyer_pay_amount: fenToYuan(trade.totalFen),
+      total_amount: fenToYuanString(trade.totalFen),
+      receipt_amount: fenToYuanString(trade.totalFen),
+      buyer_pay_amount: fenToYuanString(trade.totalFen),
       subject: trade.description,
       gmt_create: trade.createdAt,
       ...(trade.paidAt ? { gmt_payment: trade.paidAt } : {}),
@@ -947,7 +947,7 @@ class Simulator {
         // Alipay notifications carry no timestamp window, key serial or ciphertext; those WeChat
         // forgeries map to the nearest Alipay equivalent (a broken signature / a changed amount).
         if (forge === 'bad-signature' || forge === 'signature-probe' || forge === 'stale-timestamp' || forge === 'unknown-serial') signed.sign = flipBase64(signed.sign);
-        if (forge === 'tampered-amount' || forge === 'tampered-ciphertext') signed.total_amount = fenToYuan(trade.totalFen + 1);
+        if (forge === 'tampered-amount' || forge === 'tampered-ciphertext') signed.total_amount = fenToYuanString(trade.totalFen + 1);
         return { headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }, body: new URLSearchParams(signed).toString() };
       },
     };
@@ -966,7 +966,7 @@ class Simulator {
         trade,
         'refund',
         status,
-        { out_biz_no: refund.outRefundNo, refund_fee: fenToYuan(trade.refundedFen), gmt_refund: refund.successTime ?? alipayDateTime(this.now()), ...(status === 'TRADE_CLOSED' ? { gmt_close: refund.successTime ?? '' } : {}) },
+        { out_biz_no: refund.outRefundNo, refund_fee: fenToYuanString(trade.refundedFen), gmt_refund: refund.successTime ?? alipayDateTime(this.now()), ...(status === 'TRADE_CLOSED' ? { gmt_close: refund.successTime ?? '' } : {}) },
         refund.outRefundNo,
       ),
     );
@@ -978,7 +978,7 @@ class Simulator {
       const trade = result.trade as SimTrade;
       const no = escapeHtml(trade.outTradeNo);
       html = `<!doctype html><html><head><meta charset="utf-8"><title>Alipay cashier (simulator)</title></head><body>
-<h1>Alipay cashier (simulator)</h1><p>${escapeHtml(trade.description)}</p><p>¥ ${fenToYuan(trade.totalFen)}</p>
+<h1>Alipay cashier (simulator)</h1><p>${escapeHtml(trade.description)}</p><p>¥ ${fenToYuanString(trade.totalFen)}</p>
 <form method="post" action="/cashier/pay"><input type="hidden" name="out_trade_no" value="${no}"><button type="submit">Pay</button></form>
 <form method="post" action="/cashier/cancel"><input type="hidden" name="out_trade_no" value="${no}"><button type="submit">Cancel</button></form>
 </body></html>`;
@@ -1010,7 +1010,7 @@ class Simulator {
       charset: 'utf-8',
       out_trade_no: trade.outTradeNo,
       method: 'alipay.trade.page.pay.return',
-      total_amount: fenToYuan(trade.totalFen),
+      total_amount: fenToYuanString(trade.totalFen),
       sign_type: 'RSA2',
       trade_no: trade.transactionId,
       auth_app_id: a.appId,

@@ -1,7 +1,7 @@
 import { AlipaySdk } from 'alipay-sdk';
 import type { AlipayConfig } from '../config';
 import { classifyAlipayError } from '../error-classes';
-import { fenToYuan, yuanToFen } from '../money';
+import { fenToYuanString, yuanStringToFen } from '../../domain/money';
 import {
   CreatePaymentInput,
   CreatePaymentResult,
@@ -96,7 +96,7 @@ export class AlipayProvider implements PaymentProvider {
       const signedUrl = this.sdk.pageExecute('alipay.trade.page.pay', 'GET', {
         bizContent: {
           out_trade_no: input.outTradeNo,
-          total_amount: fenToYuan(checkFen(input.amountFen)),
+          total_amount: fenToYuanString(checkFen(input.amountFen)),
           subject: input.description,
           product_code: 'FAST_INSTANT_TRADE_PAY',
           ...(timeExpire ? { time_expire: timeExpire } : {}),
@@ -117,7 +117,7 @@ export class AlipayProvider implements PaymentProvider {
       'alipay.trade.precreate',
       {
         out_trade_no: input.outTradeNo,
-        total_amount: fenToYuan(checkFen(input.amountFen)),
+        total_amount: fenToYuanString(checkFen(input.amountFen)),
         subject: input.description,
         ...(timeExpire ? { time_expire: timeExpire } : {}),
       },
@@ -180,7 +180,7 @@ export class AlipayProvider implements PaymentProvider {
       'alipay.trade.refund',
       {
         out_trade_no: input.outTradeNo,
-        refund_amount: fenToYuan(checkFen(input.refundFen)),
+        refund_amount: fenToYuanString(checkFen(input.refundFen)),
         out_request_no: input.outRefundNo,
         refund_reason: input.reason,
       },
@@ -239,7 +239,7 @@ export class AlipayProvider implements PaymentProvider {
       const v = params[name];
       if (v === undefined) throw new NotificationRejectedError(`missing ${name}`);
       try {
-        return yuanToFen(v);
+        return yuanStringToFen(v);
       } catch {
         throw new NotificationRejectedError(`${name} is not a yuan amount: ${v}`);
       }
@@ -283,7 +283,7 @@ export class AlipayProvider implements PaymentProvider {
 
   private fen(yuan: string): number {
     try {
-      return yuanToFen(yuan);
+      return yuanStringToFen(yuan);
     } catch (err) {
       throw this.malformed((err as Error).message);
     }

@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
@@ -16,6 +15,7 @@ import type { Role } from '../../apps/api/auth/principal';
 import { createOrderWorker } from '../../apps/worker/worker';
 import { startPaymentSim } from '../../apps/payment-sim/server';
 import { SimControl } from '../payments/sim-control';
+import { freePort } from './free-port';
 import { TcpProxy } from './tcp-proxy';
 
 /**
@@ -137,16 +137,6 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   return system;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function required(name: string): string {
   const value = process.env[name];

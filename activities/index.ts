@@ -5,12 +5,15 @@ import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCan
 import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
 import { RefundActivities } from './refunds';
+import { SweepActivities, SweepDependencies } from './sweeps';
 
 export interface ActivityDependencies {
   dataSource: DataSource;
   providers: Record<ProviderName, PaymentProvider>;
   /** Where providers reach the API's /notify endpoints (PUBLIC_BASE_URL). */
   notifyBaseUrl: string;
+  /** The scheduled sweeps message and start workflows, so they need a Temporal client; absent, their activities refuse to run. */
+  sweeps?: SweepDependencies;
 }
 
 /**
@@ -21,6 +24,7 @@ export function createActivities(deps: ActivityDependencies) {
   const orders = new OrderTransitions(deps.dataSource);
   const cancellations = new CancellationActivities(deps.dataSource, deps.providers);
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
+  const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
@@ -42,6 +46,11 @@ export function createActivities(deps: ActivityDependencies) {
     recordRefundOutcome: refunds.recordRefundOutcome.bind(refunds),
     markRefundedOffline: refunds.markRefundedOffline.bind(refunds),
     logRefundReissue: refunds.logRefundReissue.bind(refunds),
+
+    beginSweepRun: sweeps.beginSweepRun.bind(sweeps),
+    sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),
+    checkProcessingRefunds: sweeps.checkProcessingRefunds.bind(sweeps),
+    finishSweepRun: sweeps.finishSweepRun.bind(sweeps),
   };
 }
 

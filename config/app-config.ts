@@ -17,6 +17,8 @@ export interface AppConfig {
   payments: PaymentConfig;
   /** The javashop order timers (cancel_order_day, rog_order_day, …), in milliseconds. */
   orderSettings: OrderSettings;
+  /** The Temporal Schedules that reconcile the database with the workflows (order-status sweep, refund-status check). */
+  sweeps: SweepConfig;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -41,6 +43,49 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     latePaymentWindowMs: asConfigError(() => parseDuration(env.LATE_PAYMENT_WINDOW ?? '1h', 'LATE_PAYMENT_WINDOW')),
     groupBuyDeadlineMs: asConfigError(() => parseDuration(env.GROUP_BUY_DEADLINE ?? '24h', 'GROUP_BUY_DEADLINE')),
     payments: readPaymentConfig(env),
+    sweeps: readSweepConfig(env),
+  };
+}
+
+export interface SweepConfig {
+  /** When the daily order-status sweep runs (5-field cron), in `orderSweepTimeZone`; javashop ran it at 23:30. */
+  orderSweepCron: string;
+  orderSweepTimeZone: string;
+  /** How often the refund-status check runs (javashop: hourly). */
+  refundCheckIntervalMs: number;
+  /** Only refunds PROCESSING for longer than this are checked; younger ones are still in their workflow's own polling. */
+  refundCheckMinAgeMs: number;
+  /** Rows per page: one page is one activity and one bounded query, never one transaction for everything. */
+  batchSize: number;
+  /** Appended to the schedule ids (`order-status-sweep-{suffix}`), so test systems sharing a Temporal server do not share schedules. */
+  scheduleIdSuffix: string;
+}
+
+function readSweepConfig(env: Env): SweepConfig {
+  const cron = readNonEmpty(env, 'ORDER_SWEEP_CRON', '30 23 * * *');
+  if (!/^[0-9*,/\-A-Za-z?]+( [0-9*,/\-A-Za-z?]+){4}$/.test(cron.replace(/\s+/g, ' '))) {
+    throw new ConfigError('ORDER_SWEEP_CRON', `"${cron}" is not a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "30 23 * * *"`);
+  }
+  const timeZone = readNonEmpty(env, 'ORDER_SWEEP_TIMEZONE', 'Asia/Shanghai');
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new ConfigError('ORDER_SWEEP_TIMEZONE', `"${timeZone}" is not an IANA time zone, e.g. Asia/Shanghai or UTC`);
+  }
+  const batchRaw = (env.SWEEP_BATCH_SIZE ?? '500').trim();
+  const batchSize = Number(batchRaw);
+  if (!/^[0-9]+$/.test(batchRaw) || batchSize < 1 || batchSize > 5000) {
+    throw new ConfigError('SWEEP_BATCH_SIZE', `"${batchRaw}" must be a whole number from 1 to 5000 (rows per page)`);
+  }
+  const suffix = (env.SCHEDULE_ID_SUFFIX ?? '').trim();
+  if (!/^[A-Za-z0-9_-]*$/.test(suffix)) throw new ConfigError('SCHEDULE_ID_SUFFIX', `"${suffix}" may only contain letters, digits, _ and -`);
+  return {
+    orderSweepCron: cron.replace(/\s+/g, ' '),
+    orderSweepTimeZone: timeZone,
+    refundCheckIntervalMs: asConfigError(() => parseDuration(env.REFUND_CHECK_INTERVAL || '1h', 'REFUND_CHECK_INTERVAL')),
+    refundCheckMinAgeMs: asConfigError(() => parseDuration(env.REFUND_CHECK_MIN_AGE || '1h', 'REFUND_CHECK_MIN_AGE')),
+    batchSize,
+    scheduleIdSuffix: suffix,
   };
 }
 

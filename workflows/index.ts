@@ -5,3 +5,5 @@ export { cancellationWorkflow } from './cancellation.workflow';
 export { refundWorkflow } from './refund.workflow';
 export { latePaymentWorkflow } from './late-payment.workflow';
 export { groupBuyWorkflow } from './group-buy.workflow';
+export { orderStatusSweepWorkflow } from './order-status-sweep.workflow';
+export { refundStatusCheckWorkflow } from './refund-status-check.workflow';

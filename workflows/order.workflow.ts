@@ -360,8 +360,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     }
   };
 
-  /** The timer that applies in the current status: the per-order replacement of the daily sweep. */
-  const nextTimer = (): (Command & { atMs: number }) | undefined => {
+  /**
+   * The timer that applies in the current status: the per-order replacement of the daily sweep.
+   * A hoisted function declaration: a signal that arrives with the workflow's start (signal-with-start)
+   * is delivered as soon as its handler is registered, before the rest of this body has run.
+   */
+  function nextTimer(): (Command & { atMs: number }) | undefined {
     const since = (status: OrderStatus) => at[status] ?? Date.now();
     const s = input.settings;
     switch (state.status) {
@@ -384,7 +388,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       default:
         return undefined;
     }
-  };
+  }
 
   if (!input.resume) await execute({ operation: OrderOperate.CONFIRM, actor: Actor.SYSTEM, message: 'stock reserved, order confirmed' });
 

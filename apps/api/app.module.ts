@@ -4,6 +4,8 @@ import { JwtModule } from '@nestjs/jwt';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
+import { SweepsController } from './admin/sweeps.controller';
+import { SweepsService } from './admin/sweeps.service';
 import { AuthGuard } from './auth/auth.guard';
 import { GoodsController } from './goods/goods.controller';
 import { HealthController } from './health/health.controller';
@@ -45,7 +47,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
-      controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController],
+      controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -60,6 +62,7 @@ export class AppModule {
         OrderWorkflows,
         OrdersService,
         TradesService,
+        SweepsService,
         GroupBuys,
       ],
     };

@@ -3,7 +3,8 @@ import { Runtime } from '@temporalio/worker';
 import { readAppConfig } from '../../config/app-config';
 import { runMain } from '../../config/run-main';
 import { connectDataSource } from '../../db/data-source';
-import { connectWorkerConnection } from '../shared/temporal';
+import { connectTemporalClient, connectWorkerConnection } from '../shared/temporal';
+import { applySchedules } from './schedules';
 import { createOrderWorker } from './worker';
 
 runMain(async () => {
@@ -12,7 +13,12 @@ runMain(async () => {
   Runtime.install({ shutdownSignals: [] });
   const dataSource = await connectDataSource(config.databaseUrl);
   const connection = await connectWorkerConnection(config.temporal);
-  const worker = await createOrderWorker({ connection, config, dataSource });
+  const temporalClient = await connectTemporalClient(config.temporal);
+  const worker = await createOrderWorker({ connection, config, dataSource, temporalClient });
+  // Idempotent: creates the sweep schedules, or updates them to this configuration.
+  for (const schedule of await applySchedules(temporalClient, config)) {
+    console.log(`schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'up to date'}`);
+  }
 
   // Graceful shutdown: stop polling, let running activities finish, then close what the worker used.
   const stop = () => worker.shutdown();
@@ -22,6 +28,7 @@ runMain(async () => {
   console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   await worker.run();
   await connection.close();
+  await temporalClient.connection.close();
   await dataSource.destroy();
   console.log('worker stopped');
 });

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
@@ -8,6 +9,8 @@ export interface OrderWorkerOptions {
   connection: NativeConnection;
   config: AppConfig;
   dataSource: DataSource;
+  /** For the scheduled sweeps' activities, which signal and start order and refund workflows. */
+  temporalClient?: Client;
 }
 
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
@@ -22,6 +25,14 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       dataSource: options.dataSource,
       providers: createPaymentProviders(options.config.payments),
       notifyBaseUrl: options.config.api.publicBaseUrl,
+      sweeps: options.temporalClient && {
+        temporal: options.temporalClient,
+        taskQueue: options.config.temporal.taskQueue,
+        orderSettings: options.config.orderSettings,
+        latePaymentWindowMs: options.config.latePaymentWindowMs,
+        refundPollScheduleMs: options.config.refund.pollScheduleMs,
+        sweeps: options.config.sweeps,
+      },
     }),
   });
 }

@@ -8,7 +8,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
 import { AppConfig, readAppConfig } from '../../config/app-config';
-import { connectDataSource } from '../../db/data-source';
+import { createConnection } from 'mysql2/promise';
+import { connectDataSource, migrate } from '../../db/data-source';
 import { createApiApp } from '../../apps/api/app';
 import { mintToken } from '../../apps/api/auth/token';
 import type { Role } from '../../apps/api/auth/principal';
@@ -39,16 +40,18 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+export async function startTestSystem(env: Record<string, string> = {}, options: { ownDatabase?: boolean } = {}): Promise<TestSystem> {
   const temporalAddress = required('TEST_TEMPORAL_ADDRESS');
-  const databaseUrl = required('TEST_DATABASE_URL');
+  // Sweeps scan every order in their database: a test of them gets a database of its own.
+  const databaseUrl = options.ownDatabase ? await createOwnDatabase(required('TEST_DATABASE_URL')) : required('TEST_DATABASE_URL');
   const keysDir = mkdtempSync(join(tmpdir(), 'orders-test-keys-'));
   const sim = await startPaymentSim({ port: 0, keysDir, refundProcessingMs: 1000, hangMs: 3000, notifyRetryScheduleMs: [200, 500, 1000] });
   const apiPort = await freePort();
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const processEnv: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    TEMPORAL_TASK_QUEUE: taskQueue,
     API_PORT: String(apiPort),
     PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}`,
     PAYMENT_KEYS_DIR: keysDir,
@@ -57,6 +60,8 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     ALIPAY_GATEWAY_URL: `${sim.url}/gateway.do`,
     REFUND_POLL_SCHEDULE: '500ms,1s,2s',
     LATE_PAYMENT_WINDOW: '30s',
+    // Schedules are namespace-wide: each test system gets its own, named after its task queue.
+    SCHEDULE_ID_SUFFIX: taskQueue,
     ...env,
   };
   const config = readAppConfig({ ...process.env, ...processEnv });
@@ -101,7 +106,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     async startWorker() {
       if (worker) return;
       const connection = await NativeConnection.connect({ address: temporalAddress });
-      const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource });
+      const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal });
       worker = { instance, running: instance.run(), connection };
     },
     async stopWorker() {
@@ -131,12 +136,27 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
       await workerDatabase.stop();
       await sim.close();
       rmSync(keysDir, { recursive: true, force: true });
+      if (options.ownDatabase) await dropDatabase(databaseUrl);
     },
   };
   await system.startWorker();
   return system;
 }
 
+
+async function createOwnDatabase(sharedUrl: string): Promise<string> {
+  const url = new URL(sharedUrl);
+  url.pathname = `${url.pathname}_${randomBytes(3).toString('hex')}`;
+  await migrate(url.toString());
+  return url.toString();
+}
+
+async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const connection = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+  await connection.query(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``);
+  await connection.end();
+}
 
 function required(name: string): string {
   const value = process.env[name];

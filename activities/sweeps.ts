@@ -1,0 +1,397 @@
+import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import type { SweepConfig } from '../config/app-config';
+import { OrderSettings, OrderStatus, OrderType, PaymentType, flowOf } from '../domain';
+import type { PaymentProvider, ProviderName } from '../payments';
+import { sweepOverdueSignal } from '../workflows/order-messages';
+import type { OrderWorkflowInput } from '../workflows/order.workflow';
+import { RefundNotified, RefundWorkflowInput, refundNotifiedSignal } from '../workflows/refund-messages';
+import { ORDER_SWEEP_RULES, OrderSweepRule, SweepCounts, SweepFailure, SweepName, SweepTaskCounts, addCounts, emptyCounts } from '../workflows/sweep-messages';
+import { RefundActivities } from './refunds';
+
+/** What the sweeps need besides the database: a Temporal client to message (or restart) workflows, and the settings. */
+export interface SweepDependencies {
+  temporal: Client;
+  taskQueue: string;
+  orderSettings: OrderSettings;
+  latePaymentWindowMs: number;
+  refundPollScheduleMs: number[];
+  sweeps: SweepConfig;
+}
+
+export interface SweepRunStart {
+  sweepRunId: number;
+  sweepDay: string;
+  asOfIso: string;
+}
+
+export interface SweepPageRequest {
+  sweepRunId: number;
+  sweepDay: string;
+  asOfIso: string;
+  afterId: number;
+  dryRun: boolean;
+  /** The run's totals before this page; the page writes totals + its own counts to sweep_run (an overwrite, so a retry is harmless). */
+  totalsBefore: SweepTaskCounts;
+}
+
+export interface SweepPageResult {
+  /** The last id this page reached (the next page starts after it). */
+  lastId: number;
+  /** The selection has no rows after `lastId`. */
+  exhausted: boolean;
+  counts: SweepCounts;
+  failures: SweepFailure[];
+}
+
+/** The clock column each status's timer runs from (the order workflow's `since`); legacy rows without it fall back to created_at. */
+const SINCE_COLUMN: Record<OrderSweepRule['status'], string> = {
+  NEW: 'created_at',
+  CONFIRM: 'created_at',
+  SHIPPED: 'shipped_at',
+  ROG: 'received_at',
+  PAID_OFF: 'paid_at',
+};
+
+/** The setting each task's timer waits for (order-settings.ts). */
+const DELAY_OF: Record<OrderSweepRule['task'], keyof OrderSettings> = {
+  cancel: 'cancelOrderMs',
+  rog: 'rogOrderMs',
+  complete: 'completeOrderMs',
+  pay: 'completeOrderPayMs',
+};
+
+// The same rule as flowOf(): COD flow = cash on delivery and not a group buy.
+const COD_FLOW_SQL = `(payment_type = '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}')`;
+
+/** How many orders of a page are handed over at once: enough to hide round trips, few enough not to flood the frontend. */
+const HANDOVER_CONCURRENCY = 16;
+const PAGE_FAILURES_KEPT = 5;
+/** How many pages' worth of handed-over orders may still be waiting for their workflows before the next page starts. */
+const IN_FLIGHT_PAGES = 2;
+const IN_FLIGHT_MAX_WAIT_MS = 60_000;
+
+interface OverdueOrderRow {
+  id: number;
+  order_sn: string;
+  seller_id: number;
+  buyer_id: number;
+  order_status: OrderStatus;
+  payment_type: PaymentType;
+  order_type: OrderType;
+  order_fen: number;
+  paid_fen: number;
+  pay_order_no: string | null;
+  created_at: Date;
+  since: Date;
+}
+
+/**
+ * The scheduled reconcilers' effects. They never change an order or a refund themselves: they find
+ * what the database says is overdue and hand it to the workflow that owns it (signal, or start a
+ * resumed one), which decides through the same allowed-operations table and compare-and-set as
+ * everything else. Each page is one bounded keyset query; one order's failure is counted, never
+ * fatal to the page.
+ */
+export class SweepActivities {
+  private readonly refunds: RefundActivities;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    providers: Record<ProviderName, PaymentProvider>,
+    notifyBaseUrl: string,
+    private readonly deps: SweepDependencies | undefined,
+  ) {
+    this.refunds = new RefundActivities(dataSource, providers, notifyBaseUrl);
+  }
+
+  private get sweepDeps(): SweepDependencies {
+    if (!this.deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for the sweeps', 'SweepNotConfigured');
+    return this.deps;
+  }
+
+  /**
+   * Records the run (once per workflow execution: a retry finds its row) and fixes its instant and
+   * sweep day, so every page and every continue-as-new compares against the same clock.
+   */
+  async beginSweepRun(request: { sweep: SweepName; dryRun: boolean }): Promise<SweepRunStart> {
+    const workflowExecution = Context.current().info.workflowExecution;
+    if (!workflowExecution) throw ApplicationFailure.nonRetryable('a sweep run is begun by its sweep workflow', 'SweepNotConfigured');
+    const asOf = new Date();
+    const sweepDay = dayIn(asOf, this.sweepDeps.sweeps.orderSweepTimeZone);
+    await this.dataSource.query(
+      `INSERT IGNORE INTO sweep_run (sweep_name, workflow_id, first_run_id, dry_run, sweep_day, as_of, status, counts_json) VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '{}')`,
+      [request.sweep, workflowExecution.workflowId, workflowExecution.runId, request.dryRun ? 1 : 0, sweepDay, asOf],
+    );
+    const [row] = await this.dataSource.query('SELECT id, as_of, DATE_FORMAT(sweep_day, ?) AS sweep_day FROM sweep_run WHERE first_run_id = ?', ['%Y-%m-%d', workflowExecution.runId]);
+    return { sweepRunId: Number(row.id), sweepDay: row.sweep_day, asOfIso: new Date(row.as_of).toISOString() };
+  }
+
+  async finishSweepRun(request: { sweepRunId: number; tasks: SweepTaskCounts }): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE sweep_run SET status = 'COMPLETED', counts_json = ?, finished_at = COALESCE(finished_at, CURRENT_TIMESTAMP(3)) WHERE id = ?`,
+      [JSON.stringify(request.tasks), request.sweepRunId],
+    );
+  }
+
+  /**
+   * One page of one rule of the order-status sweep: up to SWEEP_BATCH_SIZE overdue orders after
+   * `afterId`, each handed to `order-{orderSn}`. The handover row is written before the signal, so
+   * a page retried after a crash re-sends (harmlessly) instead of losing an order, and its
+   * "advanced" count is read back from those rows: exact even though the first attempt's answer was lost.
+   */
+  async sweepOverdueOrders(request: SweepPageRequest & { ruleKey: string; sweepId: string }): Promise<SweepPageResult> {
+    const deps = this.sweepDeps;
+    const rule = ORDER_SWEEP_RULES.find((r) => r.key === request.ruleKey);
+    if (!rule) throw ApplicationFailure.nonRetryable(`unknown sweep rule ${request.ruleKey}`, 'UnknownSweepRule');
+    if (!request.dryRun) await this.waitForHandedOverOrders(request.sweepRunId, rule, deps.sweeps.batchSize * IN_FLIGHT_PAGES);
+    const cutoff = new Date(Date.parse(request.asOfIso) - deps.orderSettings[DELAY_OF[rule.task]]);
+    const flowFilter = rule.flows === 'cod' ? `AND ${COD_FLOW_SQL}` : rule.flows === 'not-cod' ? `AND NOT ${COD_FLOW_SQL}` : '';
+    const since = `COALESCE(${SINCE_COLUMN[rule.status]}, created_at)`;
+    const rows: OverdueOrderRow[] = await this.dataSource.query(
+      `SELECT id, order_sn, seller_id, buyer_id, order_status, payment_type, order_type, order_fen, paid_fen, pay_order_no, created_at, ${since} AS since
+       FROM orders WHERE order_status = ? AND id > ? ${flowFilter} AND ${since} < ? ORDER BY id LIMIT ?`,
+      [rule.status, request.afterId, cutoff, deps.sweeps.batchSize],
+    );
+    const lastId = rows.length ? Number(rows[rows.length - 1].id) : request.afterId;
+    const exhausted = rows.length < deps.sweeps.batchSize;
+    const counts = emptyCounts();
+    const failures: SweepFailure[] = [];
+    if (rows.length === 0) {
+      await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+      return { lastId, exhausted, counts, failures };
+    }
+
+    const sns = rows.map((r) => r.order_sn);
+    const handedOver = async (): Promise<Map<string, number>> => {
+      const found: { order_sn: string; sweep_run_id: number }[] = await this.dataSource.query(
+        'SELECT order_sn, sweep_run_id FROM sweep_handover WHERE sweep_day = ? AND rule_key = ? AND order_sn IN (?)',
+        [request.sweepDay, rule.key, sns],
+      );
+      return new Map(found.map((f) => [f.order_sn, Number(f.sweep_run_id)]));
+    };
+
+    let owners = await handedOver();
+    // Already handed over today by another run: that run's workflow signal is in flight or done.
+    const ours = rows.filter((r) => (owners.get(r.order_sn) ?? request.sweepRunId) === request.sweepRunId);
+    counts.skipped = rows.length - ours.length;
+
+    if (request.dryRun) {
+      counts.scanned = rows.length;
+      counts.advanced = ours.length;
+      await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+      return { lastId, exhausted, counts, failures };
+    }
+
+    // Claim before signalling (INSERT IGNORE: a concurrent run that claimed first keeps the order).
+    const unclaimed = ours.filter((r) => !owners.has(r.order_sn));
+    if (unclaimed.length) {
+      await this.dataSource.query(
+        'INSERT IGNORE INTO sweep_handover (sweep_day, rule_key, order_sn, order_id, sweep_run_id) VALUES ?',
+        [unclaimed.map((r) => [request.sweepDay, rule.key, r.order_sn, r.id, request.sweepRunId])],
+      );
+      owners = await handedOver();
+    }
+    const claimed = rows.filter((r) => owners.get(r.order_sn) === request.sweepRunId);
+    counts.skipped = rows.length - claimed.length;
+
+    await forEachConcurrently(claimed, HANDOVER_CONCURRENCY, async (row) => {
+      try {
+        await this.handOverOrder(row, rule, request.sweepId);
+      } catch (err) {
+        // Release the claim so the next run (or a manual one) tries this order again.
+        await this.dataSource.query('DELETE FROM sweep_handover WHERE sweep_day = ? AND rule_key = ? AND order_sn = ? AND sweep_run_id = ?', [request.sweepDay, rule.key, row.order_sn, request.sweepRunId]);
+        counts.failed += 1;
+        const error = (err as Error).message ?? String(err);
+        log.warn('sweep could not hand the order to its workflow', { orderSn: row.order_sn, rule: rule.key, error });
+        if (failures.length < PAGE_FAILURES_KEPT) failures.push({ key: row.order_sn, task: rule.task, error });
+      }
+      Context.current().heartbeat({ lastId });
+    });
+
+    // Orders this run handed over in this id range, including those a crashed earlier attempt of
+    // this page handed over (they have moved on, so the query above no longer found them).
+    const [{ n }] = await this.dataSource.query(
+      'SELECT COUNT(*) AS n FROM sweep_handover WHERE sweep_run_id = ? AND rule_key = ? AND order_id > ? AND order_id <= ?',
+      [request.sweepRunId, rule.key, request.afterId, lastId],
+    );
+    counts.advanced = Number(n);
+    counts.scanned = counts.advanced + counts.skipped + counts.failed;
+    await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+    return { lastId, exhausted, counts, failures };
+  }
+
+  /**
+   * Back-pressure: waits while more than `limit` orders this run handed over for the rule have not
+   * moved on yet. Without it a large backlog floods the task queue with order workflows and their
+   * activities, and the sweep's own next page waits behind all of them; with it the sweep goes as
+   * fast as the order workflows absorb the work (measured on the 2-core box: 9,500 cancellations
+   * handed over at once advanced at ~3 orders/s). Bounded: orders whose workflow cannot move them
+   * (a failed cancellation) must not stall the sweep, so after IN_FLIGHT_MAX_WAIT_MS it goes on.
+   */
+  private async waitForHandedOverOrders(sweepRunId: number, rule: OrderSweepRule, limit: number): Promise<void> {
+    const deadline = Date.now() + IN_FLIGHT_MAX_WAIT_MS;
+    while (Date.now() < deadline) {
+      const [{ n }] = await this.dataSource.query(
+        'SELECT COUNT(*) AS n FROM sweep_handover h JOIN orders o ON o.order_sn = h.order_sn WHERE h.sweep_run_id = ? AND h.rule_key = ? AND o.order_status = ?',
+        [sweepRunId, rule.key, rule.status],
+      );
+      if (Number(n) <= limit) return;
+      Context.current().heartbeat();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  /**
+   * Starts a fresh workflow resumed from the row (a legacy order, or a workflow that ended by hand),
+   * or signals the running one. ALLOW_DUPLICATE is deliberate: a closed workflow for a still-overdue
+   * order must be replaced; the order row's compare-and-set keeps that from advancing anything twice.
+   *
+   * Start first, then signal only if one is running — not signalWithStart: a fresh resumed workflow
+   * needs no signal (its timer runs from the row's clock column, so it is already due and fires at
+   * once), and the order workflow's sweep-signal handler cannot take a signal delivered together with
+   * its start (it reads the timer before the workflow has defined it). Most overdue orders have no
+   * running workflow, so this is also one call per order in the common case.
+   */
+  private async handOverOrder(row: OverdueOrderRow, rule: OrderSweepRule, sweepId: string): Promise<void> {
+    const deps = this.sweepDeps;
+    const flow = flowOf(row.payment_type, row.order_type);
+    const workflowId = `order-${row.order_sn}`;
+    const input: OrderWorkflowInput = {
+      orderSn: row.order_sn,
+      sellerId: String(row.seller_id),
+      buyerId: String(row.buyer_id),
+      flow,
+      orderFen: row.order_fen,
+      createdAtIso: new Date(row.created_at).toISOString(),
+      settings: deps.orderSettings,
+      latePaymentWindowMs: deps.latePaymentWindowMs,
+      refundPollScheduleMs: deps.refundPollScheduleMs,
+      resume: { status: row.order_status, sinceIso: new Date(row.since).toISOString(), paidFen: row.paid_fen, ...(row.pay_order_no ? { transactionId: row.pay_order_no } : {}) },
+    };
+    try {
+      await deps.temporal.workflow.start('orderWorkflow', {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+        searchAttributes: { OrderSn: [row.order_sn], SellerId: [String(row.seller_id)], BuyerId: [String(row.buyer_id)], OrderStatus: [row.order_status] },
+        memo: { flow, orderFen: row.order_fen, resumedBy: sweepId },
+        staticSummary: `Order ${row.order_sn} resumed at ${row.order_status} by ${sweepId}`,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // Running, yet the database says its timer is overdue (a timer missed while a bug was live):
+      // the workflow runs that timer's command now if it still applies, through the table.
+      await deps.temporal.workflow.getHandle(workflowId).signal(sweepOverdueSignal, { task: rule.task, sweepId });
+    }
+  }
+
+  /**
+   * One page of the refund-status check: refunds PROCESSING for longer than REFUND_CHECK_MIN_AGE.
+   * The provider is asked (the source of truth when a notification was lost); a final answer goes
+   * to the refund workflow as a notification would, and a missing workflow is started again (it
+   * resumes from the refund row).
+   */
+  async checkProcessingRefunds(request: SweepPageRequest & { checkId: string }): Promise<SweepPageResult> {
+    const deps = this.sweepDeps;
+    const cutoff = new Date(Date.parse(request.asOfIso) - deps.sweeps.refundCheckMinAgeMs);
+    const rows: { id: number; refund_sn: string; order_sn: string; cause_key: string; status: string }[] = await this.dataSource.query(
+      `SELECT id, refund_sn, order_sn, cause_key, status FROM refund
+       WHERE status = 'PROCESSING' AND id > ? AND COALESCE(submitted_at, created_at) < ? ORDER BY id LIMIT ?`,
+      [request.afterId, cutoff, deps.sweeps.batchSize],
+    );
+    const lastId = rows.length ? Number(rows[rows.length - 1].id) : request.afterId;
+    const counts: SweepCounts = { ...emptyCounts(), restarted: 0 };
+    const failures: SweepFailure[] = [];
+    await forEachConcurrently(rows, 4, async (row) => {
+      counts.scanned += 1;
+      try {
+        const progress = await this.refunds.queryRefund(row.refund_sn);
+        const settled = progress === 'SUCCESS' || progress === 'ABNORMAL' || progress === 'CLOSED';
+        const running = await this.isRunning(`refund-${row.refund_sn}`);
+        if (running && !settled) {
+          // Still processing at the provider, and its workflow is polling: nothing to do.
+          counts.skipped += 1;
+          return;
+        }
+        counts.advanced += 1;
+        if (!running) counts.restarted! += 1;
+        if (request.dryRun) return;
+        const notification: RefundNotified | undefined = settled ? { status: progress, notificationId: `${request.checkId}:${row.refund_sn}` } : undefined;
+        await this.deliverRefundResult(row, notification);
+      } catch (err) {
+        counts.failed += 1;
+        const error = (err as Error).message ?? String(err);
+        log.warn('refund check could not finish the refund', { refundSn: row.refund_sn, error });
+        if (failures.length < PAGE_FAILURES_KEPT) failures.push({ key: row.refund_sn, task: 'refund', error });
+      }
+      Context.current().heartbeat({ lastId });
+    });
+    await this.writeTotals(request.sweepRunId, request.totalsBefore, 'refund', counts);
+    return { lastId, exhausted: rows.length < deps.sweeps.batchSize, counts, failures };
+  }
+
+  private async isRunning(workflowId: string): Promise<boolean> {
+    try {
+      const description = await this.sweepDeps.temporal.workflow.getHandle(workflowId).describe();
+      return description.status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Delivers the provider's final answer to `refund-{refundSn}` as a notification, starting the
+   * workflow again when it is missing (ALLOW_DUPLICATE: one terminated by hand is replaced; a fresh
+   * run reads the PROCESSING row and polls on from there).
+   */
+  private async deliverRefundResult(row: { refund_sn: string; order_sn: string; cause_key: string; status: string }, notification: RefundNotified | undefined): Promise<void> {
+    const deps = this.sweepDeps;
+    const cancellation = /^cancel:(\d+):/.exec(row.cause_key);
+    const input: RefundWorkflowInput = {
+      refundSn: row.refund_sn,
+      orderSn: row.order_sn,
+      ...(cancellation ? { cancellationId: Number(cancellation[1]) } : {}),
+      pollScheduleMs: deps.refundPollScheduleMs,
+    };
+    const options = {
+      workflowId: `refund-${row.refund_sn}`,
+      taskQueue: deps.taskQueue,
+      args: [input] as [RefundWorkflowInput],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+      searchAttributes: { OrderSn: [row.order_sn], RefundStatus: [row.status] },
+    };
+    if (notification) {
+      await deps.temporal.workflow.signalWithStart('refundWorkflow', { ...options, signal: refundNotifiedSignal, signalArgs: [notification] });
+    } else {
+      await deps.temporal.workflow.start('refundWorkflow', { ...options, workflowIdConflictPolicy: 'USE_EXISTING' });
+    }
+  }
+
+  private async writeTotals(sweepRunId: number, totalsBefore: SweepTaskCounts, task: string, page: SweepCounts): Promise<void> {
+    const totals: SweepTaskCounts = JSON.parse(JSON.stringify(totalsBefore));
+    addCounts(totals, task, page);
+    await this.dataSource.query('UPDATE sweep_run SET counts_json = ? WHERE id = ?', [JSON.stringify(totals), sweepRunId]);
+  }
+}
+
+/** The calendar day of `instant` in `timeZone` (YYYY-MM-DD): the sweep day handovers are keyed by. */
+export function dayIn(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await work(item);
+    }
+  });
+  await Promise.all(lanes);
+}

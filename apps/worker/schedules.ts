@@ -1,0 +1,86 @@
+import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { AppConfig } from '../../config/app-config';
+import type { SweepName } from '../../workflows/sweep-messages';
+
+/** The schedule id of a sweep: its name, plus SCHEDULE_ID_SUFFIX when one deployment shares a Temporal namespace with others (tests). */
+export function scheduleIdOf(config: AppConfig, sweep: SweepName): string {
+  return config.sweeps.scheduleIdSuffix ? `${sweep}-${config.sweeps.scheduleIdSuffix}` : sweep;
+}
+
+/** The workflow type each sweep's schedule starts. */
+export const SWEEP_WORKFLOW_TYPE: Record<SweepName, string> = {
+  'order-status-sweep': 'orderStatusSweepWorkflow',
+  'refund-status-check': 'refundStatusCheckWorkflow',
+};
+
+const DESCRIPTION: Record<SweepName, string> = {
+  'order-status-sweep':
+    'Daily safety net under the order timers (javashop OrderStatusCheckJob): finds orders the database says are overdue ' +
+    '(unpaid auto-cancel, auto-receive, auto-complete, COD auto-pay) and hands each to its order workflow, starting a resumed one if it is missing.',
+  'refund-status-check':
+    'Hourly (javashop RefundStatusJobConsumer): refunds PROCESSING longer than REFUND_CHECK_MIN_AGE are looked up at the provider; ' +
+    'a final answer is delivered to the refund workflow as the lost notification would have been, and a missing refund workflow is restarted.',
+};
+
+function scheduleOptions(config: AppConfig, sweep: SweepName): ScheduleOptions {
+  const spec =
+    sweep === 'order-status-sweep'
+      ? { cronExpressions: [config.sweeps.orderSweepCron], timezone: config.sweeps.orderSweepTimeZone }
+      : { intervals: [{ every: config.sweeps.refundCheckIntervalMs }] };
+  return {
+    scheduleId: scheduleIdOf(config, sweep),
+    spec,
+    action: {
+      type: 'startWorkflow',
+      workflowType: SWEEP_WORKFLOW_TYPE[sweep],
+      // The schedule appends the scheduled time, so each run has its own id (order-status-sweep-2026-11-22T15:30:00Z).
+      workflowId: scheduleIdOf(config, sweep),
+      taskQueue: config.temporal.taskQueue,
+      args: [{}],
+      memo: { description: DESCRIPTION[sweep] },
+      staticSummary: DESCRIPTION[sweep],
+    },
+    policies: {
+      // A sweep still running (a large backlog) makes the next one redundant, not concurrent.
+      overlap: ScheduleOverlapPolicy.SKIP,
+      // After a server outage a missed daily sweep still runs if the server is back within half a day;
+      // a missed hourly check is simply covered by the next one.
+      catchupWindow: sweep === 'order-status-sweep' ? '12h' : '1h',
+      pauseOnFailure: false,
+    },
+    memo: { description: DESCRIPTION[sweep] },
+    state: { note: DESCRIPTION[sweep] },
+  };
+}
+
+export interface AppliedSchedule {
+  scheduleId: string;
+  created: boolean;
+}
+
+/**
+ * Creates both schedules, or brings existing ones in line with the configuration (time, time zone,
+ * interval, task queue) without touching their pause state: safe to run on every worker start and
+ * from `npm run schedules:apply`.
+ */
+export async function applySchedules(client: Client, config: AppConfig): Promise<AppliedSchedule[]> {
+  const applied: AppliedSchedule[] = [];
+  for (const sweep of ['order-status-sweep', 'refund-status-check'] as const) {
+    const options = scheduleOptions(config, sweep);
+    try {
+      await client.schedule.create(options);
+      applied.push({ scheduleId: options.scheduleId, created: true });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+        spec: options.spec,
+        action: options.action,
+        policies: options.policies,
+        // An operator's pause (and its note) survives a redeploy.
+        state: previous.state.paused ? previous.state : { ...previous.state, note: options.state?.note },
+      }));
+      applied.push({ scheduleId: options.scheduleId, created: false });
+    }
+  }
+  return applied;
+}

@@ -1,0 +1,103 @@
+import { continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  MAX_RECENT_FAILURES,
+  ORDER_SWEEP_RULES,
+  SweepName,
+  SweepProgress,
+  addCounts,
+  sweepProgressQuery,
+} from './sweep-messages';
+
+export interface SweepInput {
+  /** Report what would be handed over, change nothing (no signals, no workflows started, no handover rows). */
+  dryRun?: boolean;
+  /** Set by continue-as-new: where the previous run of this sweep stopped, and its counts so far. */
+  resumeFrom?: SweepProgress;
+}
+
+/**
+ * Pages per workflow run before continue-as-new (10,000 orders at the default 500 a page): about a
+ * dozen history events a page, so a run's history stays small whatever the backlog.
+ */
+const PAGES_PER_RUN = 20;
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  // A killed worker is noticed within the heartbeat timeout and the page is retried elsewhere; the
+  // handover rows make the retry hand over only what the first attempt did not.
+  heartbeatTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['UnknownSweepRule', 'SweepNotConfigured'] },
+});
+
+/**
+ * The daily order-status sweep (schedule `order-status-sweep`, javashop's OrderStatusCheckJob at
+ * 23:30). The safety net under the order workflows' own timers: for each timer rule it pages
+ * through the orders the DATABASE says are overdue (keyset by id, SWEEP_BATCH_SIZE a page) and hands
+ * each to its order workflow — signalled if running, started resumed from the row if not — which
+ * applies the timer's operation through the allowed-operations table. It never changes an order itself.
+ */
+export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<SweepProgress> {
+  return runSweep('order-status-sweep', input, async (progress) => {
+    const rule = ORDER_SWEEP_RULES.find((r) => r.key === progress.position.rule)!;
+    const page = await acts.sweepOverdueOrders({
+      sweepRunId: progress.sweepRunId,
+      sweepDay: progress.sweepDay,
+      sweepId: `order-status-sweep ${progress.sweepDay} #${progress.sweepRunId}`,
+      asOfIso: progress.asOfIso,
+      ruleKey: rule.key,
+      afterId: progress.position.afterId,
+      dryRun: progress.dryRun,
+      totalsBefore: progress.tasks,
+    });
+    return { ...page, task: rule.task };
+  }, ORDER_SWEEP_RULES.map((r) => r.key));
+}
+
+/**
+ * The paging loop both reconcilers share: one activity per page, progress in a query and in the
+ * sweep_run row, continue-as-new every PAGES_PER_RUN pages (or when the server suggests it).
+ */
+export async function runSweep(
+  sweep: SweepName,
+  input: SweepInput,
+  sweepPage: (progress: SweepProgress) => Promise<{ lastId: number; exhausted: boolean; task: string; counts: SweepProgress['tasks'][string]; failures: SweepProgress['recentFailures'] }>,
+  positions: readonly string[],
+): Promise<SweepProgress> {
+  let progress: SweepProgress;
+  if (input.resumeFrom) {
+    progress = input.resumeFrom;
+  } else {
+    const dryRun = input.dryRun === true;
+    const run = await acts.beginSweepRun({ sweep, dryRun });
+    progress = { sweep, ...run, dryRun, position: { rule: positions[0], afterId: 0 }, pages: 0, tasks: {}, recentFailures: [], done: false };
+    log.info('sweep started', { sweep, sweepRunId: run.sweepRunId, sweepDay: run.sweepDay, asOf: run.asOfIso, dryRun });
+  }
+  setHandler(sweepProgressQuery, () => progress);
+
+  let pagesThisRun = 0;
+  while (!progress.done) {
+    const page = await sweepPage(progress);
+    addCounts(progress.tasks, page.task, page.counts);
+    progress.recentFailures = [...progress.recentFailures, ...page.failures].slice(-MAX_RECENT_FAILURES);
+    progress.pages += 1;
+    pagesThisRun += 1;
+    if (page.counts.scanned > 0 || page.counts.failed > 0) {
+      log.info('sweep page', { sweep, sweepRunId: progress.sweepRunId, position: progress.position.rule, afterId: progress.position.afterId, ...page.counts });
+    }
+    if (!page.exhausted) {
+      progress.position = { rule: progress.position.rule, afterId: page.lastId };
+    } else {
+      const next = positions.indexOf(progress.position.rule) + 1;
+      if (next < positions.length) progress.position = { rule: positions[next], afterId: 0 };
+      else progress.done = true;
+    }
+    if (!progress.done && (pagesThisRun >= PAGES_PER_RUN || workflowInfo().continueAsNewSuggested)) {
+      // Continues the calling workflow type (this sweep or the refund check) with the same input shape.
+      await continueAsNew<(input: SweepInput) => Promise<SweepProgress>>({ dryRun: progress.dryRun, resumeFrom: progress });
+    }
+  }
+  await acts.finishSweepRun({ sweepRunId: progress.sweepRunId, tasks: progress.tasks });
+  log.info('sweep finished', { sweep, sweepRunId: progress.sweepRunId, pages: progress.pages, tasks: progress.tasks });
+  return progress;
+}

@@ -60,7 +60,10 @@ export async function cancellationWorkflow(input: CancellationWorkflowInput): Pr
   } else {
     // A CLOSED refund re-issued by support gets a new number: a new cause key, a new refund workflow.
     for (let attempt = 1; ; attempt += 1) {
-      const refund = await acts.createRefund({ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' });
+      const refund = await acts.createRefund.executeWithOptions(
+        { summary: attempt === 1 ? 'Record the refund and its number' : `Record re-issued refund #${attempt} under a new number` },
+        [{ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' }],
+      );
       progress.refundSn = refund.refundSn;
       const outcome = await executeChild(refundWorkflow, {
         workflowId: `refund-${refund.refundSn}`,
@@ -78,7 +81,7 @@ export async function cancellationWorkflow(input: CancellationWorkflowInput): Pr
     await acts.reverseSales.executeWithOptions({ startToCloseTimeout: '30s', summary: 'Take back the sales count' }, [input.orderSn]);
     step(CancellationStatus.REFUNDING, 'sales reversed');
   }
-  await acts.finishCancellation({ orderSn: input.orderSn, cancellationId: input.cancellationId, refunded: input.paid });
+  await acts.finishCancellation.executeWithOptions({ summary: 'Close the cancellation request' }, [{ orderSn: input.orderSn, cancellationId: input.cancellationId, refunded: input.paid }]);
   step(CancellationStatus.COMPLETED, 'cancellation complete');
   return result;
 }

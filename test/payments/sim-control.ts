@@ -17,20 +17,7 @@ import type {
   SimTrade,
 } from '../../apps/payment-sim/types';
 
-export type {
-  DeliveryLogEntry,
-  FaultOutcome,
-  FaultRule,
-  LedgerEntry,
-  NotificationControl,
-  RefundScript,
-  RequestLogEntry,
-  SimInfo,
-  SimOperation,
-  SimProvider,
-  SimRefund,
-  SimTrade,
-};
+export type * from '../../apps/payment-sim/types';
 
 export class SimControl {
   constructor(readonly baseUrl: string) {}

@@ -1,0 +1,112 @@
+import { DataSource } from 'typeorm';
+import { CancellationActivities } from '../../activities/cancellations';
+import { OrderTransitions } from '../../activities/order-transitions';
+import { RefundActivities } from '../../activities/refunds';
+import { recordStockMovement } from '../../activities/stock-ledger';
+import { newSn } from '../../activities/serial-numbers';
+import { connectDataSource } from '../../db/data-source';
+import type { PaymentProvider, ProviderName } from '../../payments';
+import { goodsRow, newSellerId, seedGoods } from '../support/fixtures';
+
+/**
+ * Temporal runs an activity at least once: each effect-bearing activity is run twice here, as a retry
+ * after a commit would, against the real database — and must have had its effect exactly once.
+ */
+describe('activities are idempotent', () => {
+  let dataSource: DataSource;
+  // These activities never call a provider; the refund/cancellation services only need the map to exist.
+  const noProviders = {} as Record<ProviderName, PaymentProvider>;
+  beforeAll(async () => {
+    dataSource = await connectDataSource(process.env.TEST_DATABASE_URL!, { poolSize: 2 });
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+  });
+
+  /** A paid ONLINE order for 2 units, inserted directly (reserved, sold). */
+  async function paidOrder(): Promise<{ orderSn: string; skuId: number; outTradeNo: string }> {
+    const sellerId = newSellerId();
+    const skuId = await seedGoods(dataSource, { sellerId, priceFen: 500, stock: 10 });
+    const orderSn = newSn('O');
+    const outTradeNo = `P${orderSn.slice(1)}W`;
+    await dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status, comment_status,
+           complain_status, payment_type, order_type, order_fen, goods_fen, paid_fen)
+         VALUES (?, 'T0', ?, 1, 'PAID_OFF', 'PAY_YES', 'SHIP_NO', 'NOT_APPLY', 'UNFINISHED', 'NO_APPLY', 'ONLINE', 'NORMAL', 1000, 1000, 1000)`,
+        [orderSn, sellerId],
+      );
+      await m.query(`INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, refundable_fen) VALUES (?, ?, 'x', 2, 500, 1000)`, [orderSn, skuId]);
+      await m.query(`INSERT INTO payment (order_sn, provider, out_trade_no, amount_fen, status, paid_at) VALUES (?, 'wechatpay', ?, 1000, 'PAID', NOW(3))`, [orderSn, outTradeNo]);
+      await recordStockMovement(m, orderSn, skuId, 2, 'RESERVE');
+      await recordStockMovement(m, orderSn, skuId, 2, 'SALE');
+    });
+    return { orderSn, skuId, outTradeNo };
+  }
+
+  const logCount = async (orderSn: string) => Number((await dataSource.query('SELECT COUNT(*) AS n FROM order_log WHERE order_sn = ?', [orderSn]))[0].n);
+
+  it('a transition applied twice changes the order and writes its log row once, and reports the replay', async () => {
+    const { orderSn, skuId } = await paidOrder();
+    const transitions = new OrderTransitions(dataSource);
+    const request = { orderSn, operation: 'SHIP' as const, from: 'PAID_OFF' as const, to: 'SHIPPED' as const, actor: 'SELLER' as const, message: 'shipped', shipment: { carrier: 'SF', trackingNo: 'SF1' } };
+    expect(await transitions.applyTransition(request)).toEqual({ applied: true, replayed: false, status: 'SHIPPED' });
+    expect(await transitions.applyTransition(request)).toEqual({ applied: true, replayed: true, status: 'SHIPPED' });
+    expect(await goodsRow(dataSource, skuId)).toEqual({ quantity: 8, available_quantity: 8, sales_count: 2 });
+    expect(await logCount(orderSn)).toBe(1);
+    // A different transition from a status the order has left is refused, not applied.
+    const stale = await transitions.applyTransition({ ...request, operation: 'SHIP', eventKey: 'other' });
+    expect(stale).toMatchObject({ applied: false, status: 'SHIPPED' });
+  });
+
+  it('cancelling, restocking and reversing sales twice has each effect once', async () => {
+    const { orderSn, skuId } = await paidOrder();
+    const inserted = await dataSource.query(
+      `INSERT INTO cancellation_request (order_sn, actor_role, actor_id, idempotency_key, request_hash, reason, status) VALUES (?, 'seller', '1', ?, '', 'r', 'RECEIVED')`,
+      [orderSn, orderSn],
+    );
+    const id = Number(inserted.insertId);
+    const cancellations = new CancellationActivities(dataSource, noProviders);
+    const cancel = { orderSn, cancellationId: id, from: 'PAID_OFF' as const, operation: 'SERVICE_CANCEL' as const, actor: 'SELLER', reason: 'r', paid: true };
+    expect(await cancellations.markOrderCancelled(cancel)).toEqual({ applied: true, status: 'CANCELLED' });
+    expect(await cancellations.markOrderCancelled(cancel)).toEqual({ applied: true, status: 'CANCELLED' });
+    expect(await cancellations.restoreStock({ orderSn, kind: 'RESTORE' })).toBe(1);
+    expect(await cancellations.restoreStock({ orderSn, kind: 'RESTORE' })).toBe(0);
+    expect(await cancellations.reverseSales(orderSn)).toBe(1);
+    expect(await cancellations.reverseSales(orderSn)).toBe(0);
+    await cancellations.finishCancellation({ orderSn, cancellationId: id, refunded: true });
+    await cancellations.finishCancellation({ orderSn, cancellationId: id, refunded: true });
+    expect(await goodsRow(dataSource, skuId)).toEqual({ quantity: 10, available_quantity: 10, sales_count: 0 });
+    const events = await dataSource.query('SELECT event_key FROM order_log WHERE order_sn = ? ORDER BY id', [orderSn]);
+    expect(events.map((e: { event_key: string }) => e.event_key)).toEqual([
+      'SERVICE_CANCEL:PAID_OFF->CANCELLED',
+      'stock:RESTORE',
+      'stock:SALE_REVERSAL',
+      `cancellation:${id}:completed`,
+    ]);
+  });
+
+  it('creating a refund twice for one cause keeps one refund number; a second cause has nothing left to refund', async () => {
+    const { orderSn } = await paidOrder();
+    const refunds = new RefundActivities(dataSource, noProviders, 'http://127.0.0.1:1');
+    const first = await refunds.createRefund({ causeKey: `test:${orderSn}`, orderSn, reason: 'r' });
+    const again = await refunds.createRefund({ causeKey: `test:${orderSn}`, orderSn, reason: 'r' });
+    expect(again).toEqual(first);
+    expect(first).toMatchObject({ refundFen: 1000, totalFen: 1000, status: 'APPLY' });
+    await expect(refunds.createRefund({ causeKey: `other:${orderSn}`, orderSn, reason: 'r' })).rejects.toMatchObject({ type: 'NothingToRefund' });
+    // The outcome is recorded forward only, once: the order's refunded amount grows once.
+    expect(await refunds.recordRefundOutcome({ refundSn: first.refundSn, status: 'SUCCESS' })).toBe('SUCCESS');
+    expect(await refunds.recordRefundOutcome({ refundSn: first.refundSn, status: 'SUCCESS' })).toBe('SUCCESS');
+    expect(await refunds.recordRefundOutcome({ refundSn: first.refundSn, status: 'CLOSED' })).toBe('SUCCESS');
+    const [row] = await dataSource.query('SELECT refunded_fen FROM orders WHERE order_sn = ?', [orderSn]);
+    expect(row.refunded_fen).toBe(1000);
+  });
+
+  it('closing a window twice closes it once', async () => {
+    const { orderSn } = await paidOrder();
+    const transitions = new OrderTransitions(dataSource);
+    expect(await transitions.closeOrderWindow({ orderSn, window: 'comment' })).toBe(true);
+    expect(await transitions.closeOrderWindow({ orderSn, window: 'comment' })).toBe(false);
+    expect(await logCount(orderSn)).toBe(1);
+  });
+});

@@ -137,6 +137,8 @@ describe('order-status sweep and refund-status check', () => {
     expect(first.result.tasks.complete.advanced).toBe(750);
     expect(first.result.tasks.pay.advanced).toBe(250);
     expect(first.result.pages).toBeGreaterThan(overdue / 100);
+    // Operators read the same progress through the workflow's query (what the UI's Queries tab shows).
+    expect(await first.handle.query(sweepProgressQuery)).toMatchObject({ done: true, tasks: first.result.tasks });
     // More pages than one run takes: the history stayed bounded by continuing as new.
     let runsOfFirst = 0;
     for await (const _ of system.temporal.workflow.list({ query: `WorkflowId = '${first.handle.workflowId}'` })) runsOfFirst += 1;

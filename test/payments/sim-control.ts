@@ -4,7 +4,6 @@
  */
 import type {
   DeliveryLogEntry,
-  FaultOutcome,
   FaultRule,
   LedgerEntry,
   NotificationControl,

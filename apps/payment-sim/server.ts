@@ -539,8 +539,11 @@ class Simulator {
   private scheduleSettle(refund: SimRefund): void {
     const t = setTimeout(() => {
       this.refundTimers.delete(t);
-      this.settle(refund);
-    }, Math.max(0, refund.dueAt - this.now()));
+      // Timers run on a monotonic clock and can fire a millisecond before Date.now() reaches dueAt;
+      // settle() would then do nothing and the refund would stay PROCESSING for good.
+      if (refund.status === 'PROCESSING' && this.now() < refund.dueAt) this.scheduleSettle(refund);
+      else this.settle(refund);
+    }, Math.max(0, refund.dueAt - this.now()) + 1);
     t.unref();
     this.refundTimers.add(t);
   }

@@ -1,8 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
-import { CancellationStatus, OrderStatus, PayStatus, ServiceStatus } from '../domain';
+import { Actor, CancellationStatus, OrderStatus, PayStatus, ServiceStatus } from '../domain';
 import { PaymentProvider, ProviderName } from '../payments';
 import { toActivityFailure } from './provider-failures';
+import { appendOrderLog } from './order-log';
+import { OrderTransitions } from './order-transitions';
 import { StockMovementKind, recordStockMovements } from './stock-ledger';
 
 export interface CancelOrderRequest {
@@ -11,7 +13,7 @@ export interface CancelOrderRequest {
   /** The status the order was in when the cancellation was accepted: the compare-and-set's guard. */
   from: OrderStatus;
   operation: 'CANCEL' | 'SERVICE_CANCEL';
-  actor: string;
+  actor: Actor;
   actorId?: string;
   reason: string;
   paid: boolean;
@@ -30,34 +32,34 @@ export interface LatePayment {
  * guards (order status CAS, ledger unique keys, log event keys), not as the control flow.
  */
 export class CancellationActivities {
+  private readonly transitions: OrderTransitions;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly providers: Record<ProviderName, PaymentProvider>,
-  ) {}
+  ) {
+    this.transitions = new OrderTransitions(dataSource);
+  }
 
-  /** Order → CANCELLED (pay status REFUNDING when money must go back) with its log row, once. */
+  /**
+   * Order → CANCELLED (pay status REFUNDING when money must go back) with its log row, once: the same
+   * compare-and-set as every other transition. The request's status follows.
+   */
   async markOrderCancelled(request: CancelOrderRequest): Promise<{ applied: boolean; status: OrderStatus }> {
-    return this.dataSource.transaction(async (manager) => {
-      const set = request.paid
-        ? `pay_status = '${PayStatus.REFUNDING}', service_status = '${ServiceStatus.PASS}',`
-        : '';
-      const updated = await manager.query(
-        `UPDATE orders SET order_status = ?, ${set} cancel_reason = ?, cancelled_at = CURRENT_TIMESTAMP(3) WHERE order_sn = ? AND order_status = ?`,
-        [OrderStatus.CANCELLED, request.reason.slice(0, 255), request.orderSn, request.from],
-      );
-      const eventKey = `${request.operation}:${request.from}->${OrderStatus.CANCELLED}`;
-      if (updated.affectedRows === 1) {
-        await manager.query(
-          `INSERT INTO order_log (order_sn, event_key, operation, old_status, new_status, actor_role, actor_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [request.orderSn, eventKey, request.operation, request.from, OrderStatus.CANCELLED, request.actor, request.actorId ?? null, `cancelled: ${request.reason}`.slice(0, 500)],
-        );
-        await setCancellationStatus(manager, request.cancellationId, request.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED);
-        return { applied: true, status: OrderStatus.CANCELLED };
-      }
-      const [row] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
-      const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
-      return { applied: logged.length > 0, status: row.order_status };
+    const result = await this.transitions.applyTransition({
+      orderSn: request.orderSn,
+      operation: request.operation,
+      from: request.from,
+      to: OrderStatus.CANCELLED,
+      actor: request.actor,
+      actorId: request.actorId,
+      message: `cancelled: ${request.reason}`,
+      cancellation: { reason: request.reason },
     });
+    if (result.applied) {
+      await setCancellationStatus(this.dataSource.manager, request.cancellationId, request.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED);
+    }
+    return { applied: result.applied, status: result.status };
   }
 
   /**
@@ -94,7 +96,8 @@ export class CancellationActivities {
   async restoreStock(request: { orderSn: string; kind: Extract<StockMovementKind, 'RELEASE' | 'RESTORE'> }): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
       const applied = await recordStockMovements(manager, request.orderSn, request.kind);
-      await log(manager, request.orderSn, `stock:${request.kind}`, 'RESTOCK', `stock restored (${request.kind.toLowerCase()}) for ${applied} SKU(s)`, applied > 0);
+      // A replay changed nothing and keeps the first row.
+      if (applied > 0) await appendOrderLog(manager, { orderSn: request.orderSn, eventKey: `stock:${request.kind}`, operation: 'RESTOCK', actorRole: 'SYSTEM', message: `stock restored (${request.kind.toLowerCase()}) for ${applied} SKU(s)` }, 'ignore');
       return applied;
     });
   }
@@ -105,7 +108,7 @@ export class CancellationActivities {
       const counted = await manager.query(`SELECT 1 FROM stock_movement WHERE order_sn = ? AND kind = 'SALE' LIMIT 1`, [orderSn]);
       if (!counted.length) return 0;
       const applied = await recordStockMovements(manager, orderSn, 'SALE_REVERSAL');
-      await log(manager, orderSn, 'stock:SALE_REVERSAL', 'SALES', `sales count reversed for ${applied} SKU(s)`, applied > 0);
+      if (applied > 0) await appendOrderLog(manager, { orderSn, eventKey: 'stock:SALE_REVERSAL', operation: 'SALES', actorRole: 'SYSTEM', message: `sales count reversed for ${applied} SKU(s)` }, 'ignore');
       return applied;
     });
   }
@@ -120,7 +123,13 @@ export class CancellationActivities {
         );
       }
       await setCancellationStatus(manager, request.cancellationId, CancellationStatus.COMPLETED);
-      await log(manager, request.orderSn, `cancellation:${request.cancellationId}:completed`, 'CANCEL', request.refunded ? 'cancellation complete: buyer refunded, stock restored, sales reversed' : 'cancellation complete: payment closed, stock released', true);
+      await appendOrderLog(manager, {
+        orderSn: request.orderSn,
+        eventKey: `cancellation:${request.cancellationId}:completed`,
+        operation: 'CANCEL',
+        actorRole: 'SYSTEM',
+        message: request.refunded ? 'cancellation complete: buyer refunded, stock restored, sales reversed' : 'cancellation complete: payment closed, stock released',
+      }, 'ignore');
     });
   }
 
@@ -137,14 +146,6 @@ async function setCancellationStatus(manager: { query: DataSource['query'] }, id
   }
 }
 
-async function log(manager: { query: DataSource['query'] }, orderSn: string, eventKey: string, operation: string, message: string, changed: boolean): Promise<void> {
-  // A replay (nothing changed) keeps the first row: the event key is unique per order.
-  if (!changed) return;
-  await manager.query(
-    `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, ?, 'SYSTEM', ?)`,
-    [orderSn, eventKey, operation, message],
-  );
-}
 
 /** A cancellation the system itself decided (unpaid timeout): recorded like a person's, once per order. */
 export async function recordSystemCancellation(dataSource: DataSource, request: { orderSn: string; reason: string }): Promise<number> {
@@ -168,9 +169,12 @@ export async function recordLatePayment(dataSource: DataSource, request: { order
       `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND order_sn = ? AND status IN ('CREATED', 'CLOSED')`,
       [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo, request.orderSn],
     );
-    await manager.query(
-      `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, 'PAY', 'PAYMENT_CALLBACK', ?)`,
-      [request.orderSn, `late-payment:${payment.outTradeNo}`, `payment ${payment.transactionId} (${payment.amountFen} fen via ${payment.provider}) not accepted (${request.why}): refunding it automatically`],
-    );
+    await appendOrderLog(manager, {
+      orderSn: request.orderSn,
+      eventKey: `late-payment:${payment.outTradeNo}`,
+      operation: 'PAY',
+      actorRole: 'PAYMENT_CALLBACK',
+      message: `payment ${payment.transactionId} (${payment.amountFen} fen via ${payment.provider}) not accepted (${request.why}): refunding it automatically`,
+    }, 'ignore');
   });
 }

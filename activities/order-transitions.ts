@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/common';
 import { Actor, CommentStatus, ComplainWindowStatus, OrderOperate, OrderStatus, PayStatus, ServiceStatus, ShipStatus } from '../domain';
+import { appendOrderLog } from './order-log';
 import { recordStockMovements } from './stock-ledger';
 
 /**
@@ -21,6 +22,8 @@ export interface TransitionRequest {
   eventKey?: string;
   payment?: { provider: string; outTradeNo?: string; transactionId?: string; amountFen: number; paidAt: string };
   shipment?: { carrier: string; trackingNo: string };
+  /** CANCEL / SERVICE_CANCEL: why. */
+  cancellation?: { reason: string };
 }
 
 export type TransitionResult =
@@ -44,10 +47,7 @@ export class OrderTransitions {
     const window = WINDOWS[request.window];
     return this.dataSource.transaction(async (manager) => {
       const updated = await manager.query(`UPDATE orders SET ${window.column} = ? WHERE order_sn = ? AND ${window.column} = ?`, [window.to, request.orderSn, window.from]);
-      await manager.query(
-        `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, 'WINDOW', 'SYSTEM_TIMER', ?)`,
-        [request.orderSn, `window:${request.window}`, window.message],
-      );
+      await appendOrderLog(manager, { orderSn: request.orderSn, eventKey: `window:${request.window}`, operation: 'WINDOW', actorRole: 'SYSTEM_TIMER', message: window.message }, 'ignore');
       return updated.affectedRows === 1;
     });
   }
@@ -62,11 +62,16 @@ export class OrderTransitions {
         [...Object.values(set), request.orderSn, request.from],
       );
       if (result.affectedRows === 1) {
-        await manager.query(
-          `INSERT INTO order_log (order_sn, event_key, operation, old_status, new_status, actor_role, actor_id, message)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [request.orderSn, eventKey, request.operation, request.from, request.to, request.actor, request.actorId ?? null, request.message],
-        );
+        await appendOrderLog(manager, {
+          orderSn: request.orderSn,
+          eventKey,
+          operation: request.operation,
+          oldStatus: request.from,
+          newStatus: request.to,
+          actorRole: request.actor,
+          actorId: request.actorId,
+          message: request.message,
+        }, 'fail');
         await applyEffects(manager, request);
         return { applied: true, replayed: false, status: request.to } as const;
       }
@@ -115,6 +120,14 @@ function columnsFor(request: TransitionRequest): Record<string, unknown> {
       return { ship_status: ShipStatus.SHIP_ROG, service_status: ServiceStatus.EXPIRED, received_at: now };
     case OrderOperate.COMPLETE:
       return { completed_at: now };
+    case OrderOperate.CANCEL:
+    case OrderOperate.SERVICE_CANCEL: {
+      const cancellation = request.cancellation;
+      if (!cancellation) throw ApplicationFailure.nonRetryable(`${request.operation} needs a reason`, 'BadTransition');
+      // A paid order's money is on its way back: pay status REFUNDING until the refund settles.
+      const refunding = request.operation === OrderOperate.SERVICE_CANCEL ? { pay_status: PayStatus.REFUNDING, service_status: ServiceStatus.PASS } : {};
+      return { ...refunding, cancel_reason: cancellation.reason.slice(0, 255), cancelled_at: now };
+    }
     default:
       return {};
   }

@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import { PaymentProvider, ProviderName, RefundStatus as ProviderRefundStatus } from '../payments';
 import { RefundStatus, describeRefund } from '../domain';
+import { appendOrderLog } from './order-log';
 import { newSn } from './serial-numbers';
 import { toActivityFailure } from './provider-failures';
 
@@ -68,10 +69,13 @@ export class RefundActivities {
         [newSn('R'), request.causeKey, request.orderSn, payment.provider, payment.out_trade_no, refundFen, payment.amount_fen, request.reason.slice(0, 80), RefundStatus.APPLY],
       );
       const [row] = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
-      await manager.query(
-        `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, 'REFUND', 'SYSTEM', ?)`,
-        [request.orderSn, `refund:${row.refund_sn}:created`, `refund ${row.refund_sn} created: ${describeRefund(row.refund_fen, row.provider)}`],
-      );
+      await appendOrderLog(manager, {
+        orderSn: request.orderSn,
+        eventKey: `refund:${row.refund_sn}:created`,
+        operation: 'REFUND',
+        actorRole: 'SYSTEM',
+        message: `refund ${row.refund_sn} created: ${describeRefund(row.refund_fen, row.provider)}`,
+      }, 'ignore');
       return toRecord(row);
     });
   }
@@ -139,10 +143,13 @@ export class RefundActivities {
           await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
           await manager.query(`UPDATE payment SET status = 'REFUNDED' WHERE out_trade_no = ? AND status = 'PAID'`, [refund.outTradeNo]);
         }
-        await manager.query(
-          `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, message) VALUES (?, ?, 'REFUND', 'PAYMENT_CALLBACK', ?)`,
-          [refund.orderSn, `refund:${refund.refundSn}:${request.status}`, `refund ${refund.refundSn} ${request.status}: ${describeRefund(refund.refundFen, refund.provider, request.status === 'SUCCESS' ? 'refunded' : 'refund of')}${request.detail ? ` (${request.detail})` : ''}`],
-        );
+        await appendOrderLog(manager, {
+          orderSn: refund.orderSn,
+          eventKey: `refund:${refund.refundSn}:${request.status}`,
+          operation: 'REFUND',
+          actorRole: 'PAYMENT_CALLBACK',
+          message: `refund ${refund.refundSn} ${request.status}: ${describeRefund(refund.refundFen, refund.provider, request.status === 'SUCCESS' ? 'refunded' : 'refund of')}${request.detail ? ` (${request.detail})` : ''}`,
+        }, 'ignore');
       }
       const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
       return row.status as RefundStatus;
@@ -159,10 +166,14 @@ export class RefundActivities {
       );
       if (updated.affectedRows === 1) {
         await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
-        await manager.query(
-          `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, actor_id, message) VALUES (?, ?, 'REFUND', 'SUPPORT', ?, ?)`,
-          [refund.orderSn, `refund:${refund.refundSn}:offline`, request.supportId, `refund ${refund.refundSn} paid offline by support (reference ${request.reference})${request.note ? `: ${request.note}` : ''}`],
-        );
+        await appendOrderLog(manager, {
+          orderSn: refund.orderSn,
+          eventKey: `refund:${refund.refundSn}:offline`,
+          operation: 'REFUND',
+          actorRole: 'SUPPORT',
+          actorId: request.supportId,
+          message: `refund ${refund.refundSn} paid offline by support (reference ${request.reference})${request.note ? `: ${request.note}` : ''}`,
+        }, 'ignore');
       }
       const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
       return row.status as RefundStatus;
@@ -172,10 +183,14 @@ export class RefundActivities {
   /** Records that support asked for a CLOSED refund to be re-issued under a new number. */
   async logRefundReissue(request: { refundSn: string; supportId: string; note?: string }): Promise<void> {
     const refund = await this.getRefund(request.refundSn);
-    await this.dataSource.query(
-      `INSERT IGNORE INTO order_log (order_sn, event_key, operation, actor_role, actor_id, message) VALUES (?, ?, 'REFUND', 'SUPPORT', ?, ?)`,
-      [refund.orderSn, `refund:${refund.refundSn}:reissue`, request.supportId, `refund ${refund.refundSn} was CLOSED; support re-issues it under a new refund number${request.note ? `: ${request.note}` : ''}`],
-    );
+    await appendOrderLog(this.dataSource.manager, {
+      orderSn: refund.orderSn,
+      eventKey: `refund:${refund.refundSn}:reissue`,
+      operation: 'REFUND',
+      actorRole: 'SUPPORT',
+      actorId: request.supportId,
+      message: `refund ${refund.refundSn} was CLOSED; support re-issues it under a new refund number${request.note ? `: ${request.note}` : ''}`,
+    }, 'ignore');
   }
 
   private async recordSubmission(refund: RefundRecord, status: ProviderRefundStatus, providerRefundId?: string): Promise<RefundProgress> {

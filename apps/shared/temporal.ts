@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, QueryDefinition, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError } from '../../config/config-error';
 import type { AppConfig } from '../../config/app-config';
@@ -34,4 +34,16 @@ function unreachable(address: string, err: unknown): ConfigError {
 /** Deep link to a workflow in the Temporal Web UI, for API answers and logs. */
 export function temporalUiLink(settings: TemporalSettings, workflowId: string): string {
   return `${settings.uiUrl}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+/**
+ * A workflow's live state for a read endpoint. The database row is the answer's backbone; when the
+ * workflow cannot be asked (finished long ago, worker down) the answer says why instead of failing.
+ */
+export async function queryOrUnavailable<T>(handle: WorkflowHandle, query: QueryDefinition<T>): Promise<T | { unavailable: string }> {
+  try {
+    return await handle.query(query);
+  } catch (err) {
+    return { unavailable: (err as Error).message.split('\n')[0] };
+  }
 }

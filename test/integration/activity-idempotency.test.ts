@@ -67,7 +67,7 @@ describe('activities are idempotent', () => {
     );
     const id = Number(inserted.insertId);
     const cancellations = new CancellationActivities(dataSource, noProviders);
-    const cancel = { orderSn, cancellationId: id, from: 'PAID_OFF' as const, operation: 'SERVICE_CANCEL' as const, actor: 'SELLER', reason: 'r', paid: true };
+    const cancel = { orderSn, cancellationId: id, from: 'PAID_OFF' as const, operation: 'SERVICE_CANCEL' as const, actor: 'SELLER' as const, reason: 'r', paid: true };
     expect(await cancellations.markOrderCancelled(cancel)).toEqual({ applied: true, status: 'CANCELLED' });
     expect(await cancellations.markOrderCancelled(cancel)).toEqual({ applied: true, status: 'CANCELLED' });
     expect(await cancellations.restoreStock({ orderSn, kind: 'RESTORE' })).toBe(1);

@@ -7,6 +7,7 @@ import { cancellationProgressQuery } from '../../../workflows/cancellation.workf
 import { cancelUpdate } from '../../../workflows/order-messages';
 import type { Principal } from '../auth/principal';
 import { requestHash } from '../common/idempotency';
+import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
 
@@ -102,12 +103,7 @@ export class CancellationsService {
   private async describe(request: CancellationRequest) {
     const workflowId = `cancel-${request.orderSn}`;
     const refunds = await this.dataSource.getRepository(Refund).find({ where: { orderSn: request.orderSn }, order: { id: 'ASC' } });
-    let progress: unknown;
-    try {
-      progress = await this.workflows.temporal.workflow.getHandle(workflowId).query(cancellationProgressQuery);
-    } catch (err) {
-      progress = { unavailable: (err as Error).message.split('\n')[0] };
-    }
+    const progress = await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), cancellationProgressQuery);
     return {
       cancellationId: request.id,
       orderSn: request.orderSn,

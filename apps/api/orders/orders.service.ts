@@ -5,6 +5,7 @@ import { Order, OrderItem, OrderLog } from '../../../db/entities';
 import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, shipUpdate } from '../../../workflows/order-messages';
 import type { Principal } from '../auth/principal';
+import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from './order-access';
 import { OrderWorkflows } from './order-workflows';
 
@@ -26,7 +27,7 @@ export class OrdersService {
       this.dataSource.getRepository(OrderLog).find({ where: { orderSn }, order: { id: 'ASC' } }),
     ]);
     const workflowId = `order-${orderSn}`;
-    return { order, items, log, workflow: { workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), state: await this.liveState(orderSn) } };
+    return { order, items, log, workflow: { workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), state: await queryOrUnavailable(this.workflows.handle(orderSn), orderStateQuery) } };
   }
 
   /** Lists from MySQL, not from Temporal visibility, which is eventually consistent. */
@@ -84,11 +85,4 @@ export class OrdersService {
     }
   }
 
-  private async liveState(orderSn: string) {
-    try {
-      return await this.workflows.handle(orderSn).query(orderStateQuery);
-    } catch (err) {
-      return { unavailable: (err as Error).message.split('\n')[0] };
-    }
-  }
 }

@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { groupBuyStateQuery, groupBuyWorkflowId, memberJoinedSignal } from '../../../workflows/group-buy-messages';
-import { temporalUiLink } from '../../shared/temporal';
+import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 
 /** Group buys: each is a `group-{groupId}` workflow, started by its first member's checkout. */
@@ -33,12 +33,7 @@ export class GroupBuys {
     if (!group) throw new NotFoundException(`group ${groupId} not found`);
     const members = await this.dataSource.query('SELECT order_sn AS orderSn, order_status AS orderStatus, pay_status AS payStatus FROM orders WHERE group_id = ? ORDER BY id', [groupId]);
     const workflowId = groupBuyWorkflowId(groupId);
-    let live: unknown;
-    try {
-      live = await this.temporal.workflow.getHandle(workflowId).query(groupBuyStateQuery);
-    } catch (err) {
-      live = { unavailable: (err as Error).message.split('\n')[0] };
-    }
+    const live = await queryOrUnavailable(this.temporal.workflow.getHandle(workflowId), groupBuyStateQuery);
     return { ...group, members, workflow: { workflowId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId), state: live } };
   }
 }

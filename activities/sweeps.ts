@@ -9,6 +9,7 @@ import { sweepOverdueSignal } from '../workflows/order-messages';
 import type { OrderWorkflowInput } from '../workflows/order.workflow';
 import { RefundNotified, RefundWorkflowInput, refundNotifiedSignal } from '../workflows/refund-messages';
 import { ORDER_SWEEP_RULES, OrderSweepRule, SweepCounts, SweepFailure, SweepName, SweepTaskCounts, addCounts, emptyCounts } from '../workflows/sweep-messages';
+import { orderWorkflowId, refundWorkflowId } from '../workflows/workflow-ids';
 import { RefundActivities } from './refunds';
 
 /** What the sweeps need besides the database: a Temporal client to message (or restart) workflows, and the settings. */
@@ -258,7 +259,7 @@ export class SweepActivities {
   private async handOverOrder(row: OverdueOrderRow, rule: OrderSweepRule, sweepId: string): Promise<void> {
     const deps = this.sweepDeps;
     const flow = flowOf(row.payment_type, row.order_type);
-    const workflowId = `order-${row.order_sn}`;
+    const workflowId = orderWorkflowId(row.order_sn);
     const input: OrderWorkflowInput = {
       orderSn: row.order_sn,
       sellerId: String(row.seller_id),
@@ -312,7 +313,7 @@ export class SweepActivities {
       try {
         const progress = await this.refunds.queryRefund(row.refund_sn);
         const settled = progress === 'SUCCESS' || progress === 'ABNORMAL' || progress === 'CLOSED';
-        const running = await this.isRunning(`refund-${row.refund_sn}`);
+        const running = await this.isRunning(refundWorkflowId(row.refund_sn));
         if (running && !settled) {
           // Still processing at the provider, and its workflow is polling: nothing to do.
           counts.skipped += 1;
@@ -360,7 +361,7 @@ export class SweepActivities {
       pollScheduleMs: deps.refundPollScheduleMs,
     };
     const options = {
-      workflowId: `refund-${row.refund_sn}`,
+      workflowId: refundWorkflowId(row.refund_sn),
       taskQueue: deps.taskQueue,
       args: [input] as [RefundWorkflowInput],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,

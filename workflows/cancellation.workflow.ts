@@ -4,6 +4,7 @@ import type { CancelOrderRequest, LatePayment } from '../activities/cancellation
 import { CancellationStatus, describeRefund } from '../domain';
 import type { RefundOutcome } from './refund-messages';
 import { refundWorkflow } from './refund.workflow';
+import { refundWorkflowId } from './workflow-ids';
 
 /** The cancel request as the order workflow accepted it, plus the refund timing. */
 export interface CancellationWorkflowInput extends CancelOrderRequest {
@@ -66,7 +67,7 @@ export async function cancellationWorkflow(input: CancellationWorkflowInput): Pr
       );
       progress.refundSn = refund.refundSn;
       const outcome = await executeChild(refundWorkflow, {
-        workflowId: `refund-${refund.refundSn}`,
+        workflowId: refundWorkflowId(refund.refundSn),
         args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: describeRefund(refund.refundFen, refund.provider),

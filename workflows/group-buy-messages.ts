@@ -31,4 +31,3 @@ export const groupBuyStateQuery = defineQuery<GroupBuyState>('groupState');
 export const groupFormedSignal = defineSignal<[{ groupId: string }]>('groupFormed');
 export const groupFailedSignal = defineSignal<[{ groupId: string; reason: string }]>('groupFailed');
 
-export const groupBuyWorkflowId = (groupId: string) => `group-${groupId}`;

@@ -11,6 +11,7 @@ import {
   memberLeftSignal,
   memberPaidSignal,
 } from './group-buy-messages';
+import { orderWorkflowId } from './workflow-ids';
 
 const { settleGroupBuy } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -50,7 +51,7 @@ export async function groupBuyWorkflow(input: GroupBuyInput): Promise<GroupBuySt
   upsertSearchAttributes({ OrderStatus: [state.status] });
 
   for (const m of state.members.filter((x) => !x.left)) {
-    const order = getExternalWorkflowHandle(`order-${m.orderSn}`);
+    const order = getExternalWorkflowHandle(orderWorkflowId(m.orderSn));
     try {
       if (formed && m.paid) await order.signal(groupFormedSignal, { groupId: input.groupId });
       // Formed without them (they never paid), or the deadline passed: their order is cancelled.

@@ -4,6 +4,7 @@ import type { LatePayment } from '../activities/cancellations';
 import { describeRefund } from '../domain';
 import type { RefundOutcome } from './refund-messages';
 import { refundWorkflow } from './refund.workflow';
+import { refundWorkflowId } from './workflow-ids';
 
 export interface LatePaymentInput {
   orderSn: string;
@@ -18,8 +19,6 @@ const { recordLatePayment, createRefund } = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['OrderNotFound', 'NothingToRefund'] },
 });
 
-export const latePaymentWorkflowId = (outTradeNo: string) => `late-payment-${outTradeNo}`;
-
 /**
  * A payment the order cannot accept (`late-payment-{outTradeNo}`): recorded as such — it never
  * re-opens a cancelled order — and refunded in full through a refund workflow. Started by the order
@@ -29,7 +28,7 @@ export async function latePaymentWorkflow(input: LatePaymentInput): Promise<Refu
   await recordLatePayment({ orderSn: input.orderSn, payment: input.payment, why: input.why });
   const refund = await createRefund({ causeKey: `late-payment:${input.payment.outTradeNo}`, orderSn: input.orderSn, reason: input.why, outTradeNo: input.payment.outTradeNo });
   return executeChild(refundWorkflow, {
-    workflowId: `refund-${refund.refundSn}`,
+    workflowId: refundWorkflowId(refund.refundSn),
     args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, pollScheduleMs: input.refundPollScheduleMs }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
     staticSummary: describeRefund(refund.refundFen, refund.provider, 'Refund an unwanted payment of'),

@@ -24,8 +24,9 @@ import {
   isTerminalOrderStatus,
 } from '../domain';
 import { CancellationResult, cancellationWorkflow } from './cancellation.workflow';
-import { groupBuyWorkflowId, groupFailedSignal, groupFormedSignal, memberLeftSignal, memberPaidSignal } from './group-buy-messages';
-import { latePaymentWorkflow, latePaymentWorkflowId } from './late-payment.workflow';
+import { groupFailedSignal, groupFormedSignal, memberLeftSignal, memberPaidSignal } from './group-buy-messages';
+import { latePaymentWorkflow } from './late-payment.workflow';
+import { cancellationWorkflowId, groupBuyWorkflowId, latePaymentWorkflowId } from './workflow-ids';
 import {
   ActorRef,
   CancelAccepted,
@@ -207,7 +208,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   /** Hands the order to its cancellation workflow; the loop waits for it before anything else. */
   const startCancellation = async (command: Command, operation: OrderOperate): Promise<void> => {
     const cancellationId = command.cancellation!.id ?? (await recordSystemCancellation({ orderSn: input.orderSn, reason: command.cancellation!.reason }));
-    const workflowId = `cancel-${input.orderSn}`;
+    const workflowId = cancellationWorkflowId(input.orderSn);
     const paid = operation === OrderOperate.SERVICE_CANCEL;
     const child = await startChild(cancellationWorkflow, {
       workflowId,

@@ -5,6 +5,7 @@ import { CancellationRequest, Refund } from '../../../db/entities';
 import { CancellationStatus, OrderOperate, OrderStatus, PayStatus, checkOperation, flowOf, type Actor, type OrderType, type PaymentType } from '../../../domain';
 import { cancellationProgressQuery } from '../../../workflows/cancellation.workflow';
 import { cancelUpdate } from '../../../workflows/order-messages';
+import { cancellationWorkflowId, orderWorkflowId, refundWorkflowId } from '../../../workflows/workflow-ids';
 import type { Principal } from '../auth/principal';
 import { requestHash } from '../common/idempotency';
 import { queryOrUnavailable } from '../../shared/temporal';
@@ -72,7 +73,7 @@ export class CancellationsService {
       const accepted = await this.workflows.handle(request.orderSn).executeUpdate(cancelUpdate, {
         args: [{ cancellationId: request.id, reason: request.reason, actor: actor as 'SELLER' | 'BUYER' | 'SUPPORT', actorId: principal.id }],
       });
-      const orderWorkflowId = `order-${request.orderSn}`;
+      const orderWorkflow = orderWorkflowId(request.orderSn);
       return {
         httpStatus: 202,
         body: {
@@ -80,10 +81,10 @@ export class CancellationsService {
           orderSn: request.orderSn,
           status: accepted.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED,
           refunding: accepted.refunding,
-          orderWorkflowId,
+          orderWorkflowId: orderWorkflow,
           cancellationWorkflowId: accepted.cancellationWorkflowId,
           temporalUiUrl: this.workflows.uiLink(accepted.cancellationWorkflowId),
-          orderTemporalUiUrl: this.workflows.uiLink(orderWorkflowId),
+          orderTemporalUiUrl: this.workflows.uiLink(orderWorkflow),
         },
       };
     } catch (err) {
@@ -101,7 +102,7 @@ export class CancellationsService {
   }
 
   private async describe(request: CancellationRequest) {
-    const workflowId = `cancel-${request.orderSn}`;
+    const workflowId = cancellationWorkflowId(request.orderSn);
     const refunds = await this.dataSource.getRepository(Refund).find({ where: { orderSn: request.orderSn }, order: { id: 'ASC' } });
     const progress = await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), cancellationProgressQuery);
     return {
@@ -114,7 +115,7 @@ export class CancellationsService {
       cancellationWorkflowId: workflowId,
       temporalUiUrl: this.workflows.uiLink(workflowId),
       progress,
-      refunds: refunds.map((r) => ({ refundSn: r.refundSn, status: r.status, refundFen: r.refundFen, provider: r.provider, workflowId: `refund-${r.refundSn}` })),
+      refunds: refunds.map((r) => ({ refundSn: r.refundSn, status: r.status, refundFen: r.refundFen, provider: r.provider, workflowId: refundWorkflowId(r.refundSn) })),
     };
   }
 

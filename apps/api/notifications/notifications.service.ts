@@ -3,10 +3,9 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { NotificationAck, NotificationRejectedError, PaymentProvider, ProviderName, ProviderNotification } from '../../../payments';
-import { latePaymentWorkflowId } from '../../../workflows/late-payment.workflow';
 import { paymentConfirmedSignal } from '../../../workflows/order-messages';
 import { refundNotifiedSignal } from '../../../workflows/refund-messages';
-import { orderWorkflowId } from '../orders/order-workflows';
+import { latePaymentWorkflowId, orderWorkflowId, refundWorkflowId } from '../../../workflows/workflow-ids';
 import { APP_CONFIG, PAYMENT_PROVIDERS, TEMPORAL_CLIENT } from '../tokens';
 
 type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
@@ -110,7 +109,7 @@ export class NotificationsService {
   private async deliverRefund(notification: RefundNotification): Promise<void> {
     try {
       await this.temporal.workflow
-        .getHandle(`refund-${notification.outRefundNo}`)
+        .getHandle(refundWorkflowId(notification.outRefundNo))
         .signal(refundNotifiedSignal, { status: notification.status, notificationId: notification.notificationId });
     } catch (err) {
       // A finished refund workflow already recorded the final state; the notification changes nothing.

@@ -3,6 +3,7 @@ import { Client, WorkflowHandle } from '@temporalio/client';
 import type { AppConfig } from '../../../config/app-config';
 import { FlowType, OrderStatus } from '../../../domain';
 import type { OrderWorkflowInput } from '../../../workflows/order.workflow';
+import { orderWorkflowId } from '../../../workflows/workflow-ids';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 
@@ -16,7 +17,6 @@ export interface NewOrder {
   groupId?: string;
 }
 
-export const orderWorkflowId = (orderSn: string) => `order-${orderSn}`;
 
 /** Starts and addresses order workflows; the only place the API names the order workflow. */
 @Injectable()

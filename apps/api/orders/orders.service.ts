@@ -7,6 +7,7 @@ import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuer
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from './order-access';
+import { orderWorkflowId } from '../../../workflows/workflow-ids';
 import { OrderWorkflows } from './order-workflows';
 
 const PAGE_SIZE = 20;
@@ -26,7 +27,7 @@ export class OrdersService {
       this.dataSource.getRepository(OrderItem).find({ where: { orderSn }, order: { skuId: 'ASC' } }),
       this.dataSource.getRepository(OrderLog).find({ where: { orderSn }, order: { id: 'ASC' } }),
     ]);
-    const workflowId = `order-${orderSn}`;
+    const workflowId = orderWorkflowId(orderSn);
     return { order, items, log, workflow: { workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), state: await queryOrUnavailable(this.workflows.handle(orderSn), orderStateQuery) } };
   }
 

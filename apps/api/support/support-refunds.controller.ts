@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Refund } from '../../../db/entities';
 import { RefundStatus } from '../../../domain';
 import { resolveRefundUpdate } from '../../../workflows/refund-messages';
+import { refundWorkflowId } from '../../../workflows/workflow-ids';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -32,7 +33,7 @@ export class SupportRefundsController {
       throw new BadRequestException(`status must be one of ${Object.values(RefundStatus).join(', ')}`);
     }
     const refunds = await this.dataSource.getRepository(Refund).createQueryBuilder('r').where('r.status IN (:...statuses)', { statuses }).orderBy('r.id', 'DESC').take(100).getMany();
-    return refunds.map((r) => ({ ...r, workflowId: `refund-${r.refundSn}`, temporalUiUrl: this.workflows.uiLink(`refund-${r.refundSn}`) }));
+    return refunds.map((r) => ({ ...r, workflowId: refundWorkflowId(r.refundSn), temporalUiUrl: this.workflows.uiLink(refundWorkflowId(r.refundSn)) }));
   }
 
   @Post(':refundSn/resolution')
@@ -48,8 +49,8 @@ export class SupportRefundsController {
         ? { action: dto.action, reference: dto.reference!.trim(), supportId, note: dto.note }
         : { action: dto.action, supportId, note: dto.note };
     try {
-      const status = await this.temporal.workflow.getHandle(`refund-${refundSn}`).executeUpdate(resolveRefundUpdate, { args: [resolution] });
-      return { refundSn, action: dto.action, status, workflowId: `refund-${refundSn}` };
+      const status = await this.temporal.workflow.getHandle(refundWorkflowId(refundSn)).executeUpdate(resolveRefundUpdate, { args: [resolution] });
+      return { refundSn, action: dto.action, status, workflowId: refundWorkflowId(refundSn) };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw new ConflictException(err.cause?.message ?? err.message);
       if (err instanceof WorkflowNotFoundError) throw new ConflictException(`refund ${refundSn} is ${refund.status} and its workflow has finished`);

@@ -2,7 +2,8 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
-import { groupBuyStateQuery, groupBuyWorkflowId, memberJoinedSignal } from '../../../workflows/group-buy-messages';
+import { groupBuyStateQuery, memberJoinedSignal } from '../../../workflows/group-buy-messages';
+import { groupBuyWorkflowId } from '../../../workflows/workflow-ids';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 

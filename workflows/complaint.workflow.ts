@@ -159,7 +159,8 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       if (check.to !== from) moveTo(check.to);
       // The deadline restarts when the complaint waits for someone else; support's messages and a
       // party's second message in a row leave it running.
-      if (check.to !== from || waitedFor !== complaintWaitingOn(state.status, lastParty)) waitingSince = Date.now();
+      state.waitingOn = complaintWaitingOn(state.status, lastParty);
+      if (check.to !== from || waitedFor !== state.waitingOn) waitingSince = Date.now();
     } finally {
       command.done = true;
     }

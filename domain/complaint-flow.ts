@@ -53,7 +53,7 @@ export function checkComplaintAction(status: ComplainStatus, action: ComplaintAc
   if (rule) return { allowed: true, to: rule.to === 'SAME' ? status : rule.to };
   if (rules.length) return { allowed: false, reason: `${actor} may not ${describeAction(action)} a ${status} complaint` };
   if (isComplaintClosed(status)) return { allowed: false, reason: `the complaint is closed (${status})` };
-  return { allowed: false, reason: `a ${status} complaint cannot ${describeAction(action)} now` };
+  return { allowed: false, reason: `${describeAction(action)} is not possible while the complaint is ${status}` };
 }
 
 export function isComplaintClosed(status: ComplainStatus): boolean {

@@ -120,8 +120,11 @@ describe('complaints', () => {
 
   it('a withdrawn complaint frees the line for a new one', async () => {
     const order = await receivedOrder();
-    const first = (await file(order)).body.id as number;
-    expect((await file(order)).status).toBe(409);
+    // Five filings at once: one complaint, four refusals.
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => file(order)));
+    expect(concurrent.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    const first = concurrent.find((r) => r.status === 201)!.body.id as number;
+    expect(await system.dataSource.query('SELECT COUNT(*) AS n FROM complaint WHERE order_sn = ?', [order.orderSn])).toEqual([{ n: 1 }]);
     const withdrawn = await step(first, 'withdrawal', buyer(order), { content: 'the seller sent the missing tea' });
     expect(withdrawn.body).toMatchObject({ status: 'CANCEL', closedReason: 'the seller sent the missing tea', lineComplainStatus: 'COMPLETE' });
     const handle = system.temporal.workflow.getHandle(`complaint-${first}`);

@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { Complaint, ComplaintMessage } from '../../../db/entities';
@@ -45,11 +45,12 @@ export class ComplaintsService {
 
   /**
    * Records the complaint (status NEW) under the order row's lock, where the window rule and the
-   * one-open-complaint-per-line key are checked, then starts `complaint-{id}`. A retry after a
-   * crash between the two finds its own open complaint without a workflow and starts it.
+   * one-open-complaint-per-line key are checked, then starts `complaint-{id}`. A line that already
+   * has an open complaint is a 409; its workflow is (re)started first, idempotently, so a retry after
+   * a crash between the insert and the start leaves a running complaint, not a stranded row.
    */
   async file(buyer: Principal, orderSn: string, dto: { skuId: number; topic: string; content: string }) {
-    const outcome = await this.dataSource.transaction(async (manager) => {
+    const filed = await this.dataSource.transaction(async (manager) => {
       const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, Number(buyer.id)]);
       if (!order) throw new NotFoundException(`order ${orderSn} not found`);
       const [line] = await manager.query('SELECT sku_id, name, num, price_fen FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, dto.skuId]);
@@ -62,46 +63,49 @@ export class ComplaintsService {
         complainExpiredMs: this.config.orderSettings.complainExpiredMs,
       });
       if (refusal) throw new ConflictException(refusal);
-      const [open] = await manager.query('SELECT id FROM complaint WHERE open_line_key = ?', [openLineKey(orderSn, dto.skuId)]);
-      if (open) return { existingId: Number(open.id), order, line };
+      const [open] = await manager.query('SELECT id, topic FROM complaint WHERE open_line_key = ?', [openLineKey(orderSn, dto.skuId)]);
+      if (open) return { id: Number(open.id), topic: open.topic as string, order, line, alreadyOpen: true };
+      const topic = dto.topic.trim();
       const inserted = await manager.query(
         `INSERT INTO complaint (order_sn, sku_id, buyer_id, seller_id, topic, content, status, open_line_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [orderSn, dto.skuId, order.buyer_id, order.seller_id, dto.topic.trim(), dto.content.trim(), ComplainStatus.NEW, openLineKey(orderSn, dto.skuId)],
+        [orderSn, dto.skuId, order.buyer_id, order.seller_id, topic, dto.content.trim(), ComplainStatus.NEW, openLineKey(orderSn, dto.skuId)],
       );
       const id = Number(inserted.insertId);
-      await appendOrderLog(manager, { orderSn, eventKey: `complaint:${id}:filed`, operation: 'COMPLAINT', newStatus: ComplainStatus.NEW, actorRole: Actor.BUYER, actorId: buyer.id, message: `complaint ${id} filed about ${line.name}: ${dto.topic.trim()}` }, 'fail');
-      return { id, order, line };
+      await appendOrderLog(manager, { orderSn, eventKey: `complaint:${id}:filed`, operation: 'COMPLAINT', newStatus: ComplainStatus.NEW, actorRole: Actor.BUYER, actorId: buyer.id, message: `complaint ${id} filed about ${line.name}: ${topic}` }, 'fail');
+      return { id, topic, order, line, alreadyOpen: false };
     }).catch((err) => {
       // Two requests for the same line at once: the unique open-line key let one in.
       if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new ConflictException(`SKU ${dto.skuId} of order ${orderSn} already has an open complaint`);
       throw err;
     });
-    const id = outcome.id ?? outcome.existingId!;
-    if (outcome.existingId !== undefined && (await this.workflowExists(id))) {
-      throw new ConflictException(`SKU ${dto.skuId} of order ${orderSn} already has an open complaint (${outcome.existingId}); withdraw it or wait until it is complete`);
-    }
-    const [row] = await this.dataSource.query('SELECT topic FROM complaint WHERE id = ?', [id]);
     const input: ComplaintWorkflowInput = {
-      complaintId: id,
+      complaintId: filed.id,
       orderSn,
       skuId: dto.skuId,
-      buyerId: String(outcome.order.buyer_id),
-      sellerId: String(outcome.order.seller_id),
-      topic: row.topic,
-      lineFen: outcome.line.price_fen * outcome.line.num,
+      buyerId: String(filed.order.buyer_id),
+      sellerId: String(filed.order.seller_id),
+      topic: filed.topic,
+      lineFen: filed.line.price_fen * filed.line.num,
       settings: this.config.complaints,
       refundPollScheduleMs: this.config.refund.pollScheduleMs,
     };
+    // USE_EXISTING: starting an already running complaint attaches to it instead of failing.
     await this.workflows.temporal.workflow.start(COMPLAINT_WORKFLOW_TYPE, {
-      workflowId: complaintWorkflowId(id),
+      workflowId: complaintWorkflowId(filed.id),
       taskQueue: this.config.temporal.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       searchAttributes: { OrderSn: [orderSn], SellerId: [input.sellerId], BuyerId: [input.buyerId], ComplaintStatus: [ComplainStatus.NEW] },
-      staticSummary: `Complaint ${id} about ${outcome.line.name} in order ${orderSn}: ${row.topic}`,
+      staticSummary: `Complaint ${filed.id} about ${filed.line.name} in order ${orderSn}: ${filed.topic}`,
+    }).catch((err) => {
+      // A finished complaint whose row is still open cannot be restarted; the 409 below still holds.
+      if (!(filed.alreadyOpen && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     });
-    return this.get(buyer, id);
+    if (filed.alreadyOpen) {
+      throw new ConflictException(`SKU ${dto.skuId} of order ${orderSn} already has an open complaint (${filed.id}); withdraw it or wait until it is complete`);
+    }
+    return this.get(buyer, filed.id);
   }
 
   /** One complaint as its buyer, its seller or support may see it; anyone else gets a 404. */
@@ -163,16 +167,6 @@ export class ComplaintsService {
     else if (principal.role === 'support' || principal.role === 'admin') query.andWhere('c.status IN (:...open)', { open: OPEN_STATUSES });
     const rows = await query.getMany();
     return rows.map((c) => ({ ...c, id: Number(c.id), workflowId: complaintWorkflowId(c.id), temporalUiUrl: temporalUiLink(this.config.temporal, complaintWorkflowId(c.id)) }));
-  }
-
-  private async workflowExists(id: number): Promise<boolean> {
-    try {
-      await this.workflows.temporal.workflow.getHandle(complaintWorkflowId(id)).describe();
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
   }
 }
 

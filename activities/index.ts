@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
+import { ComplaintActivities } from './complaints';
 import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCancellation } from './cancellations';
 import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDependencies) {
   const orders = new OrderTransitions(deps.dataSource);
   const cancellations = new CancellationActivities(deps.dataSource, deps.providers);
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
+  const complaints = new ComplaintActivities(deps.dataSource);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
   return {
     applyTransition: orders.applyTransition.bind(orders),
@@ -46,6 +48,8 @@ export function createActivities(deps: ActivityDependencies) {
     recordRefundOutcome: refunds.recordRefundOutcome.bind(refunds),
     markRefundedOffline: refunds.markRefundedOffline.bind(refunds),
     logRefundReissue: refunds.logRefundReissue.bind(refunds),
+
+    applyComplaintStep: complaints.applyComplaintStep.bind(complaints),
 
     beginSweepRun: sweeps.beginSweepRun.bind(sweeps),
     sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),

@@ -2,6 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/common';
 import { Actor, CommentStatus, ComplainWindowStatus, OrderOperate, OrderStatus, PayStatus, ServiceStatus, ShipStatus } from '../domain';
 import { appendOrderLog } from './order-log';
+import { writeAutomaticReviews } from './reviews';
 import { recordStockMovements } from './stock-ledger';
 
 /**
@@ -47,6 +48,7 @@ export class OrderTransitions {
     const window = WINDOWS[request.window];
     return this.dataSource.transaction(async (manager) => {
       const updated = await manager.query(`UPDATE orders SET ${window.column} = ? WHERE order_sn = ? AND ${window.column} = ?`, [window.to, request.orderSn, window.from]);
+      if (request.window === 'comment') await writeAutomaticReviews(manager, request.orderSn);
       await appendOrderLog(manager, { orderSn: request.orderSn, eventKey: `window:${request.window}`, operation: 'WINDOW', actorRole: 'SYSTEM_TIMER', message: window.message }, 'ignore');
       return updated.affectedRows === 1;
     });

@@ -25,6 +25,8 @@ export interface CreateRefundRequest {
   reason: string;
   /** Which payment to refund; defaults to the order's paid payment. */
   outTradeNo?: string;
+  /** A partial refund of exactly this many fen (e.g. a complaint's arbitration); default: all that remains. */
+  refundFen?: number;
 }
 
 export type RefundProgress = RefundStatus | 'NOT_FOUND';
@@ -61,8 +63,12 @@ export class RefundActivities {
         `SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE out_trade_no = ? AND status <> ?`,
         [payment.out_trade_no, RefundStatus.CLOSED],
       );
-      const refundFen = payment.amount_fen - Number(committed);
-      if (refundFen <= 0) throw ApplicationFailure.nonRetryable(`payment ${payment.out_trade_no} is already fully refunded`, 'NothingToRefund');
+      const remainingFen = payment.amount_fen - Number(committed);
+      if (remainingFen <= 0) throw ApplicationFailure.nonRetryable(`payment ${payment.out_trade_no} is already fully refunded`, 'NothingToRefund');
+      if (request.refundFen !== undefined && (!Number.isSafeInteger(request.refundFen) || request.refundFen <= 0 || request.refundFen > remainingFen)) {
+        throw ApplicationFailure.nonRetryable(`a refund of ${request.refundFen} fen exceeds the ${remainingFen} fen that remain refundable on payment ${payment.out_trade_no}`, 'RefundExceedsRemaining');
+      }
+      const refundFen = request.refundFen ?? remainingFen;
       await manager.query(
         `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

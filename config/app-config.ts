@@ -1,4 +1,4 @@
-import { OrderSettingError, OrderSettings, parseDuration, readOrderSettings } from '../domain';
+import { ComplaintSettings, OrderSettingError, OrderSettings, parseDuration, readComplaintSettings, readOrderSettings } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
 
@@ -17,6 +17,8 @@ export interface AppConfig {
   payments: PaymentConfig;
   /** The javashop order timers (cancel_order_day, rog_order_day, …), in milliseconds. */
   orderSettings: OrderSettings;
+  /** Complaint deadlines: the seller's answer (→ arbitration) and the buyer's silence (→ closed). */
+  complaints: ComplaintSettings;
   /** The Temporal Schedules that reconcile the database with the workflows (order-status sweep, refund-status check). */
   sweeps: SweepConfig;
 }
@@ -40,6 +42,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     },
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
+    complaints: asConfigError(() => readComplaintSettings((name) => env[name])),
     latePaymentWindowMs: asConfigError(() => parseDuration(env.LATE_PAYMENT_WINDOW ?? '1h', 'LATE_PAYMENT_WINDOW')),
     groupBuyDeadlineMs: asConfigError(() => parseDuration(env.GROUP_BUY_DEADLINE ?? '24h', 'GROUP_BUY_DEADLINE')),
     payments: readPaymentConfig(env),

@@ -8,3 +8,6 @@ export * from './order-flow';
 export * from './money';
 export * from './order-settings';
 export * from './refund-summary';
+export * from './complaint-flow';
+export * from './complaint-settings';
+export * from './review-rules';

@@ -21,6 +21,11 @@ import { NotificationsService } from './notifications/notifications.service';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { SupportRefundsController } from './support/support-refunds.controller';
+import { ComplaintsController } from './complaints/complaints.controller';
+import { ComplaintsService } from './complaints/complaints.service';
+import { SupportComplaintsController } from './complaints/support-complaints.controller';
+import { ReviewsController } from './reviews/reviews.controller';
+import { ReviewsService } from './reviews/reviews.service';
 import { createPaymentProviders } from '../../payments';
 import { GroupBuys } from './trades/group-buys';
 import { GroupBuysController } from './trades/group-buys.controller';
@@ -47,7 +52,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
-      controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController],
+      controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -55,6 +60,8 @@ export class AppModule {
         { provide: PAYMENT_PROVIDERS, useFactory: () => createPaymentProviders(config.payments) },
         { provide: APP_GUARD, useClass: AuthGuard },
         CancellationsService,
+        ComplaintsService,
+        ReviewsService,
         NotificationsService,
         PaymentsService,
         ConnectionsCloser,

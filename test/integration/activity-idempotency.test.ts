@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { CancellationActivities } from '../../activities/cancellations';
+import { ComplaintActivities } from '../../activities/complaints';
 import { OrderTransitions } from '../../activities/order-transitions';
 import { RefundActivities } from '../../activities/refunds';
 import { recordStockMovement } from '../../activities/stock-ledger';
@@ -100,6 +101,45 @@ describe('activities are idempotent', () => {
     expect(await refunds.recordRefundOutcome({ refundSn: first.refundSn, status: 'CLOSED' })).toBe('SUCCESS');
     const [row] = await dataSource.query('SELECT refunded_fen FROM orders WHERE order_sn = ?', [orderSn]);
     expect(row.refunded_fen).toBe(1000);
+  });
+
+  it('a partial refund created twice for one cause keeps one number; more than remains is refused', async () => {
+    const { orderSn } = await paidOrder();
+    const refunds = new RefundActivities(dataSource, noProviders, 'http://127.0.0.1:1');
+    const first = await refunds.createRefund({ causeKey: `complaint:${orderSn}:1`, orderSn, reason: 'r', refundFen: 300 });
+    expect(await refunds.createRefund({ causeKey: `complaint:${orderSn}:1`, orderSn, reason: 'r', refundFen: 300 })).toEqual(first);
+    expect(first).toMatchObject({ refundFen: 300, totalFen: 1000 });
+    await expect(refunds.createRefund({ causeKey: `complaint:${orderSn}:2`, orderSn, reason: 'r', refundFen: 701 })).rejects.toMatchObject({ type: 'RefundExceedsRemaining' });
+    expect(await refunds.createRefund({ causeKey: `complaint:${orderSn}:3`, orderSn, reason: 'r', refundFen: 700 })).toMatchObject({ refundFen: 700 });
+  });
+
+  it('a complaint step applied twice changes the complaint, posts its message and logs once', async () => {
+    const { orderSn, skuId } = await paidOrder();
+    const inserted = await dataSource.query(
+      `INSERT INTO complaint (order_sn, sku_id, buyer_id, seller_id, topic, content, status, open_line_key) VALUES (?, ?, 1, 2, 't', 'c', 'COMMUNICATION', ?)`,
+      [orderSn, skuId, `${orderSn}:${skuId}`],
+    );
+    const complaintId = Number(inserted.insertId);
+    const complaints = new ComplaintActivities(dataSource);
+    const message = { complaintId, orderSn, seq: 3, action: 'MESSAGE' as const, from: 'COMMUNICATION' as const, to: 'COMMUNICATION' as const, actor: 'BUYER', actorId: '1', content: 'photo', message: 'm' };
+    expect(await complaints.applyComplaintStep(message)).toEqual({ replayed: false, status: 'COMMUNICATION' });
+    expect(await complaints.applyComplaintStep(message)).toEqual({ replayed: true, status: 'COMMUNICATION' });
+    const withdraw = { ...message, seq: 4, action: 'WITHDRAW' as const, to: 'CANCEL' as const, content: 'solved' };
+    expect(await complaints.applyComplaintStep(withdraw)).toEqual({ replayed: false, status: 'CANCEL' });
+    expect(await complaints.applyComplaintStep(withdraw)).toEqual({ replayed: true, status: 'CANCEL' });
+    expect(await dataSource.query('SELECT COUNT(*) AS n FROM complaint_message WHERE complaint_id = ?', [complaintId])).toEqual([{ n: 1 }]);
+    expect(await dataSource.query('SELECT status, open_line_key, closed_reason FROM complaint WHERE id = ?', [complaintId])).toEqual([{ status: 'CANCEL', open_line_key: null, closed_reason: 'solved' }]);
+    expect(await logCount(orderSn)).toBe(2);
+    // A step from a status the complaint has left is refused, not applied.
+    await expect(complaints.applyComplaintStep({ ...message, seq: 5 })).rejects.toMatchObject({ type: 'ComplaintMoved' });
+  });
+
+  it('closing the comment window twice writes the automatic positive review once', async () => {
+    const { orderSn } = await paidOrder();
+    const transitions = new OrderTransitions(dataSource);
+    await transitions.closeOrderWindow({ orderSn, window: 'comment' });
+    await transitions.closeOrderWindow({ orderSn, window: 'comment' });
+    expect(await dataSource.query('SELECT kind, grade, automatic FROM order_review WHERE order_sn = ?', [orderSn])).toEqual([{ kind: 'INITIAL', grade: 'GOOD', automatic: 1 }]);
   });
 
   it('closing a window twice closes it once', async () => {

@@ -1,0 +1,175 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../../config/app-config';
+import { Complaint, ComplaintMessage } from '../../../db/entities';
+import { appendOrderLog } from '../../../activities/order-log';
+import {
+  Actor,
+  ComplainStatus,
+  ComplainWindowStatus,
+  ComplaintAction,
+  OrderStatus,
+  checkComplaintAction,
+  complaintFilingRefusal,
+  isComplaintClosed,
+  lineComplainStatus,
+} from '../../../domain';
+import {
+  COMPLAINT_STEP_UPDATES,
+  COMPLAINT_WORKFLOW_TYPE,
+  ComplaintWorkflowInput,
+  complaintStateQuery,
+  complaintWorkflowId,
+} from '../../../workflows/complaint-contract';
+import type { Principal } from '../auth/principal';
+import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
+import { OrderWorkflows } from '../orders/order-workflows';
+import { APP_CONFIG } from '../tokens';
+
+const ACTOR_OF: Record<string, 'BUYER' | 'SELLER' | 'SUPPORT'> = { buyer: 'BUYER', seller: 'SELLER', support: 'SUPPORT', admin: 'SUPPORT' };
+const OPEN_STATUSES = Object.values(ComplainStatus).filter((s) => !isComplaintClosed(s));
+
+/**
+ * Files complaints and hands every later step to the complaint's workflow through its Update; the
+ * workflow owns the complaint's status. Ownership is checked in SQL first: another party's
+ * complaint is a 404 and nothing is signalled.
+ */
+@Injectable()
+export class ComplaintsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly workflows: OrderWorkflows,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Records the complaint (status NEW) under the order row's lock, where the window rule and the
+   * one-open-complaint-per-line key are checked, then starts `complaint-{id}`. A line that already
+   * has an open complaint is a 409; its workflow is (re)started first, idempotently, so a retry after
+   * a crash between the insert and the start leaves a running complaint, not a stranded row.
+   */
+  async file(buyer: Principal, orderSn: string, dto: { skuId: number; topic: string; content: string }) {
+    const filed = await this.dataSource.transaction(async (manager) => {
+      const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, Number(buyer.id)]);
+      if (!order) throw new NotFoundException(`order ${orderSn} not found`);
+      const [line] = await manager.query('SELECT sku_id, name, num, price_fen FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, dto.skuId]);
+      if (!line) throw new NotFoundException(`order ${orderSn} has no line for SKU ${dto.skuId}`);
+      const refusal = complaintFilingRefusal({
+        orderStatus: order.order_status as OrderStatus,
+        windowStatus: order.complain_status as ComplainWindowStatus,
+        completedAtMs: order.completed_at ? new Date(order.completed_at).getTime() : undefined,
+        nowMs: Date.now(),
+        complainExpiredMs: this.config.orderSettings.complainExpiredMs,
+      });
+      if (refusal) throw new ConflictException(refusal);
+      const [open] = await manager.query('SELECT id, topic FROM complaint WHERE open_line_key = ?', [openLineKey(orderSn, dto.skuId)]);
+      if (open) return { id: Number(open.id), topic: open.topic as string, order, line, alreadyOpen: true };
+      const topic = dto.topic.trim();
+      const inserted = await manager.query(
+        `INSERT INTO complaint (order_sn, sku_id, buyer_id, seller_id, topic, content, status, open_line_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [orderSn, dto.skuId, order.buyer_id, order.seller_id, topic, dto.content.trim(), ComplainStatus.NEW, openLineKey(orderSn, dto.skuId)],
+      );
+      const id = Number(inserted.insertId);
+      await appendOrderLog(manager, { orderSn, eventKey: `complaint:${id}:filed`, operation: 'COMPLAINT', newStatus: ComplainStatus.NEW, actorRole: Actor.BUYER, actorId: buyer.id, message: `complaint ${id} filed about ${line.name}: ${topic}` }, 'fail');
+      return { id, topic, order, line, alreadyOpen: false };
+    }).catch((err) => {
+      // Two requests for the same line at once: the unique open-line key let one in.
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new ConflictException(`SKU ${dto.skuId} of order ${orderSn} already has an open complaint`);
+      throw err;
+    });
+    const input: ComplaintWorkflowInput = {
+      complaintId: filed.id,
+      orderSn,
+      skuId: dto.skuId,
+      buyerId: String(filed.order.buyer_id),
+      sellerId: String(filed.order.seller_id),
+      topic: filed.topic,
+      lineFen: filed.line.price_fen * filed.line.num,
+      settings: this.config.complaints,
+      refundPollScheduleMs: this.config.refund.pollScheduleMs,
+    };
+    // USE_EXISTING: starting an already running complaint attaches to it instead of failing.
+    await this.workflows.temporal.workflow.start(COMPLAINT_WORKFLOW_TYPE, {
+      workflowId: complaintWorkflowId(filed.id),
+      taskQueue: this.config.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      searchAttributes: { OrderSn: [orderSn], SellerId: [input.sellerId], BuyerId: [input.buyerId], ComplaintStatus: [ComplainStatus.NEW] },
+      staticSummary: `Complaint ${filed.id} about ${filed.line.name} in order ${orderSn}: ${filed.topic}`,
+    }).catch((err) => {
+      // A finished complaint whose row is still open cannot be restarted; the 409 below still holds.
+      if (!(filed.alreadyOpen && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    });
+    if (filed.alreadyOpen) {
+      throw new ConflictException(`SKU ${dto.skuId} of order ${orderSn} already has an open complaint (${filed.id}); withdraw it or wait until it is complete`);
+    }
+    return this.get(buyer, filed.id);
+  }
+
+  /** One complaint as its buyer, its seller or support may see it; anyone else gets a 404. */
+  async load(principal: Principal, id: number): Promise<Complaint> {
+    const where: Record<string, unknown> = { id };
+    if (principal.role === 'buyer') where.buyerId = Number(principal.id);
+    if (principal.role === 'seller') where.sellerId = Number(principal.id);
+    const complaint = await this.dataSource.getRepository(Complaint).findOneBy(where);
+    if (!complaint) throw new NotFoundException(`complaint ${id} not found`);
+    return complaint;
+  }
+
+  /** A step (answer, message, arbitration request, withdrawal, review, decision): the workflow's validator decides. */
+  async step(principal: Principal, id: number, action: ComplaintAction, content: string, refundFen?: number) {
+    const complaint = await this.load(principal, id);
+    const actor = ACTOR_OF[principal.role];
+    // Fast refusal from the row; the workflow re-checks against its own state.
+    const check = checkComplaintAction(complaint.status as ComplainStatus, action, actor);
+    if (!check.allowed) throw new ConflictException(check.reason);
+    try {
+      await this.workflows.temporal.workflow.getHandle(complaintWorkflowId(id)).executeUpdate(COMPLAINT_STEP_UPDATES[action], {
+        args: [{ actor, actorId: principal.id, content: content.trim(), refundFen }],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new ConflictException(err.cause?.message ?? err.message);
+      if (err instanceof WorkflowNotFoundError) throw new ConflictException(`complaint ${id} is ${complaint.status} and its workflow has finished`);
+      throw err;
+    }
+    return this.get(principal, id);
+  }
+
+  async get(principal: Principal, id: number) {
+    const complaint = await this.load(principal, id);
+    const workflowId = complaintWorkflowId(id);
+    const [messages, [order], [closed]] = await Promise.all([
+      this.dataSource.getRepository(ComplaintMessage).find({ where: { complaintId: id }, order: { id: 'ASC' } }),
+      this.dataSource.query('SELECT complain_status FROM orders WHERE order_sn = ?', [complaint.orderSn]),
+      this.dataSource.query(`SELECT COUNT(*) AS n FROM complaint WHERE order_sn = ? AND sku_id = ? AND status IN (?, ?)`, [complaint.orderSn, complaint.skuId, ComplainStatus.CANCEL, ComplainStatus.COMPLETE]),
+    ]);
+    const lineOpen = (await this.dataSource.query('SELECT 1 FROM complaint WHERE open_line_key = ?', [openLineKey(complaint.orderSn, complaint.skuId)])).length > 0;
+    return {
+      ...complaint,
+      id: Number(complaint.id),
+      messages: messages.map((m) => ({ id: Number(m.id), role: m.ownerRole, ownerId: String(m.ownerId), content: m.content, createdAt: m.createdAt })),
+      lineComplainStatus: lineComplainStatus({ openComplaint: lineOpen, closedComplaints: Number(closed.n), windowStatus: order.complain_status }),
+      workflowId,
+      temporalUiUrl: temporalUiLink(this.config.temporal, workflowId),
+      workflow: await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), complaintStateQuery),
+    };
+  }
+
+  /** Complaints from MySQL, newest first: a buyer's or seller's own; support filters by status and seller. */
+  async list(principal: Principal, filter: { status?: ComplainStatus; sellerId?: number }) {
+    const query = this.dataSource.getRepository(Complaint).createQueryBuilder('c').orderBy('c.id', 'DESC').take(100);
+    if (principal.role === 'buyer') query.andWhere('c.buyer_id = :me', { me: Number(principal.id) });
+    else if (principal.role === 'seller') query.andWhere('c.seller_id = :me', { me: Number(principal.id) });
+    else if (filter.sellerId !== undefined) query.andWhere('c.seller_id = :sellerId', { sellerId: filter.sellerId });
+    if (filter.status) query.andWhere('c.status = :status', { status: filter.status });
+    else if (principal.role === 'support' || principal.role === 'admin') query.andWhere('c.status IN (:...open)', { open: OPEN_STATUSES });
+    const rows = await query.getMany();
+    return rows.map((c) => ({ ...c, id: Number(c.id), workflowId: complaintWorkflowId(c.id), temporalUiUrl: temporalUiLink(this.config.temporal, complaintWorkflowId(c.id)) }));
+  }
+}
+
+function openLineKey(orderSn: string, skuId: number): string {
+  return `${orderSn}:${skuId}`;
+}

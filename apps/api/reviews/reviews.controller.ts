@@ -1,0 +1,42 @@
+import { Body, Controller, Get, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ReviewKind } from '../../../domain';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { FollowUpReviewDto, WriteReviewDto } from './review.dto';
+import { ReviewsService } from './reviews.service';
+
+@ApiTags('reviews')
+@ApiBearerAuth()
+@Controller()
+export class ReviewsController {
+  constructor(private readonly reviews: ReviewsService) {}
+
+  @Post('orders/:orderSn/reviews')
+  @Roles('buyer')
+  @ApiOperation({ summary: 'Buyer reviews a received line (once, within comment_order_day)', description: '201; 409 not received yet, window closed, or already reviewed; 404 not your order / no such line.' })
+  write(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string, @Body() dto: WriteReviewDto) {
+    return this.reviews.write(buyer, orderSn, { kind: ReviewKind.INITIAL, skuId: dto.skuId, grade: dto.grade, content: dto.content });
+  }
+
+  @Post('orders/:orderSn/reviews/follow-up')
+  @Roles('buyer')
+  @ApiOperation({ summary: 'Buyer follows up their review of a line, once (WAIT_CHASE → FINISHED)' })
+  followUp(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string, @Body() dto: FollowUpReviewDto) {
+    return this.reviews.write(buyer, orderSn, { kind: ReviewKind.FOLLOW_UP, skuId: dto.skuId, content: dto.content });
+  }
+
+  @Get('orders/:orderSn/reviews')
+  @Roles('buyer', 'seller', 'support', 'admin')
+  @ApiOperation({ summary: 'An order’s lines with their review status and reviews' })
+  forOrder(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
+    return this.reviews.forOrder(principal, orderSn);
+  }
+
+  @Get('goods/:skuId/reviews')
+  @Roles('buyer', 'seller', 'support', 'admin')
+  @ApiOperation({ summary: 'A goods’ reviews (sellers: their own goods only)' })
+  forGoods(@CurrentPrincipal() principal: Principal, @Param('skuId', ParseIntPipe) skuId: number) {
+    return this.reviews.forGoods(principal, skuId);
+  }
+}

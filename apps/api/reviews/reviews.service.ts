@@ -1,0 +1,118 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { appendOrderLog } from '../../../activities/order-log';
+import {
+  Actor,
+  CommentStatus,
+  OrderOperate,
+  ReviewKind,
+  checkOperation,
+  flowOf,
+  lineCommentStatus,
+  reviewRefusal,
+  type OrderStatus,
+  type OrderType,
+  type PaymentType,
+  type ReviewGrade,
+} from '../../../domain';
+import type { Principal } from '../auth/principal';
+import { OrderAccess } from '../orders/order-access';
+
+interface ReviewRow {
+  id: number;
+  order_sn: string;
+  sku_id: number;
+  kind: ReviewKind;
+  grade: ReviewGrade | null;
+  content: string;
+  automatic: number;
+  created_at: Date;
+}
+
+/**
+ * Reviews need no workflow: a review changes no order status. The order workflow's state is read
+ * from the order row (its status, written only by that workflow, and comment_status, which its
+ * window timer closes), under the row's lock, and the review is a guarded insert: one INITIAL and
+ * one FOLLOW_UP per line (unique key), so a third attempt or a race is refused, never doubled.
+ */
+@Injectable()
+export class ReviewsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: OrderAccess,
+  ) {}
+
+  async write(buyer: Principal, orderSn: string, review: { kind: ReviewKind; skuId: number; grade?: ReviewGrade; content: string }) {
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        const [order] = await manager.query(
+          'SELECT order_sn, seller_id, buyer_id, order_status, comment_status, payment_type, order_type FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
+          [orderSn, Number(buyer.id)],
+        );
+        if (!order) throw new NotFoundException(`order ${orderSn} not found`);
+        const [line] = await manager.query('SELECT name FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, review.skuId]);
+        if (!line) throw new NotFoundException(`order ${orderSn} has no line for SKU ${review.skuId}`);
+        const existing: ReviewRow[] = await manager.query('SELECT kind, automatic FROM order_review WHERE order_sn = ? AND sku_id = ?', [orderSn, review.skuId]);
+        const check = checkOperation({ flow: flowOf(order.payment_type as PaymentType, order.order_type as OrderType), status: order.order_status as OrderStatus, operation: OrderOperate.COMMENT, actor: Actor.BUYER });
+        const refusal = reviewRefusal({
+          kind: review.kind,
+          lineStatus: lineCommentStatus(existing.map((r) => ({ kind: r.kind, automatic: r.automatic === 1 }))),
+          orderRefusal: check.allowed ? undefined : check.reason,
+          windowClosed: order.comment_status === CommentStatus.FINISHED,
+        });
+        if (refusal) throw new ConflictException(refusal);
+        await manager.query(
+          'INSERT INTO order_review (order_sn, sku_id, buyer_id, seller_id, kind, grade, content) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [orderSn, review.skuId, order.buyer_id, order.seller_id, review.kind, review.grade ?? null, review.content.trim()],
+        );
+        await appendOrderLog(manager, {
+          orderSn,
+          eventKey: `review:${review.skuId}:${review.kind}`,
+          operation: OrderOperate.COMMENT,
+          actorRole: Actor.BUYER,
+          actorId: buyer.id,
+          message: review.kind === ReviewKind.INITIAL ? `buyer reviewed ${line.name}: ${review.grade}` : `buyer followed up the review of ${line.name}`,
+        }, 'fail');
+      });
+    } catch (err) {
+      // The same review sent twice at once: the unique key let the first one in.
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new ConflictException(`SKU ${review.skuId} of order ${orderSn} already has its ${review.kind === ReviewKind.INITIAL ? 'review' : 'follow-up review'}`);
+      throw err;
+    }
+    return this.forOrder(buyer, orderSn);
+  }
+
+  /** Every line of an order with its review status and reviews (the order's buyer, seller, or support). */
+  async forOrder(principal: Principal, orderSn: string) {
+    const order = await this.access.load(principal, orderSn);
+    const [lines, reviews]: [{ sku_id: number; name: string }[], ReviewRow[]] = await Promise.all([
+      this.dataSource.query('SELECT sku_id, name FROM order_item WHERE order_sn = ? ORDER BY sku_id', [orderSn]),
+      this.dataSource.query('SELECT * FROM order_review WHERE order_sn = ? ORDER BY id', [orderSn]),
+    ]);
+    return {
+      orderSn,
+      commentWindow: order.commentStatus === CommentStatus.FINISHED ? 'CLOSED' : 'OPEN',
+      lines: lines.map((line) => {
+        const own = reviews.filter((r) => Number(r.sku_id) === Number(line.sku_id));
+        return {
+          skuId: Number(line.sku_id),
+          name: line.name,
+          commentStatus: lineCommentStatus(own.map((r) => ({ kind: r.kind, automatic: r.automatic === 1 }))),
+          reviews: own.map(present),
+        };
+      }),
+    };
+  }
+
+  /** A goods' reviews, newest first. Sellers read only their own goods' (another's is a 404). */
+  async forGoods(principal: Principal, skuId: number) {
+    const [goods] = await this.dataSource.query('SELECT id, seller_id, name FROM goods WHERE id = ?', [skuId]);
+    if (!goods || (principal.role === 'seller' && Number(goods.seller_id) !== Number(principal.id))) throw new NotFoundException(`goods ${skuId} not found`);
+    const reviews: ReviewRow[] = await this.dataSource.query('SELECT * FROM order_review WHERE sku_id = ? ORDER BY id DESC LIMIT 200', [skuId]);
+    return { skuId, name: goods.name, reviews: reviews.map(present) };
+  }
+}
+
+function present(r: ReviewRow) {
+  return { id: Number(r.id), orderSn: r.order_sn, kind: r.kind, grade: r.grade, content: r.content, automatic: r.automatic === 1, createdAt: r.created_at };
+}

@@ -1,4 +1,15 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AlipaySdk } from 'alipay-sdk';
+import { BillIntegrityError, BillRow, BillTotals, TradeBill, emptyTotals } from '../bills';
+import { listZipEntries, openZipEntry } from '../zip-reader';
+import { ALIPAY_DETAIL_SUFFIX, parseAlipayTradeBill } from './trade-bill';
 import type { AlipayConfig } from '../config';
 import { classifyAlipayError } from '../error-classes';
 import { fenToYuanString, yuanStringToFen } from '../../domain/money';
@@ -46,6 +57,13 @@ interface RefundCreateResult extends AlipayResult {
   refund_fee?: string;
   gmt_refund_pay?: string;
 }
+
+interface BillUrlResult extends AlipayResult {
+  bill_download_url?: string;
+}
+
+/** A bill of a million rows takes a while to download; it gets its own, longer limit. */
+const BILL_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 
 interface RefundQueryResultWire extends AlipayResult {
   out_request_no?: string;
@@ -281,6 +299,32 @@ export class AlipayProvider implements PaymentProvider {
     return { status: 200, contentType: 'text/plain; charset=utf-8', body: ok ? 'success' : 'fail' };
   }
 
+  /**
+   * The day's trade bill: the signed (and verified) downloadurl answer names the zip; the zip is
+   * streamed to a temporary file (its entry sizes live in the central directory at the end), then the
+   * detail CSV is streamed out of it row by row. The temporary file is gone once the rows are read.
+   */
+  async fetchTradeBill(billDate: string): Promise<TradeBill> {
+    const res = await this.exec<BillUrlResult>('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: billDate });
+    if (res.code !== '10000') throw this.businessError(res, false);
+    if (typeof res.bill_download_url !== 'string' || res.bill_download_url === '') throw this.malformed('downloadurl answer without bill_download_url');
+    const dir = await mkdtemp(join(tmpdir(), 'alipay-bill-'));
+    const zipPath = join(dir, 'bill.zip');
+    const digest = createHash('sha1');
+    try {
+      const download = await fetch(res.bill_download_url, { signal: AbortSignal.timeout(BILL_DOWNLOAD_TIMEOUT_MS) });
+      if (!download.ok || !download.body) throw new ProviderError({ provider: 'alipay', errorClass: 'retryable', code: `HTTP_${download.status}`, message: `bill download: HTTP ${download.status}`, httpStatus: download.status });
+      const hashing = new Transform({ transform: (chunk: Buffer, _enc, done) => (digest.update(chunk), done(null, chunk)) });
+      await pipeline(Readable.fromWeb(download.body as unknown as WebReadableStream<Uint8Array>), hashing, createWriteStream(zipPath));
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      if (err instanceof ProviderError) throw err;
+      throw new ProviderError({ provider: 'alipay', errorClass: 'retryable', code: 'NETWORK_ERROR', message: `bill download: ${(err as Error).message}`, cause: err });
+    }
+    const totals = emptyTotals();
+    return { provider: 'alipay', billDate, totals, digest: digest.digest('hex'), rows: readDetailRows(dir, zipPath, totals) };
+  }
+
   private fen(yuan: string): number {
     try {
       return yuanStringToFen(yuan);
@@ -357,6 +401,22 @@ function sdkFailure(err: unknown, mutating: boolean): ProviderError {
     outcomeUnknown: true,
     cause: err,
   });
+}
+
+async function* readDetailRows(dir: string, zipPath: string, totals: BillTotals): AsyncGenerator<BillRow> {
+  try {
+    let entries;
+    try {
+      entries = await listZipEntries(zipPath);
+    } catch (err) {
+      throw new BillIntegrityError('alipay', (err as Error).message);
+    }
+    const detail = entries.find((e) => e.name.endsWith(ALIPAY_DETAIL_SUFFIX));
+    if (!detail) throw new BillIntegrityError('alipay', `zip has no *${ALIPAY_DETAIL_SUFFIX} (entries: ${entries.map((e) => e.name).join(', ')})`);
+    yield* parseAlipayTradeBill(await openZipEntry(zipPath, detail), totals);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Alipay's rule: only fund_change 'Y' proves the money moved; 'N' or nothing means go and query. */

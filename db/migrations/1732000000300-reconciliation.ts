@@ -22,6 +22,7 @@ export class Reconciliation1732000000300 implements MigrationInterface {
       bill_date DATE NOT NULL,
       status VARCHAR(16) NOT NULL,
       workflow_id VARCHAR(160) NOT NULL,
+      last_execution_id VARCHAR(64) NOT NULL,
       run_count INT NOT NULL DEFAULT 1,
       bill_digest VARCHAR(64) NULL,
       bill_payments INT NOT NULL DEFAULT 0,

@@ -37,6 +37,7 @@ export class BillRequestError extends Error {
 
 /** A download link lives 5 minutes (WeChat: "该地址5min内有效"; Alipay: 30 s, generous here). */
 const LINK_TTL_MS = 5 * 60_000;
+const DOWNLOAD_IDLE_MS = 2 * 60_000;
 
 const WECHAT_HEADER = '交易时间,公众账号ID,商户号,特约商户号,设备号,微信支付订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注';
 const WECHAT_SUMMARY = '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额';
@@ -76,7 +77,7 @@ export class BillDesk {
     if (billDate > chinaDateOf(this.books.now())) return { status: 400, json: { code: 'NO_STATEMENT_EXIST', message: '账单不存在' } };
     const file = this.wechatFile(billDate, billType);
     const gzip = url.searchParams.get('tar_type') === 'GZIP';
-    const token = this.link(gzip ? gzipSync(file) : file, gzip ? 'application/x-gzip' : 'text/plain; charset=utf-8', `${billDate}.csv${gzip ? '.gz' : ''}`);
+    const token = this.link(gzip ? gzipSync(file, { level: 1 }) : file, gzip ? 'application/x-gzip' : 'text/plain; charset=utf-8', `${billDate}.csv${gzip ? '.gz' : ''}`);
     return { status: 200, json: { hash_type: 'SHA1', hash_value: createHash('sha1').update(file).digest('hex'), download_url: `${this.books.url()}/v3/billdownload/file?token=${token}` } };
   }
 
@@ -337,6 +338,21 @@ export class BillDesk {
       'Content-Length': link.body.length,
       'Content-Disposition': `attachment; filename="${encodeURIComponent(link.filename)}"`,
     });
-    res.end(link.body);
+    // The server's short keep-alive timeout starts when the last byte is handed to the kernel and would
+    // destroy the socket while a slow reader still has megabytes in flight: give a download longer.
+    const socket = res.socket;
+    res.once('finish', () => socket?.setTimeout(DOWNLOAD_IDLE_MS));
+    // In pieces, at the pace the client reads, as a file download is served.
+    const CHUNK = 64 * 1024;
+    let offset = 0;
+    const pump = (): void => {
+      while (offset < link.body.length) {
+        const piece = link.body.subarray(offset, offset + CHUNK);
+        offset += piece.length;
+        if (!res.write(piece)) return void res.once('drain', pump);
+      }
+      res.end();
+    };
+    pump();
   }
 }

@@ -81,7 +81,21 @@ async function main(): Promise<void> {
       peakRssKb = Math.max(peakRssKb, after.rssKb);
 
       // Ceiling 2: the same number of activity round trips, doing nothing.
-      const activities = ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+      const events = (await handle.fetchHistory()).events ?? [];
+      const activities = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+      // Where the time went: seconds per activity type, from the history's scheduled → completed times.
+      const seconds = (e: (typeof events)[number]) => Number(e.eventTime?.seconds ?? 0) + (e.eventTime?.nanos ?? 0) / 1e9;
+      const scheduled = new Map<string, { type: string; at: number }>();
+      const spent = new Map<string, number>();
+      for (const e of events) {
+        if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), { type: e.activityTaskScheduledEventAttributes.activityType?.name ?? '?', at: seconds(e) });
+        const done = e.activityTaskCompletedEventAttributes;
+        if (done) {
+          const from = scheduled.get(String(done.scheduledEventId));
+          if (from) spent.set(from.type, (spent.get(from.type) ?? 0) + seconds(e) - from.at);
+        }
+      }
+      const breakdown = [...spent].map(([type, sec]) => `${type} ${sec.toFixed(1)} s`).join(', ');
       const noopStart = Date.now();
       await (await system.temporal.workflow.start('noopActivitiesWorkflow', { workflowId: `bench-noop-${provider}-${noopStart}`, taskQueue: `${queue}-noop`, args: [activities] })).result();
       const noopMs = Date.now() - noopStart;
@@ -93,7 +107,8 @@ async function main(): Promise<void> {
         `ceiling ${s(ceilingMs)} (client parse alone ${s(parseMs)} + ${activities} no-op activities ${s(noopMs)}) = ${(ceilingMs / reconcileMs * 100).toFixed(0)}% of ceiling speed; ` +
         `worker RSS ${mb(before.rssKb)} before, peak ${mb(peakRssKb)} during (+${mb(peakRssKb - before.rssKb)})`;
       console.log(line);
-      lines.push(line);
+      console.log(`  activities: ${breakdown}`);
+      lines.push(line, `  activities: ${breakdown}`);
     }
   } finally {
     if (noopWorker) {

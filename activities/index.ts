@@ -5,6 +5,7 @@ import { ComplaintActivities } from './complaints';
 import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCancellation } from './cancellations';
 import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
+import { ReconciliationActivities } from './reconciliation';
 import { RefundActivities } from './refunds';
 import { SweepActivities, SweepDependencies } from './sweeps';
 
@@ -27,6 +28,8 @@ export function createActivities(deps: ActivityDependencies) {
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
   const complaints = new ComplaintActivities(deps.dataSource);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
+  // Reconciliation hands stranded payments to order workflows with the same Temporal client as the sweeps.
+  const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.sweeps);
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
@@ -55,6 +58,13 @@ export function createActivities(deps: ActivityDependencies) {
     sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),
     checkProcessingRefunds: sweeps.checkProcessingRefunds.bind(sweeps),
     finishSweepRun: sweeps.finishSweepRun.bind(sweeps),
+
+    beginReconciliation: reconciliation.beginReconciliation.bind(reconciliation),
+    loadBill: reconciliation.loadBill.bind(reconciliation),
+    compareBillPage: reconciliation.compareBillPage.bind(reconciliation),
+    compareOurSidePage: reconciliation.compareOurSidePage.bind(reconciliation),
+    handOverStrandedPayments: reconciliation.handOverStrandedPayments.bind(reconciliation),
+    finishReconciliation: reconciliation.finishReconciliation.bind(reconciliation),
   };
 }
 

@@ -21,6 +21,14 @@ export interface AppConfig {
   complaints: ComplaintSettings;
   /** The Temporal Schedules that reconcile the database with the workflows (order-status sweep, refund-status check). */
   sweeps: SweepConfig;
+  /** The daily reconciliation against the providers' bills (one schedule per provider). */
+  reconciliation: ReconciliationConfig;
+}
+
+export interface ReconciliationConfig {
+  /** When the daily run starts (5-field cron) in `timeZone`: after both providers publish yesterday's bill (WeChat advises after 10:00, Alipay by 09:00). */
+  cron: string;
+  timeZone: string;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -47,6 +55,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     groupBuyDeadlineMs: asConfigError(() => parseDuration(env.GROUP_BUY_DEADLINE ?? '24h', 'GROUP_BUY_DEADLINE')),
     payments: readPaymentConfig(env),
     sweeps: readSweepConfig(env),
+    reconciliation: { cron: readCron(env, 'RECONCILIATION_CRON', '0 10 * * *'), timeZone: readTimeZone(env, 'RECONCILIATION_TIMEZONE', 'Asia/Shanghai') },
   };
 }
 
@@ -65,16 +74,8 @@ export interface SweepConfig {
 }
 
 function readSweepConfig(env: Env): SweepConfig {
-  const cron = readNonEmpty(env, 'ORDER_SWEEP_CRON', '30 23 * * *');
-  if (!/^[0-9*,/\-A-Za-z?]+( [0-9*,/\-A-Za-z?]+){4}$/.test(cron.replace(/\s+/g, ' '))) {
-    throw new ConfigError('ORDER_SWEEP_CRON', `"${cron}" is not a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "30 23 * * *"`);
-  }
-  const timeZone = readNonEmpty(env, 'ORDER_SWEEP_TIMEZONE', 'Asia/Shanghai');
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-  } catch {
-    throw new ConfigError('ORDER_SWEEP_TIMEZONE', `"${timeZone}" is not an IANA time zone, e.g. Asia/Shanghai or UTC`);
-  }
+  const cron = readCron(env, 'ORDER_SWEEP_CRON', '30 23 * * *');
+  const timeZone = readTimeZone(env, 'ORDER_SWEEP_TIMEZONE', 'Asia/Shanghai');
   const batchRaw = (env.SWEEP_BATCH_SIZE ?? '500').trim();
   const batchSize = Number(batchRaw);
   if (!/^[0-9]+$/.test(batchRaw) || batchSize < 1 || batchSize > 5000) {
@@ -83,13 +84,31 @@ function readSweepConfig(env: Env): SweepConfig {
   const suffix = (env.SCHEDULE_ID_SUFFIX ?? '').trim();
   if (!/^[A-Za-z0-9_-]*$/.test(suffix)) throw new ConfigError('SCHEDULE_ID_SUFFIX', `"${suffix}" may only contain letters, digits, _ and -`);
   return {
-    orderSweepCron: cron.replace(/\s+/g, ' '),
+    orderSweepCron: cron,
     orderSweepTimeZone: timeZone,
     refundCheckIntervalMs: asConfigError(() => parseDuration(env.REFUND_CHECK_INTERVAL || '1h', 'REFUND_CHECK_INTERVAL')),
     refundCheckMinAgeMs: asConfigError(() => parseDuration(env.REFUND_CHECK_MIN_AGE || '1h', 'REFUND_CHECK_MIN_AGE')),
     batchSize,
     scheduleIdSuffix: suffix,
   };
+}
+
+function readCron(env: Env, name: string, fallback: string): string {
+  const cron = readNonEmpty(env, name, fallback).replace(/\s+/g, ' ');
+  if (!/^[0-9*,/\-A-Za-z?]+( [0-9*,/\-A-Za-z?]+){4}$/.test(cron)) {
+    throw new ConfigError(name, `"${cron}" is not a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. "${fallback}"`);
+  }
+  return cron;
+}
+
+function readTimeZone(env: Env, name: string, fallback: string): string {
+  const timeZone = readNonEmpty(env, name, fallback);
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new ConfigError(name, `"${timeZone}" is not an IANA time zone, e.g. Asia/Shanghai or UTC`);
+  }
+  return timeZone;
 }
 
 export function readDatabaseUrl(env: Env = process.env): string {

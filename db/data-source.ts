@@ -9,7 +9,9 @@ import { GroupBuy1732000000010 } from './migrations/1732000000010-group-buy';
 import { SweepRuns1732000000020 } from './migrations/1732000000020-sweep-runs';
 import { ComplaintsReviews1732000000500 } from './migrations/1732000000500-complaints-reviews';
 
-export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, ComplaintsReviews1732000000500];
+import { Reconciliation1732000000300 } from './migrations/1732000000300-reconciliation';
+
+export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Reconciliation1732000000300, ComplaintsReviews1732000000500];
 
 /** The application's TypeORM DataSource. Schema comes from migrations only, never `synchronize`. */
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

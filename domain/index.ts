@@ -11,3 +11,4 @@ export * from './refund-summary';
 export * from './complaint-flow';
 export * from './complaint-settings';
 export * from './review-rules';
+export * from './reconciliation';

@@ -4,6 +4,7 @@ import type { PaymentProvider, ProviderName } from './provider';
 import { WechatPayProvider } from './wechatpay/client';
 
 export * from './provider';
+export * from './bills';
 export { readPaymentConfig } from './config';
 export type { PaymentConfig, WechatPayConfig, AlipayConfig } from './config';
 export { ensureDevKeys } from './dev-keys';

@@ -4,6 +4,8 @@
  * yuan strings, status vocabularies) stays behind it.
  */
 
+import type { TradeBillSource } from './bills';
+
 export type ProviderName = 'wechatpay' | 'alipay';
 export type RefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
 /** Normalised trade state. REFUNDED means the whole amount went back to the buyer. */
@@ -86,7 +88,8 @@ export interface NotificationAck {
   body: string;
 }
 
-export interface PaymentProvider {
+/** Besides the payment calls, each provider publishes a daily trade bill (bills.ts). */
+export interface PaymentProvider extends TradeBillSource {
   readonly name: ProviderName;
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
   /** An unknown trade is 'NOTPAY': Alipay has no trade before the scan, WeChat answers ORDER_NOT_EXIST. */

@@ -5,9 +5,10 @@ import { applySchedules, scheduleIdOf } from '../apps/worker/schedules';
 import { connectTemporalClient } from '../apps/shared/temporal';
 
 /**
- * `npm run schedules:apply`: creates the order-status sweep and refund-status check schedules, or
- * updates them to the current configuration (ORDER_SWEEP_CRON, ORDER_SWEEP_TIMEZONE,
- * REFUND_CHECK_INTERVAL, TEMPORAL_TASK_QUEUE). The worker does the same on start-up.
+ * `npm run schedules:apply`: creates the order-status sweep, refund-status check and the two daily
+ * reconciliation schedules, or updates them to the current configuration (ORDER_SWEEP_CRON,
+ * ORDER_SWEEP_TIMEZONE, REFUND_CHECK_INTERVAL, RECONCILIATION_CRON, RECONCILIATION_TIMEZONE,
+ * TEMPORAL_TASK_QUEUE). The worker does the same on start-up.
  */
 runMain(async () => {
   const config = readAppConfig();

@@ -8,3 +8,4 @@ export { groupBuyWorkflow } from './group-buy.workflow';
 export { orderStatusSweepWorkflow } from './order-status-sweep.workflow';
 export { refundStatusCheckWorkflow } from './refund-status-check.workflow';
 export { complaintWorkflow } from './complaint.workflow';
+export { reconciliationWorkflow } from './reconciliation.workflow';

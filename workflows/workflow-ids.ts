@@ -8,3 +8,5 @@ export const cancellationWorkflowId = (orderSn: string) => `cancel-${orderSn}`;
 export const refundWorkflowId = (refundSn: string) => `refund-${refundSn}`;
 export const groupBuyWorkflowId = (groupId: string) => `group-${groupId}`;
 export const latePaymentWorkflowId = (outTradeNo: string) => `late-payment-${outTradeNo}`;
+/** On-demand reconciliation of one provider's bill for one China day (yyyy-MM-dd). */
+export const reconciliationWorkflowId = (provider: string, billDate: string) => `reconcile-${provider}-${billDate}`;

@@ -26,6 +26,8 @@ import { ComplaintsService } from './complaints/complaints.service';
 import { SupportComplaintsController } from './complaints/support-complaints.controller';
 import { ReviewsController } from './reviews/reviews.controller';
 import { ReviewsService } from './reviews/reviews.service';
+import { ReconciliationController } from './reconciliation/reconciliation.controller';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { createPaymentProviders } from '../../payments';
 import { GroupBuys } from './trades/group-buys';
 import { GroupBuysController } from './trades/group-buys.controller';
@@ -52,7 +54,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
-      controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController],
+      controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -70,6 +72,7 @@ export class AppModule {
         OrdersService,
         TradesService,
         SweepsService,
+        ReconciliationService,
         GroupBuys,
       ],
     };

@@ -16,6 +16,7 @@ import {
   unixSeconds,
   verifyRsaSha256,
 } from '../../payments/wechatpay/signing';
+import { BillDesk, BillRequestError } from './bills';
 import { alipayDateTime, alipaySignContent, flipBase64, rsa2Sign, signedAlipayResponse, verifyAlipayRequest } from './alipay-signing';
 import { DEFAULT_RETRY_SCHEDULE_MS, Notifier, OutgoingNotification } from './notifier';
 import type {
@@ -96,6 +97,7 @@ const ALIPAY_OPERATIONS: Record<string, SimOperation> = {
   'alipay.trade.close': 'closePayment',
   'alipay.trade.refund': 'submitRefund',
   'alipay.trade.fastpay.refund.query': 'queryRefund',
+  'alipay.data.dataservice.bill.downloadurl.query': 'tradeBill',
 };
 
 const OUT_NO = /^[0-9A-Za-z_\-|*@]{1,64}$/;
@@ -139,6 +141,8 @@ class Simulator {
   private readonly refundProcessingMs: number;
   private readonly hangMs: number;
   readonly notifier: Notifier;
+  /** Daily bills built from the ledger (bills.ts). */
+  private readonly bills: BillDesk;
   url = '';
 
   private trades = new Map<string, SimTrade>();
@@ -168,6 +172,16 @@ class Simulator {
       ? { wechatpay: opts.notifyRetryScheduleMs, alipay: opts.notifyRetryScheduleMs }
       : DEFAULT_RETRY_SCHEDULE_MS;
     this.notifier = new Notifier(schedule);
+    this.bills = new BillDesk({
+      keys: this.keys,
+      url: () => this.url,
+      now: () => this.now(),
+      ledger: () => this.ledger,
+      nextSeq: () => ++this.seq,
+      trades: this.trades,
+      refunds: this.refunds,
+      refundKey: (provider, outTradeNo, outRefundNo) => (provider === 'wechatpay' ? `wechatpay::${outRefundNo}` : `alipay:${outTradeNo}:${outRefundNo}`),
+    });
   }
 
   /** The refund clock: real time plus whatever tests advanced it by. */
@@ -188,6 +202,7 @@ class Simulator {
     for (const t of this.refundTimers) clearTimeout(t);
     this.refundTimers.clear();
     this.notifier.reset();
+    this.bills.reset();
   }
 
   shutdown(): void {
@@ -203,12 +218,14 @@ class Simulator {
     const raw = await readBody(req);
     try {
       if (url.pathname.startsWith('/__sim/')) return await this.control(req, res, url, raw);
+      if (url.pathname === '/v3/billdownload/file') return this.wechatBillDownload(req, res, url, raw);
+      if (url.pathname === '/alipay/bills/download') return this.bills.alipayDownload(url, res);
       if (url.pathname.startsWith('/v3/')) return this.wechat(req, res, url, raw);
       if (url.pathname === '/gateway.do') return this.alipay(req, res, url, raw);
       if (url.pathname.startsWith('/cashier/')) return this.cashier(req, res, url, raw);
       this.sendJson(res, 404, { error: `no route ${req.method} ${url.pathname}` });
     } catch (err) {
-      const status = err instanceof HttpError ? err.status : 500;
+      const status = err instanceof HttpError || err instanceof BillRequestError ? err.status : 500;
       if (!res.headersSent) this.sendJson(res, status, { error: (err as Error).message });
       else res.destroy();
     }
@@ -284,7 +301,20 @@ class Simulator {
     if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(path))) return { operation: 'closePayment', key: decodeURIComponent(m[1]) };
     if (method === 'POST' && path === '/v3/refund/domestic/refunds') return { operation: 'submitRefund' };
     if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(path))) return { operation: 'queryRefund', key: decodeURIComponent(m[1]) };
+    if (method === 'GET' && path === '/v3/bill/tradebill') return { operation: 'tradeBill' };
     return undefined;
+  }
+
+  /** The bill file: the request is signed like any v3 call, the answer is the file, unsigned (as WeChat does). */
+  private wechatBillDownload(req: http.IncomingMessage, res: http.ServerResponse, url: URL, raw: Buffer): void {
+    const problem = this.wechatSignProblem(req, raw.toString('utf8'));
+    const entry = this.logRequest({ provider: 'wechatpay', operation: 'tradeBill', method: req.method ?? 'GET', url: req.url ?? '', authorization: req.headers.authorization, body: '', business: '', outcome: problem ? 'SIGN_ERROR' : 'ok' });
+    if (problem) {
+      entry.status = 401;
+      return this.sendWechat(res, this.wechatError(401, 'SIGN_ERROR', problem));
+    }
+    entry.status = 200;
+    this.bills.wechatDownload(url, res);
   }
 
   /** Exactly the checks WeChat makes: scheme, merchant, serial, time window, nonce reuse, RSA signature. */
@@ -415,6 +445,8 @@ class Simulator {
       }
       case 'submitRefund':
         return this.wechatRefund(body);
+      case 'tradeBill':
+        return this.bills.wechatTradeBill(url);
       case 'queryRefund': {
         const refund = this.refunds.get(`wechatpay::${key}`);
         if (!refund) return this.wechatError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
@@ -840,6 +872,8 @@ class Simulator {
       }
       case 'alipay.trade.refund':
         return this.alipayRefund(biz, trade);
+      case 'alipay.data.dataservice.bill.downloadurl.query':
+        return this.bills.alipayBillUrl(biz);
       case 'alipay.trade.fastpay.refund.query': {
         if (!trade || !trade.visible) return this.alipayError('ACQ.TRADE_NOT_EXIST', '交易不存在');
         const outRequestNo = String(biz.out_request_no ?? trade.outTradeNo);
@@ -1072,6 +1106,8 @@ class Simulator {
     const ok = (value: unknown = { ok: true }): void => this.sendJson(res, 200, value);
 
     if (method === 'GET' && path === '/info') return ok(this.info());
+    const billAnswer = this.bills.control(method, path, body);
+    if (billAnswer !== undefined) return ok(billAnswer);
     if (method === 'POST' && path === '/reset') {
       this.reset();
       return ok();
@@ -1096,7 +1132,7 @@ class Simulator {
     if (method === 'POST' && path === '/notifications/flush') return ok({ released: this.notifier.flush() });
     if (method === 'POST' && path === '/faults') {
       const rule = body as unknown as FaultRule;
-      const operations: SimOperation[] = ['createPayment', 'queryPayment', 'closePayment', 'submitRefund', 'queryRefund'];
+      const operations: SimOperation[] = ['createPayment', 'queryPayment', 'closePayment', 'submitRefund', 'queryRefund', 'tradeBill'];
       if (!operations.includes(rule.operation)) throw new HttpError(400, `operation must be one of ${operations.join(', ')}`);
       if (!Array.isArray(rule.outcomes) || rule.outcomes.length === 0 || rule.outcomes.some((o) => typeof o !== 'string')) throw new HttpError(400, 'outcomes must be a non-empty array of strings');
       this.faults.push({ ...rule, outcomes: [...rule.outcomes] });

@@ -1,7 +1,7 @@
 /** Shapes of the simulator's control API (`/__sim/...`); shared with test/payments/sim-control.ts. */
 
 export type SimProvider = 'wechatpay' | 'alipay';
-export type SimOperation = 'createPayment' | 'queryPayment' | 'closePayment' | 'submitRefund' | 'queryRefund';
+export type SimOperation = 'createPayment' | 'queryPayment' | 'closePayment' | 'submitRefund' | 'queryRefund' | 'tradeBill';
 export type SimTradeStatus = 'NOTPAY' | 'PAID' | 'CLOSED' | 'REFUNDED';
 export type SimRefundStatus = 'PROCESSING' | 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
 
@@ -146,4 +146,35 @@ export interface SimInfo {
   wechatpay: { mchid: string; appid: string; platformPublicKeyId: string };
   alipay: { appId: string };
   refundClockMs: number;
+}
+
+/**
+ * A difference the simulator puts into one day's bill (control API, never part of the wire format):
+ * - `unknown-payment`: a real payment booked at the provider that we never asked for (new trade, money moved);
+ * - `unknown-refund`: a real refund of `outTradeNo` that we never asked for (money moved);
+ * - `missing-refund`: the refund `outRefundNo` happened, but the bill leaves its row out;
+ * - `amount-off`: the bill shows `outTradeNo`'s payment `deltaFen` (default 1) fen off;
+ * - `duplicate-row`: the bill lists `outTradeNo`'s payment twice.
+ */
+export interface BillInjection {
+  provider: SimProvider;
+  /** yyyy-MM-dd, China time. */
+  billDate: string;
+  kind: 'unknown-payment' | 'unknown-refund' | 'missing-refund' | 'amount-off' | 'duplicate-row';
+  outTradeNo?: string;
+  outRefundNo?: string;
+  amountFen?: number;
+  deltaFen?: number;
+}
+
+/** Payments (and their refunds) booked directly in the ledger, without notifications: volume for bills. */
+export interface BillSeed {
+  provider: SimProvider;
+  payments: {
+    outTradeNo: string;
+    amountFen: number;
+    /** ISO instant the payment succeeded. */
+    paidAt: string;
+    refunds?: { outRefundNo: string; amountFen: number; at: string }[];
+  }[];
 }

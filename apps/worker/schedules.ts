@@ -1,5 +1,6 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { AppConfig } from '../../config/app-config';
+import { RECONCILIATION_PROVIDERS, ReconciliationInput, ReconciliationProvider } from '../../workflows/reconciliation-messages';
 import type { SweepName } from '../../workflows/sweep-messages';
 
 /** The schedule id of a sweep: its name, plus SCHEDULE_ID_SUFFIX when one deployment shares a Temporal namespace with others (tests). */
@@ -53,34 +54,68 @@ function scheduleOptions(config: AppConfig, sweep: SweepName): ScheduleOptions {
   };
 }
 
+/** The daily reconciliation schedule of one provider: `reconciliation-{provider}` (plus SCHEDULE_ID_SUFFIX). */
+export function reconciliationScheduleIdOf(config: AppConfig, provider: ReconciliationProvider): string {
+  const id = `reconciliation-${provider}`;
+  return config.sweeps.scheduleIdSuffix ? `${id}-${config.sweeps.scheduleIdSuffix}` : id;
+}
+
+function reconciliationScheduleOptions(config: AppConfig, provider: ReconciliationProvider): ScheduleOptions {
+  const description =
+    `Daily reconciliation with ${provider === 'wechatpay' ? 'WeChat Pay' : 'Alipay'}'s trade bill of yesterday (China time): every payment and refund ` +
+    'the provider booked is matched with ours; each difference becomes a support case, and a stranded payment is handed to its order.';
+  const input: ReconciliationInput = { provider };
+  return {
+    scheduleId: reconciliationScheduleIdOf(config, provider),
+    spec: { cronExpressions: [config.reconciliation.cron], timezone: config.reconciliation.timeZone },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'reconciliationWorkflow',
+      workflowId: reconciliationScheduleIdOf(config, provider),
+      taskQueue: config.temporal.taskQueue,
+      args: [input],
+      memo: { description },
+      staticSummary: description,
+    },
+    // The day's run row makes a second run of the same day harmless; overlapping runs are still pointless.
+    // A morning missed by an outage still runs if the server is back the same day.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '12h', pauseOnFailure: false },
+    memo: { description },
+    state: { note: description },
+  };
+}
+
+/** Creates a schedule, or brings an existing one in line with the configuration, keeping an operator's pause. */
+async function applySchedule(client: Client, options: ScheduleOptions): Promise<AppliedSchedule> {
+  try {
+    await client.schedule.create(options);
+    return { scheduleId: options.scheduleId, created: true };
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+      spec: options.spec,
+      action: options.action,
+      policies: options.policies,
+      // An operator's pause (and its note) survives a redeploy.
+      state: previous.state.paused ? previous.state : { ...previous.state, note: options.state?.note },
+    }));
+    return { scheduleId: options.scheduleId, created: false };
+  }
+}
+
 export interface AppliedSchedule {
   scheduleId: string;
   created: boolean;
 }
 
 /**
- * Creates both schedules, or brings existing ones in line with the configuration (time, time zone,
- * interval, task queue) without touching their pause state: safe to run on every worker start and
- * from `npm run schedules:apply`.
+ * Creates every schedule (the two sweeps, one reconciliation per provider), or brings existing ones in
+ * line with the configuration (time, time zone, interval, task queue) without touching their pause
+ * state: safe to run on every worker start and from `npm run schedules:apply`.
  */
 export async function applySchedules(client: Client, config: AppConfig): Promise<AppliedSchedule[]> {
   const applied: AppliedSchedule[] = [];
-  for (const sweep of ['order-status-sweep', 'refund-status-check'] as const) {
-    const options = scheduleOptions(config, sweep);
-    try {
-      await client.schedule.create(options);
-      applied.push({ scheduleId: options.scheduleId, created: true });
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
-        spec: options.spec,
-        action: options.action,
-        policies: options.policies,
-        // An operator's pause (and its note) survives a redeploy.
-        state: previous.state.paused ? previous.state : { ...previous.state, note: options.state?.note },
-      }));
-      applied.push({ scheduleId: options.scheduleId, created: false });
-    }
-  }
+  for (const sweep of ['order-status-sweep', 'refund-status-check'] as const) applied.push(await applySchedule(client, scheduleOptions(config, sweep)));
+  for (const provider of RECONCILIATION_PROVIDERS) applied.push(await applySchedule(client, reconciliationScheduleOptions(config, provider)));
   return applied;
 }

@@ -1,4 +1,15 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AlipaySdk } from 'alipay-sdk';
+import { BillIntegrityError, BillRow, BillTotals, TradeBill, chinaLocalToRfc3339, emptyTotals } from '../bills';
+import { listZipEntries, openZipEntry } from '../zip-reader';
+import { ALIPAY_DETAIL_SUFFIX, parseAlipayTradeBill } from './trade-bill';
 import type { AlipayConfig } from '../config';
 import { classifyAlipayError } from '../error-classes';
 import { fenToYuanString, yuanStringToFen } from '../../domain/money';
@@ -46,6 +57,13 @@ interface RefundCreateResult extends AlipayResult {
   refund_fee?: string;
   gmt_refund_pay?: string;
 }
+
+interface BillUrlResult extends AlipayResult {
+  bill_download_url?: string;
+}
+
+/** A bill of a million rows takes a while to download; it gets its own, longer limit. */
+const BILL_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 
 interface RefundQueryResultWire extends AlipayResult {
   out_request_no?: string;
@@ -157,7 +175,7 @@ export class AlipayProvider implements PaymentProvider {
       outTradeNo,
       ...(res.trade_no ? { transactionId: res.trade_no } : {}),
       ...(res.total_amount ? { amountFen: this.fen(res.total_amount) } : {}),
-      ...(res.send_pay_date ? { paidAt: res.send_pay_date } : {}),
+      ...(res.send_pay_date ? { paidAt: chinaTime(res.send_pay_date) } : {}),
     };
   }
 
@@ -194,7 +212,7 @@ export class AlipayProvider implements PaymentProvider {
       outRefundNo: input.outRefundNo,
       ...(res.trade_no ? { providerRefundId: res.trade_no } : {}),
       refundFen: input.refundFen,
-      ...(res.fund_change === 'Y' && res.gmt_refund_pay ? { succeededAt: res.gmt_refund_pay } : {}),
+      ...(res.fund_change === 'Y' && res.gmt_refund_pay ? { succeededAt: chinaTime(res.gmt_refund_pay) } : {}),
     };
   }
 
@@ -214,7 +232,7 @@ export class AlipayProvider implements PaymentProvider {
       outRefundNo,
       ...(res.trade_no ? { providerRefundId: res.trade_no } : {}),
       ...(res.refund_amount ? { refundFen: this.fen(res.refund_amount) } : {}),
-      ...(res.gmt_refund_pay ? { succeededAt: res.gmt_refund_pay } : {}),
+      ...(res.gmt_refund_pay ? { succeededAt: chinaTime(res.gmt_refund_pay) } : {}),
     };
   }
 
@@ -256,7 +274,7 @@ export class AlipayProvider implements PaymentProvider {
         ...(params.trade_no ? { providerRefundId: params.trade_no } : {}),
         status: 'SUCCESS',
         refundFen: amount('refund_fee'),
-        ...(params.gmt_refund ? { succeededAt: params.gmt_refund } : {}),
+        ...(params.gmt_refund ? { succeededAt: chinaTime(params.gmt_refund) } : {}),
       };
     }
     let state: PaymentState;
@@ -272,13 +290,39 @@ export class AlipayProvider implements PaymentProvider {
       transactionId: params.trade_no,
       state,
       amountFen: amount('total_amount'),
-      ...(params.gmt_payment ? { paidAt: params.gmt_payment } : {}),
+      ...(params.gmt_payment ? { paidAt: chinaTime(params.gmt_payment) } : {}),
     };
   }
 
   ack(ok: boolean): NotificationAck {
     // Alipay accepts exactly these 7 bytes; anything else (even a trailing newline) means resend.
     return { status: 200, contentType: 'text/plain; charset=utf-8', body: ok ? 'success' : 'fail' };
+  }
+
+  /**
+   * The day's trade bill: the signed (and verified) downloadurl answer names the zip; the zip is
+   * streamed to a temporary file (its entry sizes live in the central directory at the end), then the
+   * detail CSV is streamed out of it row by row. The temporary file is gone once the rows are read.
+   */
+  async fetchTradeBill(billDate: string): Promise<TradeBill> {
+    const res = await this.exec<BillUrlResult>('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: billDate });
+    if (res.code !== '10000') throw this.businessError(res, false);
+    if (typeof res.bill_download_url !== 'string' || res.bill_download_url === '') throw this.malformed('downloadurl answer without bill_download_url');
+    const dir = await mkdtemp(join(tmpdir(), 'alipay-bill-'));
+    const zipPath = join(dir, 'bill.zip');
+    const digest = createHash('sha1');
+    try {
+      const download = await fetch(res.bill_download_url, { signal: AbortSignal.timeout(BILL_DOWNLOAD_TIMEOUT_MS) });
+      if (!download.ok || !download.body) throw new ProviderError({ provider: 'alipay', errorClass: 'retryable', code: `HTTP_${download.status}`, message: `bill download: HTTP ${download.status}`, httpStatus: download.status });
+      const hashing = new Transform({ transform: (chunk: Buffer, _enc, done) => (digest.update(chunk), done(null, chunk)) });
+      await pipeline(Readable.fromWeb(download.body as unknown as WebReadableStream<Uint8Array>), hashing, createWriteStream(zipPath));
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      if (err instanceof ProviderError) throw err;
+      throw new ProviderError({ provider: 'alipay', errorClass: 'retryable', code: 'NETWORK_ERROR', message: `bill download: ${(err as Error).message}`, cause: err });
+    }
+    const totals = emptyTotals();
+    return { provider: 'alipay', billDate, totals, digest: digest.digest('hex'), rows: readDetailRows(dir, zipPath, totals) };
   }
 
   private fen(yuan: string): number {
@@ -359,6 +403,22 @@ function sdkFailure(err: unknown, mutating: boolean): ProviderError {
   });
 }
 
+async function* readDetailRows(dir: string, zipPath: string, totals: BillTotals): AsyncGenerator<BillRow> {
+  try {
+    let entries;
+    try {
+      entries = await listZipEntries(zipPath);
+    } catch (err) {
+      throw new BillIntegrityError('alipay', (err as Error).message);
+    }
+    const detail = entries.find((e) => e.name.endsWith(ALIPAY_DETAIL_SUFFIX));
+    if (!detail) throw new BillIntegrityError('alipay', `zip has no *${ALIPAY_DETAIL_SUFFIX} (entries: ${entries.map((e) => e.name).join(', ')})`);
+    yield* parseAlipayTradeBill(await openZipEntry(zipPath, detail), totals);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Alipay's rule: only fund_change 'Y' proves the money moved; 'N' or nothing means go and query. */
 export function normaliseFundChange(fundChange: unknown): 'SUCCESS' | 'PROCESSING' {
   return fundChange === 'Y' ? 'SUCCESS' : 'PROCESSING';
@@ -367,6 +427,18 @@ export function normaliseFundChange(fundChange: unknown): 'SUCCESS' | 'PROCESSIN
 function checkFen(fen: number): number {
   if (!Number.isSafeInteger(fen) || fen <= 0) throw new RangeError(`amount must be a positive integer number of fen, got ${fen}`);
   return fen;
+}
+
+/**
+ * Alipay writes times as China local time without a zone ("2026-11-30 10:00:00"); `new Date()` of
+ * that would read it as the server's zone. Passed on as RFC 3339 with +08:00, like WeChat's.
+ */
+function chinaTime(value: string): string {
+  try {
+    return chinaLocalToRfc3339(value);
+  } catch {
+    return value;
+  }
 }
 
 /** yyyy-MM-dd HH:mm:ss in China time, Alipay's time_expire format. */

@@ -1,4 +1,8 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createGunzip } from 'node:zlib';
+import { TradeBill, emptyTotals } from '../bills';
 import type { WechatPayConfig } from '../config';
 import { classifyWechatPayError } from '../error-classes';
 import {
@@ -24,6 +28,7 @@ import type {
   NotificationEnvelope,
   Refund,
   RefundNotificationResource,
+  TradeBillAnswer,
   Transaction,
   WechatErrorBody,
   WechatRefundStatus,
@@ -40,6 +45,10 @@ import {
   unixSeconds,
   wechatpaySignatureProblem,
 } from './signing';
+import { parseWechatTradeBill } from './trade-bill';
+
+/** A bill of a million rows takes a while to stream; the download gets its own, longer limit. */
+const BILL_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 
 export interface WechatPayClientOptions {
   config: WechatPayConfig;
@@ -170,6 +179,40 @@ export class WechatPayProvider implements PaymentProvider {
     return this.toRefundResult(refund, outRefundNo);
   }
 
+  /**
+   * The day's trade bill (bill_type ALL, gzip): the signed tradebill answer gives the download URL and
+   * the file's SHA1; the download itself is unsigned (WeChat documents this), so the hash is what
+   * proves the file, checked when the last row has streamed past.
+   */
+  async fetchTradeBill(billDate: string): Promise<TradeBill> {
+    const answer = await this.call<TradeBillAnswer>('GET', `/v3/bill/tradebill?bill_date=${encodeURIComponent(billDate)}&bill_type=ALL&tar_type=GZIP`);
+    if (answer?.hash_type !== 'SHA1' || typeof answer.hash_value !== 'string' || typeof answer.download_url !== 'string') throw this.malformed('tradebill answer without SHA1 hash and download_url');
+    const url = new URL(answer.download_url);
+    // The download is signed with our merchant key: never send that signature to another host.
+    if (url.origin !== new URL(this.config.baseUrl).origin) throw this.malformed(`download_url ${url.origin} is not the API host`);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { Accept: 'application/json', ...this.authorization('GET', `${url.pathname}${url.search}`, '') }, signal: AbortSignal.timeout(BILL_DOWNLOAD_TIMEOUT_MS), redirect: 'error' });
+    } catch (err) {
+      throw new ProviderError({ provider: 'wechatpay', errorClass: 'retryable', code: 'NETWORK_ERROR', message: (err as Error).message, cause: err });
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let code = `HTTP_${res.status}`;
+      try {
+        code = (JSON.parse(text) as WechatErrorBody).code || code;
+      } catch {
+        // not JSON
+      }
+      throw new ProviderError({ provider: 'wechatpay', errorClass: classifyWechatPayError(code, res.status), code, message: `bill download: HTTP ${res.status}`, httpStatus: res.status });
+    }
+    const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+    const gunzip = createGunzip();
+    body.on('error', (err) => gunzip.destroy(err));
+    const totals = emptyTotals();
+    return { provider: 'wechatpay', billDate, totals, digest: answer.hash_value, rows: parseWechatTradeBill(body.pipe(gunzip), answer.hash_value, totals) };
+  }
+
   verifyNotification(headers: Record<string, string | string[] | undefined>, rawBody: Buffer): ProviderNotification {
     const problem = wechatpaySignatureProblem(headers, rawBody, this.platformKeys, this.now());
     if (problem) throw new NotificationRejectedError(problem);
@@ -256,21 +299,25 @@ export class WechatPayProvider implements PaymentProvider {
     return new ProviderError({ provider: 'wechatpay', errorClass: 'retryable', code: 'INVALID_RESPONSE', message, outcomeUnknown: true });
   }
 
+  /** The signed Authorization (and serial) headers of one request. */
+  private authorization(method: string, canonicalUrl: string, bodyText: string): Record<string, string> {
+    const timestamp = String(unixSeconds(this.now()));
+    const nonce = newNonce();
+    const signature = signRsaSha256(requestMessage(method, canonicalUrl, timestamp, nonce, bodyText), this.merchantKey);
+    return {
+      Authorization: formatAuthorization({ mchid: this.config.mchid, serial_no: this.config.merchantSerial, timestamp, nonce_str: nonce, signature }),
+      'Wechatpay-Serial': this.config.platformPublicKeyId,
+      'User-Agent': 'order-backend-wechatpay/1',
+    };
+  }
+
   /**
    * Signs, sends, verifies. `mutating` marks calls whose effect may have happened although we saw
    * a failure, so callers know to retry only with the identical request.
    */
   private async call<T>(method: 'GET' | 'POST', canonicalUrl: string, body?: object, mutating = false): Promise<T> {
     const bodyText = body === undefined ? '' : JSON.stringify(body);
-    const timestamp = String(unixSeconds(this.now()));
-    const nonce = newNonce();
-    const signature = signRsaSha256(requestMessage(method, canonicalUrl, timestamp, nonce, bodyText), this.merchantKey);
-    const headers: Record<string, string> = {
-      Accept: 'application/json',
-      Authorization: formatAuthorization({ mchid: this.config.mchid, serial_no: this.config.merchantSerial, timestamp, nonce_str: nonce, signature }),
-      'Wechatpay-Serial': this.config.platformPublicKeyId,
-      'User-Agent': 'order-backend-wechatpay/1',
-    };
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.authorization(method, canonicalUrl, bodyText) };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
 
     let raw: RawResponse;

@@ -105,3 +105,10 @@ export interface RefundNotificationResource {
   user_received_account?: string;
   amount: { total: number; refund: number; payer_total: number; payer_refund: number };
 }
+
+/** GET /v3/bill/tradebill answer: where to download the day's bill and the SHA1 of the (uncompressed) file. */
+export interface TradeBillAnswer {
+  hash_type: 'SHA1';
+  hash_value: string;
+  download_url: string;
+}

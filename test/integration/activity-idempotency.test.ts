@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { CancellationActivities } from '../../activities/cancellations';
 import { ComplaintActivities } from '../../activities/complaints';
 import { OrderTransitions } from '../../activities/order-transitions';
+import { ReconciliationCompare } from '../../activities/reconciliation-compare';
 import { RefundActivities } from '../../activities/refunds';
 import { recordStockMovement } from '../../activities/stock-ledger';
 import { newSn } from '../../activities/serial-numbers';
@@ -148,5 +149,28 @@ describe('activities are idempotent', () => {
     expect(await transitions.closeOrderWindow({ orderSn, window: 'comment' })).toBe(true);
     expect(await transitions.closeOrderWindow({ orderSn, window: 'comment' })).toBe(false);
     expect(await logCount(orderSn)).toBe(1);
+  });
+
+  it('a reconciliation page compared twice records each difference, and opens its case, once', async () => {
+    const billDate = `2025-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
+    const run = await dataSource.query(`INSERT INTO reconciliation_run (provider, bill_date, status, workflow_id, last_execution_id) VALUES ('alipay', ?, 'RUNNING', 'w', ?)`, [billDate, newSn('T')]);
+    const runId = Number(run.insertId);
+    const known = newSn('P');
+    const stranger = newSn('P');
+    await dataSource.query(`INSERT INTO payment (order_sn, provider, out_trade_no, amount_fen, status, paid_at) VALUES (?, 'alipay', ?, 1000, 'PAID', NOW(3))`, [newSn('O'), known]);
+    const line = (n: number, outTradeNo: string, fen: number) => [runId, n, 'PAYMENT', outTradeNo, '', `T${outTradeNo}`, fen, new Date()];
+    await dataSource.query(
+      'INSERT INTO reconciliation_bill_row (run_id, line_no, kind, out_trade_no, out_refund_no, transaction_id, amount_fen, booked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)',
+      [...line(1, known, 1001), ...line(2, known, 1001), ...line(3, stranger, 500)],
+    );
+    const compare = new ReconciliationCompare(dataSource);
+    const page = { runId, provider: 'alipay', billDate, afterLineNo: 0, pageSize: 100 };
+    const first = await compare.compareBillPage(page);
+    expect(first).toEqual({ lastLineNo: 3, exhausted: true, matched: 0, matchedFen: 0, differences: 3 });
+    expect(await compare.compareBillPage(page)).toEqual(first);
+    const cases = await dataSource.query('SELECT id, kind FROM reconciliation_difference WHERE run_id = ? ORDER BY kind', [runId]);
+    expect(cases.map((c: { kind: string }) => c.kind)).toEqual(['AMOUNT_MISMATCH', 'DUPLICATE', 'STRANDED_PAYMENT']);
+    const [{ n }] = await dataSource.query(`SELECT COUNT(*) AS n FROM reconciliation_case_log WHERE action = 'OPENED' AND difference_id IN (?)`, [cases.map((c: { id: number }) => c.id)]);
+    expect(Number(n)).toBe(3);
   });
 });

@@ -16,6 +16,7 @@ import { TestSystem, eventually, startTestSystem } from '../support/system';
 describe('order-status sweep and refund-status check', () => {
   let system: TestSystem;
   let admin: string;
+  let scheduleIds: string[] = [];
   beforeAll(async () => {
     system = await startTestSystem({
       // Small pages, so the runs below cross page boundaries and continue-as-new (20 pages a run).
@@ -24,14 +25,12 @@ describe('order-status sweep and refund-status check', () => {
       REFUND_POLL_SCHEDULE: '1h',
       REFUND_CHECK_MIN_AGE: '15s',
     }, { ownDatabase: true });
-    await applySchedules(system.temporal, system.config);
+    scheduleIds = (await applySchedules(system.temporal, system.config)).map((s) => s.scheduleId);
     admin = system.token('admin', 1);
   });
   afterAll(async () => {
     if (system) {
-      for (const sweep of ['order-status-sweep', 'refund-status-check'] as const) {
-        await system.temporal.schedule.getHandle(scheduleIdOf(system.config, sweep)).delete().catch(() => undefined);
-      }
+      for (const id of scheduleIds) await system.temporal.schedule.getHandle(id).delete().catch(() => undefined);
       await system.stop();
     }
   });

@@ -3,6 +3,8 @@
  * pay trades, script faults and refund outcomes, steer notifications, read the ledger and logs.
  */
 import type {
+  BillInjection,
+  BillSeed,
   DeliveryLogEntry,
   FaultRule,
   LedgerEntry,
@@ -122,5 +124,15 @@ export class SimControl {
     const entries = (await this.ledger()).filter((e) => e.outTradeNo === outTradeNo && (!provider || e.provider === provider));
     const sum = (kind: LedgerEntry['kind']): number => entries.filter((e) => e.kind === kind).reduce((s, e) => s + e.amountFen, 0);
     return { capturedFen: sum('payment'), refundedFen: sum('refund'), refunds: entries.filter((e) => e.kind === 'refund').length };
+  }
+
+  /** Books payments and refunds straight into the ledger (no notifications): volume for the daily bills. */
+  async seedBill(seed: BillSeed): Promise<number> {
+    return (await this.call<{ booked: number }>('POST', '/bills/seed', seed)).booked;
+  }
+
+  /** Puts one difference into a day's bill; answers with what it booked (unknown-payment / unknown-refund). */
+  injectBillDifference(injection: BillInjection): Promise<{ kind: string; outTradeNo?: string; outRefundNo?: string; transactionId?: string; amountFen?: number }> {
+    return this.call('POST', '/bills/injections', injection);
   }
 }

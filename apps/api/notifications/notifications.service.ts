@@ -3,9 +3,9 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { NotificationAck, NotificationRejectedError, PaymentProvider, ProviderName, ProviderNotification } from '../../../payments';
-import { paymentConfirmedSignal } from '../../../workflows/order-messages';
 import { refundNotifiedSignal } from '../../../workflows/refund-messages';
-import { latePaymentWorkflowId, orderWorkflowId, refundWorkflowId } from '../../../workflows/workflow-ids';
+import { refundWorkflowId } from '../../../workflows/workflow-ids';
+import { handOverVerifiedPayment } from '../../shared/payment-handover';
 import { APP_CONFIG, PAYMENT_PROVIDERS, TEMPORAL_CLIENT } from '../tokens';
 
 type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
@@ -89,21 +89,9 @@ export class NotificationsService {
       paidAt: notification.paidAt ?? new Date().toISOString(),
       notificationId: notification.notificationId,
     };
-    try {
-      await this.temporal.workflow.getHandle(orderWorkflowId(payment.order_sn)).signal(paymentConfirmedSignal, paid);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      // The order's workflow has finished (cancelled long ago, or completed): this money cannot be
-      // taken, so it is refunded. The shared workflow id makes that happen once.
-      this.logger.warn(`payment ${notification.transactionId} for finished order ${payment.order_sn}: refunding`);
-      await this.temporal.workflow.start('latePaymentWorkflow', {
-        workflowId: latePaymentWorkflowId(notification.outTradeNo),
-        taskQueue: this.config.temporal.taskQueue,
-        args: [{ orderSn: payment.order_sn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.config.refund.pollScheduleMs }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        searchAttributes: { OrderSn: [payment.order_sn] },
-      });
-    }
+    const handover = await handOverVerifiedPayment({ temporal: this.temporal, taskQueue: this.config.temporal.taskQueue, refundPollScheduleMs: this.config.refund.pollScheduleMs }, payment.order_sn, paid);
+    // The order's workflow has finished (cancelled long ago, or completed): this money cannot be taken, so it is refunded.
+    if (handover === 'late-payment') this.logger.warn(`payment ${notification.transactionId} for finished order ${payment.order_sn}: refunding`);
   }
 
   private async deliverRefund(notification: RefundNotification): Promise<void> {

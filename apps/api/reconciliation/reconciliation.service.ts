@@ -1,0 +1,113 @@
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../../config/app-config';
+import { DifferenceKind, DifferenceStatus, chinaDateOf, isBillDate } from '../../../domain';
+import type { ReconciliationInput } from '../../../workflows/reconciliation-messages';
+import { reconciliationWorkflowId } from '../../../workflows/workflow-ids';
+import { temporalUiLink } from '../../shared/temporal';
+import type { Principal } from '../auth/principal';
+import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+
+const PROVIDERS = ['wechatpay', 'alipay'];
+const DIFFERENCE_COLUMNS = `id, provider, DATE_FORMAT(bill_date, '%Y-%m-%d') AS billDate, kind, out_trade_no AS outTradeNo, out_refund_no AS outRefundNo,
+  transaction_id AS transactionId, order_sn AS orderSn, provider_fen AS providerFen, our_fen AS ourFen, detail, status, auto_fix AS autoFix,
+  resolution_note AS resolutionNote, resolved_by AS resolvedBy, resolved_at AS resolvedAt, created_at AS createdAt`;
+
+export interface DifferenceFilter {
+  status?: string;
+  provider?: string;
+  billDate?: string;
+  kind?: string;
+}
+
+/** Reconciliation for support and finance: the runs, the open differences (support cases), resolving one with a note. */
+@Injectable()
+export class ReconciliationService {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async runs(provider?: string, from?: string, to?: string) {
+    if (provider !== undefined && !PROVIDERS.includes(provider)) throw new BadRequestException('provider must be wechatpay or alipay');
+    for (const [name, value] of [['from', from], ['to', to]] as const) if (value !== undefined && !isBillDate(value)) throw new BadRequestException(`${name} must be a yyyy-MM-dd date`);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (provider) where.push('provider = ?') && params.push(provider);
+    if (from) where.push('bill_date >= ?') && params.push(from);
+    if (to) where.push('bill_date <= ?') && params.push(to);
+    const rows = await this.dataSource.query(
+      `SELECT id, provider, DATE_FORMAT(bill_date, '%Y-%m-%d') AS billDate, status, workflow_id AS workflowId, run_count AS runCount,
+              bill_payments AS billPayments, bill_payment_fen AS billPaymentFen, bill_refunds AS billRefunds, bill_refund_fen AS billRefundFen,
+              matched_count AS matched, matched_fen AS matchedFen, difference_count AS differences,
+              (SELECT COUNT(*) FROM reconciliation_difference d WHERE d.provider = r.provider AND d.bill_date = r.bill_date AND d.status = 'OPEN') AS openDifferences,
+              started_at AS startedAt, finished_at AS finishedAt
+         FROM reconciliation_run r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY bill_date DESC, provider LIMIT 100`,
+      params,
+    );
+    return rows.map((r: Record<string, unknown>) => ({ ...numbers(r, ['billPayments', 'billPaymentFen', 'billRefunds', 'billRefundFen', 'matched', 'matchedFen', 'differences', 'openDifferences']), temporalUiUrl: temporalUiLink(this.config.temporal, String(r.workflowId)) }));
+  }
+
+  /** Starts (or joins, if it is running) the on-demand run of one provider and day. */
+  async start(provider: 'wechatpay' | 'alipay', billDate: string) {
+    if (!isBillDate(billDate)) throw new BadRequestException('billDate must be a real yyyy-MM-dd date');
+    if (billDate > chinaDateOf(Date.now())) throw new BadRequestException(`no bill exists yet for ${billDate}`);
+    const input: ReconciliationInput = { provider, billDate };
+    const workflowId = reconciliationWorkflowId(provider, billDate);
+    const handle = await this.temporal.workflow.start('reconciliationWorkflow', {
+      workflowId,
+      taskQueue: this.config.temporal.taskQueue,
+      args: [input],
+      // A run in progress is joined; a finished day may be run again (it reports the same).
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      staticSummary: `Reconcile the ${provider} bill of ${billDate}`,
+    });
+    return { workflowId, runId: handle.firstExecutionRunId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId) };
+  }
+
+  async differences(filter: DifferenceFilter) {
+    const status = filter.status ?? DifferenceStatus.OPEN;
+    if (!(Object.values(DifferenceStatus) as string[]).includes(status)) throw new BadRequestException(`status must be one of ${Object.values(DifferenceStatus).join(', ')}`);
+    if (filter.provider !== undefined && !PROVIDERS.includes(filter.provider)) throw new BadRequestException('provider must be wechatpay or alipay');
+    if (filter.billDate !== undefined && !isBillDate(filter.billDate)) throw new BadRequestException('billDate must be a yyyy-MM-dd date');
+    if (filter.kind !== undefined && !(Object.values(DifferenceKind) as string[]).includes(filter.kind)) throw new BadRequestException(`kind must be one of ${Object.values(DifferenceKind).join(', ')}`);
+    const where = ['status = ?'];
+    const params: unknown[] = [status];
+    if (filter.provider) where.push('provider = ?') && params.push(filter.provider);
+    if (filter.billDate) where.push('bill_date = ?') && params.push(filter.billDate);
+    if (filter.kind) where.push('kind = ?') && params.push(filter.kind);
+    const rows = await this.dataSource.query(`SELECT ${DIFFERENCE_COLUMNS} FROM reconciliation_difference WHERE ${where.join(' AND ')} ORDER BY id LIMIT 500`, params);
+    return rows.map((r: Record<string, unknown>) => numbers(r, ['id', 'providerFen', 'ourFen']));
+  }
+
+  async difference(id: number) {
+    const [row] = await this.dataSource.query(`SELECT ${DIFFERENCE_COLUMNS} FROM reconciliation_difference WHERE id = ?`, [id]);
+    if (!row) throw new NotFoundException(`difference ${id} not found`);
+    const log = await this.dataSource.query('SELECT action, actor, note, created_at AS at FROM reconciliation_case_log WHERE difference_id = ? ORDER BY id', [id]);
+    return { ...numbers(row, ['id', 'providerFen', 'ourFen']), caseLog: log };
+  }
+
+  /** Closes an open case with support's note: a conditional update and its case-log line, in one transaction. */
+  async resolve(staff: Principal, id: number, note: string) {
+    const actor = `${staff.role}:${staff.id}`;
+    const text = note.trim();
+    await this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query('SELECT status FROM reconciliation_difference WHERE id = ? FOR UPDATE', [id]);
+      if (!row) throw new NotFoundException(`difference ${id} not found`);
+      if (row.status !== DifferenceStatus.OPEN) throw new ConflictException(`difference ${id} is ${row.status}, not OPEN`);
+      await manager.query('UPDATE reconciliation_difference SET status = ?, resolution_note = ?, resolved_by = ?, resolved_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = ?', [DifferenceStatus.RESOLVED, text, actor, id, DifferenceStatus.OPEN]);
+      await manager.query(`INSERT INTO reconciliation_case_log (difference_id, action, actor, note) VALUES (?, 'RESOLVED', ?, ?)`, [id, actor, text]);
+    });
+    return this.difference(id);
+  }
+}
+
+/** mysql2 returns BIGINT sums and counts as strings: the API answers numbers. */
+function numbers(row: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out = { ...row };
+  for (const k of keys) if (out[k] !== null && out[k] !== undefined) out[k] = Number(out[k]);
+  return out;
+}

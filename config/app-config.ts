@@ -1,11 +1,13 @@
 import { OrderSettingError, OrderSettings, parseDuration, readOrderSettings } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
+import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
 
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
 export interface AppConfig {
   databaseUrl: string;
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  /** Address, namespace, TLS and API key by @temporalio/envconfig (env or profile file), plus our own task queue and UI link. */
+  temporal: TemporalConnectionSettings & { taskQueue: string; uiUrl: string };
   api: { port: number; publicBaseUrl: string; jwtSecret: string };
   /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
   refund: { pollScheduleMs: number[] };
@@ -28,8 +30,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
   return {
     databaseUrl: readDatabaseUrl(env),
     temporal: {
-      address: readHostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),
-      namespace: readNonEmpty(env, 'TEMPORAL_NAMESPACE', 'default'),
+      ...readTemporalConnection(env),
       taskQueue: readNonEmpty(env, 'TEMPORAL_TASK_QUEUE', 'orders'),
       uiUrl: readUrl(env, 'TEMPORAL_UI_URL', 'http://localhost:8233'),
     },
@@ -119,12 +120,6 @@ function readPort(env: Env, name: string, fallback: number): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(name, `"${raw}" is not a TCP port (0-65535)`);
   return port;
-}
-
-function readHostPort(env: Env, name: string, fallback: string): string {
-  const value = readNonEmpty(env, name, fallback);
-  if (!/^[^\s:/]+:\d{1,5}$/.test(value)) throw new ConfigError(name, `"${value}" must be host:port, e.g. 127.0.0.1:7233`);
-  return value;
 }
 
 function readUrl(env: Env, name: string, fallback: string): string {

@@ -25,7 +25,7 @@ runMain(async () => {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.security})`);
   await worker.run();
   await connection.close();
   await temporalClient.connection.close();

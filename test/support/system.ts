@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { connectTemporalClient, connectWorkerConnection } from '../../apps/shared/temporal';
 import { DataSource } from 'typeorm';
 import { AppConfig, readAppConfig } from '../../config/app-config';
 import { createConnection } from 'mysql2/promise';
@@ -66,7 +67,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   };
   const config = readAppConfig({ ...process.env, ...processEnv });
   const dataSource = await connectDataSource(config.databaseUrl, { poolSize: 4 });
-  const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporal.namespace });
+  const temporal = await connectTemporalClient(config.temporal);
 
   const target = new URL(databaseUrl);
   const workerDatabase = new TcpProxy(target.hostname, Number(target.port || 3306));
@@ -105,7 +106,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     },
     async startWorker() {
       if (worker) return;
-      const connection = await NativeConnection.connect({ address: temporalAddress });
+      const connection = await connectWorkerConnection(config.temporal);
       const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal });
       worker = { instance, running: instance.run(), connection };
     },

@@ -9,6 +9,8 @@ export interface AppConfig {
   /** Address, namespace, TLS and API key by @temporalio/envconfig (env or profile file), plus our own task queue and UI link. */
   temporal: TemporalConnectionSettings & { taskQueue: string; uiUrl: string };
   api: { port: number; publicBaseUrl: string; jwtSecret: string };
+  /** The worker's /metrics + /health port, and where the SDK's own Prometheus exporter listens (appended to /metrics). */
+  worker: { metricsPort: number; metricsHost: string; sdkMetricsAddress: string };
   /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
   refund: { pollScheduleMs: number[] };
   /** How long a cancelled order's workflow stays to refund payments that were already in flight. */
@@ -39,6 +41,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       publicBaseUrl: readUrl(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${apiPort}`),
       jwtSecret: readSecret(env, 'JWT_SECRET', 'dev-only-secret-change-me-0123456789'),
     },
+    worker: readWorkerSettings(env),
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
     latePaymentWindowMs: asConfigError(() => parseDuration(env.LATE_PAYMENT_WINDOW ?? '1h', 'LATE_PAYMENT_WINDOW')),
@@ -46,6 +49,13 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     payments: readPaymentConfig(env),
     sweeps: readSweepConfig(env),
   };
+}
+
+function readWorkerSettings(env: Env): AppConfig['worker'] {
+  const metricsPort = readPort(env, 'WORKER_METRICS_PORT', 9464);
+  const sdkMetricsAddress = readNonEmpty(env, 'WORKER_SDK_METRICS_ADDRESS', `127.0.0.1:${metricsPort === 0 ? 0 : metricsPort + 1}`);
+  if (!/^[^\s/]+:\d{1,5}$/.test(sdkMetricsAddress)) throw new ConfigError('WORKER_SDK_METRICS_ADDRESS', `"${sdkMetricsAddress}" must be host:port, e.g. 127.0.0.1:9465`);
+  return { metricsPort, metricsHost: readNonEmpty(env, 'WORKER_METRICS_HOST', '127.0.0.1'), sdkMetricsAddress };
 }
 
 export interface SweepConfig {

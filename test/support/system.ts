@@ -7,6 +7,7 @@ import { INestApplication } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { connectTemporalClient, connectWorkerConnection } from '../../apps/shared/temporal';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig, readAppConfig } from '../../config/app-config';
 import { createConnection } from 'mysql2/promise';
@@ -36,12 +37,12 @@ export interface TestSystem {
   http(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
-  /** The worker as its own OS process (apps/worker/main.ts), so a test can SIGKILL it. */
-  spawnWorkerProcess(): ChildProcess;
+  /** The worker as its own OS process (apps/worker/main.ts), so a test can SIGKILL it; `stdout: 'pipe'` to read its log lines. */
+  spawnWorkerProcess(env?: Record<string, string>, options?: { stdout?: 'pipe' | 'ignore' }): ChildProcess;
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(env: Record<string, string> = {}, options: { ownDatabase?: boolean } = {}): Promise<TestSystem> {
+export async function startTestSystem(env: Record<string, string> = {}, options: { ownDatabase?: boolean; apiLogger?: Logger } = {}): Promise<TestSystem> {
   const temporalAddress = required('TEST_TEMPORAL_ADDRESS');
   // Sweeps scan every order in their database: a test of them gets a database of its own.
   const databaseUrl = options.ownDatabase ? await createOwnDatabase(required('TEST_DATABASE_URL')) : required('TEST_DATABASE_URL');
@@ -76,7 +77,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   const workerConfig = { ...config, databaseUrl: proxied.toString() };
   const workerDataSource = await connectDataSource(workerConfig.databaseUrl, { poolSize: 4 });
 
-  const app: INestApplication = await createApiApp(config, { logger: false });
+  const app: INestApplication = await createApiApp(config, { logger: options.apiLogger ?? false });
   await app.listen(apiPort, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const children = new Set<ChildProcess>();
@@ -118,10 +119,11 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       await current.running;
       await current.connection.close();
     },
-    spawnWorkerProcess() {
+    spawnWorkerProcess(extraEnv = {}, spawnOptions = {}) {
       const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'worker', 'main.ts')], {
-        env: { ...process.env, ...processEnv, DATABASE_URL: workerConfig.databaseUrl },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        // Port 0: each worker process's metrics/health listener gets a free port unless the test names one.
+        env: { ...process.env, WORKER_METRICS_PORT: '0', ...processEnv, DATABASE_URL: workerConfig.databaseUrl, ...extraEnv },
+        stdio: ['ignore', spawnOptions.stdout ?? 'ignore', 'inherit'],
       });
       children.add(child);
       child.on('exit', () => children.delete(child));

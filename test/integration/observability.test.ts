@@ -46,7 +46,8 @@ describe('logs, metrics and health during a cancellation', () => {
     // The worker process instead of the in-process one, with debug logs (the SDK's activity and workflow lifecycle lines).
     await system.stopWorker();
     const port = await freePort();
-    const sdkPort = await freePort();
+    let sdkPort = await freePort();
+    while (sdkPort === port) sdkPort = await freePort();
     workerUrl = `http://127.0.0.1:${port}`;
     worker = system.spawnWorkerProcess({ WORKER_METRICS_PORT: String(port), WORKER_SDK_METRICS_ADDRESS: `127.0.0.1:${sdkPort}`, LOG_LEVEL: 'debug' }, { stdout: 'pipe' });
     collectLines(worker.stdout!, workerLines);

@@ -6,3 +6,5 @@ const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeou
 export async function noopActivitiesWorkflow(activities: number): Promise<void> {
   for (let i = 0; i < activities; i++) await noop();
 }
+/** The engine's ceiling for bench/scale-out.ts: a workflow that does nothing, so only Temporal's own work is timed. */
+export async function noopWorkflow(): Promise<void> {}

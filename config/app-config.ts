@@ -1,12 +1,16 @@
 import { ComplaintSettings, OrderSettingError, OrderSettings, parseDuration, readComplaintSettings, readOrderSettings } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
+import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
 
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
 export interface AppConfig {
   databaseUrl: string;
-  temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
+  /** Address, namespace, TLS and API key by @temporalio/envconfig (env or profile file), plus our own task queue and UI link. */
+  temporal: TemporalConnectionSettings & { taskQueue: string; uiUrl: string };
   api: { port: number; publicBaseUrl: string; jwtSecret: string };
+  /** The worker's /metrics + /health port, and where the SDK's own Prometheus exporter listens (appended to /metrics). */
+  worker: { metricsPort: number; metricsHost: string; sdkMetricsAddress: string };
   /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
   refund: { pollScheduleMs: number[] };
   /** How long a cancelled order's workflow stays to refund payments that were already in flight. */
@@ -38,8 +42,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
   return {
     databaseUrl: readDatabaseUrl(env),
     temporal: {
-      address: readHostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233'),
-      namespace: readNonEmpty(env, 'TEMPORAL_NAMESPACE', 'default'),
+      ...readTemporalConnection(env),
       taskQueue: readNonEmpty(env, 'TEMPORAL_TASK_QUEUE', 'orders'),
       uiUrl: readUrl(env, 'TEMPORAL_UI_URL', 'http://localhost:8233'),
     },
@@ -48,6 +51,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       publicBaseUrl: readUrl(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${apiPort}`),
       jwtSecret: readSecret(env, 'JWT_SECRET', 'dev-only-secret-change-me-0123456789'),
     },
+    worker: readWorkerSettings(env),
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
     complaints: asConfigError(() => readComplaintSettings((name) => env[name])),
@@ -57,6 +61,13 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     sweeps: readSweepConfig(env),
     reconciliation: { cron: readCron(env, 'RECONCILIATION_CRON', '0 10 * * *'), timeZone: readTimeZone(env, 'RECONCILIATION_TIMEZONE', 'Asia/Shanghai') },
   };
+}
+
+function readWorkerSettings(env: Env): AppConfig['worker'] {
+  const metricsPort = readPort(env, 'WORKER_METRICS_PORT', 9464);
+  const sdkMetricsAddress = readNonEmpty(env, 'WORKER_SDK_METRICS_ADDRESS', `127.0.0.1:${metricsPort === 0 ? 0 : metricsPort + 1}`);
+  if (!/^[^\s/]+:\d{1,5}$/.test(sdkMetricsAddress)) throw new ConfigError('WORKER_SDK_METRICS_ADDRESS', `"${sdkMetricsAddress}" must be host:port, e.g. 127.0.0.1:9465`);
+  return { metricsPort, metricsHost: readNonEmpty(env, 'WORKER_METRICS_HOST', '127.0.0.1'), sdkMetricsAddress };
 }
 
 export interface SweepConfig {
@@ -141,12 +152,6 @@ function readPort(env: Env, name: string, fallback: number): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(name, `"${raw}" is not a TCP port (0-65535)`);
   return port;
-}
-
-function readHostPort(env: Env, name: string, fallback: string): string {
-  const value = readNonEmpty(env, name, fallback);
-  if (!/^[^\s:/]+:\d{1,5}$/.test(value)) throw new ConfigError(name, `"${value}" must be host:port, e.g. 127.0.0.1:7233`);
-  return value;
 }
 
 function readUrl(env: Env, name: string, fallback: string): string {

@@ -10,6 +10,8 @@ PAYMENT_SIM_PORT="${PAYMENT_SIM_PORT:-4010}"
 TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 export API_PORT PAYMENT_SIM_PORT
+# Processes log JSON lines; a person at a terminal gets them coloured and readable instead.
+if [ -t 1 ] && [ -z "${LOG_FORMAT:-}" ]; then export LOG_FORMAT=pretty; fi
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:${TEMPORAL_PORT}}"
 export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://localhost:${TEMPORAL_UI_PORT}}"
 

@@ -1,14 +1,18 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/app-config';
 import { SweepsController } from './admin/sweeps.controller';
 import { SweepsService } from './admin/sweeps.service';
 import { AuthGuard } from './auth/auth.guard';
 import { GoodsController } from './goods/goods.controller';
 import { HealthController } from './health/health.controller';
+import { ApiMetrics } from './observability/business-metrics';
+import { MetricsController } from './observability/metrics.controller';
+import { RequestLogContext, requestLoggingModule } from './observability/request-logging';
 import { OrderAccess } from './orders/order-access';
 import { OrderWorkflows } from './orders/order-workflows';
 import { OrdersController } from './orders/orders.controller';
@@ -50,17 +54,19 @@ class ConnectionsCloser implements OnApplicationShutdown {
 @Module({})
 export class AppModule {
   /** The connections are opened before Nest starts, so a bad setting fails with one line, not a DI stack trace. */
-  static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client }): DynamicModule {
+  static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client }, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
-      controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController],
+      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger)],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: connections.temporal },
         { provide: PAYMENT_PROVIDERS, useFactory: () => createPaymentProviders(config.payments) },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: RequestLogContext },
+        ApiMetrics,
         CancellationsService,
         ComplaintsService,
         ReviewsService,

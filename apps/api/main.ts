@@ -1,10 +1,12 @@
 import { readAppConfig } from '../../config/app-config';
 import { runMain } from '../../config/run-main';
+import { createLogger } from '../shared/logger';
 import { createApiApp } from './app';
 
 runMain(async () => {
   const config = readAppConfig();
-  const app = await createApiApp(config);
+  const logger = createLogger('api');
+  const app = await createApiApp(config, { logger });
   await app.listen(config.api.port, '0.0.0.0');
-  console.log(`api listening on http://127.0.0.1:${config.api.port} (OpenAPI: /docs)`);
+  logger.info({ port: config.api.port, temporalAddress: config.temporal.address, security: config.temporal.security }, `api listening on http://127.0.0.1:${config.api.port} (OpenAPI: /docs, metrics: /metrics)`);
 });

@@ -5,14 +5,18 @@ import type { AppConfig } from '../../config/app-config';
 
 type TemporalSettings = AppConfig['temporal'];
 
-/** A Temporal client for starting and messaging workflows; "unreachable" becomes one line naming TEMPORAL_ADDRESS. */
+/**
+ * The one place connections to Temporal are made (API, worker, scripts, test systems), with the
+ * address, TLS and API key that @temporalio/envconfig read (config/temporal-connection.ts).
+ * A Temporal client for starting and messaging workflows; "unreachable" becomes one line naming TEMPORAL_ADDRESS.
+ */
 export async function connectTemporalClient(settings: TemporalSettings): Promise<Client> {
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: settings.address, connectTimeout: '5s' });
+    connection = await Connection.connect({ ...settings.connection, connectTimeout: '5s' });
     await connection.workflowService.getSystemInfo({});
   } catch (err) {
-    throw unreachable(settings.address, err);
+    throw unreachable(settings, err);
   }
   return new Client({ connection, namespace: settings.namespace });
 }
@@ -20,15 +24,15 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
 /** The worker's native connection, with the same one-line error. */
 export async function connectWorkerConnection(settings: TemporalSettings): Promise<NativeConnection> {
   try {
-    return await NativeConnection.connect({ address: settings.address });
+    return await NativeConnection.connect(settings.connection);
   } catch (err) {
-    throw unreachable(settings.address, err);
+    throw unreachable(settings, err);
   }
 }
 
-function unreachable(address: string, err: unknown): ConfigError {
+function unreachable(settings: TemporalSettings, err: unknown): ConfigError {
   const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  return new ConfigError('TEMPORAL_ADDRESS', `cannot reach Temporal at ${address} (${detail}); is the dev server running? (npm run dev starts one)`);
+  return new ConfigError('TEMPORAL_ADDRESS', `cannot reach Temporal at ${settings.address} (${settings.security}; ${detail}); is the dev server running? (npm run dev starts one)`);
 }
 
 /** Deep link to a workflow in the Temporal Web UI, for API answers and logs. */

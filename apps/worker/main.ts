@@ -3,21 +3,37 @@ import { Runtime } from '@temporalio/worker';
 import { readAppConfig } from '../../config/app-config';
 import { runMain } from '../../config/run-main';
 import { connectDataSource } from '../../db/data-source';
+import { createLogger, PinoSdkLogger } from '../shared/logger';
 import { connectTemporalClient, connectWorkerConnection } from '../shared/temporal';
+import { WorkerProbe } from './observability';
 import { applySchedules } from './schedules';
 import { createOrderWorker } from './worker';
 
 runMain(async () => {
   const config = readAppConfig();
-  // This process owns its shutdown sequence (below), so the SDK must not also react to signals.
-  Runtime.install({ shutdownSignals: [] });
+  const logger = createLogger('worker');
+  const sdkMetrics = !config.worker.sdkMetricsAddress.endsWith(':0');
+  Runtime.install({
+    // Worker, workflow `log`, activity `log` and the Rust core all write through the same pino.
+    logger: new PinoSdkLogger(logger),
+    // This process owns its shutdown sequence (below), so the SDK must not also react to signals.
+    shutdownSignals: [],
+    telemetryOptions: {
+      logging: { filter: process.env.TEMPORAL_CORE_LOG_LEVEL || 'WARN', forward: {} },
+      // Port 0 (WORKER_METRICS_PORT=0 without an SDK address) means no fixed port to scrape: the SDK exporter stays off.
+      ...(sdkMetrics ? { metrics: { prometheus: { bindAddress: config.worker.sdkMetricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } : {}),
+    },
+  });
   const dataSource = await connectDataSource(config.databaseUrl);
+  const probe = new WorkerProbe(dataSource, sdkMetrics ? `http://${config.worker.sdkMetricsAddress}/metrics` : undefined);
   const connection = await connectWorkerConnection(config.temporal);
   const temporalClient = await connectTemporalClient(config.temporal);
-  const worker = await createOrderWorker({ connection, config, dataSource, temporalClient });
+  const worker = await createOrderWorker({ connection, config, dataSource, temporalClient, activityInterceptors: [probe.activityInterceptor] });
+  probe.watch(worker);
+  const probePort = await probe.listen(config.worker.metricsPort, config.worker.metricsHost);
   // Idempotent: creates the sweep schedules, or updates them to this configuration.
   for (const schedule of await applySchedules(temporalClient, config)) {
-    console.log(`schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'up to date'}`);
+    logger.info({ scheduleId: schedule.scheduleId }, `schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'up to date'}`);
   }
 
   // Graceful shutdown: stop polling, let running activities finish, then close what the worker used.
@@ -25,10 +41,14 @@ runMain(async () => {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, probePort },
+    `worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.security}); metrics and health on http://${config.worker.metricsHost}:${probePort}`,
+  );
   await worker.run();
+  await probe.close();
   await connection.close();
   await temporalClient.connection.close();
   await dataSource.destroy();
-  console.log('worker stopped');
+  logger.info('worker stopped');
 });

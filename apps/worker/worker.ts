@@ -1,9 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { ActivityInterceptorsFactory, NativeConnection, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../../config/app-config';
 import { createPaymentProviders } from '../../payments';
+import { activityLogContext } from './activity-log-context';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -11,6 +12,8 @@ export interface OrderWorkerOptions {
   dataSource: DataSource;
   /** For the scheduled sweeps' activities, which signal and start order and refund workflows. */
   temporalClient?: Client;
+  /** More activity interceptors (the health probe's); activity logs always carry orderSn / refundSn. */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
@@ -21,6 +24,11 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     taskQueue: options.config.temporal.taskQueue,
     // Resolves to workflows/index.ts under ts-node/jest and dist/workflows/index.js when compiled.
     workflowsPath: require.resolve('../../workflows'),
+    interceptors: {
+      activity: [activityLogContext, ...(options.activityInterceptors ?? [])],
+      // Workflow log lines carry orderSn (a prebuilt bundle must list this module in workflowInterceptorModules).
+      workflowModules: [require.resolve('../../workflows/log-context')],
+    },
     activities: createActivities({
       dataSource: options.dataSource,
       providers: createPaymentProviders(options.config.payments),

@@ -9,7 +9,8 @@ const root = join(__dirname, '..', '..');
 
 /**
  * One real Temporal dev server and one throwaway, migrated MariaDB database for the whole jest run.
- * Test files reach them through TEST_TEMPORAL_ADDRESS and TEST_DATABASE_URL.
+ * Test files reach them through TEST_TEMPORAL_ADDRESS and TEST_DATABASE_URL; a TEST_TEMPORAL_ADDRESS
+ * set beforehand names a running server to use instead of a dev server (npm run temporal:server).
  * TEST_UNIT_ONLY=1 skips both (pure unit tests only).
  */
 export default async function globalSetup(): Promise<void> {
@@ -18,6 +19,26 @@ export default async function globalSetup(): Promise<void> {
   execFileSync('bash', [join(root, 'scripts/ensure-mariadb.sh')], { stdio: 'inherit' });
   const temporalBin = execFileSync('bash', [join(root, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim();
 
+  // TEST_TEMPORAL_ADDRESS=host:port: run against that server (e.g. npm run temporal:server, real
+  // server on PostgreSQL) instead of starting a dev server. It must have the namespace and our search attributes.
+  const external = process.env.TEST_TEMPORAL_ADDRESS;
+  if (external) {
+    await waitForTemporal(external);
+  } else {
+    process.env.TEST_TEMPORAL_ADDRESS = await startDevServer(temporalBin);
+  }
+
+  const base = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/orders';
+  const url = new URL(base);
+  url.pathname = `/orders_test_${Date.now()}_${process.pid}`;
+  await migrate(url.toString());
+  (globalThis as Record<string, unknown>).__testDatabaseUrl = url.toString();
+
+  process.env.TEST_TEMPORAL_CLI = temporalBin;
+  process.env.TEST_DATABASE_URL = url.toString();
+}
+
+async function startDevServer(temporalBin: string): Promise<string> {
   const port = await freePort();
   const searchAttributes = readFileSync(join(root, 'temporal-config/search-attributes.txt'), 'utf8')
     .split('\n')
@@ -31,23 +52,14 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as Record<string, unknown>).__temporalServer = server;
   const address = `127.0.0.1:${port}`;
   await waitForTemporal(address, server);
-
-  const base = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/orders';
-  const url = new URL(base);
-  url.pathname = `/orders_test_${Date.now()}_${process.pid}`;
-  await migrate(url.toString());
-  (globalThis as Record<string, unknown>).__testDatabaseUrl = url.toString();
-
-  process.env.TEST_TEMPORAL_ADDRESS = address;
-  process.env.TEST_TEMPORAL_CLI = temporalBin;
-  process.env.TEST_DATABASE_URL = url.toString();
+  return address;
 }
 
 
-async function waitForTemporal(address: string, server: ChildProcess): Promise<void> {
+async function waitForTemporal(address: string, server?: ChildProcess): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (server.exitCode !== null) throw new Error(`temporal dev server exited with code ${server.exitCode}`);
+    if (server && server.exitCode !== null) throw new Error(`temporal dev server exited with code ${server.exitCode}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: '1s' });
       await connection.workflowService.getSystemInfo({});
@@ -56,7 +68,7 @@ async function waitForTemporal(address: string, server: ChildProcess): Promise<v
       await connection.close();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`temporal dev server at ${address} not ready after 60s: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`temporal server at ${address} not ready after 60s: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { connectTemporalClient, connectWorkerConnection } from '../../apps/shared/temporal';
+import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AppConfig, readAppConfig } from '../../config/app-config';
 import { createConnection } from 'mysql2/promise';
@@ -35,12 +37,12 @@ export interface TestSystem {
   http(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
-  /** The worker as its own OS process (apps/worker/main.ts), so a test can SIGKILL it. */
-  spawnWorkerProcess(): ChildProcess;
+  /** The worker as its own OS process (apps/worker/main.ts), so a test can SIGKILL it; `stdout: 'pipe'` to read its log lines. */
+  spawnWorkerProcess(env?: Record<string, string>, options?: { stdout?: 'pipe' | 'ignore' }): ChildProcess;
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(env: Record<string, string> = {}, options: { ownDatabase?: boolean } = {}): Promise<TestSystem> {
+export async function startTestSystem(env: Record<string, string> = {}, options: { ownDatabase?: boolean; apiLogger?: Logger } = {}): Promise<TestSystem> {
   const temporalAddress = required('TEST_TEMPORAL_ADDRESS');
   // Sweeps scan every order in their database: a test of them gets a database of its own.
   const databaseUrl = options.ownDatabase ? await createOwnDatabase(required('TEST_DATABASE_URL')) : required('TEST_DATABASE_URL');
@@ -66,7 +68,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   };
   const config = readAppConfig({ ...process.env, ...processEnv });
   const dataSource = await connectDataSource(config.databaseUrl, { poolSize: 4 });
-  const temporal = new Client({ connection: await Connection.connect({ address: temporalAddress }), namespace: config.temporal.namespace });
+  const temporal = await connectTemporalClient(config.temporal);
 
   const target = new URL(databaseUrl);
   const workerDatabase = new TcpProxy(target.hostname, Number(target.port || 3306));
@@ -75,7 +77,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   const workerConfig = { ...config, databaseUrl: proxied.toString() };
   const workerDataSource = await connectDataSource(workerConfig.databaseUrl, { poolSize: 4 });
 
-  const app: INestApplication = await createApiApp(config, { logger: false });
+  const app: INestApplication = await createApiApp(config, { logger: options.apiLogger ?? false });
   await app.listen(apiPort, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const children = new Set<ChildProcess>();
@@ -105,7 +107,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     },
     async startWorker() {
       if (worker) return;
-      const connection = await NativeConnection.connect({ address: temporalAddress });
+      const connection = await connectWorkerConnection(config.temporal);
       const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal });
       worker = { instance, running: instance.run(), connection };
     },
@@ -117,10 +119,11 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       await current.running;
       await current.connection.close();
     },
-    spawnWorkerProcess() {
+    spawnWorkerProcess(extraEnv = {}, spawnOptions = {}) {
       const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'worker', 'main.ts')], {
-        env: { ...process.env, ...processEnv, DATABASE_URL: workerConfig.databaseUrl },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        // Port 0: each worker process's metrics/health listener gets a free port unless the test names one.
+        env: { ...process.env, WORKER_METRICS_PORT: '0', ...processEnv, DATABASE_URL: workerConfig.databaseUrl, ...extraEnv },
+        stdio: ['ignore', spawnOptions.stdout ?? 'ignore', 'inherit'],
       });
       children.add(child);
       child.on('exit', () => children.delete(child));

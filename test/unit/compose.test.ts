@@ -118,6 +118,7 @@ function listenPort(name: string): number | undefined {
   if (service.build !== undefined) {
     if (runs(name, 'dist/apps/api/main.js')) return Number(env.API_PORT || 3000);
     if (runs(name, 'dist/apps/payment-sim/main.js')) return Number(env.PAYMENT_SIM_PORT || 4010);
+    if (runs(name, 'dist/apps/worker/main.js')) return Number(env.WORKER_METRICS_PORT || 9464);
     return undefined;
   }
   if (/^(mysql|mariadb):/.test(image)) return 3306;

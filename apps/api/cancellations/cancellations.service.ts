@@ -11,6 +11,7 @@ import { requestHash } from '../common/idempotency';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
+import { ApiMetrics } from '../observability/business-metrics';
 
 /** What a cancel request answered; stored with the request so a retry with the same key replays it. */
 export interface StoredAnswer {
@@ -30,6 +31,7 @@ export class CancellationsService {
     private readonly dataSource: DataSource,
     private readonly access: OrderAccess,
     private readonly workflows: OrderWorkflows,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   async request(principal: Principal, orderSn: string, reason: string, idempotencyKey: string): Promise<StoredAnswer> {
@@ -49,6 +51,7 @@ export class CancellationsService {
     }
     request.id = Number(request.id); // a fresh insert reports its id as a string
     const answer = await this.decide(principal, request);
+    this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
     // The first answer stored wins (a concurrent retry of the same key answers the same, see decide).
     // Only a refusal sets the status here; an accepted request's status belongs to its workflow.
     await this.dataSource.query(
@@ -131,4 +134,9 @@ export class CancellationsService {
 
 function refused(reason: string): StoredAnswer {
   return { httpStatus: HttpStatus.CONFLICT, body: { statusCode: 409, error: 'Conflict', message: reason } };
+}
+
+/** The metric label of a first answer: 202 handed to the workflow, 200 it was already cancelled, 4xx refused. */
+function cancellationOutcome(httpStatus: number): string {
+  return httpStatus === 202 ? 'accepted' : httpStatus === 200 ? 'already_cancelled' : httpStatus === 409 ? 'refused' : `http_${httpStatus}`;
 }

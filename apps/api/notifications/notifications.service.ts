@@ -7,6 +7,7 @@ import { refundNotifiedSignal } from '../../../workflows/refund-messages';
 import { refundWorkflowId } from '../../../workflows/workflow-ids';
 import { handOverVerifiedPayment } from '../../shared/payment-handover';
 import { APP_CONFIG, PAYMENT_PROVIDERS, TEMPORAL_CLIENT } from '../tokens';
+import { ApiMetrics } from '../observability/business-metrics';
 
 type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
 type RefundNotification = Extract<ProviderNotification, { kind: 'refund' }>;
@@ -32,6 +33,7 @@ export class NotificationsService {
     @Inject(PAYMENT_PROVIDERS) private readonly providers: Record<ProviderName, PaymentProvider>,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   async receive(providerName: ProviderName, headers: Record<string, string | string[] | undefined>, rawBody: Buffer): Promise<NotificationOutcome> {
@@ -48,6 +50,7 @@ export class NotificationsService {
       if (problem) return this.reject(provider, problem);
     }
     const fresh = await this.recordInbox(notification);
+    this.metrics.notifications.inc({ provider: notification.provider, outcome: fresh ? 'accepted' : 'duplicate' });
     if (fresh || !(await this.delivered(notification))) {
       await (notification.kind === 'payment' ? this.deliverPayment(notification) : this.deliverRefund(notification));
       await this.dataSource.query('UPDATE provider_notification SET delivered_at = CURRENT_TIMESTAMP(3) WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
@@ -107,6 +110,7 @@ export class NotificationsService {
 
   private reject(provider: PaymentProvider, reason: string): NotificationOutcome {
     this.logger.warn(`${provider.name} notification rejected: ${reason}`);
+    this.metrics.notifications.inc({ provider: provider.name, outcome: 'rejected' });
     return { ack: provider.ack(false), rejected: reason };
   }
 }

@@ -21,6 +21,7 @@ import { requestHash } from '../common/idempotency';
 import { newSn } from '../../../activities/serial-numbers';
 import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
 import { CreateTradeDto, GroupBuyDto } from './create-trade.dto';
+import { ApiMetrics } from '../observability/business-metrics';
 
 export interface TradeAnswer {
   tradeSn: string;
@@ -56,6 +57,7 @@ export class TradesService {
     private readonly workflows: OrderWorkflows,
     private readonly groupBuys: GroupBuys,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   async createTrade(buyerId: number, dto: CreateTradeDto, idempotencyKey?: string): Promise<TradeAnswer> {
@@ -81,6 +83,7 @@ export class TradesService {
       }
       throw err;
     }
+    this.metrics.ordersCreated.inc({ payment_type: paymentType }, orders.length);
     return this.startWorkflows(tradeSn, paymentType, orders);
   }
 

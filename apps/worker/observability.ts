@@ -1,0 +1,122 @@
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DataSource } from 'typeorm';
+
+/**
+ * The worker's operator surface on one port (WORKER_METRICS_PORT):
+ *   GET /metrics — the SDK's own Prometheus metrics (task latencies, slots, poll results; served by the
+ *                  Rust core on WORKER_SDK_METRICS_ADDRESS and appended here) plus ours: refunds waiting
+ *                  for support, last activity completed, process metrics;
+ *   GET /health  — is it polling, when did it last complete an activity and see a workflow task. 503 when not running.
+ */
+export class WorkerProbe {
+  readonly registry = new Registry();
+  private lastActivityCompletedAt?: Date;
+  private lastWorkflowTaskSeenAt?: Date;
+  private sampler?: NodeJS.Timeout;
+  private worker?: Worker;
+  private server?: Server;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly sdkMetricsUrl?: string,
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'orders_refunds_waiting_for_support',
+      help: 'Refunds parked for support: ABNORMAL, or CLOSED and not yet re-issued (resolve with POST /support/refunds/{refundSn}/resolution)',
+      registers: [this.registry],
+      async collect() {
+        const [row] = await dataSource.query(
+          `SELECT COUNT(*) AS n FROM refund r
+           WHERE r.status = 'ABNORMAL'
+              OR (r.status = 'CLOSED' AND NOT EXISTS (SELECT 1 FROM order_log l WHERE l.order_sn = r.order_sn AND l.event_key = CONCAT('refund:', r.refund_sn, ':reissue')))`,
+        );
+        this.set(Number(row.n));
+      },
+    });
+    const probe = this;
+    new Gauge({
+      name: 'orders_worker_last_activity_completed_timestamp_seconds',
+      help: 'Unix time this worker last completed an activity (0 = none yet)',
+      registers: [this.registry],
+      collect() {
+        this.set(probe.lastActivityCompletedAt ? probe.lastActivityCompletedAt.getTime() / 1000 : 0);
+      },
+    });
+  }
+
+  /** Records each activity this worker finishes (successfully or not: either way it is working). */
+  readonly activityInterceptor: ActivityInterceptorsFactory = () => ({
+    inbound: {
+      execute: async (input, next) => {
+        try {
+          return await next(input);
+        } finally {
+          this.lastActivityCompletedAt = new Date();
+        }
+      },
+    },
+  });
+
+  watch(worker: Worker): void {
+    this.worker = worker;
+    // The SDK has no hook for workflow tasks outside the sandbox: sample whether one is in flight.
+    this.sampler = setInterval(() => {
+      if (worker.getStatus().numInFlightWorkflowActivations > 0) this.lastWorkflowTaskSeenAt = new Date();
+    }, 100);
+    this.sampler.unref();
+  }
+
+  health() {
+    const status = this.worker?.getStatus();
+    const polling = status?.runState === 'RUNNING' && status.workflowPollerState !== 'FAILED' && status.activityPollerState !== 'FAILED';
+    return {
+      status: polling ? 'ok' : 'not polling',
+      runState: status?.runState ?? 'INITIALIZED',
+      workflowPoller: status?.workflowPollerState,
+      activityPoller: status?.activityPollerState,
+      inFlight: status && { workflowActivations: status.numInFlightWorkflowActivations, activities: status.numInFlightActivities, cachedWorkflows: status.numCachedWorkflows },
+      lastActivityCompletedAt: this.lastActivityCompletedAt?.toISOString() ?? null,
+      lastWorkflowTaskSeenAt: this.lastWorkflowTaskSeenAt?.toISOString() ?? null,
+    };
+  }
+
+  async metricsText(): Promise<string> {
+    const ours = await this.registry.metrics();
+    if (!this.sdkMetricsUrl) return ours;
+    try {
+      const sdk = await fetch(this.sdkMetricsUrl, { signal: AbortSignal.timeout(2000) });
+      return `${ours}\n${await sdk.text()}`;
+    } catch (err) {
+      return `${ours}\n# SDK metrics unavailable from ${this.sdkMetricsUrl}: ${(err as Error).message}\n`;
+    }
+  }
+
+  /** Listens on 127.0.0.1 unless told otherwise (WORKER_METRICS_HOST); returns the bound port. */
+  async listen(port: number, host: string): Promise<number> {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/metrics') {
+        this.metricsText().then(
+          (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
+          (err) => res.writeHead(500).end(String(err)),
+        );
+      } else if (req.method === 'GET' && path === '/health') {
+        const body = this.health();
+        res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      } else {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics or /health');
+      }
+    });
+    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, host, resolve));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    if (this.sampler) clearInterval(this.sampler);
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

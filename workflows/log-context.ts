@@ -1,0 +1,30 @@
+/**
+ * Workflow interceptor: every line a workflow logs (its own `log.*` and the SDK's lifecycle lines)
+ * carries the order number from the workflow's OrderSn search attribute, so the refund-{refundSn}
+ * and late-payment-{outTradeNo} workflows of an order are found by its number like the order's own.
+ * Its activities get the number in an `orderSn` header, which the worker's activity interceptor adds
+ * to their log lines. Reads only workflowInfo(); headers are not replayed: no effect on determinism.
+ */
+import { defaultPayloadConverter, workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+
+export const ORDER_SN_HEADER = 'orderSn';
+
+function orderSnOfThisWorkflow(): string | undefined {
+  const value = workflowInfo().typedSearchAttributes.getAll().find((pair) => pair.key.name === 'OrderSn')?.value;
+  return typeof value === 'string' ? value : undefined;
+}
+
+export const interceptors: WorkflowInterceptorsFactory = () => ({
+  outbound: [
+    {
+      getLogAttributes(input, next) {
+        const orderSn = orderSnOfThisWorkflow();
+        return next(orderSn && input.orderSn === undefined ? { ...input, orderSn } : input);
+      },
+      scheduleActivity(input, next) {
+        const orderSn = orderSnOfThisWorkflow();
+        return next(orderSn ? { ...input, headers: { ...input.headers, [ORDER_SN_HEADER]: defaultPayloadConverter.toPayload(orderSn) } } : input);
+      },
+    },
+  ],
+});

@@ -19,6 +19,17 @@ export interface AppConfig {
   orderSettings: OrderSettings;
   /** The Temporal Schedules that reconcile the database with the workflows (order-status sweep, refund-status check). */
   sweeps: SweepConfig;
+  /** The buyers' carts and buy-now items (javashop keeps them in Redis too); only the API uses it. */
+  redis: RedisConfig;
+}
+
+export interface RedisConfig {
+  /** redis://[user:password@]host:port[/db]; the db index lets parallel systems share one server. */
+  url: string;
+  /** Prefixed to every key (`{prefix}cart:{buyerId}`), so test runs and environments never collide. */
+  keyPrefix: string;
+  /** An abandoned cart (no change for this long) expires: every write renews the TTL. */
+  cartTtlMs: number;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -44,6 +55,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     groupBuyDeadlineMs: asConfigError(() => parseDuration(env.GROUP_BUY_DEADLINE ?? '24h', 'GROUP_BUY_DEADLINE')),
     payments: readPaymentConfig(env),
     sweeps: readSweepConfig(env),
+    redis: readRedisConfig(env),
   };
 }
 
@@ -87,6 +99,22 @@ function readSweepConfig(env: Env): SweepConfig {
     batchSize,
     scheduleIdSuffix: suffix,
   };
+}
+
+export function readRedisConfig(env: Env = process.env): RedisConfig {
+  const value = (env.REDIS_URL ?? 'redis://127.0.0.1:6379/0').trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('REDIS_URL', `"${value}" is not a URL; expected redis://host:port/db, e.g. redis://127.0.0.1:6379/0`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', `scheme must be redis:// or rediss://, got ${url.protocol}//`);
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^([0-9]|1[0-5])$/.test(db)) throw new ConfigError('REDIS_URL', `database index "${db}" must be 0-15`);
+  const keyPrefix = env.REDIS_KEY_PREFIX ?? 'orders:';
+  if (!/^[A-Za-z0-9:_-]{0,64}$/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', `"${keyPrefix}" may only contain letters, digits, ':', '_' and '-' (at most 64)`);
+  return { url: value, keyPrefix, cartTtlMs: asConfigError(() => parseDuration(env.CART_TTL ?? '30d', 'CART_TTL')) };
 }
 
 export function readDatabaseUrl(env: Env = process.env): string {

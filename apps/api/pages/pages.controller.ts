@@ -1,0 +1,3 @@
+import { Controller } from '@nestjs/common';
+@Controller('pay')
+export class PagesController {}

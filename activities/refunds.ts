@@ -25,6 +25,8 @@ export interface CreateRefundRequest {
   reason: string;
   /** Which payment to refund; defaults to the order's paid payment. */
   outTradeNo?: string;
+  /** A partial refund (e.g. one line's paid share, domain lineRefundFen); absent: all that is not refunded yet. */
+  refundFen?: number;
 }
 
 export type RefundProgress = RefundStatus | 'NOT_FOUND';
@@ -61,8 +63,12 @@ export class RefundActivities {
         `SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE out_trade_no = ? AND status <> ?`,
         [payment.out_trade_no, RefundStatus.CLOSED],
       );
-      const refundFen = payment.amount_fen - Number(committed);
-      if (refundFen <= 0) throw ApplicationFailure.nonRetryable(`payment ${payment.out_trade_no} is already fully refunded`, 'NothingToRefund');
+      const remainingFen = payment.amount_fen - Number(committed);
+      if (remainingFen <= 0) throw ApplicationFailure.nonRetryable(`payment ${payment.out_trade_no} is already fully refunded`, 'NothingToRefund');
+      const refundFen = request.refundFen ?? remainingFen;
+      if (!Number.isSafeInteger(refundFen) || refundFen < 1 || refundFen > remainingFen) {
+        throw ApplicationFailure.nonRetryable(`refund of ${refundFen} fen does not fit payment ${payment.out_trade_no} (${remainingFen} fen left to refund)`, 'RefundExceedsPayment');
+      }
       await manager.query(
         `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

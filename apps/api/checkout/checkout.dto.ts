@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PaymentType } from '../../../domain';
 import { CHECKOUT_WAYS, CheckoutWay } from '../cart/cart-store';
 
@@ -52,6 +52,7 @@ export class SubmitCheckoutDto {
   way?: CheckoutWay;
 
   @ApiProperty({ type: AddressDto })
+  @IsObject({ message: 'address is required: {name, mobile, detail}' })
   @ValidateNested()
   @Type(() => AddressDto)
   address!: AddressDto;

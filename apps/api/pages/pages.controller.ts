@@ -18,7 +18,8 @@ h1{font-size:20px;margin:0 0 12px}dl{display:grid;grid-template-columns:auto 1fr
 #status{font-size:18px;margin:12px 0;padding:10px 12px;border-radius:6px;background:#eef3ff}
 body[data-state=paid] #status{background:#e3f7e8;color:#17692f}body[data-state=error] #status,body[data-state=no-token] #status{background:#fdecec;color:#a11}
 button{font-size:16px;padding:10px 18px;margin-right:12px;border:0;border-radius:6px;color:#fff;cursor:pointer}
-#pay-wechat{background:#07c160}#pay-alipay{background:#1677ff}iframe{width:100%;height:470px;border:1px solid #ddd;border-radius:6px;margin-top:16px}
+#pay-wechat{background:#07c160}#pay-alipay{background:#1677ff}iframe{width:100%;height:540px;border:1px solid #ddd;border-radius:6px;margin-top:16px}
+body[data-page=wechat]{background:#fff}body[data-page=wechat] main{margin:0;box-shadow:none;padding:12px 16px}
 #qr{display:block;width:240px;height:240px;margin:12px auto}#error{color:#a11}small{color:#888}`;
 
 /**

@@ -54,6 +54,7 @@ export const PAY_SCRIPT = String.raw`(function () {
     // Called by the WeChat QR frame once the payment is confirmed, like the original weixin_qr page.
     window.payComplete = function () {
       say('Payment complete', 'paid');
+      el('methods').hidden = true;
       el('wechat').hidden = true;
       statusOf().then(showOrder);
     };
@@ -64,6 +65,7 @@ export const PAY_SCRIPT = String.raw`(function () {
       el('methods').hidden = false;
     }).catch(function (err) { say(err.message, 'error'); });
     el('pay-wechat').addEventListener('click', function () {
+      el('methods').hidden = true;
       el('wechat').hidden = false;
       el('wechat-frame').src = '/pay/orders/' + orderSn + '/wechat';
       say('Scan the QR code with WeChat', 'wechat');

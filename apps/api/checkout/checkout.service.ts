@@ -23,6 +23,7 @@ export class CheckoutService {
   async view(buyerId: number, way: CheckoutWay) {
     const items = await this.cart.checkoutLines(buyerId, way);
     const selected = await this.cart.selectedCoupons(buyerId, way);
+    if (!items.length) return { way, shops: [], totals: { goodsFen: 0, discountFen: 0, shippingFen: 0, payableFen: 0 } };
     const shops = await quoteCheckout(this.dataSource.manager, buyerId, items, selected, new Date(), { strict: false });
     const unused = await readUnusedCoupons(this.dataSource.manager, buyerId, shops.map((s) => s.sellerId));
     const quantities = new Map(items.map((i) => [i.skuId, i.quantity]));

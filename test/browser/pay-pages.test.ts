@@ -45,22 +45,46 @@ describe('pay pages in a real browser', () => {
     const shopB = await seedShop(system, { goods: [{ priceFen: 4550, stock: 5, name: 'Celadon cup' }, { priceFen: 999, stock: 5, name: 'Tea towel' }], fullReduction: { thresholdFen: 10000, discountFen: 1000 } });
     const buyerId = newBuyerId();
     const memberCouponId = await claimCoupon(system, buyerId, shopA.couponId!);
-    await buyerCall(system, buyerId, 'POST', '/cart/items', { skuId: shopA.skuIds[0], quantity: 1 });
-    await buyerCall(system, buyerId, 'POST', '/cart/items', { skuId: shopB.skuIds[0], quantity: 2 });
-    await buyerCall(system, buyerId, 'POST', '/cart/items', { skuId: shopB.skuIds[1], quantity: 1 });
-    const view = await buyerCall(system, buyerId, 'PUT', `/checkout/coupons/${shopA.sellerId}`, { memberCouponId });
-    expect(view.totals).toEqual({ goodsFen: 12900 + 9100 + 999, discountFen: 1500 + 1000, shippingFen: 800, payableFen: 12900 + 9100 + 999 - 2500 + 800 });
-    const trade = await buyerCall(system, buyerId, 'POST', '/checkout', { address: ADDRESS, deliveryTime: 'ANY' }, { 'idempotency-key': `browser-${buyerId}` });
-    await waitConfirmed(system, trade);
-    const [orderA, orderB] = trade.orders.map((o: { orderSn: string }) => o.orderSn);
-    expect(trade.orders.map((o: { orderFen: number }) => o.orderFen)).toEqual([12900 - 1500 + 800, 9100 + 999 - 1000]);
     const token = system.token('buyer', buyerId);
 
+    // The buyer adds both shops' goods to the cart on the goods pages (the token arrives in the fragment once).
+    const shop = await context.newPage();
+    for (const [index, [skuId, quantity]] of ([[shopA.skuIds[0], 1], [shopB.skuIds[0], 2], [shopB.skuIds[1], 1]] as const).entries()) {
+      await shop.goto(`${system.apiUrl}/shop/goods/${skuId}${index === 0 ? `#token=${token}` : ''}`);
+      await shop.locator('#buy').waitFor({ state: 'visible' });
+      expect(shop.url()).not.toContain('token='); // the token left the address bar
+      await shop.fill('#quantity', String(quantity));
+      await shop.click('#add');
+      await shop.locator('body[data-state="added"]').waitFor();
+      if (index === 1) await shot(shop, '0-goods');
+    }
+    // Checkout page: picks shop A's coupon, shows the totals, takes the address, places the order.
+    await shop.goto(`${system.apiUrl}/shop/checkout`);
+    await shop.locator('#place').waitFor({ state: 'visible' });
+    expect(await shop.locator('#grand-total').textContent()).toBe('¥227.99'); // 229.99 goods − 10.00 full reduction + 8.00 shipping
+    await shop.selectOption(`section[data-seller="${shopA.sellerId}"] select.coupon`, String(memberCouponId));
+    await shop.locator('#grand-total', { hasText: '¥212.99' }).waitFor();
+    await shop.fill('input[name=name]', ADDRESS.name);
+    await shop.fill('input[name=mobile]', ADDRESS.mobile);
+    await shop.fill('input[name=detail]', ADDRESS.detail);
+    await shot(shop, '0-checkout');
+    await shop.click('#submit');
+    await shop.locator('body[data-state="placed"]').waitFor({ timeout: 30_000 });
+    await shot(shop, '0-placed');
+    const [orderA, orderB] = await shop.locator('#orders a').evaluateAll((links) => links.map((a) => a.getAttribute('data-order')!));
+    const [trade] = await system.dataSource.query('SELECT trade_sn, total_fen FROM trade WHERE buyer_id = ?', [buyerId]);
+    expect(trade.total_fen).toBe(12900 + 9100 + 999 - 2500 + 800);
+    const orders = await system.dataSource.query('SELECT order_sn, order_fen FROM orders WHERE trade_sn = ? ORDER BY seller_id', [trade.trade_sn]);
+    expect(orders).toEqual([{ order_sn: orderA, order_fen: 12900 - 1500 + 800 }, { order_sn: orderB, order_fen: 9100 + 999 - 1000 }]);
+    await waitConfirmed(system, { orders: orders.map((o: { order_sn: string }) => ({ orderSn: o.order_sn })) });
+    // The checked lines left the cart.
+    expect(await buyerCall(system, buyerId, 'GET', '/cart')).toEqual({ shops: [] });
+
     // WeChat Pay: the cashier opens the QR page in a frame; the QR page polls and calls parent.payComplete().
-    const cashier = await context.newPage();
-    await cashier.goto(`${system.apiUrl}/pay/orders/${orderA}#token=${token}`);
+    // The order list links to the cashier; the token stays in this tab's sessionStorage.
+    await shop.click(`#orders a[data-order="${orderA}"]`);
+    const cashier = shop;
     await cashier.locator('#methods').waitFor({ state: 'visible' });
-    expect(cashier.url()).not.toContain('token='); // the token left the address bar
     expect(await cashier.locator('#amount').textContent()).toBe('¥122.00');
     await shot(cashier, '1-cashier');
     await cashier.evaluate(() => {

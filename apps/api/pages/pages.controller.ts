@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Header, Inject, NotFoundException, Param, ParseIntPipe, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { AppConfig } from '../../../config/app-config';
 import { Public } from '../auth/roles.decorator';
@@ -20,6 +20,8 @@ body[data-state=paid] #status{background:#e3f7e8;color:#17692f}body[data-state=e
 button{font-size:16px;padding:10px 18px;margin-right:12px;border:0;border-radius:6px;color:#fff;cursor:pointer}
 #pay-wechat{background:#07c160}#pay-alipay{background:#1677ff}iframe{width:100%;height:540px;border:1px solid #ddd;border-radius:6px;margin-top:16px}
 body[data-page=wechat]{background:#fff}body[data-page=wechat] main{margin:0;box-shadow:none;padding:12px 16px}
+section.shop{border-top:1px solid #eee;padding:8px 0}h2{font-size:16px;margin:8px 0}table{width:100%;border-collapse:collapse}td{padding:3px 0}td.num{text-align:right}
+.discount,.promo{color:#c2410c}.problem{color:#a11}.totals{color:#444}.grand{font-size:18px}form label{display:block;margin:6px 0}form input{width:60%}#submit,#add{background:#e4393c}
 #qr{display:block;width:240px;height:240px;margin:12px auto}#error{color:#a11}small{color:#888}`;
 
 /**
@@ -29,18 +31,18 @@ body[data-page=wechat]{background:#fff}body[data-page=wechat] main{margin:0;box-
  */
 @ApiExcludeController()
 @Public()
-@Controller('pay')
+@Controller()
 export class PagesController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  @Get('assets/pay.js')
+  @Get('pay/assets/pay.js')
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   @Header('Cache-Control', 'no-cache')
   script(): string {
     return PAY_SCRIPT;
   }
 
-  @Get('orders/:orderSn')
+  @Get('pay/orders/:orderSn')
   cashier(@Param('orderSn') orderSn: string, @Res({ passthrough: true }) res: Response): string {
     return this.page(res, orderSn, 'cashier', 'Pay your order', `
 <dl><dt>Order</dt><dd>${orderSn}</dd><dt>Amount</dt><dd id="amount">…</dd><dt>Status</dt><dd id="order-status">…</dd></dl>
@@ -50,7 +52,7 @@ export class PagesController {
 <p id="error"></p>`);
   }
 
-  @Get('orders/:orderSn/wechat')
+  @Get('pay/orders/:orderSn/wechat')
   wechat(@Param('orderSn') orderSn: string, @Res({ passthrough: true }) res: Response): string {
     return this.page(res, orderSn, 'wechat', 'WeChat Pay', `
 <dl><dt>Order</dt><dd>${orderSn}</dd><dt>Amount</dt><dd id="amount">…</dd><dt>Status</dt><dd id="order-status">waiting</dd></dl>
@@ -60,7 +62,7 @@ export class PagesController {
 <p id="error"></p>`);
   }
 
-  @Get('orders/:orderSn/alipay-return')
+  @Get('pay/orders/:orderSn/alipay-return')
   alipayReturn(@Param('orderSn') orderSn: string, @Res({ passthrough: true }) res: Response): string {
     return this.page(res, orderSn, 'alipay-return', 'Alipay', `
 <dl><dt>Order</dt><dd>${orderSn}</dd><dt>Amount</dt><dd id="amount">…</dd><dt>Status</dt><dd id="order-status">…</dd></dl>
@@ -69,9 +71,39 @@ export class PagesController {
 <p id="error"></p>`);
   }
 
+  @Get('shop/goods/:skuId')
+  goods(@Param('skuId', ParseIntPipe) skuId: number, @Res({ passthrough: true }) res: Response): string {
+    return this.html(res, 'goods', 'Goods', `
+<dl><dt>Goods</dt><dd id="name">…</dd><dt>Price</dt><dd id="price">…</dd><dt>In stock</dt><dd id="stock">…</dd></dl>
+<p id="status">Loading…</p>
+<div id="buy" hidden><label>Quantity <input id="quantity" type="number" min="1" max="999" value="1"></label>
+<button id="add" type="button">Add to cart</button> <a href="/shop/checkout">Go to checkout</a></div>`, { sku: String(skuId) });
+  }
+
+  @Get('shop/checkout')
+  checkoutPage(@Res({ passthrough: true }) res: Response): string {
+    return this.html(res, 'checkout', 'Checkout', `
+<p id="status">Loading…</p>
+<div id="shops"></div>
+<p class="grand">Total payable <strong id="grand-total">…</strong></p>
+<form id="place" hidden>
+<label>Name <input name="name" required maxlength="50"></label>
+<label>Mobile <input name="mobile" required pattern="1[0-9]{10}"></label>
+<label>Address <input name="detail" required maxlength="200"></label>
+<label>Invoice title <input name="invoiceTitle" maxlength="100" placeholder="none"></label>
+<label>Delivery <select name="deliveryTime"><option value="ANY">any time</option><option value="WORKDAYS">workdays</option><option value="WEEKENDS">weekends</option></select></label>
+<label>Payment <select name="paymentType"><option value="ONLINE">online</option><option value="COD">cash on delivery</option></select></label>
+<button id="submit" type="submit">Place order</button>
+</form>`, {});
+  }
+
   private page(res: Response, orderSn: string, page: string, title: string, content: string): string {
     // The order number is the only value put into the HTML, and only in this exact shape.
     if (!ORDER_SN.test(orderSn)) throw new NotFoundException(`no order ${orderSn.slice(0, 40)}`);
+    return this.html(res, page, `${title} · ${orderSn}`, content, { order: orderSn });
+  }
+
+  private html(res: Response, page: string, title: string, content: string, data: Record<string, string>): string {
     const gateway = new URL(this.config.payments.alipay.gatewayUrl).origin;
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -79,8 +111,8 @@ export class PagesController {
     res.setHeader('Content-Security-Policy', `default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' blob:; form-action 'self' ${gateway}; frame-ancestors 'self'; base-uri 'none'`);
     return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} · ${orderSn}</title><style>${STYLE}</style></head>
-<body data-page="${page}" data-order="${orderSn}"><main><h1>${title}</h1>${content}</main>
+<title>${title}</title><style>${STYLE}</style></head>
+<body data-page="${page}"${Object.entries(data).map(([k, v]) => ` data-${k}="${v}"`).join('')}><main><h1>${title.split(' · ')[0]}</h1>${content}</main>
 <script src="/pay/assets/pay.js"></script></body></html>`;
   }
 }

@@ -50,6 +50,114 @@ export const PAY_SCRIPT = String.raw`(function () {
   }
   if (!token) { say('Open this page from your order link (it signs you in for this tab).', 'no-token'); return; }
 
+  function text(tag, content, cls) {
+    var node = document.createElement(tag);
+    node.textContent = content;
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  if (page === 'goods') {
+    var skuId = body.getAttribute('data-sku');
+    api('GET', '/goods/' + skuId).then(function (goods) {
+      el('name').textContent = goods.name;
+      el('price').textContent = yuan(goods.priceFen);
+      el('stock').textContent = String(goods.availableQuantity);
+      el('buy').hidden = false;
+      say('Add it to your cart', 'ready');
+    }).catch(function (err) { say(err.message, 'error'); });
+    el('add').addEventListener('click', function () {
+      api('POST', '/cart/items', { skuId: Number(skuId), quantity: Number(el('quantity').value) }).then(function (line) {
+        say('In your cart: ' + line.quantity, 'added');
+      }).catch(function (err) { say(err.message, 'error'); });
+    });
+  }
+
+  if (page === 'checkout') {
+    // One key per page load: a double click or a retried request replays the same trade.
+    var idempotencyKey = 'page-' + Date.now() + '-' + Math.random().toString(36).slice(2);
+    var render = function (view) {
+      var shops = el('shops');
+      shops.textContent = '';
+      if (!view.shops.length) { say('Your cart has no checked lines', 'empty'); return; }
+      view.shops.forEach(function (shop) {
+        var section = document.createElement('section');
+        section.className = 'shop';
+        section.setAttribute('data-seller', shop.sellerId);
+        section.appendChild(text('h2', 'Shop ' + shop.sellerId));
+        var table = document.createElement('table');
+        shop.lines.forEach(function (line) {
+          var row = document.createElement('tr');
+          row.appendChild(text('td', line.name));
+          row.appendChild(text('td', '\u00d7' + line.num));
+          row.appendChild(text('td', yuan(line.goodsFen), 'num'));
+          row.appendChild(text('td', line.discountFen ? '\u2212' + yuan(line.discountFen) : '', 'num discount'));
+          table.appendChild(row);
+        });
+        section.appendChild(table);
+        shop.fullReductions.filter(function (r) { return r.applied; }).forEach(function (rule) {
+          section.appendChild(text('p', rule.title + ': \u2212' + yuan(rule.discountFen), 'promo'));
+        });
+        if (shop.coupons.length) {
+          var label = text('label', 'Coupon ');
+          var select = document.createElement('select');
+          select.className = 'coupon';
+          select.appendChild(new Option('none', ''));
+          shop.coupons.forEach(function (c) {
+            select.appendChild(new Option(c.title + ' (' + yuan(c.valueFen) + ' off from ' + yuan(c.thresholdFen) + ')', String(c.memberCouponId)));
+          });
+          select.value = shop.selectedCoupon ? String(shop.selectedCoupon.memberCouponId) : '';
+          select.addEventListener('change', function () {
+            api('PUT', '/checkout/coupons/' + shop.sellerId, { memberCouponId: select.value ? Number(select.value) : null }).then(render)
+              .catch(function (err) { say(err.message, 'error'); });
+          });
+          label.appendChild(select);
+          section.appendChild(label);
+        }
+        if (shop.couponProblem) section.appendChild(text('p', shop.couponProblem, 'problem'));
+        var t = shop.totals;
+        section.appendChild(text('p', 'Goods ' + yuan(t.goodsFen) + ' \u00b7 discount \u2212' + yuan(t.discountFen) + ' \u00b7 shipping ' + yuan(t.shippingFen) + ' \u00b7 payable ' + yuan(t.payableFen), 'totals'));
+        shops.appendChild(section);
+      });
+      el('grand-total').textContent = yuan(view.totals.payableFen);
+      el('place').hidden = false;
+      say('Check your order', 'ready');
+    };
+    api('GET', '/checkout').then(render).catch(function (err) { say(err.message, 'error'); });
+    el('place').addEventListener('submit', function (event) {
+      event.preventDefault();
+      var form = el('place');
+      var field = function (name) { return form.elements.namedItem(name).value; };
+      var request = {
+        address: { name: field('name'), mobile: field('mobile'), detail: field('detail') },
+        paymentType: field('paymentType'),
+        deliveryTime: field('deliveryTime'),
+      };
+      if (field('invoiceTitle').trim()) request.invoiceTitle = field('invoiceTitle');
+      fetch('/checkout', { method: 'POST', headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json', 'idempotency-key': idempotencyKey }, body: JSON.stringify(request) })
+        .then(function (res) { return res.json().then(function (answer) { if (!res.ok) throw new Error(Array.isArray(answer.message) ? answer.message.join('; ') : answer.message); return answer; }); })
+        .then(function (trade) {
+          form.hidden = true;
+          el('shops').textContent = '';
+          var list = document.createElement('ul');
+          list.id = 'orders';
+          trade.orders.forEach(function (order) {
+            var item = document.createElement('li');
+            item.appendChild(text('span', 'Shop ' + order.sellerId + ': ' + yuan(order.orderFen) + ' '));
+            var link = text('a', 'Pay ' + order.orderSn);
+            link.href = '/pay/orders/' + order.orderSn;
+            link.setAttribute('data-order', order.orderSn);
+            item.appendChild(link);
+            list.appendChild(item);
+          });
+          el('shops').appendChild(list);
+          el('grand-total').textContent = yuan(trade.totalFen);
+          say('Order placed: ' + trade.tradeSn, 'placed');
+        })
+        .catch(function (err) { say(err.message, 'error'); });
+    });
+  }
+
   if (page === 'cashier') {
     // Called by the WeChat QR frame once the payment is confirmed, like the original weixin_qr page.
     window.payComplete = function () {

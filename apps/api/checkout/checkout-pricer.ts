@@ -52,11 +52,9 @@ export async function quoteCheckout(
   const bySeller = new Map<number, GoodsRow[]>();
   for (const row of goods) bySeller.set(row.seller_id, [...(bySeller.get(row.seller_id) ?? []), row]);
   const sellerIds = [...bySeller.keys()].sort((a, b) => a - b);
-  for (const sellerId of couponsBySeller.keys()) {
-    if (!bySeller.has(sellerId)) {
-      if (options.strict) throw new UnprocessableEntityException(`a coupon was chosen for shop ${sellerId}, which has no goods in this checkout`);
-    }
-  }
+  // A coupon left chosen for a shop that is no longer in the checkout: the view ignores it, the write refuses.
+  const strayShop = [...couponsBySeller.keys()].find((sellerId) => !bySeller.has(sellerId));
+  if (options.strict && strayShop !== undefined) throw new UnprocessableEntityException(`a coupon was chosen for shop ${strayShop}, which has no goods in this checkout`);
   const promotions = await readShopPromotions(db, sellerIds, now);
   const claimed = await readClaimedCoupons(db, buyerId, [...couponsBySeller.values()]);
 

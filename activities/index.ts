@@ -3,6 +3,7 @@ import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { ComplaintActivities } from './complaints';
 import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCancellation } from './cancellations';
+import { releaseOrderCoupons } from './coupons';
 import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
 import { ReconciliationActivities } from './reconciliation';
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDependencies) {
     setCancellationStatus: cancellations.setCancellationStatus.bind(cancellations),
     recordSystemCancellation: (request: { orderSn: string; reason: string }) => recordSystemCancellation(deps.dataSource, request),
     recordLatePayment: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePayment(deps.dataSource, request),
+    releaseOrderCoupons: (orderSn: string) => releaseOrderCoupons(deps.dataSource, orderSn),
 
     createRefund: refunds.createRefund.bind(refunds),
     getRefund: refunds.getRefund.bind(refunds),

@@ -25,7 +25,7 @@ export interface CreateRefundRequest {
   reason: string;
   /** Which payment to refund; defaults to the order's paid payment. */
   outTradeNo?: string;
-  /** A partial refund of exactly this many fen (e.g. a complaint's arbitration); default: all that remains. */
+  /** A partial refund of exactly this many fen (one line's paid share, a complaint's arbitration); absent: all that is not refunded yet. */
   refundFen?: number;
 }
 

@@ -27,12 +27,23 @@ export interface AppConfig {
   sweeps: SweepConfig;
   /** The daily reconciliation against the providers' bills (one schedule per provider). */
   reconciliation: ReconciliationConfig;
+  /** The buyers' carts and buy-now items (javashop keeps them in Redis too); only the API uses it. */
+  redis: RedisConfig;
 }
 
 export interface ReconciliationConfig {
   /** When the daily run starts (5-field cron) in `timeZone`: after both providers publish yesterday's bill (WeChat advises after 10:00, Alipay by 09:00). */
   cron: string;
   timeZone: string;
+}
+
+export interface RedisConfig {
+  /** redis://[user:password@]host:port[/db]; the db index lets parallel systems share one server. */
+  url: string;
+  /** Prefixed to every key (`{prefix}cart:{buyerId}`), so test runs and environments never collide. */
+  keyPrefix: string;
+  /** An abandoned cart (no change for this long) expires: every write renews the TTL. */
+  cartTtlMs: number;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -60,6 +71,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     payments: readPaymentConfig(env),
     sweeps: readSweepConfig(env),
     reconciliation: { cron: readCron(env, 'RECONCILIATION_CRON', '0 10 * * *'), timeZone: readTimeZone(env, 'RECONCILIATION_TIMEZONE', 'Asia/Shanghai') },
+    redis: readRedisConfig(env),
   };
 }
 
@@ -120,6 +132,22 @@ function readTimeZone(env: Env, name: string, fallback: string): string {
     throw new ConfigError(name, `"${timeZone}" is not an IANA time zone, e.g. Asia/Shanghai or UTC`);
   }
   return timeZone;
+}
+
+export function readRedisConfig(env: Env = process.env): RedisConfig {
+  const value = (env.REDIS_URL ?? 'redis://127.0.0.1:6379/0').trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('REDIS_URL', `"${value}" is not a URL; expected redis://host:port/db, e.g. redis://127.0.0.1:6379/0`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', `scheme must be redis:// or rediss://, got ${url.protocol}//`);
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^([0-9]|1[0-5])$/.test(db)) throw new ConfigError('REDIS_URL', `database index "${db}" must be 0-15`);
+  const keyPrefix = env.REDIS_KEY_PREFIX ?? 'orders:';
+  if (!/^[A-Za-z0-9:_-]{0,64}$/.test(keyPrefix)) throw new ConfigError('REDIS_KEY_PREFIX', `"${keyPrefix}" may only contain letters, digits, ':', '_' and '-' (at most 64)`);
+  return { url: value, keyPrefix, cartTtlMs: asConfigError(() => parseDuration(env.CART_TTL ?? '30d', 'CART_TTL')) };
 }
 
 export function readDatabaseUrl(env: Env = process.env): string {

@@ -7,11 +7,11 @@ import { InitialSchema1732000000000 } from './migrations/1732000000000-initial-s
 import { PaymentCodeUrl1732000000001 } from './migrations/1732000000001-payment-code-url';
 import { GroupBuy1732000000010 } from './migrations/1732000000010-group-buy';
 import { SweepRuns1732000000020 } from './migrations/1732000000020-sweep-runs';
+import { Promotions1732000000100 } from './migrations/1732000000100-promotions';
+import { Reconciliation1732000000300 } from './migrations/1732000000300-reconciliation';
 import { ComplaintsReviews1732000000500 } from './migrations/1732000000500-complaints-reviews';
 
-import { Reconciliation1732000000300 } from './migrations/1732000000300-reconciliation';
-
-export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Reconciliation1732000000300, ComplaintsReviews1732000000500];
+export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500];
 
 /** The application's TypeORM DataSource. Schema comes from migrations only, never `synchronize`. */
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

@@ -12,3 +12,4 @@ export * from './complaint-flow';
 export * from './complaint-settings';
 export * from './review-rules';
 export * from './reconciliation';
+export * from './checkout-pricing';

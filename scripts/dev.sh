@@ -48,6 +48,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 TEMPORAL_BIN="$(bash scripts/temporal-cli.sh)"
 bash scripts/ensure-mariadb.sh
+bash scripts/ensure-redis.sh
 echo "building..."; npm run --silent build
 node dist/db/migrate.js
 

@@ -7,6 +7,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   bash scripts/install-deps.sh
 fi
 bash scripts/ensure-mariadb.sh
+bash scripts/ensure-redis.sh
+bash scripts/ensure-chromium.sh
 TEMPORAL_CLI="$(bash scripts/temporal-cli.sh)"
 export TEMPORAL_CLI
 npx tsc -p tsconfig.json --noEmit

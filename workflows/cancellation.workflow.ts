@@ -1,4 +1,4 @@
-import { ParentClosePolicy, executeChild, proxyActivities, setHandler, defineQuery, upsertSearchAttributes } from '@temporalio/workflow';
+import { ParentClosePolicy, executeChild, patched, proxyActivities, setHandler, defineQuery, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CancelOrderRequest, LatePayment } from '../activities/cancellations';
 import { CancellationStatus, describeRefund } from '../domain';
@@ -58,6 +58,11 @@ export async function cancellationWorkflow(input: CancellationWorkflowInput): Pr
     step(CancellationStatus.REQUESTED, 'provider payment orders closed');
     await acts.restoreStock.executeWithOptions({ startToCloseTimeout: '30s', summary: 'Release reserved stock' }, [{ orderSn: input.orderSn, kind: 'RELEASE' }]);
     step(CancellationStatus.REQUESTED, 'stock released');
+    // Added with checkout coupons; cancellations recorded before it replay without the step.
+    if (patched('coupon-give-back')) {
+      await acts.releaseOrderCoupons.executeWithOptions({ startToCloseTimeout: '30s', summary: 'Give back the coupons the order used' }, [input.orderSn]);
+      step(CancellationStatus.REQUESTED, 'coupons given back');
+    }
   } else {
     // A CLOSED refund re-issued by support gets a new number: a new cause key, a new refund workflow.
     for (let attempt = 1; ; attempt += 1) {

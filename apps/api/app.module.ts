@@ -37,16 +37,26 @@ import { GroupBuys } from './trades/group-buys';
 import { GroupBuysController } from './trades/group-buys.controller';
 import { TradesController } from './trades/trades.controller';
 import { TradesService } from './trades/trades.service';
+import type Redis from 'ioredis';
+import { CartController } from './cart/cart.controller';
+import { CartStore } from './cart/cart-store';
+import { CheckoutController } from './checkout/checkout.controller';
+import { CheckoutService } from './checkout/checkout.service';
+import { PagesController } from './pages/pages.controller';
+import { PromotionsController } from './promotions/promotions.controller';
+import { REDIS_CLIENT } from './redis/redis';
 
-/** Closes the API's MySQL pool and Temporal connection when Nest shuts down. */
+/** Closes the API's MySQL pool, Redis and Temporal connections when Nest shuts down. */
 class ConnectionsCloser implements OnApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.temporal.connection.close();
+    this.redis.disconnect();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
@@ -54,15 +64,16 @@ class ConnectionsCloser implements OnApplicationShutdown {
 @Module({})
 export class AppModule {
   /** The connections are opened before Nest starts, so a bad setting fails with one line, not a DI stack trace. */
-  static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client }, logger: Logger): DynamicModule {
+  static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client; redis: Redis }, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger)],
-      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: connections.temporal },
+        { provide: REDIS_CLIENT, useValue: connections.redis },
         { provide: PAYMENT_PROVIDERS, useFactory: () => createPaymentProviders(config.payments) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: RequestLogContext },
@@ -80,6 +91,8 @@ export class AppModule {
         SweepsService,
         ReconciliationService,
         GroupBuys,
+        CartStore,
+        CheckoutService,
       ],
     };
   }

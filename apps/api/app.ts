@@ -11,6 +11,7 @@ import { createLogger } from '../shared/logger';
 import { AppModule } from './app.module';
 import { ApiMetrics } from './observability/business-metrics';
 import { httpMetricsMiddleware } from './observability/http-metrics';
+import { connectRedis } from './redis/redis';
 
 /**
  * Builds the HTTP API (used by main.ts and by the integration tests). Logs go to `options.logger`
@@ -21,13 +22,16 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   // rawBody: provider notifications are verified over the exact bytes received.
   const dataSource = await connectDataSource(config.databaseUrl);
   let temporal;
+  let redis;
   try {
+    redis = await connectRedis(config.redis);
     temporal = await connectTemporalClient(config.temporal);
   } catch (err) {
+    redis?.disconnect();
     await dataSource.destroy();
     throw err;
   }
-  const app = await NestFactory.create(AppModule.forRoot(config, { dataSource, temporal }, logger), { rawBody: true, abortOnError: false, bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot(config, { dataSource, temporal, redis }, logger), { rawBody: true, abortOnError: false, bufferLogs: true });
   // Nest's own lines (start-up, exceptions) go through the same pino as the request lines.
   app.useLogger(app.get(NestPinoLogger));
   app.use(httpMetricsMiddleware(app.get(ApiMetrics)));

@@ -8,5 +8,7 @@ export class OrderItem {
   @Column() name!: string;
   @Column({ type: 'int' }) num!: number;
   @Column({ name: 'price_fen', type: 'int' }) priceFen!: number;
+  @Column({ name: 'discount_fen', type: 'int' }) discountFen!: number;
+  @Column({ name: 'paid_fen', type: 'int' }) paidFen!: number;
   @Column({ name: 'refundable_fen', type: 'int' }) refundableFen!: number;
 }

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { CancellationActivities } from '../../activities/cancellations';
 import { ComplaintActivities } from '../../activities/complaints';
+import { releaseOrderCoupons } from '../../activities/coupons';
 import { OrderTransitions } from '../../activities/order-transitions';
 import { ReconciliationCompare } from '../../activities/reconciliation-compare';
 import { RefundActivities } from '../../activities/refunds';
@@ -141,6 +142,31 @@ describe('activities are idempotent', () => {
     await transitions.closeOrderWindow({ orderSn, window: 'comment' });
     await transitions.closeOrderWindow({ orderSn, window: 'comment' });
     expect(await dataSource.query('SELECT kind, grade, automatic FROM order_review WHERE order_sn = ?', [orderSn])).toEqual([{ kind: 'INITIAL', grade: 'GOOD', automatic: 1 }]);
+  });
+
+  it('gives a cancelled unpaid order\'s coupon back once when run twice, and never a paid order\'s', async () => {
+    const sellerId = newSellerId();
+    const insertOrder = async (orderStatus: string, payStatus: string) => {
+      const orderSn = newSn('O');
+      await dataSource.query(
+        `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status, comment_status,
+           complain_status, payment_type, order_type, order_fen, goods_fen)
+         VALUES (?, 'T0', ?, 1, ?, ?, 'SHIP_NO', 'NOT_APPLY', 'UNFINISHED', 'NO_APPLY', 'ONLINE', 'NORMAL', 900, 1000)`,
+        [orderSn, sellerId, orderStatus, payStatus],
+      );
+      const coupon = await dataSource.query(`INSERT INTO coupon (seller_id, title, threshold_fen, value_fen, valid_from, valid_until, total_count, claimed_count) VALUES (?, 'c', 0, 100, NOW(3) - INTERVAL 1 DAY, NOW(3) + INTERVAL 1 DAY, 1, 1)`, [sellerId]);
+      const copy = await dataSource.query(`INSERT INTO member_coupon (coupon_id, seller_id, buyer_id, status, order_sn, used_at) VALUES (?, ?, 1, 'USED', ?, NOW(3))`, [coupon.insertId, sellerId, orderSn]);
+      return { orderSn, memberCouponId: copy.insertId };
+    };
+    const cancelled = await insertOrder('CANCELLED', 'PAY_NO');
+    expect(await releaseOrderCoupons(dataSource, cancelled.orderSn)).toBe(1);
+    expect(await releaseOrderCoupons(dataSource, cancelled.orderSn)).toBe(0);
+    expect(await dataSource.query('SELECT status, order_sn FROM member_coupon WHERE id = ?', [cancelled.memberCouponId])).toEqual([{ status: 'UNUSED', order_sn: null }]);
+    expect(await logCount(cancelled.orderSn)).toBe(1);
+    // A paid order (cancelled with a refund) keeps its coupon used.
+    const paid = await insertOrder('CANCELLED', 'REFUNDED');
+    expect(await releaseOrderCoupons(dataSource, paid.orderSn)).toBe(0);
+    expect(await dataSource.query('SELECT status FROM member_coupon WHERE id = ?', [paid.memberCouponId])).toEqual([{ status: 'USED' }]);
   });
 
   it('closing a window twice closes it once', async () => {

@@ -17,6 +17,7 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_UNIT_ONLY === '1') return;
 
   execFileSync('bash', [join(root, 'scripts/ensure-mariadb.sh')], { stdio: 'inherit' });
+  execFileSync('bash', [join(root, 'scripts/ensure-redis.sh')], { stdio: 'inherit' });
   const temporalBin = execFileSync('bash', [join(root, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim();
 
   // TEST_TEMPORAL_ADDRESS=host:port: run against that server (e.g. npm run temporal:server, real

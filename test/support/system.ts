@@ -64,6 +64,8 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     LATE_PAYMENT_WINDOW: '30s',
     // Schedules are namespace-wide: each test system gets its own, named after its task queue.
     SCHEDULE_ID_SUFFIX: taskQueue,
+    // Redis is shared with other runs: every key this system writes starts with its own prefix.
+    REDIS_KEY_PREFIX: `${taskQueue}:`,
     ...env,
   };
   const config = readAppConfig({ ...process.env, ...processEnv });

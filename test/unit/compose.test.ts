@@ -124,6 +124,7 @@ function listenPort(name: string): number | undefined {
   if (/^(mysql|mariadb):/.test(image)) return 3306;
   if (/^temporalio\/(auto-setup|server):/.test(image)) return 7233;
   if (/^temporalio\/ui:/.test(image)) return Number(env.TEMPORAL_UI_PORT || 8080);
+  if (/^redis:/.test(image)) return 6379;
   return undefined;
 }
 
@@ -138,17 +139,17 @@ function target(variable: string, value: string, env: Env): { host: string; port
     return value.split(',').map((host) => ({ host: host.trim(), port: Number(env.DB_PORT || 3306) }));
   }
   const url = new URL(value);
-  const defaults: Record<string, number> = { 'http:': 80, 'https:': 443, 'mysql:': 3306 };
+  const defaults: Record<string, number> = { 'http:': 80, 'https:': 443, 'mysql:': 3306, 'redis:': 6379 };
   return [{ host: url.hostname, port: url.port ? Number(url.port) : defaults[url.protocol] }];
 }
 
-const HOST_VARIABLES = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'WECHATPAY_BASE_URL', 'ALIPAY_GATEWAY_URL', 'PUBLIC_BASE_URL', 'MYSQL_SEEDS'];
+const HOST_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'WECHATPAY_BASE_URL', 'ALIPAY_GATEWAY_URL', 'PUBLIC_BASE_URL', 'MYSQL_SEEDS'];
 
 // ---------- tests ----------
 
 describe('docker-compose.yml', () => {
   it('has the expected services', () => {
-    for (const name of ['mysql', 'temporal', 'temporal-ui', 'temporal-search-attributes', 'migrate', 'payment-sim', 'worker', 'api']) {
+    for (const name of ['mysql', 'redis', 'temporal', 'temporal-ui', 'temporal-search-attributes', 'migrate', 'payment-sim', 'worker', 'api']) {
       expect(serviceNames).toContain(name);
     }
     expect(servicesRunning('dist/apps/api/main.js')).toEqual(['api']);

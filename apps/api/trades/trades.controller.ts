@@ -2,7 +2,8 @@ import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import type { Principal } from '../auth/principal';
-import { readIdempotencyKey } from '../common/idempotency';
+import { readIdempotencyKey, requestHash } from '../common/idempotency';
+import { PaymentType } from '../../../domain';
 import { CreateTradeDto } from './create-trade.dto';
 import { TradesService } from './trades.service';
 
@@ -18,6 +19,14 @@ export class TradesController {
   @ApiOperation({ summary: 'Check out: one trade, one order (and order workflow) per seller; stock reserved' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key replays the first answer' })
   create(@CurrentPrincipal() buyer: Principal, @Body() dto: CreateTradeDto, @Headers('idempotency-key') key?: string) {
-    return this.trades.createTrade(Number(buyer.id), dto, readIdempotencyKey(key, false));
+    return this.trades.createTrade({
+      buyerId: Number(buyer.id),
+      items: dto.items,
+      paymentType: dto.paymentType ?? PaymentType.ONLINE,
+      groupBuy: dto.groupBuy,
+      consignee: dto.consignee,
+      idempotencyKey: readIdempotencyKey(key, false),
+      requestHash: requestHash(dto),
+    });
   }
 }

@@ -15,19 +15,37 @@ import {
   ServiceStatus,
   ShipStatus,
   TradeStatus,
+  MemberCouponStatus,
   flowOf,
 } from '../../../domain';
-import { requestHash } from '../common/idempotency';
 import { newSn } from '../../../activities/serial-numbers';
 import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
-import { CreateTradeDto, GroupBuyDto } from './create-trade.dto';
+import { GroupBuyDto } from './create-trade.dto';
 import { ApiMetrics } from '../observability/business-metrics';
+import { CheckoutItem, ShopQuote, quoteCheckout } from '../checkout/checkout-pricer';
 
 export interface TradeAnswer {
   tradeSn: string;
   paymentType: PaymentType;
   totalFen: number;
   orders: { orderSn: string; sellerId: number; orderFen: number; workflowId: string; temporalUiUrl: string; groupId?: string }[];
+}
+
+/** What either door (POST /trades with items, POST /checkout from the cart) asks the one writer for. */
+export interface TradeRequest {
+  buyerId: number;
+  items: CheckoutItem[];
+  paymentType: PaymentType;
+  groupBuy?: GroupBuyDto;
+  /** POST /trades' consignee, kept on the trade row as before. */
+  consignee?: Record<string, unknown>;
+  /** Checkout's address, invoice title, delivery time…: order_meta rows of every order (never workflow input). */
+  orderMeta?: Record<string, string>;
+  /** The coupon chosen per shop: sellerId → memberCouponId. */
+  couponsBySeller?: Map<number, number>;
+  idempotencyKey?: string;
+  /** Hash of the request as the client sent it, to tell a replay from a different request under the same key. */
+  requestHash: string;
 }
 
 interface GroupBuyRow {
@@ -38,17 +56,14 @@ interface GroupBuyRow {
   deadlineAt: Date;
 }
 
-interface GoodsRow {
-  id: number;
-  seller_id: number;
-  name: string;
-  price_fen: number;
-}
+/** Deadlock / lock wait timeout: the transaction was rolled back as a whole and can simply run again. */
+const RETRYABLE_LOCK_ERRORS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
 /**
- * Checkout: one trade, one order per seller, prices from the goods table, stock reserved through the
- * ledger in the same transaction (a shortfall anywhere reserves nothing), then one order workflow
- * per order.
+ * The one trade writer: one trade, one order per seller, prices and promotions from MySQL (through
+ * the checkout pricer), each line's share of the discount stored with it, coupons marked used by a
+ * guarded update and stock reserved through the ledger, all in one transaction (any refusal writes
+ * nothing), then one order workflow per order.
  */
 @Injectable()
 export class TradesService {
@@ -60,21 +75,20 @@ export class TradesService {
     private readonly metrics: ApiMetrics,
   ) {}
 
-  async createTrade(buyerId: number, dto: CreateTradeDto, idempotencyKey?: string): Promise<TradeAnswer> {
-    const hash = requestHash(dto);
+  async createTrade(request: TradeRequest): Promise<TradeAnswer> {
+    const { buyerId, idempotencyKey, requestHash: hash, paymentType } = request;
     if (idempotencyKey) {
       const replay = await this.replay(buyerId, idempotencyKey, hash);
       if (replay) return replay;
     }
-    const paymentType = dto.paymentType ?? PaymentType.ONLINE;
-    if (dto.groupBuy) {
-      if (dto.items.length !== 1) throw new UnprocessableEntityException('a group buy holds exactly one item');
+    if (request.groupBuy) {
+      if (request.items.length !== 1) throw new UnprocessableEntityException('a group buy holds exactly one item');
       if (paymentType !== PaymentType.ONLINE) throw new UnprocessableEntityException('a group buy is paid online (members pay before the group forms)');
     }
     let orders: NewOrder[];
     let tradeSn: string;
     try {
-      ({ tradeSn, orders } = await this.dataSource.transaction((manager) => this.insertTrade(manager, buyerId, dto, paymentType, idempotencyKey, hash)));
+      ({ tradeSn, orders } = await this.inTransaction((manager) => this.insertTrade(manager, request)));
     } catch (err) {
       if (isDuplicateKey(err) && idempotencyKey) {
         // A concurrent request with the same key won the insert; answer as its replay.
@@ -87,64 +101,71 @@ export class TradesService {
     return this.startWorkflows(tradeSn, paymentType, orders);
   }
 
-  private async insertTrade(
-    manager: EntityManager,
-    buyerId: number,
-    dto: CreateTradeDto,
-    paymentType: PaymentType,
-    idempotencyKey: string | undefined,
-    hash: string,
-  ): Promise<{ tradeSn: string; orders: NewOrder[] }> {
-    const quantities = new Map<number, number>();
-    for (const item of dto.items) quantities.set(item.skuId, (quantities.get(item.skuId) ?? 0) + item.quantity);
-    const skuIds = [...quantities.keys()].sort((a, b) => a - b);
-    const goods: GoodsRow[] = await manager.query('SELECT id, seller_id, name, price_fen FROM goods WHERE id IN (?)', [skuIds]);
-    const missing = skuIds.filter((id) => !goods.some((g) => g.id === id));
-    if (missing.length) throw new UnprocessableEntityException(`unknown SKU: ${missing.join(', ')}`);
+  private async inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (err) {
+        if (attempt >= 5 || !RETRYABLE_LOCK_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
+      }
+    }
+  }
 
-    const bySeller = new Map<number, GoodsRow[]>();
-    for (const row of goods) bySeller.set(row.seller_id, [...(bySeller.get(row.seller_id) ?? []), row]);
+  private async insertTrade(manager: EntityManager, request: TradeRequest): Promise<{ tradeSn: string; orders: NewOrder[] }> {
+    const { buyerId, paymentType } = request;
+    const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const shops = await quoteCheckout(manager, buyerId, request.items, request.couponsBySeller ?? new Map(), createdAt, { strict: true });
 
     const tradeSn = newSn('T');
-    const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const orderType = dto.groupBuy ? OrderType.PINTUAN : OrderType.NORMAL;
+    const orderType = request.groupBuy ? OrderType.PINTUAN : OrderType.NORMAL;
     const flow = flowOf(paymentType, orderType);
-    const group = dto.groupBuy ? await this.joinOrOpenGroup(manager, dto.groupBuy, skuIds[0], createdAt) : undefined;
+    const group = request.groupBuy ? await this.joinOrOpenGroup(manager, request.groupBuy, shops[0].goods[0].id, createdAt) : undefined;
     const orders: NewOrder[] = [];
-    let totalFen = 0;
-    for (const [sellerId, rows] of [...bySeller.entries()].sort(([a], [b]) => a - b)) {
+    const reservations: { orderSn: string; skuId: number; num: number; name: string }[] = [];
+    const sum = { payable: 0, goods: 0, shipping: 0, discount: 0 };
+    for (const shop of shops) {
+      const { totals } = shop;
       const orderSn = newSn('O');
-      const orderFen = rows.reduce((sum, row) => sum + row.price_fen * quantities.get(row.id)!, 0);
-      totalFen += orderFen;
+      sum.payable += totals.payableFen;
+      sum.goods += totals.goodsFen;
+      sum.shipping += totals.shippingFen;
+      sum.discount += totals.discountFen;
       await manager.query(
         `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
-           comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, group_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [orderSn, tradeSn, sellerId, buyerId, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
-          CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, paymentType, orderType, orderFen, orderFen, group?.groupId ?? null, createdAt],
+           comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, shipping_fen, discount_fen, group_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [orderSn, tradeSn, shop.sellerId, buyerId, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
+          CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, paymentType, orderType, totals.payableFen, totals.goodsFen,
+          totals.shippingFen, totals.discountFen, group?.groupId ?? null, createdAt],
       );
-      for (const row of rows) {
-        const num = quantities.get(row.id)!;
+      if (shop.coupon) await useCoupon(manager, buyerId, shop.coupon.memberCouponId, orderSn);
+      for (const line of totals.lines) {
+        const row = shop.goods.find((g) => g.id === line.skuId)!;
         await manager.query(
-          'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, refundable_fen) VALUES (?, ?, ?, ?, ?, ?)',
-          [orderSn, row.id, row.name, num, row.price_fen, row.price_fen * num],
+          'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, discount_fen, paid_fen, refundable_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          [orderSn, line.skuId, row.name, line.num, line.priceFen, line.discountFen, line.paidFen, line.paidFen],
         );
-        try {
-          await recordStockMovement(manager, orderSn, row.id, num, 'RESERVE');
-        } catch (err) {
-          if (err instanceof InsufficientStockError) {
-            throw new ConflictException(`not enough stock for SKU ${row.id} (${row.name}): ${num} requested`);
-          }
-          throw err;
-        }
+        reservations.push({ orderSn, skuId: line.skuId, num: line.num, name: row.name });
       }
-      orders.push({ orderSn, sellerId, buyerId, flow, orderFen, createdAt, groupId: group?.groupId });
+      await writeOrderMeta(manager, orderSn, { ...(request.orderMeta ?? {}), ...promotionMeta(shop) });
+      orders.push({ orderSn, sellerId: shop.sellerId, buyerId, flow, orderFen: totals.payableFen, createdAt, groupId: group?.groupId });
     }
     await manager.query(
-      `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, consignee_json, idempotency_key, request_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [tradeSn, buyerId, paymentType, TradeStatus.NEW, totalFen, totalFen, dto.consignee ? JSON.stringify(dto.consignee) : null, idempotencyKey ?? null, hash],
+      `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, freight_fen, discount_fen, consignee_json, idempotency_key, request_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [tradeSn, buyerId, paymentType, TradeStatus.NEW, sum.payable, sum.goods, sum.shipping, sum.discount,
+        request.consignee ? JSON.stringify(request.consignee) : null, request.idempotencyKey ?? null, request.requestHash],
     );
+    // Stock last, in SKU order: the goods rows are the hot rows every checkout of them locks, so they
+    // are locked as late and in as fixed an order as possible (short waits, no lock-order deadlocks).
+    for (const r of reservations.sort((a, b) => a.skuId - b.skuId)) {
+      try {
+        await recordStockMovement(manager, r.orderSn, r.skuId, r.num, 'RESERVE');
+      } catch (err) {
+        if (err instanceof InsufficientStockError) throw new ConflictException(`not enough stock for SKU ${r.skuId} (${r.name}): ${r.num} requested`);
+        throw err;
+      }
+    }
     return { tradeSn, orders };
   }
 
@@ -196,6 +217,33 @@ export class TradesService {
       started.push({ orderSn: order.orderSn, sellerId: order.sellerId, orderFen: order.orderFen, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), ...(order.groupId ? { groupId: order.groupId } : {}) });
     }
     return { tradeSn, paymentType, totalFen: orders.reduce((sum, o) => sum + o.orderFen, 0), orders: started };
+  }
+}
+
+/** The coupon copy goes UNUSED → USED for this order; a second checkout racing for it updates nothing and is refused. */
+async function useCoupon(manager: EntityManager, buyerId: number, memberCouponId: number, orderSn: string): Promise<void> {
+  const result = await manager.query(
+    'UPDATE member_coupon SET status = ?, order_sn = ?, used_at = NOW(3) WHERE id = ? AND buyer_id = ? AND status = ?',
+    [MemberCouponStatus.USED, orderSn, memberCouponId, buyerId, MemberCouponStatus.UNUSED],
+  );
+  if (result.affectedRows !== 1) throw new ConflictException(`coupon ${memberCouponId} has already been used`);
+}
+
+/** What the order got off, in javashop's order meta keys (COUPON, COUPON_PRICE, FULL_MINUS). */
+function promotionMeta(shop: ShopQuote): Record<string, string> {
+  const meta: Record<string, string> = {};
+  const { totals } = shop;
+  if (shop.coupon) {
+    meta.COUPON = JSON.stringify({ memberCouponId: shop.coupon.memberCouponId, couponId: shop.coupon.couponId, title: shop.coupon.title, valueFen: shop.coupon.valueFen });
+    meta.COUPON_PRICE = String(totals.couponFen);
+  }
+  if (totals.fullReductionFen > 0) meta.FULL_MINUS = JSON.stringify({ fullReductionId: totals.fullReductionId, discountFen: totals.fullReductionFen });
+  return meta;
+}
+
+async function writeOrderMeta(manager: EntityManager, orderSn: string, meta: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(meta)) {
+    await manager.query('INSERT INTO order_meta (order_sn, meta_key, meta_value) VALUES (?, ?, ?)', [orderSn, key, value]);
   }
 }
 

@@ -1,0 +1,92 @@
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Patch, Post, Put, UnprocessableEntityException } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { AddCartItemDto, CheckAllDto, UpdateCartItemDto } from './cart.dto';
+import { CartStore } from './cart-store';
+
+/**
+ * The buyer's cart and buy-now item (in Redis). Lines name a SKU and a quantity only; the answer
+ * shows today's name, price and stock from MySQL, which is also what checkout charges.
+ */
+@ApiTags('cart')
+@ApiBearerAuth()
+@Roles('buyer')
+@Controller()
+export class CartController {
+  constructor(
+    private readonly cart: CartStore,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Get('cart')
+  @ApiOperation({ summary: 'The cart, grouped per shop, with current prices and stock' })
+  async view(@CurrentPrincipal() buyer: Principal) {
+    const lines = await this.cart.lines(Number(buyer.id));
+    const goods = lines.length ? await this.dataSource.query('SELECT id, seller_id, name, price_fen, available_quantity FROM goods WHERE id IN (?)', [lines.map((l) => l.skuId)]) : [];
+    const shops = new Map<number, unknown[]>();
+    for (const line of lines) {
+      const row = goods.find((g: { id: number }) => g.id === line.skuId);
+      const sellerId = row?.seller_id ?? 0;
+      shops.set(sellerId, [
+        ...(shops.get(sellerId) ?? []),
+        row
+          ? { ...line, name: row.name, priceFen: row.price_fen, goodsFen: row.price_fen * line.quantity, availableQuantity: row.available_quantity }
+          : { ...line, unavailable: 'this SKU is no longer sold' },
+      ]);
+    }
+    return { shops: [...shops.entries()].map(([sellerId, shopLines]) => ({ sellerId, lines: shopLines })) };
+  }
+
+  @Post('cart/items')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add a SKU to the cart (adds to its quantity if already there) and check it' })
+  async add(@CurrentPrincipal() buyer: Principal, @Body() dto: AddCartItemDto) {
+    await this.requireSku(dto.skuId);
+    const quantity = await this.cart.add(Number(buyer.id), dto.skuId, dto.quantity);
+    return { skuId: dto.skuId, quantity, checked: true };
+  }
+
+  @Patch('cart/items/:skuId')
+  @ApiOperation({ summary: 'Change quantity and/or check / uncheck a line' })
+  async update(@CurrentPrincipal() buyer: Principal, @Param('skuId', ParseIntPipe) skuId: number, @Body() dto: UpdateCartItemDto) {
+    if (dto.quantity === undefined && dto.checked === undefined) throw new BadRequestException('give quantity and/or checked');
+    if (!(await this.cart.update(Number(buyer.id), skuId, dto))) throw new NotFoundException(`SKU ${skuId} is not in the cart`);
+    return { skuId, ...dto };
+  }
+
+  @Put('cart/checked')
+  @ApiOperation({ summary: 'Check or uncheck every line' })
+  async checkAll(@CurrentPrincipal() buyer: Principal, @Body() dto: CheckAllDto) {
+    await this.cart.checkAll(Number(buyer.id), dto.checked);
+    return { checked: dto.checked };
+  }
+
+  @Delete('cart/items/:skuId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a line' })
+  async remove(@CurrentPrincipal() buyer: Principal, @Param('skuId', ParseIntPipe) skuId: number) {
+    await this.cart.remove(Number(buyer.id), [skuId]);
+  }
+
+  @Delete('cart')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Empty the cart' })
+  async clear(@CurrentPrincipal() buyer: Principal) {
+    await this.cart.clear(Number(buyer.id));
+  }
+
+  @Put('buy-now')
+  @ApiOperation({ summary: 'Buy now: one SKU, checked out on its own (way=BUY_NOW), the cart untouched' })
+  async buyNow(@CurrentPrincipal() buyer: Principal, @Body() dto: AddCartItemDto) {
+    await this.requireSku(dto.skuId);
+    await this.cart.setBuyNow(Number(buyer.id), dto.skuId, dto.quantity);
+    return { skuId: dto.skuId, quantity: dto.quantity };
+  }
+
+  private async requireSku(skuId: number): Promise<void> {
+    const [row] = await this.dataSource.query('SELECT id FROM goods WHERE id = ?', [skuId]);
+    if (!row) throw new UnprocessableEntityException(`unknown SKU: ${skuId}`);
+  }
+}

@@ -1,9 +1,11 @@
 import type { DataSource } from 'typeorm';
+import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCancellation } from './cancellations';
 import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
+import { PaymentWatchActivities } from './payment-watch';
 import { RefundActivities } from './refunds';
 import { SweepActivities, SweepDependencies } from './sweeps';
 
@@ -14,6 +16,8 @@ export interface ActivityDependencies {
   notifyBaseUrl: string;
   /** The scheduled sweeps message and start workflows, so they need a Temporal client; absent, their activities refuse to run. */
   sweeps?: SweepDependencies;
+  /** Delivers payments the payment watch found PAID, exactly like notifications (needs a Temporal client). */
+  inbox?: ProviderInbox;
 }
 
 /**
@@ -25,6 +29,7 @@ export function createActivities(deps: ActivityDependencies) {
   const cancellations = new CancellationActivities(deps.dataSource, deps.providers);
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
+  const paymentWatch = new PaymentWatchActivities(deps.dataSource, deps.providers, deps.inbox);
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
@@ -51,6 +56,8 @@ export function createActivities(deps: ActivityDependencies) {
     sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),
     checkProcessingRefunds: sweeps.checkProcessingRefunds.bind(sweeps),
     finishSweepRun: sweeps.finishSweepRun.bind(sweeps),
+
+    checkUnpaidPayment: paymentWatch.checkUnpaidPayment.bind(paymentWatch),
   };
 }
 

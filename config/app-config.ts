@@ -9,6 +9,8 @@ export interface AppConfig {
   api: { port: number; publicBaseUrl: string; jwtSecret: string };
   /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
   refund: { pollScheduleMs: number[] };
+  /** Delays between the payment watch's provider queries while no notification arrived; the last repeats until the payment expires. */
+  paymentQueryScheduleMs: number[];
   /** How long a cancelled order's workflow stays to refund payments that were already in flight. */
   latePaymentWindowMs: number;
   /** How long a new group buy collects members before it fails and refunds them. */
@@ -39,6 +41,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       jwtSecret: readSecret(env, 'JWT_SECRET', 'dev-only-secret-change-me-0123456789'),
     },
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
+    paymentQueryScheduleMs: readDurationList(env, 'PAYMENT_QUERY_SCHEDULE', '10s,30s,1m,5m,10m,30m'),
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
     latePaymentWindowMs: asConfigError(() => parseDuration(env.LATE_PAYMENT_WINDOW ?? '1h', 'LATE_PAYMENT_WINDOW')),
     groupBuyDeadlineMs: asConfigError(() => parseDuration(env.GROUP_BUY_DEADLINE ?? '24h', 'GROUP_BUY_DEADLINE')),

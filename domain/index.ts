@@ -8,3 +8,4 @@ export * from './order-flow';
 export * from './money';
 export * from './order-settings';
 export * from './refund-summary';
+export * from './payment-rules';

@@ -7,3 +7,4 @@ export { latePaymentWorkflow } from './late-payment.workflow';
 export { groupBuyWorkflow } from './group-buy.workflow';
 export { orderStatusSweepWorkflow } from './order-status-sweep.workflow';
 export { refundStatusCheckWorkflow } from './refund-status-check.workflow';
+export { paymentWatchWorkflow } from './payment-watch.workflow';

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { Client } from '@temporalio/client';
@@ -22,6 +22,7 @@ import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { SupportRefundsController } from './support/support-refunds.controller';
 import { createPaymentProviders } from '../../payments';
+import { ProviderInbox } from '../shared/provider-inbox';
 import { GroupBuys } from './trades/group-buys';
 import { GroupBuysController } from './trades/group-buys.controller';
 import { TradesController } from './trades/trades.controller';
@@ -54,6 +55,13 @@ export class AppModule {
         { provide: TEMPORAL_CLIENT, useValue: connections.temporal },
         { provide: PAYMENT_PROVIDERS, useFactory: () => createPaymentProviders(config.payments) },
         { provide: APP_GUARD, useClass: AuthGuard },
+        {
+          provide: ProviderInbox,
+          useFactory: () => {
+            const logger = new Logger('provider-inbox');
+            return new ProviderInbox(connections.dataSource, connections.temporal, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => logger.warn(m) });
+          },
+        },
         CancellationsService,
         NotificationsService,
         PaymentsService,

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../../config/app-config';
 import { createPaymentProviders } from '../../payments';
+import { ProviderInbox } from '../shared/provider-inbox';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -15,6 +16,8 @@ export interface OrderWorkerOptions {
 
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => console.warn(m) });
   return Worker.create({
     connection: options.connection,
     namespace: options.config.temporal.namespace,
@@ -25,6 +28,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       dataSource: options.dataSource,
       providers: createPaymentProviders(options.config.payments),
       notifyBaseUrl: options.config.api.publicBaseUrl,
+      inbox,
       sweeps: options.temporalClient && {
         temporal: options.temporalClient,
         taskQueue: options.config.temporal.taskQueue,

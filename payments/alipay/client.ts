@@ -1,6 +1,7 @@
 import { AlipaySdk } from 'alipay-sdk';
 import type { AlipayConfig } from '../config';
 import { classifyAlipayError } from '../error-classes';
+import { alipayTimeToIso, isoToAlipayTime } from '../provider-time';
 import { fenToYuanString, yuanStringToFen } from '../../domain/money';
 import {
   CreatePaymentInput,
@@ -91,7 +92,7 @@ export class AlipayProvider implements PaymentProvider {
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
-    const timeExpire = input.expiresAt ? alipayTime(input.expiresAt) : undefined;
+    const timeExpire = input.expiresAt ? isoToAlipayTime(input.expiresAt) : undefined;
     if (input.channel === 'page') {
       const signedUrl = this.sdk.pageExecute('alipay.trade.page.pay', 'GET', {
         bizContent: {
@@ -157,7 +158,7 @@ export class AlipayProvider implements PaymentProvider {
       outTradeNo,
       ...(res.trade_no ? { transactionId: res.trade_no } : {}),
       ...(res.total_amount ? { amountFen: this.fen(res.total_amount) } : {}),
-      ...(res.send_pay_date ? { paidAt: res.send_pay_date } : {}),
+      ...(res.send_pay_date ? { paidAt: this.instant(res.send_pay_date, 'send_pay_date') } : {}),
     };
   }
 
@@ -194,7 +195,7 @@ export class AlipayProvider implements PaymentProvider {
       outRefundNo: input.outRefundNo,
       ...(res.trade_no ? { providerRefundId: res.trade_no } : {}),
       refundFen: input.refundFen,
-      ...(res.fund_change === 'Y' && res.gmt_refund_pay ? { succeededAt: res.gmt_refund_pay } : {}),
+      ...(res.fund_change === 'Y' && res.gmt_refund_pay ? { succeededAt: this.instant(res.gmt_refund_pay, 'gmt_refund_pay') } : {}),
     };
   }
 
@@ -214,7 +215,7 @@ export class AlipayProvider implements PaymentProvider {
       outRefundNo,
       ...(res.trade_no ? { providerRefundId: res.trade_no } : {}),
       ...(res.refund_amount ? { refundFen: this.fen(res.refund_amount) } : {}),
-      ...(res.gmt_refund_pay ? { succeededAt: res.gmt_refund_pay } : {}),
+      ...(res.gmt_refund_pay ? { succeededAt: this.instant(res.gmt_refund_pay, 'gmt_refund_pay') } : {}),
     };
   }
 
@@ -256,7 +257,7 @@ export class AlipayProvider implements PaymentProvider {
         ...(params.trade_no ? { providerRefundId: params.trade_no } : {}),
         status: 'SUCCESS',
         refundFen: amount('refund_fee'),
-        ...(params.gmt_refund ? { succeededAt: params.gmt_refund } : {}),
+        ...(params.gmt_refund ? { succeededAt: notifiedInstant(params.gmt_refund, 'gmt_refund') } : {}),
       };
     }
     let state: PaymentState;
@@ -272,7 +273,7 @@ export class AlipayProvider implements PaymentProvider {
       transactionId: params.trade_no,
       state,
       amountFen: amount('total_amount'),
-      ...(params.gmt_payment ? { paidAt: params.gmt_payment } : {}),
+      ...(params.gmt_payment ? { paidAt: notifiedInstant(params.gmt_payment, 'gmt_payment') } : {}),
     };
   }
 
@@ -284,6 +285,15 @@ export class AlipayProvider implements PaymentProvider {
   private fen(yuan: string): number {
     try {
       return yuanStringToFen(yuan);
+    } catch (err) {
+      throw this.malformed((err as Error).message);
+    }
+  }
+
+  /** A time in an answer, read as China time; an unreadable one is a malformed answer. */
+  private instant(text: string, field: string): string {
+    try {
+      return alipayTimeToIso(text, field);
     } catch (err) {
       throw this.malformed((err as Error).message);
     }
@@ -364,13 +374,17 @@ export function normaliseFundChange(fundChange: unknown): 'SUCCESS' | 'PROCESSIN
   return fundChange === 'Y' ? 'SUCCESS' : 'PROCESSING';
 }
 
+/** A time in a signed notification; an unreadable one refuses the notification (Alipay sends it again). */
+function notifiedInstant(text: string, field: string): string {
+  try {
+    return alipayTimeToIso(text, field);
+  } catch (err) {
+    throw new NotificationRejectedError((err as Error).message);
+  }
+}
+
 function checkFen(fen: number): number {
   if (!Number.isSafeInteger(fen) || fen <= 0) throw new RangeError(`amount must be a positive integer number of fen, got ${fen}`);
   return fen;
 }
 
-/** yyyy-MM-dd HH:mm:ss in China time, Alipay's time_expire format. */
-export function alipayTime(date: Date): string {
-  const iso = new Date(date.getTime() + 8 * 3600_000).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-}

@@ -1,0 +1,126 @@
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import type { PaymentQueryResult, ProviderName, ProviderNotification } from '../../payments';
+import { paymentConfirmedSignal } from '../../workflows/order-messages';
+import { refundNotifiedSignal } from '../../workflows/refund-messages';
+import { latePaymentWorkflowId, orderWorkflowId, refundWorkflowId } from '../../workflows/workflow-ids';
+
+type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
+type RefundNotification = Extract<ProviderNotification, { kind: 'refund' }>;
+
+export interface ProviderInboxOptions {
+  taskQueue: string;
+  refundPollScheduleMs: number[];
+  warn?: (message: string) => void;
+}
+
+export type InboxOutcome = { accepted: true } | { accepted: false; reason: string };
+
+/**
+ * A payment the provider confirmed when asked (a signed query answer is as good as a notification),
+ * in the shape of a notification, so it takes exactly the notification's path. One id per trade, so
+ * every query path (the payment watch, the QR page's poll) counts as one inbox entry.
+ */
+export function queriedPayment(provider: ProviderName, result: PaymentQueryResult): PaymentNotification | undefined {
+  if (result.state !== 'PAID' || !result.transactionId || result.amountFen === undefined) return undefined;
+  return {
+    provider,
+    kind: 'payment',
+    notificationId: `query:${result.outTradeNo}`,
+    outTradeNo: result.outTradeNo,
+    transactionId: result.transactionId,
+    state: 'PAID',
+    amountFen: result.amountFen,
+    ...(result.paidAt ? { paidAt: result.paidAt } : {}),
+  };
+}
+
+/**
+ * The one path from a verified provider result to the workflow that owns the money: checked against
+ * our payment record (same provider, exact amount), deduplicated in the `provider_notification`
+ * inbox, delivered, then marked delivered. Used by the notification endpoint and by the active
+ * payment query alike, so a lost notification recovered by a query is treated exactly the same.
+ * A failure before "delivered" means the caller (provider retry, activity retry) tries again.
+ */
+export class ProviderInbox {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly temporal: Client,
+    private readonly options: ProviderInboxOptions,
+  ) {}
+
+  async accept(notification: ProviderNotification): Promise<InboxOutcome> {
+    if (notification.kind === 'payment') {
+      const problem = await this.checkPayment(notification);
+      if (problem) return { accepted: false, reason: problem };
+    }
+    const fresh = await this.record(notification);
+    if (fresh || !(await this.delivered(notification))) {
+      await (notification.kind === 'payment' ? this.deliverPayment(notification) : this.deliverRefund(notification));
+      await this.dataSource.query('UPDATE provider_notification SET delivered_at = CURRENT_TIMESTAMP(3) WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
+    }
+    return { accepted: true };
+  }
+
+  /** The notification must be about a payment we started, for exactly its amount. */
+  private async checkPayment(notification: PaymentNotification): Promise<string | undefined> {
+    const [payment] = await this.dataSource.query('SELECT provider, amount_fen FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
+    if (!payment || payment.provider !== notification.provider) return `unknown out_trade_no ${notification.outTradeNo}`;
+    if (notification.state === 'PAID' && notification.amountFen !== payment.amount_fen) {
+      return `amount ${notification.amountFen} fen does not match payment ${notification.outTradeNo} of ${payment.amount_fen} fen`;
+    }
+    return undefined;
+  }
+
+  private async record(notification: ProviderNotification): Promise<boolean> {
+    const result = await this.dataSource.query(
+      `INSERT IGNORE INTO provider_notification (provider, notification_id, kind, out_trade_no, out_refund_no, payload_json) VALUES (?, ?, ?, ?, ?, ?)`,
+      [notification.provider, notification.notificationId, notification.kind, notification.outTradeNo, notification.kind === 'refund' ? notification.outRefundNo : null, JSON.stringify(notification)],
+    );
+    return result.affectedRows === 1;
+  }
+
+  private async delivered(notification: ProviderNotification): Promise<boolean> {
+    const [row] = await this.dataSource.query('SELECT delivered_at FROM provider_notification WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
+    return Boolean(row?.delivered_at);
+  }
+
+  private async deliverPayment(notification: PaymentNotification): Promise<void> {
+    if (notification.state !== 'PAID') return; // closed / refunded trades: our own workflows caused them
+    const [payment] = await this.dataSource.query('SELECT order_sn FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
+    const paid = {
+      provider: notification.provider,
+      outTradeNo: notification.outTradeNo,
+      transactionId: notification.transactionId,
+      amountFen: notification.amountFen,
+      paidAt: notification.paidAt ?? new Date().toISOString(),
+      notificationId: notification.notificationId,
+    };
+    try {
+      await this.temporal.workflow.getHandle(orderWorkflowId(payment.order_sn)).signal(paymentConfirmedSignal, paid);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // The order's workflow has finished (cancelled long ago, or completed): this money cannot be
+      // taken, so it is refunded. The shared workflow id makes that happen once.
+      this.options.warn?.(`payment ${notification.transactionId} for finished order ${payment.order_sn}: refunding`);
+      await this.temporal.workflow.start('latePaymentWorkflow', {
+        workflowId: latePaymentWorkflowId(notification.outTradeNo),
+        taskQueue: this.options.taskQueue,
+        args: [{ orderSn: payment.order_sn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.options.refundPollScheduleMs }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        searchAttributes: { OrderSn: [payment.order_sn] },
+      });
+    }
+  }
+
+  private async deliverRefund(notification: RefundNotification): Promise<void> {
+    try {
+      await this.temporal.workflow
+        .getHandle(refundWorkflowId(notification.outRefundNo))
+        .signal(refundNotifiedSignal, { status: notification.status, notificationId: notification.notificationId });
+    } catch (err) {
+      // A finished refund workflow already recorded the final state; the notification changes nothing.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+}

@@ -9,3 +9,4 @@ export * from './money';
 export * from './order-settings';
 export * from './refund-summary';
 export * from './payment-rules';
+export * from './limits';

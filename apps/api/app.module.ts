@@ -57,9 +57,10 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         {
           provide: ProviderInbox,
-          useFactory: () => {
+          inject: [PAYMENT_PROVIDERS],
+          useFactory: (providers: ReturnType<typeof createPaymentProviders>) => {
             const logger = new Logger('provider-inbox');
-            return new ProviderInbox(connections.dataSource, connections.temporal, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => logger.warn(m) });
+            return new ProviderInbox(connections.dataSource, connections.temporal, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => logger.warn(m) });
           },
         },
         CancellationsService,

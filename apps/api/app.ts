@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../config/app-config';
 import { connectDataSource } from '../../db/data-source';
 import { connectTemporalClient } from '../shared/temporal';
 import { AppModule } from './app.module';
+import { MAX_BODY_BYTES, bodyDepthLimit, bodyParserErrors } from './common/body-limits';
 
 /** Builds the HTTP API (used by main.ts and by the integration tests). */
 export async function createApiApp(config: AppConfig, options: { logger?: false } = {}): Promise<INestApplication> {
@@ -18,7 +20,12 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     await dataSource.destroy();
     throw err;
   }
-  const app = await NestFactory.create(AppModule.forRoot(config, { dataSource, temporal }), { rawBody: true, abortOnError: false, ...(options.logger === false ? { logger: false } : {}) });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { dataSource, temporal }), { rawBody: true, bodyParser: false, abortOnError: false, ...(options.logger === false ? { logger: false } : {}) });
+  // Body size and depth are capped before validation: an oversized or deeply nested body is a 4xx.
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.useBodyParser('urlencoded', { limit: MAX_BODY_BYTES, extended: false });
+  app.use(bodyParserErrors);
+  app.use(bodyDepthLimit);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

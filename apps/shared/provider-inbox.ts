@@ -1,6 +1,6 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { PaymentQueryResult, ProviderName, ProviderNotification } from '../../payments';
+import type { PaymentProvider, PaymentQueryResult, ProviderName, ProviderNotification } from '../../payments';
 import { paymentConfirmedSignal } from '../../workflows/order-messages';
 import { refundNotifiedSignal } from '../../workflows/refund-messages';
 import { latePaymentWorkflowId, orderWorkflowId, refundWorkflowId } from '../../workflows/workflow-ids';
@@ -46,6 +46,7 @@ export class ProviderInbox {
   constructor(
     private readonly dataSource: DataSource,
     private readonly temporal: Client,
+    private readonly providers: Record<ProviderName, PaymentProvider>,
     private readonly options: ProviderInboxOptions,
   ) {}
 
@@ -56,7 +57,9 @@ export class ProviderInbox {
     }
     const fresh = await this.record(notification);
     if (fresh || !(await this.delivered(notification))) {
-      await (notification.kind === 'payment' ? this.deliverPayment(notification) : this.deliverRefund(notification));
+      const refusal = notification.kind === 'payment' ? await this.deliverPayment(notification) : await this.deliverRefund(notification);
+      // Not marked delivered: the provider's next attempt goes through all of this again.
+      if (refusal) return { accepted: false, reason: refusal };
       await this.dataSource.query('UPDATE provider_notification SET delivered_at = CURRENT_TIMESTAMP(3) WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
     }
     return { accepted: true };
@@ -85,9 +88,10 @@ export class ProviderInbox {
     return Boolean(row?.delivered_at);
   }
 
-  private async deliverPayment(notification: PaymentNotification): Promise<void> {
-    if (notification.state !== 'PAID') return; // closed / refunded trades: our own workflows caused them
-    const [payment] = await this.dataSource.query('SELECT order_sn FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
+  /** Returns a reason when the payment cannot be delivered yet. */
+  private async deliverPayment(notification: PaymentNotification): Promise<string | undefined> {
+    if (notification.state !== 'PAID') return undefined; // closed / refunded trades: our own workflows caused them
+    const [payment] = await this.dataSource.query('SELECT order_sn, transaction_id FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
     const paid = {
       provider: notification.provider,
       outTradeNo: notification.outTradeNo,
@@ -100,8 +104,12 @@ export class ProviderInbox {
       await this.temporal.workflow.getHandle(orderWorkflowId(payment.order_sn)).signal(paymentConfirmedSignal, paid);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      // The order's workflow has finished (cancelled long ago, or completed): this money cannot be
-      // taken, so it is refunded. The shared workflow id makes that happen once.
+      // The order's workflow has finished (cancelled long ago, or completed). Its own payment, told
+      // again, is nothing new; any other money cannot be taken, so it is refunded — once the provider
+      // confirms it is real (a refund moves money). The shared workflow id makes that happen once.
+      if (payment.transaction_id === notification.transactionId) return undefined;
+      const unconfirmed = await this.unconfirmed(notification);
+      if (unconfirmed) return unconfirmed;
       this.options.warn?.(`payment ${notification.transactionId} for finished order ${payment.order_sn}: refunding`);
       await this.temporal.workflow.start('latePaymentWorkflow', {
         workflowId: latePaymentWorkflowId(notification.outTradeNo),
@@ -111,9 +119,25 @@ export class ProviderInbox {
         searchAttributes: { OrderSn: [payment.order_sn] },
       });
     }
+    return undefined;
   }
 
-  private async deliverRefund(notification: RefundNotification): Promise<void> {
+  /** Asks the provider whether this transaction was really paid, for this amount; a reason if not. */
+  private async unconfirmed(notification: PaymentNotification): Promise<string | undefined> {
+    let answer: PaymentQueryResult;
+    try {
+      answer = await this.providers[notification.provider].queryPayment(notification.outTradeNo);
+    } catch (err) {
+      return `could not confirm payment ${notification.transactionId} with ${notification.provider} (${(err as Error).message}); send it again`;
+    }
+    const paid = answer.state === 'PAID' || answer.state === 'REFUNDED';
+    if (!paid || answer.transactionId !== notification.transactionId || answer.amountFen !== notification.amountFen) {
+      return `${notification.provider} does not confirm payment ${notification.transactionId} of ${notification.amountFen} fen for ${notification.outTradeNo} (it reports ${answer.state}${answer.transactionId ? ` ${answer.transactionId}` : ''})`;
+    }
+    return undefined;
+  }
+
+  private async deliverRefund(notification: RefundNotification): Promise<undefined> {
     try {
       await this.temporal.workflow
         .getHandle(refundWorkflowId(notification.outRefundNo))
@@ -122,5 +146,6 @@ export class ProviderInbox {
       // A finished refund workflow already recorded the final state; the notification changes nothing.
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
+    return undefined;
   }
 }

@@ -17,7 +17,8 @@ export interface OrderWorkerOptions {
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const { config } = options;
-  const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => console.warn(m) });
+  const providers = createPaymentProviders(config.payments);
+  const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => console.warn(m) });
   return Worker.create({
     connection: options.connection,
     namespace: options.config.temporal.namespace,
@@ -26,7 +27,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     workflowsPath: require.resolve('../../workflows'),
     activities: createActivities({
       dataSource: options.dataSource,
-      providers: createPaymentProviders(options.config.payments),
+      providers,
       notifyBaseUrl: options.config.api.publicBaseUrl,
       inbox,
       sweeps: options.temporalClient && {

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, Param, ParseIntPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
+import { ParseIdPipe } from '../common/query-params';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
@@ -34,7 +35,7 @@ export class CancellationsController {
   @Get(':id')
   @Roles('seller', 'buyer', 'support', 'admin')
   @ApiOperation({ summary: 'Progress of a cancellation: its steps, refunds and Temporal UI links' })
-  get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string, @Param('id', ParseIntPipe) id: number) {
+  get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string, @Param('id', new ParseIdPipe('id')) id: string) {
     return this.cancellations.get(principal, orderSn, id);
   }
 }

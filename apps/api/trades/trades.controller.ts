@@ -18,6 +18,6 @@ export class TradesController {
   @ApiOperation({ summary: 'Check out: one trade, one order (and order workflow) per seller; stock reserved' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key replays the first answer' })
   create(@CurrentPrincipal() buyer: Principal, @Body() dto: CreateTradeDto, @Headers('idempotency-key') key?: string) {
-    return this.trades.createTrade(Number(buyer.id), dto, readIdempotencyKey(key, false));
+    return this.trades.createTrade(buyer.id, dto, readIdempotencyKey(key, false));
   }
 }

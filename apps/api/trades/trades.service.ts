@@ -15,7 +15,9 @@ import {
   ServiceStatus,
   ShipStatus,
   TradeStatus,
+  MAX_AMOUNT_FEN,
   flowOf,
+  mergeQuantities,
 } from '../../../domain';
 import { requestHash } from '../common/idempotency';
 import { newSn } from '../../../activities/serial-numbers';
@@ -26,7 +28,7 @@ export interface TradeAnswer {
   tradeSn: string;
   paymentType: PaymentType;
   totalFen: number;
-  orders: { orderSn: string; sellerId: number; orderFen: number; workflowId: string; temporalUiUrl: string; groupId?: string }[];
+  orders: { orderSn: string; sellerId: string | number; orderFen: number; workflowId: string; temporalUiUrl: string; groupId?: string }[];
 }
 
 interface GroupBuyRow {
@@ -58,7 +60,7 @@ export class TradesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async createTrade(buyerId: number, dto: CreateTradeDto, idempotencyKey?: string): Promise<TradeAnswer> {
+  async createTrade(buyerId: string, dto: CreateTradeDto, idempotencyKey?: string): Promise<TradeAnswer> {
     const hash = requestHash(dto);
     if (idempotencyKey) {
       const replay = await this.replay(buyerId, idempotencyKey, hash);
@@ -86,14 +88,14 @@ export class TradesService {
 
   private async insertTrade(
     manager: EntityManager,
-    buyerId: number,
+    buyerId: string,
     dto: CreateTradeDto,
     paymentType: PaymentType,
     idempotencyKey: string | undefined,
     hash: string,
   ): Promise<{ tradeSn: string; orders: NewOrder[] }> {
-    const quantities = new Map<number, number>();
-    for (const item of dto.items) quantities.set(item.skuId, (quantities.get(item.skuId) ?? 0) + item.quantity);
+    const quantities = mergeQuantities(dto.items);
+    if (typeof quantities === 'string') throw new UnprocessableEntityException(quantities);
     const skuIds = [...quantities.keys()].sort((a, b) => a - b);
     const goods: GoodsRow[] = await manager.query('SELECT id, seller_id, name, price_fen FROM goods WHERE id IN (?)', [skuIds]);
     const missing = skuIds.filter((id) => !goods.some((g) => g.id === id));
@@ -113,6 +115,8 @@ export class TradesService {
       const orderSn = newSn('O');
       const orderFen = rows.reduce((sum, row) => sum + row.price_fen * quantities.get(row.id)!, 0);
       totalFen += orderFen;
+      // Checked before the INSERT: the amount columns are INT, and the transaction rolls back the rest.
+      if (totalFen > MAX_AMOUNT_FEN) throw new UnprocessableEntityException(`the order total of ${totalFen} fen exceeds the largest amount an order can hold (${MAX_AMOUNT_FEN} fen)`);
       await manager.query(
         `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
            comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, group_id, created_at)
@@ -163,7 +167,7 @@ export class TradesService {
   }
 
   /** Same key + same body → the first answer (workflows re-attached, never duplicated); other body → 422. */
-  private async replay(buyerId: number, key: string, hash: string): Promise<TradeAnswer | undefined> {
+  private async replay(buyerId: string, key: string, hash: string): Promise<TradeAnswer | undefined> {
     const [trade] = await this.dataSource.query('SELECT trade_sn, payment_type, request_hash FROM trade WHERE buyer_id = ? AND idempotency_key = ?', [buyerId, key]);
     if (!trade) return undefined;
     if (trade.request_hash !== hash) {
@@ -182,14 +186,15 @@ export class TradesService {
       createdAt: new Date(row.created_at),
       groupId: row.group_id ?? undefined,
     }));
-    return this.startWorkflows(trade.trade_sn, trade.payment_type, orders);
+    return this.startWorkflows(trade.trade_sn, trade.payment_type, orders, true);
   }
 
-  private async startWorkflows(tradeSn: string, paymentType: PaymentType, orders: NewOrder[]): Promise<TradeAnswer> {
+  /** On a replay the workflows may have finished long ago: the stored answer is still the answer. */
+  private async startWorkflows(tradeSn: string, paymentType: PaymentType, orders: NewOrder[], replay = false): Promise<TradeAnswer> {
     const started = [];
     for (const order of orders) {
       const workflowId = await this.workflows.start(order);
-      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn);
+      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn, { finishedIsFine: replay });
       started.push({ orderSn: order.orderSn, sellerId: order.sellerId, orderFen: order.orderFen, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), ...(order.groupId ? { groupId: order.groupId } : {}) });
     }
     return { tradeSn, paymentType, totalFen: orders.reduce((sum, o) => sum + o.orderFen, 0), orders: started };

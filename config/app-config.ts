@@ -6,7 +6,13 @@ import { ConfigError } from './config-error';
 export interface AppConfig {
   databaseUrl: string;
   temporal: { address: string; namespace: string; taskQueue: string; uiUrl: string };
-  api: { port: number; publicBaseUrl: string; jwtSecret: string };
+  api: {
+    port: number;
+    publicBaseUrl: string;
+    jwtSecret: string;
+    /** Per principal and route, per minute: checkout / payment creation / cancellation, and the payment-status poll. */
+    rateLimits: { writesPerMinute: number; pollsPerMinute: number };
+  };
   /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
   refund: { pollScheduleMs: number[] };
   /** Delays between the payment watch's provider queries while no notification arrived; the last repeats until the payment expires. */
@@ -40,6 +46,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       port: apiPort,
       publicBaseUrl: readUrl(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${apiPort}`),
       jwtSecret: readJwtSecret(env, payments.realProvider),
+      rateLimits: { writesPerMinute: readCount(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30), pollsPerMinute: readCount(env, 'RATE_LIMIT_POLLS_PER_MINUTE', 120) },
     },
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
     paymentQueryScheduleMs: readDurationList(env, 'PAYMENT_QUERY_SCHEDULE', '10s,30s,1m,5m,10m,30m'),
@@ -123,6 +130,13 @@ function readPort(env: Env, name: string, fallback: number): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(name, `"${raw}" is not a TCP port (0-65535)`);
   return port;
+}
+
+function readCount(env: Env, name: string, fallback: number): number {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return fallback;
+  if (!/^[0-9]{1,7}$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, `"${raw}" must be a whole number from 1 to 9999999`);
+  return Number(raw);
 }
 
 function readHostPort(env: Env, name: string, fallback: string): string {

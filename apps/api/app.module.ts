@@ -1,6 +1,8 @@
 import { DynamicModule, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { throttlerOptions } from './common/rate-limits';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
@@ -47,7 +49,7 @@ export class AppModule {
   static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client }): DynamicModule {
     return {
       module: AppModule,
-      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } })],
+      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), ThrottlerModule.forRoot(throttlerOptions(config))],
       controllers: [HealthController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../config/app-config';
 import { connectDataSource } from '../../db/data-source';
@@ -22,6 +23,11 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { dataSource, temporal }), { rawBody: true, bodyParser: false, abortOnError: false, ...(options.logger === false ? { logger: false } : {}) });
   // Body size and depth are capped before validation: an oversized or deeply nested body is a 4xx.
+  // Security headers everywhere; the Swagger UI at /docs runs inline scripts and styles, so only it
+  // goes without a Content-Security-Policy.
+  const strict = helmet();
+  const docs = helmet({ contentSecurityPolicy: false });
+  app.use((req: { path: string }, res: unknown, next: () => void) => (req.path === '/docs' || req.path.startsWith('/docs/') || req.path.startsWith('/docs-') ? docs : strict)(req as never, res as never, next));
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.useBodyParser('urlencoded', { limit: MAX_BODY_BYTES, extended: false });
   app.use(bodyParserErrors);

@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { readIdempotencyKey } from '../common/idempotency';
+import { RateLimitedWrite } from '../common/rate-limits';
 import { CancelOrderDto } from './cancel-order.dto';
 import { CancellationsService } from './cancellations.service';
 
@@ -15,6 +16,7 @@ export class CancellationsController {
 
   @Post()
   @Roles('seller', 'buyer', 'support')
+  @RateLimitedWrite()
   @ApiOperation({
     summary: 'Cancel an order: refund (if paid), restore stock, take back sales, all in a durable workflow',
     description: '202 accepted; 200 already cancelled; 409 refused by the order state (shipped, already being cancelled); 422 key reused with another body.',

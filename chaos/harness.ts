@@ -329,6 +329,16 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
     const want = { quantity: sku.stock, available_quantity: sku.stock - live, sales_count: live };
     if (row.quantity !== want.quantity || row.available_quantity !== want.available_quantity || row.sales_count !== want.sales_count) {
       report.stockDrift.push(`SKU ${sku.id}: ${JSON.stringify(row)}, expected ${JSON.stringify(want)}`);
+      // Which orders: their ledger rows against their story.
+      for (const plan of mine) {
+        for (const orderSn of plan.orderSns) {
+          const moves = await db<{ kind: string; quantity: number }>('SELECT kind, quantity FROM stock_movement WHERE order_sn = ? ORDER BY id', [orderSn]);
+          const reserved = -moves.filter((m) => m.quantity < 0 && m.kind !== 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0) - moves.filter((m) => m.kind === 'RELEASE' || m.kind === 'RESTORE').reduce((s, m) => s + m.quantity, 0);
+          const sold = moves.filter((m) => m.kind === 'SALE' || m.kind === 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0);
+          const live = plan.kind === 'paid-kept' || plan.kind === 'group' ? plan.quantity : 0;
+          if (reserved !== live || sold !== live) report.stockDrift.push(`  ${orderSn} (${plan.kind}, ${await statusOf(orderSn)}): ${moves.map((m) => `${m.kind} ${m.quantity}`).join(', ')}`);
+        }
+      }
     }
   }
 

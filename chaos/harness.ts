@@ -321,25 +321,36 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
     if (Number(row.fen) !== moved) report.moneyMismatches.push(`${row.out_trade_no}: refund rows say ${row.fen}, the provider moved ${moved}`);
   }
 
-  // Stock and sales: reserved by every order not cancelled, sold by every paid one not cancelled.
-  for (const sku of skus) {
-    const mine = plans.filter((p) => p.skuId === sku.id);
-    const live = mine.filter((p) => p.kind === 'paid-kept' || p.kind === 'group').reduce((n, p) => n + p.quantity * p.orderSns.length, 0);
-    const [row] = await db<{ quantity: number; available_quantity: number; sales_count: number }>('SELECT quantity, available_quantity, sales_count FROM goods WHERE id = ?', [sku.id]);
-    const want = { quantity: sku.stock, available_quantity: sku.stock - live, sales_count: live };
-    if (row.quantity !== want.quantity || row.available_quantity !== want.available_quantity || row.sales_count !== want.sales_count) {
-      report.stockDrift.push(`SKU ${sku.id}: ${JSON.stringify(row)}, expected ${JSON.stringify(want)}`);
-      // Which orders: their ledger rows against their story.
-      for (const plan of mine) {
-        for (const orderSn of plan.orderSns) {
-          const moves = await db<{ kind: string; quantity: number }>('SELECT kind, quantity FROM stock_movement WHERE order_sn = ? ORDER BY id', [orderSn]);
-          const reserved = -moves.filter((m) => m.quantity < 0 && m.kind !== 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0) - moves.filter((m) => m.kind === 'RELEASE' || m.kind === 'RESTORE').reduce((s, m) => s + m.quantity, 0);
-          const sold = moves.filter((m) => m.kind === 'SALE' || m.kind === 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0);
-          const live = plan.kind === 'paid-kept' || plan.kind === 'group' ? plan.quantity : 0;
-          if (reserved !== live || sold !== live) report.stockDrift.push(`  ${orderSn} (${plan.kind}, ${await statusOf(orderSn)}): ${moves.map((m) => `${m.kind} ${m.quantity}`).join(', ')}`);
+  // Stock and sales: reserved by every order not cancelled, sold by every paid one not cancelled. A
+  // cancelled order restores stock and takes back sales after its refund, so this settles last.
+  const stockDeadline = Date.now() + options.settleTimeoutMs;
+  for (;;) {
+    report.stockDrift = await stockDrift();
+    if (report.stockDrift.length === 0 || Date.now() > stockDeadline) break;
+    await sleep(1000);
+  }
+  async function stockDrift(): Promise<string[]> {
+    const drift: string[] = [];
+    for (const sku of skus) {
+      const mine = plans.filter((p) => p.skuId === sku.id);
+      const live = mine.filter((p) => p.kind === 'paid-kept' || p.kind === 'group').reduce((n, p) => n + p.quantity * p.orderSns.length, 0);
+      const [row] = await db<{ quantity: number; available_quantity: number; sales_count: number }>('SELECT quantity, available_quantity, sales_count FROM goods WHERE id = ?', [sku.id]);
+      const want = { quantity: sku.stock, available_quantity: sku.stock - live, sales_count: live };
+      if (row.quantity !== want.quantity || row.available_quantity !== want.available_quantity || row.sales_count !== want.sales_count) {
+        drift.push(`SKU ${sku.id}: ${JSON.stringify(row)}, expected ${JSON.stringify(want)}`);
+        // Which orders: their ledger rows against their story.
+        for (const plan of mine) {
+          for (const orderSn of plan.orderSns) {
+            const moves = await db<{ kind: string; quantity: number }>('SELECT kind, quantity FROM stock_movement WHERE order_sn = ? ORDER BY id', [orderSn]);
+            const reserved = -moves.filter((m) => m.quantity < 0 && m.kind !== 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0) - moves.filter((m) => m.kind === 'RELEASE' || m.kind === 'RESTORE').reduce((s, m) => s + m.quantity, 0);
+            const sold = moves.filter((m) => m.kind === 'SALE' || m.kind === 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0);
+            const live = plan.kind === 'paid-kept' || plan.kind === 'group' ? plan.quantity : 0;
+            if (reserved !== live || sold !== live) drift.push(`  ${orderSn} (${plan.kind}, ${await statusOf(orderSn)}): ${moves.map((m) => `${m.kind} ${m.quantity}`).join(', ')}`);
+          }
         }
       }
     }
+    return drift;
   }
 
   for await (const w of target.temporal.workflow.list({ query: `TaskQueue = '${target.taskQueue}' AND (ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated' OR ExecutionStatus = 'TimedOut')` })) {

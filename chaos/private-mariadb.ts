@@ -26,6 +26,7 @@ export class PrivateMariaDb {
   }
 
   async start(): Promise<void> {
+    if (this.process && this.process.exitCode === null) return;
     if (!existsSync(join(this.dir, 'data', 'mysql'))) {
       execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { stdio: 'ignore' });
     }
@@ -61,7 +62,10 @@ export class PrivateMariaDb {
   private answers(): Promise<boolean> {
     return new Promise((resolve) => {
       const socket = createConnection(this.port, '127.0.0.1');
-      socket.once('connect', () => resolve(!socket.destroy()));
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
   }

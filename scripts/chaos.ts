@@ -66,8 +66,8 @@ async function main(): Promise<void> {
     let outage: Parameters<typeof runChaos>[0]["databaseOutage"];
     if (PrivateMariaDb.available()) {
       const db = new PrivateMariaDb(dir, await freePort());
-      await db.start();
       cleanups.push(() => db.stop());
+      await db.start();
       databaseUrl = db.url;
       outage = { describe: `private mariadbd restarted (port ${db.port})`, pauseTraffic: true, run: () => db.restart() };
     } else {

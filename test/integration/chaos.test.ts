@@ -21,7 +21,7 @@ describe('chaos: worker kills, a database outage, provider and notification faul
   });
 
   it('loses no order, moves no money twice, keeps stock exact and answers no 5xx', async () => {
-    const options: ChaosOptions = { orders: 40, concurrency: 6, killEverySeconds: 12, maxKills: 3, outageAtOrder: 20, seed: 11, providerFaultRate: 0.2, notificationFaultRate: 0.1, settleTimeoutMs: 120_000 };
+    const options: ChaosOptions = { orders: 40, concurrency: 8, killEverySeconds: 15, maxKills: 3, outageAtOrder: 20, seed: 11, providerFaultRate: 0.2, notificationFaultRate: 0.1, settleTimeoutMs: 120_000 };
     const report = await runChaos(
       {
         apiUrl: system.apiUrl,

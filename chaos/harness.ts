@@ -247,7 +247,6 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
 
   // The worker is killed every K seconds while orders are being driven.
   let driving = true;
-  const recoveries: Promise<void>[] = [];
   const killer = (async () => {
     while (driving && (options.maxKills === undefined || report.workerKills < options.maxKills)) {
       await sleep(options.killEverySeconds * 1000);
@@ -255,8 +254,9 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
       await target.killWorker();
       report.workerKills += 1;
       log(`worker SIGKILLed (${report.workerKills})`);
-      // Measured beside the run: the next kill comes on schedule, not after recovery.
-      recoveries.push(recovery(report.recoverySeconds.workerKills));
+      // The next kill comes K seconds after the new worker made progress: a worker that is killed
+      // before it has even started (ts-node start-up on a loaded machine) would prove nothing.
+      await recovery(report.recoverySeconds.workerKills);
     }
   })();
 
@@ -277,7 +277,6 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
   );
   driving = false;
   await killer;
-  await Promise.all(recoveries);
   report.orders = plans.reduce((n, p) => n + p.orderSns.length, 0);
   await target.sim.flushNotifications();
   log('settling');

@@ -49,7 +49,11 @@ async function main(): Promise<void> {
   const cleanup = async () => {
     for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
   };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  let stopping = false;
+  process.once('SIGINT', () => {
+    stopping = true;
+    void cleanup().then(() => process.exit(130));
+  });
   try {
     // Temporal: a dev server of its own (in memory).
     const temporalBin = execFileSync('bash', [join(ROOT, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim();
@@ -126,7 +130,7 @@ async function main(): Promise<void> {
         token: (role, id) => mintToken(config.api.jwtSecret, role, id),
         killWorker: async () => {
           worker?.kill('SIGKILL');
-          worker = spawnWorker();
+          if (!stopping) worker = spawnWorker();
         },
         databaseOutage: outage,
       },

@@ -7,7 +7,11 @@ import { TestSystem, startTestSystem } from '../support/system';
  * worker's database connection is cut once through the test system's TCP proxy (the machine's
  * MariaDB is shared, so it is not restarted here; `npm run chaos` restarts a private one).
  */
-describe('chaos: worker kills, a database outage, provider and notification faults', () => {
+// About 3.5 minutes on the shared 2-core machine (each SIGKILLed worker takes ~20-60 s to come back
+// under ts-node), over the 3-minute budget for npm test: it runs with CHAOS_TEST=1.
+const chaosDescribe = process.env.CHAOS_TEST === '1' ? describe : describe.skip;
+
+chaosDescribe('chaos: worker kills, a database outage, provider and notification faults', () => {
   let system: TestSystem;
   let worker: ChildProcess | undefined;
   beforeAll(async () => {

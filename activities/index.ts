@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { ComplaintActivities } from './complaints';
@@ -7,6 +8,7 @@ import { releaseOrderCoupons } from './coupons';
 import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
 import { ReconciliationActivities } from './reconciliation';
+import { PaymentWatchActivities } from './payment-watch';
 import { RefundActivities } from './refunds';
 import { SweepActivities, SweepDependencies } from './sweeps';
 
@@ -17,6 +19,8 @@ export interface ActivityDependencies {
   notifyBaseUrl: string;
   /** The scheduled sweeps message and start workflows, so they need a Temporal client; absent, their activities refuse to run. */
   sweeps?: SweepDependencies;
+  /** Delivers payments the payment watch found PAID, exactly like notifications (needs a Temporal client). */
+  inbox?: ProviderInbox;
 }
 
 /**
@@ -29,8 +33,9 @@ export function createActivities(deps: ActivityDependencies) {
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
   const complaints = new ComplaintActivities(deps.dataSource);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
-  // Reconciliation hands stranded payments to order workflows with the same Temporal client as the sweeps.
-  const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.sweeps);
+  // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
+  const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.inbox);
+  const paymentWatch = new PaymentWatchActivities(deps.dataSource, deps.providers, deps.inbox);
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
@@ -67,6 +72,7 @@ export function createActivities(deps: ActivityDependencies) {
     compareOurSidePage: reconciliation.compareOurSidePage.bind(reconciliation),
     handOverStrandedPayments: reconciliation.handOverStrandedPayments.bind(reconciliation),
     finishReconciliation: reconciliation.finishReconciliation.bind(reconciliation),
+    checkUnpaidPayment: paymentWatch.checkUnpaidPayment.bind(paymentWatch),
   };
 }
 

@@ -1,7 +1,7 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import { PaymentHandoverTarget, handOverVerifiedPayment } from '../apps/shared/payment-handover';
+import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import { DifferenceKind, DifferenceStatus, isBillDate } from '../domain';
 import { BillIntegrityError, BillRow, PaymentProvider, ProviderError, ProviderName } from '../payments';
 import { ComparePageRequest, OurSidePageRequest, ReconciliationCompare, SYSTEM_ACTOR } from './reconciliation-compare';
@@ -38,7 +38,7 @@ export class ReconciliationActivities {
   constructor(
     private readonly dataSource: DataSource,
     private readonly providers: Record<ProviderName, PaymentProvider>,
-    private readonly handover: PaymentHandoverTarget | undefined,
+    private readonly inbox: ProviderInbox | undefined,
   ) {
     this.compare = new ReconciliationCompare(dataSource);
   }
@@ -121,7 +121,7 @@ export class ReconciliationActivities {
    * late-payment workflow refunds the money, by the existing rules. Unknown orders stay open for support.
    */
   async handOverStrandedPayments(request: ReconciliationDay & { afterId: number }): Promise<{ lastId: number; exhausted: boolean; handedOver: number }> {
-    if (!this.handover) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for reconciliation', 'ReconciliationNotConfigured');
+    if (!this.inbox) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for reconciliation', 'ReconciliationNotConfigured');
     const rows: { id: number; out_trade_no: string; order_sn: string | null; amount_fen: number | null }[] = await this.dataSource.query(
       `SELECT d.id, d.out_trade_no, p.order_sn, p.amount_fen
          FROM reconciliation_difference d LEFT JOIN payment p ON p.out_trade_no = d.out_trade_no AND p.provider = d.provider
@@ -148,15 +148,25 @@ export class ReconciliationActivities {
         await this.note(row.id, `provider query says ${paid.state}${paid.amountFen !== undefined ? ` ${paid.amountFen} fen` : ''}, our payment is ${row.amount_fen} fen: not handed over`);
         continue;
       }
-      const path = await handOverVerifiedPayment(this.handover, row.order_sn, {
+      // Exactly the path a verified notification takes (amount check, inbox dedupe, delivery). The
+      // inbox id names the day, so a re-run of the same day delivers nothing twice.
+      const outcome = await this.inbox.accept({
         provider: request.provider,
+        kind: 'payment',
+        notificationId: `reconciliation:${request.provider}:${request.billDate}:${row.out_trade_no}`,
         outTradeNo: row.out_trade_no,
         transactionId: paid.transactionId,
+        state: 'PAID',
         amountFen: paid.amountFen,
-        paidAt: paid.paidAt ?? new Date().toISOString(),
-        notificationId: `reconciliation:${request.provider}:${request.billDate}:${row.out_trade_no}`,
+        ...(paid.paidAt ? { paidAt: paid.paidAt } : {}),
       });
-      const how = path === 'order' ? `handed to order ${row.order_sn}'s workflow as a verified payment` : `order ${row.order_sn}'s workflow has finished: handed to late-payment-${row.out_trade_no}, which refunds it`;
+      if (!outcome.accepted) {
+        await this.note(row.id, `not handed over: ${outcome.reason}`);
+        continue;
+      }
+      const how = outcome.deliveredTo === 'late-payment'
+        ? `order ${row.order_sn}'s workflow has finished: handed to late-payment-${row.out_trade_no}, which refunds it`
+        : `handed to order ${row.order_sn}'s workflow as a verified payment`;
       await this.dataSource.transaction(async (manager) => {
         const updated = await manager.query(
           `UPDATE reconciliation_difference SET status = ?, auto_fix = ?, resolved_by = ?, resolved_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = ?`,

@@ -8,11 +8,19 @@ export interface AppConfig {
   databaseUrl: string;
   /** Address, namespace, TLS and API key by @temporalio/envconfig (env or profile file), plus our own task queue and UI link. */
   temporal: TemporalConnectionSettings & { taskQueue: string; uiUrl: string };
-  api: { port: number; publicBaseUrl: string; jwtSecret: string };
+  api: {
+    port: number;
+    publicBaseUrl: string;
+    jwtSecret: string;
+    /** Per principal and route, per minute: checkout / payment creation / cancellation, and the payment-status poll. */
+    rateLimits: { writesPerMinute: number; pollsPerMinute: number };
+  };
   /** The worker's /metrics + /health port, and where the SDK's own Prometheus exporter listens (appended to /metrics). */
   worker: { metricsPort: number; metricsHost: string; sdkMetricsAddress: string };
   /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
   refund: { pollScheduleMs: number[] };
+  /** Delays between the payment watch's provider queries while no notification arrived; the last repeats until the payment expires. */
+  paymentQueryScheduleMs: number[];
   /** How long a cancelled order's workflow stays to refund payments that were already in flight. */
   latePaymentWindowMs: number;
   /** How long a new group buy collects members before it fails and refunds them. */
@@ -50,6 +58,7 @@ type Env = NodeJS.ProcessEnv;
 
 export function readAppConfig(env: Env = process.env): AppConfig {
   const apiPort = readPort(env, 'API_PORT', 3000);
+  const payments = readPaymentConfig(env);
   return {
     databaseUrl: readDatabaseUrl(env),
     temporal: {
@@ -60,15 +69,17 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     api: {
       port: apiPort,
       publicBaseUrl: readUrl(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${apiPort}`),
-      jwtSecret: readSecret(env, 'JWT_SECRET', 'dev-only-secret-change-me-0123456789'),
+      jwtSecret: readJwtSecret(env, payments.realProvider),
+      rateLimits: { writesPerMinute: readCount(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30), pollsPerMinute: readCount(env, 'RATE_LIMIT_POLLS_PER_MINUTE', 120) },
     },
     worker: readWorkerSettings(env),
     refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
+    paymentQueryScheduleMs: readDurationList(env, 'PAYMENT_QUERY_SCHEDULE', '10s,30s,1m,5m,10m,30m'),
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
     complaints: asConfigError(() => readComplaintSettings((name) => env[name])),
     latePaymentWindowMs: asConfigError(() => parseDuration(env.LATE_PAYMENT_WINDOW ?? '1h', 'LATE_PAYMENT_WINDOW')),
     groupBuyDeadlineMs: asConfigError(() => parseDuration(env.GROUP_BUY_DEADLINE ?? '24h', 'GROUP_BUY_DEADLINE')),
-    payments: readPaymentConfig(env),
+    payments,
     sweeps: readSweepConfig(env),
     reconciliation: { cron: readCron(env, 'RECONCILIATION_CRON', '0 10 * * *'), timeZone: readTimeZone(env, 'RECONCILIATION_TIMEZONE', 'Asia/Shanghai') },
     redis: readRedisConfig(env),
@@ -182,6 +193,13 @@ function readPort(env: Env, name: string, fallback: number): number {
   return port;
 }
 
+function readCount(env: Env, name: string, fallback: number): number {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return fallback;
+  if (!/^[0-9]{1,7}$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, `"${raw}" must be a whole number from 1 to 9999999`);
+  return Number(raw);
+}
+
 function readUrl(env: Env, name: string, fallback: string): string {
   const value = readNonEmpty(env, name, fallback);
   try {
@@ -193,10 +211,23 @@ function readUrl(env: Env, name: string, fallback: string): string {
   return value.replace(/\/$/, '');
 }
 
-function readSecret(env: Env, name: string, fallback: string): string {
-  const value = env[name] ?? fallback;
-  if (value.length < 32) throw new ConfigError(name, 'must be at least 32 characters (HS256 key)');
-  return value;
+/** Development secrets written in this repository (config default, docker-compose): anyone can mint tokens with them. */
+export const PUBLISHED_JWT_SECRETS: readonly string[] = ['dev-only-secret-change-me-0123456789', 'compose-dev-only-jwt-secret-0123456789abcdef'];
+
+/**
+ * Local development may use the published default; a deployment — NODE_ENV=production, or any real
+ * provider URL configured — must bring its own secret, or start-up stops with one line naming it.
+ */
+function readJwtSecret(env: Env, realProvider: boolean): string {
+  const value = env.JWT_SECRET;
+  const deployed = env.NODE_ENV === 'production' || realProvider;
+  if (deployed && (value === undefined || value === '' || PUBLISHED_JWT_SECRETS.includes(value))) {
+    const why = env.NODE_ENV === 'production' ? 'NODE_ENV=production' : 'a real payment provider URL is configured';
+    throw new ConfigError('JWT_SECRET', `${value ? 'is a development secret published in the repository' : 'is not set'}; outside local development (${why}) set a random secret of at least 32 characters, e.g. openssl rand -base64 48`);
+  }
+  const secret = value || PUBLISHED_JWT_SECRETS[0];
+  if (secret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters (HS256 key)');
+  return secret;
 }
 
 function asConfigError<T>(read: () => T): T {

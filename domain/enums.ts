@@ -225,5 +225,7 @@ export const CancellationStatus = {
   NEEDS_SUPPORT: 'NEEDS_SUPPORT',
   /** Order cancelled, money (if any) returned, stock restored, sales reversed, log written. */
   COMPLETED: 'COMPLETED',
+  /** The order was already cancelled (by another request or a timer): this request changed nothing; its answer points at that cancellation. */
+  ALREADY_CANCELLED: 'ALREADY_CANCELLED',
 } as const;
 export type CancellationStatus = (typeof CancellationStatus)[keyof typeof CancellationStatus];

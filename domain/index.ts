@@ -13,3 +13,5 @@ export * from './complaint-settings';
 export * from './review-rules';
 export * from './reconciliation';
 export * from './checkout-pricing';
+export * from './payment-rules';
+export * from './limits';

@@ -23,7 +23,7 @@ export interface BillRow {
   providerRefundId?: string;
   /** Payments: the order amount; refunds: the refunded amount (positive). */
   amountFen: number;
-  /** When the provider booked it (payment success / refund time), RFC 3339 in the provider's zone (+08:00). */
+  /** When the provider booked it (payment success / refund time), as an ISO instant (the bill writes China time). */
   bookedAt: string;
 }
 
@@ -75,13 +75,6 @@ export function addToTotals(totals: BillTotals, row: BillRow): void {
 export function signedYuanToFen(value: string): number {
   const v = value.trim();
   return v.startsWith('-') ? -yuanStringToFen(v.slice(1)) : yuanStringToFen(v);
-}
-
-/** "2026-11-30 10:00:00" in China time → "2026-11-30T10:00:00+08:00". */
-export function chinaLocalToRfc3339(value: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/.exec(value.trim());
-  if (!m) throw new RangeError(`not a yyyy-MM-dd HH:mm:ss time: ${JSON.stringify(value)}`);
-  return `${m[1]}T${m[2]}+08:00`;
 }
 
 /** Column positions by header name (the providers say the order may change: read it from the header). */

@@ -33,6 +33,8 @@ export interface PaymentConfig {
   httpTimeoutMs: number;
   /** True when any credential came from the development keys folder. */
   usesDevKeys: boolean;
+  /** True when either provider URL is not the local simulator: this is a deployment, not local development. */
+  realProvider: boolean;
   wechatpay: WechatPayConfig;
   alipay: AlipayConfig;
 }
@@ -64,6 +66,17 @@ function isSimulator(urlText: string, env: NodeJS.ProcessEnv): boolean {
   const host = new URL(urlText).hostname;
   const simulatorHost = nonEmpty(env, 'PAYMENT_SIM_HOSTNAME');
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1' || (simulatorHost !== undefined && host === simulatorHost);
+}
+
+/**
+ * The simulator's development keys live in PAYMENT_KEYS_DIR and sit on every developer's disk; a
+ * real provider must never be called with them, even when named explicitly as credential files.
+ */
+function refuseDevKeyFile(name: string, file: string, keysDir: string, realUrl: boolean): void {
+  const relative = path.relative(keysDir, path.resolve(file));
+  if (realUrl && !relative.startsWith('..') && !path.isAbsolute(relative)) {
+    throw new ConfigError(name, `${file} is a payment-simulator development key (in PAYMENT_KEYS_DIR); a real provider URL needs the merchant's own key`);
+  }
 }
 
 function readKeyFile(name: string, file: string): string {
@@ -176,9 +189,12 @@ export function readPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
     return dev;
   };
 
+  const wechatReal = !isSimulator(wechatBaseUrl, env);
+  const alipayReal = !isSimulator(alipayGatewayUrl, env);
   let wechatpay: WechatPayConfig;
   if (wechatSource === 'env') {
     const get = (n: (typeof WECHATPAY_CREDENTIALS)[number]): string => nonEmpty(env, n) as string;
+    for (const n of ['WECHATPAY_MERCHANT_PRIVATE_KEY_FILE', 'WECHATPAY_PLATFORM_PUBLIC_KEY_FILE'] as const) refuseDevKeyFile(n, get(n), keysDir, wechatReal);
     const apiV3Key = get('WECHATPAY_APIV3_KEY');
     if (Buffer.byteLength(apiV3Key, 'utf8') !== 32) {
       throw new ConfigError('WECHATPAY_APIV3_KEY', `must be exactly 32 bytes, got ${Buffer.byteLength(apiV3Key, 'utf8')}`);
@@ -215,6 +231,7 @@ export function readPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
   let alipay: AlipayConfig;
   if (alipaySource === 'env') {
     const get = (n: (typeof ALIPAY_CREDENTIALS)[number]): string => nonEmpty(env, n) as string;
+    for (const n of ['ALIPAY_APP_PRIVATE_KEY_FILE', 'ALIPAY_PUBLIC_KEY_FILE'] as const) refuseDevKeyFile(n, get(n), keysDir, alipayReal);
     alipay = {
       gatewayUrl: alipayGatewayUrl,
       appId: matching('ALIPAY_APP_ID', get('ALIPAY_APP_ID'), /^\d{8,32}$/, 'must be the numeric Alipay app id'),
@@ -226,5 +243,5 @@ export function readPaymentConfig(env: NodeJS.ProcessEnv): PaymentConfig {
     alipay = { gatewayUrl: alipayGatewayUrl, appId: a.appId, appPrivateKeyPem: a.appPrivateKeyPem, alipayPublicKeyPem: a.alipayPublicKeyPem };
   }
 
-  return { keysDir, httpTimeoutMs, usesDevKeys: dev !== undefined, wechatpay, alipay };
+  return { keysDir, httpTimeoutMs, usesDevKeys: dev !== undefined, realProvider: wechatReal || alipayReal, wechatpay, alipay };
 }

@@ -31,6 +31,7 @@ export interface PaymentQueryResult {
   outTradeNo: string;
   transactionId?: string;
   amountFen?: number;
+  /** ISO instant (`…Z`), converted from the provider's own zone (see provider-time.ts). */
   paidAt?: string;
 }
 

@@ -270,8 +270,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const refusal = refusalOf(operation, command.actor);
       if (refusal) {
         command.refusal = refusal;
-        // Money the order cannot take (a second payment by another route) goes back to the buyer.
-        if (command.payment && state.paidFen > 0) await refundUnwantedPayment(command.payment, `the order was already paid (${state.transactionId})`);
+        // Money the order cannot take (a second payment by another route) goes back to the buyer. The
+        // order's own transaction told twice (a notification and the payment watch's query racing the
+        // first PAY) is the same money, not a second payment: never refunded.
+        const samePayment = command.payment?.transactionId === state.transactionId && patched('same-transaction-is-not-a-second-payment');
+        if (command.payment && state.paidFen > 0 && !samePayment) await refundUnwantedPayment(command.payment, `the order was already paid (${state.transactionId})`);
         return;
       }
       if (command.cancellation) {

@@ -1,6 +1,8 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { throttlerOptions } from './common/rate-limits';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
@@ -33,6 +35,7 @@ import { ReviewsService } from './reviews/reviews.service';
 import { ReconciliationController } from './reconciliation/reconciliation.controller';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { createPaymentProviders } from '../../payments';
+import { ProviderInbox } from '../shared/provider-inbox';
 import { GroupBuys } from './trades/group-buys';
 import { GroupBuysController } from './trades/group-buys.controller';
 import { TradesController } from './trades/trades.controller';
@@ -67,7 +70,7 @@ export class AppModule {
   static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client; redis: Redis }, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger)],
+      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config))],
       controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
@@ -78,6 +81,14 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: RequestLogContext },
         ApiMetrics,
+        {
+          provide: ProviderInbox,
+          inject: [PAYMENT_PROVIDERS],
+          useFactory: (providers: ReturnType<typeof createPaymentProviders>) => {
+            const inboxLog = logger.child({ component: 'provider-inbox' });
+            return new ProviderInbox(connections.dataSource, connections.temporal, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => inboxLog.warn(m) });
+          },
+        },
         CancellationsService,
         ComplaintsService,
         ReviewsService,

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import helmet from 'helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../config/app-config';
 import { connectDataSource } from '../../db/data-source';
@@ -12,6 +14,7 @@ import { AppModule } from './app.module';
 import { ApiMetrics } from './observability/business-metrics';
 import { httpMetricsMiddleware } from './observability/http-metrics';
 import { connectRedis } from './redis/redis';
+import { MAX_BODY_BYTES, bodyDepthLimit, bodyParserErrors } from './common/body-limits';
 
 /**
  * Builds the HTTP API (used by main.ts and by the integration tests). Logs go to `options.logger`
@@ -31,10 +34,20 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     await dataSource.destroy();
     throw err;
   }
-  const app = await NestFactory.create(AppModule.forRoot(config, { dataSource, temporal, redis }, logger), { rawBody: true, abortOnError: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { dataSource, temporal, redis }, logger), { rawBody: true, bodyParser: false, abortOnError: false, bufferLogs: true });
   // Nest's own lines (start-up, exceptions) go through the same pino as the request lines.
   app.useLogger(app.get(NestPinoLogger));
   app.use(httpMetricsMiddleware(app.get(ApiMetrics)));
+  // Body size and depth are capped before validation: an oversized or deeply nested body is a 4xx.
+  // Security headers everywhere; the Swagger UI at /docs runs inline scripts and styles, so only it
+  // goes without a Content-Security-Policy.
+  const strict = helmet();
+  const docs = helmet({ contentSecurityPolicy: false });
+  app.use((req: { path: string }, res: unknown, next: () => void) => (req.path === '/docs' || req.path.startsWith('/docs/') || req.path.startsWith('/docs-') ? docs : strict)(req as never, res as never, next));
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.useBodyParser('urlencoded', { limit: MAX_BODY_BYTES, extended: false });
+  app.use(bodyParserErrors);
+  app.use(bodyDepthLimit);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );

@@ -1,10 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { ActivityInterceptorsFactory, NativeConnection, Worker } from '@temporalio/worker';
+import { ActivityInterceptorsFactory, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../../config/app-config';
 import { createPaymentProviders } from '../../payments';
 import { activityLogContext } from './activity-log-context';
+import { ProviderInbox } from '../shared/provider-inbox';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -18,6 +19,9 @@ export interface OrderWorkerOptions {
 
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  const providers = createPaymentProviders(config.payments);
+  const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => Runtime.instance().logger.warn(m) });
   return Worker.create({
     connection: options.connection,
     namespace: options.config.temporal.namespace,
@@ -31,8 +35,9 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     },
     activities: createActivities({
       dataSource: options.dataSource,
-      providers: createPaymentProviders(options.config.payments),
+      providers,
       notifyBaseUrl: options.config.api.publicBaseUrl,
+      inbox,
       sweeps: options.temporalClient && {
         temporal: options.temporalClient,
         taskQueue: options.config.temporal.taskQueue,

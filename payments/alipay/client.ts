@@ -7,11 +7,12 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AlipaySdk } from 'alipay-sdk';
-import { BillIntegrityError, BillRow, BillTotals, TradeBill, chinaLocalToRfc3339, emptyTotals } from '../bills';
+import { BillIntegrityError, BillRow, BillTotals, TradeBill, emptyTotals } from '../bills';
 import { listZipEntries, openZipEntry } from '../zip-reader';
 import { ALIPAY_DETAIL_SUFFIX, parseAlipayTradeBill } from './trade-bill';
 import type { AlipayConfig } from '../config';
 import { classifyAlipayError } from '../error-classes';
+import { alipayTimeToIso, isoToAlipayTime } from '../provider-time';
 import { fenToYuanString, yuanStringToFen } from '../../domain/money';
 import {
   CreatePaymentInput,
@@ -109,7 +110,7 @@ export class AlipayProvider implements PaymentProvider {
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
-    const timeExpire = input.expiresAt ? alipayTime(input.expiresAt) : undefined;
+    const timeExpire = input.expiresAt ? isoToAlipayTime(input.expiresAt) : undefined;
     if (input.channel === 'page') {
       const signedUrl = this.sdk.pageExecute('alipay.trade.page.pay', 'GET', {
         bizContent: {
@@ -175,7 +176,7 @@ export class AlipayProvider implements PaymentProvider {
       outTradeNo,
       ...(res.trade_no ? { transactionId: res.trade_no } : {}),
       ...(res.total_amount ? { amountFen: this.fen(res.total_amount) } : {}),
-      ...(res.send_pay_date ? { paidAt: chinaTime(res.send_pay_date) } : {}),
+      ...(res.send_pay_date ? { paidAt: this.instant(res.send_pay_date, 'send_pay_date') } : {}),
     };
   }
 
@@ -212,7 +213,7 @@ export class AlipayProvider implements PaymentProvider {
       outRefundNo: input.outRefundNo,
       ...(res.trade_no ? { providerRefundId: res.trade_no } : {}),
       refundFen: input.refundFen,
-      ...(res.fund_change === 'Y' && res.gmt_refund_pay ? { succeededAt: chinaTime(res.gmt_refund_pay) } : {}),
+      ...(res.fund_change === 'Y' && res.gmt_refund_pay ? { succeededAt: this.instant(res.gmt_refund_pay, 'gmt_refund_pay') } : {}),
     };
   }
 
@@ -232,7 +233,7 @@ export class AlipayProvider implements PaymentProvider {
       outRefundNo,
       ...(res.trade_no ? { providerRefundId: res.trade_no } : {}),
       ...(res.refund_amount ? { refundFen: this.fen(res.refund_amount) } : {}),
-      ...(res.gmt_refund_pay ? { succeededAt: chinaTime(res.gmt_refund_pay) } : {}),
+      ...(res.gmt_refund_pay ? { succeededAt: this.instant(res.gmt_refund_pay, 'gmt_refund_pay') } : {}),
     };
   }
 
@@ -274,7 +275,7 @@ export class AlipayProvider implements PaymentProvider {
         ...(params.trade_no ? { providerRefundId: params.trade_no } : {}),
         status: 'SUCCESS',
         refundFen: amount('refund_fee'),
-        ...(params.gmt_refund ? { succeededAt: chinaTime(params.gmt_refund) } : {}),
+        ...(params.gmt_refund ? { succeededAt: notifiedInstant(params.gmt_refund, 'gmt_refund') } : {}),
       };
     }
     let state: PaymentState;
@@ -290,7 +291,7 @@ export class AlipayProvider implements PaymentProvider {
       transactionId: params.trade_no,
       state,
       amountFen: amount('total_amount'),
-      ...(params.gmt_payment ? { paidAt: chinaTime(params.gmt_payment) } : {}),
+      ...(params.gmt_payment ? { paidAt: notifiedInstant(params.gmt_payment, 'gmt_payment') } : {}),
     };
   }
 
@@ -328,6 +329,15 @@ export class AlipayProvider implements PaymentProvider {
   private fen(yuan: string): number {
     try {
       return yuanStringToFen(yuan);
+    } catch (err) {
+      throw this.malformed((err as Error).message);
+    }
+  }
+
+  /** A time in an answer, read as China time; an unreadable one is a malformed answer. */
+  private instant(text: string, field: string): string {
+    try {
+      return alipayTimeToIso(text, field);
     } catch (err) {
       throw this.malformed((err as Error).message);
     }
@@ -424,25 +434,17 @@ export function normaliseFundChange(fundChange: unknown): 'SUCCESS' | 'PROCESSIN
   return fundChange === 'Y' ? 'SUCCESS' : 'PROCESSING';
 }
 
+/** A time in a signed notification; an unreadable one refuses the notification (Alipay sends it again). */
+function notifiedInstant(text: string, field: string): string {
+  try {
+    return alipayTimeToIso(text, field);
+  } catch (err) {
+    throw new NotificationRejectedError((err as Error).message);
+  }
+}
+
 function checkFen(fen: number): number {
   if (!Number.isSafeInteger(fen) || fen <= 0) throw new RangeError(`amount must be a positive integer number of fen, got ${fen}`);
   return fen;
 }
 
-/**
- * Alipay writes times as China local time without a zone ("2026-11-30 10:00:00"); `new Date()` of
- * that would read it as the server's zone. Passed on as RFC 3339 with +08:00, like WeChat's.
- */
-function chinaTime(value: string): string {
-  try {
-    return chinaLocalToRfc3339(value);
-  } catch {
-    return value;
-  }
-}
-
-/** yyyy-MM-dd HH:mm:ss in China time, Alipay's time_expire format. */
-export function alipayTime(date: Date): string {
-  const iso = new Date(date.getTime() + 8 * 3600_000).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
-}

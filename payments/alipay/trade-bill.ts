@@ -8,7 +8,8 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import * as iconv from 'iconv-lite';
-import { BillIntegrityError, BillRow, BillTotals, addToTotals, chinaLocalToRfc3339, columnIndex, emptyTotals, signedYuanToFen } from '../bills';
+import { BillIntegrityError, BillRow, BillTotals, addToTotals, columnIndex, emptyTotals, signedYuanToFen } from '../bills';
+import { chinaTimeToIso } from '../provider-time';
 
 export const ALIPAY_BILL_COLUMNS = {
   tradeNo: ['支付宝交易号'],
@@ -50,7 +51,7 @@ export async function* parseAlipayTradeBill(gbk: Readable, totals: BillTotals = 
     const type = cell(cells[columns.type]);
     let row: BillRow;
     try {
-      const base = { lineNo, outTradeNo: cell(cells[columns.outTradeNo]), transactionId: cell(cells[columns.tradeNo]), bookedAt: chinaLocalToRfc3339(cell(cells[columns.finishedAt])) };
+      const base = { lineNo, outTradeNo: cell(cells[columns.outTradeNo]), transactionId: cell(cells[columns.tradeNo]), bookedAt: chinaTimeToIso(cell(cells[columns.finishedAt]), 'bill time') };
       if (type === '退款') {
         row = { ...base, kind: 'REFUND', outRefundNo: cell(cells[columns.outRequestNo]) || base.outTradeNo, amountFen: Math.abs(signedYuanToFen(cell(cells[columns.receivedYuan]))) };
       } else if (type === '交易') {

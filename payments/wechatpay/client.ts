@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { TradeBill, emptyTotals } from '../bills';
 import type { WechatPayConfig } from '../config';
 import { classifyWechatPayError } from '../error-classes';
+import { rfc3339ToIso } from '../provider-time';
 import {
   CreatePaymentInput,
   CreatePaymentResult,
@@ -129,7 +130,7 @@ export class WechatPayProvider implements PaymentProvider {
       outTradeNo,
       ...(tx.transaction_id ? { transactionId: tx.transaction_id } : {}),
       ...(typeof tx.amount?.total === 'number' ? { amountFen: tx.amount.total } : {}),
-      ...(tx.success_time ? { paidAt: tx.success_time } : {}),
+      ...(tx.success_time ? { paidAt: this.instant(tx.success_time, 'success_time') } : {}),
     };
   }
 
@@ -226,6 +227,7 @@ export class WechatPayProvider implements PaymentProvider {
     if (!envelope || typeof envelope.id !== 'string' || !envelope.resource || typeof envelope.resource.ciphertext !== 'string') {
       throw new NotificationRejectedError('not a WeChat Pay notification envelope');
     }
+    if (typeof envelope.event_type !== 'string') throw new NotificationRejectedError('notification without a string event_type');
     let plaintext: string;
     try {
       plaintext = decryptResource(envelope.resource, this.config.apiV3Key);
@@ -253,7 +255,7 @@ export class WechatPayProvider implements PaymentProvider {
         transactionId: tx.transaction_id,
         state: 'PAID',
         amountFen: tx.amount.total,
-        ...(tx.success_time ? { paidAt: tx.success_time } : {}),
+        ...(tx.success_time ? { paidAt: notifiedInstant(tx.success_time, 'success_time') } : {}),
       };
     }
     if (envelope.event_type.startsWith('REFUND.')) {
@@ -270,7 +272,7 @@ export class WechatPayProvider implements PaymentProvider {
         providerRefundId: r.refund_id,
         status,
         refundFen: r.amount.refund,
-        ...(r.success_time ? { succeededAt: r.success_time } : {}),
+        ...(r.success_time ? { succeededAt: notifiedInstant(r.success_time, 'success_time') } : {}),
       };
     }
     throw new NotificationRejectedError(`unsupported event_type ${envelope.event_type}`);
@@ -291,8 +293,17 @@ export class WechatPayProvider implements PaymentProvider {
       outRefundNo,
       providerRefundId: refund.refund_id,
       ...(typeof refund.amount?.refund === 'number' ? { refundFen: refund.amount.refund } : {}),
-      ...(refund.success_time ? { succeededAt: refund.success_time } : {}),
+      ...(refund.success_time ? { succeededAt: this.instant(refund.success_time, 'success_time') } : {}),
     };
+  }
+
+  /** A time in an answer; an unreadable one is a malformed answer. */
+  private instant(text: string, field: string): string {
+    try {
+      return rfc3339ToIso(text, field);
+    } catch (err) {
+      throw this.malformed((err as Error).message);
+    }
   }
 
   private malformed(message: string): ProviderError {
@@ -391,4 +402,13 @@ export class WechatPayProvider implements PaymentProvider {
 function checkFen(fen: number): number {
   if (!Number.isSafeInteger(fen) || fen <= 0) throw new RangeError(`amount must be a positive integer number of fen, got ${fen}`);
   return fen;
+}
+
+/** A time in a signed notification; an unreadable one refuses the notification (WeChat Pay sends it again). */
+function notifiedInstant(text: string, field: string): string {
+  try {
+    return rfc3339ToIso(text, field);
+  } catch (err) {
+    throw new NotificationRejectedError((err as Error).message);
+  }
 }

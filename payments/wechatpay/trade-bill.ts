@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
-import { BillIntegrityError, BillRow, BillTotals, addToTotals, chinaLocalToRfc3339, columnIndex, emptyTotals, signedYuanToFen } from '../bills';
+import { BillIntegrityError, BillRow, BillTotals, addToTotals, columnIndex, emptyTotals, signedYuanToFen } from '../bills';
+import { chinaTimeToIso } from '../provider-time';
 
 /** Column names of the ALL bill as the v3 documentation lists them (v2 names accepted too). */
 export const WECHAT_BILL_COLUMNS = {
@@ -68,7 +69,7 @@ export async function* parseWechatTradeBill(input: Readable, expectedSha1: strin
     const state = field(cells[columns.state]);
     let row: BillRow;
     try {
-      const base = { lineNo, outTradeNo: field(cells[columns.outTradeNo]), transactionId: field(cells[columns.transactionId]), bookedAt: chinaLocalToRfc3339(field(cells[columns.time])) };
+      const base = { lineNo, outTradeNo: field(cells[columns.outTradeNo]), transactionId: field(cells[columns.transactionId]), bookedAt: chinaTimeToIso(field(cells[columns.time]), 'bill time') };
       if (state === 'REFUND') {
         row = { ...base, kind: 'REFUND', outRefundNo: field(cells[columns.outRefundNo]), providerRefundId: field(cells[columns.refundId]), amountFen: Math.abs(signedYuanToFen(field(cells[columns.refundFen]))) };
       } else {

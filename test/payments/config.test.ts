@@ -11,10 +11,22 @@ import { tempKeysDir } from './helpers';
 const run = promisify(execFile);
 
 let dir: string;
+/** Stand-ins for a merchant's own key files: copies of dev keys, kept outside PAYMENT_KEYS_DIR. */
+let merchantDir: string;
 beforeAll(() => {
   dir = tempKeysDir();
+  merchantDir = tempKeysDir();
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(merchantDir, { recursive: true, force: true });
+});
+
+function merchantCopy(file: string): string {
+  const copy = path.join(merchantDir, file);
+  fs.copyFileSync(path.join(dir, file), copy);
+  return copy;
+}
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -34,8 +46,8 @@ function realWechatEnv(): NodeJS.ProcessEnv {
     WECHATPAY_MCHID: '1900000001',
     WECHATPAY_APPID: 'wxd678efh567hg6787',
     WECHATPAY_MERCHANT_SERIAL: '5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
-    WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: path.join(dir, DEV_KEY_FILES.wechatpayMerchantPrivateKey),
-    WECHATPAY_PLATFORM_PUBLIC_KEY_FILE: path.join(dir, DEV_KEY_FILES.wechatpayPlatformPublicKey),
+    WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: merchantCopy(DEV_KEY_FILES.wechatpayMerchantPrivateKey),
+    WECHATPAY_PLATFORM_PUBLIC_KEY_FILE: merchantCopy(DEV_KEY_FILES.wechatpayPlatformPublicKey),
     WECHATPAY_PLATFORM_PUBLIC_KEY_ID: 'PUB_KEY_ID_0114232134912410000000000000',
     WECHATPAY_APIV3_KEY: k.wechatpay.apiV3Key,
   };
@@ -76,16 +88,27 @@ describe('readPaymentConfig', () => {
     expect(configError({ ...env, WECHATPAY_APIV3_KEY: 'x'.repeat(31) })).toMatchObject({ setting: 'WECHATPAY_APIV3_KEY', problem: expect.stringMatching(/32 bytes/) });
     expect(configError({ ...env, WECHATPAY_MCHID: 'abc' }).setting).toBe('WECHATPAY_MCHID');
     expect(configError({ ...env, WECHATPAY_PLATFORM_PUBLIC_KEY_ID: 'nope!' }).setting).toBe('WECHATPAY_PLATFORM_PUBLIC_KEY_ID');
-    expect(configError({ ...env, WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: path.join(dir, 'missing.pem') })).toMatchObject({ setting: 'WECHATPAY_MERCHANT_PRIVATE_KEY_FILE', problem: expect.stringMatching(/cannot read/) });
-    expect(configError({ ...env, WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: path.join(dir, DEV_KEY_FILES.wechatpayMerchantPublicKey) }).setting).toBe('WECHATPAY_MERCHANT_PRIVATE_KEY_FILE');
+    expect(configError({ ...env, WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: path.join(merchantDir, 'missing.pem') })).toMatchObject({ setting: 'WECHATPAY_MERCHANT_PRIVATE_KEY_FILE', problem: expect.stringMatching(/cannot read/) });
+    expect(configError({ ...env, WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: merchantCopy(DEV_KEY_FILES.wechatpayMerchantPublicKey) }).setting).toBe('WECHATPAY_MERCHANT_PRIVATE_KEY_FILE');
+    expect(config.realProvider).toBe(true);
+  });
+
+  it("refuses the simulator's development keys for a real provider URL, even named as credential files", () => {
+    const env = realWechatEnv();
+    expect(configError({ ...env, WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: path.join(dir, DEV_KEY_FILES.wechatpayMerchantPrivateKey) })).toMatchObject({
+      setting: 'WECHATPAY_MERCHANT_PRIVATE_KEY_FILE',
+      problem: expect.stringMatching(/development key/),
+    });
+    // Against the simulator the same files are fine.
+    expect(readPaymentConfig({ ...env, WECHATPAY_BASE_URL: 'http://127.0.0.1:4010', WECHATPAY_MERCHANT_PRIVATE_KEY_FILE: path.join(dir, DEV_KEY_FILES.wechatpayMerchantPrivateKey) }).realProvider).toBe(false);
   });
 
   it("accepts Alipay keys in the key tool's bare base64 PKCS#1 form", () => {
     const keys = ensureDevKeys(dir);
     const pkcs1Der = createPrivateKey(keys.alipay.appPrivateKeyPem).export({ type: 'pkcs1', format: 'der' }).toString('base64');
-    const bare = path.join(dir, 'app-private-bare.txt');
+    const bare = path.join(merchantDir, 'app-private-bare.txt');
     fs.writeFileSync(bare, pkcs1Der);
-    const publicBare = path.join(dir, 'alipay-public-bare.txt');
+    const publicBare = path.join(merchantDir, 'alipay-public-bare.txt');
     fs.writeFileSync(publicBare, keys.alipay.alipayPublicKeyPem.replace(/-----[A-Z ]+-----|\s/g, ''));
     const config = readPaymentConfig({
       PAYMENT_KEYS_DIR: dir,

@@ -39,9 +39,9 @@ describe('daily trade bills', () => {
     });
     const { bill, rows } = await read(provider, '2026-11-03');
     expect(rows.map((r) => ({ kind: r.kind, outTradeNo: r.outTradeNo, outRefundNo: r.outRefundNo, amountFen: r.amountFen, bookedAt: r.bookedAt }))).toEqual([
-      { kind: 'PAYMENT', outTradeNo: a, outRefundNo: undefined, amountFen: 12900, bookedAt: '2026-11-03T00:00:00+08:00' },
-      { kind: 'PAYMENT', outTradeNo: b, outRefundNo: undefined, amountFen: 1, bookedAt: '2026-11-03T11:00:00+08:00' },
-      { kind: 'REFUND', outTradeNo: a, outRefundNo: `${a}R1`, amountFen: 900, bookedAt: '2026-11-03T23:59:59+08:00' },
+      { kind: 'PAYMENT', outTradeNo: a, outRefundNo: undefined, amountFen: 12900, bookedAt: '2026-11-02T16:00:00.000Z' },
+      { kind: 'PAYMENT', outTradeNo: b, outRefundNo: undefined, amountFen: 1, bookedAt: '2026-11-03T03:00:00.000Z' },
+      { kind: 'REFUND', outTradeNo: a, outRefundNo: `${a}R1`, amountFen: 900, bookedAt: '2026-11-03T15:59:59.000Z' },
     ]);
     expect(rows.every((r) => r.transactionId.length > 10)).toBe(true);
     expect(bill.totals).toEqual({ payments: 2, paymentFen: 12901, refunds: 1, refundFen: 900 });

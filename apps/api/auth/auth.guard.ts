@@ -1,7 +1,11 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
+import { isValidId } from '../../../domain';
 import { isRole, Principal, Role } from './principal';
+
+/** The longest a bearer token may live: a token without `exp`, or one good until 9999, is refused. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 
 /** Verifies the HS256 bearer token and checks the route's roles. Ownership is checked in the data layer. */
@@ -21,16 +25,22 @@ export class AuthGuard implements CanActivate {
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) throw new UnauthorizedException('missing bearer token (mint one with: npm run token -- <role> <id>)');
 
-    let payload: { sub?: unknown; role?: unknown };
+    let payload: { sub?: unknown; role?: unknown; exp?: unknown; iat?: unknown };
     try {
       payload = await this.jwt.verifyAsync(token, { algorithms: ['HS256'] });
     } catch (err) {
       throw new UnauthorizedException(`invalid bearer token: ${(err as Error).message}`);
     }
-    if (!isRole(payload.role) || typeof payload.sub !== 'string' || !/^\d+$/.test(payload.sub)) {
-      throw new UnauthorizedException('bearer token must carry a role (buyer|seller|support|admin) and a numeric sub');
+    if (!isRole(payload.role) || !isValidId(payload.sub)) {
+      throw new UnauthorizedException('bearer token must carry a role (buyer|seller|support|admin) and a sub that is a positive id within BIGINT');
     }
-    const principal: Principal = { role: payload.role, id: payload.sub };
+    // jsonwebtoken checks exp only when present; require it, and a bounded lifetime.
+    if (typeof payload.exp !== 'number') throw new UnauthorizedException('bearer token must carry exp (an expiry time)');
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : Math.floor(Date.now() / 1000);
+    if (payload.exp - Math.min(issuedAt, Math.floor(Date.now() / 1000)) > MAX_TOKEN_LIFETIME_SECONDS) {
+      throw new UnauthorizedException(`bearer token lives longer than the maximum of ${MAX_TOKEN_LIFETIME_SECONDS / 3600} h`);
+    }
+    const principal: Principal = { role: payload.role, id: payload.sub as string };
     request.principal = principal;
 
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);

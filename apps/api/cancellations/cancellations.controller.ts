@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Headers, Param, ParseIntPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
+import { ParseIdPipe } from '../common/query-params';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { readIdempotencyKey } from '../common/idempotency';
+import { RateLimitedWrite } from '../common/rate-limits';
 import { CancelOrderDto } from './cancel-order.dto';
 import { CancellationsService } from './cancellations.service';
 
@@ -14,6 +16,7 @@ export class CancellationsController {
 
   @Post()
   @Roles('seller', 'buyer', 'support')
+  @RateLimitedWrite()
   @ApiOperation({
     summary: 'Cancel an order: refund (if paid), restore stock, take back sales, all in a durable workflow',
     description: '202 accepted; 200 already cancelled; 409 refused by the order state (shipped, already being cancelled); 422 key reused with another body.',
@@ -34,7 +37,7 @@ export class CancellationsController {
   @Get(':id')
   @Roles('seller', 'buyer', 'support', 'admin')
   @ApiOperation({ summary: 'Progress of a cancellation: its steps, refunds and Temporal UI links' })
-  get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string, @Param('id', ParseIntPipe) id: number) {
+  get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string, @Param('id', new ParseIdPipe('id')) id: string) {
     return this.cancellations.get(principal, orderSn, id);
   }
 }

@@ -53,10 +53,12 @@ export class CancellationsService {
     const answer = await this.decide(principal, request);
     this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
     // The first answer stored wins (a concurrent retry of the same key answers the same, see decide).
-    // Only a refusal sets the status here; an accepted request's status belongs to its workflow.
+    // Only a request that started nothing is finalised here (refused, or the order was already
+    // cancelled); an accepted request's status belongs to its workflow.
+    const final = answer.httpStatus >= 400 ? CancellationStatus.REFUSED : answer.body.alreadyCancelled ? CancellationStatus.ALREADY_CANCELLED : null;
     await this.dataSource.query(
-      `UPDATE cancellation_request SET response_json = COALESCE(response_json, ?), status = IF(? AND status = ?, ?, status) WHERE id = ?`,
-      [JSON.stringify(answer), answer.httpStatus >= 400, CancellationStatus.RECEIVED, CancellationStatus.REFUSED, request.id],
+      `UPDATE cancellation_request SET response_json = COALESCE(response_json, ?), status = IF(? IS NOT NULL AND status = ?, ?, status) WHERE id = ?`,
+      [JSON.stringify(answer), final, CancellationStatus.RECEIVED, final, request.id],
     );
     const [stored] = await this.dataSource.query('SELECT response_json FROM cancellation_request WHERE id = ?', [request.id]);
     return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
@@ -97,9 +99,9 @@ export class CancellationsService {
     }
   }
 
-  async get(principal: Principal, orderSn: string, id: number) {
+  async get(principal: Principal, orderSn: string, id: string) {
     await this.access.load(principal, orderSn);
-    const request = await this.dataSource.getRepository(CancellationRequest).findOneBy({ id, orderSn });
+    const request = await this.dataSource.getRepository(CancellationRequest).findOneBy({ id: id as unknown as number, orderSn }); // BIGINT bound as its string
     if (!request) throw new NotFoundException(`cancellation ${id} of order ${orderSn} not found`);
     return this.describe(request);
   }
@@ -126,7 +128,7 @@ export class CancellationsService {
     return this.dataSource
       .getRepository(CancellationRequest)
       .createQueryBuilder('c')
-      .where('c.order_sn = :orderSn AND c.status NOT IN (:...skip)', { orderSn, skip: [CancellationStatus.RECEIVED, CancellationStatus.REFUSED] })
+      .where('c.order_sn = :orderSn AND c.status NOT IN (:...skip)', { orderSn, skip: [CancellationStatus.RECEIVED, CancellationStatus.REFUSED, CancellationStatus.ALREADY_CANCELLED] })
       .orderBy('c.id', 'ASC')
       .getOne();
   }

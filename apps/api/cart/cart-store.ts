@@ -58,19 +58,19 @@ export class CartStore {
     this.ttlMs = config.redis.cartTtlMs;
   }
 
-  cartKey(buyerId: number): string {
+  cartKey(buyerId: string): string {
     return `${this.prefix}cart:${buyerId}`;
   }
 
-  private buyNowKey(buyerId: number): string {
+  private buyNowKey(buyerId: string): string {
     return `${this.prefix}buy-now:${buyerId}`;
   }
 
-  private promotionKey(way: CheckoutWay, buyerId: number): string {
+  private promotionKey(way: CheckoutWay, buyerId: string): string {
     return `${this.prefix}promotion:${way}:${buyerId}`;
   }
 
-  async lines(buyerId: number): Promise<CartLine[]> {
+  async lines(buyerId: string): Promise<CartLine[]> {
     const raw = await this.redis.hgetall(this.cartKey(buyerId));
     return Object.entries(raw)
       .map(([skuId, value]) => {
@@ -81,43 +81,43 @@ export class CartStore {
   }
 
   /** Adds `quantity` to the SKU's line (capped at MAX_LINE_QUANTITY) and checks it; returns the new quantity. */
-  async add(buyerId: number, skuId: number, quantity: number): Promise<number> {
+  async add(buyerId: string, skuId: number, quantity: number): Promise<number> {
     const result = await this.redis.eval(ADD_SCRIPT, 1, this.cartKey(buyerId), String(skuId), String(quantity), String(MAX_LINE_QUANTITY), String(this.ttlMs));
     return Number(result);
   }
 
   /** Changes a line; false if the cart has no line for the SKU. */
-  async update(buyerId: number, skuId: number, change: { quantity?: number; checked?: boolean }): Promise<boolean> {
+  async update(buyerId: string, skuId: number, change: { quantity?: number; checked?: boolean }): Promise<boolean> {
     const checked = change.checked === undefined ? '' : change.checked ? '1' : '0';
     const result = await this.redis.eval(UPDATE_SCRIPT, 1, this.cartKey(buyerId), String(skuId), change.quantity === undefined ? '' : String(change.quantity), checked, String(this.ttlMs));
     return Number(result) === 1;
   }
 
-  async checkAll(buyerId: number, checked: boolean): Promise<void> {
+  async checkAll(buyerId: string, checked: boolean): Promise<void> {
     for (const line of await this.lines(buyerId)) await this.update(buyerId, line.skuId, { checked });
   }
 
-  async remove(buyerId: number, skuIds: number[]): Promise<void> {
+  async remove(buyerId: string, skuIds: number[]): Promise<void> {
     if (skuIds.length) await this.redis.hdel(this.cartKey(buyerId), ...skuIds.map(String));
   }
 
-  async clear(buyerId: number): Promise<void> {
+  async clear(buyerId: string): Promise<void> {
     await this.redis.del(this.cartKey(buyerId), this.promotionKey('CART', buyerId));
   }
 
-  async setBuyNow(buyerId: number, skuId: number, quantity: number): Promise<void> {
+  async setBuyNow(buyerId: string, skuId: number, quantity: number): Promise<void> {
     await this.redis.set(this.buyNowKey(buyerId), JSON.stringify({ skuId, quantity }), 'PX', this.ttlMs);
     // A new buy-now item starts without the promotions chosen for the previous one.
     await this.redis.del(this.promotionKey('BUY_NOW', buyerId));
   }
 
-  async buyNow(buyerId: number): Promise<{ skuId: number; quantity: number } | undefined> {
+  async buyNow(buyerId: string): Promise<{ skuId: number; quantity: number } | undefined> {
     const raw = await this.redis.get(this.buyNowKey(buyerId));
     return raw ? (JSON.parse(raw) as { skuId: number; quantity: number }) : undefined;
   }
 
   /** The lines a checkout of `way` takes: the checked cart lines, or the buy-now item. */
-  async checkoutLines(buyerId: number, way: CheckoutWay): Promise<{ skuId: number; quantity: number }[]> {
+  async checkoutLines(buyerId: string, way: CheckoutWay): Promise<{ skuId: number; quantity: number }[]> {
     if (way === 'BUY_NOW') {
       const item = await this.buyNow(buyerId);
       return item ? [item] : [];
@@ -126,7 +126,7 @@ export class CartStore {
   }
 
   /** After a checkout: its lines leave the cart (unchecked lines stay), or the buy-now item goes. */
-  async removeCheckedOut(buyerId: number, way: CheckoutWay, skuIds: number[]): Promise<void> {
+  async removeCheckedOut(buyerId: string, way: CheckoutWay, skuIds: number[]): Promise<void> {
     if (way === 'BUY_NOW') await this.redis.del(this.buyNowKey(buyerId), this.promotionKey('BUY_NOW', buyerId));
     else {
       await this.remove(buyerId, skuIds);
@@ -135,12 +135,12 @@ export class CartStore {
   }
 
   /** The coupon chosen per shop for the next checkout of `way` (sellerId → memberCouponId). */
-  async selectedCoupons(buyerId: number, way: CheckoutWay): Promise<Map<number, number>> {
+  async selectedCoupons(buyerId: string, way: CheckoutWay): Promise<Map<number, number>> {
     const raw = await this.redis.hgetall(this.promotionKey(way, buyerId));
     return new Map(Object.entries(raw).map(([sellerId, value]) => [Number(sellerId), (JSON.parse(value) as { memberCouponId: number }).memberCouponId]));
   }
 
-  async selectCoupon(buyerId: number, way: CheckoutWay, sellerId: number, memberCouponId: number | null): Promise<void> {
+  async selectCoupon(buyerId: string, way: CheckoutWay, sellerId: number, memberCouponId: number | null): Promise<void> {
     const key = this.promotionKey(way, buyerId);
     if (memberCouponId === null) await this.redis.hdel(key, String(sellerId));
     else await this.redis.hset(key, String(sellerId), JSON.stringify({ memberCouponId }));

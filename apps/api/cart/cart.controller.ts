@@ -23,7 +23,7 @@ export class CartController {
   @Get('cart')
   @ApiOperation({ summary: 'The cart, grouped per shop, with current prices and stock' })
   async view(@CurrentPrincipal() buyer: Principal) {
-    const lines = await this.cart.lines(Number(buyer.id));
+    const lines = await this.cart.lines(buyer.id);
     const goods = lines.length ? await this.dataSource.query('SELECT id, seller_id, name, price_fen, available_quantity FROM goods WHERE id IN (?)', [lines.map((l) => l.skuId)]) : [];
     const shops = new Map<number, unknown[]>();
     for (const line of lines) {
@@ -44,7 +44,7 @@ export class CartController {
   @ApiOperation({ summary: 'Add a SKU to the cart (adds to its quantity if already there) and check it' })
   async add(@CurrentPrincipal() buyer: Principal, @Body() dto: AddCartItemDto) {
     await this.requireSku(dto.skuId);
-    const quantity = await this.cart.add(Number(buyer.id), dto.skuId, dto.quantity);
+    const quantity = await this.cart.add(buyer.id, dto.skuId, dto.quantity);
     return { skuId: dto.skuId, quantity, checked: true };
   }
 
@@ -52,14 +52,14 @@ export class CartController {
   @ApiOperation({ summary: 'Change quantity and/or check / uncheck a line' })
   async update(@CurrentPrincipal() buyer: Principal, @Param('skuId', ParseIntPipe) skuId: number, @Body() dto: UpdateCartItemDto) {
     if (dto.quantity === undefined && dto.checked === undefined) throw new BadRequestException('give quantity and/or checked');
-    if (!(await this.cart.update(Number(buyer.id), skuId, dto))) throw new NotFoundException(`SKU ${skuId} is not in the cart`);
+    if (!(await this.cart.update(buyer.id, skuId, dto))) throw new NotFoundException(`SKU ${skuId} is not in the cart`);
     return { skuId, ...dto };
   }
 
   @Put('cart/checked')
   @ApiOperation({ summary: 'Check or uncheck every line' })
   async checkAll(@CurrentPrincipal() buyer: Principal, @Body() dto: CheckAllDto) {
-    await this.cart.checkAll(Number(buyer.id), dto.checked);
+    await this.cart.checkAll(buyer.id, dto.checked);
     return { checked: dto.checked };
   }
 
@@ -67,21 +67,21 @@ export class CartController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a line' })
   async remove(@CurrentPrincipal() buyer: Principal, @Param('skuId', ParseIntPipe) skuId: number) {
-    await this.cart.remove(Number(buyer.id), [skuId]);
+    await this.cart.remove(buyer.id, [skuId]);
   }
 
   @Delete('cart')
   @HttpCode(204)
   @ApiOperation({ summary: 'Empty the cart' })
   async clear(@CurrentPrincipal() buyer: Principal) {
-    await this.cart.clear(Number(buyer.id));
+    await this.cart.clear(buyer.id);
   }
 
   @Put('buy-now')
   @ApiOperation({ summary: 'Buy now: one SKU, checked out on its own (way=BUY_NOW), the cart untouched' })
   async buyNow(@CurrentPrincipal() buyer: Principal, @Body() dto: AddCartItemDto) {
     await this.requireSku(dto.skuId);
-    await this.cart.setBuyNow(Number(buyer.id), dto.skuId, dto.quantity);
+    await this.cart.setBuyNow(buyer.id, dto.skuId, dto.quantity);
     return { skuId: dto.skuId, quantity: dto.quantity };
   }
 

@@ -1,6 +1,6 @@
 import { UnprocessableEntityException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ClaimedCoupon, PromotionRefused, ShopTotals, priceShop } from '../../../domain';
+import { ClaimedCoupon, PromotionRefused, ShopTotals, mergeQuantities, priceShop } from '../../../domain';
 import { ShopPromotions, readClaimedCoupons, readShopPromotions } from '../promotions/promotion-reader';
 
 export interface CheckoutItem {
@@ -35,14 +35,14 @@ type Query = Pick<EntityManager, 'query'>;
  */
 export async function quoteCheckout(
   db: Query,
-  buyerId: number,
+  buyerId: string,
   items: CheckoutItem[],
   couponsBySeller: Map<number, number>,
   now: Date,
   options: { strict: boolean },
 ): Promise<ShopQuote[]> {
-  const quantities = new Map<number, number>();
-  for (const item of items) quantities.set(item.skuId, (quantities.get(item.skuId) ?? 0) + item.quantity);
+  const quantities = mergeQuantities(items);
+  if (typeof quantities === 'string') throw new UnprocessableEntityException(quantities);
   const skuIds = [...quantities.keys()].sort((a, b) => a - b);
   if (!skuIds.length) throw new UnprocessableEntityException('nothing to check out: the cart has no checked lines (or there is no buy-now item)');
   const goods: GoodsRow[] = await db.query('SELECT id, seller_id, name, price_fen, available_quantity FROM goods WHERE id IN (?) ORDER BY id', [skuIds]);

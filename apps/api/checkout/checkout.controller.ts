@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { CartStore } from '../cart/cart-store';
+import { RateLimitedWrite } from '../common/rate-limits';
 import { readIdempotencyKey } from '../common/idempotency';
 import { CheckoutWayQuery, SelectCouponDto, SubmitCheckoutDto } from './checkout.dto';
 import { CheckoutService } from './checkout.service';
@@ -20,21 +21,22 @@ export class CheckoutController {
   @Get()
   @ApiOperation({ summary: 'The checkout view per shop: lines, promotions available and selected, totals (from the cart or buy-now)' })
   view(@CurrentPrincipal() buyer: Principal, @Query() query: CheckoutWayQuery) {
-    return this.checkout.view(Number(buyer.id), query.way ?? 'CART');
+    return this.checkout.view(buyer.id, query.way ?? 'CART');
   }
 
   @Put('coupons/:sellerId')
   @ApiOperation({ summary: 'Choose (or with null, drop) the coupon for one shop of the next checkout' })
   async selectCoupon(@CurrentPrincipal() buyer: Principal, @Param('sellerId', ParseIntPipe) sellerId: number, @Body() dto: SelectCouponDto) {
-    await this.cart.selectCoupon(Number(buyer.id), dto.way ?? 'CART', sellerId, dto.memberCouponId);
-    return this.checkout.view(Number(buyer.id), dto.way ?? 'CART');
+    await this.cart.selectCoupon(buyer.id, dto.way ?? 'CART', sellerId, dto.memberCouponId);
+    return this.checkout.view(buyer.id, dto.way ?? 'CART');
   }
 
   @Post()
   @HttpCode(201)
+  @RateLimitedWrite()
   @ApiOperation({ summary: 'Check out: one trade and one order (and order workflow) per shop, promotions applied, stock reserved, lines leave the cart' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key replays the first answer' })
   submit(@CurrentPrincipal() buyer: Principal, @Body() dto: SubmitCheckoutDto, @Headers('idempotency-key') key?: string) {
-    return this.checkout.submit(Number(buyer.id), dto, readIdempotencyKey(key, false));
+    return this.checkout.submit(buyer.id, dto, readIdempotencyKey(key, false));
   }
 }

@@ -20,7 +20,7 @@ export class CheckoutService {
     private readonly dataSource: DataSource,
   ) {}
 
-  async view(buyerId: number, way: CheckoutWay) {
+  async view(buyerId: string, way: CheckoutWay) {
     const items = await this.cart.checkoutLines(buyerId, way);
     const selected = await this.cart.selectedCoupons(buyerId, way);
     if (!items.length) return { way, shops: [], totals: { goodsFen: 0, discountFen: 0, shippingFen: 0, payableFen: 0 } };
@@ -46,7 +46,7 @@ export class CheckoutService {
     };
   }
 
-  async submit(buyerId: number, dto: SubmitCheckoutDto, idempotencyKey?: string): Promise<TradeAnswer> {
+  async submit(buyerId: string, dto: SubmitCheckoutDto, idempotencyKey?: string): Promise<TradeAnswer> {
     const way = dto.way ?? 'CART';
     const items = await this.cart.checkoutLines(buyerId, way);
     const answer = await this.trades.createTrade({

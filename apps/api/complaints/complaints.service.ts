@@ -51,7 +51,7 @@ export class ComplaintsService {
    */
   async file(buyer: Principal, orderSn: string, dto: { skuId: number; topic: string; content: string }) {
     const filed = await this.dataSource.transaction(async (manager) => {
-      const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, Number(buyer.id)]);
+      const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, buyer.id]);
       if (!order) throw new NotFoundException(`order ${orderSn} not found`);
       const [line] = await manager.query('SELECT sku_id, name, num, price_fen FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, dto.skuId]);
       if (!line) throw new NotFoundException(`order ${orderSn} has no line for SKU ${dto.skuId}`);
@@ -111,8 +111,8 @@ export class ComplaintsService {
   /** One complaint as its buyer, its seller or support may see it; anyone else gets a 404. */
   async load(principal: Principal, id: number): Promise<Complaint> {
     const where: Record<string, unknown> = { id };
-    if (principal.role === 'buyer') where.buyerId = Number(principal.id);
-    if (principal.role === 'seller') where.sellerId = Number(principal.id);
+    if (principal.role === 'buyer') where.buyerId = principal.id;
+    if (principal.role === 'seller') where.sellerId = principal.id;
     const complaint = await this.dataSource.getRepository(Complaint).findOneBy(where);
     if (!complaint) throw new NotFoundException(`complaint ${id} not found`);
     return complaint;
@@ -160,8 +160,8 @@ export class ComplaintsService {
   /** Complaints from MySQL, newest first: a buyer's or seller's own; support filters by status and seller. */
   async list(principal: Principal, filter: { status?: ComplainStatus; sellerId?: number }) {
     const query = this.dataSource.getRepository(Complaint).createQueryBuilder('c').orderBy('c.id', 'DESC').take(100);
-    if (principal.role === 'buyer') query.andWhere('c.buyer_id = :me', { me: Number(principal.id) });
-    else if (principal.role === 'seller') query.andWhere('c.seller_id = :me', { me: Number(principal.id) });
+    if (principal.role === 'buyer') query.andWhere('c.buyer_id = :me', { me: principal.id });
+    else if (principal.role === 'seller') query.andWhere('c.seller_id = :me', { me: principal.id });
     else if (filter.sellerId !== undefined) query.andWhere('c.seller_id = :sellerId', { sellerId: filter.sellerId });
     if (filter.status) query.andWhere('c.status = :status', { status: filter.status });
     else if (principal.role === 'support' || principal.role === 'admin') query.andWhere('c.status IN (:...open)', { open: OPEN_STATUSES });

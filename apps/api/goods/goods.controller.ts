@@ -1,4 +1,5 @@
-import { Body, Controller, Get, NotFoundException, Param, ParseIntPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, NotFoundException, Param, Post } from '@nestjs/common';
+import { ParseIdPipe } from '../common/query-params';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Goods } from '../../../db/entities';
@@ -17,16 +18,19 @@ export class GoodsController {
   @Roles('seller')
   @ApiOperation({ summary: 'List a new SKU for sale (price in fen, stock on hand)' })
   async create(@CurrentPrincipal() seller: Principal, @Body() dto: CreateGoodsDto) {
-    const repo = this.dataSource.getRepository(Goods);
-    const saved = await repo.save(repo.create({ sellerId: Number(seller.id), name: dto.name.trim(), priceFen: dto.priceFen, quantity: dto.stock, availableQuantity: dto.stock, salesCount: 0 }));
-    return repo.findOneByOrFail({ id: Number(saved.id) });
+    // The seller id is bound as the token's string: Number() would alias ids above 2^53.
+    const saved = await this.dataSource.query(
+      'INSERT INTO goods (seller_id, name, price_fen, quantity, available_quantity, sales_count) VALUES (?, ?, ?, ?, ?, 0)',
+      [seller.id, dto.name.trim(), dto.priceFen, dto.stock, dto.stock],
+    );
+    return this.dataSource.getRepository(Goods).findOneByOrFail({ id: Number(saved.insertId) });
   }
 
   @Get(':id')
   @Roles('buyer', 'seller', 'support', 'admin')
   @ApiOperation({ summary: 'One SKU: price, stock on hand, available stock, sales count' })
-  async get(@Param('id', ParseIntPipe) id: number) {
-    const goods = await this.dataSource.getRepository(Goods).findOneBy({ id });
+  async get(@Param('id', new ParseIdPipe('id')) id: string) {
+    const goods = await this.dataSource.getRepository(Goods).findOneBy({ id: id as unknown as number }); // BIGINT bound as its string
     if (!goods) throw new NotFoundException(`goods ${id} not found`);
     return goods;
   }

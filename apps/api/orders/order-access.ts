@@ -13,8 +13,9 @@ export class OrderAccess {
 
   async load(principal: Principal, orderSn: string): Promise<Order> {
     const where: Record<string, unknown> = { orderSn };
-    if (principal.role === 'seller') where.sellerId = Number(principal.id);
-    if (principal.role === 'buyer') where.buyerId = Number(principal.id);
+    // Ids stay strings (BIGINT): Number() would make buyer 9007199254740993 read 9007199254740992's orders.
+    if (principal.role === 'seller') where.sellerId = principal.id;
+    if (principal.role === 'buyer') where.buyerId = principal.id;
     const order = await this.dataSource.getRepository(Order).findOneBy(where);
     if (!order) throw new NotFoundException(`order ${orderSn} not found`);
     return order;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Client, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
 import type { AppConfig } from '../../../config/app-config';
 import { FlowType, OrderStatus } from '../../../domain';
 import type { OrderWorkflowInput } from '../../../workflows/order.workflow';
@@ -9,8 +9,9 @@ import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 
 export interface NewOrder {
   orderSn: string;
-  sellerId: number;
-  buyerId: number;
+  /** As the database or the token carries them; never through Number(), which aliases ids above 2^53. */
+  sellerId: string | number;
+  buyerId: string | number;
   flow: FlowType;
   orderFen: number;
   createdAt: Date;
@@ -29,7 +30,8 @@ export class OrderWorkflows {
   /**
    * Starts `order-{orderSn}`. USE_EXISTING makes a retried request (or a replayed idempotent trade)
    * attach to the running workflow instead of failing or starting a second; REJECT_DUPLICATE keeps a
-   * finished order's id from ever being reused.
+   * finished order's id from ever being reused: that refusal means this order's workflow already ran
+   * (a replayed checkout after the order closed), so its id is the answer.
    */
   async start(order: NewOrder): Promise<string> {
     const input: OrderWorkflowInput = {
@@ -44,8 +46,18 @@ export class OrderWorkflows {
       refundPollScheduleMs: this.config.refund.pollScheduleMs,
       groupId: order.groupId,
     };
-    const handle = await this.temporal.workflow.start('orderWorkflow', {
-      workflowId: orderWorkflowId(order.orderSn),
+    const workflowId = orderWorkflowId(order.orderSn);
+    try {
+      await this.startWorkflow(workflowId, input, order);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return workflowId;
+  }
+
+  private async startWorkflow(workflowId: string, input: OrderWorkflowInput, order: NewOrder): Promise<void> {
+    await this.temporal.workflow.start('orderWorkflow', {
+      workflowId,
       taskQueue: this.config.temporal.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -58,7 +70,6 @@ export class OrderWorkflows {
       },
       memo: { flow: order.flow, orderFen: order.orderFen },
     });
-    return handle.workflowId;
   }
 
   handle(orderSn: string): WorkflowHandle {

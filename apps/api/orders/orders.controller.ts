@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query, DefaultValuePipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { idParam, pageParam, singleParam } from '../common/query-params';
 import { ShipOrderDto } from './order-operation.dto';
 import { OrdersService } from './orders.service';
 
@@ -17,13 +18,8 @@ export class OrdersController {
   @ApiQuery({ name: 'status', required: false })
   @ApiQuery({ name: 'sellerId', required: false, description: 'support/admin only' })
   @ApiQuery({ name: 'page', required: false })
-  list(
-    @CurrentPrincipal() principal: Principal,
-    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
-    @Query('status') status?: string,
-    @Query('sellerId') sellerId?: string,
-  ) {
-    return this.orders.list(principal, { page: Math.max(1, page), status, sellerId: sellerId === undefined ? undefined : Number(sellerId) });
+  list(@CurrentPrincipal() principal: Principal, @Query('page') page?: unknown, @Query('status') status?: unknown, @Query('sellerId') sellerId?: unknown) {
+    return this.orders.list(principal, { page: pageParam(page), status: singleParam('status', status), sellerId: idParam('sellerId', sellerId) });
   }
 
   @Get(':orderSn')

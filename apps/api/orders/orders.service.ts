@@ -32,10 +32,10 @@ export class OrdersService {
   }
 
   /** Lists from MySQL, not from Temporal visibility, which is eventually consistent. */
-  async list(principal: Principal, filter: { status?: string; sellerId?: number; page: number }) {
+  async list(principal: Principal, filter: { status?: string; sellerId?: string; page: number }) {
     const query = this.dataSource.getRepository(Order).createQueryBuilder('o').orderBy('o.id', 'DESC').skip((filter.page - 1) * PAGE_SIZE).take(PAGE_SIZE);
-    if (principal.role === 'seller') query.andWhere('o.seller_id = :me', { me: Number(principal.id) });
-    else if (principal.role === 'buyer') query.andWhere('o.buyer_id = :me', { me: Number(principal.id) });
+    if (principal.role === 'seller') query.andWhere('o.seller_id = :me', { me: principal.id });
+    else if (principal.role === 'buyer') query.andWhere('o.buyer_id = :me', { me: principal.id });
     else if (filter.sellerId !== undefined) query.andWhere('o.seller_id = :sellerId', { sellerId: filter.sellerId });
     if (filter.status) {
       if (!(Object.values(OrderStatus) as string[]).includes(filter.status)) {

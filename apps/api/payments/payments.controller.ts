@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import * as QRCode from 'qrcode';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { RateLimitedPoll, RateLimitedWrite } from '../common/rate-limits';
 import { CreatePaymentDto } from './create-payment.dto';
 import { PaymentsService } from './payments.service';
 
@@ -14,6 +15,7 @@ export class PaymentsController {
 
   @Post()
   @Roles('buyer')
+  @RateLimitedWrite()
   @ApiOperation({ summary: 'Pay an order: Alipay cashier form {gatewayUrl, formItems} or WeChat Pay QR {codeUrl, qrImageUrl}' })
   create(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string, @Body() dto: CreatePaymentDto) {
     return this.payments.create(buyer, orderSn, dto.provider, dto.returnUrl);
@@ -21,6 +23,7 @@ export class PaymentsController {
 
   @Get()
   @Roles('buyer', 'seller', 'support', 'admin')
+  @RateLimitedPoll()
   @ApiOperation({ summary: 'Payment status (what a QR page polls)' })
   status(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
     return this.payments.status(principal, orderSn);

@@ -1,11 +1,12 @@
 import { BadGatewayException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { Payment } from '../../../db/entities';
-import { FlowType, OrderStatus, PayStatus, flowOf, type OrderType, type PaymentType } from '../../../domain';
+import { FlowType, PayStatus, flowOf, isAwaitingPayment, type OrderType, type PaymentType } from '../../../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../../../payments';
-import { paymentConfirmedSignal } from '../../../workflows/order-messages';
+import { PAYMENT_WATCH_WORKFLOW, PaymentWatchInput, paymentWatchWorkflowId } from '../../../workflows/payment-watch-contract';
+import { ProviderInbox, queriedPayment } from '../../shared/provider-inbox';
 import type { Principal } from '../auth/principal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -26,6 +27,7 @@ export class PaymentsService {
     private readonly dataSource: DataSource,
     private readonly access: OrderAccess,
     private readonly workflows: OrderWorkflows,
+    private readonly inbox: ProviderInbox,
     @Inject(PAYMENT_PROVIDERS) private readonly providers: Record<ProviderName, PaymentProvider>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -35,9 +37,7 @@ export class PaymentsService {
     const flow = flowOf(order.paymentType as PaymentType, order.orderType as OrderType);
     if (flow === FlowType.COD) throw new ConflictException('a cash-on-delivery order is paid at the door, not online');
     if (order.payStatus !== PayStatus.PAY_NO) throw new ConflictException(`order ${orderSn} is already paid`);
-    if (order.orderStatus !== OrderStatus.NEW && order.orderStatus !== OrderStatus.CONFIRM) {
-      throw new ConflictException(`order ${orderSn} is ${order.orderStatus} and cannot be paid`);
-    }
+    if (!isAwaitingPayment(order.orderStatus, order.payStatus)) throw new ConflictException(`order ${orderSn} is ${order.orderStatus} and cannot be paid`);
     const outTradeNo = outTradeNoFor(orderSn, providerName);
     await this.dataSource.query(
       `INSERT IGNORE INTO payment (order_sn, provider, out_trade_no, amount_fen, status) VALUES (?, ?, ?, ?, 'CREATED')`,
@@ -45,6 +45,8 @@ export class PaymentsService {
     );
     const payment = await this.dataSource.getRepository(Payment).findOneByOrFail({ outTradeNo });
     if (payment.status !== 'CREATED') throw new ConflictException(`payment ${outTradeNo} is ${payment.status}`);
+    // The provider stops taking the payment when the order's unpaid timer would cancel it.
+    const expiresAt = new Date(order.createdAt.getTime() + this.config.orderSettings.cancelOrderMs);
     try {
       const result = await this.providers[providerName].createPayment({
         outTradeNo,
@@ -53,9 +55,9 @@ export class PaymentsService {
         notifyUrl: `${this.config.api.publicBaseUrl}/notify/${providerName}`,
         returnUrl,
         channel: providerName === 'alipay' ? 'page' : 'qr',
-        // The provider stops taking the payment when the order's unpaid timer would cancel it.
-        expiresAt: new Date(order.createdAt.getTime() + this.config.orderSettings.cancelOrderMs),
+        expiresAt,
       });
+      await this.watch({ orderSn, outTradeNo, provider: providerName, expiresAtIso: expiresAt.toISOString(), queryScheduleMs: this.config.paymentQueryScheduleMs });
       const common = { orderSn, provider: providerName, outTradeNo, amountFen: payment.amountFen, statusUrl: `/orders/${orderSn}/payment` };
       if (result.kind === 'qr') {
         await this.dataSource.query('UPDATE payment SET code_url = ? WHERE out_trade_no = ?', [result.codeUrl, outTradeNo]);
@@ -75,8 +77,8 @@ export class PaymentsService {
   async status(principal: Principal, orderSn: string) {
     const order = await this.access.load(principal, orderSn);
     const payments = await this.dataSource.getRepository(Payment).find({ where: { orderSn }, order: { id: 'ASC' } });
-    if (order.payStatus === PayStatus.PAY_NO && order.orderStatus !== OrderStatus.CANCELLED) {
-      for (const payment of payments.filter((p) => p.status === 'CREATED')) await this.reconcile(orderSn, payment);
+    if (isAwaitingPayment(order.orderStatus, order.payStatus)) {
+      for (const payment of payments.filter((p) => p.status === 'CREATED')) await this.reconcile(payment);
     }
     return {
       orderSn,
@@ -95,25 +97,37 @@ export class PaymentsService {
     return payment.codeUrl;
   }
 
-  private async reconcile(orderSn: string, payment: Payment): Promise<void> {
+  /**
+   * Starts the payment's watch (`payment-watch-{outTradeNo}`), which asks the provider on a backoff
+   * while no notification arrives. Re-asking for the payment attaches to the running watch; a finished
+   * one is not restarted (it ended because the payment or the order moved on).
+   */
+  private async watch(input: PaymentWatchInput): Promise<void> {
+    try {
+      await this.workflows.temporal.workflow.start(PAYMENT_WATCH_WORKFLOW, {
+        workflowId: paymentWatchWorkflowId(input.outTradeNo),
+        taskQueue: this.config.temporal.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `Ask ${input.provider} whether ${input.outTradeNo} was paid`,
+        searchAttributes: { OrderSn: [input.orderSn] },
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  /** The QR page's poll asks the provider too; a PAID answer takes the notification's path. */
+  private async reconcile(payment: Payment): Promise<void> {
+    const provider = payment.provider as ProviderName;
     let result;
     try {
-      result = await this.providers[payment.provider as ProviderName].queryPayment(payment.outTradeNo);
+      result = await this.providers[provider].queryPayment(payment.outTradeNo);
     } catch {
       return; // the provider is unreachable: the status stays as stored, the page polls again
     }
-    if (result.state !== 'PAID' || !result.transactionId || result.amountFen !== payment.amountFen) return;
-    try {
-      await this.workflows.handle(orderSn).signal(paymentConfirmedSignal, {
-        provider: payment.provider,
-        outTradeNo: payment.outTradeNo,
-        transactionId: result.transactionId,
-        amountFen: result.amountFen,
-        paidAt: result.paidAt ?? new Date().toISOString(),
-        notificationId: `query:${payment.outTradeNo}`,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
+    const paid = queriedPayment(provider, result);
+    if (paid) await this.inbox.accept(paid);
   }
 }

@@ -38,14 +38,14 @@ function toClaimed(row: Record<string, any>): ClaimedCoupon {
 }
 
 /** The buyer's claimed coupons with these ids (others' coupons are simply not found). */
-export async function readClaimedCoupons(manager: Pick<EntityManager, 'query'>, buyerId: number, memberCouponIds: number[]): Promise<Map<number, ClaimedCoupon>> {
+export async function readClaimedCoupons(manager: Pick<EntityManager, 'query'>, buyerId: string, memberCouponIds: number[]): Promise<Map<number, ClaimedCoupon>> {
   if (!memberCouponIds.length) return new Map();
   const rows = await manager.query(`SELECT ${COUPON_COLUMNS} FROM member_coupon mc JOIN coupon c ON c.id = mc.coupon_id WHERE mc.buyer_id = ? AND mc.id IN (?)`, [buyerId, memberCouponIds]);
   return new Map(rows.map((row: Record<string, any>) => [row.memberCouponId, toClaimed(row)]));
 }
 
 /** The buyer's unused coupons of these shops (what the checkout view offers). */
-export async function readUnusedCoupons(manager: Pick<EntityManager, 'query'>, buyerId: number, sellerIds: number[]): Promise<ClaimedCoupon[]> {
+export async function readUnusedCoupons(manager: Pick<EntityManager, 'query'>, buyerId: string, sellerIds: number[]): Promise<ClaimedCoupon[]> {
   if (!sellerIds.length) return [];
   const rows = await manager.query(
     `SELECT ${COUPON_COLUMNS} FROM member_coupon mc JOIN coupon c ON c.id = mc.coupon_id WHERE mc.buyer_id = ? AND mc.status = ? AND c.seller_id IN (?) ORDER BY mc.id`,
@@ -54,7 +54,7 @@ export async function readUnusedCoupons(manager: Pick<EntityManager, 'query'>, b
   return rows.map(toClaimed);
 }
 
-export async function readBuyerCoupons(manager: Pick<EntityManager, 'query'>, buyerId: number): Promise<(ClaimedCoupon & { orderSn: string | null })[]> {
+export async function readBuyerCoupons(manager: Pick<EntityManager, 'query'>, buyerId: string): Promise<(ClaimedCoupon & { orderSn: string | null })[]> {
   const rows = await manager.query(`SELECT ${COUPON_COLUMNS}, mc.order_sn AS orderSn FROM member_coupon mc JOIN coupon c ON c.id = mc.coupon_id WHERE mc.buyer_id = ? ORDER BY mc.id`, [buyerId]);
   return rows.map((row: Record<string, any>) => ({ ...toClaimed(row), orderSn: row.orderSn }));
 }

@@ -25,8 +25,8 @@ export class PromotionsController {
   @Roles('seller')
   @ApiOperation({ summary: "Set the shop's flat shipping fee per order" })
   async setShipping(@CurrentPrincipal() seller: Principal, @Body() dto: ShippingFeeDto) {
-    await this.dataSource.query('INSERT INTO shop_shipping (seller_id, shipping_fen) VALUES (?, ?) ON DUPLICATE KEY UPDATE shipping_fen = VALUES(shipping_fen)', [Number(seller.id), dto.shippingFen]);
-    return { sellerId: Number(seller.id), shippingFen: dto.shippingFen };
+    await this.dataSource.query('INSERT INTO shop_shipping (seller_id, shipping_fen) VALUES (?, ?) ON DUPLICATE KEY UPDATE shipping_fen = VALUES(shipping_fen)', [seller.id, dto.shippingFen]);
+    return { sellerId: seller.id, shippingFen: dto.shippingFen };
   }
 
   @Post('promotions/full-reductions')
@@ -37,9 +37,9 @@ export class PromotionsController {
     const [startsAt, endsAt] = window(dto.startsAt, dto.endsAt, ['startsAt', 'endsAt']);
     const result = await this.dataSource.query(
       'INSERT INTO full_reduction (seller_id, title, threshold_fen, discount_fen, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [Number(seller.id), dto.title.trim(), dto.thresholdFen, dto.discountFen, startsAt, endsAt],
+      [seller.id, dto.title.trim(), dto.thresholdFen, dto.discountFen, startsAt, endsAt],
     );
-    return { id: result.insertId, sellerId: Number(seller.id), title: dto.title.trim(), thresholdFen: dto.thresholdFen, discountFen: dto.discountFen, startsAt, endsAt };
+    return { id: result.insertId, sellerId: seller.id, title: dto.title.trim(), thresholdFen: dto.thresholdFen, discountFen: dto.discountFen, startsAt, endsAt };
   }
 
   @Post('promotions/coupons')
@@ -49,9 +49,9 @@ export class PromotionsController {
     const [validFrom, validUntil] = window(dto.validFrom, dto.validUntil, ['validFrom', 'validUntil']);
     const result = await this.dataSource.query(
       'INSERT INTO coupon (seller_id, title, threshold_fen, value_fen, valid_from, valid_until, total_count) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [Number(seller.id), dto.title.trim(), dto.thresholdFen, dto.valueFen, validFrom, validUntil, dto.totalCount],
+      [seller.id, dto.title.trim(), dto.thresholdFen, dto.valueFen, validFrom, validUntil, dto.totalCount],
     );
-    return { id: result.insertId, sellerId: Number(seller.id), title: dto.title.trim(), thresholdFen: dto.thresholdFen, valueFen: dto.valueFen, validFrom, validUntil, totalCount: dto.totalCount };
+    return { id: result.insertId, sellerId: seller.id, title: dto.title.trim(), thresholdFen: dto.thresholdFen, valueFen: dto.valueFen, validFrom, validUntil, totalCount: dto.totalCount };
   }
 
   /** One copy per buyer and coupon (unique key); the claimed count rises only while copies are left (guarded update). */
@@ -60,7 +60,7 @@ export class PromotionsController {
   @Roles('buyer')
   @ApiOperation({ summary: 'Claim a coupon: the buyer gets one copy (memberCouponId) to use at checkout' })
   async claim(@CurrentPrincipal() buyer: Principal, @Param('couponId', ParseIntPipe) couponId: number) {
-    const buyerId = Number(buyer.id);
+    const buyerId = buyer.id;
     return this.dataSource.transaction(async (manager) => {
       const [coupon] = await manager.query('SELECT id, seller_id, valid_until FROM coupon WHERE id = ?', [couponId]);
       if (!coupon) throw new NotFoundException(`coupon ${couponId} not found`);
@@ -82,6 +82,6 @@ export class PromotionsController {
   @Roles('buyer')
   @ApiOperation({ summary: "The buyer's claimed coupons, used or not" })
   mine(@CurrentPrincipal() buyer: Principal) {
-    return readBuyerCoupons(this.dataSource.manager, Number(buyer.id));
+    return readBuyerCoupons(this.dataSource.manager, buyer.id);
   }
 }

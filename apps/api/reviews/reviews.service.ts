@@ -47,7 +47,7 @@ export class ReviewsService {
       await this.dataSource.transaction(async (manager) => {
         const [order] = await manager.query(
           'SELECT order_sn, seller_id, buyer_id, order_status, comment_status, payment_type, order_type FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
-          [orderSn, Number(buyer.id)],
+          [orderSn, buyer.id],
         );
         if (!order) throw new NotFoundException(`order ${orderSn} not found`);
         const [line] = await manager.query('SELECT name FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, review.skuId]);
@@ -107,7 +107,7 @@ export class ReviewsService {
   /** A goods' reviews, newest first. Sellers read only their own goods' (another's is a 404). */
   async forGoods(principal: Principal, skuId: number) {
     const [goods] = await this.dataSource.query('SELECT id, seller_id, name FROM goods WHERE id = ?', [skuId]);
-    if (!goods || (principal.role === 'seller' && Number(goods.seller_id) !== Number(principal.id))) throw new NotFoundException(`goods ${skuId} not found`);
+    if (!goods || (principal.role === 'seller' && String(goods.seller_id) !== principal.id)) throw new NotFoundException(`goods ${skuId} not found`);
     const reviews: ReviewRow[] = await this.dataSource.query('SELECT * FROM order_review WHERE sku_id = ? ORDER BY id DESC LIMIT 200', [skuId]);
     return { skuId, name: goods.name, reviews: reviews.map(present) };
   }

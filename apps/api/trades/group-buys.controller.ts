@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/roles.decorator';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { GroupBuys } from './group-buys';
 
 @ApiTags('group buys')
@@ -10,9 +11,9 @@ export class GroupBuysController {
   constructor(private readonly groupBuys: GroupBuys) {}
 
   @Get(':groupId')
-  @Roles('buyer', 'seller', 'support', 'admin')
-  @ApiOperation({ summary: 'A group buy: size, deadline, status, members and the group workflow' })
-  get(@Param('groupId') groupId: string) {
-    return this.groupBuys.get(groupId);
+  @Roles('buyer', 'support', 'admin')
+  @ApiOperation({ summary: 'A group buy: size, deadline, status, members and the group workflow (its members and support only)' })
+  get(@CurrentPrincipal() principal: Principal, @Param('groupId') groupId: string) {
+    return this.groupBuys.get(principal, groupId);
   }
 }

@@ -1,10 +1,11 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { Client } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { groupBuyStateQuery, memberJoinedSignal } from '../../../workflows/group-buy-messages';
 import { groupBuyWorkflowId } from '../../../workflows/workflow-ids';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
+import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 
 /** Group buys: each is a `group-{groupId}` workflow, started by its first member's checkout. */
@@ -17,8 +18,17 @@ export class GroupBuys {
   ) {}
 
   /** Adds a member: starts the group's workflow if this is its first member, else signals it (one call, idempotent). */
-  async join(groupId: string, orderSn: string): Promise<void> {
+  async join(groupId: string, orderSn: string, options: { finishedIsFine?: boolean } = {}): Promise<void> {
     const [group] = await this.dataSource.query('SELECT sku_id, size, deadline_at FROM group_buy WHERE group_id = ?', [groupId]);
+    try {
+      await this.signalWithStart(groupId, orderSn, group);
+    } catch (err) {
+      // A replayed checkout: the member joined back then and the group has finished since.
+      if (!(options.finishedIsFine && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  private async signalWithStart(groupId: string, orderSn: string, group: { sku_id: number; size: number; deadline_at: Date }): Promise<void> {
     await this.temporal.workflow.signalWithStart('groupBuyWorkflow', {
       workflowId: groupBuyWorkflowId(groupId),
       taskQueue: this.config.temporal.taskQueue,
@@ -29,9 +39,14 @@ export class GroupBuys {
     });
   }
 
-  async get(groupId: string) {
+  /** The member list shows other buyers' order numbers: a buyer sees only a group they are in (else 404, like an order). */
+  async get(principal: Principal, groupId: string) {
     const [group] = await this.dataSource.query('SELECT group_id AS groupId, sku_id AS skuId, size, status, deadline_at AS deadlineAt, created_at AS createdAt FROM group_buy WHERE group_id = ?', [groupId]);
     if (!group) throw new NotFoundException(`group ${groupId} not found`);
+    if (principal.role === 'buyer') {
+      const [member] = await this.dataSource.query('SELECT 1 FROM orders WHERE group_id = ? AND buyer_id = ? LIMIT 1', [groupId, principal.id]);
+      if (!member) throw new NotFoundException(`group ${groupId} not found`);
+    }
     const members = await this.dataSource.query('SELECT order_sn AS orderSn, order_status AS orderStatus, pay_status AS payStatus FROM orders WHERE group_id = ? ORDER BY id', [groupId]);
     const workflowId = groupBuyWorkflowId(groupId);
     const live = await queryOrUnavailable(this.temporal.workflow.getHandle(workflowId), groupBuyStateQuery);

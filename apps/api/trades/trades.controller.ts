@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import type { Principal } from '../auth/principal';
 import { readIdempotencyKey, requestHash } from '../common/idempotency';
+import { RateLimitedWrite } from '../common/rate-limits';
 import { PaymentType } from '../../../domain';
 import { CreateTradeDto } from './create-trade.dto';
 import { TradesService } from './trades.service';
@@ -16,11 +17,12 @@ export class TradesController {
   @Post()
   @HttpCode(201)
   @Roles('buyer')
+  @RateLimitedWrite()
   @ApiOperation({ summary: 'Check out: one trade, one order (and order workflow) per seller; stock reserved' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key replays the first answer' })
   create(@CurrentPrincipal() buyer: Principal, @Body() dto: CreateTradeDto, @Headers('idempotency-key') key?: string) {
     return this.trades.createTrade({
-      buyerId: Number(buyer.id),
+      buyerId: buyer.id,
       items: dto.items,
       paymentType: dto.paymentType ?? PaymentType.ONLINE,
       groupBuy: dto.groupBuy,

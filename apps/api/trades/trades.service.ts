@@ -16,7 +16,9 @@ import {
   ShipStatus,
   TradeStatus,
   MemberCouponStatus,
+  MAX_AMOUNT_FEN,
   flowOf,
+  mergeQuantities,
 } from '../../../domain';
 import { newSn } from '../../../activities/serial-numbers';
 import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
@@ -28,12 +30,12 @@ export interface TradeAnswer {
   tradeSn: string;
   paymentType: PaymentType;
   totalFen: number;
-  orders: { orderSn: string; sellerId: number; orderFen: number; workflowId: string; temporalUiUrl: string; groupId?: string }[];
+  orders: { orderSn: string; sellerId: string | number; orderFen: number; workflowId: string; temporalUiUrl: string; groupId?: string }[];
 }
 
 /** What either door (POST /trades with items, POST /checkout from the cart) asks the one writer for. */
 export interface TradeRequest {
-  buyerId: number;
+  buyerId: string;
   items: CheckoutItem[];
   paymentType: PaymentType;
   groupBuy?: GroupBuyDto;
@@ -130,6 +132,8 @@ export class TradesService {
       sum.goods += totals.goodsFen;
       sum.shipping += totals.shippingFen;
       sum.discount += totals.discountFen;
+      // Checked before the INSERT: the amount columns are INT, and the transaction rolls back the rest.
+      if (sum.payable > MAX_AMOUNT_FEN) throw new UnprocessableEntityException(`the trade total of ${sum.payable} fen exceeds the largest amount an order can hold (${MAX_AMOUNT_FEN} fen)`);
       await manager.query(
         `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
            comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, shipping_fen, discount_fen, group_id, created_at)
@@ -187,7 +191,7 @@ export class TradesService {
   }
 
   /** Same key + same body → the first answer (workflows re-attached, never duplicated); other body → 422. */
-  private async replay(buyerId: number, key: string, hash: string): Promise<TradeAnswer | undefined> {
+  private async replay(buyerId: string, key: string, hash: string): Promise<TradeAnswer | undefined> {
     const [trade] = await this.dataSource.query('SELECT trade_sn, payment_type, request_hash FROM trade WHERE buyer_id = ? AND idempotency_key = ?', [buyerId, key]);
     if (!trade) return undefined;
     if (trade.request_hash !== hash) {
@@ -206,14 +210,15 @@ export class TradesService {
       createdAt: new Date(row.created_at),
       groupId: row.group_id ?? undefined,
     }));
-    return this.startWorkflows(trade.trade_sn, trade.payment_type, orders);
+    return this.startWorkflows(trade.trade_sn, trade.payment_type, orders, true);
   }
 
-  private async startWorkflows(tradeSn: string, paymentType: PaymentType, orders: NewOrder[]): Promise<TradeAnswer> {
+  /** On a replay the workflows may have finished long ago: the stored answer is still the answer. */
+  private async startWorkflows(tradeSn: string, paymentType: PaymentType, orders: NewOrder[], replay = false): Promise<TradeAnswer> {
     const started = [];
     for (const order of orders) {
       const workflowId = await this.workflows.start(order);
-      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn);
+      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn, { finishedIsFine: replay });
       started.push({ orderSn: order.orderSn, sellerId: order.sellerId, orderFen: order.orderFen, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), ...(order.groupId ? { groupId: order.groupId } : {}) });
     }
     return { tradeSn, paymentType, totalFen: orders.reduce((sum, o) => sum + o.orderFen, 0), orders: started };
@@ -221,7 +226,7 @@ export class TradesService {
 }
 
 /** The coupon copy goes UNUSED → USED for this order; a second checkout racing for it updates nothing and is refused. */
-async function useCoupon(manager: EntityManager, buyerId: number, memberCouponId: number, orderSn: string): Promise<void> {
+async function useCoupon(manager: EntityManager, buyerId: string, memberCouponId: number, orderSn: string): Promise<void> {
   const result = await manager.query(
     'UPDATE member_coupon SET status = ?, order_sn = ?, used_at = NOW(3) WHERE id = ? AND buyer_id = ? AND status = ?',
     [MemberCouponStatus.USED, orderSn, memberCouponId, buyerId, MemberCouponStatus.UNUSED],

@@ -1,0 +1,48 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { DataSource } from 'typeorm';
+import type { ProviderInbox } from '../apps/shared/provider-inbox';
+import { queriedPayment } from '../apps/shared/provider-inbox';
+import { isAwaitingPayment } from '../domain';
+import { PaymentProvider, ProviderError, ProviderName } from '../payments';
+import type { PaymentCheck } from '../workflows/payment-watch-contract';
+
+/** The payment watch's one activity: ask the provider about an unpaid payment and act on a PAID answer. */
+export class PaymentWatchActivities {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly providers: Record<ProviderName, PaymentProvider>,
+    /** Delivers a PAID answer like a notification; needs the worker's Temporal client. */
+    private readonly inbox?: ProviderInbox,
+  ) {}
+
+  /**
+   * Read-only until the provider says PAID; then the inbox's dedupe makes a second run (a retry after
+   * delivery) a no-op. Provider faults are "ask again at the next interval", not a failure.
+   */
+  async checkUnpaidPayment(request: { orderSn: string; outTradeNo: string }): Promise<PaymentCheck> {
+    const [row] = await this.dataSource.query(
+      `SELECT o.order_status, o.pay_status, p.status AS payment_status, p.provider
+         FROM payment p JOIN orders o ON o.order_sn = p.order_sn
+        WHERE p.out_trade_no = ? AND p.order_sn = ?`,
+      [request.outTradeNo, request.orderSn],
+    );
+    if (!row) throw ApplicationFailure.nonRetryable(`no payment ${request.outTradeNo} for order ${request.orderSn}`, 'PaymentNotFound');
+    if (!isAwaitingPayment(row.order_status, row.pay_status)) return { outcome: 'order-moved-on', detail: `order is ${row.order_status} / ${row.pay_status}` };
+    if (row.payment_status !== 'CREATED') return { outcome: 'order-moved-on', detail: `payment is ${row.payment_status}` };
+    const provider = row.provider as ProviderName;
+    let result;
+    try {
+      result = await this.providers[provider].queryPayment(request.outTradeNo);
+    } catch (err) {
+      if (err instanceof ProviderError) return { outcome: 'waiting', detail: `query failed: ${err.message}` };
+      throw err;
+    }
+    if (result.state === 'NOTPAY') return { outcome: 'waiting', detail: 'not paid yet' };
+    if (result.state === 'CLOSED' || result.state === 'REFUNDED') return { outcome: 'closed', detail: `the provider reports the trade ${result.state}` };
+    const paid = queriedPayment(provider, result);
+    if (!paid) throw ApplicationFailure.retryable(`${provider} reported ${request.outTradeNo} PAID without a transaction id or amount`, 'IncompleteProviderAnswer');
+    if (!this.inbox) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to deliver payments with', 'NoTemporalClient');
+    const outcome = await this.inbox.accept(paid);
+    return outcome.accepted ? { outcome: 'paid', detail: paid.transactionId } : { outcome: 'rejected', detail: outcome.reason };
+  }
+}

@@ -1,0 +1,158 @@
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import type { PaymentProvider, PaymentQueryResult, ProviderName, ProviderNotification } from '../../payments';
+import { paymentConfirmedSignal } from '../../workflows/order-messages';
+import { refundNotifiedSignal } from '../../workflows/refund-messages';
+import { latePaymentWorkflowId, orderWorkflowId, refundWorkflowId } from '../../workflows/workflow-ids';
+
+type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
+type RefundNotification = Extract<ProviderNotification, { kind: 'refund' }>;
+
+export interface ProviderInboxOptions {
+  taskQueue: string;
+  refundPollScheduleMs: number[];
+  warn?: (message: string) => void;
+}
+
+/** `duplicate`: the inbox already had it (delivered before, or delivered again now because the first delivery failed). */
+export type InboxOutcome = { accepted: true; duplicate: boolean; deliveredTo?: PaymentDelivery } | { accepted: false; reason: string };
+
+/** Who took a payment delivered now: the order's workflow, or a late-payment workflow that refunds it. */
+export type PaymentDelivery = 'order' | 'late-payment' | 'already-known';
+
+/**
+ * A payment the provider confirmed when asked (a signed query answer is as good as a notification),
+ * in the shape of a notification, so it takes exactly the notification's path. One id per trade, so
+ * every query path (the payment watch, the QR page's poll) counts as one inbox entry.
+ */
+export function queriedPayment(provider: ProviderName, result: PaymentQueryResult): PaymentNotification | undefined {
+  if (result.state !== 'PAID' || !result.transactionId || result.amountFen === undefined) return undefined;
+  return {
+    provider,
+    kind: 'payment',
+    notificationId: `query:${result.outTradeNo}`,
+    outTradeNo: result.outTradeNo,
+    transactionId: result.transactionId,
+    state: 'PAID',
+    amountFen: result.amountFen,
+    ...(result.paidAt ? { paidAt: result.paidAt } : {}),
+  };
+}
+
+/**
+ * The one path from a verified provider result to the workflow that owns the money: checked against
+ * our payment record (same provider, exact amount), deduplicated in the `provider_notification`
+ * inbox, delivered, then marked delivered. Used by the notification endpoint and by the active
+ * payment query alike, so a lost notification recovered by a query is treated exactly the same.
+ * A failure before "delivered" means the caller (provider retry, activity retry) tries again.
+ */
+export class ProviderInbox {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly temporal: Client,
+    private readonly providers: Record<ProviderName, PaymentProvider>,
+    private readonly options: ProviderInboxOptions,
+  ) {}
+
+  async accept(notification: ProviderNotification): Promise<InboxOutcome> {
+    if (notification.kind === 'payment') {
+      const problem = await this.checkPayment(notification);
+      if (problem) return { accepted: false, reason: problem };
+    }
+    const fresh = await this.record(notification);
+    let deliveredTo: PaymentDelivery | undefined;
+    if (fresh || !(await this.delivered(notification))) {
+      const delivery = notification.kind === 'payment' ? await this.deliverPayment(notification) : await this.deliverRefund(notification);
+      // Not marked delivered: the provider's next attempt goes through all of this again.
+      if (typeof delivery === 'object') return { accepted: false, reason: delivery.refused };
+      deliveredTo = delivery;
+      await this.dataSource.query('UPDATE provider_notification SET delivered_at = CURRENT_TIMESTAMP(3) WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
+    }
+    return { accepted: true, duplicate: !fresh, ...(deliveredTo ? { deliveredTo } : {}) };
+  }
+
+  /** The notification must be about a payment we started, for exactly its amount. */
+  private async checkPayment(notification: PaymentNotification): Promise<string | undefined> {
+    const [payment] = await this.dataSource.query('SELECT provider, amount_fen FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
+    if (!payment || payment.provider !== notification.provider) return `unknown out_trade_no ${notification.outTradeNo}`;
+    if (notification.state === 'PAID' && notification.amountFen !== payment.amount_fen) {
+      return `amount ${notification.amountFen} fen does not match payment ${notification.outTradeNo} of ${payment.amount_fen} fen`;
+    }
+    return undefined;
+  }
+
+  private async record(notification: ProviderNotification): Promise<boolean> {
+    const result = await this.dataSource.query(
+      `INSERT IGNORE INTO provider_notification (provider, notification_id, kind, out_trade_no, out_refund_no, payload_json) VALUES (?, ?, ?, ?, ?, ?)`,
+      [notification.provider, notification.notificationId, notification.kind, notification.outTradeNo, notification.kind === 'refund' ? notification.outRefundNo : null, JSON.stringify(notification)],
+    );
+    return result.affectedRows === 1;
+  }
+
+  private async delivered(notification: ProviderNotification): Promise<boolean> {
+    const [row] = await this.dataSource.query('SELECT delivered_at FROM provider_notification WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
+    return Boolean(row?.delivered_at);
+  }
+
+  /** Who took the payment, or why it cannot be delivered yet. */
+  private async deliverPayment(notification: PaymentNotification): Promise<PaymentDelivery | undefined | { refused: string }> {
+    if (notification.state !== 'PAID') return undefined; // closed / refunded trades: our own workflows caused them
+    const [payment] = await this.dataSource.query('SELECT order_sn, transaction_id FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
+    const paid = {
+      provider: notification.provider,
+      outTradeNo: notification.outTradeNo,
+      transactionId: notification.transactionId,
+      amountFen: notification.amountFen,
+      paidAt: notification.paidAt ?? new Date().toISOString(),
+      notificationId: notification.notificationId,
+    };
+    try {
+      await this.temporal.workflow.getHandle(orderWorkflowId(payment.order_sn)).signal(paymentConfirmedSignal, paid);
+      return 'order';
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // The order's workflow has finished (cancelled long ago, or completed). Its own payment, told
+      // again, is nothing new; any other money cannot be taken, so it is refunded — once the provider
+      // confirms it is real (a refund moves money). The shared workflow id makes that happen once.
+      if (payment.transaction_id === notification.transactionId) return 'already-known';
+      const unconfirmed = await this.unconfirmed(notification);
+      if (unconfirmed) return { refused: unconfirmed };
+      this.options.warn?.(`payment ${notification.transactionId} for finished order ${payment.order_sn}: refunding`);
+      await this.temporal.workflow.start('latePaymentWorkflow', {
+        workflowId: latePaymentWorkflowId(notification.outTradeNo),
+        taskQueue: this.options.taskQueue,
+        args: [{ orderSn: payment.order_sn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.options.refundPollScheduleMs }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        searchAttributes: { OrderSn: [payment.order_sn] },
+      });
+      return 'late-payment';
+    }
+  }
+
+  /** Asks the provider whether this transaction was really paid, for this amount; a reason if not. */
+  private async unconfirmed(notification: PaymentNotification): Promise<string | undefined> {
+    let answer: PaymentQueryResult;
+    try {
+      answer = await this.providers[notification.provider].queryPayment(notification.outTradeNo);
+    } catch (err) {
+      return `could not confirm payment ${notification.transactionId} with ${notification.provider} (${(err as Error).message}); send it again`;
+    }
+    const paid = answer.state === 'PAID' || answer.state === 'REFUNDED';
+    if (!paid || answer.transactionId !== notification.transactionId || answer.amountFen !== notification.amountFen) {
+      return `${notification.provider} does not confirm payment ${notification.transactionId} of ${notification.amountFen} fen for ${notification.outTradeNo} (it reports ${answer.state}${answer.transactionId ? ` ${answer.transactionId}` : ''})`;
+    }
+    return undefined;
+  }
+
+  private async deliverRefund(notification: RefundNotification): Promise<undefined> {
+    try {
+      await this.temporal.workflow
+        .getHandle(refundWorkflowId(notification.outRefundNo))
+        .signal(refundNotifiedSignal, { status: notification.status, notificationId: notification.notificationId });
+    } catch (err) {
+      // A finished refund workflow already recorded the final state; the notification changes nothing.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    return undefined;
+  }
+}

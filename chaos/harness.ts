@@ -1,0 +1,382 @@
+import type { Client } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import type { SimControl } from '../test/payments/sim-control';
+
+/** What the harness drives and breaks: an API, its simulator, database and Temporal, and two kinds of outage. */
+export interface ChaosTarget {
+  apiUrl: string;
+  sim: SimControl;
+  dataSource: DataSource;
+  temporal: Client;
+  taskQueue: string;
+  token(role: 'buyer' | 'seller', id: number): string;
+  /** SIGKILLs the worker process and starts a new one. */
+  killWorker(): Promise<void>;
+  /** Takes the database away and brings it back; `pauseTraffic` when the API loses it too. */
+  databaseOutage: { run(): Promise<void>; pauseTraffic: boolean; describe: string };
+}
+
+export interface ChaosOptions {
+  orders: number;
+  concurrency: number;
+  killEverySeconds: number;
+  /** Stop killing after this many (the short run in npm test). */
+  maxKills?: number;
+  /** The database outage happens once this many orders have been started. */
+  outageAtOrder: number;
+  seed: number;
+  providerFaultRate: number;
+  notificationFaultRate: number;
+  /** How long to wait, after driving, for every order, refund and stock movement to settle. */
+  settleTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  orders: number;
+  byKind: Record<string, number>;
+  ordersLost: string[];
+  moneyMovedTwice: string[];
+  moneyMismatches: string[];
+  stockDrift: string[];
+  workflowsFailedOrTerminated: string[];
+  answers5xx: number;
+  answersByStatus: Record<string, number>;
+  workerKills: number;
+  providerFaultsScripted: number;
+  notificationFaultsScripted: number;
+  databaseOutage: string;
+  /** Seconds from each outage's end to the next order transition recorded. */
+  recoverySeconds: { workerKills: number[]; database: number[] };
+  durationSeconds: number;
+}
+
+type Kind = 'paid-kept' | 'paid-cancel' | 'unpaid-cancel' | 'group';
+interface Planned {
+  kind: Kind;
+  provider: 'wechatpay' | 'alipay';
+  orderSns: string[];
+  outTradeNos: string[];
+  fen: number[];
+  skuId: number;
+  quantity: number;
+}
+
+const FAULTS = ['500', 'commit-then-timeout', 'rate-limit'] as const;
+const SERVER_SIDE_OPERATIONS = ['queryPayment', 'closePayment', 'submitRefund', 'queryRefund'] as const;
+const NOTIFICATION_MODES = ['drop', 'duplicate', 'reorder'] as const;
+
+function random(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Drives mixed orders (both providers; paid and kept, paid then cancelled by the seller, unpaid
+ * cancels, group buys of two) through the public API while the worker is SIGKILLed every few seconds,
+ * the database goes away once, ~20 % of server-side provider calls fail (5xx, commit-then-timeout,
+ * rate limit) and ~10 % of payment and refund notifications are dropped, duplicated or reordered.
+ * Then it checks what must hold: no order lost, no money moved twice, stock and sales exact, no
+ * workflow failed or terminated, no 5xx answer.
+ */
+export async function runChaos(target: ChaosTarget, options: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const log = options.log ?? (() => undefined);
+  const r = random(options.seed);
+  const statuses = new Map<string, number>();
+  let inFlight = 0;
+  let paused: Promise<void> | undefined;
+  const report: ChaosReport = {
+    orders: 0, byKind: {}, ordersLost: [], moneyMovedTwice: [], moneyMismatches: [], stockDrift: [], workflowsFailedOrTerminated: [],
+    answers5xx: 0, answersByStatus: {}, workerKills: 0, providerFaultsScripted: 0, notificationFaultsScripted: 0,
+    databaseOutage: target.databaseOutage.describe, recoverySeconds: { workerKills: [], database: [] }, durationSeconds: 0,
+  };
+
+  /** One API call as a front end makes it: a 5xx is counted and retried, like a buyer pressing again. */
+  const api = async (method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> => {
+    for (let attempt = 1; ; attempt += 1) {
+      while (paused) await paused;
+      inFlight += 1;
+      let status: number;
+      let text: string;
+      try {
+        const res = await fetch(`${target.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+        status = res.status;
+        text = await res.text();
+      } finally {
+        inFlight -= 1;
+      }
+      statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1);
+      if (status >= 500) report.answers5xx += 1;
+      if (status < 500 || attempt >= 5) return { status, body: text ? JSON.parse(text) : undefined };
+      await sleep(1000);
+    }
+  };
+  const db = async <T>(sql: string, args: unknown[]): Promise<T[]> => {
+    for (;;) {
+      try {
+        return await target.dataSource.query(sql, args);
+      } catch {
+        await sleep(500); // the database is away (the outage): ask again
+      }
+    }
+  };
+  const statusOf = async (orderSn: string) => (await db<{ order_status: string }>('SELECT order_status FROM orders WHERE order_sn = ?', [orderSn]))[0]?.order_status;
+  const waitFor = async (orderSn: string, wanted: string[], timeoutMs: number): Promise<boolean> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (wanted.includes((await statusOf(orderSn)) ?? '')) return true;
+      await sleep(250);
+    }
+    return false;
+  };
+  const transitions = async () => Number((await db<{ n: number }>('SELECT COALESCE(MAX(id), 0) AS n FROM order_log', []))[0].n);
+  const recovery = async (into: number[]) => {
+    const from = Date.now();
+    const before = await transitions();
+    while (Date.now() - from < 120_000) {
+      if ((await transitions()) > before) return void into.push(Number(((Date.now() - from) / 1000).toFixed(1)));
+      await sleep(100);
+    }
+  };
+
+  // Goods: a few shared SKUs (contention on one stock row), stock far above demand.
+  const sellerId = 4_000_000 + Math.floor(r.next() * 1_000_000);
+  const skus: { id: number; stock: number }[] = [];
+  for (let i = 0; i < 4; i += 1) {
+    const res = await api('POST', '/goods', target.token('seller', sellerId), { name: `chaos SKU ${i}`, priceFen: 100 + i * 37, stock: options.orders * 3 + 100 });
+    skus.push({ id: res.body.id, stock: options.orders * 3 + 100 });
+  }
+  const seller = target.token('seller', sellerId);
+  let nextBuyer = sellerId * 10;
+
+  const checkout = async (buyer: number, skuId: number, quantity: number, groupBuy?: unknown) => {
+    const res = await api('POST', '/trades', target.token('buyer', buyer), { items: [{ skuId, quantity }], ...(groupBuy ? { groupBuy } : {}) }, { 'Idempotency-Key': `chaos-${buyer}` });
+    if (res.status !== 201) throw new Error(`checkout ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.orders[0] as { orderSn: string; orderFen: number; groupId?: string };
+  };
+  const scriptFaults = async (outTradeNo: string) => {
+    if (r.next() < options.providerFaultRate) {
+      const operation = r.pick(SERVER_SIDE_OPERATIONS);
+      await target.sim.scriptFaults({ operation, ...(operation.endsWith('Refund') ? {} : { key: outTradeNo }), outcomes: [r.pick(FAULTS)] });
+      report.providerFaultsScripted += 1;
+    }
+    if (r.next() < options.notificationFaultRate) {
+      await target.sim.controlNotifications({ mode: r.pick(NOTIFICATION_MODES), kind: r.next() < 0.5 ? 'payment' : 'refund', count: 1 });
+      report.notificationFaultsScripted += 1;
+    }
+  };
+  const pay = async (buyer: number, orderSn: string, provider: 'wechatpay' | 'alipay'): Promise<string> => {
+    const created = await api('POST', `/orders/${orderSn}/payment`, target.token('buyer', buyer), { provider });
+    if (created.status !== 201) throw new Error(`payment ${created.status} ${JSON.stringify(created.body)}`);
+    if (provider === 'alipay') {
+      const form = new URLSearchParams(created.body.formItems.map((i: { name: string; value: string }) => [i.name, i.value] as [string, string]));
+      await fetch(created.body.gatewayUrl, { method: 'POST', body: form });
+    }
+    await scriptFaults(created.body.outTradeNo);
+    await target.sim.payTrade(created.body.outTradeNo, provider);
+    return created.body.outTradeNo;
+  };
+
+  const plans: Planned[] = [];
+  const runOne = async (index: number): Promise<void> => {
+    const roll = r.next();
+    const kind: Kind = roll < 0.4 ? 'paid-kept' : roll < 0.65 ? 'paid-cancel' : roll < 0.85 ? 'unpaid-cancel' : 'group';
+    const provider = r.next() < 0.5 ? 'wechatpay' : 'alipay';
+    const sku = kind === 'group' ? skus[3] : r.pick(skus.slice(0, 3));
+    const quantity = 1 + Math.floor(r.next() * 3);
+    const plan: Planned = { kind, provider, orderSns: [], outTradeNos: [], fen: [], skuId: sku.id, quantity };
+    plans.push(plan);
+    report.byKind[kind] = (report.byKind[kind] ?? 0) + 1;
+    if (index === options.outageAtOrder) void outage();
+    const buyer = (nextBuyer += 1);
+    if (kind === 'group') {
+      const first = await checkout(buyer, sku.id, quantity, { size: 2 });
+      const partner = (nextBuyer += 1);
+      const second = await checkout(partner, sku.id, quantity, { groupId: first.groupId });
+      plan.orderSns.push(first.orderSn, second.orderSn);
+      plan.fen.push(first.orderFen, second.orderFen);
+      for (const [who, sn] of [[buyer, first.orderSn], [partner, second.orderSn]] as const) {
+        await waitFor(sn, ['CONFIRM'], 120_000);
+        plan.outTradeNos.push(await pay(who, sn, r.next() < 0.5 ? 'wechatpay' : 'alipay'));
+      }
+      return;
+    }
+    const order = await checkout(buyer, sku.id, quantity);
+    plan.orderSns.push(order.orderSn);
+    plan.fen.push(order.orderFen);
+    await waitFor(order.orderSn, ['CONFIRM'], 120_000);
+    if (kind === 'unpaid-cancel') {
+      if (r.next() < 0.5) await api('POST', `/orders/${order.orderSn}/payment`, target.token('buyer', buyer), { provider });
+      await api('POST', `/orders/${order.orderSn}/cancellations`, target.token('buyer', buyer), { reason: 'changed my mind' }, { 'Idempotency-Key': `c-${order.orderSn}` });
+      return;
+    }
+    plan.outTradeNos.push(await pay(buyer, order.orderSn, provider));
+    if (kind === 'paid-cancel') {
+      await waitFor(order.orderSn, ['PAID_OFF'], 180_000);
+      await api('POST', `/orders/${order.orderSn}/cancellations`, seller, { reason: 'out of stock' }, { 'Idempotency-Key': `c-${order.orderSn}` });
+    }
+  };
+
+  const outage = async () => {
+    log(`database outage (${target.databaseOutage.describe})`);
+    let release!: () => void;
+    if (target.databaseOutage.pauseTraffic) {
+      paused = new Promise<void>((resolve) => (release = resolve));
+      while (inFlight > 0) await sleep(50);
+    }
+    try {
+      await target.databaseOutage.run();
+    } finally {
+      if (release) {
+        paused = undefined;
+        release();
+      }
+    }
+    await recovery(report.recoverySeconds.database);
+  };
+
+  // The worker is killed every K seconds while orders are being driven.
+  let driving = true;
+  const killer = (async () => {
+    while (driving && (options.maxKills === undefined || report.workerKills < options.maxKills)) {
+      await sleep(options.killEverySeconds * 1000);
+      if (!driving) break;
+      await target.killWorker();
+      report.workerKills += 1;
+      log(`worker SIGKILLed (${report.workerKills})`);
+      // The next kill comes K seconds after the new worker made progress: a worker that is killed
+      // before it has even started (ts-node start-up on a loaded machine) would prove nothing.
+      await recovery(report.recoverySeconds.workerKills);
+    }
+  })();
+
+  let next = 0;
+  const errors: string[] = [];
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < options.orders) {
+        const index = next++;
+        try {
+          await runOne(index);
+        } catch (err) {
+          errors.push(`order #${index}: ${(err as Error).message}`);
+        }
+        if ((index + 1) % 20 === 0) log(`${index + 1}/${options.orders} orders driven`);
+      }
+    }),
+  );
+  driving = false;
+  await killer;
+  report.orders = plans.reduce((n, p) => n + p.orderSns.length, 0);
+  await target.sim.flushNotifications();
+  log('settling');
+
+  // Every order in the state its story ends in.
+  const expected: Record<Kind, string[]> = { 'paid-kept': ['PAID_OFF'], 'paid-cancel': ['CANCELLED'], 'unpaid-cancel': ['CANCELLED'], group: ['FORMED'] };
+  const deadline = Date.now() + options.settleTimeoutMs;
+  for (const plan of plans) {
+    for (const orderSn of plan.orderSns) {
+      if (!(await waitFor(orderSn, expected[plan.kind], Math.max(deadline - Date.now(), 1000)))) report.ordersLost.push(`${orderSn} (${plan.kind}) is ${await statusOf(orderSn)}`);
+    }
+  }
+  report.ordersLost.push(...errors);
+
+  // Money: the simulator's ledger against what each story should have moved, and the refund rows.
+  const moneyDeadline = Date.now() + options.settleTimeoutMs;
+  const ledger = async () => target.sim.ledger();
+  let entries = await ledger();
+  const refundedOf = (no: string) => entries.filter((e) => e.outTradeNo === no && e.kind === 'refund');
+  const capturedOf = (no: string) => entries.filter((e) => e.outTradeNo === no && e.kind === 'payment').reduce((s, e) => s + e.amountFen, 0);
+  const cancelledPaid = plans.filter((p) => p.kind === 'paid-cancel').flatMap((p) => p.outTradeNos);
+  while (Date.now() < moneyDeadline && cancelledPaid.some((no) => refundedOf(no).reduce((s, e) => s + e.amountFen, 0) < capturedOf(no))) {
+    await sleep(1000);
+    entries = await ledger();
+  }
+  for (const no of new Set(entries.map((e) => e.outTradeNo))) {
+    const refunds = refundedOf(no);
+    const refunded = refunds.reduce((s, e) => s + e.amountFen, 0);
+    if (refunded > capturedOf(no) || refunds.length > 1) report.moneyMovedTwice.push(`${no}: captured ${capturedOf(no)}, refunded ${refunded} in ${refunds.length}`);
+  }
+  for (const plan of plans) {
+    for (const no of plan.outTradeNos) {
+      const refunded = refundedOf(no).reduce((s, e) => s + e.amountFen, 0);
+      const want = plan.kind === 'paid-cancel' ? capturedOf(no) : 0;
+      if (refunded !== want) report.moneyMismatches.push(`${no} (${plan.kind}): refunded ${refunded}, expected ${want}`);
+    }
+  }
+  const refundRows = await db<{ out_trade_no: string; fen: number }>(
+    `SELECT p.out_trade_no, SUM(r.refund_fen) AS fen FROM refund r JOIN payment p ON p.order_sn = r.order_sn WHERE r.status IN ('SUCCESS', 'REFUNDED_OFFLINE') AND p.out_trade_no IN (?) GROUP BY p.out_trade_no`,
+    [[...cancelledPaid, 'none']],
+  );
+  for (const row of refundRows) {
+    const moved = refundedOf(row.out_trade_no).reduce((s, e) => s + e.amountFen, 0);
+    if (Number(row.fen) !== moved) report.moneyMismatches.push(`${row.out_trade_no}: refund rows say ${row.fen}, the provider moved ${moved}`);
+  }
+
+  // Stock and sales: reserved by every order not cancelled, sold by every paid one not cancelled. A
+  // cancelled order restores stock and takes back sales after its refund, so this settles last.
+  const stockDeadline = Date.now() + options.settleTimeoutMs;
+  for (;;) {
+    report.stockDrift = await stockDrift();
+    if (report.stockDrift.length === 0 || Date.now() > stockDeadline) break;
+    await sleep(1000);
+  }
+  async function stockDrift(): Promise<string[]> {
+    const drift: string[] = [];
+    for (const sku of skus) {
+      const mine = plans.filter((p) => p.skuId === sku.id);
+      const live = mine.filter((p) => p.kind === 'paid-kept' || p.kind === 'group').reduce((n, p) => n + p.quantity * p.orderSns.length, 0);
+      const [row] = await db<{ quantity: number; available_quantity: number; sales_count: number }>('SELECT quantity, available_quantity, sales_count FROM goods WHERE id = ?', [sku.id]);
+      const want = { quantity: sku.stock, available_quantity: sku.stock - live, sales_count: live };
+      if (row.quantity !== want.quantity || row.available_quantity !== want.available_quantity || row.sales_count !== want.sales_count) {
+        drift.push(`SKU ${sku.id}: ${JSON.stringify(row)}, expected ${JSON.stringify(want)}`);
+        // Which orders: their ledger rows against their story.
+        for (const plan of mine) {
+          for (const orderSn of plan.orderSns) {
+            const moves = await db<{ kind: string; quantity: number }>('SELECT kind, quantity FROM stock_movement WHERE order_sn = ? ORDER BY id', [orderSn]);
+            const reserved = -moves.filter((m) => m.quantity < 0 && m.kind !== 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0) - moves.filter((m) => m.kind === 'RELEASE' || m.kind === 'RESTORE').reduce((s, m) => s + m.quantity, 0);
+            const sold = moves.filter((m) => m.kind === 'SALE' || m.kind === 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0);
+            const live = plan.kind === 'paid-kept' || plan.kind === 'group' ? plan.quantity : 0;
+            if (reserved !== live || sold !== live) drift.push(`  ${orderSn} (${plan.kind}, ${await statusOf(orderSn)}): ${moves.map((m) => `${m.kind} ${m.quantity}`).join(', ')}`);
+          }
+        }
+      }
+    }
+    return drift;
+  }
+
+  for await (const w of target.temporal.workflow.list({ query: `TaskQueue = '${target.taskQueue}' AND (ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated' OR ExecutionStatus = 'TimedOut')` })) {
+    report.workflowsFailedOrTerminated.push(`${w.workflowId} ${w.status.name}`);
+  }
+  report.answersByStatus = Object.fromEntries([...statuses.entries()].sort());
+  report.durationSeconds = Math.round((Date.now() - started) / 1000);
+  return report;
+}
+
+/** The one-screen summary `npm run chaos` prints. */
+export function formatReport(report: ChaosReport, options: ChaosOptions): string {
+  const list = (items: string[]) => (items.length === 0 ? '0' : `${items.length}\n      ${items.slice(0, 20).join('\n      ')}`);
+  const stats = (xs: number[]) => (xs.length === 0 ? 'n/a' : `max ${Math.max(...xs)} s, median ${[...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]} s (${xs.length})`);
+  return [
+    `chaos run: ${report.orders} orders (${Object.entries(report.byKind).map(([k, n]) => `${k} ${n}`).join(', ')}), concurrency ${options.concurrency}, seed ${options.seed}, ${report.durationSeconds} s`,
+    `  faults: ${report.workerKills} worker SIGKILLs (every ${options.killEverySeconds} s), database outage: ${report.databaseOutage}, ${report.providerFaultsScripted} provider faults, ${report.notificationFaultsScripted} notification faults`,
+    `  orders lost:                  ${list(report.ordersLost)}`,
+    `  money moved twice:            ${list(report.moneyMovedTwice)}`,
+    `  money not as expected:        ${list(report.moneyMismatches)}`,
+    `  stock and sales drift:        ${list(report.stockDrift)}`,
+    `  workflows failed/terminated:  ${list(report.workflowsFailedOrTerminated)}`,
+    `  5xx answers:                  ${report.answers5xx}   (all answers: ${JSON.stringify(report.answersByStatus)})`,
+    `  recovery after worker kill:   ${stats(report.recoverySeconds.workerKills)}`,
+    `  recovery after DB outage:     ${stats(report.recoverySeconds.database)}`,
+  ].join('\n');
+}

@@ -1,0 +1,224 @@
+import { JwtService } from '@nestjs/jwt';
+import { ensureDevKeys } from '../../payments/dev-keys';
+import { encryptResource, newNonce, responseMessage, signRsaSha256, unixSeconds } from '../../payments/wechatpay/signing';
+import { OrderStatus } from '../../domain';
+import { orderWorkflowId } from '../../workflows/workflow-ids';
+import { goodsRow, newSellerId, seedGoods } from '../support/fixtures';
+import { placeOrder, waitForStatus } from '../support/orders';
+import { TestSystem, startTestSystem } from '../support/system';
+
+/**
+ * Every case the fuzzing run answered with a 500 is a 4xx with a reason here, and nothing is written.
+ * Real API, Temporal, MariaDB and simulator.
+ */
+describe('bad input gets a 4xx with a reason, never a 500', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem();
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  const rowCount = async (sql: string, args: unknown[]) => Number((await system.dataSource.query(sql, args))[0].n);
+  const tradesOf = (buyerId: string | number) => rowCount('SELECT COUNT(*) AS n FROM trade WHERE buyer_id = ?', [String(buyerId)]);
+  const nested = (depth: number, leaf: unknown = 1): unknown => {
+    let value: unknown = leaf;
+    for (let i = 0; i < depth; i += 1) value = [value];
+    return value;
+  };
+  const nestedObject = (depth: number): Record<string, unknown> => {
+    let value: Record<string, unknown> = { address: 'Shanghai' };
+    for (let i = 0; i < depth; i += 1) value = { more: value };
+    return value;
+  };
+
+  it('a body of ~1,600 nested arrays is refused on every POST route before validation', async () => {
+    const body = JSON.stringify({ items: nested(1600) });
+    expect(body.length).toBeLessThan(4000);
+    const order = await placeOrder(system, { quantity: 1 });
+    const tokens = { buyer: system.token('buyer', order.buyerId), seller: system.token('seller', order.sellerId), support: system.token('support', 1), admin: system.token('admin', 1) };
+    const routes: [string, string][] = [
+      ['/trades', tokens.buyer],
+      ['/goods', tokens.seller],
+      [`/orders/${order.orderSn}/payment`, tokens.buyer],
+      [`/orders/${order.orderSn}/cancellations`, tokens.buyer],
+      [`/orders/${order.orderSn}/shipment`, tokens.seller],
+      [`/orders/${order.orderSn}/receipt`, tokens.buyer],
+      [`/orders/${order.orderSn}/cash-collected`, tokens.seller],
+      [`/orders/${order.orderSn}/completion`, tokens.admin],
+      ['/support/refunds/R1/resolution', tokens.support],
+      ['/admin/sweeps/order-status-sweep/run', tokens.admin],
+      ['/notify/wechatpay', ''],
+    ];
+    for (const [path, token] of routes) {
+      const res = await fetch(`${system.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
+      const answer = (await res.json()) as { message: string };
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect(answer.message).toMatch(/nests deeper than 16 levels/);
+    }
+    expect(await tradesOf(order.buyerId)).toBe(1);
+  });
+
+  it('a delivery address nested more than 32 levels is a 400, nothing written', async () => {
+    const buyerId = newSellerId() + 700_000;
+    const skuId = await seedGoods(system.dataSource, { sellerId: newSellerId(), priceFen: 100, stock: 5 });
+    const res = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId, quantity: 1 }], consignee: nestedObject(33) } });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/nests deeper/);
+    expect(await tradesOf(buyerId)).toBe(0);
+    expect(await goodsRow(system.dataSource, skuId)).toMatchObject({ available_quantity: 5 });
+  });
+
+  it('an order total above the order_fen column (100,000,000 fen x 22) is a 422, nothing written', async () => {
+    const buyerId = newSellerId() + 700_000;
+    const skuId = await seedGoods(system.dataSource, { sellerId: newSellerId(), priceFen: 100_000_000, stock: 100 });
+    const res = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId, quantity: 22 }] } });
+    expect(res.status).toBe(422);
+    expect(res.body.message).toMatch(/exceeds the largest amount an order can hold \(2147483647 fen\)/);
+    expect(await tradesOf(buyerId)).toBe(0);
+    expect(await goodsRow(system.dataSource, skuId)).toMatchObject({ available_quantity: 100 });
+    // 21 units fit (2,100,000,000 fen).
+    expect((await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId, quantity: 21 }] } })).status).toBe(201);
+  });
+
+  it('duplicate SKU lines are merged and the merged quantity is capped per SKU', async () => {
+    const buyerId = newSellerId() + 700_000;
+    const skuId = await seedGoods(system.dataSource, { sellerId: newSellerId(), priceFen: 1, stock: 5000 });
+    const res = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId, quantity: 999 }, { skuId, quantity: 999 }] } });
+    expect(res.status).toBe(422);
+    expect(res.body.message).toMatch(/SKU \d+ is ordered 1998 times across its lines; at most 999 per SKU/);
+    expect(await tradesOf(buyerId)).toBe(0);
+    expect(await goodsRow(system.dataSource, skuId)).toMatchObject({ available_quantity: 5000 });
+  });
+
+  it.each([
+    ['sellerId=abc', /sellerId must be a positive whole number/],
+    ['sellerId=Infinity', /sellerId must be a positive whole number/],
+    ['sellerId=99999999999999999999', /sellerId must be a positive whole number/],
+    ['sellerId=1&sellerId=2', /sellerId must be given once/],
+    ['page=99999999999999999999', /page must be a whole number from 1 to 10000/],
+    ['page=0', /page must be/],
+    ['page=1.5', /page must be/],
+    ['page=1&page=2', /page must be given once/],
+    ['status=NEW&status=CONFIRM', /status must be given once/],
+    ['status=NOPE', /status must be one of/],
+  ])('GET /orders?%s is a 400', async (query, message) => {
+    const res = await system.http('GET', `/orders?${query}`, { token: system.token('support', 1) });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(message);
+  });
+
+  it('a token subject above BIGINT is a 401; subjects above 2^53 do not alias each other', async () => {
+    expect((await system.http('GET', '/orders', { token: system.token('buyer', '99999999999999999999') })).status).toBe(401);
+    expect((await system.http('GET', '/orders', { token: system.token('buyer', '0') })).status).toBe(401);
+    const owner = '9007199254740992';
+    const other = '9007199254740993'; // Number(other) === Number(owner)
+    const order = await placeOrder(system, { quantity: 1, buyerId: owner as unknown as number });
+    const [row] = await system.dataSource.query('SELECT CAST(buyer_id AS CHAR) AS buyer FROM orders WHERE order_sn = ?', [order.orderSn]);
+    expect(row.buyer).toBe(owner);
+    expect((await system.http('GET', `/orders/${order.orderSn}`, { token: system.token('buyer', owner) })).status).toBe(200);
+    expect((await system.http('GET', `/orders/${order.orderSn}`, { token: system.token('buyer', other) })).status).toBe(404);
+    expect((await system.http('GET', `/orders/${order.orderSn}/payment`, { token: system.token('buyer', other) })).status).toBe(404);
+    expect((await system.http('GET', '/orders', { token: system.token('buyer', other) })).body.orders).toEqual([]);
+    expect((await system.http('GET', '/orders', { token: system.token('buyer', owner) })).body.orders.map((o: { orderSn: string }) => o.orderSn)).toEqual([order.orderSn]);
+  });
+
+  it('tokens need exp, and at most a 24 h lifetime', async () => {
+    const jwt = new JwtService({ secret: system.config.api.jwtSecret });
+    const noExp = jwt.sign({ sub: '7', role: 'buyer' }, { algorithm: 'HS256' });
+    const forever = jwt.sign({ sub: '7', role: 'buyer', exp: Math.floor(Date.parse('9999-01-01') / 1000) }, { algorithm: 'HS256' });
+    const futureIat = jwt.sign({ sub: '7', role: 'buyer', iat: Math.floor(Date.parse('9998-12-31') / 1000), exp: Math.floor(Date.parse('9999-01-01') / 1000) }, { algorithm: 'HS256' });
+    const day = jwt.sign({ sub: '7', role: 'buyer' }, { algorithm: 'HS256', expiresIn: 24 * 3600 });
+    const res = await system.http('GET', '/orders', { token: noExp });
+    expect(res.status).toBe(401);
+    expect(res.body.message).toMatch(/must carry exp/);
+    expect((await system.http('GET', '/orders', { token: forever })).body.message).toMatch(/longer than the maximum of 24 h/);
+    expect((await system.http('GET', '/orders', { token: futureIat })).status).toBe(401);
+    expect((await system.http('GET', '/orders', { token: day })).status).toBe(200);
+  });
+
+  it('retrying a checkout with the same Idempotency-Key after its order workflow closed returns the stored answer', async () => {
+    const buyerId = newSellerId() + 700_000;
+    const skuId = await seedGoods(system.dataSource, { sellerId: newSellerId(), priceFen: 500, stock: 5 });
+    const request = { token: system.token('buyer', buyerId), body: { items: [{ skuId, quantity: 1 }] }, headers: { 'Idempotency-Key': `closed-${buyerId}` } };
+    const first = await system.http('POST', '/trades', request);
+    expect(first.status).toBe(201);
+    const orderSn = first.body.orders[0].orderSn;
+    await waitForStatus(system, orderSn, OrderStatus.CONFIRM);
+    await system.temporal.workflow.getHandle(orderWorkflowId(orderSn)).terminate('test: the order workflow has closed');
+    for (let i = 0; i < 2; i += 1) {
+      const again = await system.http('POST', '/trades', request);
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(first.body);
+    }
+    expect(await tradesOf(buyerId)).toBe(1);
+  });
+
+  it('GET /groups/{id} shows the members to members and support only', async () => {
+    const first = await placeOrder(system, { quantity: 1, groupBuy: { size: 2 } });
+    const member = await system.http('GET', `/groups/${first.groupId}`, { token: system.token('buyer', first.buyerId) });
+    expect(member.status).toBe(200);
+    expect(member.body.members.map((m: { orderSn: string }) => m.orderSn)).toEqual([first.orderSn]);
+    expect((await system.http('GET', `/groups/${first.groupId}`, { token: system.token('support', 1) })).status).toBe(200);
+    const stranger = await system.http('GET', `/groups/${first.groupId}`, { token: system.token('buyer', first.buyerId + 1) });
+    expect(stranger.status).toBe(404);
+    expect(JSON.stringify(stranger.body)).not.toContain(first.orderSn);
+    expect((await system.http('GET', `/groups/${first.groupId}`, { token: system.token('seller', first.sellerId) })).status).toBe(403);
+  });
+
+  it('a cancellation answered "already cancelled" is finalised, not left RECEIVED', async () => {
+    const order = await placeOrder(system, { quantity: 1 });
+    const buyer = system.token('buyer', order.buyerId);
+    expect((await system.http('POST', `/orders/${order.orderSn}/cancellations`, { token: buyer, body: { reason: 'changed my mind' }, headers: { 'Idempotency-Key': 'c-1' } })).status).toBe(202);
+    await waitForStatus(system, order.orderSn, OrderStatus.CANCELLED);
+    const again = await system.http('POST', `/orders/${order.orderSn}/cancellations`, { token: buyer, body: { reason: 'really' }, headers: { 'Idempotency-Key': 'c-2' } });
+    expect(again.status).toBe(200);
+    expect(again.body.alreadyCancelled).toBe(true);
+    const rows = await system.dataSource.query('SELECT idempotency_key AS k, status FROM cancellation_request WHERE order_sn = ? ORDER BY id', [order.orderSn]);
+    expect(rows).toEqual([
+      { k: 'c-1', status: 'COMPLETED' },
+      { k: 'c-2', status: 'ALREADY_CANCELLED' },
+    ]);
+  });
+
+  it('a validly signed WeChat notification with a missing or non-string event_type is a 400, not a TypeError', async () => {
+    const w = ensureDevKeys(system.config.payments.keysDir).wechatpay;
+    for (const eventType of [undefined, 42, { a: 1 }]) {
+      const nonce = newNonce(12);
+      const ciphertext = encryptResource(JSON.stringify({ mchid: w.mchid, appid: w.appid, out_trade_no: 'P1W', trade_state: 'SUCCESS' }), w.apiV3Key, nonce, 'transaction');
+      const body = JSON.stringify({ id: `EV-${String(eventType)}`, create_time: '', resource_type: 'encrypt-resource', ...(eventType === undefined ? {} : { event_type: eventType }), resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext, associated_data: 'transaction', nonce } });
+      const ts = String(unixSeconds());
+      const sigNonce = newNonce();
+      const res = await fetch(`${system.apiUrl}/notify/wechatpay`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'wechatpay-timestamp': ts,
+          'wechatpay-nonce': sigNonce,
+          'wechatpay-serial': w.platformPublicKeyId,
+          'wechatpay-signature': signRsaSha256(responseMessage(ts, sigNonce, body), w.platformPrivateKeyPem),
+        },
+        body,
+      });
+      expect({ eventType, status: res.status }).toEqual({ eventType, status: 400 });
+    }
+  });
+
+  it('a body above 64 KB is a 413 with a reason', async () => {
+    const res = await system.http('POST', '/trades', { token: system.token('buyer', 5), body: { items: [{ skuId: 1, quantity: 1 }], consignee: { note: 'x'.repeat(70_000) } } });
+    expect(res.status).toBe(413);
+    expect(res.body.message).toMatch(/larger than 64kb/);
+    const broken = await fetch(`${system.apiUrl}/trades`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${system.token('buyer', 5)}` }, body: '{"items": [' });
+    expect(broken.status).toBe(400);
+    expect(JSON.stringify(await broken.json())).not.toMatch(/\n\s+at /);
+  });
+
+  it('path ids outside BIGINT are a 400', async () => {
+    const token = system.token('support', 1);
+    expect((await system.http('GET', '/goods/99999999999999999999', { token })).status).toBe(400);
+    expect((await system.http('GET', '/goods/abc', { token })).status).toBe(400);
+    const order = await placeOrder(system, { quantity: 1 });
+    expect((await system.http('GET', `/orders/${order.orderSn}/cancellations/1e30`, { token })).status).toBe(400);
+  });
+});

@@ -1,0 +1,133 @@
+import { OrderStatus } from '../../domain';
+import type { ProviderName } from '../../payments';
+import { alipayTimeToIso, rfc3339ToIso } from '../../payments/provider-time';
+import { paymentWatchWorkflowId, type PaymentWatchResult } from '../../workflows/payment-watch-contract';
+import { recordHistory } from '../support/fixtures';
+import { orderStatus, placeOrder, waitForStatus } from '../support/orders';
+import { TestSystem, eventually, startTestSystem } from '../support/system';
+
+/** The first query runs this long after the payment is created; the test asserts payment by that first query. */
+const FIRST_QUERY = '4s';
+
+/**
+ * Lost payment notifications: the payment watch asks the provider and delivers a PAID answer through
+ * the notification inbox. Real Temporal, MariaDB and the signed simulator; the buyer never polls the
+ * status page here, so only the watch can find the payment.
+ */
+describe('payment watch: a lost payment notification does not strand the order', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem({ PAYMENT_QUERY_SCHEDULE: `${FIRST_QUERY},3s` });
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+  beforeEach(async () => {
+    await system.sim.reset();
+  });
+
+  const createPayment = async (order: { orderSn: string; buyerId: number }, provider: ProviderName) => {
+    const created = await system.http('POST', `/orders/${order.orderSn}/payment`, { token: system.token('buyer', order.buyerId), body: { provider } });
+    expect(created.status).toBe(201);
+    return created.body;
+  };
+  const submitAlipayForm = async (payment: { gatewayUrl: string; formItems: { name: string; value: string }[] }) => {
+    const cashier = await fetch(payment.gatewayUrl, { method: 'POST', body: new URLSearchParams(payment.formItems.map((i) => [i.name, i.value] as [string, string])) });
+    expect(cashier.status).toBe(200);
+  };
+  const queries = async (provider: ProviderName, outTradeNo: string) => system.sim.requests({ provider, operation: 'queryPayment', key: outTradeNo });
+  const watchResult = (outTradeNo: string) => system.temporal.workflow.getHandle(paymentWatchWorkflowId(outTradeNo)).result() as Promise<PaymentWatchResult>;
+  const payLog = (orderSn: string) => system.dataSource.query(`SELECT operation, new_status FROM order_log WHERE order_sn = ? AND operation = 'PAY'`, [orderSn]);
+
+  it.each<ProviderName>(['wechatpay', 'alipay'])('%s: every payment notification dropped, the first query makes the order PAID_OFF', async (provider) => {
+    await system.sim.controlNotifications({ mode: 'drop', kind: 'payment', provider, count: 10 });
+    const order = await placeOrder(system);
+    const payment = await createPayment(order, provider);
+    if (provider === 'alipay') await submitAlipayForm(payment);
+    const trade = await system.sim.payTrade(payment.outTradeNo, provider);
+
+    await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF, 60_000);
+    const result = await watchResult(payment.outTradeNo);
+    // Paid by the first query: no second interval was needed.
+    expect(result).toMatchObject({ outcome: 'paid', queries: 1, detail: trade.transactionId });
+    expect(await queries(provider, payment.outTradeNo)).toHaveLength(1);
+    const log = await system.sim.notifications();
+    expect(log.filter((e) => e.outTradeNo === payment.outTradeNo).map((e) => ({ dropped: e.dropped, acked: e.acked }))).toEqual([{ dropped: true, acked: false }]);
+    // Through the notification inbox (same dedupe), delivered once.
+    const inbox = await system.dataSource.query('SELECT notification_id, delivered_at FROM provider_notification WHERE out_trade_no = ?', [payment.outTradeNo]);
+    expect(inbox).toEqual([{ notification_id: `query:${payment.outTradeNo}`, delivered_at: expect.any(Date) }]);
+    // paid_at is the provider's payment instant, read in the provider's zone (China time for both).
+    const paidAt = provider === 'alipay' ? alipayTimeToIso(trade.paidAt!, 'paid') : rfc3339ToIso(trade.paidAt!, 'paid');
+    const [row] = await system.dataSource.query('SELECT o.paid_at AS orderPaidAt, p.paid_at AS paymentPaidAt, p.transaction_id, o.paid_fen FROM orders o JOIN payment p ON p.order_sn = o.order_sn WHERE o.order_sn = ?', [order.orderSn]);
+    expect(row.orderPaidAt.toISOString()).toBe(paidAt);
+    expect(row.paymentPaidAt.toISOString()).toBe(paidAt);
+    const ledger = (await system.sim.ledger()).find((e) => e.outTradeNo === payment.outTradeNo && e.kind === 'payment')!;
+    // The simulator's own record of the instant (UTC), to the second Alipay's format keeps.
+    expect(Math.abs(Date.parse(ledger.at) - Date.parse(paidAt))).toBeLessThan(1000);
+    expect(row).toMatchObject({ transaction_id: trade.transactionId, paid_fen: order.orderFen });
+    expect(await payLog(order.orderSn)).toHaveLength(1);
+    await recordHistory(system.temporal.workflow.getHandle(paymentWatchWorkflowId(payment.outTradeNo)), `payment-watch-paid-${provider}`);
+  });
+
+  it('Alipay: the trade is "not found" until the buyer submits the form; the watch keeps asking and then finds the payment', async () => {
+    await system.sim.controlNotifications({ mode: 'drop', kind: 'payment', provider: 'alipay', count: 10 });
+    const order = await placeOrder(system);
+    const payment = await createPayment(order, 'alipay');
+    // The buyer has not opened the cashier yet: the gateway knows no trade.
+    await eventually(async () => ((await queries('alipay', payment.outTradeNo)).length >= 1 ? true : undefined), 30_000, 'a first query');
+    await expect(system.sim.getTrade(payment.outTradeNo, 'alipay')).rejects.toThrow(/404 .*no trade/);
+    // "Not found" is "not paid yet": the order waits and the watch keeps asking.
+    expect(await orderStatus(system, order.orderSn)).toBe(OrderStatus.CONFIRM);
+    expect((await system.temporal.workflow.getHandle(paymentWatchWorkflowId(payment.outTradeNo)).describe()).status.name).toBe('RUNNING');
+
+    await submitAlipayForm(payment);
+    // The cashier is open: the trade exists now, still unpaid (and still "not found" to queries until paid).
+    expect(await system.sim.getTrade(payment.outTradeNo, 'alipay')).toMatchObject({ status: 'NOTPAY', visible: false });
+    const askedBeforePaying = (await queries('alipay', payment.outTradeNo)).length;
+    await system.sim.payTrade(payment.outTradeNo, 'alipay');
+    await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF, 60_000);
+    const result = await watchResult(payment.outTradeNo);
+    expect(result.outcome).toBe('paid');
+    // The first query after the payment found it.
+    expect(result.queries).toBe(askedBeforePaying + 1);
+    expect(await payLog(order.orderSn)).toHaveLength(1);
+    await recordHistory(system.temporal.workflow.getHandle(paymentWatchWorkflowId(payment.outTradeNo)), 'payment-watch-alipay-not-found-then-paid');
+  });
+
+  it('a notification that arrives after the query paid the order is a duplicate and changes nothing', async () => {
+    await system.sim.controlNotifications({ mode: 'delay', kind: 'payment', provider: 'wechatpay', delayMs: 9000 });
+    const order = await placeOrder(system);
+    const payment = await createPayment(order, 'wechatpay');
+    await system.sim.payTrade(payment.outTradeNo, 'wechatpay');
+    await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF, 60_000);
+    expect((await watchResult(payment.outTradeNo)).outcome).toBe('paid');
+    await system.sim.waitForNotifications((log) => log.some((e) => e.outTradeNo === payment.outTradeNo && e.acked), 30_000);
+    // Give the order workflow time to (not) act on it.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await payLog(order.orderSn)).toHaveLength(1);
+    const inbox = await system.dataSource.query('SELECT notification_id FROM provider_notification WHERE out_trade_no = ? ORDER BY id', [payment.outTradeNo]);
+    expect(inbox).toHaveLength(2);
+    expect(await system.dataSource.query('SELECT refund_sn FROM refund WHERE order_sn = ?', [order.orderSn])).toEqual([]);
+    expect(await system.sim.moneyMoved(payment.outTradeNo, 'wechatpay')).toEqual({ capturedFen: order.orderFen, refundedFen: 0, refunds: 0 });
+    const state = await system.http('GET', `/orders/${order.orderSn}`, { token: system.token('buyer', order.buyerId) });
+    expect(state.body.workflow.state).toMatchObject({ status: OrderStatus.PAID_OFF, paidFen: order.orderFen });
+  });
+
+  it('creating the payment again attaches to the running watch; it stops once the order is paid by notification', async () => {
+    const order = await placeOrder(system);
+    const first = await createPayment(order, 'wechatpay');
+    const again = await createPayment(order, 'wechatpay');
+    expect(again.outTradeNo).toBe(first.outTradeNo);
+    const runs = await eventually(async () => {
+      const found: string[] = [];
+      for await (const w of system.temporal.workflow.list({ query: `WorkflowId = '${paymentWatchWorkflowId(first.outTradeNo)}'` })) found.push(w.runId);
+      return found.length > 0 ? found : undefined;
+    }, 15_000, 'the watch in visibility');
+    expect(runs).toHaveLength(1);
+    await system.sim.payTrade(first.outTradeNo, 'wechatpay');
+    await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF);
+    // The notification paid it; the watch's next look sees the order moved on and ends without delivering.
+    expect(await watchResult(first.outTradeNo)).toMatchObject({ outcome: 'order-moved-on', queries: 1 });
+    expect(await system.sim.requests({ provider: 'wechatpay', operation: 'queryPayment', key: first.outTradeNo })).toHaveLength(0);
+  });
+});

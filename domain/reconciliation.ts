@@ -60,23 +60,49 @@ export const PROVIDER_ZONE_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 24 * 3600_000;
 const BILL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** True for a real calendar date written yyyy-MM-dd. */
-export function isBillDate(value: unknown): value is string {
-  if (typeof value !== 'string' || !BILL_DATE.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+/** Days since 1970-01-01 of a proleptic Gregorian date (calendar arithmetic, no clock: safe in workflows). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
-/** The UTC instants [start, end) of one China-time day. */
-export function chinaDayWindow(billDate: string): { start: Date; end: Date } {
+/** yyyy-MM-dd of a day number since 1970-01-01 (the inverse of daysFromCivil). */
+function civilFromDays(days: number): string {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/** True for a real calendar date written yyyy-MM-dd. */
+export function isBillDate(value: unknown): value is string {
+  const m = typeof value === 'string' ? BILL_DATE.exec(value) : null;
+  if (!m) return false;
+  const [year, month, day] = m.slice(1).map(Number);
+  return month >= 1 && month <= 12 && day >= 1 && civilFromDays(daysFromCivil(year, month, day)) === value;
+}
+
+/** The epoch milliseconds [startMs, endMs) of one China-time day. */
+export function chinaDayWindow(billDate: string): { startMs: number; endMs: number } {
   if (!isBillDate(billDate)) throw new RangeError(`bill date must be yyyy-MM-dd, got ${billDate}`);
-  const start = new Date(Date.parse(`${billDate}T00:00:00Z`) - PROVIDER_ZONE_OFFSET_MS);
-  return { start, end: new Date(start.getTime() + DAY_MS) };
+  const [year, month, day] = billDate.split('-').map(Number);
+  const startMs = daysFromCivil(year, month, day) * DAY_MS - PROVIDER_ZONE_OFFSET_MS;
+  return { startMs, endMs: startMs + DAY_MS };
 }
 
 /** The China-time calendar date of an instant. */
 export function chinaDateOf(ms: number): string {
-  return new Date(ms + PROVIDER_ZONE_OFFSET_MS).toISOString().slice(0, 10);
+  return civilFromDays(Math.floor((ms + PROVIDER_ZONE_OFFSET_MS) / DAY_MS));
 }
 
 /** The bill the providers published this morning: the day before `nowMs`, in China time. */

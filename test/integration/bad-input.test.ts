@@ -5,7 +5,7 @@ import { OrderStatus } from '../../domain';
 import { orderWorkflowId } from '../../workflows/workflow-ids';
 import { goodsRow, newSellerId, seedGoods } from '../support/fixtures';
 import { placeOrder, waitForStatus } from '../support/orders';
-import { TestSystem, startTestSystem } from '../support/system';
+import { TestSystem, eventually, startTestSystem } from '../support/system';
 
 /**
  * Every case the fuzzing run answered with a 500 is a 4xx with a reason here, and nothing is written.
@@ -172,6 +172,12 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     const buyer = system.token('buyer', order.buyerId);
     expect((await system.http('POST', `/orders/${order.orderSn}/cancellations`, { token: buyer, body: { reason: 'changed my mind' }, headers: { 'Idempotency-Key': 'c-1' } })).status).toBe(202);
     await waitForStatus(system, order.orderSn, OrderStatus.CANCELLED);
+    // The order is CANCELLED before its cancellation workflow has finished its own steps (closing the
+    // payment, giving a coupon back): wait for the first request to be finished before comparing.
+    await eventually(async () => {
+      const [first] = await system.dataSource.query(`SELECT status FROM cancellation_request WHERE order_sn = ? AND idempotency_key = 'c-1'`, [order.orderSn]);
+      return first?.status === 'COMPLETED' ? true : undefined;
+    }, 30_000, 'the first cancellation request to complete');
     const again = await system.http('POST', `/orders/${order.orderSn}/cancellations`, { token: buyer, body: { reason: 'really' }, headers: { 'Idempotency-Key': 'c-2' } });
     expect(again.status).toBe(200);
     expect(again.body.alreadyCancelled).toBe(true);

@@ -3,6 +3,7 @@
  *
  *   npm run bench:reconcile                  # 100,000 payments + 10,000 refunds, both providers
  *   npm run bench:reconcile -- 1000000       # other sizes (refunds: a tenth of the payments)
+ *   BENCH_PARSER_ROWS=100000 BENCH_PARSER_ONLY=1 npm run bench:reconcile   # the parser figure alone
  *
  * Starts its own Temporal dev server and throwaway MariaDB database (the test harness's global
  * setup), the simulator and API in-process and the worker as its own OS process (so its memory is
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   const refunds = Number(process.argv[3] ?? Math.floor(payments / 10));
   const parserLine = await parserAtScale(Number(process.env.BENCH_PARSER_ROWS ?? 1_000_000));
   console.log(parserLine);
+  if (process.env.BENCH_PARSER_ONLY === '1') process.exit(0);
   await globalSetup();
   // The simulator builds a day's file when the bill is requested (a real provider has it ready): allow it time.
   const system = await startTestSystem({ PAYMENT_HTTP_TIMEOUT_MS: '60000' }, { ownDatabase: true });

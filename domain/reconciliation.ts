@@ -60,23 +60,49 @@ export const PROVIDER_ZONE_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 24 * 3600_000;
 const BILL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// Calendar arithmetic on plain integers (H. Hinnant's civil-date algorithms): workflow code may import
+// this module, and the domain guard keeps clocks (and so Date) out of it.
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function civilFromDays(days: number): string {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
 /** True for a real calendar date written yyyy-MM-dd. */
 export function isBillDate(value: unknown): value is string {
-  if (typeof value !== 'string' || !BILL_DATE.test(value)) return false;
-  const d = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+  if (typeof value !== 'string') return false;
+  const m = BILL_DATE.exec(value);
+  if (!m) return false;
+  return civilFromDays(daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]))) === value;
 }
 
-/** The UTC instants [start, end) of one China-time day. */
-export function chinaDayWindow(billDate: string): { start: Date; end: Date } {
+/** The instants (epoch ms) [startMs, endMs) of one China-time day. */
+export function chinaDayWindow(billDate: string): { startMs: number; endMs: number } {
   if (!isBillDate(billDate)) throw new RangeError(`bill date must be yyyy-MM-dd, got ${billDate}`);
-  const start = new Date(Date.parse(`${billDate}T00:00:00Z`) - PROVIDER_ZONE_OFFSET_MS);
-  return { start, end: new Date(start.getTime() + DAY_MS) };
+  const [y, m, d] = billDate.split('-').map(Number);
+  const startMs = daysFromCivil(y, m, d) * DAY_MS - PROVIDER_ZONE_OFFSET_MS;
+  return { startMs, endMs: startMs + DAY_MS };
 }
 
-/** The China-time calendar date of an instant. */
+/** The China-time calendar date of an instant (epoch ms). */
 export function chinaDateOf(ms: number): string {
-  return new Date(ms + PROVIDER_ZONE_OFFSET_MS).toISOString().slice(0, 10);
+  return civilFromDays(Math.floor((ms + PROVIDER_ZONE_OFFSET_MS) / DAY_MS));
 }
 
 /** The bill the providers published this morning: the day before `nowMs`, in China time. */

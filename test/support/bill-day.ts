@@ -32,7 +32,9 @@ export interface SeedDayOptions {
 const CHUNK = 1000;
 
 export async function seedBillDay(dataSource: DataSource, sim: SimControl, options: SeedDayOptions): Promise<SeededDay> {
-  const { start, end } = chinaDayWindow(options.billDate);
+  const window = chinaDayWindow(options.billDate);
+  const start = new Date(window.startMs);
+  const end = new Date(window.endMs);
   const last = Math.min(end.getTime() - 1, (options.notAfter ?? end).getTime() - 1);
   const span = Math.max(1, last - start.getTime());
   const total = options.payments;

@@ -146,9 +146,9 @@ export class ReconciliationCompare {
 
   /** One page of our own payments (or successful refunds) of the day, looking for those the bill lacks. */
   async compareOurSidePage(request: OurSidePageRequest): Promise<OurSidePageResult> {
-    const day = chinaDayWindow(request.billDate);
-    const start = new Date(day.startMs);
-    const end = new Date(day.endMs);
+    const window = chinaDayWindow(request.billDate);
+    const start = new Date(window.startMs);
+    const end = new Date(window.endMs);
     const after = request.after ?? { atIso: start.toISOString(), id: 0 };
     const afterAt = new Date(after.atIso);
     const payments = request.side === 'payments';

@@ -3,6 +3,7 @@
  *
  *   npm run bench:reconcile                  # 100,000 payments + 10,000 refunds, both providers
  *   npm run bench:reconcile -- 1000000       # other sizes (refunds: a tenth of the payments)
+ *   BENCH_PARSER_ROWS=100000 BENCH_PARSER_ONLY=1 npm run bench:reconcile   # the parser figure alone
  *
  * Starts its own Temporal dev server and throwaway MariaDB database (the test harness's global
  * setup), the simulator and API in-process and the worker as its own OS process (so its memory is
@@ -14,6 +15,10 @@
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { WECHAT_HEADER, WECHAT_SUMMARY } from '../apps/payment-sim/bills';
+import { fenToYuanString } from '../domain';
+import { parseWechatTradeBill } from '../payments/wechatpay/trade-bill';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createPaymentProviders, ProviderName } from '../payments';
 import globalSetup from '../test/support/global-setup';
@@ -31,13 +36,50 @@ function procStatus(pid: number): { rssKb: number; hwmKb: number } {
   return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
 }
 
+/**
+ * The parser alone on a bill far larger than the day above: a WeChat Pay file of `rows` lines made on
+ * the fly (never held whole), streamed through parseWechatTradeBill; this process's peak RSS shows
+ * whether the rows pile up in memory.
+ */
+async function parserAtScale(rows: number): Promise<string> {
+  function* file(): Generator<Buffer> {
+    yield Buffer.from(`${WECHAT_HEADER}\r\n`);
+    let fen = 0;
+    let chunk: string[] = [];
+    for (let i = 1; i <= rows; i++) {
+      const amount = 100 + (i % 9_900);
+      fen += amount;
+      const yuan = fenToYuanString(amount);
+      chunk.push(['2026-10-01 12:00:00', 'wx0', '1900000001', '0', '', `4200${String(i).padStart(24, '0')}`, `P${i}`, 'o', 'NATIVE', 'SUCCESS', 'OTHERS', 'CNY', yuan, '0.00', '0', '0', '0.00', '0.00', '', '', 'goods', '', '0.00', '0.60%', yuan, '0.00', ''].map((c) => `\`${c}`).join(','));
+      if (chunk.length === 1000) {
+        yield Buffer.from(`${chunk.join('\r\n')}\r\n`);
+        chunk = [];
+      }
+    }
+    if (chunk.length) yield Buffer.from(`${chunk.join('\r\n')}\r\n`);
+    yield Buffer.from(`${WECHAT_SUMMARY}\r\n\`${rows},\`${fenToYuanString(fen)},\`0.00,\`0.00,\`0.00,\`${fenToYuanString(fen)},\`0.00\r\n`);
+  }
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const began = Date.now();
+  let n = 0;
+  for await (const _ of parseWechatTradeBill(Readable.from(file(), { objectMode: false }), undefined)) n += 1;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return `parser alone: ${n.toLocaleString('en')} WeChat Pay bill rows streamed and checked in ${s(Date.now() - began)}; process RSS ${mb(before / 1024)} before, peak ${mb(peak / 1024)} (+${mb((peak - before) / 1024)})`;
+}
+
 async function main(): Promise<void> {
   const payments = Number(process.argv[2] ?? 100_000);
   const refunds = Number(process.argv[3] ?? Math.floor(payments / 10));
+  const parserLine = await parserAtScale(Number(process.env.BENCH_PARSER_ROWS ?? 1_000_000));
+  console.log(parserLine);
+  if (process.env.BENCH_PARSER_ONLY === '1') process.exit(0);
   await globalSetup();
   // The simulator builds a day's file when the bill is requested (a real provider has it ready): allow it time.
   const system = await startTestSystem({ PAYMENT_HTTP_TIMEOUT_MS: '60000' }, { ownDatabase: true });
-  const lines: string[] = [];
+  const lines: string[] = [parserLine];
   let noopWorker: { worker: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
   try {
     // The worker as a process of its own, so /proc shows its memory alone.

@@ -60,17 +60,17 @@ export const PROVIDER_ZONE_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 24 * 3600_000;
 const BILL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (calendar arithmetic, no clock: safe in workflows). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+// Calendar arithmetic on plain integers (H. Hinnant's civil-date algorithms): workflow code may import
+// this module, and the domain guard keeps clocks (and so Date) out of it.
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
 }
 
-/** yyyy-MM-dd of a day number since 1970-01-01 (the inverse of daysFromCivil). */
 function civilFromDays(days: number): string {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
@@ -78,29 +78,29 @@ function civilFromDays(days: number): string {
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 /** True for a real calendar date written yyyy-MM-dd. */
 export function isBillDate(value: unknown): value is string {
-  const m = typeof value === 'string' ? BILL_DATE.exec(value) : null;
+  if (typeof value !== 'string') return false;
+  const m = BILL_DATE.exec(value);
   if (!m) return false;
-  const [year, month, day] = m.slice(1).map(Number);
-  return month >= 1 && month <= 12 && day >= 1 && civilFromDays(daysFromCivil(year, month, day)) === value;
+  return civilFromDays(daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]))) === value;
 }
 
-/** The epoch milliseconds [startMs, endMs) of one China-time day. */
+/** The instants (epoch ms) [startMs, endMs) of one China-time day. */
 export function chinaDayWindow(billDate: string): { startMs: number; endMs: number } {
   if (!isBillDate(billDate)) throw new RangeError(`bill date must be yyyy-MM-dd, got ${billDate}`);
-  const [year, month, day] = billDate.split('-').map(Number);
-  const startMs = daysFromCivil(year, month, day) * DAY_MS - PROVIDER_ZONE_OFFSET_MS;
+  const [y, m, d] = billDate.split('-').map(Number);
+  const startMs = daysFromCivil(y, m, d) * DAY_MS - PROVIDER_ZONE_OFFSET_MS;
   return { startMs, endMs: startMs + DAY_MS };
 }
 
-/** The China-time calendar date of an instant. */
+/** The China-time calendar date of an instant (epoch ms). */
 export function chinaDateOf(ms: number): string {
   return civilFromDays(Math.floor((ms + PROVIDER_ZONE_OFFSET_MS) / DAY_MS));
 }

@@ -35,9 +35,13 @@ export class ReconciliationService {
     for (const [name, value] of [['from', from], ['to', to]] as const) if (value !== undefined && !isBillDate(value)) throw new BadRequestException(`${name} must be a yyyy-MM-dd date`);
     const where: string[] = [];
     const params: unknown[] = [];
-    if (provider) where.push('provider = ?') && params.push(provider);
-    if (from) where.push('bill_date >= ?') && params.push(from);
-    if (to) where.push('bill_date <= ?') && params.push(to);
+    const filter = (condition: string, value: unknown) => {
+      where.push(condition);
+      params.push(value);
+    };
+    if (provider) filter('provider = ?', provider);
+    if (from) filter('bill_date >= ?', from);
+    if (to) filter('bill_date <= ?', to);
     const rows = await this.dataSource.query(
       `SELECT id, provider, DATE_FORMAT(bill_date, '%Y-%m-%d') AS billDate, status, workflow_id AS workflowId, run_count AS runCount,
               bill_payments AS billPayments, bill_payment_fen AS billPaymentFen, bill_refunds AS billRefunds, bill_refund_fen AS billRefundFen,
@@ -76,9 +80,11 @@ export class ReconciliationService {
     if (filter.kind !== undefined && !(Object.values(DifferenceKind) as string[]).includes(filter.kind)) throw new BadRequestException(`kind must be one of ${Object.values(DifferenceKind).join(', ')}`);
     const where = ['status = ?'];
     const params: unknown[] = [status];
-    if (filter.provider) where.push('provider = ?') && params.push(filter.provider);
-    if (filter.billDate) where.push('bill_date = ?') && params.push(filter.billDate);
-    if (filter.kind) where.push('kind = ?') && params.push(filter.kind);
+    for (const [column, value] of [['provider', filter.provider], ['bill_date', filter.billDate], ['kind', filter.kind]] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
     const rows = await this.dataSource.query(`SELECT ${DIFFERENCE_COLUMNS} FROM reconciliation_difference WHERE ${where.join(' AND ')} ORDER BY id LIMIT 500`, params);
     return rows.map((r: Record<string, unknown>) => numbers(r, ['id', 'providerFen', 'ourFen']));
   }

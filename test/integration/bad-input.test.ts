@@ -181,7 +181,11 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     const again = await system.http('POST', `/orders/${order.orderSn}/cancellations`, { token: buyer, body: { reason: 'really' }, headers: { 'Idempotency-Key': 'c-2' } });
     expect(again.status).toBe(200);
     expect(again.body.alreadyCancelled).toBe(true);
-    const rows = await system.dataSource.query('SELECT idempotency_key AS k, status FROM cancellation_request WHERE order_sn = ? ORDER BY id', [order.orderSn]);
+    // The first request's status belongs to its cancellation workflow, which finishes after the order is CANCELLED.
+    const rows = await eventually(async () => {
+      const found = await system.dataSource.query('SELECT idempotency_key AS k, status FROM cancellation_request WHERE order_sn = ? ORDER BY id', [order.orderSn]);
+      return found[0]?.status === 'COMPLETED' ? found : undefined;
+    }, 60_000, 'the first cancellation COMPLETED');
     expect(rows).toEqual([
       { k: 'c-1', status: 'COMPLETED' },
       { k: 'c-2', status: 'ALREADY_CANCELLED' },

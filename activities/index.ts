@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
-import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCancellation } from './cancellations';
+import type { LatePayment } from '../workflows/late-payment.contract';
+import { CancellationActivities, recordLatePayment, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
 import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
 import { RefundActivities } from './refunds';
@@ -34,10 +35,12 @@ export function createActivities(deps: ActivityDependencies) {
     closeOpenPayments: cancellations.closeOpenPayments.bind(cancellations),
     restoreStock: cancellations.restoreStock.bind(cancellations),
     reverseSales: cancellations.reverseSales.bind(cancellations),
+    restockCancelledOrder: cancellations.restockCancelledOrder.bind(cancellations),
     finishCancellation: cancellations.finishCancellation.bind(cancellations),
     setCancellationStatus: cancellations.setCancellationStatus.bind(cancellations),
     recordSystemCancellation: (request: { orderSn: string; reason: string }) => recordSystemCancellation(deps.dataSource, request),
     recordLatePayment: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePayment(deps.dataSource, request),
+    recordLatePaymentRefund: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePaymentRefund(deps.dataSource, request),
 
     createRefund: refunds.createRefund.bind(refunds),
     getRefund: refunds.getRefund.bind(refunds),

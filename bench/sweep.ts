@@ -15,7 +15,7 @@ import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
 import { DAY, OrderBatch, seedOrders } from '../test/support/overdue-orders';
 import { startTestSystem } from '../test/support/system';
-import type { SweepProgress } from '../workflows/sweep-messages';
+import type { SweepProgress } from '../workflows/sweep.contract';
 
 const DRAIN_LIMIT_MS = 45 * 60_000;
 

@@ -8,3 +8,6 @@ export * from './order-flow';
 export * from './money';
 export * from './order-settings';
 export * from './refund-summary';
+export * from './order-timers';
+export * from './cancel-decision';
+export * from './order-status-effects';

@@ -3,9 +3,10 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { NotificationAck, NotificationRejectedError, PaymentProvider, ProviderName, ProviderNotification } from '../../../payments';
-import { paymentConfirmedSignal } from '../../../workflows/order-messages';
-import { refundNotifiedSignal } from '../../../workflows/refund-messages';
-import { latePaymentWorkflowId, orderWorkflowId, refundWorkflowId } from '../../../workflows/workflow-ids';
+import { LATE_PAYMENT_WORKFLOW, latePaymentWorkflowId } from '../../../workflows/late-payment.contract';
+import { orderWorkflowId, paymentConfirmedSignal } from '../../../workflows/order.contract';
+import { refundNotifiedSignal, refundWorkflowId } from '../../../workflows/refund.contract';
+import { startWorkflow } from '../../shared/start-workflows';
 import { APP_CONFIG, PAYMENT_PROVIDERS, TEMPORAL_CLIENT } from '../tokens';
 
 type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
@@ -96,7 +97,7 @@ export class NotificationsService {
       // The order's workflow has finished (cancelled long ago, or completed): this money cannot be
       // taken, so it is refunded. The shared workflow id makes that happen once.
       this.logger.warn(`payment ${notification.transactionId} for finished order ${payment.order_sn}: refunding`);
-      await this.temporal.workflow.start('latePaymentWorkflow', {
+      await startWorkflow(this.temporal, LATE_PAYMENT_WORKFLOW, {
         workflowId: latePaymentWorkflowId(notification.outTradeNo),
         taskQueue: this.config.temporal.taskQueue,
         args: [{ orderSn: payment.order_sn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.config.refund.pollScheduleMs }],

@@ -5,7 +5,7 @@ import type { AppConfig } from '../../../config/app-config';
 import { Payment } from '../../../db/entities';
 import { FlowType, OrderStatus, PayStatus, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../../../payments';
-import { paymentConfirmedSignal } from '../../../workflows/order-messages';
+import { paymentConfirmedSignal } from '../../../workflows/order.contract';
 import type { Principal } from '../auth/principal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';

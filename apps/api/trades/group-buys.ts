@@ -2,8 +2,8 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
-import { groupBuyStateQuery, memberJoinedSignal } from '../../../workflows/group-buy-messages';
-import { groupBuyWorkflowId } from '../../../workflows/workflow-ids';
+import { GROUP_BUY_WORKFLOW, groupBuyStateQuery, groupBuyWorkflowId, memberJoinedSignal } from '../../../workflows/group-buy.contract';
+import { signalWithStartWorkflow } from '../../shared/start-workflows';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 
@@ -19,7 +19,7 @@ export class GroupBuys {
   /** Adds a member: starts the group's workflow if this is its first member, else signals it (one call, idempotent). */
   async join(groupId: string, orderSn: string): Promise<void> {
     const [group] = await this.dataSource.query('SELECT sku_id, size, deadline_at FROM group_buy WHERE group_id = ?', [groupId]);
-    await this.temporal.workflow.signalWithStart('groupBuyWorkflow', {
+    await signalWithStartWorkflow(this.temporal, GROUP_BUY_WORKFLOW, {
       workflowId: groupBuyWorkflowId(groupId),
       taskQueue: this.config.temporal.taskQueue,
       args: [{ groupId, skuId: group.sku_id, size: group.size, deadlineIso: new Date(group.deadline_at).toISOString() }],

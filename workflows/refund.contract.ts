@@ -1,5 +1,12 @@
+/**
+ * The refund workflow's contract (`refund-{refundSn}`): one refund number, submitted and followed
+ * until the provider (or support) settles it.
+ */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RefundStatus } from '../domain';
+import { workflowRef } from './workflow-ref';
+
+export const refundWorkflowId = (refundSn: string) => `refund-${refundSn}`;
 
 export interface RefundWorkflowInput {
   refundSn: string;
@@ -38,3 +45,6 @@ export interface RefundState {
 export const refundNotifiedSignal = defineSignal<[RefundNotified]>('refundNotified');
 export const resolveRefundUpdate = defineUpdate<RefundStatus, [RefundResolution]>('resolveRefund');
 export const refundStateQuery = defineQuery<RefundState>('refundState');
+
+export type RefundWorkflow = (input: RefundWorkflowInput) => Promise<RefundOutcome>;
+export const REFUND_WORKFLOW = workflowRef<RefundWorkflow>('refundWorkflow');

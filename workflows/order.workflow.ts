@@ -17,6 +17,7 @@ import type { Activities } from '../activities';
 import {
   Actor,
   CLOCK_STARTED_BY,
+  CancellationStatus,
   OrderOperate,
   OrderStatus,
   PayStatus,
@@ -176,14 +177,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       if (acceptedCancellation?.cancellationId === request.cancellationId) return acceptedCancellation;
       // The operation (CANCEL or SERVICE_CANCEL) is decided when the command runs, on the state then.
       const command: Command = { operation: OrderOperate.CANCEL, actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
-      try {
-        await submit(command);
-      } catch (err) {
-        // The same request sent twice at once: the first copy was accepted, so is this one.
-        if (acceptedCancellation?.cancellationId === request.cancellationId) return acceptedCancellation;
-        throw err;
-      }
-      return command.accepted!;
+      queue.push(command);
+      // Answered as soon as the cancel is applied: the money and stock steps are the cancellation
+      // workflow's, whose id is known, so the caller need not wait for it to start.
+      await condition(() => command.accepted !== undefined || command.done === true);
+      if (command.accepted) return command.accepted;
+      // The same request sent twice at once: the first copy was accepted, so is this one.
+      if (acceptedCancellation?.cancellationId === request.cancellationId) return acceptedCancellation;
+      throw ApplicationFailure.nonRetryable(command.refusal ?? `order ${input.orderSn} was not cancelled`, OPERATION_REFUSED);
     },
     {
       validator: (request: CancelRequest) => {
@@ -199,7 +200,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     state.status = status;
     at[status] = Date.now();
     upsertSearchAttributes({ OrderStatus: [status] });
-    upsertMemo({ status });
+    // The search attribute already says it; older histories also wrote the memo (one more event each).
+    if (!ownsCancel) upsertMemo({ status });
   };
   const record = (operation: OrderOperate | 'CANCEL', from: OrderStatus, to: OrderStatus, actor: string) => {
     state.history.push({ operation, from, to, actor, atIso: new Date().toISOString() });
@@ -232,7 +234,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       staticSummary: ownsCancel
         ? refunding ? `Refund ${formatFen(state.paidFen)} CNY, restore stock and sales of cancelled order ${input.orderSn}` : `Close the payment orders and release the stock of cancelled order ${input.orderSn}`
         : `Cancel order ${input.orderSn}${refunding ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
-      searchAttributes: { OrderSn: [input.orderSn], SellerId: [input.sellerId] },
+      searchAttributes: {
+        OrderSn: [input.orderSn],
+        SellerId: [input.sellerId],
+        // Set at the start, so the cancellation needs no upsert of its own until it completes.
+        ...(ownsCancel ? { CancellationStatus: [refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED] } : {}),
+      },
     });
     cancelling = { workflowId, refunding, cancellationId };
     child.result().then(
@@ -273,6 +280,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     record(operation, from, OrderStatus.CANCELLED, command.actor);
     if (impliedStatuses(operation).payStatus) state.payStatus = impliedStatuses(operation).payStatus;
     moveTo(OrderStatus.CANCELLED);
+    command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
+    acceptedCancellation = command.accepted;
     await startCancellationWorkflow(command, cancellationId, from, refunding);
     cancellationInFlight = undefined;
     if (input.groupId) await tellGroup(memberLeftSignal);

@@ -46,7 +46,8 @@ const PARKED: readonly string[] = [RefundStatus.ABNORMAL, RefundStatus.CLOSED];
  */
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundOutcome> {
   // Provider calls stay normal activities (their own retry timeline); the database steps are local.
-  const db = patched(REFUND_LOCAL_DB_PATCH) ? local : remote;
+  const lean = patched(REFUND_LOCAL_DB_PATCH);
+  const db = lean ? local : remote;
   const refund = await db.getRefund.executeWithOptions({ summary: `Read refund ${input.refundSn}` }, [input.refundSn]);
   const state: RefundState = { refundSn: input.refundSn, status: refund.status, polls: 0, notifications: 0 };
   let notified: RefundNotifiedStatus | undefined;
@@ -82,8 +83,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     },
   );
 
+  // Every starter sets RefundStatus from the row; new runs upsert only a change (older ones, every set).
+  let indexed: RefundState['status'] | undefined = lean ? refund.status : undefined;
   const setStatus = (status: RefundState['status']) => {
     state.status = status;
+    if (status === indexed) return;
+    indexed = lean ? status : undefined;
     upsertSearchAttributes({ RefundStatus: [status] });
   };
   setStatus(refund.status);

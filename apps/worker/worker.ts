@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../../config/app-config';
@@ -17,12 +17,19 @@ export interface OrderWorkerOptions {
   workflowBundlePath?: string;
 }
 
+/**
+ * Worker options for the 2-core development machine, measured with npm run bench:flow (README):
+ * the SDK defaults, except as noted.
+ */
+export const ORDER_WORKER_TUNING: Partial<WorkerOptions> = {};
+
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.config.temporal.namespace,
     taskQueue: options.config.temporal.taskQueue,
+    ...ORDER_WORKER_TUNING,
     // The bundle prebuilt by npm run build (or WORKFLOW_BUNDLE); the sources under ts-node/jest.
     ...workflowCodeOption(options.workflowBundlePath),
     activities: createActivities({

@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { writeWorkflowBundle } from '../../apps/worker/workflow-bundle';
 import { migrate } from '../../db/data-source';
 import { freePort } from './free-port';
-import { TEMPORAL_DEV_SERVER_SQLITE_FLAGS } from './temporal-dev-server';
+import { TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, TEMPORAL_DEV_SERVER_SQLITE_FLAGS } from './temporal-dev-server';
 
 const root = join(__dirname, '..', '..');
 
@@ -31,7 +31,7 @@ export default async function globalSetup(): Promise<void> {
   const server: ChildProcess = spawn(
     temporalBin,
     // A database file (not the in-memory default) so WAL applies: the configuration npm run dev uses.
-    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--db-filename', join(scratch, 'temporal.sqlite'), ...TEMPORAL_DEV_SERVER_SQLITE_FLAGS, ...searchAttributes],
+    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--db-filename', join(scratch, 'temporal.sqlite'), ...TEMPORAL_DEV_SERVER_SQLITE_FLAGS, ...TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, ...searchAttributes],
     { stdio: ['ignore', 'ignore', 'inherit'], detached: false },
   );
   (globalThis as Record<string, unknown>).__temporalServer = server;

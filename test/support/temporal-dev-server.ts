@@ -6,3 +6,9 @@
  * of the default rollback journal.
  */
 export const TEMPORAL_DEV_SERVER_SQLITE_FLAGS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+
+/**
+ * Eager activity execution: an activity a workflow task schedules is handed back to the same worker in
+ * the task's completion answer instead of a trip through matching (off by default on the server).
+ */
+export const TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];

@@ -6,7 +6,7 @@ import type { LatePayment } from '../workflows/late-payment.contract';
 import { setCancellationStatus } from './cancellation-requests';
 import { toActivityFailure } from './provider-failures';
 import { appendOrderLog } from './order-log';
-import { OrderTransitions, statusColumns } from './order-transitions';
+import { OrderTransitions, TransitionRequest, TransitionResult, applyTransitionIn, statusColumns } from './order-transitions';
 import { RefundRecord, createRefundIn } from './refunds';
 import { StockMovementKind, recordStockMovements } from '../db/stock-ledger';
 
@@ -73,6 +73,20 @@ export class CancellationActivities {
       }
     }
     return landed;
+  }
+
+  /**
+   * The order workflow's cancel: the compare-and-set to CANCELLED (with the request's status) and, for
+   * a paid order, its refund and number (cause `cancel:{id}:1`), in one transaction — steps that
+   * always happen together. A retry finds its log row and its refund and changes nothing.
+   */
+  async cancelOrder(request: TransitionRequest & { cancellation: { reason: string; cancellationId: number; refunding: boolean } }): Promise<{ transition: TransitionResult; refund?: RefundRecord }> {
+    return this.dataSource.transaction(async (manager) => {
+      const transition = await applyTransitionIn(manager, request);
+      if (!transition.applied || !request.cancellation.refunding) return { transition };
+      const refund = await createRefundIn(manager, { causeKey: `cancel:${request.cancellation.cancellationId}:1`, orderSn: request.orderSn, reason: request.cancellation.reason || 'order cancelled' });
+      return { transition, refund };
+    });
   }
 
   /** Gives the order's stock back (RELEASE when unpaid, RESTORE when paid), exactly once per SKU. */

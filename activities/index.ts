@@ -32,6 +32,7 @@ export function createActivities(deps: ActivityDependencies) {
     settleGroupBuy: (request: { groupId: string; status: GroupBuyStatus }) => settleGroupBuy(deps.dataSource, request),
 
     markOrderCancelled: cancellations.markOrderCancelled.bind(cancellations),
+    cancelOrder: cancellations.cancelOrder.bind(cancellations),
     closeOpenPayments: cancellations.closeOpenPayments.bind(cancellations),
     restoreStock: cancellations.restoreStock.bind(cancellations),
     reverseSales: cancellations.reverseSales.bind(cancellations),

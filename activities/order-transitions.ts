@@ -57,50 +57,53 @@ export class OrderTransitions {
   }
 
   async applyTransition(request: TransitionRequest): Promise<TransitionResult> {
-    const eventKey = request.eventKey ?? `${request.operation}:${request.from}->${request.to}`;
-    return this.dataSource.transaction(async (manager) => {
-      const set = { order_status: request.to, ...columnsFor(request) };
-      const assignments = Object.keys(set).map((column) => `${column} = ?`);
-      const result = await manager.query(
-        `UPDATE orders SET ${assignments.join(', ')} WHERE order_sn = ? AND order_status = ?`,
-        [...Object.values(set), request.orderSn, request.from],
-      );
-      if (result.affectedRows === 1) {
-        await appendOrderLog(manager, {
-          orderSn: request.orderSn,
-          eventKey,
-          operation: request.operation,
-          oldStatus: request.from,
-          newStatus: request.to,
-          actorRole: request.actor,
-          actorId: request.actorId,
-          message: request.message,
-        }, 'fail');
-        await applyEffects(manager, request);
-        const cancellationId = request.cancellation?.cancellationId;
-        if (cancellationId !== undefined) {
-          await setCancellationStatus(manager, cancellationId, request.cancellation!.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED);
-        }
-        return { applied: true, replayed: false, status: request.to } as const;
-      }
-      return this.explainMiss(manager, request, eventKey);
-    });
+    return this.dataSource.transaction((manager) => applyTransitionIn(manager, request));
   }
+}
 
-  /** The CAS matched nothing: either our own earlier attempt committed (replay) or the order moved on. */
-  private async explainMiss(manager: EntityManager, request: TransitionRequest, eventKey: string): Promise<TransitionResult> {
-    const rows: { order_status: OrderStatus }[] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
-    if (rows.length === 0) {
-      throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+/** The compare-and-set, its log row and effects, inside the caller's transaction (see OrderTransitions). */
+export async function applyTransitionIn(manager: EntityManager, request: TransitionRequest): Promise<TransitionResult> {
+  const eventKey = request.eventKey ?? `${request.operation}:${request.from}->${request.to}`;
+  const set = { order_status: request.to, ...columnsFor(request) };
+  const assignments = Object.keys(set).map((column) => `${column} = ?`);
+  const result = await manager.query(
+    `UPDATE orders SET ${assignments.join(', ')} WHERE order_sn = ? AND order_status = ?`,
+    [...Object.values(set), request.orderSn, request.from],
+  );
+  if (result.affectedRows === 1) {
+    await appendOrderLog(manager, {
+      orderSn: request.orderSn,
+      eventKey,
+      operation: request.operation,
+      oldStatus: request.from,
+      newStatus: request.to,
+      actorRole: request.actor,
+      actorId: request.actorId,
+      message: request.message,
+    }, 'fail');
+    await applyEffects(manager, request);
+    const cancellationId = request.cancellation?.cancellationId;
+    if (cancellationId !== undefined) {
+      await setCancellationStatus(manager, cancellationId, request.cancellation!.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED);
     }
-    const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
-    if (logged.length > 0) return { applied: true, replayed: true, status: rows[0].order_status };
-    return {
-      applied: false,
-      status: rows[0].order_status,
-      reason: `order ${request.orderSn} is ${rows[0].order_status}, expected ${request.from}`,
-    };
+    return { applied: true, replayed: false, status: request.to } as const;
   }
+  return explainMiss(manager, request, eventKey);
+}
+
+/** The CAS matched nothing: either our own earlier attempt committed (replay) or the order moved on. */
+async function explainMiss(manager: EntityManager, request: TransitionRequest, eventKey: string): Promise<TransitionResult> {
+  const rows: { order_status: OrderStatus }[] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
+  if (rows.length === 0) {
+    throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+  }
+  const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
+  if (logged.length > 0) return { applied: true, replayed: true, status: rows[0].order_status };
+  return {
+    applied: false,
+    status: rows[0].order_status,
+    reason: `order ${request.orderSn} is ${rows[0].order_status}, expected ${request.from}`,
+  };
 }
 
 /** Columns an operation sets besides order_status: the statuses it implies (domain), and its details. */

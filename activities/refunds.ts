@@ -3,20 +3,12 @@ import { Context } from '@temporalio/activity';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentProvider, ProviderName, RefundStatus as ProviderRefundStatus } from '../payments';
 import { RefundStatus, describeRefund } from '../domain';
+import type { RefundRecord } from '../workflows/refund.contract';
 import { appendOrderLog } from './order-log';
 import { newSn } from '../db/serial-numbers';
 import { toActivityFailure } from './provider-failures';
 
-export interface RefundRecord {
-  refundSn: string;
-  orderSn: string;
-  provider: ProviderName;
-  outTradeNo: string;
-  refundFen: number;
-  totalFen: number;
-  reason: string;
-  status: RefundStatus;
-}
+export type { RefundRecord };
 
 export interface CreateRefundRequest {
   /** Names why this refund exists, e.g. cancel:{cancellationId}:1; one refund per cause, ever. */

@@ -195,6 +195,7 @@ async function main(): Promise<void> {
     row('CPU worker process', cpu(cpuBefore.worker, cpuAfter.worker));
     row('CPU api + simulator + driver', `${((cpuAfter.self.user + cpuAfter.self.system) / 1e6).toFixed(1)} s`);
     row('CPU mariadb (shared with others)', cpu(cpuBefore.mariadb, cpuAfter.mariadb));
+    await printStepBreakdown(system, done.slice(-10).map((f) => ({ orderSn: f.orderSn, cancelSentAt: f.cancelSentAt, refundSn: byOrder.get(f.orderSn)?.refund_sn, submittedAt: submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '') })));
     const errors = flows.filter((f) => f.error).slice(0, 3);
     for (const f of errors) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
   } finally {
@@ -222,6 +223,52 @@ async function runFlow(system: TestSystem, watch: StatusWatch, sku: { sellerId: 
   if (cancel.status !== 202) throw new Error(`cancel ${cancel.status} ${JSON.stringify(cancel.body)}`);
   await watch.until(orderSn, (r) => r.pay_status === 'REFUNDED');
   // Restock and sales reversal precede the close of the request, which precedes REFUNDED.
+}
+
+/**
+ * Where the time from "cancel accepted" to "refund submitted" goes, step by step, from the histories
+ * of a few finished flows (read after the measured window, so it does not disturb it).
+ */
+async function printStepBreakdown(system: TestSystem, sample: { orderSn: string; cancelSentAt?: number; refundSn?: string; submittedAt?: number }[]): Promise<void> {
+  const steps = new Map<string, number[]>();
+  const add = (name: string, from: number | undefined, to: number | undefined) => {
+    if (from === undefined || to === undefined) return;
+    steps.set(name, [...(steps.get(name) ?? []), to - from]);
+  };
+  const eventTime = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+  const history = async (workflowId: string) => (await system.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  for (const { orderSn, cancelSentAt, refundSn, submittedAt } of sample) {
+    if (!refundSn) continue;
+    const order = await history(`order-${orderSn}`);
+    const cancel = await history(`cancel-${orderSn}`);
+    const refund = await history(`refund-${refundSn}`);
+    const accepted = order.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'cancel');
+    const acceptedAt = accepted && eventTime(accepted);
+    const orderAfter = order.filter((e) => acceptedAt !== undefined && eventTime(e) >= acceptedAt);
+    const at = (events: typeof order, pick: (e: (typeof order)[number]) => unknown) => {
+      const found = events.find(pick);
+      return found ? eventTime(found) : undefined;
+    };
+    const childInitiated = at(orderAfter, (e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    const cancelStarted = at(cancel, (e) => e.workflowExecutionStartedEventAttributes);
+    const cancelTaskStarted = at(cancel, (e) => e.workflowTaskStartedEventAttributes);
+    const refundInitiated = at(cancel, (e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    const refundStarted = at(refund, (e) => e.workflowExecutionStartedEventAttributes);
+    const refundTaskStarted = at(refund, (e) => e.workflowTaskStartedEventAttributes);
+    const submitScheduled = at(refund, (e) => e.activityTaskScheduledEventAttributes);
+    add('POST sent → Update accepted (API, validator)', cancelSentAt, acceptedAt);
+    add('update accepted → CAS done, child start sent', acceptedAt, childInitiated);
+    add('child start sent → cancellation started', childInitiated, cancelStarted);
+    add('cancellation started → its first task runs', cancelStarted, cancelTaskStarted);
+    add('… → refund start sent (createRefund)', cancelTaskStarted, refundInitiated);
+    add('refund start sent → refund started', refundInitiated, refundStarted);
+    add('refund started → its first task runs', refundStarted, refundTaskStarted);
+    add('… → submit scheduled (getRefund)', refundTaskStarted, submitScheduled);
+    add('submit scheduled → request at provider', submitScheduled, submittedAt);
+  }
+  if (!steps.size) return;
+  console.log(`\n  cancel → refund submitted, step by step (median of ${sample.length} flows, from their histories):`);
+  for (const [name, values] of steps) console.log(`    ${name.padEnd(48)} ${percentile(values, 50).toFixed(0)} ms`);
 }
 
 async function warmUp(system: TestSystem, sku: { sellerId: number; skuId: number }, watch: StatusWatch): Promise<void> {

@@ -5,7 +5,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { Actor, CancellationStatus, OrderStatus } from '../domain';
 import type { LatePayment } from './late-payment.contract';
-import type { RefundOutcome } from './refund.contract';
+import type { RefundOutcome, RefundRecord } from './refund.contract';
 import { workflowRef } from './workflow-ref';
 
 export const cancellationWorkflowId = (orderSn: string) => `cancel-${orderSn}`;
@@ -30,6 +30,8 @@ export interface CancellationWorkflowInput extends CancelOrderRequest {
    * in cancellations started before the order workflow owned that step: they mark the order themselves.
    */
   orderCancelled?: true;
+  /** The first refund, recorded in the cancel's own transaction (paid cancellations). */
+  refund?: RefundRecord;
 }
 
 export interface CancellationResult {

@@ -58,14 +58,17 @@ export async function cancellationWorkflow(input: CancellationWorkflowInput): Pr
   } else {
     // A CLOSED refund re-issued by support gets a new number: a new cause key, a new refund workflow.
     for (let attempt = 1; ; attempt += 1) {
-      const refund = await db.createRefund.executeWithOptions(
-        { summary: attempt === 1 ? 'Record the refund and its number' : `Record re-issued refund #${attempt} under a new number` },
-        [{ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' }],
-      );
+      // The first refund was recorded with the cancel itself (new runs); a re-issue records its own.
+      const refund = attempt === 1 && input.refund
+        ? input.refund
+        : await db.createRefund.executeWithOptions(
+            { summary: attempt === 1 ? 'Record the refund and its number' : `Record re-issued refund #${attempt} under a new number` },
+            [{ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' }],
+          );
       progress.refundSn = refund.refundSn;
       const outcome = await executeChild(refundWorkflow, {
         workflowId: refundWorkflowId(refund.refundSn),
-        args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs }],
+        args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs, ...(legacy ? {} : { refund }) }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: describeRefund(refund.refundFen, refund.provider),
         searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },

@@ -2,7 +2,7 @@ import { ParentClosePolicy, executeChild, patched, proxyActivities, proxyLocalAc
 import type { Activities } from '../activities';
 import { describeRefund } from '../domain';
 import type { LatePaymentInput } from './late-payment.contract';
-import { RefundOutcome, refundWorkflowId } from './refund.contract';
+import { RefundOutcome, RefundRecord, refundWorkflowId } from './refund.contract';
 import { refundWorkflow } from './refund.workflow';
 import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
 
@@ -21,17 +21,17 @@ export async function latePaymentWorkflow(input: LatePaymentInput): Promise<Refu
       { summary: `Record payment ${input.payment.transactionId} as not accepted and create its refund` },
       [{ orderSn: input.orderSn, payment: input.payment, why: input.why }],
     );
-    return refundLatePayment(input, refund);
+    return refundLatePayment(input, refund, true);
   }
   await remote.recordLatePayment({ orderSn: input.orderSn, payment: input.payment, why: input.why });
   const refund = await remote.createRefund({ causeKey: `late-payment:${input.payment.outTradeNo}`, orderSn: input.orderSn, reason: input.why, outTradeNo: input.payment.outTradeNo });
   return refundLatePayment(input, refund);
 }
 
-function refundLatePayment(input: LatePaymentInput, refund: { refundSn: string; refundFen: number; provider: string; status: string }): Promise<RefundOutcome> {
+function refundLatePayment(input: LatePaymentInput, refund: RefundRecord, passRecord = false): Promise<RefundOutcome> {
   return executeChild(refundWorkflow, {
     workflowId: refundWorkflowId(refund.refundSn),
-    args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, pollScheduleMs: input.refundPollScheduleMs }],
+    args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, pollScheduleMs: input.refundPollScheduleMs, ...(passRecord ? { refund } : {}) }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
     staticSummary: describeRefund(refund.refundFen, refund.provider, 'Refund an unwanted payment of'),
     searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },

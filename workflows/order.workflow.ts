@@ -54,6 +54,7 @@ import {
   shipUpdate,
   sweepOverdueSignal,
 } from './order.contract';
+import type { RefundRecord } from './refund.contract';
 import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
 
 /**
@@ -213,7 +214,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     (await db.recordSystemCancellation.executeWithOptions({ summary: 'Record the system cancellation request' }, [{ orderSn: input.orderSn, reason: command.cancellation!.reason }]));
 
   /** Money and stock go to the cancellation workflow; the loop waits for it before anything else. */
-  const startCancellationWorkflow = async (command: Command, cancellationId: number, from: OrderStatus, refunding: boolean): Promise<void> => {
+  const startCancellationWorkflow = async (command: Command, cancellationId: number, from: OrderStatus, refunding: boolean, refund?: RefundRecord): Promise<void> => {
     const workflowId = cancellationWorkflowId(input.orderSn);
     const child = await startChild(cancellationWorkflow, {
       workflowId,
@@ -228,6 +229,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         paid: refunding,
         refundPollScheduleMs: input.refundPollScheduleMs,
         ...(ownsCancel ? { orderCancelled: true as const } : {}),
+        ...(refund ? { refund } : {}),
       }],
       // The cancellation must finish even if an operator terminates this order workflow.
       parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -261,7 +263,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const from = state.status;
     if (!ownsCancel) return startCancellationWorkflow(command, cancellationId, from, refunding);
     cancellationInFlight = cancellationId;
-    const result = await local.applyTransition.executeWithOptions({ summary: `Cancel order ${input.orderSn} (${from} → CANCELLED)` }, [{
+    const { transition: result, refund } = await local.cancelOrder.executeWithOptions({ summary: `Cancel order ${input.orderSn} (${from} → CANCELLED)${refunding ? ' and record its refund' : ''}` }, [{
       orderSn: input.orderSn,
       operation,
       from,
@@ -282,7 +284,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     moveTo(OrderStatus.CANCELLED);
     command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
     acceptedCancellation = command.accepted;
-    await startCancellationWorkflow(command, cancellationId, from, refunding);
+    await startCancellationWorkflow(command, cancellationId, from, refunding, refund);
     cancellationInFlight = undefined;
     if (input.groupId) await tellGroup(memberLeftSignal);
   };

@@ -8,9 +8,23 @@ import { workflowRef } from './workflow-ref';
 
 export const refundWorkflowId = (refundSn: string) => `refund-${refundSn}`;
 
+/** A refund row as its workflow and its starters see it (the number is committed before any provider call). */
+export interface RefundRecord {
+  refundSn: string;
+  orderSn: string;
+  provider: 'wechatpay' | 'alipay';
+  outTradeNo: string;
+  refundFen: number;
+  totalFen: number;
+  reason: string;
+  status: RefundStatus;
+}
+
 export interface RefundWorkflowInput {
   refundSn: string;
   orderSn: string;
+  /** The row as its creator just read it, so the workflow need not read it again (absent: it reads the row). */
+  refund?: RefundRecord;
   /** When set, the cancellation request's status follows the refund's (NEEDS_SUPPORT while parked). */
   cancellationId?: number;
   /** Provider polling delays while PROCESSING; the last one repeats (WeChat: 1m, then 5/10/20/30m). */

@@ -48,7 +48,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   // Provider calls stay normal activities (their own retry timeline); the database steps are local.
   const lean = patched(REFUND_LOCAL_DB_PATCH);
   const db = lean ? local : remote;
-  const refund = await db.getRefund.executeWithOptions({ summary: `Read refund ${input.refundSn}` }, [input.refundSn]);
+  // Its creator passes the row it just wrote; a restarted refund (the refund check) reads it.
+  const refund = input.refund ?? (await db.getRefund.executeWithOptions({ summary: `Read refund ${input.refundSn}` }, [input.refundSn]));
   const state: RefundState = { refundSn: input.refundSn, status: refund.status, polls: 0, notifications: 0 };
   let notified: RefundNotifiedStatus | undefined;
   let resolution: RefundResolution | undefined;

@@ -15,9 +15,7 @@
  * times from the simulator's request log, so the measurement adds no Temporal queries.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
-import { ORDER_WORKER_TUNING } from '../apps/worker/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
 import { startPayment } from '../test/support/orders';
@@ -25,6 +23,7 @@ import { newSellerId, seedGoods } from '../test/support/fixtures';
 import { startTestSystem, TestSystem } from '../test/support/system';
 import type { ProviderName } from '../payments';
 import { cpuSeconds, drive, percentile, pidOf } from './measure';
+import { measureNoopCeiling } from './noop-ceiling';
 
 interface Options {
   flows: number;
@@ -89,25 +88,6 @@ class StatusWatch {
   }
 }
 
-async function measureNoopCeiling(system: TestSystem, count: number, concurrency: number): Promise<number> {
-  const taskQueue = `bench-noop-${randomBytes(3).toString('hex')}`;
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./noop'), logger: new DefaultLogger('WARN') });
-  const connection = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, ...ORDER_WORKER_TUNING });
-  const running = worker.run();
-  // Warm-up: the first workflows pay for connections and caches.
-  await Promise.all(Array.from({ length: 10 }, (_, i) => system.temporal.workflow.execute('noopWorkflow', { taskQueue, workflowId: `noop-warm-${taskQueue}-${i}` })));
-  const began = Date.now();
-  await drive(Array.from({ length: count }, (_, i) => i), concurrency, 0, async (i) => {
-    await system.temporal.workflow.execute('noopWorkflow', { taskQueue, workflowId: `noop-${taskQueue}-${i}` });
-  });
-  const rate = count / ((Date.now() - began) / 1000);
-  worker.shutdown();
-  await running;
-  await connection.close();
-  return rate;
-}
-
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -133,7 +113,7 @@ async function main(): Promise<void> {
 
     console.log(`no-op ceiling: ${options.noop} workflows, ${options.noopConcurrency} at a time...`);
     const noopCpuBefore = cpuSeconds(temporalPid);
-    const noopRate = await measureNoopCeiling(system, options.noop, options.noopConcurrency);
+    const noopRate = await measureNoopCeiling(system.temporal, options.noop, options.noopConcurrency);
     const noopServerCpuPerWorkflow = ((cpuSeconds(temporalPid) ?? NaN) - (noopCpuBefore ?? NaN)) / (options.noop + 10);
     console.log(`  ${noopRate.toFixed(1)} workflows/s`);
 
@@ -260,10 +240,10 @@ async function printStepBreakdown(system: TestSystem, sample: { orderSn: string;
     add('update accepted → CAS done, child start sent', acceptedAt, childInitiated);
     add('child start sent → cancellation started', childInitiated, cancelStarted);
     add('cancellation started → its first task runs', cancelStarted, cancelTaskStarted);
-    add('… → refund start sent (createRefund)', cancelTaskStarted, refundInitiated);
+    add('its first task → refund start sent', cancelTaskStarted, refundInitiated);
     add('refund start sent → refund started', refundInitiated, refundStarted);
     add('refund started → its first task runs', refundStarted, refundTaskStarted);
-    add('… → submit scheduled (getRefund)', refundTaskStarted, submitScheduled);
+    add('its first task → submit scheduled', refundTaskStarted, submitScheduled);
     add('submit scheduled → request at provider', submitScheduled, submittedAt);
   }
   if (!steps.size) return;

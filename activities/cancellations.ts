@@ -1,31 +1,14 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { DataSource } from 'typeorm';
-import { Actor, CancellationStatus, OrderStatus, PayStatus, ServiceStatus } from '../domain';
+import { DataSource, EntityManager } from 'typeorm';
+import { CancellationStatus, OrderStatus, PayStatus, REFUND_SETTLED } from '../domain';
 import { PaymentProvider, ProviderName } from '../payments';
+import type { CancelOrderRequest } from '../workflows/cancellation.contract';
+import type { LatePayment } from '../workflows/late-payment.contract';
+import { setCancellationStatus } from './cancellation-requests';
 import { toActivityFailure } from './provider-failures';
-import { appendOrderLog } from './order-log';
-import { OrderTransitions } from './order-transitions';
-import { StockMovementKind, recordStockMovements } from './stock-ledger';
-
-export interface CancelOrderRequest {
-  orderSn: string;
-  cancellationId: number;
-  /** The status the order was in when the cancellation was accepted: the compare-and-set's guard. */
-  from: OrderStatus;
-  operation: 'CANCEL' | 'SERVICE_CANCEL';
-  actor: Actor;
-  actorId?: string;
-  reason: string;
-  paid: boolean;
-}
-
-export interface LatePayment {
-  provider: ProviderName;
-  outTradeNo: string;
-  transactionId: string;
-  amountFen: number;
-  paidAt: string;
-}
+import { appendOrderLog } from '../db/order-log';
+import { OrderTransitions, TransitionRequest, TransitionResult, applyTransitionIn, statusColumns } from './order-transitions';
+import { RefundRecord, createRefundIn } from './refunds';
+import { StockMovementKind, recordStockMovements } from '../db/stock-ledger';
 
 /**
  * The steps of a cancellation, each a guarded effect: the old scanners' status flags survive as the
@@ -42,8 +25,8 @@ export class CancellationActivities {
   }
 
   /**
-   * Order → CANCELLED (pay status REFUNDING when money must go back) with its log row, once: the same
-   * compare-and-set as every other transition. The request's status follows.
+   * Cancellations started before the order workflow applied its own cancel: order → CANCELLED with
+   * its log row, once, through the same compare-and-set. Kept for their replay and retries only.
    */
   async markOrderCancelled(request: CancelOrderRequest): Promise<{ applied: boolean; status: OrderStatus }> {
     const result = await this.transitions.applyTransition({
@@ -92,34 +75,52 @@ export class CancellationActivities {
     return landed;
   }
 
+  /**
+   * The order workflow's cancel: the compare-and-set to CANCELLED (with the request's status) and, for
+   * a paid order, its refund and number (cause `cancel:{id}:1`), in one transaction — steps that
+   * always happen together. A retry finds its log row and its refund and changes nothing.
+   */
+  async cancelOrder(request: TransitionRequest & { cancellation: { reason: string; cancellationId: number; refunding: boolean } }): Promise<{ transition: TransitionResult; refund?: RefundRecord }> {
+    return this.dataSource.transaction(async (manager) => {
+      const transition = await applyTransitionIn(manager, request);
+      if (!transition.applied || !request.cancellation.refunding) return { transition };
+      const refund = await createRefundIn(manager, { causeKey: `cancel:${request.cancellation.cancellationId}:1`, orderSn: request.orderSn, reason: request.cancellation.reason || 'order cancelled' });
+      return { transition, refund };
+    });
+  }
+
   /** Gives the order's stock back (RELEASE when unpaid, RESTORE when paid), exactly once per SKU. */
   async restoreStock(request: { orderSn: string; kind: Extract<StockMovementKind, 'RELEASE' | 'RESTORE'> }): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      const applied = await recordStockMovements(manager, request.orderSn, request.kind);
-      // A replay changed nothing and keeps the first row.
-      if (applied > 0) await appendOrderLog(manager, { orderSn: request.orderSn, eventKey: `stock:${request.kind}`, operation: 'RESTOCK', actorRole: 'SYSTEM', message: `stock restored (${request.kind.toLowerCase()}) for ${applied} SKU(s)` }, 'ignore');
-      return applied;
-    });
+    return this.dataSource.transaction((manager) => restoreStockIn(manager, request.orderSn, request.kind));
   }
 
   /** Takes back the sales counted at payment, exactly once, and only if they were counted. */
   async reverseSales(orderSn: string): Promise<number> {
+    return this.dataSource.transaction((manager) => reverseSalesIn(manager, orderSn));
+  }
+
+  /**
+   * A cancelled order's goods go back on the shelf in one transaction: reserved stock released
+   * (unpaid), or sold stock restored and the sales count taken back (paid). Each ledger row once.
+   */
+  async restockCancelledOrder(request: { orderSn: string; paid: boolean }): Promise<{ restocked: number; salesReversed: number }> {
     return this.dataSource.transaction(async (manager) => {
-      const counted = await manager.query(`SELECT 1 FROM stock_movement WHERE order_sn = ? AND kind = 'SALE' LIMIT 1`, [orderSn]);
-      if (!counted.length) return 0;
-      const applied = await recordStockMovements(manager, orderSn, 'SALE_REVERSAL');
-      if (applied > 0) await appendOrderLog(manager, { orderSn, eventKey: 'stock:SALE_REVERSAL', operation: 'SALES', actorRole: 'SYSTEM', message: `sales count reversed for ${applied} SKU(s)` }, 'ignore');
-      return applied;
+      if (!request.paid) return { restocked: await restoreStockIn(manager, request.orderSn, 'RELEASE'), salesReversed: 0 };
+      return { restocked: await restoreStockIn(manager, request.orderSn, 'RESTORE'), salesReversed: await reverseSalesIn(manager, request.orderSn) };
     });
   }
 
-  /** The money is back (or there was none): order pay status and the request close, with a log row. */
+  /**
+   * The money is back (or there was none): the order's pay and service statuses settle (written by
+   * the order workflow, whose statuses they are) and the request closes, with a log row.
+   */
   async finishCancellation(request: { orderSn: string; cancellationId: number; refunded: boolean }): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       if (request.refunded) {
+        const set = statusColumns(REFUND_SETTLED);
         await manager.query(
-          `UPDATE orders SET pay_status = ?, service_status = ? WHERE order_sn = ? AND pay_status = ?`,
-          [PayStatus.REFUNDED, ServiceStatus.COMPLETE, request.orderSn, PayStatus.REFUNDING],
+          `UPDATE orders SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE order_sn = ? AND pay_status = ?`,
+          [...Object.values(set), request.orderSn, PayStatus.REFUNDING],
         );
       }
       await setCancellationStatus(manager, request.cancellationId, CancellationStatus.COMPLETED);
@@ -138,14 +139,20 @@ export class CancellationActivities {
   }
 }
 
-async function setCancellationStatus(manager: { query: DataSource['query'] }, id: number, status: CancellationStatus): Promise<void> {
-  const result = await manager.query('UPDATE cancellation_request SET status = ? WHERE id = ?', [status, id]);
-  if (result.affectedRows === 0) {
-    const found = await manager.query('SELECT 1 FROM cancellation_request WHERE id = ?', [id]);
-    if (!found.length) throw ApplicationFailure.nonRetryable(`cancellation request ${id} does not exist`, 'CancellationNotFound');
-  }
+async function restoreStockIn(manager: EntityManager, orderSn: string, kind: Extract<StockMovementKind, 'RELEASE' | 'RESTORE'>): Promise<number> {
+  const applied = await recordStockMovements(manager, orderSn, kind);
+  // A replay changed nothing and keeps the first row.
+  if (applied > 0) await appendOrderLog(manager, { orderSn, eventKey: `stock:${kind}`, operation: 'RESTOCK', actorRole: 'SYSTEM', message: `stock restored (${kind.toLowerCase()}) for ${applied} SKU(s)` }, 'ignore');
+  return applied;
 }
 
+async function reverseSalesIn(manager: EntityManager, orderSn: string): Promise<number> {
+  const counted = await manager.query(`SELECT 1 FROM stock_movement WHERE order_sn = ? AND kind = 'SALE' LIMIT 1`, [orderSn]);
+  if (!counted.length) return 0;
+  const applied = await recordStockMovements(manager, orderSn, 'SALE_REVERSAL');
+  if (applied > 0) await appendOrderLog(manager, { orderSn, eventKey: 'stock:SALE_REVERSAL', operation: 'SALES', actorRole: 'SYSTEM', message: `sales count reversed for ${applied} SKU(s)` }, 'ignore');
+  return applied;
+}
 
 /** A cancellation the system itself decided (unpaid timeout): recorded like a person's, once per order. */
 export async function recordSystemCancellation(dataSource: DataSource, request: { orderSn: string; reason: string }): Promise<number> {
@@ -163,18 +170,28 @@ export async function recordSystemCancellation(dataSource: DataSource, request: 
 
 /** A payment the order cannot take (cancelled, or paid already): recorded as such, never applied, before it is refunded. */
 export async function recordLatePayment(dataSource: DataSource, request: { orderSn: string; payment: LatePayment; why: string }): Promise<void> {
-  await dataSource.transaction(async (manager) => {
-    const { payment } = request;
-    await manager.query(
-      `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND order_sn = ? AND status IN ('CREATED', 'CLOSED')`,
-      [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo, request.orderSn],
-    );
-    await appendOrderLog(manager, {
-      orderSn: request.orderSn,
-      eventKey: `late-payment:${payment.outTradeNo}`,
-      operation: 'PAY',
-      actorRole: 'PAYMENT_CALLBACK',
-      message: `payment ${payment.transactionId} (${payment.amountFen} fen via ${payment.provider}) not accepted (${request.why}): refunding it automatically`,
-    }, 'ignore');
+  await dataSource.transaction((manager) => recordLatePaymentIn(manager, request));
+}
+
+/** The late payment recorded and its full refund created (number committed) in one transaction, once. */
+export async function recordLatePaymentRefund(dataSource: DataSource, request: { orderSn: string; payment: LatePayment; why: string }): Promise<RefundRecord> {
+  return dataSource.transaction(async (manager) => {
+    await recordLatePaymentIn(manager, request);
+    return createRefundIn(manager, { causeKey: `late-payment:${request.payment.outTradeNo}`, orderSn: request.orderSn, reason: request.why, outTradeNo: request.payment.outTradeNo });
   });
+}
+
+async function recordLatePaymentIn(manager: EntityManager, request: { orderSn: string; payment: LatePayment; why: string }): Promise<void> {
+  const { payment } = request;
+  await manager.query(
+    `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND order_sn = ? AND status IN ('CREATED', 'CLOSED')`,
+    [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo, request.orderSn],
+  );
+  await appendOrderLog(manager, {
+    orderSn: request.orderSn,
+    eventKey: `late-payment:${payment.outTradeNo}`,
+    operation: 'PAY',
+    actorRole: 'PAYMENT_CALLBACK',
+    message: `payment ${payment.transactionId} (${payment.amountFen} fen via ${payment.provider}) not accepted (${request.why}): refunding it automatically`,
+  }, 'ignore');
 }

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { ComplaintAction, ComplainStatus, isComplaintClosed } from '../domain';
-import { appendOrderLog } from './order-log';
+import { appendOrderLog } from '../db/order-log';
 
 /** One step of a complaint, decided by its workflow (which consulted the complaint flow table). */
 export interface ComplaintStepRecord {

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { MemberCouponStatus, OrderStatus, PayStatus } from '../domain';
-import { appendOrderLog } from './order-log';
+import { appendOrderLog } from '../db/order-log';
 
 /**
  * Gives the coupons a cancelled, unpaid order used back to the buyer, exactly once: the copy flips

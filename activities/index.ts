@@ -3,7 +3,8 @@ import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { ComplaintActivities } from './complaints';
-import { CancellationActivities, LatePayment, recordLatePayment, recordSystemCancellation } from './cancellations';
+import type { LatePayment } from '../workflows/late-payment.contract';
+import { CancellationActivities, recordLatePayment, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
 import { releaseOrderCoupons } from './coupons';
 import { settleGroupBuy } from './group-buys';
 import { OrderTransitions } from './order-transitions';
@@ -42,14 +43,17 @@ export function createActivities(deps: ActivityDependencies) {
     settleGroupBuy: (request: { groupId: string; status: GroupBuyStatus }) => settleGroupBuy(deps.dataSource, request),
 
     markOrderCancelled: cancellations.markOrderCancelled.bind(cancellations),
+    cancelOrder: cancellations.cancelOrder.bind(cancellations),
     closeOpenPayments: cancellations.closeOpenPayments.bind(cancellations),
     restoreStock: cancellations.restoreStock.bind(cancellations),
     reverseSales: cancellations.reverseSales.bind(cancellations),
+    restockCancelledOrder: cancellations.restockCancelledOrder.bind(cancellations),
     finishCancellation: cancellations.finishCancellation.bind(cancellations),
     setCancellationStatus: cancellations.setCancellationStatus.bind(cancellations),
     recordSystemCancellation: (request: { orderSn: string; reason: string }) => recordSystemCancellation(deps.dataSource, request),
     recordLatePayment: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePayment(deps.dataSource, request),
     releaseOrderCoupons: (orderSn: string) => releaseOrderCoupons(deps.dataSource, orderSn),
+    recordLatePaymentRefund: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePaymentRefund(deps.dataSource, request),
 
     createRefund: refunds.createRefund.bind(refunds),
     getRefund: refunds.getRefund.bind(refunds),

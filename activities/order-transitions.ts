@@ -1,9 +1,10 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/common';
-import { Actor, CommentStatus, ComplainWindowStatus, OrderOperate, OrderStatus, PayStatus, ServiceStatus, ShipStatus } from '../domain';
-import { appendOrderLog } from './order-log';
+import { Actor, CancellationStatus, CommentStatus, ComplainWindowStatus, ImpliedStatuses, OrderOperate, OrderStatus, ServiceStatus, impliedStatuses } from '../domain';
+import { setCancellationStatus } from './cancellation-requests';
+import { appendOrderLog } from '../db/order-log';
 import { writeAutomaticReviews } from './reviews';
-import { recordStockMovements } from './stock-ledger';
+import { recordStockMovements } from '../db/stock-ledger';
 
 /**
  * One order transition, decided by the order workflow (which consulted the flow table) and applied
@@ -23,8 +24,11 @@ export interface TransitionRequest {
   eventKey?: string;
   payment?: { provider: string; outTradeNo?: string; transactionId?: string; amountFen: number; paidAt: string };
   shipment?: { carrier: string; trackingNo: string };
-  /** CANCEL / SERVICE_CANCEL: why. */
-  cancellation?: { reason: string };
+  /**
+   * CANCEL / SERVICE_CANCEL: why, and (when the order workflow applies the cancel) the request whose
+   * status moves with the order in the same transaction.
+   */
+  cancellation?: { reason: string; cancellationId?: number; refunding?: boolean };
 }
 
 export type TransitionResult =
@@ -55,57 +59,65 @@ export class OrderTransitions {
   }
 
   async applyTransition(request: TransitionRequest): Promise<TransitionResult> {
-    const eventKey = request.eventKey ?? `${request.operation}:${request.from}->${request.to}`;
-    return this.dataSource.transaction(async (manager) => {
-      const set = { order_status: request.to, ...columnsFor(request) };
-      const assignments = Object.keys(set).map((column) => `${column} = ?`);
-      const result = await manager.query(
-        `UPDATE orders SET ${assignments.join(', ')} WHERE order_sn = ? AND order_status = ?`,
-        [...Object.values(set), request.orderSn, request.from],
-      );
-      if (result.affectedRows === 1) {
-        await appendOrderLog(manager, {
-          orderSn: request.orderSn,
-          eventKey,
-          operation: request.operation,
-          oldStatus: request.from,
-          newStatus: request.to,
-          actorRole: request.actor,
-          actorId: request.actorId,
-          message: request.message,
-        }, 'fail');
-        await applyEffects(manager, request);
-        return { applied: true, replayed: false, status: request.to } as const;
-      }
-      return this.explainMiss(manager, request, eventKey);
-    });
-  }
-
-  /** The CAS matched nothing: either our own earlier attempt committed (replay) or the order moved on. */
-  private async explainMiss(manager: EntityManager, request: TransitionRequest, eventKey: string): Promise<TransitionResult> {
-    const rows: { order_status: OrderStatus }[] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
-    if (rows.length === 0) {
-      throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
-    }
-    const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
-    if (logged.length > 0) return { applied: true, replayed: true, status: rows[0].order_status };
-    return {
-      applied: false,
-      status: rows[0].order_status,
-      reason: `order ${request.orderSn} is ${rows[0].order_status}, expected ${request.from}`,
-    };
+    return this.dataSource.transaction((manager) => applyTransitionIn(manager, request));
   }
 }
 
-/** Columns an operation sets besides order_status. */
+/** The compare-and-set, its log row and effects, inside the caller's transaction (see OrderTransitions). */
+export async function applyTransitionIn(manager: EntityManager, request: TransitionRequest): Promise<TransitionResult> {
+  const eventKey = request.eventKey ?? `${request.operation}:${request.from}->${request.to}`;
+  const set = { order_status: request.to, ...columnsFor(request) };
+  const assignments = Object.keys(set).map((column) => `${column} = ?`);
+  const result = await manager.query(
+    `UPDATE orders SET ${assignments.join(', ')} WHERE order_sn = ? AND order_status = ?`,
+    [...Object.values(set), request.orderSn, request.from],
+  );
+  if (result.affectedRows === 1) {
+    await appendOrderLog(manager, {
+      orderSn: request.orderSn,
+      eventKey,
+      operation: request.operation,
+      oldStatus: request.from,
+      newStatus: request.to,
+      actorRole: request.actor,
+      actorId: request.actorId,
+      message: request.message,
+    }, 'fail');
+    await applyEffects(manager, request);
+    const cancellationId = request.cancellation?.cancellationId;
+    if (cancellationId !== undefined) {
+      await setCancellationStatus(manager, cancellationId, request.cancellation!.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED);
+    }
+    return { applied: true, replayed: false, status: request.to } as const;
+  }
+  return explainMiss(manager, request, eventKey);
+}
+
+/** The CAS matched nothing: either our own earlier attempt committed (replay) or the order moved on. */
+async function explainMiss(manager: EntityManager, request: TransitionRequest, eventKey: string): Promise<TransitionResult> {
+  const rows: { order_status: OrderStatus }[] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
+  if (rows.length === 0) {
+    throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+  }
+  const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
+  if (logged.length > 0) return { applied: true, replayed: true, status: rows[0].order_status };
+  return {
+    applied: false,
+    status: rows[0].order_status,
+    reason: `order ${request.orderSn} is ${rows[0].order_status}, expected ${request.from}`,
+  };
+}
+
+/** Columns an operation sets besides order_status: the statuses it implies (domain), and its details. */
 function columnsFor(request: TransitionRequest): Record<string, unknown> {
   const now = new Date();
+  const implied = statusColumns(impliedStatuses(request.operation));
   switch (request.operation) {
     case OrderOperate.PAY: {
       const payment = request.payment;
       if (!payment) throw ApplicationFailure.nonRetryable('PAY needs payment details', 'BadTransition');
       return {
-        pay_status: PayStatus.PAY_YES,
+        ...implied,
         paid_fen: payment.amountFen,
         payment_provider: payment.provider,
         pay_order_no: payment.transactionId ?? null,
@@ -115,24 +127,30 @@ function columnsFor(request: TransitionRequest): Record<string, unknown> {
     case OrderOperate.SHIP: {
       const shipment = request.shipment;
       if (!shipment) throw ApplicationFailure.nonRetryable('SHIP needs carrier and tracking number', 'BadTransition');
-      return { ship_status: ShipStatus.SHIP_YES, ship_carrier: shipment.carrier, ship_no: shipment.trackingNo, shipped_at: now };
+      return { ...implied, ship_carrier: shipment.carrier, ship_no: shipment.trackingNo, shipped_at: now };
     }
     case OrderOperate.ROG:
-      // Receipt closes the whole-order cancel window (javashop sets service_status EXPIRED at ROG).
-      return { ship_status: ShipStatus.SHIP_ROG, service_status: ServiceStatus.EXPIRED, received_at: now };
+      return { ...implied, received_at: now };
     case OrderOperate.COMPLETE:
-      return { completed_at: now };
+      return { ...implied, completed_at: now };
     case OrderOperate.CANCEL:
     case OrderOperate.SERVICE_CANCEL: {
       const cancellation = request.cancellation;
       if (!cancellation) throw ApplicationFailure.nonRetryable(`${request.operation} needs a reason`, 'BadTransition');
-      // A paid order's money is on its way back: pay status REFUNDING until the refund settles.
-      const refunding = request.operation === OrderOperate.SERVICE_CANCEL ? { pay_status: PayStatus.REFUNDING, service_status: ServiceStatus.PASS } : {};
-      return { ...refunding, cancel_reason: cancellation.reason.slice(0, 255), cancelled_at: now };
+      return { ...implied, cancel_reason: cancellation.reason.slice(0, 255), cancelled_at: now };
     }
     default:
-      return {};
+      return implied;
   }
+}
+
+/** The order row's columns for implied statuses. */
+export function statusColumns(statuses: ImpliedStatuses): Record<string, string> {
+  return {
+    ...(statuses.payStatus ? { pay_status: statuses.payStatus } : {}),
+    ...(statuses.shipStatus ? { ship_status: statuses.shipStatus } : {}),
+    ...(statuses.serviceStatus ? { service_status: statuses.serviceStatus } : {}),
+  };
 }
 
 /** Stock and sales effects of an operation, in the same transaction as the status change. */

@@ -4,7 +4,7 @@ import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import { queriedPayment } from '../apps/shared/provider-inbox';
 import { isAwaitingPayment } from '../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../payments';
-import type { PaymentCheck } from '../workflows/payment-watch-contract';
+import type { PaymentCheck } from '../workflows/payment-watch.contract';
 
 /** The payment watch's one activity: ask the provider about an unpaid payment and act on a PAID answer. */
 export class PaymentWatchActivities {

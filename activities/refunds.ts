@@ -1,22 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { PaymentProvider, ProviderName, RefundStatus as ProviderRefundStatus } from '../payments';
 import { RefundStatus, describeRefund } from '../domain';
-import { appendOrderLog } from './order-log';
-import { newSn } from './serial-numbers';
+import type { RefundRecord } from '../workflows/refund.contract';
+import { appendOrderLog } from '../db/order-log';
+import { newSn } from '../db/serial-numbers';
 import { toActivityFailure } from './provider-failures';
 
-export interface RefundRecord {
-  refundSn: string;
-  orderSn: string;
-  provider: ProviderName;
-  outTradeNo: string;
-  refundFen: number;
-  totalFen: number;
-  reason: string;
-  status: RefundStatus;
-}
+export type { RefundRecord };
 
 export interface CreateRefundRequest {
   /** Names why this refund exists, e.g. cancel:{cancellationId}:1; one refund per cause, ever. */
@@ -43,47 +35,9 @@ export class RefundActivities {
     private readonly notifyBaseUrl: string,
   ) {}
 
-  /**
-   * Creates the refund for `causeKey` once (unique key), with Σ(refunds not CLOSED) ≤ paid enforced
-   * under the order row's lock; a retry returns the same row and number.
-   */
+  /** Creates the refund for `causeKey` once, in its own transaction (createRefundIn). */
   async createRefund(request: CreateRefundRequest): Promise<RefundRecord> {
-    return this.dataSource.transaction(async (manager) => {
-      const existing = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
-      if (existing.length) return toRecord(existing[0]);
-      const [order] = await manager.query('SELECT order_sn FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
-      if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
-      const payments = await manager.query(
-        `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'REFUNDED') ${request.outTradeNo ? 'AND out_trade_no = ?' : ''} ORDER BY paid_at LIMIT 1`,
-        request.outTradeNo ? [request.orderSn, request.outTradeNo] : [request.orderSn],
-      );
-      if (!payments.length) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} has no captured payment to refund`, 'NothingToRefund');
-      const payment = payments[0];
-      const [{ committed }] = await manager.query(
-        `SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE out_trade_no = ? AND status <> ?`,
-        [payment.out_trade_no, RefundStatus.CLOSED],
-      );
-      const remainingFen = payment.amount_fen - Number(committed);
-      if (remainingFen <= 0) throw ApplicationFailure.nonRetryable(`payment ${payment.out_trade_no} is already fully refunded`, 'NothingToRefund');
-      if (request.refundFen !== undefined && (!Number.isSafeInteger(request.refundFen) || request.refundFen <= 0 || request.refundFen > remainingFen)) {
-        throw ApplicationFailure.nonRetryable(`a refund of ${request.refundFen} fen exceeds the ${remainingFen} fen that remain refundable on payment ${payment.out_trade_no}`, 'RefundExceedsRemaining');
-      }
-      const refundFen = request.refundFen ?? remainingFen;
-      await manager.query(
-        `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [newSn('R'), request.causeKey, request.orderSn, payment.provider, payment.out_trade_no, refundFen, payment.amount_fen, request.reason.slice(0, 80), RefundStatus.APPLY],
-      );
-      const [row] = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
-      await appendOrderLog(manager, {
-        orderSn: request.orderSn,
-        eventKey: `refund:${row.refund_sn}:created`,
-        operation: 'REFUND',
-        actorRole: 'SYSTEM',
-        message: `refund ${row.refund_sn} created: ${describeRefund(row.refund_fen, row.provider)}`,
-      }, 'ignore');
-      return toRecord(row);
-    });
+    return this.dataSource.transaction((manager) => createRefundIn(manager, request));
   }
 
   async getRefund(refundSn: string): Promise<RefundRecord> {
@@ -208,6 +162,48 @@ export class RefundActivities {
     if (status !== 'PROCESSING') return this.recordRefundOutcome({ refundSn: refund.refundSn, status });
     return RefundStatus.PROCESSING;
   }
+}
+
+
+/**
+ * Creates the refund for `causeKey` once (unique key), with Σ(refunds not CLOSED) ≤ paid enforced
+ * under the order row's lock, inside the caller's transaction; a retry returns the same row and number.
+ */
+export async function createRefundIn(manager: EntityManager, request: CreateRefundRequest): Promise<RefundRecord> {
+  const existing = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
+  if (existing.length) return toRecord(existing[0]);
+  const [order] = await manager.query('SELECT order_sn FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
+  if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+  const payments = await manager.query(
+    `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'REFUNDED') ${request.outTradeNo ? 'AND out_trade_no = ?' : ''} ORDER BY paid_at LIMIT 1`,
+    request.outTradeNo ? [request.orderSn, request.outTradeNo] : [request.orderSn],
+  );
+  if (!payments.length) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} has no captured payment to refund`, 'NothingToRefund');
+  const payment = payments[0];
+  const [{ committed }] = await manager.query(
+    `SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE out_trade_no = ? AND status <> ?`,
+    [payment.out_trade_no, RefundStatus.CLOSED],
+  );
+  const remainingFen = payment.amount_fen - Number(committed);
+  if (remainingFen <= 0) throw ApplicationFailure.nonRetryable(`payment ${payment.out_trade_no} is already fully refunded`, 'NothingToRefund');
+  if (request.refundFen !== undefined && (!Number.isSafeInteger(request.refundFen) || request.refundFen <= 0 || request.refundFen > remainingFen)) {
+    throw ApplicationFailure.nonRetryable(`a refund of ${request.refundFen} fen exceeds the ${remainingFen} fen that remain refundable on payment ${payment.out_trade_no}`, 'RefundExceedsRemaining');
+  }
+  const refundFen = request.refundFen ?? remainingFen;
+  await manager.query(
+    `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [newSn('R'), request.causeKey, request.orderSn, payment.provider, payment.out_trade_no, refundFen, payment.amount_fen, request.reason.slice(0, 80), RefundStatus.APPLY],
+  );
+  const [row] = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
+  await appendOrderLog(manager, {
+    orderSn: request.orderSn,
+    eventKey: `refund:${row.refund_sn}:created`,
+    operation: 'REFUND',
+    actorRole: 'SYSTEM',
+    message: `refund ${row.refund_sn} created: ${describeRefund(row.refund_fen, row.provider)}`,
+  }, 'ignore');
+  return toRecord(row);
 }
 
 function toRecord(row: Record<string, any>): RefundRecord {

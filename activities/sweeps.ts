@@ -2,23 +2,19 @@ import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
+import { signalWithStartWorkflow, startOrderWorkflow, startWorkflow } from '../apps/shared/start-workflows';
 import type { SweepConfig } from '../config/app-config';
-import { OrderSettings, OrderStatus, OrderType, PaymentType, flowOf } from '../domain';
+import { ORDER_TIMER_RULES, OrderStatus, OrderTimerRule, OrderType, PaymentType, TimerClock, flowOf, timerOverdueBeforeMs } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
-import { sweepOverdueSignal } from '../workflows/order-messages';
-import type { OrderWorkflowInput } from '../workflows/order.workflow';
-import { RefundNotified, RefundWorkflowInput, refundNotifiedSignal } from '../workflows/refund-messages';
-import { ORDER_SWEEP_RULES, OrderSweepRule, SweepCounts, SweepFailure, SweepName, SweepTaskCounts, addCounts, emptyCounts } from '../workflows/sweep-messages';
-import { orderWorkflowId, refundWorkflowId } from '../workflows/workflow-ids';
+import { OrderRuntimeSettings, buildOrderWorkflowInput, orderWorkflowId, sweepOverdueSignal } from '../workflows/order.contract';
+import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSignal, refundWorkflowId } from '../workflows/refund.contract';
+import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, addCounts, emptyCounts } from '../workflows/sweep.contract';
 import { RefundActivities } from './refunds';
 
 /** What the sweeps need besides the database: a Temporal client to message (or restart) workflows, and the settings. */
-export interface SweepDependencies {
+export interface SweepDependencies extends OrderRuntimeSettings {
   temporal: Client;
   taskQueue: string;
-  orderSettings: OrderSettings;
-  latePaymentWindowMs: number;
-  refundPollScheduleMs: number[];
   sweeps: SweepConfig;
 }
 
@@ -47,21 +43,12 @@ export interface SweepPageResult {
   failures: SweepFailure[];
 }
 
-/** The clock column each status's timer runs from (the order workflow's `since`); legacy rows without it fall back to created_at. */
-const SINCE_COLUMN: Record<OrderSweepRule['status'], string> = {
-  NEW: 'created_at',
-  CONFIRM: 'created_at',
-  SHIPPED: 'shipped_at',
-  ROG: 'received_at',
-  PAID_OFF: 'paid_at',
-};
-
-/** The setting each task's timer waits for (order-settings.ts). */
-const DELAY_OF: Record<OrderSweepRule['task'], keyof OrderSettings> = {
-  cancel: 'cancelOrderMs',
-  rog: 'rogOrderMs',
-  complete: 'completeOrderMs',
-  pay: 'completeOrderPayMs',
+/** The order row's column for each timer clock (domain/order-timers.ts); legacy rows without it fall back to created_at. */
+const CLOCK_COLUMN: Record<TimerClock, string> = {
+  createdAt: 'created_at',
+  shippedAt: 'shipped_at',
+  receivedAt: 'received_at',
+  paidAt: 'paid_at',
 };
 
 // The same rule as flowOf(): COD flow = cash on delivery and not a group buy.
@@ -145,12 +132,12 @@ export class SweepActivities {
    */
   async sweepOverdueOrders(request: SweepPageRequest & { ruleKey: string; sweepId: string }): Promise<SweepPageResult> {
     const deps = this.sweepDeps;
-    const rule = ORDER_SWEEP_RULES.find((r) => r.key === request.ruleKey);
+    const rule = ORDER_TIMER_RULES.find((r) => r.key === request.ruleKey);
     if (!rule) throw ApplicationFailure.nonRetryable(`unknown sweep rule ${request.ruleKey}`, 'UnknownSweepRule');
     if (!request.dryRun) await this.waitForHandedOverOrders(request.sweepRunId, rule, deps.sweeps.batchSize * IN_FLIGHT_PAGES);
-    const cutoff = new Date(Date.parse(request.asOfIso) - deps.orderSettings[DELAY_OF[rule.task]]);
+    const cutoff = new Date(timerOverdueBeforeMs(rule, deps.orderSettings, Date.parse(request.asOfIso)));
     const flowFilter = rule.flows === 'cod' ? `AND ${COD_FLOW_SQL}` : rule.flows === 'not-cod' ? `AND NOT ${COD_FLOW_SQL}` : '';
-    const since = `COALESCE(${SINCE_COLUMN[rule.status]}, created_at)`;
+    const since = `COALESCE(${CLOCK_COLUMN[rule.clock]}, created_at)`;
     const rows: OverdueOrderRow[] = await this.dataSource.query(
       `SELECT id, order_sn, seller_id, buyer_id, order_status, payment_type, order_type, order_fen, paid_fen, pay_order_no, created_at, ${since} AS since
        FROM orders WHERE order_status = ? AND id > ? ${flowFilter} AND ${since} < ? ORDER BY id LIMIT ?`,
@@ -232,7 +219,7 @@ export class SweepActivities {
    * handed over at once advanced at ~3 orders/s). Bounded: orders whose workflow cannot move them
    * (a failed cancellation) must not stall the sweep, so after IN_FLIGHT_MAX_WAIT_MS it goes on.
    */
-  private async waitForHandedOverOrders(sweepRunId: number, rule: OrderSweepRule, limit: number): Promise<void> {
+  private async waitForHandedOverOrders(sweepRunId: number, rule: OrderTimerRule, limit: number): Promise<void> {
     const deadline = Date.now() + IN_FLIGHT_MAX_WAIT_MS;
     while (Date.now() < deadline) {
       const [{ n }] = await this.dataSource.query(
@@ -256,38 +243,26 @@ export class SweepActivities {
    * its start (it reads the timer before the workflow has defined it). Most overdue orders have no
    * running workflow, so this is also one call per order in the common case.
    */
-  private async handOverOrder(row: OverdueOrderRow, rule: OrderSweepRule, sweepId: string): Promise<void> {
+  private async handOverOrder(row: OverdueOrderRow, rule: OrderTimerRule, sweepId: string): Promise<void> {
     const deps = this.sweepDeps;
     const flow = flowOf(row.payment_type, row.order_type);
-    const workflowId = orderWorkflowId(row.order_sn);
-    const input: OrderWorkflowInput = {
-      orderSn: row.order_sn,
-      sellerId: String(row.seller_id),
-      buyerId: String(row.buyer_id),
-      flow,
-      orderFen: row.order_fen,
-      createdAtIso: new Date(row.created_at).toISOString(),
-      settings: deps.orderSettings,
-      latePaymentWindowMs: deps.latePaymentWindowMs,
-      refundPollScheduleMs: deps.refundPollScheduleMs,
-      resume: { status: row.order_status, sinceIso: new Date(row.since).toISOString(), paidFen: row.paid_fen, ...(row.pay_order_no ? { transactionId: row.pay_order_no } : {}) },
-    };
+    const input = buildOrderWorkflowInput(
+      { orderSn: row.order_sn, sellerId: row.seller_id, buyerId: row.buyer_id, flow, orderFen: row.order_fen, createdAt: new Date(row.created_at) },
+      deps,
+      { status: row.order_status, sinceIso: new Date(row.since).toISOString(), paidFen: row.paid_fen, ...(row.pay_order_no ? { transactionId: row.pay_order_no } : {}) },
+    );
     try {
-      await deps.temporal.workflow.start('orderWorkflow', {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [input],
+      await startOrderWorkflow(deps.temporal, deps.taskQueue, input, {
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
-        searchAttributes: { OrderSn: [row.order_sn], SellerId: [String(row.seller_id)], BuyerId: [String(row.buyer_id)], OrderStatus: [row.order_status] },
-        memo: { flow, orderFen: row.order_fen, resumedBy: sweepId },
+        memo: { resumedBy: sweepId },
         staticSummary: `Order ${row.order_sn} resumed at ${row.order_status} by ${sweepId}`,
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       // Running, yet the database says its timer is overdue (a timer missed while a bug was live):
       // the workflow runs that timer's command now if it still applies, through the table.
-      await deps.temporal.workflow.getHandle(workflowId).signal(sweepOverdueSignal, { task: rule.task, sweepId });
+      await deps.temporal.workflow.getHandle(orderWorkflowId(row.order_sn)).signal(sweepOverdueSignal, { task: rule.task, sweepId });
     }
   }
 
@@ -368,9 +343,9 @@ export class SweepActivities {
       searchAttributes: { OrderSn: [row.order_sn], RefundStatus: [row.status] },
     };
     if (notification) {
-      await deps.temporal.workflow.signalWithStart('refundWorkflow', { ...options, signal: refundNotifiedSignal, signalArgs: [notification] });
+      await signalWithStartWorkflow(deps.temporal, REFUND_WORKFLOW, { ...options, signal: refundNotifiedSignal, signalArgs: [notification] as [RefundNotified] });
     } else {
-      await deps.temporal.workflow.start('refundWorkflow', { ...options, workflowIdConflictPolicy: 'USE_EXISTING' });
+      await startWorkflow(deps.temporal, REFUND_WORKFLOW, { ...options, workflowIdConflictPolicy: 'USE_EXISTING' });
     }
   }
 

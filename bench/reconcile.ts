@@ -25,7 +25,7 @@ import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
 import { seedBillDay } from '../test/support/bill-day';
 import { startTestSystem } from '../test/support/system';
-import type { ReconciliationResult } from '../workflows/reconciliation-messages';
+import type { ReconciliationResult } from '../workflows/reconciliation.contract';
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

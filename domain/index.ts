@@ -15,3 +15,6 @@ export * from './reconciliation';
 export * from './checkout-pricing';
 export * from './payment-rules';
 export * from './limits';
+export * from './order-timers';
+export * from './cancel-decision';
+export * from './order-status-effects';

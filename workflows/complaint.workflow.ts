@@ -26,9 +26,9 @@ import {
   ComplaintStepRequest,
   ComplaintWorkflowInput,
   complaintStateQuery,
-} from './complaint-contract';
+} from './complaint.contract';
 import { refundWorkflow } from './refund.workflow';
-import { refundWorkflowId } from './workflow-ids';
+import { refundWorkflowId } from './refund.contract';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '30s',

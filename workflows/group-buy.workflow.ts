@@ -10,12 +10,13 @@ import {
   memberJoinedSignal,
   memberLeftSignal,
   memberPaidSignal,
-} from './group-buy-messages';
-import { orderWorkflowId } from './workflow-ids';
+} from './group-buy.contract';
+import { orderWorkflowId } from './order.contract';
+import { DATABASE_RETRY } from './retry-policies';
 
 const { settleGroupBuy } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: DATABASE_RETRY,
 });
 
 /**

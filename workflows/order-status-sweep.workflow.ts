@@ -1,20 +1,15 @@
 import { continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ORDER_TIMER_RULES } from '../domain';
+import { SWEEP_PAGE_RETRY } from './retry-policies';
 import {
   MAX_RECENT_FAILURES,
-  ORDER_SWEEP_RULES,
+  SweepInput,
   SweepName,
   SweepProgress,
   addCounts,
   sweepProgressQuery,
-} from './sweep-messages';
-
-export interface SweepInput {
-  /** Report what would be handed over, change nothing (no signals, no workflows started, no handover rows). */
-  dryRun?: boolean;
-  /** Set by continue-as-new: where the previous run of this sweep stopped, and its counts so far. */
-  resumeFrom?: SweepProgress;
-}
+} from './sweep.contract';
 
 /**
  * Pages per workflow run before continue-as-new (10,000 orders at the default 500 a page): about a
@@ -27,19 +22,19 @@ const acts = proxyActivities<Activities>({
   // A killed worker is noticed within the heartbeat timeout and the page is retried elsewhere; the
   // handover rows make the retry hand over only what the first attempt did not.
   heartbeatTimeout: '15s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['UnknownSweepRule', 'SweepNotConfigured'] },
+  retry: SWEEP_PAGE_RETRY,
 });
 
 /**
  * The daily order-status sweep (schedule `order-status-sweep`, javashop's OrderStatusCheckJob at
- * 23:30). The safety net under the order workflows' own timers: for each timer rule it pages
+ * 23:30). The safety net under the order workflows' own timers: for each timer rule (domain/order-timers.ts) it pages
  * through the orders the DATABASE says are overdue (keyset by id, SWEEP_BATCH_SIZE a page) and hands
  * each to its order workflow — signalled if running, started resumed from the row if not — which
  * applies the timer's operation through the allowed-operations table. It never changes an order itself.
  */
 export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<SweepProgress> {
   return runSweep('order-status-sweep', input, async (progress) => {
-    const rule = ORDER_SWEEP_RULES.find((r) => r.key === progress.position.rule)!;
+    const rule = ORDER_TIMER_RULES.find((r) => r.key === progress.position.rule)!;
     const page = await acts.sweepOverdueOrders({
       sweepRunId: progress.sweepRunId,
       sweepDay: progress.sweepDay,
@@ -51,7 +46,7 @@ export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<
       totalsBefore: progress.tasks,
     });
     return { ...page, task: rule.task };
-  }, ORDER_SWEEP_RULES.map((r) => r.key));
+  }, ORDER_TIMER_RULES.map((r) => r.key));
 }
 
 /**

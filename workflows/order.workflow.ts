@@ -7,6 +7,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertMemo,
@@ -15,26 +16,35 @@ import {
 import type { Activities } from '../activities';
 import {
   Actor,
-  FlowType,
+  CLOCK_STARTED_BY,
+  CancellationStatus,
   OrderOperate,
-  OrderSettings,
   OrderStatus,
+  PayStatus,
+  REFUND_SETTLED,
+  TIMER_ACTOR,
   checkOperation,
+  decideCancel,
   formatFen,
+  impliedStatuses,
   isTerminalOrderStatus,
+  timerDueAtMs,
+  timerRuleFor,
 } from '../domain';
-import { CancellationResult, cancellationWorkflow } from './cancellation.workflow';
-import { groupFailedSignal, groupFormedSignal, memberLeftSignal, memberPaidSignal } from './group-buy-messages';
+import { CancellationResult, cancellationWorkflowId } from './cancellation.contract';
+import { cancellationWorkflow } from './cancellation.workflow';
+import { groupBuyWorkflowId, groupFailedSignal, groupFormedSignal, memberLeftSignal, memberPaidSignal } from './group-buy.contract';
+import { latePaymentWorkflowId } from './late-payment.contract';
 import { latePaymentWorkflow } from './late-payment.workflow';
-import { cancellationWorkflowId, groupBuyWorkflowId, latePaymentWorkflowId } from './workflow-ids';
 import {
   ActorRef,
   CancelAccepted,
   CancelRequest,
+  OPERATION_REFUSED,
   OrderState,
+  OrderWorkflowInput,
   PaymentConfirmed,
   ShipRequest,
-  SweepTask,
   cancelUpdate,
   collectCashUpdate,
   completeUpdate,
@@ -43,42 +53,19 @@ import {
   paymentConfirmedSignal,
   shipUpdate,
   sweepOverdueSignal,
-} from './order-messages';
+} from './order.contract';
+import type { RefundRecord } from './refund.contract';
+import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
 
-export interface OrderWorkflowInput {
-  orderSn: string;
-  sellerId: string;
-  buyerId: string;
-  flow: FlowType;
-  /** What the buyer must pay, in fen. */
-  orderFen: number;
-  createdAtIso: string;
-  settings: OrderSettings;
-  /** How long a cancelled order's workflow stays to refund payments that land after the cancellation. */
-  latePaymentWindowMs: number;
-  refundPollScheduleMs: number[];
-  /**
-   * Set when the order already exists in the database in a later status (a legacy order, or one whose
-   * workflow was lost) and the sweep starts a workflow for it: it resumes from that status instead of
-   * confirming a new order.
-   */
-  resume?: { status: OrderStatus; sinceIso: string; paidFen: number; transactionId?: string };
-  /** Group-buy orders: the group (`group-{groupId}`) this order joined. */
-  groupId?: string;
-}
+/**
+ * Histories recorded before this patch ran every database step as a normal activity and let the
+ * cancellation workflow mark the order CANCELLED; they replay on that path. New runs apply their
+ * transitions as local activities (no server round trip of their own) and own the cancel CAS.
+ */
+export const ORDER_OWNS_CANCEL_PATCH = 'order-owns-cancel-local-db-steps';
 
-/** Which sweep task a timer's operation belongs to (javashop's cancelTask, rogTask, completeTask, payTask). */
-const SWEEP_TASK_OF: Partial<Record<OrderOperate, SweepTask>> = {
-  [OrderOperate.CANCEL]: 'cancel',
-  [OrderOperate.ROG]: 'rog',
-  [OrderOperate.COMPLETE]: 'complete',
-  [OrderOperate.PAY]: 'pay',
-};
-
-const { applyTransition, recordSystemCancellation, closeOrderWindow } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['OrderNotFound', 'BadTransition'] },
-});
+const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: DATABASE_RETRY });
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
 
 /** A request to change the order, from a person, a provider or a timer; executed one at a time. */
 interface Command {
@@ -96,32 +83,42 @@ interface Command {
 }
 
 /**
- * The order's state machine (`order-{orderSn}`). It owns the order's status: every change is
- * checked against the flow table and applied by the applyTransition activity as a compare-and-set.
- * Messages and timers feed one queue that a single loop executes, so a timer racing a user action
- * resolves to exactly one transition (the loser is re-checked against the table and refused).
+ * The order's state machine (`order-{orderSn}`). It owns the order's statuses: every change,
+ * cancellation included, is checked against the flow table and applied by the applyTransition
+ * activity as a compare-and-set whose result decides what happens next. Messages and timers feed one
+ * queue that a single loop executes, so a timer racing a user action resolves to exactly one
+ * transition (the loser is re-checked against the table and refused).
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
-  const state: OrderState = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, paidFen: 0, history: [] };
+  const ownsCancel = patched(ORDER_OWNS_CANCEL_PATCH);
+  const db = ownsCancel ? local : remote;
+  const state: OrderState = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, payStatus: PayStatus.PAY_NO, paidFen: 0, history: [] };
   const at: Partial<Record<OrderStatus, number>> = { [OrderStatus.NEW]: Date.parse(input.createdAtIso) };
   if (input.resume) {
     state.status = input.resume.status;
     state.paidFen = input.resume.paidFen;
+    state.payStatus = input.resume.paidFen > 0 ? PayStatus.PAY_YES : PayStatus.PAY_NO;
     state.transactionId = input.resume.transactionId;
     at[input.resume.status] = Date.parse(input.resume.sinceIso);
   }
   const queue: Command[] = [];
   /** The running cancellation; while it runs every other command waits (or is refused by validators). */
-  let cancelling: { workflowId: string; result?: CancellationResult; failed?: string } | undefined;
+  let cancelling: { workflowId: string; refunding: boolean; cancellationId: number; result?: CancellationResult; failed?: string } | undefined;
   /** The cancellation this order accepted: a retried request for it gets the same answer, not a refusal. */
   let acceptedCancellation: CancelAccepted | undefined;
+  /** The cancellation request whose compare-and-set is running: a retry of it waits for the answer. */
+  let cancellationInFlight: number | undefined;
   const refundedPayments = new Set<string>();
 
-  const cancelOperation = () => (state.paidFen > 0 ? OrderOperate.SERVICE_CANCEL : OrderOperate.CANCEL);
   const refusalOf = (operation: OrderOperate, actor: Actor): string | undefined => {
     if (cancelling) return `order ${input.orderSn} is being cancelled (${cancelling.workflowId})`;
     const check = checkOperation({ flow: input.flow, status: state.status, operation, actor });
     return check.allowed ? undefined : check.reason;
+  };
+  const cancelRefusalOf = (actor: Actor): string | undefined => {
+    if (cancelling) return `order ${input.orderSn} is being cancelled (${cancelling.workflowId})`;
+    const decision = decideCancel({ flow: input.flow, status: state.status, paidFen: state.paidFen, actor });
+    return decision.allowed ? undefined : decision.reason;
   };
   // Update validators: refuse fast, before anything enters history, when the table says no.
   const validate = <Args extends unknown[]>(operation: OrderOperate, actor: Actor) => (..._args: Args) => {
@@ -131,7 +128,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const submit = async (command: Command): Promise<OrderStatus> => {
     queue.push(command);
     await condition(() => command.done === true);
-    if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, 'OperationRefused');
+    if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, OPERATION_REFUSED);
     return state.status;
   };
 
@@ -150,9 +147,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   });
   setHandler(sweepOverdueSignal, (overdue) => {
     // The database says this order's timer is overdue; the timer's own command goes through the table.
-    const timer = nextTimer();
-    const task = timer && SWEEP_TASK_OF[timer.operation];
-    if (!timer || task !== overdue.task || queue.some((c) => c.actor === Actor.SYSTEM_TIMER)) return;
+    const rule = timerRuleFor(input.flow, state.status);
+    if (!rule || rule.task !== overdue.task || queue.some((c) => c.actor === Actor.SYSTEM_TIMER)) return;
+    const timer = nextTimer()!;
     queue.push({ ...timer, message: `${timer.message}; found overdue by sweep ${overdue.sweepId}` });
   });
   setHandler(
@@ -179,20 +176,22 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     cancelUpdate,
     async (request: CancelRequest) => {
       if (acceptedCancellation?.cancellationId === request.cancellationId) return acceptedCancellation;
-      const command: Command = { operation: cancelOperation(), actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
-      try {
-        await submit(command);
-      } catch (err) {
-        // The same request sent twice at once: the first copy was accepted, so is this one.
-        if (acceptedCancellation?.cancellationId === request.cancellationId) return acceptedCancellation;
-        throw err;
-      }
-      return command.accepted!;
+      // The operation (CANCEL or SERVICE_CANCEL) is decided when the command runs, on the state then.
+      const command: Command = { operation: OrderOperate.CANCEL, actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
+      queue.push(command);
+      // Answered as soon as the cancel is applied: the money and stock steps are the cancellation
+      // workflow's, whose id is known, so the caller need not wait for it to start.
+      await condition(() => command.accepted !== undefined || command.done === true);
+      if (command.accepted) return command.accepted;
+      // The same request sent twice at once: the first copy was accepted, so is this one.
+      if (acceptedCancellation?.cancellationId === request.cancellationId) return acceptedCancellation;
+      throw ApplicationFailure.nonRetryable(command.refusal ?? `order ${input.orderSn} was not cancelled`, OPERATION_REFUSED);
     },
     {
       validator: (request: CancelRequest) => {
-        if (acceptedCancellation?.cancellationId === request.cancellationId) return;
-        validate<[]>(cancelOperation(), request.actor)();
+        if (acceptedCancellation?.cancellationId === request.cancellationId || cancellationInFlight === request.cancellationId) return;
+        const refusal = cancelRefusalOf(request.actor);
+        if (refusal) throw new Error(refusal);
       },
     },
   );
@@ -202,39 +201,92 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     state.status = status;
     at[status] = Date.now();
     upsertSearchAttributes({ OrderStatus: [status] });
-    upsertMemo({ status });
+    // The search attribute already says it; older histories also wrote the memo (one more event each).
+    if (!ownsCancel) upsertMemo({ status });
+  };
+  const record = (operation: OrderOperate | 'CANCEL', from: OrderStatus, to: OrderStatus, actor: string) => {
+    state.history.push({ operation, from, to, actor, atIso: new Date().toISOString() });
   };
 
-  /** Hands the order to its cancellation workflow; the loop waits for it before anything else. */
-  const startCancellation = async (command: Command, operation: OrderOperate): Promise<void> => {
-    const cancellationId = command.cancellation!.id ?? (await recordSystemCancellation({ orderSn: input.orderSn, reason: command.cancellation!.reason }));
+  /** The cancellation request's id: a person's was recorded by the API, the system's is recorded now (once). */
+  const cancellationIdOf = async (command: Command): Promise<number> =>
+    command.cancellation!.id ??
+    (await db.recordSystemCancellation.executeWithOptions({ summary: 'Record the system cancellation request' }, [{ orderSn: input.orderSn, reason: command.cancellation!.reason }]));
+
+  /** Money and stock go to the cancellation workflow; the loop waits for it before anything else. */
+  const startCancellationWorkflow = async (command: Command, cancellationId: number, from: OrderStatus, refunding: boolean, refund?: RefundRecord): Promise<void> => {
     const workflowId = cancellationWorkflowId(input.orderSn);
-    const paid = operation === OrderOperate.SERVICE_CANCEL;
     const child = await startChild(cancellationWorkflow, {
       workflowId,
       args: [{
         orderSn: input.orderSn,
         cancellationId,
-        from: state.status,
-        operation: paid ? 'SERVICE_CANCEL' : 'CANCEL',
+        from,
+        operation: refunding ? 'SERVICE_CANCEL' : 'CANCEL',
         actor: command.actor,
         actorId: command.actorId,
         reason: command.cancellation!.reason,
-        paid,
+        paid: refunding,
         refundPollScheduleMs: input.refundPollScheduleMs,
+        ...(ownsCancel ? { orderCancelled: true as const } : {}),
+        ...(refund ? { refund } : {}),
       }],
       // The cancellation must finish even if an operator terminates this order workflow.
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `Cancel order ${input.orderSn}${paid ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
-      searchAttributes: { OrderSn: [input.orderSn], SellerId: [input.sellerId] },
+      staticSummary: ownsCancel
+        ? refunding ? `Refund ${formatFen(state.paidFen)} CNY, restore stock and sales of cancelled order ${input.orderSn}` : `Close the payment orders and release the stock of cancelled order ${input.orderSn}`
+        : `Cancel order ${input.orderSn}${refunding ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
+      searchAttributes: {
+        OrderSn: [input.orderSn],
+        SellerId: [input.sellerId],
+        // Set at the start, so the cancellation needs no upsert of its own until it completes.
+        ...(ownsCancel ? { CancellationStatus: [refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED] } : {}),
+      },
     });
-    cancelling = { workflowId };
+    cancelling = { workflowId, refunding, cancellationId };
     child.result().then(
       (result) => (cancelling!.result = result),
       (err: Error) => (cancelling!.failed = err.message),
     );
-    command.accepted = { cancellationId, cancellationWorkflowId: workflowId, refunding: paid };
+    command.accepted = { cancellationId, cancellationWorkflowId: workflowId, refunding };
     acceptedCancellation = command.accepted;
+    if (ownsCancel) state.cancellation = { cancellationId, cancellationWorkflowId: workflowId, refunding, progress: 'RUNNING' };
+  };
+
+  /**
+   * The cancel itself: the same compare-and-set as every other transition, with the request's status
+   * in its transaction. Only a won CAS hands money and stock over; a lost one refunds and restocks
+   * nothing — the order follows the row and the command is refused.
+   */
+  const cancel = async (command: Command, refunding: boolean, operation: OrderOperate): Promise<void> => {
+    const cancellationId = await cancellationIdOf(command);
+    const from = state.status;
+    if (!ownsCancel) return startCancellationWorkflow(command, cancellationId, from, refunding);
+    cancellationInFlight = cancellationId;
+    const { transition: result, refund } = await local.cancelOrder.executeWithOptions({ summary: `Cancel order ${input.orderSn} (${from} → CANCELLED)${refunding ? ' and record its refund' : ''}` }, [{
+      orderSn: input.orderSn,
+      operation,
+      from,
+      to: OrderStatus.CANCELLED,
+      actor: command.actor,
+      actorId: command.actorId,
+      message: `cancelled: ${command.cancellation!.reason}`,
+      cancellation: { reason: command.cancellation!.reason, cancellationId, refunding },
+    }]);
+    if (!result.applied) {
+      cancellationInFlight = undefined;
+      command.refusal = result.reason;
+      moveTo(result.status);
+      return;
+    }
+    record(operation, from, OrderStatus.CANCELLED, command.actor);
+    if (impliedStatuses(operation).payStatus) state.payStatus = impliedStatuses(operation).payStatus;
+    moveTo(OrderStatus.CANCELLED);
+    command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
+    acceptedCancellation = command.accepted;
+    await startCancellationWorkflow(command, cancellationId, from, refunding, refund);
+    cancellationInFlight = undefined;
+    if (input.groupId) await tellGroup(memberLeftSignal);
   };
 
   /**
@@ -265,8 +317,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         await refundUnwantedPayment(command.payment, 'the order was cancelled');
         return;
       }
-      // A cancel accepted before a payment landed becomes a refunding cancel, not a refusal.
-      const operation = command.cancellation ? cancelOperation() : command.operation;
+      if (command.cancellation) {
+        // A cancel accepted before a payment landed becomes a refunding cancel, not a refusal.
+        const refusal = cancelRefusalOf(command.actor);
+        if (refusal) {
+          command.refusal = refusal;
+          return;
+        }
+        const decision = decideCancel({ flow: input.flow, status: state.status, paidFen: state.paidFen, actor: command.actor });
+        await cancel(command, decision.allowed && decision.refunding, decision.operation);
+        return;
+      }
+      const operation = command.operation;
       const refusal = refusalOf(operation, command.actor);
       if (refusal) {
         command.refusal = refusal;
@@ -275,10 +337,6 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         // first PAY) is the same money, not a second payment: never refunded.
         const samePayment = command.payment?.transactionId === state.transactionId && patched('same-transaction-is-not-a-second-payment');
         if (command.payment && state.paidFen > 0 && !samePayment) await refundUnwantedPayment(command.payment, `the order was already paid (${state.transactionId})`);
-        return;
-      }
-      if (command.cancellation) {
-        await startCancellation(command, operation);
         return;
       }
       if (command.payment && command.payment.amountFen !== input.orderFen) {
@@ -293,7 +351,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         : operation === OrderOperate.PAY
           ? { provider: 'cod', amountFen: input.orderFen, paidAt: new Date().toISOString() }
           : undefined;
-      const result = await applyTransition({
+      const result = await db.applyTransition.executeWithOptions({ summary: `${command.message} (${from} → ${to})` }, [{
         orderSn: input.orderSn,
         operation,
         from,
@@ -303,7 +361,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         message: command.message,
         payment,
         shipment: command.shipment,
-      });
+      }]);
       if (!result.applied) {
         // The row moved without us (an operator's hand edit): follow the database, refuse the command.
         command.refusal = result.reason;
@@ -315,7 +373,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         state.transactionId = command.payment?.transactionId;
         if (input.groupId) await tellGroup(memberPaidSignal);
       }
-      state.history.push({ operation, from, to, actor: command.actor, atIso: new Date().toISOString() });
+      state.payStatus = impliedStatuses(operation).payStatus ?? state.payStatus;
+      record(operation, from, to, command.actor);
       moveTo(to);
     } finally {
       command.done = true;
@@ -345,16 +404,20 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     ];
     for (const { window, atMs } of windows.sort((a, b) => a.atMs - b.atMs)) {
       await serveUntil(atMs);
-      await closeOrderWindow({ orderSn: input.orderSn, window });
+      await db.closeOrderWindow.executeWithOptions({ summary: `Close the ${window} window` }, [{ orderSn: input.orderSn, window }]);
     }
   };
 
   /**
-   * Waits until `untilMs` in a finished order: payments that still arrive are refunded (execute sends
-   * them to the late-payment workflow), anything else is refused.
+   * Waits until `untilMs` (for ever if undefined) or until `done()` in a finished order: payments that still arrive are
+   * refunded (execute sends them to the late-payment workflow), anything else is refused.
    */
-  const serveUntil = async (untilMs: number): Promise<void> => {
-    while (await condition(() => queue.length > 0, Math.max(untilMs - Date.now(), 1))) {
+  const serveUntil = async (untilMs: number | undefined, done: () => boolean = () => false): Promise<void> => {
+    while (!done()) {
+      const wake = () => queue.length > 0 || done();
+      const woken = untilMs === undefined ? (await condition(wake), true) : await condition(wake, Math.max(untilMs - Date.now(), 1));
+      if (!woken) return;
+      if (!queue.length) continue;
       const command = queue.shift()!;
       if (command.payment) await execute(command);
       else {
@@ -365,49 +428,64 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   };
 
   /**
-   * The timer that applies in the current status: the per-order replacement of the daily sweep.
-   * A hoisted function declaration: a signal that arrives with the workflow's start (signal-with-start)
-   * is delivered as soon as its handler is registered, before the rest of this body has run.
+   * The cancellation workflow has given the money and stock back: the order closes the request and,
+   * if money went back, records the refund as settled — its own statuses, in one transaction.
+   */
+  const settleCancellation = async (): Promise<void> => {
+    const current = cancelling!;
+    await serveUntil(undefined, () => current.result !== undefined || current.failed !== undefined);
+    if (current.failed) {
+      // Nothing more can move this order safely; support sees the failed cancellation in its history.
+      log.error('cancellation failed', { orderSn: input.orderSn, error: current.failed });
+      throw ApplicationFailure.nonRetryable(`cancellation ${current.workflowId} failed: ${current.failed}`, 'CancellationFailed');
+    }
+    await local.finishCancellation.executeWithOptions(
+      { summary: current.refunding ? 'Refund settled: close the cancellation request' : 'Close the cancellation request' },
+      [{ orderSn: input.orderSn, cancellationId: current.cancellationId, refunded: current.refunding }],
+    );
+    if (current.refunding) state.payStatus = REFUND_SETTLED.payStatus;
+    state.cancellation!.progress = 'COMPLETED';
+    queueLatePayments(current.result!);
+    cancelling = undefined;
+  };
+
+  const queueLatePayments = (result: CancellationResult) => {
+    for (const late of result.latePayments) {
+      queue.push({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
+    }
+  };
+
+  /**
+   * The timer that applies in the current status (domain/order-timers.ts): the per-order replacement
+   * of the daily sweep. A hoisted function declaration: a signal that arrives with the workflow's
+   * start (signal-with-start) is delivered as soon as its handler is registered, before the rest of
+   * this body has run.
    */
   function nextTimer(): (Command & { atMs: number }) | undefined {
-    const since = (status: OrderStatus) => at[status] ?? Date.now();
-    const s = input.settings;
-    switch (state.status) {
-      case OrderStatus.NEW:
-      case OrderStatus.CONFIRM:
-        // The table has no SYSTEM_TIMER cancel for COD: a COD order is unpaid by design until the door.
-        return input.flow === FlowType.COD
-          ? undefined
-          : { operation: OrderOperate.CANCEL, actor: Actor.SYSTEM_TIMER, message: 'unpaid in time (cancel_order_day)', cancellation: { reason: 'not paid in time (cancel_order_day)' }, atMs: since(OrderStatus.NEW) + s.cancelOrderMs };
-      case OrderStatus.SHIPPED:
-        return { operation: OrderOperate.ROG, actor: Actor.SYSTEM_TIMER, message: 'received automatically (rog_order_day)', atMs: since(OrderStatus.SHIPPED) + s.rogOrderMs };
-      case OrderStatus.ROG:
-        return input.flow === FlowType.COD
-          ? { operation: OrderOperate.PAY, actor: Actor.SYSTEM_TIMER, message: 'cash on delivery marked paid (complete_order_pay)', atMs: since(OrderStatus.ROG) + s.completeOrderPayMs }
-          : { operation: OrderOperate.COMPLETE, actor: Actor.SYSTEM_TIMER, message: 'completed automatically (complete_order_day)', atMs: since(OrderStatus.ROG) + s.completeOrderMs };
-      case OrderStatus.PAID_OFF:
-        return input.flow === FlowType.COD
-          ? { operation: OrderOperate.COMPLETE, actor: Actor.SYSTEM_TIMER, message: 'completed automatically (complete_order_day)', atMs: since(OrderStatus.PAID_OFF) + s.completeOrderMs }
-          : undefined;
-      default:
-        return undefined;
-    }
+    const rule = timerRuleFor(input.flow, state.status);
+    if (!rule) return undefined;
+    const clockStartMs = at[CLOCK_STARTED_BY[rule.clock]] ?? Date.now();
+    return {
+      operation: rule.operation,
+      actor: TIMER_ACTOR,
+      message: rule.message,
+      ...(rule.operation === OrderOperate.CANCEL ? { cancellation: { reason: rule.message } } : {}),
+      atMs: timerDueAtMs(rule, input.settings, clockStartMs),
+    };
   }
 
   if (!input.resume) await execute({ operation: OrderOperate.CONFIRM, actor: Actor.SYSTEM, message: 'stock reserved, order confirmed' });
 
   while (!isTerminalOrderStatus(state.status)) {
     if (cancelling) {
+      // Histories from before the patch: the order turns CANCELLED when its cancellation workflow ends.
       await condition(() => cancelling!.result !== undefined || cancelling!.failed !== undefined);
       if (cancelling.failed) {
-        // Nothing more can move this order safely; support sees the failed cancellation in its history.
         log.error('cancellation failed', { orderSn: input.orderSn, error: cancelling.failed });
         throw ApplicationFailure.nonRetryable(`cancellation ${cancelling.workflowId} failed: ${cancelling.failed}`, 'CancellationFailed');
       }
       state.history.push({ operation: 'CANCEL', from: state.status, to: OrderStatus.CANCELLED, actor: 'CANCELLATION', atIso: new Date().toISOString() });
-      for (const late of cancelling.result!.latePayments) {
-        queue.push({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
-      }
+      queueLatePayments(cancelling.result!);
       cancelling = undefined;
       moveTo(OrderStatus.CANCELLED);
       if (input.groupId) await tellGroup(memberLeftSignal);
@@ -422,6 +500,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   }
   state.nextTimer = undefined;
 
+  // Cancelled here: payments landing meanwhile are refunded while the cancellation workflow runs.
+  if (cancelling) await settleCancellation();
   // Cancelled: stay a while so payments already in flight are refunded by this workflow (R8).
   if (state.status === OrderStatus.CANCELLED) await serveUntil(Date.now() + input.latePaymentWindowMs);
   for (const command of queue.splice(0)) {

@@ -1,7 +1,7 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { nextPaymentQueryDelay } from '../domain';
-import type { PaymentWatchInput, PaymentWatchResult } from './payment-watch-contract';
+import type { PaymentWatchInput, PaymentWatchResult } from './payment-watch.contract';
 
 const { checkUnpaidPayment } = proxyActivities<Activities>({
   startToCloseTimeout: '30s',

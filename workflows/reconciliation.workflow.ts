@@ -7,7 +7,7 @@ import {
   ReconciliationProgress,
   ReconciliationResult,
   reconciliationProgressQuery,
-} from './reconciliation-messages';
+} from './reconciliation.contract';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '5m',

@@ -1,12 +1,13 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { SweepInput, runSweep } from './order-status-sweep.workflow';
-import type { SweepProgress } from './sweep-messages';
+import { runSweep } from './order-status-sweep.workflow';
+import { SWEEP_PAGE_RETRY } from './retry-policies';
+import type { SweepInput, SweepProgress } from './sweep.contract';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['SweepNotConfigured'] },
+  retry: SWEEP_PAGE_RETRY,
 });
 
 /**

@@ -5,7 +5,9 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -19,19 +21,19 @@ import {
   refundNotifiedSignal,
   refundStateQuery,
   resolveRefundUpdate,
-} from './refund-messages';
+} from './refund.contract';
+import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY, REFUND_RECORD_RETRY } from './retry-policies';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['RefundNotFound', 'OrderNotFound'] },
-});
-// Provider calls: transient errors back off up to 2 minutes apart for ~30 attempts, then the case
-// is parked for support instead of retrying forever against a provider that keeps failing.
+/** Histories from before it ran the refund's bookkeeping as normal activities; new runs use local ones. */
+export const REFUND_LOCAL_DB_PATCH = 'refund-local-db-steps';
+
+const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: REFUND_RECORD_RETRY });
+const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
 const providerCallOptions: ActivityOptions = {
   // Above the provider HTTP timeout (PAYMENT_HTTP_TIMEOUT_MS, 5 s by default), and short enough that a
   // worker killed mid-call is noticed quickly: the retry then asks the provider before resubmitting.
   startToCloseTimeout: '15s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 30, nonRetryableErrorTypes: ['RefundNotFound'] },
+  retry: PROVIDER_CALL_RETRY,
 };
 
 const FINAL: readonly string[] = [RefundStatus.SUCCESS, RefundStatus.REFUNDED_OFFLINE];
@@ -43,7 +45,11 @@ const PARKED: readonly string[] = [RefundStatus.ABNORMAL, RefundStatus.CLOSED];
  * CLOSED (and errors a retry cannot fix) park the refund for support, who resolve it through the API.
  */
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundOutcome> {
-  const refund = await acts.getRefund(input.refundSn);
+  // Provider calls stay normal activities (their own retry timeline); the database steps are local.
+  const lean = patched(REFUND_LOCAL_DB_PATCH);
+  const db = lean ? local : remote;
+  // Its creator passes the row it just wrote; a restarted refund (the refund check) reads it.
+  const refund = input.refund ?? (await db.getRefund.executeWithOptions({ summary: `Read refund ${input.refundSn}` }, [input.refundSn]));
   const state: RefundState = { refundSn: input.refundSn, status: refund.status, polls: 0, notifications: 0 };
   let notified: RefundNotifiedStatus | undefined;
   let resolution: RefundResolution | undefined;
@@ -78,8 +84,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     },
   );
 
+  // Every starter sets RefundStatus from the row; new runs upsert only a change (older ones, every set).
+  let indexed: RefundState['status'] | undefined = lean ? refund.status : undefined;
   const setStatus = (status: RefundState['status']) => {
     state.status = status;
+    if (status === indexed) return;
+    indexed = lean ? status : undefined;
     upsertSearchAttributes({ RefundStatus: [status] });
   };
   setStatus(refund.status);
@@ -87,7 +97,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
 
   const submit = async (): Promise<void> => {
     try {
-      setStatus(await acts.submitRefund.executeWithOptions({ ...providerCallOptions, summary }, [input.refundSn]));
+      setStatus(await remote.submitRefund.executeWithOptions({ ...providerCallOptions, summary }, [input.refundSn]));
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       state.waitingForSupport = `provider refused the refund: ${err.cause?.message ?? err.message}`;
@@ -104,13 +114,13 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       if (await condition(() => notified !== undefined, delay)) {
         const status = notified!;
         notified = undefined;
-        setStatus(await acts.recordRefundOutcome({ refundSn: input.refundSn, status }));
+        setStatus(await db.recordRefundOutcome.executeWithOptions({ summary: `Record the provider's answer: ${status}` }, [{ refundSn: input.refundSn, status }]));
         continue;
       }
       state.polls += 1;
       let progress: RefundState['status'];
       try {
-        progress = await acts.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, [input.refundSn]);
+        progress = await remote.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, [input.refundSn]);
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         log.warn('refund query failed; polling on', { refundSn: input.refundSn, error: err.cause?.message });
@@ -121,7 +131,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         setStatus(RefundStatus.APPLY);
         await submit();
       } else if (progress !== RefundStatus.PROCESSING) {
-        setStatus(await acts.recordRefundOutcome({ refundSn: input.refundSn, status: progress as 'SUCCESS' | 'ABNORMAL' | 'CLOSED' }));
+        setStatus(await db.recordRefundOutcome.executeWithOptions({ summary: `Record the provider's answer: ${progress}` }, [{ refundSn: input.refundSn, status: progress as 'SUCCESS' | 'ABNORMAL' | 'CLOSED' }]));
       }
     }
 
@@ -129,15 +139,15 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     if (PARKED.includes(state.status)) state.waitingForSupport = `refund ended ${state.status} at the provider`;
 
     // Parked: support decides (the validator already checked the action fits the status).
-    if (input.cancellationId !== undefined) await acts.setCancellationStatus({ cancellationId: input.cancellationId, status: CancellationStatus.NEEDS_SUPPORT });
+    if (input.cancellationId !== undefined) await db.setCancellationStatus.executeWithOptions({ summary: 'Cancellation waits for support' }, [{ cancellationId: input.cancellationId, status: CancellationStatus.NEEDS_SUPPORT }]);
     await condition(() => resolution !== undefined);
     const request = resolution!;
     state.waitingForSupport = undefined;
-    if (input.cancellationId !== undefined) await acts.setCancellationStatus({ cancellationId: input.cancellationId, status: CancellationStatus.REFUNDING });
+    if (input.cancellationId !== undefined) await db.setCancellationStatus.executeWithOptions({ summary: 'Cancellation refunding again' }, [{ cancellationId: input.cancellationId, status: CancellationStatus.REFUNDING }]);
     if (request.action === 'MARK_REFUNDED_OFFLINE') {
-      setStatus(await acts.markRefundedOffline({ refundSn: input.refundSn, reference: request.reference, supportId: request.supportId, note: request.note }));
+      setStatus(await db.markRefundedOffline.executeWithOptions({ summary: `Support refunded offline (${request.reference})` }, [{ refundSn: input.refundSn, reference: request.reference, supportId: request.supportId, note: request.note }]));
     } else if (request.action === 'REISSUE_WITH_NEW_NUMBER') {
-      await acts.logRefundReissue({ refundSn: input.refundSn, supportId: request.supportId, note: request.note });
+      await db.logRefundReissue.executeWithOptions({ summary: 'Support re-issues under a new number' }, [{ refundSn: input.refundSn, supportId: request.supportId, note: request.note }]);
       resolution = undefined;
       await condition(allHandlersFinished);
       return { status: 'REISSUE', refundSn: input.refundSn };

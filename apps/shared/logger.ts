@@ -1,6 +1,7 @@
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
-import { cancellationWorkflowId, orderWorkflowId } from '../../workflows/workflow-ids';
+import { cancellationWorkflowId } from '../../workflows/cancellation.contract';
+import { orderWorkflowId } from '../../workflows/order.contract';
 
 /**
  * The processes' one logger: a JSON line per event on stdout (what log shippers read), coloured

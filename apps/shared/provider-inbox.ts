@@ -1,9 +1,10 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { PaymentProvider, PaymentQueryResult, ProviderName, ProviderNotification } from '../../payments';
-import { paymentConfirmedSignal } from '../../workflows/order-messages';
-import { refundNotifiedSignal } from '../../workflows/refund-messages';
-import { latePaymentWorkflowId, orderWorkflowId, refundWorkflowId } from '../../workflows/workflow-ids';
+import { orderWorkflowId, paymentConfirmedSignal } from '../../workflows/order.contract';
+import { refundNotifiedSignal, refundWorkflowId } from '../../workflows/refund.contract';
+import { LATE_PAYMENT_WORKFLOW, latePaymentWorkflowId } from '../../workflows/late-payment.contract';
+import { startWorkflow } from './start-workflows';
 
 type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
 type RefundNotification = Extract<ProviderNotification, { kind: 'refund' }>;
@@ -118,7 +119,7 @@ export class ProviderInbox {
       const unconfirmed = await this.unconfirmed(notification);
       if (unconfirmed) return { refused: unconfirmed };
       this.options.warn?.(`payment ${notification.transactionId} for finished order ${payment.order_sn}: refunding`);
-      await this.temporal.workflow.start('latePaymentWorkflow', {
+      await startWorkflow(this.temporal, LATE_PAYMENT_WORKFLOW, {
         workflowId: latePaymentWorkflowId(notification.outTradeNo),
         taskQueue: this.options.taskQueue,
         args: [{ orderSn: payment.order_sn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.options.refundPollScheduleMs }],

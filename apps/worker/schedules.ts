@@ -1,18 +1,12 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { AppConfig } from '../../config/app-config';
-import { RECONCILIATION_PROVIDERS, ReconciliationInput, ReconciliationProvider } from '../../workflows/reconciliation-messages';
-import type { SweepName } from '../../workflows/sweep-messages';
+import { RECONCILIATION_PROVIDERS, RECONCILIATION_WORKFLOW, ReconciliationInput, ReconciliationProvider } from '../../workflows/reconciliation.contract';
+import { SWEEP_WORKFLOWS, SweepName, sweepScheduleId } from '../../workflows/sweep.contract';
 
-/** The schedule id of a sweep: its name, plus SCHEDULE_ID_SUFFIX when one deployment shares a Temporal namespace with others (tests). */
+/** The schedule id of a sweep in this deployment (SCHEDULE_ID_SUFFIX appended). */
 export function scheduleIdOf(config: AppConfig, sweep: SweepName): string {
-  return config.sweeps.scheduleIdSuffix ? `${sweep}-${config.sweeps.scheduleIdSuffix}` : sweep;
+  return sweepScheduleId(sweep, config.sweeps.scheduleIdSuffix);
 }
-
-/** The workflow type each sweep's schedule starts. */
-export const SWEEP_WORKFLOW_TYPE: Record<SweepName, string> = {
-  'order-status-sweep': 'orderStatusSweepWorkflow',
-  'refund-status-check': 'refundStatusCheckWorkflow',
-};
 
 const DESCRIPTION: Record<SweepName, string> = {
   'order-status-sweep':
@@ -33,7 +27,7 @@ function scheduleOptions(config: AppConfig, sweep: SweepName): ScheduleOptions {
     spec,
     action: {
       type: 'startWorkflow',
-      workflowType: SWEEP_WORKFLOW_TYPE[sweep],
+      workflowType: SWEEP_WORKFLOWS[sweep].workflowType,
       // The schedule appends the scheduled time, so each run has its own id (order-status-sweep-2026-11-22T15:30:00Z).
       workflowId: scheduleIdOf(config, sweep),
       taskQueue: config.temporal.taskQueue,
@@ -70,7 +64,7 @@ function reconciliationScheduleOptions(config: AppConfig, provider: Reconciliati
     spec: { cronExpressions: [config.reconciliation.cron], timezone: config.reconciliation.timeZone },
     action: {
       type: 'startWorkflow',
-      workflowType: 'reconciliationWorkflow',
+      workflowType: RECONCILIATION_WORKFLOW.workflowType,
       workflowId: reconciliationScheduleIdOf(config, provider),
       taskQueue: config.temporal.taskQueue,
       args: [input],

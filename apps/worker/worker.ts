@@ -1,11 +1,13 @@
 import type { Client } from '@temporalio/client';
-import { ActivityInterceptorsFactory, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { ActivityInterceptorsFactory, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../../config/app-config';
 import { createPaymentProviders } from '../../payments';
 import { activityLogContext } from './activity-log-context';
 import { ProviderInbox } from '../shared/provider-inbox';
+import { orderRuntimeOf } from '../shared/start-workflows';
+import { WORKFLOW_LOG_CONTEXT, workflowCodeOption } from './workflow-bundle';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -15,23 +17,33 @@ export interface OrderWorkerOptions {
   temporalClient?: Client;
   /** More activity interceptors (the health probe's); activity logs always carry orderSn / refundSn. */
   activityInterceptors?: ActivityInterceptorsFactory[];
+  /** A prebuilt workflow bundle (tests bundle once per run); default: see workflowCodeOption. */
+  workflowBundlePath?: string;
 }
+
+/**
+ * Worker options for the 2-core development machine, measured with npm run bench:flow (README):
+ * the SDK defaults, except as noted.
+ */
+export const ORDER_WORKER_TUNING: Partial<WorkerOptions> = {};
 
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const { config } = options;
   const providers = createPaymentProviders(config.payments);
   const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => Runtime.instance().logger.warn(m) });
+  const workflowCode = workflowCodeOption(options.workflowBundlePath);
   return Worker.create({
     connection: options.connection,
     namespace: options.config.temporal.namespace,
     taskQueue: options.config.temporal.taskQueue,
-    // Resolves to workflows/index.ts under ts-node/jest and dist/workflows/index.js when compiled.
-    workflowsPath: require.resolve('../../workflows'),
+    ...ORDER_WORKER_TUNING,
+    // The bundle prebuilt by npm run build (or WORKFLOW_BUNDLE); the sources under ts-node/jest.
+    ...workflowCode,
     interceptors: {
       activity: [activityLogContext, ...(options.activityInterceptors ?? [])],
-      // Workflow log lines carry orderSn (a prebuilt bundle must list this module in workflowInterceptorModules).
-      workflowModules: [require.resolve('../../workflows/log-context')],
+      // Workflow log lines carry orderSn; a prebuilt bundle has the module built in (workflow-bundle.ts).
+      ...('workflowsPath' in workflowCode ? { workflowModules: [WORKFLOW_LOG_CONTEXT] } : {}),
     },
     activities: createActivities({
       dataSource: options.dataSource,
@@ -41,9 +53,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       sweeps: options.temporalClient && {
         temporal: options.temporalClient,
         taskQueue: options.config.temporal.taskQueue,
-        orderSettings: options.config.orderSettings,
-        latePaymentWindowMs: options.config.latePaymentWindowMs,
-        refundPollScheduleMs: options.config.refund.pollScheduleMs,
+        ...orderRuntimeOf(options.config),
         sweeps: options.config.sweeps,
       },
     }),

@@ -1,12 +1,12 @@
 import { DataSource } from 'typeorm';
-import { CancellationActivities } from '../../activities/cancellations';
+import { CancellationActivities, recordLatePaymentRefund } from '../../activities/cancellations';
 import { ComplaintActivities } from '../../activities/complaints';
 import { releaseOrderCoupons } from '../../activities/coupons';
 import { OrderTransitions } from '../../activities/order-transitions';
 import { ReconciliationCompare } from '../../activities/reconciliation-compare';
 import { RefundActivities } from '../../activities/refunds';
-import { recordStockMovement } from '../../activities/stock-ledger';
-import { newSn } from '../../activities/serial-numbers';
+import { recordStockMovement } from '../../db/stock-ledger';
+import { newSn } from '../../db/serial-numbers';
 import { connectDataSource } from '../../db/data-source';
 import type { PaymentProvider, ProviderName } from '../../payments';
 import { goodsRow, newSellerId, seedGoods } from '../support/fixtures';
@@ -87,6 +87,54 @@ describe('activities are idempotent', () => {
       'stock:SALE_REVERSAL',
       `cancellation:${id}:completed`,
     ]);
+  });
+
+  it('the order applying its cancel (CAS + refund record) twice cancels once, records one refund and moves the request once; restocking a paid cancel twice restores and reverses once', async () => {
+    const { orderSn, skuId } = await paidOrder();
+    const inserted = await dataSource.query(
+      `INSERT INTO cancellation_request (order_sn, actor_role, actor_id, idempotency_key, request_hash, reason, status) VALUES (?, 'seller', '1', ?, '', 'r', 'RECEIVED')`,
+      [orderSn, `own-${orderSn}`],
+    );
+    const id = Number(inserted.insertId);
+    const cancellations = new CancellationActivities(dataSource, noProviders);
+    const cancel = { orderSn, operation: 'SERVICE_CANCEL' as const, from: 'PAID_OFF' as const, to: 'CANCELLED' as const, actor: 'SELLER' as const, message: 'cancelled: r', cancellation: { reason: 'r', cancellationId: id, refunding: true } };
+    const first = await cancellations.cancelOrder(cancel);
+    const again = await cancellations.cancelOrder(cancel);
+    expect(first.transition).toEqual({ applied: true, replayed: false, status: 'CANCELLED' });
+    expect(again.transition).toEqual({ applied: true, replayed: true, status: 'CANCELLED' });
+    expect(again.refund).toEqual(first.refund);
+    expect(first.refund).toMatchObject({ orderSn, refundFen: 1000, status: 'APPLY' });
+    const refunds = await dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE order_sn = ?', [orderSn]);
+    expect(Number(refunds[0].n)).toBe(1);
+    const [row] = await dataSource.query('SELECT order_status, pay_status, service_status FROM orders WHERE order_sn = ?', [orderSn]);
+    expect(row).toEqual({ order_status: 'CANCELLED', pay_status: 'REFUNDING', service_status: 'PASS' });
+    const [request] = await dataSource.query('SELECT status FROM cancellation_request WHERE id = ?', [id]);
+    expect(request.status).toBe('REFUNDING');
+
+    expect(await cancellations.restockCancelledOrder({ orderSn, paid: true })).toEqual({ restocked: 1, salesReversed: 1 });
+    expect(await cancellations.restockCancelledOrder({ orderSn, paid: true })).toEqual({ restocked: 0, salesReversed: 0 });
+    expect(await goodsRow(dataSource, skuId)).toEqual({ quantity: 10, available_quantity: 10, sales_count: 0 });
+    await cancellations.finishCancellation({ orderSn, cancellationId: id, refunded: true });
+    await cancellations.finishCancellation({ orderSn, cancellationId: id, refunded: true });
+    const [settled] = await dataSource.query('SELECT pay_status, service_status FROM orders WHERE order_sn = ?', [orderSn]);
+    expect(settled).toEqual({ pay_status: 'REFUNDED', service_status: 'COMPLETE' });
+    const events = await dataSource.query('SELECT event_key FROM order_log WHERE order_sn = ? ORDER BY id', [orderSn]);
+    expect(events.map((e: { event_key: string }) => e.event_key.replace(/R\d+/, 'R*'))).toEqual(['SERVICE_CANCEL:PAID_OFF->CANCELLED', 'refund:R*:created', 'stock:RESTORE', 'stock:SALE_REVERSAL', `cancellation:${id}:completed`]);
+  });
+
+  it('recording a late payment and its refund twice records it once under one refund number', async () => {
+    const { orderSn } = await paidOrder();
+    const outTradeNo = `P${orderSn.slice(1)}A`;
+    await dataSource.query(`INSERT INTO payment (order_sn, provider, out_trade_no, amount_fen, status) VALUES (?, 'alipay', ?, 1000, 'CREATED')`, [orderSn, outTradeNo]);
+    const late = { orderSn, why: 'the order was already paid', payment: { provider: 'alipay' as const, outTradeNo, transactionId: `T${orderSn}`, amountFen: 1000, paidAt: new Date().toISOString() } };
+    const first = await recordLatePaymentRefund(dataSource, late);
+    const again = await recordLatePaymentRefund(dataSource, late);
+    expect(again).toEqual(first);
+    expect(first).toMatchObject({ outTradeNo, refundFen: 1000, status: 'APPLY' });
+    const refunds = await dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE out_trade_no = ?', [outTradeNo]);
+    expect(Number(refunds[0].n)).toBe(1);
+    const logged = await dataSource.query(`SELECT COUNT(*) AS n FROM order_log WHERE order_sn = ? AND event_key = ?`, [orderSn, `late-payment:${outTradeNo}`]);
+    expect(Number(logged[0].n)).toBe(1);
   });
 
   it('creating a refund twice for one cause keeps one refund number; a second cause has nothing left to refund', async () => {

@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { ensureDevKeys } from '../../payments/dev-keys';
 import { encryptResource, newNonce, responseMessage, signRsaSha256, unixSeconds } from '../../payments/wechatpay/signing';
 import { OrderStatus } from '../../domain';
-import { orderWorkflowId } from '../../workflows/workflow-ids';
+import { orderWorkflowId } from '../../workflows/order.contract';
 import { goodsRow, newSellerId, seedGoods } from '../support/fixtures';
 import { placeOrder, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';

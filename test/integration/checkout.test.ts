@@ -5,7 +5,7 @@ import { releaseOrderCoupons } from '../../activities/coupons';
 import { RefundActivities } from '../../activities/refunds';
 import { OrderStatus, lineRefundFen } from '../../domain';
 import { createPaymentProviders } from '../../payments';
-import { refundWorkflowId } from '../../workflows/workflow-ids';
+import { refundWorkflowId } from '../../workflows/refund.contract';
 import { ADDRESS, buyerCall, claimCoupon, newBuyerId, seedShop, waitConfirmed } from '../support/checkout';
 import { goodsRow, recordHistory } from '../support/fixtures';
 import { waitForStatus } from '../support/orders';

@@ -193,13 +193,15 @@ describe('order lifecycle', () => {
     };
     for (const status of [OrderStatus.CONFIRM, OrderStatus.PAID_OFF, OrderStatus.SHIPPED, OrderStatus.ROG, OrderStatus.COMPLETE]) await online(status);
     for (const status of [OrderStatus.CONFIRM, OrderStatus.SHIPPED, OrderStatus.ROG, OrderStatus.PAID_OFF, OrderStatus.COMPLETE]) await cod(status);
-    const pintuan = await placeOrder(system, { quantity: 1, groupBuy: { size: 5 } });
-    await payOrder(system, pintuan, 'wechatpay');
-    orders.push({ flow: FlowType.PINTUAN, status: OrderStatus.PAID_OFF, order: pintuan });
     const cancelled = await placeOrder(system);
     expect((await cancel(cancelled)).status).toBe(202);
     await waitForStatus(system, cancelled.orderSn, OrderStatus.CANCELLED);
     orders.push({ flow: FlowType.ONLINE, status: OrderStatus.CANCELLED, order: cancelled });
+    // The group (GROUP_BUY_DEADLINE 6 s) fails and cancels its member when the deadline passes: the
+    // group-buy order is placed last and checked first, well inside that window.
+    const pintuan = await placeOrder(system, { quantity: 1, groupBuy: { size: 5 } });
+    await payOrder(system, pintuan, 'wechatpay');
+    orders.unshift({ flow: FlowType.PINTUAN, status: OrderStatus.PAID_OFF, order: pintuan });
 
     const operations: { operation: OrderOperate; actor: Actor; call: (o: PlacedOrder) => Promise<{ status: number }> }[] = [
       { operation: OrderOperate.SHIP, actor: Actor.SELLER, call: ship },

@@ -1,5 +1,5 @@
 import { OrderStatus } from '../../domain';
-import { orderStateQuery } from '../../workflows/order-messages';
+import { orderStateQuery } from '../../workflows/order.contract';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 import { goodsRow, newSellerId, recordHistory, seedGoods } from '../support/fixtures';
 

@@ -1,7 +1,7 @@
 import { OrderStatus } from '../../domain';
 import type { ProviderName } from '../../payments';
 import { alipayTimeToIso, rfc3339ToIso } from '../../payments/provider-time';
-import { paymentWatchWorkflowId, type PaymentWatchResult } from '../../workflows/payment-watch-contract';
+import { paymentWatchWorkflowId, type PaymentWatchResult } from '../../workflows/payment-watch.contract';
 import { recordHistory } from '../support/fixtures';
 import { orderStatus, placeOrder, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';

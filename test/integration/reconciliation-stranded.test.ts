@@ -1,6 +1,6 @@
 import { OrderStatus, chinaDateOf } from '../../domain';
 import type { ProviderName } from '../../payments';
-import type { ReconciliationResult } from '../../workflows/reconciliation-messages';
+import type { ReconciliationResult } from '../../workflows/reconciliation.contract';
 import { recordHistory } from '../support/fixtures';
 import { placeOrder, startPayment, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';

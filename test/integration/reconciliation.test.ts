@@ -1,7 +1,7 @@
 import { applySchedules, reconciliationScheduleIdOf } from '../../apps/worker/schedules';
 import { chinaDateOf, previousChinaDay } from '../../domain';
 import type { ProviderName } from '../../payments';
-import type { ReconciliationResult } from '../../workflows/reconciliation-messages';
+import type { ReconciliationResult } from '../../workflows/reconciliation.contract';
 import { seedBillDay } from '../support/bill-day';
 import { placePaidOrder } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';

@@ -11,6 +11,8 @@ import { Worker } from '@temporalio/worker';
 describe('workflow replay over recorded histories', () => {
   const dir = join(__dirname, '..', 'fixtures', 'histories');
   const files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
+  // The run's bundle of the current workflow sources (global setup), else the sources themselves.
+  const workflowCode = process.env.TEST_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE } } : { workflowsPath: require.resolve('../../workflows') };
 
   it('has recorded histories to replay', () => {
     expect(files.length).toBeGreaterThan(0);
@@ -19,7 +21,7 @@ describe('workflow replay over recorded histories', () => {
   it.each(files)('replays %s deterministically', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
     await expect(
-      Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows'), replayName: file }, history, file.replace(/\.json$/, '')),
+      Worker.runReplayHistory({ ...workflowCode, replayName: file }, history, file.replace(/\.json$/, '')),
     ).resolves.toBeUndefined();
   });
 });

@@ -1,8 +1,9 @@
 import { WorkflowHandle } from '@temporalio/client';
 import { applySchedules, scheduleIdOf } from '../../apps/worker/schedules';
 import { OrderStatus } from '../../domain';
-import type { OrderWorkflowInput } from '../../workflows/order.workflow';
-import { SweepProgress, sweepProgressQuery } from '../../workflows/sweep-messages';
+import { orderRuntimeOf, startOrderWorkflow } from '../../apps/shared/start-workflows';
+import { buildOrderWorkflowInput } from '../../workflows/order.contract';
+import { SweepProgress, sweepProgressQuery } from '../../workflows/sweep.contract';
 import { newSellerId, recordHistory } from '../support/fixtures';
 import { PlacedOrder, placePaidOrder } from '../support/orders';
 import { DAY, OrderBatch, SeededOrder, seedOrders } from '../support/overdue-orders';
@@ -105,14 +106,13 @@ describe('order-status sweep and refund-status check', () => {
     const ofBatch = (index: number) => seeded.filter((o) => o.batch === index);
 
     const start = (orderSn: string) => {
-      const input: OrderWorkflowInput = {
-        orderSn, sellerId: String(sellerId), buyerId: String(sellerId + 500_000), flow: 'ONLINE', orderFen: 12900,
-        createdAtIso: new Date(Date.now() - 14 * DAY).toISOString(), settings: system.config.orderSettings,
-        latePaymentWindowMs: system.config.latePaymentWindowMs, refundPollScheduleMs: system.config.refund.pollScheduleMs,
+      const input = buildOrderWorkflowInput(
+        { orderSn, sellerId, buyerId: sellerId + 500_000, flow: 'ONLINE', orderFen: 12900, createdAt: new Date(Date.now() - 14 * DAY) },
+        orderRuntimeOf(system.config),
         // The workflow believes it shipped just now, so its own auto-receive timer is ten days away.
-        resume: { status: OrderStatus.SHIPPED, sinceIso: new Date().toISOString(), paidFen: 12900 },
-      };
-      return system.temporal.workflow.start('orderWorkflow', { workflowId: `order-${orderSn}`, taskQueue: system.config.temporal.taskQueue, args: [input] });
+        { status: OrderStatus.SHIPPED, sinceIso: new Date().toISOString(), paidFen: 12900 },
+      );
+      return startOrderWorkflow(system.temporal, system.config.temporal.taskQueue, input, {});
     };
     const running = await Promise.all(ofBatch(11).map((o) => start(o.orderSn)));
     const terminated = await Promise.all(ofBatch(12).map((o) => start(o.orderSn)));

@@ -1,9 +1,12 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { writeWorkflowBundle } from '../../apps/worker/workflow-bundle';
 import { migrate } from '../../db/data-source';
 import { freePort } from './free-port';
+import { TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, TEMPORAL_DEV_SERVER_SQLITE_FLAGS } from './temporal-dev-server';
 
 const root = join(__dirname, '..', '..');
 
@@ -20,14 +23,20 @@ export default async function globalSetup(): Promise<void> {
   execFileSync('bash', [join(root, 'scripts/ensure-redis.sh')], { stdio: 'inherit' });
   const temporalBin = execFileSync('bash', [join(root, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim();
 
+  const scratch = mkdtempSync(join(tmpdir(), 'orders-test-run-'));
+  (globalThis as Record<string, unknown>).__testScratchDir = scratch;
+  // One webpack run for every test system of this jest run, while the server starts.
+  const bundle = writeWorkflowBundle(join(scratch, 'workflow-bundle.js'));
+
   // TEST_TEMPORAL_ADDRESS=host:port: run against that server (e.g. npm run temporal:server, real
   // server on PostgreSQL) instead of starting a dev server. It must have the namespace and our search attributes.
   const external = process.env.TEST_TEMPORAL_ADDRESS;
   if (external) {
     await waitForTemporal(external);
   } else {
-    process.env.TEST_TEMPORAL_ADDRESS = await startDevServer(temporalBin);
+    process.env.TEST_TEMPORAL_ADDRESS = await startDevServer(temporalBin, scratch);
   }
+  process.env.TEST_WORKFLOW_BUNDLE = await bundle;
 
   const base = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/orders';
   const url = new URL(base);
@@ -39,7 +48,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATABASE_URL = url.toString();
 }
 
-async function startDevServer(temporalBin: string): Promise<string> {
+async function startDevServer(temporalBin: string, scratch: string): Promise<string> {
   const port = await freePort();
   const searchAttributes = readFileSync(join(root, 'temporal-config/search-attributes.txt'), 'utf8')
     .split('\n')
@@ -47,7 +56,8 @@ async function startDevServer(temporalBin: string): Promise<string> {
     .flatMap((line) => ['--search-attribute', line.trim()]);
   const server: ChildProcess = spawn(
     temporalBin,
-    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...searchAttributes],
+    // A database file (not the in-memory default) so WAL applies: the configuration npm run dev uses.
+    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--db-filename', join(scratch, 'temporal.sqlite'), ...TEMPORAL_DEV_SERVER_SQLITE_FLAGS, ...TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, ...searchAttributes],
     { stdio: ['ignore', 'ignore', 'inherit'], detached: false },
   );
   (globalThis as Record<string, unknown>).__temporalServer = server;

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createConnection } from 'mysql2/promise';
 
 export default async function globalTeardown(): Promise<void> {
@@ -10,6 +11,8 @@ export default async function globalTeardown(): Promise<void> {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     if (server.exitCode === null) server.kill('SIGKILL');
   }
+  const scratch = state.__testScratchDir as string | undefined;
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
   const databaseUrl = state.__testDatabaseUrl as string | undefined;
   if (databaseUrl && process.env.KEEP_TEST_DATABASE !== '1') {
     const url = new URL(databaseUrl);

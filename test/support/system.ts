@@ -66,6 +66,8 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     SCHEDULE_ID_SUFFIX: taskQueue,
     // Redis is shared with other runs: every key this system writes starts with its own prefix.
     REDIS_KEY_PREFIX: `${taskQueue}:`,
+    // The run's prebuilt workflow bundle (global setup), also for a worker spawned as its own process.
+    ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}),
     ...env,
   };
   const config = readAppConfig({ ...process.env, ...processEnv });
@@ -110,7 +112,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     async startWorker() {
       if (worker) return;
       const connection = await connectWorkerConnection(config.temporal);
-      const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal });
+      const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal, workflowBundlePath: processEnv.WORKFLOW_BUNDLE });
       worker = { instance, running: instance.run(), connection };
     },
     async stopWorker() {

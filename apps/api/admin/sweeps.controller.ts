@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { SWEEP_NAMES } from '../../../workflows/sweep-messages';
+import { SWEEP_NAMES } from '../../../workflows/sweep.contract';
 import { Roles } from '../auth/roles.decorator';
 import { RunSweepDto } from './run-sweep.dto';
 import { SweepsService } from './sweeps.service';

@@ -2,8 +2,8 @@ import { ConflictException, Inject, Injectable, NotFoundException } from '@nestj
 import { Client, ScheduleNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
-import { SWEEP_WORKFLOW_TYPE, scheduleIdOf } from '../../worker/schedules';
-import { SWEEP_NAMES, SweepName, SweepTaskCounts } from '../../../workflows/sweep-messages';
+import { SWEEP_NAMES, SWEEP_WORKFLOWS, SweepName, SweepTaskCounts, sweepScheduleId } from '../../../workflows/sweep.contract';
+import { startWorkflow } from '../../shared/start-workflows';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 
@@ -42,10 +42,10 @@ export class SweepsService {
    * changes nothing, so it is started directly, beside any real run.
    */
   async run(sweep: SweepName, dryRun: boolean): Promise<{ sweep: SweepName; dryRun: boolean; workflowId: string; temporalUiUrl: string }> {
-    const scheduleId = scheduleIdOf(this.config, sweep);
+    const scheduleId = sweepScheduleId(sweep, this.config.sweeps.scheduleIdSuffix);
     if (dryRun) {
       const workflowId = `${scheduleId}-dry-run-${new Date().toISOString()}`;
-      await this.temporal.workflow.start(SWEEP_WORKFLOW_TYPE[sweep], {
+      await startWorkflow(this.temporal, SWEEP_WORKFLOWS[sweep], {
         workflowId,
         taskQueue: this.config.temporal.taskQueue,
         args: [{ dryRun: true }],
@@ -69,7 +69,7 @@ export class SweepsService {
   }
 
   async describe(sweep: SweepName) {
-    const scheduleId = scheduleIdOf(this.config, sweep);
+    const scheduleId = sweepScheduleId(sweep, this.config.sweeps.scheduleIdSuffix);
     let schedule: Record<string, unknown> | null = null;
     try {
       const description = await this.temporal.schedule.getHandle(scheduleId).describe();

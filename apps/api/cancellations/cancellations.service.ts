@@ -1,13 +1,13 @@
 import { HttpStatus, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { CancellationRequest, Refund } from '../../../db/entities';
-import { CancellationStatus, OrderOperate, OrderStatus, PayStatus, checkOperation, flowOf, type Actor, type OrderType, type PaymentType } from '../../../domain';
-import { cancellationProgressQuery } from '../../../workflows/cancellation.workflow';
-import { cancelUpdate } from '../../../workflows/order-messages';
-import { cancellationWorkflowId, orderWorkflowId, refundWorkflowId } from '../../../workflows/workflow-ids';
+import { CancellationStatus, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
+import { cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
+import { CancelRequest, cancelUpdate, orderWorkflowId } from '../../../workflows/order.contract';
+import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { requestHash } from '../common/idempotency';
+import { refusalReason } from '../common/refused-update';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -19,7 +19,7 @@ export interface StoredAnswer {
   body: Record<string, unknown>;
 }
 
-const ACTOR_OF: Record<string, Actor> = { seller: 'SELLER', buyer: 'BUYER', support: 'SUPPORT' };
+const ACTOR_OF: Record<string, CancelRequest['actor']> = { seller: 'SELLER', buyer: 'BUYER', support: 'SUPPORT' };
 
 /**
  * Records cancel requests (the seed's req_order_ops) and hands them to the order's workflow through a
@@ -71,12 +71,12 @@ export class CancellationsService {
       return { httpStatus: 200, body: { alreadyCancelled: true, ...(accepted ? await this.describe(accepted) : { orderSn: request.orderSn, status: CancellationStatus.COMPLETED }) } };
     }
     const actor = ACTOR_OF[principal.role];
-    const operation = order.payStatus === PayStatus.PAY_YES ? OrderOperate.SERVICE_CANCEL : OrderOperate.CANCEL;
-    const check = checkOperation({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, operation, actor });
+    // A fast 409 from the row, with the function the order workflow decides with (on its own state).
+    const check = decideCancel({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, paidFen: order.paidFen, actor });
     if (!check.allowed) return refused(check.reason);
     try {
       const accepted = await this.workflows.handle(request.orderSn).executeUpdate(cancelUpdate, {
-        args: [{ cancellationId: request.id, reason: request.reason, actor: actor as 'SELLER' | 'BUYER' | 'SUPPORT', actorId: principal.id }],
+        args: [{ cancellationId: request.id, reason: request.reason, actor, actorId: principal.id }],
       });
       const orderWorkflow = orderWorkflowId(request.orderSn);
       return {
@@ -93,8 +93,8 @@ export class CancellationsService {
         },
       };
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) return refused(err.cause?.message ?? err.message);
-      if (err instanceof WorkflowNotFoundError) return refused(`order ${request.orderSn} has no running workflow`);
+      const refusal = refusalReason(err, request.orderSn);
+      if (refusal !== undefined) return refused(refusal);
       throw err;
     }
   }

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { Complaint, ComplaintMessage } from '../../../db/entities';
-import { appendOrderLog } from '../../../activities/order-log';
+import { appendOrderLog } from '../../../db/order-log';
 import {
   Actor,
   ComplainStatus,
@@ -17,13 +17,14 @@ import {
 } from '../../../domain';
 import {
   COMPLAINT_STEP_UPDATES,
-  COMPLAINT_WORKFLOW_TYPE,
+  COMPLAINT_WORKFLOW,
   ComplaintWorkflowInput,
   complaintStateQuery,
   complaintWorkflowId,
-} from '../../../workflows/complaint-contract';
+} from '../../../workflows/complaint.contract';
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
+import { startWorkflow } from '../../shared/start-workflows';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
 
@@ -90,7 +91,7 @@ export class ComplaintsService {
       refundPollScheduleMs: this.config.refund.pollScheduleMs,
     };
     // USE_EXISTING: starting an already running complaint attaches to it instead of failing.
-    await this.workflows.temporal.workflow.start(COMPLAINT_WORKFLOW_TYPE, {
+    await startWorkflow(this.workflows.temporal, COMPLAINT_WORKFLOW, {
       workflowId: complaintWorkflowId(filed.id),
       taskQueue: this.config.temporal.taskQueue,
       args: [input],

@@ -4,7 +4,9 @@ import { CallHandler, DynamicModule, ExecutionContext, Injectable, NestIntercept
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { Observable, tap } from 'rxjs';
-import { cancellationWorkflowId, orderWorkflowId, refundWorkflowId } from '../../../workflows/workflow-ids';
+import { cancellationWorkflowId } from '../../../workflows/cancellation.contract';
+import { orderWorkflowId } from '../../../workflows/order.contract';
+import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
 import type { AppConfig } from '../../../config/app-config';
-import { FlowType, OrderStatus } from '../../../domain';
-import type { OrderWorkflowInput } from '../../../workflows/order.workflow';
-import { orderWorkflowId } from '../../../workflows/workflow-ids';
+import type { FlowType } from '../../../domain';
+import { OrderWorkflow, buildOrderWorkflowInput, orderWorkflowId } from '../../../workflows/order.contract';
+import { orderRuntimeOf, startOrderWorkflow } from '../../shared/start-workflows';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 
@@ -17,7 +17,6 @@ export interface NewOrder {
   createdAt: Date;
   groupId?: string;
 }
-
 
 /** Starts and addresses order workflows; the only place the API names the order workflow. */
 @Injectable()
@@ -34,46 +33,20 @@ export class OrderWorkflows {
    * (a replayed checkout after the order closed), so its id is the answer.
    */
   async start(order: NewOrder): Promise<string> {
-    const input: OrderWorkflowInput = {
-      orderSn: order.orderSn,
-      sellerId: String(order.sellerId),
-      buyerId: String(order.buyerId),
-      flow: order.flow,
-      orderFen: order.orderFen,
-      createdAtIso: order.createdAt.toISOString(),
-      settings: this.config.orderSettings,
-      latePaymentWindowMs: this.config.latePaymentWindowMs,
-      refundPollScheduleMs: this.config.refund.pollScheduleMs,
-      groupId: order.groupId,
-    };
     const workflowId = orderWorkflowId(order.orderSn);
     try {
-      await this.startWorkflow(workflowId, input, order);
+      await startOrderWorkflow(this.temporal, this.config.temporal.taskQueue, buildOrderWorkflowInput(order, orderRuntimeOf(this.config)), {
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     return workflowId;
   }
 
-  private async startWorkflow(workflowId: string, input: OrderWorkflowInput, order: NewOrder): Promise<void> {
-    await this.temporal.workflow.start('orderWorkflow', {
-      workflowId,
-      taskQueue: this.config.temporal.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      searchAttributes: {
-        OrderSn: [order.orderSn],
-        SellerId: [String(order.sellerId)],
-        BuyerId: [String(order.buyerId)],
-        OrderStatus: [OrderStatus.NEW],
-      },
-      memo: { flow: order.flow, orderFen: order.orderFen },
-    });
-  }
-
-  handle(orderSn: string): WorkflowHandle {
-    return this.temporal.workflow.getHandle(orderWorkflowId(orderSn));
+  handle(orderSn: string): WorkflowHandle<OrderWorkflow> {
+    return this.temporal.workflow.getHandle<OrderWorkflow>(orderWorkflowId(orderSn));
   }
 
   uiLink(workflowId: string): string {

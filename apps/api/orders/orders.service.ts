@@ -1,13 +1,12 @@
 import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { Order, OrderItem, OrderLog } from '../../../db/entities';
 import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderType, type PaymentType } from '../../../domain';
-import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, shipUpdate } from '../../../workflows/order-messages';
+import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, orderWorkflowId, shipUpdate } from '../../../workflows/order.contract';
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable } from '../../shared/temporal';
+import { refusalReason } from '../common/refused-update';
 import { OrderAccess } from './order-access';
-import { orderWorkflowId } from '../../../workflows/workflow-ids';
 import { OrderWorkflows } from './order-workflows';
 
 const PAGE_SIZE = 20;
@@ -80,8 +79,8 @@ export class OrdersService {
       const status = await send();
       return { orderSn, status };
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new ConflictException(err.cause?.message ?? err.message);
-      if (err instanceof WorkflowNotFoundError) throw new ConflictException(`order ${orderSn} has no running workflow (it is finished)`);
+      const refusal = refusalReason(err, orderSn);
+      if (refusal !== undefined) throw new ConflictException(refusal);
       throw err;
     }
   }

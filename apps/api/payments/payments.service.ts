@@ -5,8 +5,9 @@ import type { AppConfig } from '../../../config/app-config';
 import { Payment } from '../../../db/entities';
 import { FlowType, PayStatus, flowOf, isAwaitingPayment, type OrderType, type PaymentType } from '../../../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../../../payments';
-import { PAYMENT_WATCH_WORKFLOW, PaymentWatchInput, paymentWatchWorkflowId } from '../../../workflows/payment-watch-contract';
+import { PAYMENT_WATCH_WORKFLOW, PaymentWatchInput, paymentWatchWorkflowId } from '../../../workflows/payment-watch.contract';
 import { ProviderInbox, queriedPayment } from '../../shared/provider-inbox';
+import { startWorkflow } from '../../shared/start-workflows';
 import type { Principal } from '../auth/principal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -104,7 +105,7 @@ export class PaymentsService {
    */
   private async watch(input: PaymentWatchInput): Promise<void> {
     try {
-      await this.workflows.temporal.workflow.start(PAYMENT_WATCH_WORKFLOW, {
+      await startWorkflow(this.workflows.temporal, PAYMENT_WATCH_WORKFLOW, {
         workflowId: paymentWatchWorkflowId(input.outTradeNo),
         taskQueue: this.config.temporal.taskQueue,
         args: [input],

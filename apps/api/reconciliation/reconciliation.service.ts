@@ -3,8 +3,9 @@ import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { DifferenceKind, DifferenceStatus, chinaDateOf, isBillDate } from '../../../domain';
-import type { ReconciliationInput } from '../../../workflows/reconciliation-messages';
-import { reconciliationWorkflowId } from '../../../workflows/workflow-ids';
+import type { ReconciliationInput } from '../../../workflows/reconciliation.contract';
+import { RECONCILIATION_WORKFLOW, reconciliationWorkflowId } from '../../../workflows/reconciliation.contract';
+import { startWorkflow } from '../../shared/start-workflows';
 import { temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
@@ -60,7 +61,7 @@ export class ReconciliationService {
     if (billDate > chinaDateOf(Date.now())) throw new BadRequestException(`no bill exists yet for ${billDate}`);
     const input: ReconciliationInput = { provider, billDate };
     const workflowId = reconciliationWorkflowId(provider, billDate);
-    const handle = await this.temporal.workflow.start('reconciliationWorkflow', {
+    const handle = await startWorkflow(this.temporal, RECONCILIATION_WORKFLOW, {
       workflowId,
       taskQueue: this.config.temporal.taskQueue,
       args: [input],

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { appendOrderLog } from '../../../activities/order-log';
+import { appendOrderLog } from '../../../db/order-log';
 import {
   Actor,
   CommentStatus,

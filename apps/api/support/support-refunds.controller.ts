@@ -4,8 +4,7 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@tempo
 import { DataSource } from 'typeorm';
 import { Refund } from '../../../db/entities';
 import { RefundStatus } from '../../../domain';
-import { resolveRefundUpdate } from '../../../workflows/refund-messages';
-import { refundWorkflowId } from '../../../workflows/workflow-ids';
+import { refundWorkflowId, resolveRefundUpdate } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { OrderWorkflows } from '../orders/order-workflows';

@@ -2,8 +2,8 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
-import { groupBuyStateQuery, memberJoinedSignal } from '../../../workflows/group-buy-messages';
-import { groupBuyWorkflowId } from '../../../workflows/workflow-ids';
+import { GROUP_BUY_WORKFLOW, groupBuyStateQuery, groupBuyWorkflowId, memberJoinedSignal } from '../../../workflows/group-buy.contract';
+import { signalWithStartWorkflow } from '../../shared/start-workflows';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
@@ -29,7 +29,7 @@ export class GroupBuys {
   }
 
   private async signalWithStart(groupId: string, orderSn: string, group: { sku_id: number; size: number; deadline_at: Date }): Promise<void> {
-    await this.temporal.workflow.signalWithStart('groupBuyWorkflow', {
+    await signalWithStartWorkflow(this.temporal, GROUP_BUY_WORKFLOW, {
       workflowId: groupBuyWorkflowId(groupId),
       taskQueue: this.config.temporal.taskQueue,
       args: [{ groupId, skuId: group.sku_id, size: group.size, deadlineIso: new Date(group.deadline_at).toISOString() }],

@@ -3,7 +3,7 @@ import type { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../tokens';
 import { GroupBuys } from './group-buys';
 import { DataSource, EntityManager } from 'typeorm';
-import { recordStockMovement, InsufficientStockError } from '../../../activities/stock-ledger';
+import { recordStockMovement, InsufficientStockError } from '../../../db/stock-ledger';
 import {
   CommentStatus,
   ComplainWindowStatus,
@@ -20,7 +20,7 @@ import {
   flowOf,
   mergeQuantities,
 } from '../../../domain';
-import { newSn } from '../../../activities/serial-numbers';
+import { newSn } from '../../../db/serial-numbers';
 import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
 import { GroupBuyDto } from './create-trade.dto';
 import { ApiMetrics } from '../observability/business-metrics';

@@ -1,5 +1,12 @@
+/**
+ * The group-buy workflow's contract (`group-{groupId}`): members join at checkout and count once paid;
+ * the group tells each member's order workflow whether it formed.
+ */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { GroupBuyStatus } from '../domain';
+import { workflowRef } from './workflow-ref';
+
+export const groupBuyWorkflowId = (groupId: string) => `group-${groupId}`;
 
 export interface GroupBuyInput {
   groupId: string;
@@ -31,3 +38,6 @@ export const groupBuyStateQuery = defineQuery<GroupBuyState>('groupState');
 export const groupFormedSignal = defineSignal<[{ groupId: string }]>('groupFormed');
 export const groupFailedSignal = defineSignal<[{ groupId: string; reason: string }]>('groupFailed');
 
+
+export type GroupBuyWorkflow = (input: GroupBuyInput) => Promise<GroupBuyState>;
+export const GROUP_BUY_WORKFLOW = workflowRef<GroupBuyWorkflow>('groupBuyWorkflow');

@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { workflowRef } from './workflow-ref';
 import type { ComplainStatus, ComplaintAction, ComplaintSettings, ComplaintWaitingOn, RefundStatus } from '../domain';
 
 /**
@@ -6,7 +7,6 @@ import type { ComplainStatus, ComplaintAction, ComplaintSettings, ComplaintWaiti
  * its id, input, Updates (one per step that needs an answer) and query. Pure.
  */
 export const complaintWorkflowId = (complaintId: number | string) => `complaint-${complaintId}`;
-export const COMPLAINT_WORKFLOW_TYPE = 'complaintWorkflow';
 
 export interface ComplaintWorkflowInput {
   complaintId: number;
@@ -69,3 +69,6 @@ export const COMPLAINT_STEP_UPDATES = {
   ARBITRATE: arbitrateComplaintUpdate,
   WITHDRAW: withdrawComplaintUpdate,
 } as const;
+
+export type ComplaintWorkflow = (input: ComplaintWorkflowInput) => Promise<ComplaintState>;
+export const COMPLAINT_WORKFLOW = workflowRef<ComplaintWorkflow>('complaintWorkflow');

@@ -2,7 +2,8 @@
  * The payment watch's contract (`payment-watch-{outTradeNo}`): its id, input and answers, imported
  * by the API that starts it, the activity that checks and the workflow itself. Pure.
  */
-export const PAYMENT_WATCH_WORKFLOW = 'paymentWatchWorkflow';
+import { workflowRef } from './workflow-ref';
+
 export const paymentWatchWorkflowId = (outTradeNo: string) => `payment-watch-${outTradeNo}`;
 
 export interface PaymentWatchInput {
@@ -22,6 +23,9 @@ export interface PaymentCheck {
   outcome: PaymentCheckOutcome;
   detail?: string;
 }
+
+export type PaymentWatchWorkflow = (input: PaymentWatchInput) => Promise<PaymentWatchResult>;
+export const PAYMENT_WATCH_WORKFLOW = workflowRef<PaymentWatchWorkflow>('paymentWatchWorkflow');
 
 export interface PaymentWatchResult {
   outcome: Exclude<PaymentCheckOutcome, 'waiting'> | 'expired';

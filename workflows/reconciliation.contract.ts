@@ -1,14 +1,18 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { DifferenceKind } from '../domain/reconciliation';
+import { workflowRef } from './workflow-ref';
 
 /**
  * The reconciliation workflow's contract: one run per provider and bill day, started each morning by
  * the `reconciliation-{provider}` schedule (yesterday, China time) or on demand for a given day.
- * Its id for on-demand runs is reconciliationWorkflowId() (workflow-ids.ts); scheduled runs carry
+ * Its id for on-demand runs is reconciliationWorkflowId() below; scheduled runs carry
  * the schedule's id plus the scheduled time. Either way the database row (provider, bill_date) is the
  * one record of the day, so any number of runs of the same day report the same thing.
  */
 export type ReconciliationProvider = 'wechatpay' | 'alipay';
+
+/** On-demand reconciliation of one provider's bill for one China day (yyyy-MM-dd). */
+export const reconciliationWorkflowId = (provider: string, billDate: string) => `reconcile-${provider}-${billDate}`;
 export const RECONCILIATION_PROVIDERS: readonly ReconciliationProvider[] = ['wechatpay', 'alipay'];
 
 export interface ReconciliationInput {
@@ -53,3 +57,6 @@ export interface ReconciliationProgress {
 export const reconciliationProgressQuery = defineQuery<ReconciliationProgress>('reconciliationProgress');
 
 export const DEFAULT_RECONCILIATION_PAGE_SIZE = 2000;
+
+export type ReconciliationWorkflow = (input: ReconciliationInput) => Promise<ReconciliationResult>;
+export const RECONCILIATION_WORKFLOW = workflowRef<ReconciliationWorkflow>('reconciliationWorkflow');

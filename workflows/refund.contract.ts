@@ -1,9 +1,30 @@
+/**
+ * The refund workflow's contract (`refund-{refundSn}`): one refund number, submitted and followed
+ * until the provider (or support) settles it.
+ */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RefundStatus } from '../domain';
+import { workflowRef } from './workflow-ref';
+
+export const refundWorkflowId = (refundSn: string) => `refund-${refundSn}`;
+
+/** A refund row as its workflow and its starters see it (the number is committed before any provider call). */
+export interface RefundRecord {
+  refundSn: string;
+  orderSn: string;
+  provider: 'wechatpay' | 'alipay';
+  outTradeNo: string;
+  refundFen: number;
+  totalFen: number;
+  reason: string;
+  status: RefundStatus;
+}
 
 export interface RefundWorkflowInput {
   refundSn: string;
   orderSn: string;
+  /** The row as its creator just read it, so the workflow need not read it again (absent: it reads the row). */
+  refund?: RefundRecord;
   /** When set, the cancellation request's status follows the refund's (NEEDS_SUPPORT while parked). */
   cancellationId?: number;
   /** Provider polling delays while PROCESSING; the last one repeats (WeChat: 1m, then 5/10/20/30m). */
@@ -38,3 +59,6 @@ export interface RefundState {
 export const refundNotifiedSignal = defineSignal<[RefundNotified]>('refundNotified');
 export const resolveRefundUpdate = defineUpdate<RefundStatus, [RefundResolution]>('resolveRefund');
 export const refundStateQuery = defineQuery<RefundState>('refundState');
+
+export type RefundWorkflow = (input: RefundWorkflowInput) => Promise<RefundOutcome>;
+export const REFUND_WORKFLOW = workflowRef<RefundWorkflow>('refundWorkflow');

@@ -1,31 +1,35 @@
+/**
+ * The scheduled reconcilers' contract: the order-status sweep (which pages through the rows the
+ * timer rules in domain/order-timers.ts find overdue) and the refund-status check. Their schedule
+ * ids, input, progress query and counts.
+ */
 import { defineQuery } from '@temporalio/workflow';
-import type { SweepTask } from './order-messages';
+import { WorkflowRef, workflowRef } from './workflow-ref';
 
 /** The two scheduled reconcilers, by the name their schedule, their API route and their sweep_run rows use. */
 export const SWEEP_NAMES = ['order-status-sweep', 'refund-status-check'] as const;
 export type SweepName = (typeof SWEEP_NAMES)[number];
 
-/**
- * One selection of the order-status sweep: orders in `status` (and flow) whose timer for `task` is
- * overdue by the database's clock columns. These are exactly the order workflow's timer rules, one
- * status per rule so each page is one keyset range on (order_status, id).
- */
-export interface OrderSweepRule {
-  key: string;
-  task: SweepTask;
-  status: 'NEW' | 'CONFIRM' | 'SHIPPED' | 'ROG' | 'PAID_OFF';
-  /** Which flows the rule applies to: COD orders are never auto-cancelled, ROG splits into complete (online) and pay (COD). */
-  flows: 'not-cod' | 'cod' | 'all';
+/** The schedule id of a sweep: its name, plus SCHEDULE_ID_SUFFIX when one deployment shares a Temporal namespace with others (tests). */
+export function sweepScheduleId(sweep: SweepName, suffix?: string): string {
+  return suffix ? `${sweep}-${suffix}` : sweep;
 }
 
-export const ORDER_SWEEP_RULES: readonly OrderSweepRule[] = [
-  { key: 'cancel:NEW', task: 'cancel', status: 'NEW', flows: 'not-cod' },
-  { key: 'cancel:CONFIRM', task: 'cancel', status: 'CONFIRM', flows: 'not-cod' },
-  { key: 'rog:SHIPPED', task: 'rog', status: 'SHIPPED', flows: 'all' },
-  { key: 'complete:ROG', task: 'complete', status: 'ROG', flows: 'not-cod' },
-  { key: 'pay:ROG', task: 'pay', status: 'ROG', flows: 'cod' },
-  { key: 'complete:PAID_OFF', task: 'complete', status: 'PAID_OFF', flows: 'cod' },
-];
+export interface SweepInput {
+  /** Report what would be handed over, change nothing (no signals, no workflows started, no handover rows). */
+  dryRun?: boolean;
+  /** Set by continue-as-new: where the previous run of this sweep stopped, and its counts so far. */
+  resumeFrom?: SweepProgress;
+}
+
+export type SweepWorkflow = (input?: SweepInput) => Promise<SweepProgress>;
+export const ORDER_STATUS_SWEEP_WORKFLOW = workflowRef<SweepWorkflow>('orderStatusSweepWorkflow');
+export const REFUND_STATUS_CHECK_WORKFLOW = workflowRef<SweepWorkflow>('refundStatusCheckWorkflow');
+/** The workflow each sweep's schedule starts. */
+export const SWEEP_WORKFLOWS: Record<SweepName, WorkflowRef<SweepWorkflow>> = {
+  'order-status-sweep': ORDER_STATUS_SWEEP_WORKFLOW,
+  'refund-status-check': REFUND_STATUS_CHECK_WORKFLOW,
+};
 
 /**
  * What a run did with what it found, per task. scanned = overdue rows found; advanced = handed to

@@ -1,0 +1,49 @@
+import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowHandleWithSignaledRunId, WorkflowSignalWithStartOptions, WorkflowStartOptions } from '@temporalio/client';
+import type { WithWorkflowArgs, Workflow } from '@temporalio/common';
+import type { AppConfig } from '../../config/app-config';
+import { OrderStatus } from '../../domain';
+import { ORDER_WORKFLOW, OrderRuntimeSettings, OrderWorkflow, OrderWorkflowInput, orderWorkflowId } from '../../workflows/order.contract';
+import type { WorkflowRef } from '../../workflows/workflow-ref';
+
+/**
+ * Every start of a workflow goes through these helpers, by the typed reference in the workflow's
+ * contract: the arguments are checked against the workflow's input type and no caller spells a
+ * workflow type name.
+ */
+export function startWorkflow<W extends Workflow>(client: Client, workflow: WorkflowRef<W>, options: WorkflowStartOptions<W>): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
+  return client.workflow.start<W>(workflow.workflowType, options);
+}
+
+export function signalWithStartWorkflow<W extends Workflow, SA extends any[]>(client: Client, workflow: WorkflowRef<W>, options: WithWorkflowArgs<W, WorkflowSignalWithStartOptions<SA>>): Promise<WorkflowHandleWithSignaledRunId<W>> {
+  return client.workflow.signalWithStart<W, SA>(workflow.workflowType, options);
+}
+
+/**
+ * Starts `order-{orderSn}` with the search attributes support uses (OrderSn, SellerId, BuyerId,
+ * OrderStatus) — for a new order (the API) or one resumed from its row (the sweep).
+ */
+export function startOrderWorkflow(
+  client: Client,
+  taskQueue: string,
+  input: OrderWorkflowInput,
+  options: Pick<WorkflowStartOptions<OrderWorkflow>, 'workflowIdConflictPolicy' | 'workflowIdReusePolicy' | 'staticSummary'> & { memo?: Record<string, unknown> },
+): Promise<WorkflowHandleWithFirstExecutionRunId<OrderWorkflow>> {
+  return startWorkflow(client, ORDER_WORKFLOW, {
+    workflowId: orderWorkflowId(input.orderSn),
+    taskQueue,
+    args: [input],
+    searchAttributes: {
+      OrderSn: [input.orderSn],
+      SellerId: [input.sellerId],
+      BuyerId: [input.buyerId],
+      OrderStatus: [input.resume?.status ?? OrderStatus.NEW],
+    },
+    ...options,
+    memo: { flow: input.flow, orderFen: input.orderFen, ...options.memo },
+  });
+}
+
+/** The settings every order workflow's input carries, from the validated configuration. */
+export function orderRuntimeOf(config: Pick<AppConfig, 'orderSettings' | 'latePaymentWindowMs' | 'refund'>): OrderRuntimeSettings {
+  return { orderSettings: config.orderSettings, latePaymentWindowMs: config.latePaymentWindowMs, refundPollScheduleMs: config.refund.pollScheduleMs };
+}

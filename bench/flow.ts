@@ -1,0 +1,262 @@
+/**
+ * Benchmark (not a test): the full order flow against the engine's own ceiling, on the same server.
+ *
+ *   npm run bench:flow                                   # 200 flows, 40 at a time, no rate limit
+ *   npm run bench:flow -- --flows 300 --concurrency 40 --rate 10 --noop 1000
+ *
+ * Starts its own Temporal dev server (WAL, like npm run dev) and throwaway MariaDB database (the test
+ * harness's global setup), the payment simulator and the API in this process and the worker as its
+ * own process. Then:
+ *   1. the no-op ceiling: `--noop` workflows that do nothing, on the same server, as fast as it goes;
+ *   2. `--flows` full flows through the HTTP API, both providers alternating: checkout → pay (the
+ *      simulator pays, its signed notification reaches the API) → seller cancels → refund → restock →
+ *      sales reversed, started at most `--rate` a second with at most `--concurrency` in flight.
+ * Progress and completion are read from MySQL (one polling query for all flows), refund submission
+ * times from the simulator's request log, so the measurement adds no Temporal queries.
+ */
+import 'reflect-metadata';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import globalSetup from '../test/support/global-setup';
+import globalTeardown from '../test/support/global-teardown';
+import { startPayment } from '../test/support/orders';
+import { newSellerId, seedGoods } from '../test/support/fixtures';
+import { startTestSystem, TestSystem } from '../test/support/system';
+import type { ProviderName } from '../payments';
+import { cpuSeconds, drive, percentile, pidOf } from './measure';
+import { measureNoopCeiling } from './noop-ceiling';
+
+interface Options {
+  flows: number;
+  concurrency: number;
+  rate: number;
+  noop: number;
+  noopConcurrency: number;
+}
+
+function readOptions(argv: string[]): Options {
+  const options: Options = { flows: 200, concurrency: 40, rate: 0, noop: 1000, noopConcurrency: 50 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof Options;
+    const value = Number(argv[i + 1]);
+    if (!(key in options) || !Number.isFinite(value) || value < 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1]}; options: --flows --concurrency --rate --noop --noop-concurrency`);
+    options[key] = value;
+  }
+  return options;
+}
+
+interface FlowTimes {
+  orderSn: string;
+  provider: ProviderName;
+  checkoutMs?: number;
+  cancelSentAt?: number;
+  cancelAcceptedMs?: number;
+  error?: string;
+}
+
+/** One query every 50 ms answers every flow waiting for a status: no per-flow polling. */
+class StatusWatch {
+  private readonly waiting = new Map<string, { want: (row: { order_status: string; pay_status: string }) => boolean; resolve: () => void }[]>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly system: TestSystem) {}
+
+  until(orderSn: string, want: (row: { order_status: string; pay_status: string }) => boolean, timeoutMs = 120_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timeout = setTimeout(() => reject(new Error(`order ${orderSn} did not reach the awaited status in ${timeoutMs} ms`)), timeoutMs);
+      const list = this.waiting.get(orderSn) ?? [];
+      list.push({ want, resolve: () => (clearTimeout(timeout), resolve()) });
+      this.waiting.set(orderSn, list);
+      this.timer ??= setTimeout(() => this.poll(), 50);
+    });
+  }
+
+  private async poll(): Promise<void> {
+    const sns = [...this.waiting.keys()];
+    if (sns.length) {
+      const rows: { order_sn: string; order_status: string; pay_status: string }[] = await this.system.dataSource.query(
+        'SELECT order_sn, order_status, pay_status FROM orders WHERE order_sn IN (?)',
+        [sns],
+      );
+      for (const row of rows) {
+        const list = this.waiting.get(row.order_sn)!;
+        const still = list.filter((w) => (w.want(row) ? (w.resolve(), false) : true));
+        if (still.length) this.waiting.set(row.order_sn, still);
+        else this.waiting.delete(row.order_sn);
+      }
+    }
+    this.timer = this.waiting.size ? setTimeout(() => this.poll(), 50) : undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = readOptions(process.argv.slice(2));
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  await globalSetup();
+  // Cancelled orders' workflows linger for late payments; the benchmark has none to wait for.
+  const system = await startTestSystem({ LATE_PAYMENT_WINDOW: '1s', TEST_WORKER_LOG_LEVEL: 'WARN' });
+  try {
+    // The worker as its own process, so its CPU is measured apart from the API and the driver.
+    await system.stopWorker();
+    const worker = system.spawnWorkerProcess();
+    const temporalPid = ((globalThis as Record<string, unknown>).__temporalServer as { pid?: number }).pid;
+    const mariadbPid = pidOf('mariadbd') ?? pidOf('mysqld');
+
+    // Sellers with plenty of stock, spread so checkouts do not queue on one goods row.
+    const skus: { sellerId: number; skuId: number }[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      const sellerId = newSellerId();
+      skus.push({ sellerId, skuId: await seedGoods(system.dataSource, { sellerId, priceFen: 12900, stock: 1_000_000 }) });
+    }
+    const watch = new StatusWatch(system);
+    // The worker process must be up (ts-node, bundle loaded) and polling before any clock starts.
+    await warmUp(system, skus[0], watch);
+
+    console.log(`no-op ceiling: ${options.noop} workflows, ${options.noopConcurrency} at a time...`);
+    const noopCpuBefore = cpuSeconds(temporalPid);
+    const noopRate = await measureNoopCeiling(system.temporal, options.noop, options.noopConcurrency);
+    const noopServerCpuPerWorkflow = ((cpuSeconds(temporalPid) ?? NaN) - (noopCpuBefore ?? NaN)) / (options.noop + 10);
+    console.log(`  ${noopRate.toFixed(1)} workflows/s`);
+
+
+    const flows: FlowTimes[] = [];
+    const cpuBefore = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), self: process.cpuUsage() };
+    console.log(`full flows: ${options.flows}, ${options.concurrency} at a time, ${options.rate ? `${options.rate}/s` : 'no rate limit'}...`);
+    const began = Date.now();
+    await drive(Array.from({ length: options.flows }, (_, i) => i), options.concurrency, options.rate, async (i) => {
+      const provider: ProviderName = i % 2 === 0 ? 'wechatpay' : 'alipay';
+      const sku = skus[i % skus.length];
+      const flow: FlowTimes = { orderSn: '', provider };
+      flows.push(flow);
+      try {
+        await runFlow(system, watch, sku, 7_000_000 + i, flow);
+      } catch (err) {
+        flow.error = (err as Error).message;
+      }
+    });
+    const elapsedMs = Date.now() - began;
+    const cpuAfter = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), self: process.cpuUsage(cpuBefore.self) };
+
+    const done = flows.filter((f) => !f.error);
+    const sns = done.map((f) => f.orderSn);
+    const times: { order_sn: string; refund_sn: string; refunded_at: number | null; completed_at: number | null }[] = sns.length
+      ? await system.dataSource.query(
+          `SELECT r.order_sn, r.refund_sn, ROUND(UNIX_TIMESTAMP(r.succeeded_at) * 1000) AS refunded_at,
+                  (SELECT ROUND(UNIX_TIMESTAMP(MIN(l.created_at)) * 1000) FROM order_log l WHERE l.order_sn = r.order_sn AND l.event_key LIKE 'cancellation:%:completed') AS completed_at
+           FROM refund r WHERE r.order_sn IN (?)`,
+          [sns],
+        )
+      : [];
+    const submitted = new Map<string, number>();
+    for (const request of [...(await system.sim.requests({ operation: 'submitRefund' }))].reverse()) {
+      if (request.key) submitted.set(request.key, Date.parse(request.at));
+    }
+    const byOrder = new Map(times.map((t) => [t.order_sn, t]));
+    const since = (f: FlowTimes, at: number | null | undefined) => (at && f.cancelSentAt ? Number(at) - f.cancelSentAt : undefined);
+    const series = (pick: (f: FlowTimes) => number | undefined) => done.map(pick).filter((v): v is number => v !== undefined);
+    const checkout = series((f) => f.checkoutMs);
+    const accepted = series((f) => f.cancelAcceptedMs);
+    const toSubmitted = series((f) => since(f, submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '')));
+    const toRefunded = series((f) => since(f, byOrder.get(f.orderSn)?.refunded_at));
+    const flowRate = done.length / (elapsedMs / 1000);
+    const cancelRate = accepted.length / (elapsedMs / 1000);
+
+    const row = (name: string, value: string) => console.log(`  ${name.padEnd(36)} ${value}`);
+    const pp = (values: number[]) => `p50 ${percentile(values, 50).toFixed(0)} ms   p99 ${percentile(values, 99).toFixed(0)} ms   (n=${values.length})`;
+    const cpu = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? 'n/a' : `${(after - before).toFixed(1)} s`);
+    console.log(`\nresults (${options.flows} flows, concurrency ${options.concurrency}, rate ${options.rate || 'unlimited'}; ${done.length} completed, ${flows.length - done.length} failed; ${(elapsedMs / 1000).toFixed(1)} s)`);
+    row('no-op ceiling (same server)', `${noopRate.toFixed(1)} workflows/s`);
+    row('full flows', `${flowRate.toFixed(2)} flows/s   (cancels ${cancelRate.toFixed(1)}/s)`);
+    row('ratio to the no-op ceiling', `${((flowRate / noopRate) * 100).toFixed(1)} %`);
+    row('checkout (POST /trades)', pp(checkout));
+    row('cancel accepted (POST → 202)', pp(accepted));
+    row('cancel → refund submitted (sim log)', pp(toSubmitted));
+    row('cancel → refunded', pp(toRefunded));
+    row('CPU temporal dev server', `${cpu(cpuBefore.temporal, cpuAfter.temporal)}   (${(((cpuAfter.temporal ?? NaN) - (cpuBefore.temporal ?? NaN)) / done.length * 1000).toFixed(0)} ms a flow; a no-op workflow ${(noopServerCpuPerWorkflow * 1000).toFixed(1)} ms)`);
+    row('CPU worker process', cpu(cpuBefore.worker, cpuAfter.worker));
+    row('CPU api + simulator + driver', `${((cpuAfter.self.user + cpuAfter.self.system) / 1e6).toFixed(1)} s`);
+    row('CPU mariadb (shared with others)', cpu(cpuBefore.mariadb, cpuAfter.mariadb));
+    await printStepBreakdown(system, done.slice(-10).map((f) => ({ orderSn: f.orderSn, cancelSentAt: f.cancelSentAt, refundSn: byOrder.get(f.orderSn)?.refund_sn, submittedAt: submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '') })));
+    const errors = flows.filter((f) => f.error).slice(0, 3);
+    for (const f of errors) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
+  } finally {
+    await system.stop();
+    await globalTeardown();
+  }
+  process.exit(0);
+}
+
+/** Checkout → pay → PAID_OFF → seller cancels → refunded, restocked, sales reversed (all read from MySQL). */
+async function runFlow(system: TestSystem, watch: StatusWatch, sku: { sellerId: number; skuId: number }, buyerId: number, flow: FlowTimes): Promise<void> {
+  const checkoutStart = Date.now();
+  const created = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId: sku.skuId, quantity: 1 }], paymentType: 'ONLINE' } });
+  flow.checkoutMs = Date.now() - checkoutStart;
+  if (created.status !== 201) throw new Error(`checkout ${created.status} ${JSON.stringify(created.body)}`);
+  const { orderSn, orderFen } = created.body.orders[0];
+  flow.orderSn = orderSn;
+  await watch.until(orderSn, (r) => r.order_status === 'CONFIRM');
+  const outTradeNo = await startPayment(system, { orderSn, sellerId: sku.sellerId, buyerId, skuId: sku.skuId, orderFen }, flow.provider);
+  await system.sim.payTrade(outTradeNo, flow.provider);
+  await watch.until(orderSn, (r) => r.order_status === 'PAID_OFF');
+  flow.cancelSentAt = Date.now();
+  const cancel = await system.http('POST', `/orders/${orderSn}/cancellations`, { token: system.token('seller', sku.sellerId), headers: { 'idempotency-key': `bench-${orderSn}` }, body: { reason: 'benchmark' } });
+  flow.cancelAcceptedMs = Date.now() - flow.cancelSentAt;
+  if (cancel.status !== 202) throw new Error(`cancel ${cancel.status} ${JSON.stringify(cancel.body)}`);
+  await watch.until(orderSn, (r) => r.pay_status === 'REFUNDED');
+  // Restock and sales reversal precede the close of the request, which precedes REFUNDED.
+}
+
+/**
+ * Where the time from "cancel accepted" to "refund submitted" goes, step by step, from the histories
+ * of a few finished flows (read after the measured window, so it does not disturb it).
+ */
+async function printStepBreakdown(system: TestSystem, sample: { orderSn: string; cancelSentAt?: number; refundSn?: string; submittedAt?: number }[]): Promise<void> {
+  const steps = new Map<string, number[]>();
+  const add = (name: string, from: number | undefined, to: number | undefined) => {
+    if (from === undefined || to === undefined) return;
+    steps.set(name, [...(steps.get(name) ?? []), to - from]);
+  };
+  const eventTime = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+  const history = async (workflowId: string) => (await system.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  for (const { orderSn, cancelSentAt, refundSn, submittedAt } of sample) {
+    if (!refundSn) continue;
+    const order = await history(`order-${orderSn}`);
+    const cancel = await history(`cancel-${orderSn}`);
+    const refund = await history(`refund-${refundSn}`);
+    const accepted = order.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'cancel');
+    const acceptedAt = accepted && eventTime(accepted);
+    const orderAfter = order.filter((e) => acceptedAt !== undefined && eventTime(e) >= acceptedAt);
+    const at = (events: typeof order, pick: (e: (typeof order)[number]) => unknown) => {
+      const found = events.find(pick);
+      return found ? eventTime(found) : undefined;
+    };
+    const childInitiated = at(orderAfter, (e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    const cancelStarted = at(cancel, (e) => e.workflowExecutionStartedEventAttributes);
+    const cancelTaskStarted = at(cancel, (e) => e.workflowTaskStartedEventAttributes);
+    const refundInitiated = at(cancel, (e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    const refundStarted = at(refund, (e) => e.workflowExecutionStartedEventAttributes);
+    const refundTaskStarted = at(refund, (e) => e.workflowTaskStartedEventAttributes);
+    const submitScheduled = at(refund, (e) => e.activityTaskScheduledEventAttributes);
+    add('POST sent → Update accepted (API, validator)', cancelSentAt, acceptedAt);
+    add('update accepted → CAS done, child start sent', acceptedAt, childInitiated);
+    add('child start sent → cancellation started', childInitiated, cancelStarted);
+    add('cancellation started → its first task runs', cancelStarted, cancelTaskStarted);
+    add('its first task → refund start sent', cancelTaskStarted, refundInitiated);
+    add('refund start sent → refund started', refundInitiated, refundStarted);
+    add('refund started → its first task runs', refundStarted, refundTaskStarted);
+    add('its first task → submit scheduled', refundTaskStarted, submitScheduled);
+    add('submit scheduled → request at provider', submitScheduled, submittedAt);
+  }
+  if (!steps.size) return;
+  console.log(`\n  cancel → refund submitted, step by step (median of ${sample.length} flows, from their histories):`);
+  for (const [name, values] of steps) console.log(`    ${name.padEnd(48)} ${percentile(values, 50).toFixed(0)} ms`);
+}
+
+async function warmUp(system: TestSystem, sku: { sellerId: number; skuId: number }, watch: StatusWatch): Promise<void> {
+  const flow: FlowTimes = { orderSn: '', provider: 'wechatpay' };
+  await runFlow(system, watch, sku, 6_999_999, flow);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

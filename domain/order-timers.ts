@@ -1,0 +1,74 @@
+/**
+ * The order timer rules: which status waits how long, from which timestamp, in which flows, and what
+ * happens when the wait is over (javashop's daily OrderStatusCheckJob tasks). The order workflow's
+ * timers and the daily sweep's SQL both read this one table, so a rule cannot drift between them.
+ *
+ * Imported by workflow code: pure, deterministic, relative imports only.
+ */
+import { Actor, OrderOperate, OrderStatus } from './enums';
+import { FlowType } from './order-flow';
+import type { OrderSettings } from './order-settings';
+
+/** The sweep's task names, after the javashop job tasks they replace (cancelTask, rogTask, completeTask, payTask). */
+export type TimerTask = 'cancel' | 'rog' | 'complete' | 'pay';
+
+/** The order timestamp a timer runs from (the Order entity's field of the same name). */
+export type TimerClock = 'createdAt' | 'shippedAt' | 'receivedAt' | 'paidAt';
+
+/** Which flows a rule applies to: COD orders are never auto-cancelled; ROG splits into complete (online) and pay (COD). */
+export type TimerFlows = 'not-cod' | 'cod' | 'all';
+
+export interface OrderTimerRule {
+  /** Stable name: the sweep's position and its handover rows use it. */
+  key: string;
+  task: TimerTask;
+  status: OrderStatus;
+  flows: TimerFlows;
+  /** How long the order waits in `status`, from `clock`. */
+  delay: keyof OrderSettings;
+  clock: TimerClock;
+  /** What the timer does when it fires, performed as actor SYSTEM_TIMER through the flow table. */
+  operation: OrderOperate;
+  /** For the order log (the javashop setting name in brackets). */
+  message: string;
+}
+
+export const ORDER_TIMER_RULES: readonly OrderTimerRule[] = [
+  { key: 'cancel:NEW', task: 'cancel', status: OrderStatus.NEW, flows: 'not-cod', delay: 'cancelOrderMs', clock: 'createdAt', operation: OrderOperate.CANCEL, message: 'not paid in time (cancel_order_day)' },
+  { key: 'cancel:CONFIRM', task: 'cancel', status: OrderStatus.CONFIRM, flows: 'not-cod', delay: 'cancelOrderMs', clock: 'createdAt', operation: OrderOperate.CANCEL, message: 'not paid in time (cancel_order_day)' },
+  { key: 'rog:SHIPPED', task: 'rog', status: OrderStatus.SHIPPED, flows: 'all', delay: 'rogOrderMs', clock: 'shippedAt', operation: OrderOperate.ROG, message: 'received automatically (rog_order_day)' },
+  { key: 'complete:ROG', task: 'complete', status: OrderStatus.ROG, flows: 'not-cod', delay: 'completeOrderMs', clock: 'receivedAt', operation: OrderOperate.COMPLETE, message: 'completed automatically (complete_order_day)' },
+  { key: 'pay:ROG', task: 'pay', status: OrderStatus.ROG, flows: 'cod', delay: 'completeOrderPayMs', clock: 'receivedAt', operation: OrderOperate.PAY, message: 'cash on delivery marked paid (complete_order_pay)' },
+  { key: 'complete:PAID_OFF', task: 'complete', status: OrderStatus.PAID_OFF, flows: 'cod', delay: 'completeOrderMs', clock: 'paidAt', operation: OrderOperate.COMPLETE, message: 'completed automatically (complete_order_day)' },
+];
+
+/** The actor every timer acts as. */
+export const TIMER_ACTOR = Actor.SYSTEM_TIMER;
+
+export function timerAppliesTo(rule: OrderTimerRule, flow: FlowType): boolean {
+  if (rule.flows === 'all') return true;
+  return (flow === FlowType.COD) === (rule.flows === 'cod');
+}
+
+/** The timer that runs while an order of `flow` is in `status`, if any. */
+export function timerRuleFor(flow: FlowType, status: OrderStatus): OrderTimerRule | undefined {
+  return ORDER_TIMER_RULES.find((rule) => rule.status === status && timerAppliesTo(rule, flow));
+}
+
+/** When the timer fires, given when its clock started. */
+export function timerDueAtMs(rule: OrderTimerRule, settings: OrderSettings, clockStartMs: number): number {
+  return clockStartMs + settings[rule.delay];
+}
+
+/** The sweep's cut-off: an order whose clock started before this instant is overdue as of `asOfMs`. */
+export function timerOverdueBeforeMs(rule: OrderTimerRule, settings: OrderSettings, asOfMs: number): number {
+  return asOfMs - settings[rule.delay];
+}
+
+/** The status whose entry starts each clock (the workflow keeps when it entered each status). */
+export const CLOCK_STARTED_BY: Record<TimerClock, OrderStatus> = {
+  createdAt: OrderStatus.NEW,
+  shippedAt: OrderStatus.SHIPPED,
+  receivedAt: OrderStatus.ROG,
+  paidAt: OrderStatus.PAID_OFF,
+};

@@ -1,0 +1,14 @@
+/**
+ * The dev server's SQLite settings, shared by npm run dev (scripts/dev.sh spells the same flags) and the
+ * test setup: WAL with synchronous=normal commits without an fsync per transaction and lets readers
+ * run beside the writer — durable against a process crash (a power loss may lose the last commits),
+ * which is what a development server needs. Measured on the 2-core box: ~2.5x the no-op workflow rate
+ * of the default rollback journal.
+ */
+export const TEMPORAL_DEV_SERVER_SQLITE_FLAGS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
+
+/**
+ * Eager activity execution: an activity a workflow task schedules is handed back to the same worker in
+ * the task's completion answer instead of a trip through matching (off by default on the server).
+ */
+export const TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];

@@ -1,0 +1,51 @@
+import * as workflows from '../../workflows';
+import { CANCELLATION_WORKFLOW, CancellationWorkflow } from '../../workflows/cancellation.contract';
+import { GROUP_BUY_WORKFLOW, GroupBuyWorkflow } from '../../workflows/group-buy.contract';
+import { LATE_PAYMENT_WORKFLOW, LatePaymentWorkflow } from '../../workflows/late-payment.contract';
+import { ORDER_WORKFLOW, OrderWorkflow, buildOrderWorkflowInput } from '../../workflows/order.contract';
+import { REFUND_WORKFLOW, RefundWorkflow } from '../../workflows/refund.contract';
+import { ORDER_STATUS_SWEEP_WORKFLOW, REFUND_STATUS_CHECK_WORKFLOW, SweepWorkflow } from '../../workflows/sweep.contract';
+import type { WorkflowRef } from '../../workflows/workflow-ref';
+
+// Compile-time: each implementation has its contract's signature (a mismatch fails the type check).
+const implementations: { [K in keyof typeof workflows]: unknown } = workflows;
+const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow] = [
+  workflows.orderWorkflow,
+  workflows.cancellationWorkflow,
+  workflows.refundWorkflow,
+  workflows.latePaymentWorkflow,
+  workflows.groupBuyWorkflow,
+  workflows.orderStatusSweepWorkflow,
+  workflows.refundStatusCheckWorkflow,
+];
+
+describe('workflow contracts', () => {
+  const refs: [WorkflowRef<any>, unknown][] = [
+    [ORDER_WORKFLOW, workflows.orderWorkflow],
+    [CANCELLATION_WORKFLOW, workflows.cancellationWorkflow],
+    [REFUND_WORKFLOW, workflows.refundWorkflow],
+    [LATE_PAYMENT_WORKFLOW, workflows.latePaymentWorkflow],
+    [GROUP_BUY_WORKFLOW, workflows.groupBuyWorkflow],
+    [ORDER_STATUS_SWEEP_WORKFLOW, workflows.orderStatusSweepWorkflow],
+    [REFUND_STATUS_CHECK_WORKFLOW, workflows.refundStatusCheckWorkflow],
+  ];
+
+  it.each(refs.map(([ref, impl]) => [ref.workflowType, impl] as const))('%s names a workflow the bundle registers', (workflowType, impl) => {
+    expect((implementations as Record<string, unknown>)[workflowType]).toBe(impl);
+    expect((impl as { name: string }).name).toBe(workflowType);
+  });
+
+  it('covers every workflow the bundle registers', () => {
+    expect(refs.map(([ref]) => ref.workflowType).sort()).toEqual(Object.keys(workflows).sort());
+    expect(signatures).toHaveLength(7);
+  });
+
+  it('builds the order workflow input the same way for a new order and a resumed one', () => {
+    const runtime = { orderSettings: { cancelOrderMs: 1, rogOrderMs: 2, completeOrderMs: 3, completeOrderPayMs: 4, serviceExpiredMs: 5, commentOrderMs: 6, complainExpiredMs: 7 }, latePaymentWindowMs: 8, refundPollScheduleMs: [9] };
+    const order = { orderSn: 'O1', sellerId: 42, buyerId: 7, flow: 'ONLINE' as const, orderFen: 12900, createdAt: new Date('2026-11-30T00:00:00Z') };
+    const fresh = buildOrderWorkflowInput(order, runtime);
+    expect(fresh).toEqual({ orderSn: 'O1', sellerId: '42', buyerId: '7', flow: 'ONLINE', orderFen: 12900, createdAtIso: '2026-11-30T00:00:00.000Z', settings: runtime.orderSettings, latePaymentWindowMs: 8, refundPollScheduleMs: [9] });
+    const resume = { status: 'SHIPPED' as const, sinceIso: '2026-11-30T01:00:00.000Z', paidFen: 12900 };
+    expect(buildOrderWorkflowInput({ ...order, groupId: null }, runtime, resume)).toEqual({ ...fresh, resume });
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The order workflow's contract (`order-{orderSn}`): its id, input (and the one builder for it),
+ * state, signals, updates and queries. The API, the sweep activities and the workflow import it;
+ * it imports only @temporalio/workflow's message definitions and domain/.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor, FlowType, OrderSettings, OrderStatus, PayStatus, TimerTask } from '../domain';
+import { workflowRef } from './workflow-ref';
+
+export const orderWorkflowId = (orderSn: string) => `order-${orderSn}`;
+
+export interface OrderWorkflowInput {
+  orderSn: string;
+  sellerId: string;
+  buyerId: string;
+  flow: FlowType;
+  /** What the buyer must pay, in fen. */
+  orderFen: number;
+  createdAtIso: string;
+  settings: OrderSettings;
+  /** How long a cancelled order's workflow stays to refund payments that land after the cancellation. */
+  latePaymentWindowMs: number;
+  refundPollScheduleMs: number[];
+  /**
+   * Set when the order already exists in the database in a later status (a legacy order, or one whose
+   * workflow was lost) and the sweep starts a workflow for it: it resumes from that status instead of
+   * confirming a new order.
+   */
+  resume?: { status: OrderStatus; sinceIso: string; paidFen: number; transactionId?: string };
+  /** Group-buy orders: the group (`group-{groupId}`) this order joined. */
+  groupId?: string;
+}
+
+/** The order as the row has it: what both a new order (the API) and a resumed one (the sweep) start from. */
+export interface OrderFacts {
+  orderSn: string;
+  sellerId: number | string;
+  buyerId: number | string;
+  flow: FlowType;
+  orderFen: number;
+  createdAt: Date;
+  groupId?: string | null;
+}
+
+/** The deployment's settings every order workflow carries (config/app-config.ts). */
+export interface OrderRuntimeSettings {
+  orderSettings: OrderSettings;
+  latePaymentWindowMs: number;
+  refundPollScheduleMs: number[];
+}
+
+/** The one builder of the order workflow's input, shared by the API (new orders) and the sweep (resumed ones). */
+export function buildOrderWorkflowInput(order: OrderFacts, runtime: OrderRuntimeSettings, resume?: OrderWorkflowInput['resume']): OrderWorkflowInput {
+  return {
+    orderSn: order.orderSn,
+    sellerId: String(order.sellerId),
+    buyerId: String(order.buyerId),
+    flow: order.flow,
+    orderFen: order.orderFen,
+    createdAtIso: order.createdAt.toISOString(),
+    settings: runtime.orderSettings,
+    latePaymentWindowMs: runtime.latePaymentWindowMs,
+    refundPollScheduleMs: runtime.refundPollScheduleMs,
+    ...(order.groupId ? { groupId: order.groupId } : {}),
+    ...(resume ? { resume } : {}),
+  };
+}
+
+/** A verified provider payment, delivered by the API's notification endpoint. */
+export interface PaymentConfirmed {
+  provider: string;
+  outTradeNo: string;
+  transactionId: string;
+  amountFen: number;
+  paidAt: string;
+  notificationId: string;
+}
+
+export interface ShipRequest {
+  sellerId: string;
+  carrier: string;
+  trackingNo: string;
+}
+
+export interface ActorRef {
+  actorId: string;
+}
+
+/** A cancellation this order accepted and applied: CANCELLED is in the row; money and stock follow. */
+export interface CancellationInProgress {
+  cancellationId: number;
+  cancellationWorkflowId: string;
+  /** Whether money goes back (SERVICE_CANCEL); the pay status shows how far the refund is. */
+  refunding: boolean;
+  /** RUNNING while the cancellation workflow refunds and restocks; COMPLETED once the request is closed. */
+  progress: 'RUNNING' | 'COMPLETED';
+}
+
+export interface OrderState {
+  orderSn: string;
+  flow: string;
+  /** Always the row's order_status: the workflow changes it only through the compare-and-set. */
+  status: OrderStatus;
+  /** The row's pay_status, kept by the same transitions (REFUNDING while a cancelled order's money goes back). */
+  payStatus?: PayStatus;
+  /** When the next timer fires and what it does, so support can see why an order is waiting. */
+  nextTimer?: { operation: string; atIso: string };
+  transactionId?: string;
+  paidFen: number;
+  cancellation?: CancellationInProgress;
+  history: { operation: string; from: OrderStatus; to: OrderStatus; actor: string; atIso: string }[];
+}
+
+export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderState>;
+export const ORDER_WORKFLOW = workflowRef<OrderWorkflow>('orderWorkflow');
+
+export const paymentConfirmedSignal = defineSignal<[PaymentConfirmed]>('paymentConfirmed');
+export const shipUpdate = defineUpdate<OrderStatus, [ShipRequest]>('ship');
+export const confirmReceiptUpdate = defineUpdate<OrderStatus, [ActorRef]>('confirmReceipt');
+export const collectCashUpdate = defineUpdate<OrderStatus, [ActorRef]>('collectCashOnDelivery');
+export const completeUpdate = defineUpdate<OrderStatus, [ActorRef]>('complete');
+export const orderStateQuery = defineQuery<OrderState>('state');
+
+export interface CancelRequest {
+  /** The cancellation_request row the API recorded (its idempotency key lives there). */
+  cancellationId: number;
+  reason: string;
+  actor: Extract<Actor, 'BUYER' | 'SELLER' | 'SUPPORT'>;
+  actorId: string;
+}
+
+export interface CancelAccepted {
+  cancellationId: number;
+  cancellationWorkflowId: string;
+  /** Whether the buyer had paid, so the cancellation refunds. */
+  refunding: boolean;
+}
+
+export const cancelUpdate = defineUpdate<CancelAccepted, [CancelRequest]>('cancel');
+
+/**
+ * The sweep found this order overdue in the database (its timer should have fired): act now, through
+ * the same table check as the timer itself. Ignored when the order has moved on.
+ */
+export interface SweepOverdue {
+  task: TimerTask;
+  sweepId: string;
+}
+
+export const sweepOverdueSignal = defineSignal<[SweepOverdue]>('sweepOverdue');
+
+/** The failure type of a refused Update (the table, or a cancellation in progress, said no). */
+export const OPERATION_REFUSED = 'OperationRefused';

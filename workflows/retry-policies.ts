@@ -1,0 +1,32 @@
+import type { RetryPolicy } from '@temporalio/workflow';
+
+/**
+ * The retry policies every workflow's activities use, by what the activity talks to. Errors a retry
+ * cannot fix (a missing row, a malformed request, nothing left to refund) are named so they fail fast.
+ */
+const NOT_RETRYABLE = ['OrderNotFound', 'BadTransition', 'CancellationNotFound', 'NothingToRefund', 'RefundNotFound'];
+
+/**
+ * MySQL effects: outages, deadlocks and lock timeouts are retried until the database is back (the
+ * effects are idempotent), at most 30 s apart.
+ */
+export const DATABASE_RETRY: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NOT_RETRYABLE };
+
+/**
+ * Local database effects: the first retries come fast (a deadlock clears in milliseconds), then the
+ * same patience as DATABASE_RETRY. A local activity's retries run inside the workflow task, so they
+ * cost no server round trip.
+ */
+export const LOCAL_DATABASE_RETRY: RetryPolicy = { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NOT_RETRYABLE };
+
+/**
+ * Provider calls: transient errors back off up to 2 minutes apart for ~30 attempts, then the case is
+ * parked for support instead of retrying forever against a provider that keeps failing.
+ */
+export const PROVIDER_CALL_RETRY: RetryPolicy = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 30, nonRetryableErrorTypes: ['RefundNotFound'] };
+
+/** Refund bookkeeping between provider calls: like DATABASE_RETRY, up to a minute apart. */
+export const REFUND_RECORD_RETRY: RetryPolicy = { ...DATABASE_RETRY, maximumInterval: '1m' };
+
+/** Sweep pages: a killed worker's page is retried elsewhere; the handover rows make the retry exact. */
+export const SWEEP_PAGE_RETRY: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['UnknownSweepRule', 'SweepNotConfigured'] };

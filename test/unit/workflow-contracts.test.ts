@@ -5,11 +5,14 @@ import { LATE_PAYMENT_WORKFLOW, LatePaymentWorkflow } from '../../workflows/late
 import { ORDER_WORKFLOW, OrderWorkflow, buildOrderWorkflowInput } from '../../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundWorkflow } from '../../workflows/refund.contract';
 import { ORDER_STATUS_SWEEP_WORKFLOW, REFUND_STATUS_CHECK_WORKFLOW, SweepWorkflow } from '../../workflows/sweep.contract';
+import { COMPLAINT_WORKFLOW, ComplaintWorkflow } from '../../workflows/complaint.contract';
+import { PAYMENT_WATCH_WORKFLOW, PaymentWatchWorkflow } from '../../workflows/payment-watch.contract';
+import { RECONCILIATION_WORKFLOW, ReconciliationWorkflow } from '../../workflows/reconciliation.contract';
 import type { WorkflowRef } from '../../workflows/workflow-ref';
 
 // Compile-time: each implementation has its contract's signature (a mismatch fails the type check).
 const implementations: { [K in keyof typeof workflows]: unknown } = workflows;
-const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow] = [
+const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, PaymentWatchWorkflow, ReconciliationWorkflow] = [
   workflows.orderWorkflow,
   workflows.cancellationWorkflow,
   workflows.refundWorkflow,
@@ -17,6 +20,9 @@ const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaym
   workflows.groupBuyWorkflow,
   workflows.orderStatusSweepWorkflow,
   workflows.refundStatusCheckWorkflow,
+  workflows.complaintWorkflow,
+  workflows.paymentWatchWorkflow,
+  workflows.reconciliationWorkflow,
 ];
 
 describe('workflow contracts', () => {
@@ -28,6 +34,9 @@ describe('workflow contracts', () => {
     [GROUP_BUY_WORKFLOW, workflows.groupBuyWorkflow],
     [ORDER_STATUS_SWEEP_WORKFLOW, workflows.orderStatusSweepWorkflow],
     [REFUND_STATUS_CHECK_WORKFLOW, workflows.refundStatusCheckWorkflow],
+    [COMPLAINT_WORKFLOW, workflows.complaintWorkflow],
+    [PAYMENT_WATCH_WORKFLOW, workflows.paymentWatchWorkflow],
+    [RECONCILIATION_WORKFLOW, workflows.reconciliationWorkflow],
   ];
 
   it.each(refs.map(([ref, impl]) => [ref.workflowType, impl] as const))('%s names a workflow the bundle registers', (workflowType, impl) => {
@@ -37,7 +46,7 @@ describe('workflow contracts', () => {
 
   it('covers every workflow the bundle registers', () => {
     expect(refs.map(([ref]) => ref.workflowType).sort()).toEqual(Object.keys(workflows).sort());
-    expect(signatures).toHaveLength(7);
+    expect(signatures).toHaveLength(10);
   });
 
   it('builds the order workflow input the same way for a new order and a resumed one', () => {

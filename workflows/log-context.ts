@@ -25,6 +25,11 @@ export const interceptors: WorkflowInterceptorsFactory = () => ({
         const orderSn = orderSnOfThisWorkflow();
         return next(orderSn ? { ...input, headers: { ...input.headers, [ORDER_SN_HEADER]: defaultPayloadConverter.toPayload(orderSn) } } : input);
       },
+      // The database steps are local activities: they carry the number the same way.
+      scheduleLocalActivity(input, next) {
+        const orderSn = orderSnOfThisWorkflow();
+        return next(orderSn ? { ...input, headers: { ...input.headers, [ORDER_SN_HEADER]: defaultPayloadConverter.toPayload(orderSn) } } : input);
+      },
     },
   ],
 });

@@ -90,7 +90,7 @@ describe('logs, metrics and health during a cancellation', () => {
 
     expect(workerMetrics).toMatch(/^orders_refunds_waiting_for_support \d+$/m);
     expect(sample(workerMetrics, 'orders_worker_last_activity_completed_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 120);
-    expect(sample(workerMetrics, 'temporal_activity_execution_latency_count', { activity_type: 'recordRefundOutcome' })).toBeGreaterThanOrEqual(1);
+    expect(sample(workerMetrics, 'temporal_activity_execution_latency_count', { activity_type: 'submitRefund' })).toBeGreaterThanOrEqual(1);
     expect(workerMetrics).toMatch(/^temporal_workflow_completed_total\{/m);
     const health = (await (await fetch(`${workerUrl}/health`)).json()) as { lastActivityCompletedAt: string; lastWorkflowTaskSeenAt: string | null };
     expect(health).toMatchObject({ status: 'ok', runState: 'RUNNING' });
@@ -105,6 +105,9 @@ describe('logs, metrics and health during a cancellation', () => {
         throw new Error(`not a JSON log line: ${line}`);
       }
     });
+    const [refund] = await system.dataSource.query('SELECT refund_sn FROM refund WHERE order_sn = ?', [order.orderSn]);
+    // The worker's lines come through a pipe from its own process: wait until the refund's are in.
+    await eventually(async () => (parse(workerLines).filter((l) => l.workflowId === `refund-${refund.refund_sn}` && l.msg === 'Activity completed').length >= 2 ? true : undefined), 30_000, "the refund's activity lines from the worker");
     const api = parse(apiLines);
     const workerLog = parse(workerLines);
     // The API's line for the cancel request: request id, principal, order and its cancellation workflow.
@@ -115,7 +118,6 @@ describe('logs, metrics and health during a cancellation', () => {
     for (const line of api.filter((l) => String((l.req as { url?: string } | undefined)?.url ?? '').includes(order.orderSn))) expect(line.orderSn).toBe(order.orderSn);
 
     // Every worker line of this order's workflows and activities (order, cancel, refund child) carries the order number.
-    const [refund] = await system.dataSource.query('SELECT refund_sn FROM refund WHERE order_sn = ?', [order.orderSn]);
     const ours = (l: LogLine) => [`order-${order.orderSn}`, `cancel-${order.orderSn}`, `refund-${refund.refund_sn}`].includes(String(l.workflowId));
     const cancellationLines = workerLog.filter(ours);
     expect(cancellationLines.length).toBeGreaterThan(5);
@@ -127,7 +129,7 @@ describe('logs, metrics and health during a cancellation', () => {
     }
     expect(cancellationLines.filter((l) => l.workflowId === `refund-${refund.refund_sn}` && l.msg === 'Activity completed' && l.orderSn === order.orderSn).length).toBeGreaterThanOrEqual(2);
     // Activity lines name their activity; the refund workflow's lines are there too (found by order number, not by its id).
-    expect(cancellationLines.some((l) => l.activityType === 'restoreStock')).toBe(true);
+    expect(cancellationLines.some((l) => l.activityType === 'restockCancelledOrder')).toBe(true);
     expect(cancellationLines.some((l) => l.workflowId === `refund-${refund.refund_sn}` && l.workflowType === 'refundWorkflow')).toBe(true);
   });
 });

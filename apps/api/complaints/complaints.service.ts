@@ -54,7 +54,7 @@ export class ComplaintsService {
     const filed = await this.dataSource.transaction(async (manager) => {
       const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, buyer.id]);
       if (!order) throw new NotFoundException(`order ${orderSn} not found`);
-      const [line] = await manager.query('SELECT sku_id, name, num, price_fen FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, dto.skuId]);
+      const [line] = await manager.query('SELECT sku_id, name, num, price_fen, paid_fen FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, dto.skuId]);
       if (!line) throw new NotFoundException(`order ${orderSn} has no line for SKU ${dto.skuId}`);
       const refusal = complaintFilingRefusal({
         orderStatus: order.order_status as OrderStatus,
@@ -86,7 +86,8 @@ export class ComplaintsService {
       buyerId: String(filed.order.buyer_id),
       sellerId: String(filed.order.seller_id),
       topic: filed.topic,
-      lineFen: filed.line.price_fen * filed.line.num,
+      // What the buyer paid for the line (its share of shop discounts taken off), not its list price.
+      lineFen: filed.line.paid_fen,
       settings: this.config.complaints,
       refundPollScheduleMs: this.config.refund.pollScheduleMs,
     };

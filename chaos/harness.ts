@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { SimControl } from '../test/payments/sim-control';
+import { random } from './seeded-random';
 
 /** What the harness drives and breaks: an API, its simulator, database and Temporal, and two kinds of outage. */
 export interface ChaosTarget {
@@ -66,17 +67,6 @@ const FAULTS = ['500', 'commit-then-timeout', 'rate-limit'] as const;
 const SERVER_SIDE_OPERATIONS = ['queryPayment', 'closePayment', 'submitRefund', 'queryRefund'] as const;
 const NOTIFICATION_MODES = ['drop', 'duplicate', 'reorder'] as const;
 
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -42,7 +42,8 @@ describe('logs, metrics and health during a cancellation', () => {
   beforeAll(async () => {
     const apiStream = new PassThrough();
     collectLines(apiStream, apiLines);
-    system = await startTestSystem({}, { apiLogger: createLogger('api', apiStream, { LOG_LEVEL: 'debug' }) });
+    // A database of its own: the refunds gauge counts the whole refund table, which other test files share.
+    system = await startTestSystem({}, { ownDatabase: true, apiLogger: createLogger('api', apiStream, { LOG_LEVEL: 'debug' }) });
     // The worker process instead of the in-process one, with debug logs (the SDK's activity and workflow lifecycle lines).
     await system.stopWorker();
     const port = await freePort();

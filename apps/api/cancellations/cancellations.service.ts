@@ -7,7 +7,7 @@ import { CancelRequest, cancelUpdate, orderWorkflowId } from '../../../workflows
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { requestHash } from '../common/idempotency';
-import { refusalReason } from '../common/refused-update';
+import { orderFinished, refusalReason } from '../common/refused-update';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -93,7 +93,7 @@ export class CancellationsService {
         },
       };
     } catch (err) {
-      const refusal = refusalReason(err, request.orderSn);
+      const refusal = refusalReason(err, orderFinished(request.orderSn));
       if (refusal !== undefined) return refused(refusal);
       throw err;
     }

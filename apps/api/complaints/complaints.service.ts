@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { Complaint, ComplaintMessage } from '../../../db/entities';
@@ -25,6 +25,7 @@ import {
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { startWorkflow } from '../../shared/start-workflows';
+import { refusalReason } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
 
@@ -132,8 +133,8 @@ export class ComplaintsService {
         args: [{ actor, actorId: principal.id, content: content.trim(), refundFen }],
       });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new ConflictException(err.cause?.message ?? err.message);
-      if (err instanceof WorkflowNotFoundError) throw new ConflictException(`complaint ${id} is ${complaint.status} and its workflow has finished`);
+      const refusal = refusalReason(err, `complaint ${id} is ${complaint.status} and its workflow has finished`);
+      if (refusal !== undefined) throw new ConflictException(refusal);
       throw err;
     }
     return this.get(principal, id);

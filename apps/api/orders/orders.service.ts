@@ -5,7 +5,7 @@ import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderTyp
 import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, orderWorkflowId, shipUpdate } from '../../../workflows/order.contract';
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable } from '../../shared/temporal';
-import { refusalReason } from '../common/refused-update';
+import { orderFinished, refusalReason } from '../common/refused-update';
 import { OrderAccess } from './order-access';
 import { OrderWorkflows } from './order-workflows';
 
@@ -79,7 +79,7 @@ export class OrdersService {
       const status = await send();
       return { orderSn, status };
     } catch (err) {
-      const refusal = refusalReason(err, orderSn);
+      const refusal = refusalReason(err, orderFinished(orderSn));
       if (refusal !== undefined) throw new ConflictException(refusal);
       throw err;
     }

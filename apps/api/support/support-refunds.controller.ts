@@ -1,12 +1,13 @@
 import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { Refund } from '../../../db/entities';
 import { RefundStatus } from '../../../domain';
 import { refundWorkflowId, resolveRefundUpdate } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { refusalReason } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { TEMPORAL_CLIENT } from '../tokens';
 import { ResolveRefundDto } from './resolve-refund.dto';
@@ -51,8 +52,8 @@ export class SupportRefundsController {
       const status = await this.temporal.workflow.getHandle(refundWorkflowId(refundSn)).executeUpdate(resolveRefundUpdate, { args: [resolution] });
       return { refundSn, action: dto.action, status, workflowId: refundWorkflowId(refundSn) };
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new ConflictException(err.cause?.message ?? err.message);
-      if (err instanceof WorkflowNotFoundError) throw new ConflictException(`refund ${refundSn} is ${refund.status} and its workflow has finished`);
+      const refusal = refusalReason(err, `refund ${refundSn} is ${refund.status} and its workflow has finished`);
+      if (refusal !== undefined) throw new ConflictException(refusal);
       throw err;
     }
   }

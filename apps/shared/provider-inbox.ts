@@ -40,6 +40,22 @@ export function queriedPayment(provider: ProviderName, result: PaymentQueryResul
   };
 }
 
+interface PaymentRow {
+  order_sn: string;
+  provider: string;
+  amount_fen: number;
+  transaction_id: string | null;
+}
+
+/** The notification must be about a payment we started, for exactly its amount. */
+function checkPayment(notification: PaymentNotification, payment: PaymentRow | undefined): string | undefined {
+  if (!payment || payment.provider !== notification.provider) return `unknown out_trade_no ${notification.outTradeNo}`;
+  if (notification.state === 'PAID' && notification.amountFen !== payment.amount_fen) {
+    return `amount ${notification.amountFen} fen does not match payment ${notification.outTradeNo} of ${payment.amount_fen} fen`;
+  }
+  return undefined;
+}
+
 /**
  * The one path from a verified provider result to the workflow that owns the money: checked against
  * our payment record (same provider, exact amount), deduplicated in the `provider_notification`
@@ -56,30 +72,23 @@ export class ProviderInbox {
   ) {}
 
   async accept(notification: ProviderNotification): Promise<InboxOutcome> {
+    // A payment notification is checked against our payment row, read once for the check and the delivery.
+    let payment: PaymentRow | undefined;
     if (notification.kind === 'payment') {
-      const problem = await this.checkPayment(notification);
+      [payment] = await this.dataSource.query('SELECT order_sn, provider, amount_fen, transaction_id FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
+      const problem = checkPayment(notification, payment);
       if (problem) return { accepted: false, reason: problem };
     }
     const fresh = await this.record(notification);
     let deliveredTo: PaymentDelivery | undefined;
     if (fresh || !(await this.delivered(notification))) {
-      const delivery = notification.kind === 'payment' ? await this.deliverPayment(notification) : await this.deliverRefund(notification);
+      const delivery = notification.kind === 'payment' ? await this.deliverPayment(notification, payment!) : await this.deliverRefund(notification);
       // Not marked delivered: the provider's next attempt goes through all of this again.
       if (typeof delivery === 'object') return { accepted: false, reason: delivery.refused };
       deliveredTo = delivery;
       await this.dataSource.query('UPDATE provider_notification SET delivered_at = CURRENT_TIMESTAMP(3) WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
     }
     return { accepted: true, duplicate: !fresh, ...(deliveredTo ? { deliveredTo } : {}) };
-  }
-
-  /** The notification must be about a payment we started, for exactly its amount. */
-  private async checkPayment(notification: PaymentNotification): Promise<string | undefined> {
-    const [payment] = await this.dataSource.query('SELECT provider, amount_fen FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
-    if (!payment || payment.provider !== notification.provider) return `unknown out_trade_no ${notification.outTradeNo}`;
-    if (notification.state === 'PAID' && notification.amountFen !== payment.amount_fen) {
-      return `amount ${notification.amountFen} fen does not match payment ${notification.outTradeNo} of ${payment.amount_fen} fen`;
-    }
-    return undefined;
   }
 
   private async record(notification: ProviderNotification): Promise<boolean> {
@@ -96,9 +105,8 @@ export class ProviderInbox {
   }
 
   /** Who took the payment, or why it cannot be delivered yet. */
-  private async deliverPayment(notification: PaymentNotification): Promise<PaymentDelivery | undefined | { refused: string }> {
+  private async deliverPayment(notification: PaymentNotification, payment: PaymentRow): Promise<PaymentDelivery | undefined | { refused: string }> {
     if (notification.state !== 'PAID') return undefined; // closed / refunded trades: our own workflows caused them
-    const [payment] = await this.dataSource.query('SELECT order_sn, transaction_id FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
     const paid = {
       provider: notification.provider,
       outTradeNo: notification.outTradeNo,

@@ -99,6 +99,8 @@ describe('pay pages in a real browser', () => {
     await cashier.click('#pay-wechat');
     const qrFrame = cashier.frameLocator('#wechat-frame');
     await qrFrame.locator('#qr').waitFor({ state: 'visible', timeout: 30_000 });
+    // Read once the page has set it (a CI run once read the body before the attribute was there).
+    await qrFrame.locator('body[data-out-trade-no]').waitFor({ state: 'attached', timeout: 30_000 });
     const outTradeNo = await qrFrame.locator('body').getAttribute('data-out-trade-no');
     expect(outTradeNo).toMatch(/^P\d+W$/);
     const qrSize = await qrFrame.locator('#qr').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);

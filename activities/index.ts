@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { ProviderInbox } from '../apps/shared/provider-inbox';
-import type { GroupBuyStatus } from '../domain';
+import type { GroupBuyStatus, RefundSpacing } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { ComplaintActivities } from './complaints';
 import type { LatePayment } from '../workflows/late-payment.contract';
@@ -11,6 +11,7 @@ import { OrderTransitions } from './order-transitions';
 import { ReconciliationActivities } from './reconciliation';
 import { PaymentWatchActivities } from './payment-watch';
 import { RefundActivities } from './refunds';
+import { RefundSlotActivities } from './refund-slots';
 import { SweepActivities, SweepDependencies } from './sweeps';
 
 export interface ActivityDependencies {
@@ -22,6 +23,8 @@ export interface ActivityDependencies {
   sweeps?: SweepDependencies;
   /** Delivers payments the payment watch found PAID, exactly like notifications (needs a Temporal client). */
   inbox?: ProviderInbox;
+  /** Time between refunds of one payment per provider (WECHATPAY_REFUND_SPACING, ALIPAY_REFUND_SPACING); default the providers' real minimums. */
+  refundSpacing?: RefundSpacing;
 }
 
 /**
@@ -32,6 +35,7 @@ export function createActivities(deps: ActivityDependencies) {
   const orders = new OrderTransitions(deps.dataSource);
   const cancellations = new CancellationActivities(deps.dataSource, deps.providers);
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
+  const refundSlots = new RefundSlotActivities(deps.dataSource, deps.refundSpacing);
   const complaints = new ComplaintActivities(deps.dataSource);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
   // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
@@ -62,6 +66,7 @@ export function createActivities(deps: ActivityDependencies) {
     recordRefundOutcome: refunds.recordRefundOutcome.bind(refunds),
     markRefundedOffline: refunds.markRefundedOffline.bind(refunds),
     logRefundReissue: refunds.logRefundReissue.bind(refunds),
+    claimRefundSlot: refundSlots.claimRefundSlot.bind(refundSlots),
 
     applyComplaintStep: complaints.applyComplaintStep.bind(complaints),
 

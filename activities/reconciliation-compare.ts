@@ -157,7 +157,7 @@ export class ReconciliationCompare {
         ? `SELECT p.id, p.paid_at AS at, p.out_trade_no, p.order_sn, p.amount_fen, p.transaction_id,
                   EXISTS (SELECT 1 FROM reconciliation_bill_row b WHERE b.run_id = ? AND b.kind = 'PAYMENT' AND b.out_trade_no = p.out_trade_no) AS on_bill
              FROM payment p
-            WHERE p.provider = ? AND p.status IN ('PAID', 'REFUNDED') AND p.paid_at >= ? AND p.paid_at < ? AND (p.paid_at > ? OR p.id > ?)
+            WHERE p.provider = ? AND p.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') AND p.paid_at >= ? AND p.paid_at < ? AND (p.paid_at > ? OR p.id > ?)
             ORDER BY p.paid_at, p.id LIMIT ?`
         : `SELECT r.id, r.succeeded_at AS at, r.out_trade_no, r.refund_sn, r.order_sn, r.refund_fen AS amount_fen, r.provider_refund_id AS transaction_id,
                   EXISTS (SELECT 1 FROM reconciliation_bill_row b WHERE b.run_id = ? AND b.kind = 'REFUND' AND b.out_refund_no = r.refund_sn) AS on_bill

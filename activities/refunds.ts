@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { DataSource, EntityManager } from 'typeorm';
-import { PaymentProvider, ProviderName, RefundStatus as ProviderRefundStatus } from '../payments';
-import { RefundStatus, describeRefund } from '../domain';
-import type { RefundRecord } from '../workflows/refund.contract';
+import { PaymentProvider, ProviderError, ProviderName, RefundStatus as ProviderRefundStatus, isRefundTooFrequent } from '../payments';
+import { PaymentStatus, RefundStatus, describeRefund, paymentStatusAfterRefunds } from '../domain';
+import { REFUND_TOO_FREQUENT, type RefundRecord } from '../workflows/refund.contract';
 import { appendOrderLog } from '../db/order-log';
 import { newSn } from '../db/serial-numbers';
 import { toActivityFailure } from './provider-failures';
@@ -22,6 +22,13 @@ export interface CreateRefundRequest {
 }
 
 export type RefundProgress = RefundStatus | 'NOT_FOUND';
+
+export interface SubmitRefundOptions {
+  /** Throw REFUND_TOO_FREQUENT (not retried) when the provider says refunds of this payment come too fast; older workflows leave it unset and keep retrying in the activity. */
+  reportTooFrequent?: boolean;
+  /** Ask the provider before submitting (a resubmit after "too frequent": WeChat may have accepted it). */
+  queryFirst?: boolean;
+}
 
 /**
  * Refund effects. The refund row (and its number) is committed before any provider call; every call
@@ -51,12 +58,12 @@ export class RefundActivities {
    * provider committed), so later attempts ask the provider first and submit only if it has never
    * heard of this refund number.
    */
-  async submitRefund(refundSn: string): Promise<RefundProgress> {
+  async submitRefund(refundSn: string, options: SubmitRefundOptions = {}): Promise<RefundProgress> {
     const refund = await this.getRefund(refundSn);
     if (refund.status !== RefundStatus.APPLY && refund.status !== RefundStatus.PROCESSING) return refund.status;
     const provider = this.providers[refund.provider];
     try {
-      if (Context.current().info.attempt > 1 || refund.status === RefundStatus.PROCESSING) {
+      if (Context.current().info.attempt > 1 || refund.status === RefundStatus.PROCESSING || options.queryFirst) {
         const known = await provider.queryRefund(refund.outTradeNo, refund.refundSn);
         if (known.status !== 'NOT_FOUND') return this.recordSubmission(refund, known.status, known.providerRefundId);
       }
@@ -70,6 +77,10 @@ export class RefundActivities {
       });
       return this.recordSubmission(refund, result.status, result.providerRefundId);
     } catch (err) {
+      if (options.reportTooFrequent && err instanceof ProviderError && isRefundTooFrequent(err.provider, err.code)) {
+        // Not retried here: the workflow waits for a new submit slot of the payment, then resubmits this number.
+        throw ApplicationFailure.create({ message: err.message, type: REFUND_TOO_FREQUENT, nonRetryable: true, details: [{ provider: err.provider, code: err.code }] });
+      }
       throw toActivityFailure(err);
     }
   }
@@ -101,7 +112,7 @@ export class RefundActivities {
       if (updated.affectedRows === 1) {
         if (request.status === 'SUCCESS') {
           await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
-          await manager.query(`UPDATE payment SET status = 'REFUNDED' WHERE out_trade_no = ? AND status = 'PAID'`, [refund.outTradeNo]);
+          await this.settlePaymentStatus(manager, refund.outTradeNo);
         }
         await appendOrderLog(manager, {
           orderSn: refund.orderSn,
@@ -116,13 +127,32 @@ export class RefundActivities {
     });
   }
 
-  /** Support paid the buyer another way (bank transfer…) for an ABNORMAL/CLOSED refund: audited, final. */
+  /**
+   * The payment's status from its provider refunds that succeeded (PARTIALLY_REFUNDED until they add
+   * up to its amount, then REFUNDED), under the payment row's lock so two refunds settling at once
+   * both count.
+   */
+  private async settlePaymentStatus(manager: EntityManager, outTradeNo: string): Promise<void> {
+    const [payment] = await manager.query('SELECT amount_fen, status FROM payment WHERE out_trade_no = ? FOR UPDATE', [outTradeNo]);
+    if (!payment) return;
+    const [{ refunded }] = await manager.query('SELECT COALESCE(SUM(refund_fen), 0) AS refunded FROM refund WHERE out_trade_no = ? AND status = ?', [outTradeNo, RefundStatus.SUCCESS]);
+    await manager.query('UPDATE payment SET status = ? WHERE out_trade_no = ? AND status IN (?, ?, ?)', [
+      paymentStatusAfterRefunds(Number(payment.amount_fen), Number(refunded)),
+      outTradeNo,
+      PaymentStatus.PAID,
+      PaymentStatus.PARTIALLY_REFUNDED,
+      PaymentStatus.REFUNDED,
+    ]);
+  }
+
+  /** Support paid the buyer another way (bank transfer…) for an ABNORMAL/CLOSED refund, or one the provider's count limit refused before it was sent: audited, final. */
   async markRefundedOffline(request: { refundSn: string; reference: string; supportId: string; note?: string }): Promise<RefundStatus> {
     const refund = await this.getRefund(request.refundSn);
     return this.dataSource.transaction(async (manager) => {
       const updated = await manager.query(
-        `UPDATE refund SET status = ?, offline_reference = ?, resolved_by = ?, succeeded_at = CURRENT_TIMESTAMP(3) WHERE refund_sn = ? AND status IN (?, ?)`,
-        [RefundStatus.REFUNDED_OFFLINE, request.reference, request.supportId, refund.refundSn, RefundStatus.ABNORMAL, RefundStatus.CLOSED],
+        `UPDATE refund SET status = ?, offline_reference = ?, resolved_by = ?, succeeded_at = CURRENT_TIMESTAMP(3)
+          WHERE refund_sn = ? AND (status IN (?, ?) OR (status = ? AND submitted_at IS NULL AND payment_refund_no IS NULL AND failure_reason IS NOT NULL))`,
+        [RefundStatus.REFUNDED_OFFLINE, request.reference, request.supportId, refund.refundSn, RefundStatus.ABNORMAL, RefundStatus.CLOSED, RefundStatus.APPLY],
       );
       if (updated.affectedRows === 1) {
         await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
@@ -175,7 +205,7 @@ export async function createRefundIn(manager: EntityManager, request: CreateRefu
   const [order] = await manager.query('SELECT order_sn FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
   if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
   const payments = await manager.query(
-    `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'REFUNDED') ${request.outTradeNo ? 'AND out_trade_no = ?' : ''} ORDER BY paid_at LIMIT 1`,
+    `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') ${request.outTradeNo ? 'AND out_trade_no = ?' : ''} ORDER BY paid_at LIMIT 1`,
     request.outTradeNo ? [request.orderSn, request.outTradeNo] : [request.orderSn],
   );
   if (!payments.length) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} has no captured payment to refund`, 'NothingToRefund');

@@ -18,3 +18,5 @@ export * from './limits';
 export * from './order-timers';
 export * from './cancel-decision';
 export * from './order-status-effects';
+export * from './refund-provider-rules';
+export * from './payment-status';

@@ -4,6 +4,8 @@
  * workflow (to pick yesterday) and the API (to validate a requested day).
  */
 
+import { CAPTURED_PAYMENT_STATUSES } from './payment-status';
+
 /** What can differ between the provider's bill and our books. */
 export const DifferenceKind = {
   /** Paid at the provider, but unknown or unpaid here: money we hold without an order knowing. Fixed automatically. */
@@ -34,13 +36,13 @@ export type BillEntryKind = 'PAYMENT' | 'REFUND';
 
 /** Our side of one bill row, as stored (payment or refund row), or nothing when we have no record. */
 export interface OurRecord {
-  /** payment: CREATED | PAID | CLOSED | REFUNDED; refund: APPLY | PROCESSING | SUCCESS | ABNORMAL | CLOSED | ... */
+  /** payment: CREATED | PAID | CLOSED | PARTIALLY_REFUNDED | REFUNDED; refund: APPLY | PROCESSING | SUCCESS | ABNORMAL | CLOSED | ... */
   status: string;
   amountFen: number;
 }
 
-/** Payment statuses meaning "the money arrived here" (a later full refund keeps the payment real). */
-const PAID_HERE = new Set(['PAID', 'REFUNDED']);
+/** Payment statuses meaning "the money arrived here" (a later refund, partial or full, keeps the payment real). */
+const PAID_HERE = new Set<string>(CAPTURED_PAYMENT_STATUSES);
 
 /**
  * Compares one bill row with our record of it. `undefined` = they agree (a match).

@@ -58,3 +58,14 @@ export function classifyAlipayError(code: string, subCode?: string, httpStatus?:
   if (httpStatus !== undefined && (httpStatus >= 500 || httpStatus === 429)) return 'retryable';
   return 'final';
 }
+
+/**
+ * A refund create the provider turned down for coming too soon after another refund of the same
+ * payment (the spacing of domain/refund-provider-rules.ts): WeChat Pay's 429 FREQUENCY_LIMITED;
+ * for Alipay, whose documentation names no code for it, ACQ.SYSTEM_ERROR, the answer the simulator
+ * gives and whose documented remedy ("retry with the same parameters") is the same. The refund
+ * workflow waits for a new slot and resubmits the same number (querying first).
+ */
+export function isRefundTooFrequent(provider: 'wechatpay' | 'alipay', code: string): boolean {
+  return provider === 'wechatpay' ? code === 'FREQUENCY_LIMITED' : code === 'ACQ.SYSTEM_ERROR';
+}

@@ -9,7 +9,7 @@ export { readPaymentConfig } from './config';
 export type { PaymentConfig, WechatPayConfig, AlipayConfig } from './config';
 export { ensureDevKeys } from './dev-keys';
 export type { DevKeys } from './dev-keys';
-export { classifyWechatPayError, classifyAlipayError } from './error-classes';
+export { classifyWechatPayError, classifyAlipayError, isRefundTooFrequent } from './error-classes';
 
 export function createPaymentProviders(config: PaymentConfig): Record<ProviderName, PaymentProvider> {
   return {

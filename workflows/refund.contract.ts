@@ -47,6 +47,9 @@ export type RefundResolution =
   | { action: 'REISSUE_WITH_NEW_NUMBER'; supportId: string; note?: string }
   | { action: 'RETRY'; supportId: string; note?: string };
 
+/** The failure type of a refund create the provider turned down as too soon after another refund of the same payment. */
+export const REFUND_TOO_FREQUENT = 'RefundTooFrequent';
+
 export interface RefundState {
   refundSn: string;
   status: RefundStatus | 'NOT_FOUND';
@@ -54,6 +57,10 @@ export interface RefundState {
   waitingForSupport?: string;
   polls: number;
   notifications: number;
+  /** Waiting for the payment's next submit slot (the provider's spacing between refunds of one payment), until this instant. */
+  waitingForSlotUntil?: string;
+  /** Submit slots claimed (one more after each "too frequent" answer). */
+  slotClaims?: number;
 }
 
 export const refundNotifiedSignal = defineSignal<[RefundNotified]>('refundNotified');

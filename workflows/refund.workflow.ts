@@ -9,11 +9,13 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CancellationStatus, RefundStatus, describeRefund } from '../domain';
 import {
+  REFUND_TOO_FREQUENT,
   RefundOutcome,
   RefundResolution,
   RefundState,
@@ -26,6 +28,16 @@ import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY, REFUND_RECORD_RETRY } from '
 
 /** Histories from before it ran the refund's bookkeeping as normal activities; new runs use local ones. */
 export const REFUND_LOCAL_DB_PATCH = 'refund-local-db-steps';
+
+/**
+ * Histories from before refunds of one payment were paced: new runs claim the payment's next submit
+ * slot (the provider's spacing) before submitting, wait for it on a timer, and wait again after a
+ * "too frequent" answer instead of retrying inside the activity.
+ */
+export const REFUND_SPACING_PATCH = 'refund-submit-spacing';
+
+/** "Too frequent" answers in a row before the refund is parked for support (each one waits a full spacing). */
+const MAX_TOO_FREQUENT_ANSWERS = 10;
 
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: REFUND_RECORD_RETRY });
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
@@ -95,12 +107,42 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   setStatus(refund.status);
   const summary = `${describeRefund(refund.refundFen, refund.provider)} (${refund.refundSn})`;
 
+  const spaced = patched(REFUND_SPACING_PATCH);
+  let slotClaims = 0;
   const submit = async (): Promise<void> => {
-    try {
-      setStatus(await remote.submitRefund.executeWithOptions({ ...providerCallOptions, summary }, [input.refundSn]));
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      state.waitingForSupport = `provider refused the refund: ${err.cause?.message ?? err.message}`;
+    for (let tooFrequent = 0; ; tooFrequent += 1) {
+      if (spaced) {
+        // The payment's next submit slot, claimed under its row lock: refunds of one payment reach the provider a spacing apart.
+        slotClaims += 1;
+        state.slotClaims = slotClaims;
+        const slot = await db.claimRefundSlot.executeWithOptions(
+          { summary: tooFrequent === 0 ? "Claim the payment's next refund slot" : `Claim a later slot: the provider said too frequent (${tooFrequent})` },
+          [{ refundSn: input.refundSn, claim: slotClaims, afterTooFrequent: tooFrequent > 0 }],
+        );
+        if (slot.kind === 'refused') {
+          state.waitingForSupport = slot.reason;
+          return;
+        }
+        if (slot.waitMs > 0) {
+          state.waitingForSlotUntil = slot.slotAtIso;
+          await sleep(slot.waitMs, { summary: `Wait ${seconds(slot.waitMs)} for refund #${slot.paymentRefundNo} of this payment (one per ${seconds(slot.spacingMs)})` });
+          state.waitingForSlotUntil = undefined;
+        }
+      }
+      try {
+        const args: Parameters<Activities['submitRefund']> = spaced ? [input.refundSn, { reportTooFrequent: true, queryFirst: tooFrequent > 0 }] : [input.refundSn];
+        setStatus(await remote.submitRefund.executeWithOptions({ ...providerCallOptions, summary: tooFrequent === 0 ? summary : `Resubmit ${summary}` }, args));
+        return;
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        const cause = err.cause;
+        if (spaced && cause instanceof ApplicationFailure && cause.type === REFUND_TOO_FREQUENT && tooFrequent < MAX_TOO_FREQUENT_ANSWERS) {
+          log.info('provider says refunds of this payment come too fast; waiting for a later slot', { refundSn: input.refundSn, answers: tooFrequent + 1 });
+          continue;
+        }
+        state.waitingForSupport = `provider refused the refund: ${cause?.message ?? err.message}`;
+        return;
+      }
     }
   };
 
@@ -162,6 +204,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
 }
 
 type RefundNotifiedStatus = 'SUCCESS' | 'ABNORMAL' | 'CLOSED';
+
+function seconds(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 100) / 10} s`;
+}
 
 function isSettled(status: RefundState['status']): boolean {
   return FINAL.includes(status) || PARKED.includes(status);

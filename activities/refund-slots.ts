@@ -1,0 +1,78 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { DataSource } from 'typeorm';
+import { DEFAULT_REFUND_SPACING, RefundSpacing, RefundStatus, nextRefundSlot, refundCountRefusal } from '../domain';
+
+export interface RefundSlotRequest {
+  refundSn: string;
+  /** 1 for the refund's first submit, n for its n-th; the same number again returns the same slot. */
+  claim: number;
+  /** The provider answered "too frequent": the new slot is a full spacing from now. */
+  afterTooFrequent?: boolean;
+}
+
+export type RefundSlot =
+  | {
+      kind: 'slot';
+      /** The slot's instant (ISO) and how long from now (at the database's clock) until it. */
+      slotAtIso: string;
+      waitMs: number;
+      /** The refund's position among its payment's refunds (WeChat Pay takes 50). */
+      paymentRefundNo: number;
+      spacingMs: number;
+    }
+  | { kind: 'refused'; reason: string };
+
+/**
+ * Gives a refund its submit slot: the payment's next free instant, taken under the payment row's
+ * lock (`SELECT … FOR UPDATE`), so two refunds of one payment never get slots closer than the
+ * provider's spacing, and its number among the payment's refunds, unique per payment, so the count
+ * limit holds however many refunds race. A claim is remembered by its number: a retried activity
+ * (or a replay) gets the slot it already has.
+ */
+export class RefundSlotActivities {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly spacing: RefundSpacing = DEFAULT_REFUND_SPACING,
+  ) {}
+
+  async claimRefundSlot(request: RefundSlotRequest): Promise<RefundSlot> {
+    return this.dataSource.transaction(async (manager) => {
+      const [refund] = await manager.query('SELECT refund_sn, provider, out_trade_no, status, slot_claims, payment_refund_no FROM refund WHERE refund_sn = ?', [request.refundSn]);
+      if (!refund) throw ApplicationFailure.nonRetryable(`refund ${request.refundSn} does not exist`, 'RefundNotFound');
+      const spacingMs = this.spacing[refund.provider as keyof RefundSpacing];
+      // The payment row's lock orders every claim for this payment; the refund's row is re-read under it.
+      const [payment] = await manager.query('SELECT out_trade_no FROM payment WHERE out_trade_no = ? FOR UPDATE', [refund.out_trade_no]);
+      if (!payment) throw ApplicationFailure.nonRetryable(`payment ${refund.out_trade_no} of refund ${request.refundSn} does not exist`, 'NothingToRefund');
+      const [mine] = await manager.query('SELECT slot_claims, payment_refund_no, submit_slot_at FROM refund WHERE refund_sn = ? FOR UPDATE', [request.refundSn]);
+      if (Number(mine.slot_claims) >= request.claim && mine.submit_slot_at) return this.describe(manager, request.refundSn, spacingMs);
+
+      let paymentRefundNo = mine.payment_refund_no === null ? null : Number(mine.payment_refund_no);
+      if (paymentRefundNo === null) {
+        // Refunds submitted before numbering existed count too (submitted_at set, no number).
+        const [{ prior }] = await manager.query(
+          `SELECT COUNT(*) AS prior FROM refund WHERE out_trade_no = ? AND refund_sn <> ? AND (payment_refund_no IS NOT NULL OR submitted_at IS NOT NULL)`,
+          [refund.out_trade_no, request.refundSn],
+        );
+        const refusal = refundCountRefusal(refund.provider, Number(prior));
+        if (refusal) {
+          // Recorded on the row (it stays APPLY: never sent), so support sees why and may pay it offline.
+          await manager.query('UPDATE refund SET failure_reason = ? WHERE refund_sn = ? AND status = ?', [refusal.slice(0, 255), request.refundSn, RefundStatus.APPLY]);
+          return { kind: 'refused', reason: refusal };
+        }
+        paymentRefundNo = Number(prior) + 1;
+      }
+      // The database's clock decides, so every worker's claims agree whatever their own clocks say.
+      const [{ now, next_refund_at: nextFreeAt }] = await manager.query('SELECT NOW(3) AS now, next_refund_at FROM payment WHERE out_trade_no = ?', [refund.out_trade_no]);
+      const slot = nextRefundSlot({ nowMs: new Date(now).getTime(), nextFreeAtMs: nextFreeAt ? new Date(nextFreeAt).getTime() : undefined, spacingMs, afterTooFrequent: request.afterTooFrequent });
+      await manager.query('UPDATE refund SET submit_slot_at = ?, slot_claims = ?, payment_refund_no = ? WHERE refund_sn = ?', [new Date(slot.slotAtMs), request.claim, paymentRefundNo, request.refundSn]);
+      await manager.query('UPDATE payment SET next_refund_at = ? WHERE out_trade_no = ?', [new Date(slot.nextFreeAtMs), refund.out_trade_no]);
+      return this.describe(manager, request.refundSn, spacingMs);
+    });
+  }
+
+  private async describe(manager: { query: DataSource['query'] }, refundSn: string, spacingMs: number): Promise<RefundSlot> {
+    const [row] = await manager.query('SELECT submit_slot_at, payment_refund_no, NOW(3) AS now FROM refund WHERE refund_sn = ?', [refundSn]);
+    const slotAtMs = new Date(row.submit_slot_at).getTime();
+    return { kind: 'slot', slotAtIso: new Date(slotAtMs).toISOString(), waitMs: Math.max(0, slotAtMs - new Date(row.now).getTime()), paymentRefundNo: Number(row.payment_refund_no), spacingMs };
+  }
+}

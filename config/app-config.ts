@@ -1,4 +1,4 @@
-import { ComplaintSettings, OrderSettingError, OrderSettings, parseDuration, readComplaintSettings, readOrderSettings } from '../domain';
+import { ComplaintSettings, OrderSettingError, OrderSettings, RefundSpacing, parseDuration, readComplaintSettings, readOrderSettings, readRefundSpacing } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
@@ -17,8 +17,11 @@ export interface AppConfig {
   };
   /** The worker's /metrics + /health port, and where the SDK's own Prometheus exporter listens (appended to /metrics). */
   worker: { metricsPort: number; metricsHost: string; sdkMetricsAddress: string };
-  /** Timing of the refund workflow's provider polling, so tests can run it in seconds. */
-  refund: { pollScheduleMs: number[] };
+  /**
+   * Timing of the refund workflow's provider polling, so tests can run it in seconds, and the time
+   * between two refunds of one payment per provider (WeChat Pay 1 min, Alipay 3 s by default).
+   */
+  refund: { pollScheduleMs: number[]; spacingMs: RefundSpacing };
   /** Delays between the payment watch's provider queries while no notification arrived; the last repeats until the payment expires. */
   paymentQueryScheduleMs: number[];
   /** How long a cancelled order's workflow stays to refund payments that were already in flight. */
@@ -73,7 +76,10 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       rateLimits: { writesPerMinute: readCount(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30), pollsPerMinute: readCount(env, 'RATE_LIMIT_POLLS_PER_MINUTE', 120) },
     },
     worker: readWorkerSettings(env),
-    refund: { pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m') },
+    refund: {
+      pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m'),
+      spacingMs: asConfigError(() => readRefundSpacing((name) => env[name], { realProvider: payments.realProvider })),
+    },
     paymentQueryScheduleMs: readDurationList(env, 'PAYMENT_QUERY_SCHEDULE', '10s,30s,1m,5m,10m,30m'),
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
     complaints: asConfigError(() => readComplaintSettings((name) => env[name])),

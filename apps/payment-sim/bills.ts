@@ -211,6 +211,7 @@ export class BillDesk {
       reason: 'seeded refund',
       status: 'SUCCESS',
       createdAt: when,
+      createdAtMs: atMs,
       dueAt: atMs,
       then: 'SUCCESS',
       successTime: when,

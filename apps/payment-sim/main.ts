@@ -1,3 +1,4 @@
+import { readRefundSpacing } from '../../domain/refund-provider-rules';
 import { startPaymentSim } from './server';
 
 function intFromEnv(name: string, fallback: number): number {
@@ -11,7 +12,16 @@ function intFromEnv(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+  let refundSpacing;
+  try {
+    // The same settings the worker paces its refunds by, so both sides agree on the spacing.
+    refundSpacing = readRefundSpacing((name) => process.env[name]);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
   const sim = await startPaymentSim({
+    refundSpacing,
     port: intFromEnv('PAYMENT_SIM_PORT', 4010),
     host: process.env.PAYMENT_SIM_HOST?.trim() || '127.0.0.1',
     keysDir: process.env.PAYMENT_KEYS_DIR?.trim() || '.data/keys',

@@ -19,6 +19,8 @@ import {
 import { BillDesk, BillRequestError } from './bills';
 import { alipayDateTime, alipaySignContent, flipBase64, rsa2Sign, signedAlipayResponse, verifyAlipayRequest } from './alipay-signing';
 import { DEFAULT_RETRY_SCHEDULE_MS, Notifier, OutgoingNotification } from './notifier';
+import { RefundLimits } from './refund-limits';
+import type { RefundSpacing } from '../../domain/refund-provider-rules';
 import type {
   FaultOutcome,
   FaultRule,
@@ -45,6 +47,8 @@ export interface PaymentSimOptions {
   notifyRetryScheduleMs?: number[];
   /** How long a scripted timeout holds the connection before dropping it (default 30000). */
   hangMs?: number;
+  /** Time between refunds of one payment it insists on, per provider (default the real 1 min / 3 s; WECHATPAY_REFUND_SPACING, ALIPAY_REFUND_SPACING). */
+  refundSpacing?: RefundSpacing;
 }
 
 export interface PaymentSim {
@@ -56,7 +60,12 @@ interface Reply {
   status: number;
   /** WeChat: JSON object or undefined for 204. */
   json?: unknown;
+  /** The request log's outcome when it is not 'ok' (a refund refused by the provider's limits). */
+  outcome?: string;
 }
+
+/** Marks an Alipay answer refused by the refund limits, for the request log (symbol keys are not serialised). */
+const LIMIT_OUTCOME = Symbol('refund-limit-outcome');
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -157,6 +166,7 @@ class Simulator {
   private seq = 0;
   private clockOffsetMs = 0;
   private refundTimers = new Set<NodeJS.Timeout>();
+  private readonly refundLimits: RefundLimits;
   readonly hanging = new Set<http.ServerResponse>();
 
   constructor(opts: PaymentSimOptions) {
@@ -168,6 +178,7 @@ class Simulator {
     this.attackerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     this.refundProcessingMs = opts.refundProcessingMs ?? 5000;
     this.hangMs = opts.hangMs ?? 30000;
+    this.refundLimits = new RefundLimits(opts.refundSpacing);
     const schedule = opts.notifyRetryScheduleMs
       ? { wechatpay: opts.notifyRetryScheduleMs, alipay: opts.notifyRetryScheduleMs }
       : DEFAULT_RETRY_SCHEDULE_MS;
@@ -199,6 +210,7 @@ class Simulator {
     this.ledger = [];
     this.requests = [];
     this.clockOffsetMs = 0;
+    this.refundLimits.reset();
     for (const t of this.refundTimers) clearTimeout(t);
     this.refundTimers.clear();
     this.notifier.reset();
@@ -387,7 +399,7 @@ class Simulator {
       return this.hang(res);
     }
     if (fault === 'commit-then-500') return finish(this.wechatError(500, 'SYSTEM_ERROR', '系统超时'), fault);
-    finish(reply, fault ?? 'ok', fault);
+    finish(reply, fault ?? reply.outcome ?? 'ok', fault);
   }
 
   private wechatOperation(operation: SimOperation, key: string | undefined, body: Record<string, unknown>, url: URL): Reply {
@@ -525,7 +537,13 @@ class Simulator {
     if (amount.total !== trade.totalFen) return this.wechatError(400, 'INVALID_REQUEST', '订单金额与之前请求不一致');
     const check = this.refundable(trade, amount.refund as number);
     if (check) return this.wechatError(400, 'INVALID_REQUEST', check);
+    const limit = this.refundLimits.check('wechatpay', trade.outTradeNo, this.refundsOf(trade).length, this.now());
+    // The 51st refund: a business rule, so INVALID_REQUEST (请求参数符合格式但不符合业务规则).
+    if (limit?.kind === 'too-many') return { ...this.wechatError(400, 'INVALID_REQUEST', limit.message), outcome: 'TOO_MANY_REFUNDS' };
+    // Too soon after the last refund of this payment: nothing was accepted, retry the same number later.
+    if (limit?.kind === 'too-early') return { ...this.wechatError(429, 'FREQUENCY_LIMITED', '频率限制，同一笔订单的多次退款需间隔 1 分钟，请降低频率后原单重试'), outcome: 'FREQUENCY_LIMITED' };
     const refund = this.createRefund(trade, outRefundNo, amount.refund as number, String(body.reason ?? ''), String(body.notify_url ?? ''), this.refundProcessingMs);
+    this.refundLimits.accepted('wechatpay', trade.outTradeNo, this.now());
     this.refundFingerprints.set(id, fingerprint);
     return { status: 200, json: this.wechatRefundObject(refund) };
   }
@@ -536,10 +554,9 @@ class Simulator {
     return [...this.refunds.values()].filter((r) => r.provider === trade.provider && r.outTradeNo === trade.outTradeNo);
   }
 
-  /** Σ refunds (in flight, done or stuck) must stay within the paid total; at most 50 per trade. */
+  /** Σ refunds (in flight, done or stuck) must stay within the paid total (the count and spacing: RefundLimits). */
   private refundable(trade: SimTrade, amountFen: number): string | undefined {
     const refunds = this.refundsOf(trade);
-    if (refunds.length >= 50) return '退款次数超过 50 次';
     const committed = refunds.filter((r) => r.status !== 'CLOSED').reduce((sum, r) => sum + r.amountFen, 0);
     if (committed + amountFen > trade.totalFen) return '退款金额超过订单可退金额';
     return undefined;
@@ -559,6 +576,7 @@ class Simulator {
       ...(notifyUrl ? { notifyUrl } : {}),
       status: 'PROCESSING',
       createdAt: trade.provider === 'wechatpay' ? rfc3339China(new Date(now)) : alipayDateTime(now),
+      createdAtMs: now,
       dueAt: now + Math.max(0, script.processingMs),
       then: script.then,
     };
@@ -789,7 +807,7 @@ class Simulator {
       res.writeHead(500, { 'Content-Type': 'text/plain' });
       return void res.end('Internal Server Error');
     }
-    finish(inner, fault ?? 'ok', fault !== undefined && signatureFaults.includes(fault));
+    finish(inner, fault ?? ((inner as { [LIMIT_OUTCOME]?: string })[LIMIT_OUTCOME] ?? 'ok'), fault !== undefined && signatureFaults.includes(fault));
   }
 
   private alipayTradeView(trade: SimTrade): Record<string, unknown> {
@@ -906,6 +924,10 @@ class Simulator {
       return this.alipayError('ACQ.INVALID_PARAMETER', 'refund_amount 无效');
     }
     if (amountFen <= 0) return this.alipayError('ACQ.INVALID_PARAMETER', 'refund_amount 无效');
+    // Without out_request_no a refund is the trade's one full refund; a partial one must name its own number.
+    if (biz.out_request_no === undefined && (amountFen !== trade.totalFen || this.refundsOf(trade).length > 0)) {
+      return this.alipayError('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '部分退款必须传入 out_request_no');
+    }
     const outRequestNo = String(biz.out_request_no ?? trade.outTradeNo);
     if (!OUT_NO.test(outRequestNo)) return this.alipayError('ACQ.INVALID_PARAMETER', 'out_request_no 无效');
     const id = `alipay:${trade.outTradeNo}:${outRequestNo}`;
@@ -929,7 +951,14 @@ class Simulator {
     if (trade.status === 'REFUNDED') return this.alipayError('ACQ.TRADE_HAS_CLOSE', '交易已关闭');
     if (trade.status !== 'PAID') return this.alipayError('ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
     if (this.refundable(trade, amountFen)) return this.alipayError('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
+    const limit = this.refundLimits.check('alipay', trade.outTradeNo, this.refundsOf(trade).length, this.now());
+    if (limit) {
+      // Alipay documents no code of its own for this: ACQ.SYSTEM_ERROR, "retry with the same parameters".
+      const refused = limit.kind === 'too-many' ? this.alipayError('ACQ.TRADE_NOT_ALLOW_REFUND', limit.message) : this.alipayError('ACQ.SYSTEM_ERROR', '同一笔交易的退款请求需间隔 3 秒以上，请稍后使用相同的参数重试');
+      return Object.assign(refused, { [LIMIT_OUTCOME]: limit.kind === 'too-many' ? 'TOO_MANY_REFUNDS' : 'FREQUENCY_LIMITED' });
+    }
     const refund = this.createRefund(trade, outRequestNo, amountFen, String(biz.refund_reason ?? ''), trade.notifyUrl, 0);
+    this.refundLimits.accepted('alipay', trade.outTradeNo, this.now());
     this.refundFingerprints.set(id, fingerprint);
     return view(refund.status === 'SUCCESS' ? 'Y' : 'N', refund);
   }

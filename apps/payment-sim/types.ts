@@ -61,6 +61,8 @@ export interface SimRefund {
   notifyUrl?: string;
   status: SimRefundStatus;
   createdAt: string;
+  /** When the provider accepted it (the simulator's refund clock, ms): refunds of one trade are its spacing apart. */
+  createdAtMs: number;
   /** Refund clock (ms) at which PROCESSING turns into `then`. */
   dueAt: number;
   then: RefundScript['then'];

@@ -50,6 +50,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       providers,
       notifyBaseUrl: options.config.api.publicBaseUrl,
       inbox,
+      refundSpacing: options.config.refund.spacingMs,
       sweeps: options.temporalClient && {
         temporal: options.temporalClient,
         taskQueue: options.config.temporal.taskQueue,

@@ -17,6 +17,7 @@ import { mintToken } from '../../apps/api/auth/token';
 import type { Role } from '../../apps/api/auth/principal';
 import { createOrderWorker } from '../../apps/worker/worker';
 import { startPaymentSim } from '../../apps/payment-sim/server';
+import { readRefundSpacing } from '../../domain';
 import { SimControl } from '../payments/sim-control';
 import { freePort } from './free-port';
 import { TcpProxy } from './tcp-proxy';
@@ -47,7 +48,10 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   // Sweeps scan every order in their database: a test of them gets a database of its own.
   const databaseUrl = options.ownDatabase ? await createOwnDatabase(required('TEST_DATABASE_URL')) : required('TEST_DATABASE_URL');
   const keysDir = mkdtempSync(join(tmpdir(), 'orders-test-keys-'));
-  const sim = await startPaymentSim({ port: 0, keysDir, refundProcessingMs: 1000, hangMs: 3000, notifyRetryScheduleMs: [200, 500, 1000] });
+  // Refunds of one payment are paced as at the real providers, shortened (1 min / 3 s would make
+  // every test with two refunds of one payment wait); the worker and the simulator read the same values.
+  const spacingEnv = { WECHATPAY_REFUND_SPACING: '1s', ALIPAY_REFUND_SPACING: '500ms', ...pick(env, ['WECHATPAY_REFUND_SPACING', 'ALIPAY_REFUND_SPACING']) };
+  const sim = await startPaymentSim({ port: 0, keysDir, refundProcessingMs: 1000, hangMs: 3000, notifyRetryScheduleMs: [200, 500, 1000], refundSpacing: readRefundSpacing((name) => spacingEnv[name as keyof typeof spacingEnv]) });
   const apiPort = await freePort();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const processEnv: Record<string, string> = {
@@ -61,6 +65,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     WECHATPAY_BASE_URL: sim.url,
     ALIPAY_GATEWAY_URL: `${sim.url}/gateway.do`,
     REFUND_POLL_SCHEDULE: '500ms,1s,2s',
+    ...spacingEnv,
     LATE_PAYMENT_WINDOW: '30s',
     // Schedules are namespace-wide: each test system gets its own, named after its task queue.
     SCHEDULE_ID_SUFFIX: taskQueue,
@@ -163,6 +168,10 @@ async function dropDatabase(databaseUrl: string): Promise<void> {
   const connection = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
   await connection.query(`DROP DATABASE IF EXISTS \`${url.pathname.slice(1)}\``);
   await connection.end();
+}
+
+function pick(env: Record<string, string>, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((name) => env[name] !== undefined).map((name) => [name, env[name]]));
 }
 
 function required(name: string): string {

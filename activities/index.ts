@@ -12,6 +12,7 @@ import { ReconciliationActivities } from './reconciliation';
 import { PaymentWatchActivities } from './payment-watch';
 import { RefundActivities } from './refunds';
 import { RefundSlotActivities } from './refund-slots';
+import { GoodwillRefundActivities } from './goodwill-refunds';
 import { SweepActivities, SweepDependencies } from './sweeps';
 
 export interface ActivityDependencies {
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDependencies) {
   const cancellations = new CancellationActivities(deps.dataSource, deps.providers);
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
   const refundSlots = new RefundSlotActivities(deps.dataSource, deps.refundSpacing);
+  const goodwill = new GoodwillRefundActivities(deps.dataSource);
   const complaints = new ComplaintActivities(deps.dataSource);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
   // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
@@ -67,6 +69,8 @@ export function createActivities(deps: ActivityDependencies) {
     markRefundedOffline: refunds.markRefundedOffline.bind(refunds),
     logRefundReissue: refunds.logRefundReissue.bind(refunds),
     claimRefundSlot: refundSlots.claimRefundSlot.bind(refundSlots),
+    recordGoodwillRefund: goodwill.recordGoodwillRefund.bind(goodwill),
+    finishGoodwillRefund: goodwill.finishGoodwillRefund.bind(goodwill),
 
     applyComplaintStep: complaints.applyComplaintStep.bind(complaints),
 

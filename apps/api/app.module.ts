@@ -27,6 +27,8 @@ import { NotificationsService } from './notifications/notifications.service';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { SupportRefundsController } from './support/support-refunds.controller';
+import { GoodwillRefundsController } from './support/goodwill-refunds.controller';
+import { GoodwillRefundsService } from './support/goodwill-refunds.service';
 import { ComplaintsController } from './complaints/complaints.controller';
 import { ComplaintsService } from './complaints/complaints.service';
 import { SupportComplaintsController } from './complaints/support-complaints.controller';
@@ -71,7 +73,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config))],
-      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -90,6 +92,7 @@ export class AppModule {
           },
         },
         CancellationsService,
+        GoodwillRefundsService,
         ComplaintsService,
         ReviewsService,
         NotificationsService,

@@ -1,5 +1,6 @@
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowHandleWithSignaledRunId, WorkflowSignalWithStartOptions, WorkflowStartOptions } from '@temporalio/client';
-import type { WithWorkflowArgs, Workflow } from '@temporalio/common';
+import type { UpdateDefinition, WithWorkflowArgs, Workflow, WorkflowIdConflictPolicy } from '@temporalio/common';
 import type { AppConfig } from '../../config/app-config';
 import { OrderStatus } from '../../domain';
 import { ORDER_WORKFLOW, OrderRuntimeSettings, OrderWorkflow, OrderWorkflowInput, orderWorkflowId } from '../../workflows/order.contract';
@@ -16,6 +17,20 @@ export function startWorkflow<W extends Workflow>(client: Client, workflow: Work
 
 export function signalWithStartWorkflow<W extends Workflow, SA extends any[]>(client: Client, workflow: WorkflowRef<W>, options: WithWorkflowArgs<W, WorkflowSignalWithStartOptions<SA>>): Promise<WorkflowHandleWithSignaledRunId<W>> {
   return client.workflow.signalWithStart<W, SA>(workflow.workflowType, options);
+}
+
+/**
+ * Starts the workflow (or, by the conflict policy, attaches to the running one) and sends it an
+ * Update in one call, answering with the Update's result: for requests whose answer the workflow
+ * decides in its first steps (support's goodwill refund).
+ */
+export function executeUpdateWithStartWorkflow<W extends Workflow, Ret, Args extends any[]>(
+  client: Client,
+  workflow: WorkflowRef<W>,
+  update: UpdateDefinition<Ret, Args>,
+  options: { start: WorkflowStartOptions<W> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy }; args?: Args },
+): Promise<Ret> {
+  return client.workflow.executeUpdateWithStart(update, { ...(options.args ? { args: options.args } : {}), startWorkflowOperation: new WithStartWorkflowOperation<W>(workflow.workflowType, options.start) });
 }
 
 /**

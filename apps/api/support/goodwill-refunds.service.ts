@@ -1,0 +1,143 @@
+import { HttpStatus, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from '../../../config/app-config';
+import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundAnswer, goodwillRefundAnswerUpdate, goodwillRefundWorkflowId } from '../../../workflows/goodwill-refund.contract';
+import { refundWorkflowId } from '../../../workflows/refund.contract';
+import { executeUpdateWithStartWorkflow } from '../../shared/start-workflows';
+import type { Principal } from '../auth/principal';
+import { requestHash } from '../common/idempotency';
+import { OrderAccess } from '../orders/order-access';
+import { OrderWorkflows } from '../orders/order-workflows';
+import { APP_CONFIG } from '../tokens';
+
+export interface GoodwillAnswer {
+  httpStatus: number;
+  body: Record<string, unknown>;
+}
+
+interface GoodwillRow {
+  id: number;
+  order_sn: string;
+  request_hash: string;
+  refund_fen: number;
+  reason: string;
+  status: string;
+  refund_sn: string | null;
+  refusal: string | null;
+  response_json: unknown;
+}
+
+/**
+ * Support's goodwill refunds. The API records the request (its Idempotency-Key taken: the same key
+ * replays the first answer, another body under it is a 422) and starts `goodwill-refund-{id}` with
+ * an Update that answers once the workflow recorded the refund (202) or refused it (409: more than
+ * remains refundable, or nothing was paid). The refund, its order-log row and every status are
+ * written by workflows, never here.
+ */
+@Injectable()
+export class GoodwillRefundsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: OrderAccess,
+    private readonly workflows: OrderWorkflows,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async request(staff: Principal, orderSn: string, refundFen: number, reason: string, idempotencyKey: string): Promise<GoodwillAnswer> {
+    await this.access.load(staff, orderSn);
+    const hash = requestHash({ orderSn, refundFen, reason });
+    let row: GoodwillRow;
+    try {
+      const inserted = await this.dataSource.query(
+        `INSERT INTO goodwill_refund (order_sn, actor_role, actor_id, idempotency_key, request_hash, refund_fen, reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'RECEIVED')`,
+        [orderSn, staff.role, staff.id, idempotencyKey, hash, refundFen, reason],
+      );
+      row = await this.row('id = ?', [inserted.insertId]);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+      row = await this.row('actor_role = ? AND actor_id = ? AND idempotency_key = ?', [staff.role, staff.id, idempotencyKey]);
+      if (row.request_hash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
+      if (row.response_json) return parseJson(row.response_json) as GoodwillAnswer;
+      // Recorded but never answered (a crash, or a concurrent retry still waiting): ask the workflow again.
+    }
+    const answer = await this.decide(staff, row);
+    // The first answer stored wins, so concurrent retries of one key all answer the same.
+    await this.dataSource.query('UPDATE goodwill_refund SET response_json = COALESCE(response_json, ?) WHERE id = ?', [JSON.stringify(answer), row.id]);
+    const stored = await this.row('id = ?', [row.id]);
+    return parseJson(stored.response_json) as GoodwillAnswer;
+  }
+
+  private async decide(staff: Principal, row: GoodwillRow): Promise<GoodwillAnswer> {
+    const workflowId = goodwillRefundWorkflowId(row.id);
+    let answer: GoodwillRefundAnswer;
+    try {
+      answer = await executeUpdateWithStartWorkflow(this.workflows.temporal, GOODWILL_REFUND_WORKFLOW, goodwillRefundAnswerUpdate, {
+        start: {
+          workflowId,
+          taskQueue: this.config.temporal.taskQueue,
+          args: [{ requestId: Number(row.id), orderSn: row.order_sn, refundFen: row.refund_fen, reason: row.reason, supportId: `${staff.role}:${staff.id}`, pollScheduleMs: this.config.refund.pollScheduleMs }],
+          // A retry attaches to the running workflow; a finished one is never started again (its row has the answer).
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          searchAttributes: { OrderSn: [row.order_sn] },
+          staticSummary: `Goodwill refund ${row.id} of order ${row.order_sn} by ${staff.role} ${staff.id}`,
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
+      // Its workflow finished before this retry could ask it: the row it wrote is the answer.
+      const done = await this.row('id = ?', [row.id]);
+      if (done.status === 'REFUSED') answer = { outcome: 'REFUSED', reason: done.refusal ?? 'refused', code: 'Refused' };
+      else if (done.refund_sn) {
+        const [refund] = await this.dataSource.query('SELECT provider FROM refund WHERE refund_sn = ?', [done.refund_sn]);
+        answer = { outcome: 'ACCEPTED', refundSn: done.refund_sn, refundFen: done.refund_fen, provider: refund.provider };
+      } else throw err;
+    }
+    if (answer.outcome === 'REFUSED') return { httpStatus: HttpStatus.CONFLICT, body: { statusCode: 409, error: 'Conflict', message: answer.reason } };
+    return {
+      httpStatus: HttpStatus.ACCEPTED,
+      body: {
+        goodwillRefundId: Number(row.id),
+        orderSn: row.order_sn,
+        refundSn: answer.refundSn,
+        refundFen: answer.refundFen,
+        reason: row.reason,
+        status: 'REFUNDING',
+        workflowId,
+        temporalUiUrl: this.workflows.uiLink(workflowId),
+        refundWorkflowId: refundWorkflowId(answer.refundSn),
+        refundTemporalUiUrl: this.workflows.uiLink(refundWorkflowId(answer.refundSn)),
+      },
+    };
+  }
+
+  /** One goodwill refund as support sees it: the request, its refund row, the workflow link. */
+  async get(orderSn: string, id: string) {
+    const rows: GoodwillRow[] = await this.dataSource.query('SELECT * FROM goodwill_refund WHERE id = ? AND order_sn = ?', [id, orderSn]);
+    if (!rows.length) return undefined;
+    const row = rows[0];
+    const [refund] = row.refund_sn ? await this.dataSource.query('SELECT refund_sn, status, refund_fen, provider FROM refund WHERE refund_sn = ?', [row.refund_sn]) : [];
+    const workflowId = goodwillRefundWorkflowId(row.id);
+    return {
+      goodwillRefundId: Number(row.id),
+      orderSn: row.order_sn,
+      refundFen: row.refund_fen,
+      reason: row.reason,
+      status: row.status,
+      refusal: row.refusal,
+      refund: refund ? { refundSn: refund.refund_sn, status: refund.status, refundFen: refund.refund_fen, provider: refund.provider, workflowId: refundWorkflowId(refund.refund_sn) } : null,
+      workflowId,
+      temporalUiUrl: this.workflows.uiLink(workflowId),
+    };
+  }
+
+  private async row(where: string, params: unknown[]): Promise<GoodwillRow> {
+    const [row] = await this.dataSource.query(`SELECT * FROM goodwill_refund WHERE ${where}`, params);
+    return row;
+  }
+}
+
+function parseJson(value: unknown): unknown {
+  return typeof value === 'string' ? JSON.parse(value) : value;
+}

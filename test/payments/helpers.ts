@@ -28,7 +28,8 @@ export function tempKeysDir(): string {
 export async function startTestSim(options: Partial<PaymentSimOptions> & { httpTimeoutMs?: number; keysDir?: string } = {}): Promise<TestSim> {
   const keysDir = options.keysDir ?? tempKeysDir();
   const keys = ensureDevKeys(keysDir);
-  const sim = await startPaymentSim({ port: 0, refundProcessingMs: 5000, hangMs: 5000, notifyRetryScheduleMs: [100, 100, 100], ...options, keysDir });
+  // The providers' spacing between refunds of one payment is off (1 ms) unless a test is about it (test/payments/refund-limits.test.ts).
+  const sim = await startPaymentSim({ port: 0, refundProcessingMs: 5000, hangMs: 5000, notifyRetryScheduleMs: [100, 100, 100], refundSpacing: { wechatpay: 1, alipay: 1 }, ...options, keysDir });
   const config = readPaymentConfig({
     PAYMENT_KEYS_DIR: keysDir,
     PAYMENT_HTTP_TIMEOUT_MS: String(options.httpTimeoutMs ?? 1500),

@@ -64,12 +64,12 @@ export function refundCountRefusal(provider: RefundProvider, priorRefunds: numbe
 }
 
 /**
- * Our slots are a little wider than the provider's spacing (5 %, at least 200 ms, at most 2 s): the
+ * Our slots are a little wider than the provider's spacing (10 %, at least 300 ms, at most 2 s): the
  * submit lands some time after its slot (activity dispatch, HTTP), and two submits must arrive, not
  * start, far enough apart. A submit that still arrives early gets "too frequent" and waits again.
  */
 export function slotWidthMs(spacingMs: number): number {
-  return spacingMs + Math.min(2_000, Math.max(200, Math.ceil(spacingMs / 20)));
+  return spacingMs + Math.min(2_000, Math.max(300, Math.ceil(spacingMs / 10)));
 }
 
 /**

@@ -63,6 +63,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   // Its creator passes the row it just wrote; a restarted refund (the refund check) reads it.
   const refund = input.refund ?? (await db.getRefund.executeWithOptions({ summary: `Read refund ${input.refundSn}` }, [input.refundSn]));
   const state: RefundState = { refundSn: input.refundSn, status: refund.status, polls: 0, notifications: 0 };
+  const spaced = patched(REFUND_SPACING_PATCH);
+  let refusedBeforeSubmit = false;
   let notified: RefundNotifiedStatus | undefined;
   let resolution: RefundResolution | undefined;
 
@@ -88,7 +90,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         if (request.action === 'RETRY' && PARKED.includes(state.status)) {
           throw new Error(`a ${state.status} refund cannot be retried with the same number: mark it refunded offline${state.status === RefundStatus.CLOSED ? ' or re-issue it' : ''}`);
         }
-        if (request.action === 'MARK_REFUNDED_OFFLINE' && !PARKED.includes(state.status)) {
+        if (request.action === 'MARK_REFUNDED_OFFLINE' && !PARKED.includes(state.status) && !refusedBeforeSubmit) {
           throw new Error(`refund is ${state.status}: the provider has not given up on it, so retry it instead`);
         }
         if (request.action === 'MARK_REFUNDED_OFFLINE' && !/\S/.test(request.reference ?? '')) throw new Error('reference is required');
@@ -107,11 +109,11 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   setStatus(refund.status);
   const summary = `${describeRefund(refund.refundFen, refund.provider)} (${refund.refundSn})`;
 
-  const spaced = patched(REFUND_SPACING_PATCH);
   let slotClaims = 0;
   const submit = async (): Promise<void> => {
     for (let tooFrequent = 0; ; tooFrequent += 1) {
       if (spaced) {
+        refusedBeforeSubmit = false;
         // The payment's next submit slot, claimed under its row lock: refunds of one payment reach the provider a spacing apart.
         slotClaims += 1;
         state.slotClaims = slotClaims;
@@ -120,7 +122,9 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
           [{ refundSn: input.refundSn, claim: slotClaims, afterTooFrequent: tooFrequent > 0 }],
         );
         if (slot.kind === 'refused') {
+          // Never sent (the provider's count limit): support may pay it offline, or retry it.
           state.waitingForSupport = slot.reason;
+          refusedBeforeSubmit = true;
           return;
         }
         if (slot.waitMs > 0) {

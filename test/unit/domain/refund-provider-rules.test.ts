@@ -36,16 +36,16 @@ describe('provider refund rules', () => {
 
   it('gives each refund of a payment a slot at least the spacing (plus a margin) after the previous one', () => {
     expect(slotWidthMs(60_000)).toBe(62_000);
-    expect(slotWidthMs(3_000)).toBe(3_200);
-    expect(slotWidthMs(100)).toBe(300);
+    expect(slotWidthMs(3_000)).toBe(3_300);
+    expect(slotWidthMs(100)).toBe(400);
     const first = nextRefundSlot({ nowMs: 1_000, spacingMs: 3_000 });
-    expect(first).toEqual({ slotAtMs: 1_000, nextFreeAtMs: 4_200 });
+    expect(first).toEqual({ slotAtMs: 1_000, nextFreeAtMs: 4_300 });
     const second = nextRefundSlot({ nowMs: 1_100, nextFreeAtMs: first.nextFreeAtMs, spacingMs: 3_000 });
-    expect(second).toEqual({ slotAtMs: 4_200, nextFreeAtMs: 7_400 });
+    expect(second).toEqual({ slotAtMs: 4_300, nextFreeAtMs: 7_600 });
     // Long after the last one: no wait.
     expect(nextRefundSlot({ nowMs: 50_000, nextFreeAtMs: second.nextFreeAtMs, spacingMs: 3_000 }).slotAtMs).toBe(50_000);
     // After "too frequent" the provider's view wins over ours: a full slot from now.
-    expect(nextRefundSlot({ nowMs: 50_000, nextFreeAtMs: 10_000, spacingMs: 3_000, afterTooFrequent: true })).toEqual({ slotAtMs: 53_200, nextFreeAtMs: 56_400 });
+    expect(nextRefundSlot({ nowMs: 50_000, nextFreeAtMs: 10_000, spacingMs: 3_000, afterTooFrequent: true })).toEqual({ slotAtMs: 53_300, nextFreeAtMs: 56_600 });
   });
 
   it('tells the simulator how much too early a refund is', () => {

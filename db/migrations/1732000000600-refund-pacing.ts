@@ -17,7 +17,8 @@ export class RefundPacing1732000000600 implements MigrationInterface {
   name = 'RefundPacing1732000000600';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE payment ADD COLUMN next_refund_at DATETIME(3) NULL`);
+    // PARTIALLY_REFUNDED is 18 characters.
+    await q.query(`ALTER TABLE payment MODIFY status VARCHAR(20) NOT NULL, ADD COLUMN next_refund_at DATETIME(3) NULL`);
     await q.query(`ALTER TABLE refund
       ADD COLUMN submit_slot_at DATETIME(3) NULL,
       ADD COLUMN slot_claims INT NOT NULL DEFAULT 0,
@@ -31,6 +32,6 @@ export class RefundPacing1732000000600 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`UPDATE payment SET status = 'REFUNDED' WHERE status = 'PARTIALLY_REFUNDED'`);
     await q.query(`ALTER TABLE refund DROP INDEX uk_refund_payment_no, DROP COLUMN submit_slot_at, DROP COLUMN slot_claims, DROP COLUMN payment_refund_no`);
-    await q.query(`ALTER TABLE payment DROP COLUMN next_refund_at`);
+    await q.query(`ALTER TABLE payment DROP COLUMN next_refund_at, MODIFY status VARCHAR(16) NOT NULL`);
   }
 }

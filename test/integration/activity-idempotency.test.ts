@@ -5,6 +5,8 @@ import { releaseOrderCoupons } from '../../activities/coupons';
 import { OrderTransitions } from '../../activities/order-transitions';
 import { ReconciliationCompare } from '../../activities/reconciliation-compare';
 import { RefundActivities } from '../../activities/refunds';
+import { RefundSlotActivities } from '../../activities/refund-slots';
+import { GoodwillRefundActivities } from '../../activities/goodwill-refunds';
 import { recordStockMovement } from '../../db/stock-ledger';
 import { newSn } from '../../db/serial-numbers';
 import { connectDataSource } from '../../db/data-source';
@@ -246,5 +248,48 @@ describe('activities are idempotent', () => {
     expect(cases.map((c: { kind: string }) => c.kind)).toEqual(['AMOUNT_MISMATCH', 'DUPLICATE', 'STRANDED_PAYMENT']);
     const [{ n }] = await dataSource.query(`SELECT COUNT(*) AS n FROM reconciliation_case_log WHERE action = 'OPENED' AND difference_id IN (?)`, [cases.map((c: { id: number }) => c.id)]);
     expect(Number(n)).toBe(3);
+  });
+  it('claiming a refund submit slot twice gives the same slot and number; the next refund of the payment gets the next slot', async () => {
+    const { orderSn, outTradeNo } = await paidOrder();
+    const refunds = new RefundActivities(dataSource, noProviders, 'http://127.0.0.1:1');
+    const slots = new RefundSlotActivities(dataSource, { wechatpay: 2_000, alipay: 1_000 });
+    const a = await refunds.createRefund({ causeKey: `slot-a:${orderSn}`, orderSn, reason: 'r', refundFen: 100 });
+    const b = await refunds.createRefund({ causeKey: `slot-b:${orderSn}`, orderSn, reason: 'r', refundFen: 100 });
+    const first = await slots.claimRefundSlot({ refundSn: a.refundSn, claim: 1 });
+    expect(first).toMatchObject({ kind: 'slot', paymentRefundNo: 1, waitMs: 0, spacingMs: 2_000 });
+    const again = await slots.claimRefundSlot({ refundSn: a.refundSn, claim: 1 });
+    expect(again).toMatchObject({ kind: 'slot', paymentRefundNo: 1, slotAtIso: (first as { slotAtIso: string }).slotAtIso });
+    const second = await slots.claimRefundSlot({ refundSn: b.refundSn, claim: 1 });
+    expect(second).toMatchObject({ kind: 'slot', paymentRefundNo: 2 });
+    if (second.kind !== 'slot' || first.kind !== 'slot') throw new Error('expected slots');
+    expect(Date.parse(second.slotAtIso) - Date.parse(first.slotAtIso)).toBe(2_300);
+    expect(second.waitMs).toBeGreaterThan(1_500);
+    expect(await slots.claimRefundSlot({ refundSn: b.refundSn, claim: 1 })).toMatchObject({ slotAtIso: second.slotAtIso, paymentRefundNo: 2 });
+    // After "too frequent": a later slot, same number among the payment's refunds.
+    const later = await slots.claimRefundSlot({ refundSn: b.refundSn, claim: 2, afterTooFrequent: true });
+    expect(later).toMatchObject({ kind: 'slot', paymentRefundNo: 2 });
+    expect(Date.parse((later as { slotAtIso: string }).slotAtIso)).toBeGreaterThan(Date.parse(second.slotAtIso));
+    const [payment] = await dataSource.query('SELECT next_refund_at FROM payment WHERE out_trade_no = ?', [outTradeNo]);
+    expect(new Date(payment.next_refund_at).getTime()).toBe(Date.parse((later as { slotAtIso: string }).slotAtIso) + 2_300);
+  });
+
+  it('recording a goodwill refund twice creates one refund and one audit row; over the remaining amount is a refusal that records nothing', async () => {
+    const { orderSn } = await paidOrder();
+    const goodwill = new GoodwillRefundActivities(dataSource);
+    const request = await dataSource.query(
+      `INSERT INTO goodwill_refund (order_sn, actor_role, actor_id, idempotency_key, request_hash, refund_fen, reason, status) VALUES (?, 'support', '1', ?, '', 300, 'late parcel', 'RECEIVED')`,
+      [orderSn, orderSn],
+    );
+    const recording = { requestId: Number(request.insertId), orderSn, refundFen: 300, reason: 'late parcel', supportId: 'support:1', attempt: 1 };
+    const first = await goodwill.recordGoodwillRefund(recording);
+    expect(first).toMatchObject({ kind: 'recorded', refund: { refundFen: 300, status: 'APPLY' } });
+    expect(await goodwill.recordGoodwillRefund(recording)).toEqual(first);
+    const refunds = await dataSource.query('SELECT cause_key FROM refund WHERE order_sn = ?', [orderSn]);
+    expect(refunds).toEqual([{ cause_key: `goodwill:${recording.requestId}:1` }]);
+    const log = await dataSource.query(`SELECT actor_role, actor_id, message FROM order_log WHERE order_sn = ? AND event_key LIKE 'goodwill:%'`, [orderSn]);
+    expect(log).toEqual([{ actor_role: 'SUPPORT', actor_id: 'support:1', message: expect.stringMatching(/^goodwill refund of 3\.00 CNY by support:1 \(refund R\d+\): late parcel$/) }]);
+    const tooMuch = await goodwill.recordGoodwillRefund({ ...recording, attempt: 2, refundFen: 701 });
+    expect(tooMuch).toEqual({ kind: 'refused', code: 'RefundExceedsRemaining', reason: expect.stringMatching(/exceeds the 700 fen that remain refundable/) });
+    expect(await dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE order_sn = ?', [orderSn])).toEqual([{ n: 1 }]);
   });
 });

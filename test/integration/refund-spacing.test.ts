@@ -9,6 +9,8 @@ import { TestSystem, eventually, startTestSystem } from '../support/system';
  * slots under its row lock, wait for theirs on a timer and then succeed; the simulator, which
  * enforces the same spacing, never sees two refunds of the payment inside it.
  */
+jest.setTimeout(240_000);
+
 const WECHAT_SPACING_MS = 3_000;
 const ALIPAY_SPACING_MS = 1_000;
 

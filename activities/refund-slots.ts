@@ -37,13 +37,15 @@ export class RefundSlotActivities {
 
   async claimRefundSlot(request: RefundSlotRequest): Promise<RefundSlot> {
     return this.dataSource.transaction(async (manager) => {
-      const [refund] = await manager.query('SELECT refund_sn, provider, out_trade_no, status, slot_claims, payment_refund_no FROM refund WHERE refund_sn = ?', [request.refundSn]);
-      if (!refund) throw ApplicationFailure.nonRetryable(`refund ${request.refundSn} does not exist`, 'RefundNotFound');
-      const spacingMs = this.spacing[refund.provider as keyof RefundSpacing];
-      // The payment row's lock orders every claim for this payment; the refund's row is re-read under it.
-      const [payment] = await manager.query('SELECT out_trade_no FROM payment WHERE out_trade_no = ? FOR UPDATE', [refund.out_trade_no]);
+      // Locking reads only until the payment row is ours: InnoDB's snapshot for plain reads starts at
+      // the first plain read, which must come after the lock, or it would miss the claim committed just before.
+      const [mine] = await manager.query('SELECT provider, out_trade_no, slot_claims, payment_refund_no, submit_slot_at FROM refund WHERE refund_sn = ? FOR UPDATE', [request.refundSn]);
+      if (!mine) throw ApplicationFailure.nonRetryable(`refund ${request.refundSn} does not exist`, 'RefundNotFound');
+      const refund = { provider: mine.provider as keyof RefundSpacing, out_trade_no: mine.out_trade_no as string };
+      const spacingMs = this.spacing[refund.provider];
+      // The payment row's lock orders every claim of this payment (refund row, then payment row: the order recordRefundOutcome locks them in too).
+      const [payment] = await manager.query('SELECT next_refund_at, NOW(3) AS now FROM payment WHERE out_trade_no = ? FOR UPDATE', [refund.out_trade_no]);
       if (!payment) throw ApplicationFailure.nonRetryable(`payment ${refund.out_trade_no} of refund ${request.refundSn} does not exist`, 'NothingToRefund');
-      const [mine] = await manager.query('SELECT slot_claims, payment_refund_no, submit_slot_at FROM refund WHERE refund_sn = ? FOR UPDATE', [request.refundSn]);
       if (Number(mine.slot_claims) >= request.claim && mine.submit_slot_at) return this.describe(manager, request.refundSn, spacingMs);
 
       let paymentRefundNo = mine.payment_refund_no === null ? null : Number(mine.payment_refund_no);
@@ -62,8 +64,8 @@ export class RefundSlotActivities {
         paymentRefundNo = Number(prior) + 1;
       }
       // The database's clock decides, so every worker's claims agree whatever their own clocks say.
-      const [{ now, next_refund_at: nextFreeAt }] = await manager.query('SELECT NOW(3) AS now, next_refund_at FROM payment WHERE out_trade_no = ?', [refund.out_trade_no]);
-      const slot = nextRefundSlot({ nowMs: new Date(now).getTime(), nextFreeAtMs: nextFreeAt ? new Date(nextFreeAt).getTime() : undefined, spacingMs, afterTooFrequent: request.afterTooFrequent });
+      const nextFreeAt = payment.next_refund_at;
+      const slot = nextRefundSlot({ nowMs: new Date(payment.now).getTime(), nextFreeAtMs: nextFreeAt ? new Date(nextFreeAt).getTime() : undefined, spacingMs, afterTooFrequent: request.afterTooFrequent });
       await manager.query('UPDATE refund SET submit_slot_at = ?, slot_claims = ?, payment_refund_no = ? WHERE refund_sn = ?', [new Date(slot.slotAtMs), request.claim, paymentRefundNo, request.refundSn]);
       await manager.query('UPDATE payment SET next_refund_at = ? WHERE out_trade_no = ?', [new Date(slot.nextFreeAtMs), refund.out_trade_no]);
       return this.describe(manager, request.refundSn, spacingMs);

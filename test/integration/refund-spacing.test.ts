@@ -40,15 +40,12 @@ describe('refunds of one payment wait for the provider spacing', () => {
       return rows.length === count && rows.every((r) => r.status === RefundStatus.SUCCESS) ? rows : undefined;
     }, timeoutMs, `${count} refunds of ${orderSn} SUCCESS`);
 
-  /** Timers a workflow started, with their summaries (the Temporal UI shows them). */
+  /** The spacing waits a refund workflow started, by their summaries (the Temporal UI shows them); its polling timers have none. */
   async function timersOf(workflowId: string): Promise<string[]> {
     const history = await system.temporal.workflow.getHandle(workflowId).fetchHistory();
     return (history.events ?? [])
-      .filter((e) => e.timerStartedEventAttributes)
-      .map((e) => {
-        const summary = e.userMetadata?.summary?.data;
-        return summary ? JSON.parse(Buffer.from(summary).toString('utf8')) : '';
-      });
+      .filter((e) => e.timerStartedEventAttributes && e.userMetadata?.summary?.data)
+      .map((e) => JSON.parse(Buffer.from(e.userMetadata!.summary!.data!).toString('utf8')) as string);
   }
 
   it('three partial refunds of one WeChat payment within a minute: the later ones wait for the spacing and then succeed, one refund per number at the provider', async () => {

@@ -117,10 +117,18 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         // The payment's next submit slot, claimed under its row lock: refunds of one payment reach the provider a spacing apart.
         slotClaims += 1;
         state.slotClaims = slotClaims;
-        const slot = await db.claimRefundSlot.executeWithOptions(
-          { summary: tooFrequent === 0 ? "Claim the payment's next refund slot" : `Claim a later slot: the provider said too frequent (${tooFrequent})` },
-          [{ refundSn: input.refundSn, claim: slotClaims, afterTooFrequent: tooFrequent > 0 }],
-        );
+        let slot;
+        try {
+          slot = await db.claimRefundSlot.executeWithOptions(
+            { summary: tooFrequent === 0 ? "Claim the payment's next refund slot" : `Claim a later slot: the provider said too frequent (${tooFrequent})` },
+            [{ refundSn: input.refundSn, claim: slotClaims, afterTooFrequent: tooFrequent > 0 }],
+          );
+        } catch (err) {
+          if (!(err instanceof ActivityFailure)) throw err;
+          // Only a missing row gets here (database errors are retried): support looks at it, nothing is sent.
+          state.waitingForSupport = `no submit slot for the refund: ${err.cause?.message ?? err.message}`;
+          return;
+        }
         if (slot.kind === 'refused') {
           // Never sent (the provider's count limit): support may pay it offline, or retry it.
           state.waitingForSupport = slot.reason;

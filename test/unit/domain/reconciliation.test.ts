@@ -25,6 +25,7 @@ describe('reconciliation rules', () => {
   it('a bill row against our record', () => {
     expect(compareBillEntry('PAYMENT', 100, { status: 'PAID', amountFen: 100 })).toBeUndefined();
     expect(compareBillEntry('PAYMENT', 100, { status: 'REFUNDED', amountFen: 100 })).toBeUndefined();
+    expect(compareBillEntry('PAYMENT', 100, { status: 'PARTIALLY_REFUNDED', amountFen: 100 })).toBeUndefined();
     expect(compareBillEntry('PAYMENT', 100, undefined)).toBe(DifferenceKind.STRANDED_PAYMENT);
     expect(compareBillEntry('PAYMENT', 100, { status: 'CREATED', amountFen: 100 })).toBe(DifferenceKind.STRANDED_PAYMENT);
     expect(compareBillEntry('PAYMENT', 100, { status: 'CLOSED', amountFen: 100 })).toBe(DifferenceKind.STRANDED_PAYMENT);

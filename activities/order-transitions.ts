@@ -159,7 +159,8 @@ async function applyEffects(manager: EntityManager, request: TransitionRequest):
     const payment = request.payment!;
     if (payment.outTradeNo) {
       await manager.query(
-        `UPDATE payment SET status = 'PAID', transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND status <> 'PAID'`,
+        // Only a payment not yet captured becomes PAID: a refunded one keeps its refunded status.
+        `UPDATE payment SET status = 'PAID', transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND status IN ('CREATED', 'CLOSED')`,
         [payment.transactionId ?? null, new Date(payment.paidAt), payment.outTradeNo],
       );
     }

@@ -18,3 +18,4 @@ export * from './limits';
 export * from './order-timers';
 export * from './cancel-decision';
 export * from './order-status-effects';
+export * from './after-sale-window';

@@ -76,6 +76,7 @@ export function createActivities(deps: ActivityDependencies) {
 
     beginSweepRun: sweeps.beginSweepRun.bind(sweeps),
     sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),
+    closeOverdueWindows: sweeps.closeOverdueWindows.bind(sweeps),
     checkProcessingRefunds: sweeps.checkProcessingRefunds.bind(sweeps),
     finishSweepRun: sweeps.finishSweepRun.bind(sweeps),
 

@@ -199,5 +199,10 @@ describe('after-sales on the order side', () => {
     const history = (await state(orderSn)).history.map((h) => `${h.operation}:${h.actor}`);
     expect(history).toEqual(['CONFIRM:SYSTEM', 'SHIP:SELLER', 'ROG:SYSTEM_TIMER', 'COMPLETE:SYSTEM_TIMER']);
     await eventually(async () => ((await row(orderSn)).service_status === 'EXPIRED' ? true : undefined), 5_000, 'receipt closes the cancel window');
-  }, 60_000);
+    // Its windows close like any completed order's, and then its workflow ends.
+    const handle = system.temporal.workflow.getHandle(orderWorkflowId(orderSn));
+    expect((await handle.result()).status).toBe('COMPLETE');
+    expect(await system.dataSource.query('SELECT comment_status, complain_status FROM orders WHERE order_sn = ?', [orderSn])).toEqual([{ comment_status: 'FINISHED', complain_status: 'EXPIRED' }]);
+    await recordHistory(handle, 'order-replacement-supply-again');
+  }, 90_000);
 });

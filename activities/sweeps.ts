@@ -4,12 +4,12 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import type { DataSource } from 'typeorm';
 import { signalWithStartWorkflow, startOrderWorkflow, startWorkflow } from '../apps/shared/start-workflows';
 import type { SweepConfig } from '../config/app-config';
-import { FlowType, ORDER_TIMER_RULES, ORDER_WINDOW_RULES, OrderStatus, OrderTimerRule, OrderWindow, OrderType, PaymentType, TimerClock, flowOf, timerOverdueBeforeMs } from '../domain';
+import { FlowType, ORDER_TIMER_RULES, OrderStatus, OrderTimerRule, OrderType, PaymentType, TimerClock, flowOf, timerOverdueBeforeMs } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { OrderRuntimeSettings, buildOrderWorkflowInput, orderWorkflowId, sweepOverdueSignal } from '../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSignal, refundWorkflowId } from '../workflows/refund.contract';
-import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, addCounts, emptyCounts } from '../workflows/sweep.contract';
-import { OrderTransitions, WINDOWS } from './order-transitions';
+import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, emptyCounts } from '../workflows/sweep.contract';
+import { CLOCK_COLUMN, PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
 import { RefundActivities } from './refunds';
 
 /** What the sweeps need besides the database: a Temporal client to message (or restart) workflows, and the settings. */
@@ -44,14 +44,6 @@ export interface SweepPageResult {
   failures: SweepFailure[];
 }
 
-/** The order row's column for each timer clock (domain/order-timers.ts); legacy rows without it fall back to created_at. */
-const CLOCK_COLUMN: Record<TimerClock, string> = {
-  createdAt: 'created_at',
-  shippedAt: 'shipped_at',
-  receivedAt: 'received_at',
-  paidAt: 'paid_at',
-  completedAt: 'completed_at',
-};
 
 // The same rule as flowOf(), per flow: group buys are PINTUAN and replacements REPLACEMENT whatever
 // their payment type; the rest follow the payment type.
@@ -71,7 +63,6 @@ function flowFilterSql(flows: readonly FlowType[]): string {
 
 /** How many orders of a page are handed over at once: enough to hide round trips, few enough not to flood the frontend. */
 const HANDOVER_CONCURRENCY = 16;
-const PAGE_FAILURES_KEPT = 5;
 /** How many pages' worth of handed-over orders may still be waiting for their workflows before the next page starts. */
 const IN_FLIGHT_PAGES = 2;
 const IN_FLIGHT_MAX_WAIT_MS = 60_000;
@@ -100,7 +91,6 @@ interface OverdueOrderRow {
  */
 export class SweepActivities {
   private readonly refunds: RefundActivities;
-  private readonly transitions: OrderTransitions;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -109,7 +99,6 @@ export class SweepActivities {
     private readonly deps: SweepDependencies | undefined,
   ) {
     this.refunds = new RefundActivities(dataSource, providers, notifyBaseUrl);
-    this.transitions = new OrderTransitions(dataSource);
   }
 
   private get sweepDeps(): SweepDependencies {
@@ -165,7 +154,7 @@ export class SweepActivities {
     const counts = emptyCounts();
     const failures: SweepFailure[] = [];
     if (rows.length === 0) {
-      await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+      await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
       return { lastId, exhausted, counts, failures };
     }
 
@@ -186,7 +175,7 @@ export class SweepActivities {
     if (request.dryRun) {
       counts.scanned = rows.length;
       counts.advanced = ours.length;
-      await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+      await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
       return { lastId, exhausted, counts, failures };
     }
 
@@ -224,53 +213,8 @@ export class SweepActivities {
     );
     counts.advanced = Number(n);
     counts.scanned = counts.advanced + counts.skipped + counts.failed;
-    await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+    await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
     return { lastId, exhausted, counts, failures };
-  }
-
-  /**
-   * One page of the sweep's window closing (issue 10, point 4): up to SWEEP_BATCH_SIZE completed
-   * orders whose `window` is still open although its time (domain ORDER_WINDOW_RULES, the rule the
-   * order workflow's own window timers use) has passed — their workflow ended before it had window
-   * timers, or was lost. Each is closed by the same conditional update the workflow uses
-   * (closeOrderWindow: open value → closed value, log row once), so an order whose workflow closes it
-   * at the same moment is closed once, and a retried page changes nothing twice.
-   */
-  async closeOverdueWindows(request: SweepPageRequest & { window: OrderWindow }): Promise<SweepPageResult> {
-    const deps = this.sweepDeps;
-    const rule = ORDER_WINDOW_RULES.find((r) => r.window === request.window);
-    if (!rule) throw ApplicationFailure.nonRetryable(`unknown window ${request.window}`, 'UnknownSweepRule');
-    const column = WINDOWS[rule.window];
-    const cutoff = new Date(Date.parse(request.asOfIso) - deps.orderSettings[rule.delay]);
-    const clock = `COALESCE(${CLOCK_COLUMN[rule.clock]}, completed_at)`;
-    const rows: { id: number; order_sn: string }[] = await this.dataSource.query(
-      // A legacy row without completed_at is left alone: its windows run from a completion nobody recorded.
-      `SELECT id, order_sn FROM orders WHERE order_status = ? AND id > ? AND ${column.column} = ? AND completed_at IS NOT NULL AND ${clock} < ? ORDER BY id LIMIT ?`,
-      [OrderStatus.COMPLETE, request.afterId, column.from, cutoff, deps.sweeps.batchSize],
-    );
-    const lastId = rows.length ? Number(rows[rows.length - 1].id) : request.afterId;
-    const counts = emptyCounts();
-    const failures: SweepFailure[] = [];
-    const task = `${rule.window}-window`;
-    counts.scanned = rows.length;
-    if (request.dryRun) {
-      counts.advanced = rows.length;
-    } else {
-      await forEachConcurrently(rows, 4, async (row) => {
-        try {
-          if (await this.transitions.closeOrderWindow({ orderSn: row.order_sn, window: rule.window })) counts.advanced += 1;
-          else counts.skipped += 1;
-        } catch (err) {
-          counts.failed += 1;
-          const error = (err as Error).message ?? String(err);
-          log.warn('sweep could not close the window', { orderSn: row.order_sn, window: rule.window, error });
-          if (failures.length < PAGE_FAILURES_KEPT) failures.push({ key: row.order_sn, task, error });
-        }
-        Context.current().heartbeat({ lastId });
-      });
-    }
-    await this.writeTotals(request.sweepRunId, request.totalsBefore, task, counts);
-    return { lastId, exhausted: rows.length < deps.sweeps.batchSize, counts, failures };
   }
 
   /**
@@ -369,7 +313,7 @@ export class SweepActivities {
       }
       Context.current().heartbeat({ lastId });
     });
-    await this.writeTotals(request.sweepRunId, request.totalsBefore, 'refund', counts);
+    await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, 'refund', counts);
     return { lastId, exhausted: rows.length < deps.sweeps.batchSize, counts, failures };
   }
 
@@ -411,25 +355,9 @@ export class SweepActivities {
     }
   }
 
-  private async writeTotals(sweepRunId: number, totalsBefore: SweepTaskCounts, task: string, page: SweepCounts): Promise<void> {
-    const totals: SweepTaskCounts = JSON.parse(JSON.stringify(totalsBefore));
-    addCounts(totals, task, page);
-    await this.dataSource.query('UPDATE sweep_run SET counts_json = ? WHERE id = ?', [JSON.stringify(totals), sweepRunId]);
-  }
 }
 
 /** The calendar day of `instant` in `timeZone` (YYYY-MM-DD): the sweep day handovers are keyed by. */
 export function dayIn(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
-}
-
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await work(item);
-    }
-  });
-  await Promise.all(lanes);
 }

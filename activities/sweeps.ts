@@ -4,11 +4,12 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import type { DataSource } from 'typeorm';
 import { signalWithStartWorkflow, startOrderWorkflow, startWorkflow } from '../apps/shared/start-workflows';
 import type { SweepConfig } from '../config/app-config';
-import { ORDER_TIMER_RULES, OrderStatus, OrderTimerRule, OrderType, PaymentType, TimerClock, flowOf, timerOverdueBeforeMs } from '../domain';
+import { FlowType, ORDER_TIMER_RULES, OrderStatus, OrderTimerRule, OrderType, PaymentType, TimerClock, flowOf, timerOverdueBeforeMs } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { OrderRuntimeSettings, buildOrderWorkflowInput, orderWorkflowId, sweepOverdueSignal } from '../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSignal, refundWorkflowId } from '../workflows/refund.contract';
-import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, addCounts, emptyCounts } from '../workflows/sweep.contract';
+import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, emptyCounts } from '../workflows/sweep.contract';
+import { CLOCK_COLUMN, PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
 import { RefundActivities } from './refunds';
 
 /** What the sweeps need besides the database: a Temporal client to message (or restart) workflows, and the settings. */
@@ -43,20 +44,25 @@ export interface SweepPageResult {
   failures: SweepFailure[];
 }
 
-/** The order row's column for each timer clock (domain/order-timers.ts); legacy rows without it fall back to created_at. */
-const CLOCK_COLUMN: Record<TimerClock, string> = {
-  createdAt: 'created_at',
-  shippedAt: 'shipped_at',
-  receivedAt: 'received_at',
-  paidAt: 'paid_at',
+
+// The same rule as flowOf(), per flow: group buys are PINTUAN and replacements REPLACEMENT whatever
+// their payment type; the rest follow the payment type.
+const REPLACEMENT_TYPES_SQL = `('${OrderType.CHANGE}', '${OrderType.SUPPLY_AGAIN}')`;
+const FLOW_SQL: Record<FlowType, string> = {
+  PINTUAN: `order_type = '${OrderType.PINTUAN}'`,
+  REPLACEMENT: `order_type IN ${REPLACEMENT_TYPES_SQL}`,
+  COD: `(payment_type = '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}' AND order_type NOT IN ${REPLACEMENT_TYPES_SQL})`,
+  ONLINE: `(payment_type <> '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}' AND order_type NOT IN ${REPLACEMENT_TYPES_SQL})`,
 };
 
-// The same rule as flowOf(): COD flow = cash on delivery and not a group buy.
-const COD_FLOW_SQL = `(payment_type = '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}')`;
+/** The rows of the flows a timer rule applies to (every flow: no filter). */
+function flowFilterSql(flows: readonly FlowType[]): string {
+  if (flows.length === Object.keys(FLOW_SQL).length) return '';
+  return `AND (${flows.map((flow) => FLOW_SQL[flow]).join(' OR ')})`;
+}
 
 /** How many orders of a page are handed over at once: enough to hide round trips, few enough not to flood the frontend. */
 const HANDOVER_CONCURRENCY = 16;
-const PAGE_FAILURES_KEPT = 5;
 /** How many pages' worth of handed-over orders may still be waiting for their workflows before the next page starts. */
 const IN_FLIGHT_PAGES = 2;
 const IN_FLIGHT_MAX_WAIT_MS = 60_000;
@@ -136,7 +142,7 @@ export class SweepActivities {
     if (!rule) throw ApplicationFailure.nonRetryable(`unknown sweep rule ${request.ruleKey}`, 'UnknownSweepRule');
     if (!request.dryRun) await this.waitForHandedOverOrders(request.sweepRunId, rule, deps.sweeps.batchSize * IN_FLIGHT_PAGES);
     const cutoff = new Date(timerOverdueBeforeMs(rule, deps.orderSettings, Date.parse(request.asOfIso)));
-    const flowFilter = rule.flows === 'cod' ? `AND ${COD_FLOW_SQL}` : rule.flows === 'not-cod' ? `AND NOT ${COD_FLOW_SQL}` : '';
+    const flowFilter = flowFilterSql(rule.flows);
     const since = `COALESCE(${CLOCK_COLUMN[rule.clock]}, created_at)`;
     const rows: OverdueOrderRow[] = await this.dataSource.query(
       `SELECT id, order_sn, seller_id, buyer_id, order_status, payment_type, order_type, order_fen, paid_fen, pay_order_no, created_at, ${since} AS since
@@ -148,7 +154,7 @@ export class SweepActivities {
     const counts = emptyCounts();
     const failures: SweepFailure[] = [];
     if (rows.length === 0) {
-      await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+      await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
       return { lastId, exhausted, counts, failures };
     }
 
@@ -169,7 +175,7 @@ export class SweepActivities {
     if (request.dryRun) {
       counts.scanned = rows.length;
       counts.advanced = ours.length;
-      await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+      await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
       return { lastId, exhausted, counts, failures };
     }
 
@@ -207,7 +213,7 @@ export class SweepActivities {
     );
     counts.advanced = Number(n);
     counts.scanned = counts.advanced + counts.skipped + counts.failed;
-    await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+    await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
     return { lastId, exhausted, counts, failures };
   }
 
@@ -307,7 +313,7 @@ export class SweepActivities {
       }
       Context.current().heartbeat({ lastId });
     });
-    await this.writeTotals(request.sweepRunId, request.totalsBefore, 'refund', counts);
+    await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, 'refund', counts);
     return { lastId, exhausted: rows.length < deps.sweeps.batchSize, counts, failures };
   }
 
@@ -349,25 +355,9 @@ export class SweepActivities {
     }
   }
 
-  private async writeTotals(sweepRunId: number, totalsBefore: SweepTaskCounts, task: string, page: SweepCounts): Promise<void> {
-    const totals: SweepTaskCounts = JSON.parse(JSON.stringify(totalsBefore));
-    addCounts(totals, task, page);
-    await this.dataSource.query('UPDATE sweep_run SET counts_json = ? WHERE id = ?', [JSON.stringify(totals), sweepRunId]);
-  }
 }
 
 /** The calendar day of `instant` in `timeZone` (YYYY-MM-DD): the sweep day handovers are keyed by. */
 export function dayIn(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
-}
-
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await work(item);
-    }
-  });
-  await Promise.all(lanes);
 }

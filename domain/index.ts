@@ -20,3 +20,4 @@ export * from './cancel-decision';
 export * from './order-status-effects';
 export * from './refund-provider-rules';
 export * from './payment-status';
+export * from './after-sale-window';

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
+import { AfterSaleActivities } from './after-sales';
 import { ComplaintActivities } from './complaints';
 import type { LatePayment } from '../workflows/late-payment.contract';
 import { CancellationActivities, recordLatePayment, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDependencies) {
   const cancellations = new CancellationActivities(deps.dataSource, deps.providers);
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
   const complaints = new ComplaintActivities(deps.dataSource);
+  const afterSales = new AfterSaleActivities(deps.dataSource);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
   // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
   const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.inbox);
@@ -64,6 +66,7 @@ export function createActivities(deps: ActivityDependencies) {
     logRefundReissue: refunds.logRefundReissue.bind(refunds),
 
     applyComplaintStep: complaints.applyComplaintStep.bind(complaints),
+    applyAfterSaleStep: afterSales.applyAfterSaleStep.bind(afterSales),
 
     beginSweepRun: sweeps.beginSweepRun.bind(sweeps),
     sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),

@@ -18,3 +18,6 @@ export * from './limits';
 export * from './order-timers';
 export * from './cancel-decision';
 export * from './order-status-effects';
+export * from './after-sale-flow';
+export * from './after-sale-amounts';
+export * from './after-sale-settings';

@@ -10,3 +10,4 @@ export { refundStatusCheckWorkflow } from './refund-status-check.workflow';
 export { complaintWorkflow } from './complaint.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
 export { paymentWatchWorkflow } from './payment-watch.workflow';
+export { afterSaleWorkflow } from './after-sale.workflow';

@@ -3,6 +3,7 @@ import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import type { GroupBuyStatus } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { AfterSaleActivities } from './after-sales';
+import { AfterSaleSweep } from './after-sale-sweep';
 import { ComplaintActivities } from './complaints';
 import type { LatePayment } from '../workflows/late-payment.contract';
 import { CancellationActivities, recordLatePayment, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDependencies) {
   const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
   const complaints = new ComplaintActivities(deps.dataSource);
   const afterSales = new AfterSaleActivities(deps.dataSource);
+  const afterSaleSweep = new AfterSaleSweep(deps.dataSource, deps.sweeps);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
   // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
   const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.inbox);
@@ -71,6 +73,7 @@ export function createActivities(deps: ActivityDependencies) {
     beginSweepRun: sweeps.beginSweepRun.bind(sweeps),
     sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),
     checkProcessingRefunds: sweeps.checkProcessingRefunds.bind(sweeps),
+    sweepOverdueAfterSales: afterSaleSweep.sweepOverdueAfterSales.bind(afterSaleSweep),
     finishSweepRun: sweeps.finishSweepRun.bind(sweeps),
 
     beginReconciliation: reconciliation.beginReconciliation.bind(reconciliation),

@@ -1,4 +1,4 @@
-import { continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ORDER_TIMER_RULES } from '../domain';
 import { SWEEP_PAGE_RETRY } from './retry-policies';
@@ -17,6 +17,9 @@ import {
  */
 const PAGES_PER_RUN = 20;
 
+/** The sweep also signals after-sales past their deadline (first run of each sweep). */
+export const AFTER_SALE_SWEEP_PATCH = 'sweep-overdue-after-sales';
+
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   // A killed worker is noticed within the heartbeat timeout and the page is retried elsewhere; the
@@ -33,6 +36,16 @@ const acts = proxyActivities<Activities>({
  * applies the timer's operation through the allowed-operations table. It never changes an order itself.
  */
 export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<SweepProgress> {
+  // The after-sales past their deadline (issue 10): once per sweep, in its first run. Histories from
+  // before it existed replay without it.
+  if (!input.resumeFrom && !input.dryRun && patched(AFTER_SALE_SWEEP_PATCH)) {
+    const asOfIso = new Date().toISOString();
+    const found = await acts.sweepOverdueAfterSales.executeWithOptions(
+      { startToCloseTimeout: '10m', heartbeatTimeout: '15s', retry: SWEEP_PAGE_RETRY, summary: 'Signal the after-sales past their deadline' },
+      [{ sweepId: `order-status-sweep ${asOfIso}`, asOfIso }],
+    );
+    if (found.scanned > 0) log.info('overdue after-sales', { ...found });
+  }
   return runSweep('order-status-sweep', input, async (progress) => {
     const rule = ORDER_TIMER_RULES.find((r) => r.key === progress.position.rule)!;
     const page = await acts.sweepOverdueOrders({

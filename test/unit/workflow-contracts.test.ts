@@ -8,11 +8,12 @@ import { ORDER_STATUS_SWEEP_WORKFLOW, REFUND_STATUS_CHECK_WORKFLOW, SweepWorkflo
 import { COMPLAINT_WORKFLOW, ComplaintWorkflow } from '../../workflows/complaint.contract';
 import { PAYMENT_WATCH_WORKFLOW, PaymentWatchWorkflow } from '../../workflows/payment-watch.contract';
 import { RECONCILIATION_WORKFLOW, ReconciliationWorkflow } from '../../workflows/reconciliation.contract';
+import { AFTER_SALE_WORKFLOW, AfterSaleWorkflow } from '../../workflows/after-sale.contract';
 import type { WorkflowRef } from '../../workflows/workflow-ref';
 
 // Compile-time: each implementation has its contract's signature (a mismatch fails the type check).
 const implementations: { [K in keyof typeof workflows]: unknown } = workflows;
-const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, PaymentWatchWorkflow, ReconciliationWorkflow] = [
+const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, PaymentWatchWorkflow, ReconciliationWorkflow, AfterSaleWorkflow] = [
   workflows.orderWorkflow,
   workflows.cancellationWorkflow,
   workflows.refundWorkflow,
@@ -23,6 +24,7 @@ const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaym
   workflows.complaintWorkflow,
   workflows.paymentWatchWorkflow,
   workflows.reconciliationWorkflow,
+  workflows.afterSaleWorkflow,
 ];
 
 describe('workflow contracts', () => {
@@ -37,6 +39,7 @@ describe('workflow contracts', () => {
     [COMPLAINT_WORKFLOW, workflows.complaintWorkflow],
     [PAYMENT_WATCH_WORKFLOW, workflows.paymentWatchWorkflow],
     [RECONCILIATION_WORKFLOW, workflows.reconciliationWorkflow],
+    [AFTER_SALE_WORKFLOW, workflows.afterSaleWorkflow],
   ];
 
   it.each(refs.map(([ref, impl]) => [ref.workflowType, impl] as const))('%s names a workflow the bundle registers', (workflowType, impl) => {
@@ -46,7 +49,7 @@ describe('workflow contracts', () => {
 
   it('covers every workflow the bundle registers', () => {
     expect(refs.map(([ref]) => ref.workflowType).sort()).toEqual(Object.keys(workflows).sort());
-    expect(signatures).toHaveLength(10);
+    expect(signatures).toHaveLength(11);
   });
 
   it('builds the order workflow input the same way for a new order and a resumed one', () => {

@@ -106,6 +106,8 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
   const goodsBack = returnsGoods(input.serviceType);
   let waitingSince = Date.now();
   let overdue = false;
+  /** The order accepted the application (the audit deadline runs from then). */
+  let accepted = false;
 
   const refusalOf = (command: Command): string | undefined => {
     const check = checkAfterSaleAction({ status: state.status, action: command.action, actor: command.actor, serviceType: input.serviceType });
@@ -166,7 +168,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
 
   /** The deadline that runs in a status, from `sinceMs`. */
   const deadlineIn = (status: AfterSaleStatus, sinceMs: number): (Command & { atMs: number }) | undefined => {
-    if (status === AfterSaleStatus.APPLY && state.opening?.accepted) {
+    if (status === AfterSaleStatus.APPLY && accepted) {
       return { action: AfterSaleAction.AUDIT_PASS, actor: Actor.SYSTEM_TIMER, reason: 'the seller did not audit in time (AFTER_SALE_AUDIT_DEADLINE): passed at the requested amount', atMs: sinceMs + input.settings.sellerAuditMs };
     }
     if (status === AfterSaleStatus.PASS && goodsBack) {
@@ -269,14 +271,18 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
       input.orderSn,
       { serviceSn: input.serviceSn, serviceType: input.serviceType, returnsGoods: goodsBack, lines: input.lines.map((l) => ({ orderItemId: l.orderItemId, num: l.num })), buyerId: input.buyerId },
     ]);
-    state.opening = { accepted: true };
-    await record({ action: AfterSaleAction.OPEN, actor: Actor.SYSTEM });
+    accepted = true;
   } catch (err) {
     if (!isRefused(err)) throw err;
     const reason = err.cause?.message ?? 'the order refused the after-sale';
-    state.opening = { accepted: false, reason };
     await record({ action: AfterSaleAction.ORDER_REFUSED, actor: Actor.SYSTEM, reason }, { closedReason: reason });
     state.closedReason = reason;
+    state.opening = { accepted: false, reason };
+  }
+  // Answered only once the step is in the row, so the API's answer reads it.
+  if (accepted) {
+    await record({ action: AfterSaleAction.OPEN, actor: Actor.SYSTEM });
+    state.opening = { accepted: true };
   }
 
   // 2. People's steps and deadlines until the after-sale is decided.

@@ -11,7 +11,8 @@ export function afterSaleApplyPrecheck(input: { orderStatus: string; serviceStat
       ? 'the order is cancelled'
       : `the order is ${input.orderStatus} and has not shipped: cancel it instead (POST /orders/{orderSn}/cancellations)`;
   }
-  if (input.serviceStatus === ServiceStatus.EXPIRED) return 'the after-sale window of this order is closed';
+  // service_status EXPIRED at receipt closes the whole-order cancellation, not the after-sale window.
+  if (input.serviceStatus === ServiceStatus.PASS || input.serviceStatus === ServiceStatus.COMPLETE) return 'the order is cancelled (or being cancelled): its refund covers it';
   if (input.orderStatus === OrderStatus.COMPLETE && input.completedAtMs !== undefined && input.nowMs >= input.completedAtMs + input.serviceExpiredMs) {
     return 'the after-sale window of this order is closed (service_expired_day after completion)';
   }

@@ -9,6 +9,8 @@ import type { LatePayment } from '../workflows/late-payment.contract';
 import { CancellationActivities, recordLatePayment, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
 import { releaseOrderCoupons } from './coupons';
 import { settleGroupBuy } from './group-buys';
+import { LinkedOrderActivities } from './linked-orders';
+import { OrderRequestActivities } from './order-requests';
 import { OrderTransitions } from './order-transitions';
 import { ReconciliationActivities } from './reconciliation';
 import { PaymentWatchActivities } from './payment-watch';
@@ -41,9 +43,15 @@ export function createActivities(deps: ActivityDependencies) {
   // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
   const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.inbox);
   const paymentWatch = new PaymentWatchActivities(deps.dataSource, deps.providers, deps.inbox);
+  // Other workflows' requests of an order (Updates) and replacement orders need the worker's client.
+  const orderRequests = new OrderRequestActivities(deps.dataSource, () => deps.sweeps?.temporal);
+  const linkedOrders = new LinkedOrderActivities(deps.dataSource, () => deps.sweeps);
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
+    openAfterSaleOnOrder: orderRequests.openAfterSaleOnOrder.bind(orderRequests),
+    closeAfterSaleOnOrder: orderRequests.closeAfterSaleOnOrder.bind(orderRequests),
+    createLinkedOrder: linkedOrders.createLinkedOrder.bind(linkedOrders),
     settleGroupBuy: (request: { groupId: string; status: GroupBuyStatus }) => settleGroupBuy(deps.dataSource, request),
 
     markOrderCancelled: cancellations.markOrderCancelled.bind(cancellations),

@@ -4,7 +4,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import type { DataSource } from 'typeorm';
 import { signalWithStartWorkflow, startOrderWorkflow, startWorkflow } from '../apps/shared/start-workflows';
 import type { SweepConfig } from '../config/app-config';
-import { ORDER_TIMER_RULES, OrderStatus, OrderTimerRule, OrderType, PaymentType, TimerClock, flowOf, timerOverdueBeforeMs } from '../domain';
+import { FlowType, ORDER_TIMER_RULES, OrderStatus, OrderTimerRule, OrderType, PaymentType, TimerClock, flowOf, timerOverdueBeforeMs } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { OrderRuntimeSettings, buildOrderWorkflowInput, orderWorkflowId, sweepOverdueSignal } from '../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSignal, refundWorkflowId } from '../workflows/refund.contract';
@@ -51,8 +51,21 @@ const CLOCK_COLUMN: Record<TimerClock, string> = {
   paidAt: 'paid_at',
 };
 
-// The same rule as flowOf(): COD flow = cash on delivery and not a group buy.
-const COD_FLOW_SQL = `(payment_type = '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}')`;
+// The same rule as flowOf(), per flow: group buys are PINTUAN and replacements REPLACEMENT whatever
+// their payment type; the rest follow the payment type.
+const REPLACEMENT_TYPES_SQL = `('${OrderType.CHANGE}', '${OrderType.SUPPLY_AGAIN}')`;
+const FLOW_SQL: Record<FlowType, string> = {
+  PINTUAN: `order_type = '${OrderType.PINTUAN}'`,
+  REPLACEMENT: `order_type IN ${REPLACEMENT_TYPES_SQL}`,
+  COD: `(payment_type = '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}' AND order_type NOT IN ${REPLACEMENT_TYPES_SQL})`,
+  ONLINE: `(payment_type <> '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}' AND order_type NOT IN ${REPLACEMENT_TYPES_SQL})`,
+};
+
+/** The rows of the flows a timer rule applies to (every flow: no filter). */
+function flowFilterSql(flows: readonly FlowType[]): string {
+  if (flows.length === Object.keys(FLOW_SQL).length) return '';
+  return `AND (${flows.map((flow) => FLOW_SQL[flow]).join(' OR ')})`;
+}
 
 /** How many orders of a page are handed over at once: enough to hide round trips, few enough not to flood the frontend. */
 const HANDOVER_CONCURRENCY = 16;
@@ -136,7 +149,7 @@ export class SweepActivities {
     if (!rule) throw ApplicationFailure.nonRetryable(`unknown sweep rule ${request.ruleKey}`, 'UnknownSweepRule');
     if (!request.dryRun) await this.waitForHandedOverOrders(request.sweepRunId, rule, deps.sweeps.batchSize * IN_FLIGHT_PAGES);
     const cutoff = new Date(timerOverdueBeforeMs(rule, deps.orderSettings, Date.parse(request.asOfIso)));
-    const flowFilter = rule.flows === 'cod' ? `AND ${COD_FLOW_SQL}` : rule.flows === 'not-cod' ? `AND NOT ${COD_FLOW_SQL}` : '';
+    const flowFilter = flowFilterSql(rule.flows);
     const since = `COALESCE(${CLOCK_COLUMN[rule.clock]}, created_at)`;
     const rows: OverdueOrderRow[] = await this.dataSource.query(
       `SELECT id, order_sn, seller_id, buyer_id, order_status, payment_type, order_type, order_fen, paid_fen, pay_order_no, created_at, ${since} AS since

@@ -11,8 +11,9 @@ import { Promotions1732000000100 } from './migrations/1732000000100-promotions';
 import { Reconciliation1732000000300 } from './migrations/1732000000300-reconciliation';
 import { ComplaintsReviews1732000000500 } from './migrations/1732000000500-complaints-reviews';
 import { AfterSales1732000000700 } from './migrations/1732000000700-after-sales';
+import { LinkedOrders1732000000800 } from './migrations/1732000000800-linked-orders';
 
-export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500, AfterSales1732000000700];
+export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500, AfterSales1732000000700, LinkedOrders1732000000800];
 
 /** The application's TypeORM DataSource. Schema comes from migrations only, never `synchronize`. */
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

@@ -21,3 +21,4 @@ export * from './order-status-effects';
 export * from './after-sale-flow';
 export * from './after-sale-amounts';
 export * from './after-sale-settings';
+export * from './after-sale-window';

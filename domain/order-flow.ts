@@ -10,19 +10,23 @@
 import { Actor, OrderOperate, OrderStatus, OrderType, PaymentType } from './enums';
 
 /**
- * The flow an order follows. Like javashop: the payment type for NORMAL, CHANGE and SUPPLY_AGAIN
- * orders, and PINTUAN for group-buy orders whatever their payment type (joining a group means paying
- * up front, and the order must wait for the group before it ships).
+ * The flow an order follows. Like javashop: the payment type for NORMAL orders, and PINTUAN for
+ * group-buy orders whatever their payment type (joining a group means paying up front, and the order
+ * must wait for the group before it ships). Unlike javashop, CHANGE and SUPPLY_AGAIN orders (the
+ * free replacement an after-sale exchange or re-ship sends) follow REPLACEMENT, not their source's
+ * payment type: nothing is owed, so they ship → receive → complete and can never be paid or refunded.
  */
 export const FlowType = {
   ONLINE: 'ONLINE',
   COD: 'COD',
   PINTUAN: 'PINTUAN',
+  REPLACEMENT: 'REPLACEMENT',
 } as const;
 export type FlowType = (typeof FlowType)[keyof typeof FlowType];
 
 export function flowOf(paymentType: PaymentType, orderType: OrderType): FlowType {
   if (orderType === OrderType.PINTUAN) return FlowType.PINTUAN;
+  if (orderType === OrderType.CHANGE || orderType === OrderType.SUPPLY_AGAIN) return FlowType.REPLACEMENT;
   return paymentType === PaymentType.COD ? FlowType.COD : FlowType.ONLINE;
 }
 
@@ -48,8 +52,8 @@ export interface OrderFlowTransition {
   readonly actors: readonly Actor[];
 }
 
-const { ONLINE, COD, PINTUAN } = FlowType;
-const ALL_FLOWS = [ONLINE, COD, PINTUAN] as const;
+const { ONLINE, COD, PINTUAN, REPLACEMENT } = FlowType;
+const ALL_FLOWS = [ONLINE, COD, PINTUAN, REPLACEMENT] as const;
 const { NEW, CONFIRM, PAID_OFF, FORMED, SHIPPED, ROG, COMPLETE, CANCELLED, AFTER_SERVICE } = OrderStatus;
 const { BUYER, SELLER, SUPPORT, ADMIN, SYSTEM, SYSTEM_TIMER, PAYMENT_CALLBACK } = Actor;
 
@@ -64,6 +68,10 @@ export const ORDER_FLOW: readonly OrderFlowRule[] = [
   // COD orders are unpaid by design until the door, so "cancel unpaid after N days" must not touch
   // them (javashop's cancelTask also selects payment_type ≠ COD). People may still cancel.
   { flows: [COD], from: [NEW, CONFIRM], operation: OrderOperate.CANCEL, to: CANCELLED, actors: [BUYER, SELLER, SUPPORT] },
+  // A replacement is unpaid by design (it is free): no timer cancels it. The seller (cannot supply)
+  // or support may call it off before it ships, which only releases its reservation; the buyer asked
+  // for it through the after-sale, which is where they withdraw.
+  { flows: [REPLACEMENT], from: [NEW, CONFIRM], operation: OrderOperate.CANCEL, to: CANCELLED, actors: [SELLER, SUPPORT] },
 
   // Only a verified provider result makes an online order paid; no person can, and neither can a
   // timer (javashop's unchecked "client" permission is how CANCELLED → PAID_OFF happened, §1.7).
@@ -73,6 +81,8 @@ export const ORDER_FLOW: readonly OrderFlowRule[] = [
   { flows: [ONLINE], from: [PAID_OFF], operation: OrderOperate.SHIP, to: SHIPPED, actors: [SELLER] },
   // Cash on delivery ships unpaid, straight from the reservation.
   { flows: [COD], from: [CONFIRM], operation: OrderOperate.SHIP, to: SHIPPED, actors: [SELLER] },
+  // A replacement ships straight from the reservation too: there is nothing to pay, ever.
+  { flows: [REPLACEMENT], from: [CONFIRM], operation: OrderOperate.SHIP, to: SHIPPED, actors: [SELLER] },
   // The group workflow marks the group formed when it fills; javashop did this outside its table,
   // we give it a row so nothing bypasses the check.
   { flows: [PINTUAN], from: [PAID_OFF], operation: OrderOperate.FORM_GROUP, to: FORMED, actors: [SYSTEM_TIMER] },
@@ -100,7 +110,7 @@ export const ORDER_FLOW: readonly OrderFlowRule[] = [
 
   // Completion is the platform's call (complete_order_day after receipt, or after COD payment), not
   // a party's: it closes the window in which the buyer can still dispute receipt.
-  { flows: [ONLINE, PINTUAN], from: [ROG], operation: OrderOperate.COMPLETE, to: COMPLETE, actors: [SYSTEM_TIMER, ADMIN] },
+  { flows: [ONLINE, PINTUAN, REPLACEMENT], from: [ROG], operation: OrderOperate.COMPLETE, to: COMPLETE, actors: [SYSTEM_TIMER, ADMIN] },
   { flows: [COD], from: [PAID_OFF], operation: OrderOperate.COMPLETE, to: COMPLETE, actors: [SYSTEM_TIMER, ADMIN] },
   { flows: ALL_FLOWS, from: [AFTER_SERVICE], operation: OrderOperate.COMPLETE, to: COMPLETE, actors: [SYSTEM_TIMER, ADMIN] },
 
@@ -220,6 +230,10 @@ function explainRefusal(flow: FlowType, status: OrderStatus, operation: OrderOpe
         ? `order is ${status} and paid: cancel it with SERVICE_CANCEL, which refunds the buyer`
         : `order is ${status} and unpaid: cancel it with CANCEL, there is nothing to refund`;
     }
+  }
+
+  if (flow === FlowType.REPLACEMENT && (operation === OrderOperate.PAY || operation === OrderOperate.SERVICE_CANCEL)) {
+    return `a REPLACEMENT order (exchange or re-ship) is free: it is never paid, so nothing is refunded by cancelling it`;
   }
 
   if (flow === FlowType.PINTUAN && status === PAID_OFF && operation === OrderOperate.SHIP) {

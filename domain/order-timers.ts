@@ -15,8 +15,14 @@ export type TimerTask = 'cancel' | 'rog' | 'complete' | 'pay';
 /** The order timestamp a timer runs from (the Order entity's field of the same name). */
 export type TimerClock = 'createdAt' | 'shippedAt' | 'receivedAt' | 'paidAt';
 
-/** Which flows a rule applies to: COD orders are never auto-cancelled; ROG splits into complete (online) and pay (COD). */
-export type TimerFlows = 'not-cod' | 'cod' | 'all';
+/**
+ * Which flows a rule applies to: COD and replacement orders are never auto-cancelled (unpaid by
+ * design); ROG splits into complete (paid up front, or free) and pay (COD).
+ */
+export type TimerFlows = readonly FlowType[];
+
+const { ONLINE, COD, PINTUAN, REPLACEMENT } = FlowType;
+const PAID_UP_FRONT: TimerFlows = [ONLINE, PINTUAN];
 
 export interface OrderTimerRule {
   /** Stable name: the sweep's position and its handover rows use it. */
@@ -34,20 +40,19 @@ export interface OrderTimerRule {
 }
 
 export const ORDER_TIMER_RULES: readonly OrderTimerRule[] = [
-  { key: 'cancel:NEW', task: 'cancel', status: OrderStatus.NEW, flows: 'not-cod', delay: 'cancelOrderMs', clock: 'createdAt', operation: OrderOperate.CANCEL, message: 'not paid in time (cancel_order_day)' },
-  { key: 'cancel:CONFIRM', task: 'cancel', status: OrderStatus.CONFIRM, flows: 'not-cod', delay: 'cancelOrderMs', clock: 'createdAt', operation: OrderOperate.CANCEL, message: 'not paid in time (cancel_order_day)' },
-  { key: 'rog:SHIPPED', task: 'rog', status: OrderStatus.SHIPPED, flows: 'all', delay: 'rogOrderMs', clock: 'shippedAt', operation: OrderOperate.ROG, message: 'received automatically (rog_order_day)' },
-  { key: 'complete:ROG', task: 'complete', status: OrderStatus.ROG, flows: 'not-cod', delay: 'completeOrderMs', clock: 'receivedAt', operation: OrderOperate.COMPLETE, message: 'completed automatically (complete_order_day)' },
-  { key: 'pay:ROG', task: 'pay', status: OrderStatus.ROG, flows: 'cod', delay: 'completeOrderPayMs', clock: 'receivedAt', operation: OrderOperate.PAY, message: 'cash on delivery marked paid (complete_order_pay)' },
-  { key: 'complete:PAID_OFF', task: 'complete', status: OrderStatus.PAID_OFF, flows: 'cod', delay: 'completeOrderMs', clock: 'paidAt', operation: OrderOperate.COMPLETE, message: 'completed automatically (complete_order_day)' },
+  { key: 'cancel:NEW', task: 'cancel', status: OrderStatus.NEW, flows: PAID_UP_FRONT, delay: 'cancelOrderMs', clock: 'createdAt', operation: OrderOperate.CANCEL, message: 'not paid in time (cancel_order_day)' },
+  { key: 'cancel:CONFIRM', task: 'cancel', status: OrderStatus.CONFIRM, flows: PAID_UP_FRONT, delay: 'cancelOrderMs', clock: 'createdAt', operation: OrderOperate.CANCEL, message: 'not paid in time (cancel_order_day)' },
+  { key: 'rog:SHIPPED', task: 'rog', status: OrderStatus.SHIPPED, flows: [ONLINE, COD, PINTUAN, REPLACEMENT], delay: 'rogOrderMs', clock: 'shippedAt', operation: OrderOperate.ROG, message: 'received automatically (rog_order_day)' },
+  { key: 'complete:ROG', task: 'complete', status: OrderStatus.ROG, flows: [ONLINE, PINTUAN, REPLACEMENT], delay: 'completeOrderMs', clock: 'receivedAt', operation: OrderOperate.COMPLETE, message: 'completed automatically (complete_order_day)' },
+  { key: 'pay:ROG', task: 'pay', status: OrderStatus.ROG, flows: [COD], delay: 'completeOrderPayMs', clock: 'receivedAt', operation: OrderOperate.PAY, message: 'cash on delivery marked paid (complete_order_pay)' },
+  { key: 'complete:PAID_OFF', task: 'complete', status: OrderStatus.PAID_OFF, flows: [COD], delay: 'completeOrderMs', clock: 'paidAt', operation: OrderOperate.COMPLETE, message: 'completed automatically (complete_order_day)' },
 ];
 
 /** The actor every timer acts as. */
 export const TIMER_ACTOR = Actor.SYSTEM_TIMER;
 
 export function timerAppliesTo(rule: OrderTimerRule, flow: FlowType): boolean {
-  if (rule.flows === 'all') return true;
-  return (flow === FlowType.COD) === (rule.flows === 'cod');
+  return rule.flows.includes(flow);
 }
 
 /** The timer that runs while an order of `flow` is in `status`, if any. */

@@ -115,26 +115,3 @@ export const AFTER_SALE_WORKFLOW = workflowRef<AfterSaleWorkflow>('afterSaleWork
 /** The failure type of an after-sale step the workflow refused when it came to execute it. */
 export const AFTER_SALE_STEP_REFUSED = 'AfterSaleStepRefused';
 
-/**
- * The order workflow's side of an after-sale (AFTER-SALE interface, built in activities/order-requests.ts
- * and activities/linked-orders.ts): the after-sale workflow asks the order workflow to open and close
- * it, since only the order workflow writes the order's statuses. Declared here by shape so the
- * after-sale workflow proxies them by name.
- */
-export interface AfterSaleOrderOpening {
-  serviceSn: string;
-  serviceType: ServiceType;
-  returnsGoods: boolean;
-  lines: { orderItemId: number; num: number }[];
-  buyerId: string;
-}
-export interface AfterSaleOrderClosing {
-  serviceSn: string;
-  outcome: 'COMPLETED' | 'CLOSED' | 'REFUSED';
-  refundedFen: number;
-}
-export interface AfterSaleOrderActivities {
-  openAfterSaleOnOrder(orderSn: string, opening: AfterSaleOrderOpening): Promise<{ serviceSn: string; orderStatus: string }>;
-  closeAfterSaleOnOrder(orderSn: string, closing: AfterSaleOrderClosing): Promise<string>;
-  createLinkedOrder(request: { serviceSn: string; sourceOrderSn: string; orderType: 'CHANGE' | 'SUPPLY_AGAIN'; lines: { skuId: number; num: number }[] }): Promise<{ orderSn: string }>;
-}

@@ -27,7 +27,6 @@ import {
   splitRefundOverLines,
 } from '../domain';
 import {
-  AfterSaleOrderActivities,
   AfterSaleState,
   AfterSaleWorkflowInput,
   AFTER_SALE_STEP_REFUSED,
@@ -44,14 +43,18 @@ import {
 import type { AfterSaleStepRecord } from '../activities/after-sales';
 import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from './refund.contract';
+import { OPERATION_REFUSED } from './order.contract';
 import { DATABASE_RETRY } from './retry-policies';
 
 const NOT_RETRYABLE = ['AfterSaleNotFound', 'AfterSaleMoved', 'AfterSaleLineNotFound', 'OrderNotFound', 'NothingToRefund', 'RefundExceedsRemaining', 'RefundLinesMismatch'];
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { ...DATABASE_RETRY, nonRetryableErrorTypes: NOT_RETRYABLE } });
-/** The order workflow's side (orderside's activities): a refusal is a non-retryable OperationRefused. */
-const orderSide = proxyActivities<AfterSaleOrderActivities>({
+/**
+ * The order workflow's side (activities/order-requests.ts, linked-orders.ts): only the order workflow
+ * writes the order's statuses, so the after-sale asks it; a refusal is a non-retryable OPERATION_REFUSED.
+ */
+const orderSide = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { ...DATABASE_RETRY, nonRetryableErrorTypes: ['OperationRefused', 'OPERATION_REFUSED', 'OrderNotFound'] },
+  retry: { ...DATABASE_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, 'OrderNotFound', 'BadLinkedOrder'] },
 });
 
 /** A step to execute: from a person (an Update) or from a deadline. */
@@ -86,7 +89,7 @@ const LABEL: Record<AfterSaleAction, string> = {
 };
 
 const isRefused = (err: unknown): err is ActivityFailure =>
-  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && ['OperationRefused', 'OPERATION_REFUSED'].includes(err.cause.type ?? '');
+  err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === OPERATION_REFUSED;
 
 /**
  * One after-sale application (`after-sale-{serviceSn}`), javashop's ServiceStatusEnum as a workflow:

@@ -108,6 +108,11 @@ export interface OrderState {
   transactionId?: string;
   paidFen: number;
   cancellation?: CancellationInProgress;
+  /**
+   * The after-sales this order took on, open or closed (closed ones stay so a retried Update gets the
+   * same answer).
+   */
+  afterSales: OrderAfterSale[];
   history: { operation: string; from: OrderStatus; to: OrderStatus; actor: string; atIso: string }[];
 }
 
@@ -151,3 +156,41 @@ export const sweepOverdueSignal = defineSignal<[SweepOverdue]>('sweepOverdue');
 
 /** The failure type of a refused Update (the table, or a cancellation in progress, said no). */
 export const OPERATION_REFUSED = 'OperationRefused';
+
+/**
+ * After-sales (issue 10): the after-sale workflow (`after-sale-{serviceSn}`) asks the order to take
+ * an application on and, when it ends, to let it go. The order workflow answers from its own state
+ * (domain/after-sale-window.ts decides whether one may open) and alone writes what the order's
+ * statuses say about it. Both Updates are idempotent per serviceSn: a retry gets the first answer.
+ */
+export interface AfterSaleOpening {
+  serviceSn: string;
+  serviceType: 'RETURN_GOODS' | 'REFUND_ONLY' | 'CHANGE_GOODS' | 'SUPPLY_AGAIN_GOODS';
+  /** Goods come back (RETURN_GOODS, CHANGE_GOODS): the order's own completing timers wait until it closes. */
+  returnsGoods: boolean;
+  lines: { orderItemId: number; num: number }[];
+  buyerId: string;
+}
+
+export interface AfterSaleOpened {
+  serviceSn: string;
+  orderStatus: OrderStatus;
+}
+
+export const openAfterSaleUpdate = defineUpdate<AfterSaleOpened, [AfterSaleOpening]>('openAfterSale');
+
+export interface AfterSaleClosing {
+  serviceSn: string;
+  outcome: 'COMPLETED' | 'CLOSED' | 'REFUSED';
+  /** What this after-sale refunded, in fen (0 for none). */
+  refundedFen: number;
+}
+
+export const closeAfterSaleUpdate = defineUpdate<OrderStatus, [AfterSaleClosing]>('closeAfterSale');
+
+/** One after-sale as the order workflow knows it (OrderState.afterSales). */
+export interface OrderAfterSale {
+  serviceSn: string;
+  returnsGoods: boolean;
+  open: boolean;
+}

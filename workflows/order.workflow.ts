@@ -92,7 +92,7 @@ interface Command {
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   const ownsCancel = patched(ORDER_OWNS_CANCEL_PATCH);
   const db = ownsCancel ? local : remote;
-  const state: OrderState = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, payStatus: PayStatus.PAY_NO, paidFen: 0, history: [] };
+  const state: OrderState = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, payStatus: PayStatus.PAY_NO, paidFen: 0, afterSales: [], history: [] };
   const at: Partial<Record<OrderStatus, number>> = { [OrderStatus.NEW]: Date.parse(input.createdAtIso) };
   if (input.resume) {
     state.status = input.resume.status;

@@ -25,6 +25,9 @@ export class Order {
   @Column({ name: 'paid_fen', type: 'int' }) paidFen!: number;
   @Column({ name: 'refunded_fen', type: 'int' }) refundedFen!: number;
   @Column({ name: 'group_id', type: 'varchar', nullable: true }) groupId!: string | null;
+  /** Replacement orders (CHANGE / SUPPLY_AGAIN): the order they replace and the after-sale that asked for them. */
+  @Column({ name: 'source_order_sn', type: 'varchar', nullable: true }) sourceOrderSn!: string | null;
+  @Column({ name: 'source_service_sn', type: 'varchar', nullable: true }) sourceServiceSn!: string | null;
   @Column({ name: 'cancel_reason', type: 'varchar', nullable: true }) cancelReason!: string | null;
   @Column({ name: 'ship_carrier', type: 'varchar', nullable: true }) shipCarrier!: string | null;
   @Column({ name: 'ship_no', type: 'varchar', nullable: true }) shipNo!: string | null;

@@ -11,7 +11,9 @@ import {
   AfterSaleLineFacts,
   AfterSaleStatus,
   ServiceType,
+  afterSaleApplyRefusal,
   checkAfterSaleAction,
+  flowOf,
   formatFen,
   planAfterSaleLines,
   refundsMoney,
@@ -36,7 +38,6 @@ import { requestHash } from '../common/idempotency';
 import { refusalReason } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
-import { afterSaleApplyPrecheck } from './apply-precheck';
 import type { ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, SupportDecisionDto } from './after-sale.dto';
 
 const RETRYABLE_LOCK_ERRORS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
@@ -111,7 +112,7 @@ export class AfterSalesService {
   ): Promise<{ answer: StoredAnswer } | { input: AfterSaleWorkflowInput }> {
     const { orderSn } = body;
     const [order] = await manager.query(
-      'SELECT order_sn, seller_id, buyer_id, order_status, service_status, paid_fen, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
+      'SELECT order_sn, seller_id, buyer_id, order_status, service_status, payment_type, order_type, paid_fen, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
       [orderSn, buyer.id],
     );
     if (!order) throw new NotFoundException(`order ${orderSn} not found`);
@@ -122,11 +123,13 @@ export class AfterSalesService {
       if (existing.response_json) return { answer: typeof existing.response_json === 'string' ? JSON.parse(existing.response_json) : existing.response_json };
       return { input: await this.inputOf(manager, existing.service_sn) };
     }
-    const refusal = afterSaleApplyPrecheck({
-      orderStatus: order.order_status,
+    // The fast 409 from the row, with the rule the order workflow's validator decides with.
+    const refusal = afterSaleApplyRefusal({
+      flow: flowOf(order.payment_type, order.order_type),
+      status: order.order_status,
       serviceStatus: order.service_status,
       completedAtMs: order.completed_at ? new Date(order.completed_at).getTime() : undefined,
-      serviceExpiredMs: this.config.orderSettings.serviceExpiredMs,
+      settings: this.config.orderSettings,
       nowMs: Date.now(),
     });
     if (refusal) throw new ConflictException(refusal);

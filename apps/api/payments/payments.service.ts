@@ -37,6 +37,7 @@ export class PaymentsService {
     const order = await this.access.load(buyer, orderSn);
     const flow = flowOf(order.paymentType as PaymentType, order.orderType as OrderType);
     if (flow === FlowType.COD) throw new ConflictException('a cash-on-delivery order is paid at the door, not online');
+    if (flow === FlowType.REPLACEMENT) throw new ConflictException('a replacement order (exchange or re-ship) is free: there is nothing to pay');
     if (order.payStatus !== PayStatus.PAY_NO) throw new ConflictException(`order ${orderSn} is already paid`);
     if (!isAwaitingPayment(order.orderStatus, order.payStatus)) throw new ConflictException(`order ${orderSn} is ${order.orderStatus} and cannot be paid`);
     const outTradeNo = outTradeNoFor(orderSn, providerName);

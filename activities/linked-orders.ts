@@ -1,0 +1,149 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { DataSource, EntityManager } from 'typeorm';
+import { startOrderWorkflow } from '../apps/shared/start-workflows';
+import { InsufficientStockError, recordStockMovement } from '../db/stock-ledger';
+import { newSn } from '../db/serial-numbers';
+import { appendOrderLog } from '../db/order-log';
+import { CommentStatus, ComplainWindowStatus, OrderStatus, OrderType, PayStatus, PaymentType, ServiceStatus, ShipStatus, TradeStatus, flowOf } from '../domain';
+import { buildOrderWorkflowInput, orderWorkflowId } from '../workflows/order.contract';
+import type { SweepDependencies } from './sweeps';
+
+export interface LinkedOrderRequest {
+  /** The after-sale that asks for the replacement: at most one linked order per after-sale. */
+  serviceSn: string;
+  sourceOrderSn: string;
+  orderType: 'CHANGE' | 'SUPPLY_AGAIN';
+  lines: { skuId: number; num: number }[];
+}
+
+/** The failure type when the replacement's goods are out of stock (non-retryable: a person must decide). */
+export const LINKED_ORDER_OUT_OF_STOCK = 'LinkedOrderOutOfStock';
+
+/** Order meta a replacement takes over from the order it replaces: where the goods go. */
+const INHERITED_META = ['ADDRESS', 'DELIVERY_TIME'];
+
+/**
+ * Replacement orders for after-sale exchanges and re-ships (issue 10, point 7): a free order of type
+ * CHANGE or SUPPLY_AGAIN, for the same buyer, seller and address as the order it replaces, that runs
+ * its own order workflow (flow REPLACEMENT: ship → receive → complete, never paid or refunded).
+ */
+export class LinkedOrderActivities {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly deps: () => SweepDependencies | undefined,
+  ) {}
+
+  /**
+   * Creates the order (rows, stock reserved through the ledger, log) in one transaction, once per
+   * serviceSn (unique key orders.source_service_sn), then starts `order-{orderSn}`. Running twice
+   * finds the first order and its workflow: same answer, nothing reserved twice.
+   */
+  async createLinkedOrder(request: LinkedOrderRequest): Promise<{ orderSn: string }> {
+    const deps = this.deps();
+    if (!deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client to start orders with', 'NoTemporalClient');
+    if (request.orderType !== OrderType.CHANGE && request.orderType !== OrderType.SUPPLY_AGAIN) {
+      throw ApplicationFailure.nonRetryable(`a linked order is CHANGE or SUPPLY_AGAIN, not ${String(request.orderType)}`, 'BadLinkedOrder');
+    }
+    if (!request.lines.length || request.lines.some((l) => !Number.isSafeInteger(l.num) || l.num <= 0)) {
+      throw ApplicationFailure.nonRetryable('a linked order needs at least one line with a positive quantity', 'BadLinkedOrder');
+    }
+    const order = (await this.findLinkedOrder(request.serviceSn)) ?? (await this.insertOnce(request));
+    try {
+      await startOrderWorkflow(deps.temporal, deps.taskQueue, buildOrderWorkflowInput(order, deps), {
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A finished replacement's id is never reused: that refusal means its workflow already ran.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `${request.orderType === OrderType.CHANGE ? 'Exchange' : 'Re-ship'} for after-sale ${request.serviceSn} of order ${request.sourceOrderSn}`,
+        memo: { sourceOrderSn: request.sourceOrderSn, serviceSn: request.serviceSn },
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return { orderSn: order.orderSn };
+  }
+
+  private async findLinkedOrder(serviceSn: string) {
+    const [row] = await this.dataSource.query(
+      'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, created_at FROM orders WHERE source_service_sn = ?',
+      [serviceSn],
+    );
+    if (!row) return undefined;
+    return { orderSn: row.order_sn as string, sellerId: row.seller_id, buyerId: row.buyer_id, flow: flowOf(row.payment_type, row.order_type), orderFen: Number(row.order_fen), createdAt: new Date(row.created_at) };
+  }
+
+  private async insertOnce(request: LinkedOrderRequest) {
+    try {
+      await this.dataSource.transaction((manager) => this.insert(manager, request));
+    } catch (err) {
+      // A concurrent attempt won the unique key: its order is the answer.
+      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+    }
+    const order = await this.findLinkedOrder(request.serviceSn);
+    if (!order) throw ApplicationFailure.retryable(`linked order for ${request.serviceSn} not found after creating it`, 'LinkedOrderMissing');
+    return order;
+  }
+
+  private async insert(manager: EntityManager, request: LinkedOrderRequest): Promise<void> {
+    const [source] = await manager.query('SELECT trade_sn, seller_id, buyer_id, payment_type FROM orders WHERE order_sn = ?', [request.sourceOrderSn]);
+    if (!source) throw ApplicationFailure.nonRetryable(`order ${request.sourceOrderSn} does not exist`, 'OrderNotFound');
+    const orderSn = newSn('O');
+    const tradeSn = newSn('T');
+    // Whole seconds, like checkout's orders: the workflow's clock and the row's agree exactly.
+    const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const paymentType = source.payment_type as PaymentType;
+    // Its own trade, so a replayed checkout of the source's trade never sees (or restarts) it.
+    await manager.query(
+      `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, freight_fen, discount_fen) VALUES (?, ?, ?, ?, 0, 0, 0, 0)`,
+      [tradeSn, source.buyer_id, paymentType, TradeStatus.PAID_OFF],
+    );
+    await manager.query(
+      `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
+         comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, shipping_fen, discount_fen,
+         source_order_sn, source_service_sn, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?)`,
+      [orderSn, tradeSn, source.seller_id, source.buyer_id, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
+        CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, paymentType, request.orderType, request.sourceOrderSn, request.serviceSn, createdAt],
+    );
+    const lines = [...request.lines].sort((a, b) => a.skuId - b.skuId);
+    for (const line of lines) {
+      const [goods] = await manager.query('SELECT name, seller_id FROM goods WHERE id = ?', [line.skuId]);
+      if (!goods || String(goods.seller_id) !== String(source.seller_id)) {
+        throw ApplicationFailure.nonRetryable(`SKU ${line.skuId} is not sold by the seller of order ${request.sourceOrderSn}`, 'BadLinkedOrder');
+      }
+      await manager.query(
+        'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, discount_fen, paid_fen, refundable_fen) VALUES (?, ?, ?, ?, 0, 0, 0, 0)',
+        [orderSn, line.skuId, goods.name, line.num],
+      );
+    }
+    await manager.query(
+      `INSERT INTO order_meta (order_sn, meta_key, meta_value) SELECT ?, meta_key, meta_value FROM order_meta WHERE order_sn = ? AND meta_key IN (?)`,
+      [orderSn, request.sourceOrderSn, INHERITED_META],
+    );
+    // Stock last, in SKU order (the hot goods rows, locked as late as possible), as at checkout.
+    for (const line of lines) {
+      try {
+        await recordStockMovement(manager, orderSn, line.skuId, line.num, 'RESERVE');
+      } catch (err) {
+        if (err instanceof InsufficientStockError) {
+          throw ApplicationFailure.nonRetryable(`not enough stock for SKU ${line.skuId} to send ${line.num} for after-sale ${request.serviceSn}`, LINKED_ORDER_OUT_OF_STOCK);
+        }
+        throw err;
+      }
+    }
+    await appendOrderLog(manager, {
+      orderSn,
+      eventKey: `linked:${request.serviceSn}`,
+      operation: 'CREATE',
+      actorRole: 'SYSTEM',
+      message: `${request.orderType} order for after-sale ${request.serviceSn} of order ${request.sourceOrderSn}: stock reserved, nothing to pay`,
+    }, 'fail');
+    await appendOrderLog(manager, {
+      orderSn: request.sourceOrderSn,
+      eventKey: `linked:${request.serviceSn}`,
+      operation: 'AFTER_SALE',
+      actorRole: 'SYSTEM',
+      message: `${request.orderType} order ${orderSn} created for after-sale ${request.serviceSn}`,
+    }, 'ignore');
+  }
+}

@@ -1,0 +1,69 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { DataSource } from 'typeorm';
+import type { OrderStatus } from '../domain';
+import {
+  AfterSaleClosing,
+  AfterSaleOpened,
+  AfterSaleOpening,
+  OPERATION_REFUSED,
+  closeAfterSaleUpdate,
+  openAfterSaleUpdate,
+  orderWorkflowId,
+} from '../workflows/order.contract';
+
+/**
+ * Requests other workflows make of an order. Workflows cannot send Updates to one another, so these
+ * activities send them through the worker's Temporal client; the order workflow decides (its Update
+ * validators and handlers) and writes its own statuses. A refusal comes back as a non-retryable
+ * OPERATION_REFUSED failure carrying the order's reason, for the caller to act on (an after-sale
+ * refused by the order closes, it does not retry).
+ *
+ * Running twice is harmless: both Updates are idempotent per serviceSn in the order workflow, so a
+ * retry after a lost answer gets the first answer.
+ */
+export class OrderRequestActivities {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly temporal: () => Client | undefined,
+  ) {}
+
+  private client(): Client {
+    const client = this.temporal();
+    if (!client) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client to message orders with', 'NoTemporalClient');
+    return client;
+  }
+
+  /** Asks `order-{orderSn}` to take the after-sale on (the order's statuses say so from then on). */
+  async openAfterSaleOnOrder(orderSn: string, opening: AfterSaleOpening): Promise<AfterSaleOpened> {
+    try {
+      return await this.client().workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(openAfterSaleUpdate, { args: [opening] });
+    } catch (err) {
+      throw refusalOf(err, orderSn) ?? err;
+    }
+  }
+
+  /**
+   * Tells `order-{orderSn}` the after-sale ended. A workflow that has finished meanwhile can only
+   * have finished after this after-sale closed on it (it waits for its open after-sales), so a retry
+   * then answers with the row's status instead of a refusal.
+   */
+  async closeAfterSaleOnOrder(orderSn: string, closing: AfterSaleClosing): Promise<OrderStatus> {
+    try {
+      return await this.client().workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(closeAfterSaleUpdate, { args: [closing] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        const [row] = await this.dataSource.query('SELECT order_status FROM orders WHERE order_sn = ?', [orderSn]);
+        if (row) return row.order_status as OrderStatus;
+      }
+      throw refusalOf(err, orderSn) ?? err;
+    }
+  }
+}
+
+/** The order said no (validator or handler), or has no running workflow: a non-retryable refusal with the reason. */
+function refusalOf(err: unknown, orderSn: string): ApplicationFailure | undefined {
+  if (err instanceof WorkflowUpdateFailedError) return ApplicationFailure.nonRetryable(err.cause?.message ?? err.message, OPERATION_REFUSED);
+  if (err instanceof WorkflowNotFoundError) return ApplicationFailure.nonRetryable(`order ${orderSn} has no running workflow (it is finished)`, OPERATION_REFUSED);
+  return undefined;
+}

@@ -60,6 +60,8 @@ export const AfterSaleAction = {
   START_REFUND: 'START_REFUND',
   /** The refund could not be recorded (the payment has less left than agreed): support decides. */
   REFUND_BLOCKED: 'REFUND_BLOCKED',
+  /** The exchange / re-ship order could not be created (out of stock): support decides. */
+  LINKED_ORDER_BLOCKED: 'LINKED_ORDER_BLOCKED',
   /** The order refused the application (not shipped, window closed, cancelled…). */
   ORDER_REFUSED: 'ORDER_REFUSED',
   /** Money back (or the linked order created): done. */
@@ -98,6 +100,7 @@ export const AFTER_SALE_FLOW: readonly AfterSaleFlowRule[] = [
   { from: [WAIT_FOR_MANUAL], action: AfterSaleAction.SUPPORT_CLOSE, to: CLOSED, actors: [Actor.SUPPORT] },
   { from: [PASS, STOCK_IN], action: AfterSaleAction.START_REFUND, to: REFUNDING, actors: SYSTEM, types: MONEY },
   { from: [PASS, STOCK_IN], action: AfterSaleAction.REFUND_BLOCKED, to: WAIT_FOR_MANUAL, actors: SYSTEM, types: MONEY },
+  { from: [PASS, STOCK_IN], action: AfterSaleAction.LINKED_ORDER_BLOCKED, to: WAIT_FOR_MANUAL, actors: SYSTEM, types: [ServiceType.CHANGE_GOODS, ServiceType.SUPPLY_AGAIN_GOODS] },
   { from: [REFUNDING, PASS, STOCK_IN], action: AfterSaleAction.COMPLETE, to: COMPLETED, actors: SYSTEM },
 ];
 

@@ -85,6 +85,7 @@ const LABEL: Record<AfterSaleAction, string> = {
   SUPPORT_CLOSE: 'support closed it',
   START_REFUND: 'refund recorded',
   REFUND_BLOCKED: 'the refund could not be recorded; support decides',
+  LINKED_ORDER_BLOCKED: 'the replacement order could not be created; support decides',
   COMPLETE: 'completed',
 };
 
@@ -306,9 +307,17 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
       }
       // Exchange or re-ship: the zero-price linked order (created once per after-sale) ships the goods.
       const orderType = linkedOrderType(input.serviceType)!;
-      const linked = await orderSide.createLinkedOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Create the ${orderType} order` }, [
-        { serviceSn: input.serviceSn, sourceOrderSn: input.orderSn, orderType, lines: input.lines.map((l) => ({ skuId: l.skuId, num: l.num })) },
-      ]);
+      let linked: { orderSn: string };
+      try {
+        linked = await orderSide.createLinkedOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Create the ${orderType} order` }, [
+          { serviceSn: input.serviceSn, sourceOrderSn: input.orderSn, orderType, lines: input.lines.map((l) => ({ skuId: l.skuId, num: l.num })) },
+        ]);
+      } catch (err) {
+        // Out of stock (or the SKU gone): support decides instead of the workflow failing.
+        if (!(err instanceof ActivityFailure)) throw err;
+        await record({ action: AfterSaleAction.LINKED_ORDER_BLOCKED, actor: Actor.SYSTEM, reason: err.cause?.message ?? err.message });
+        continue;
+      }
       state.linkedOrderSn = linked.orderSn;
       await record({ action: AfterSaleAction.COMPLETE, actor: Actor.SYSTEM }, { linkedOrderSn: linked.orderSn, refundedFen: 0 });
       continue;

@@ -49,6 +49,7 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
+    recordAfterSale: orders.recordAfterSale.bind(orders),
     openAfterSaleOnOrder: orderRequests.openAfterSaleOnOrder.bind(orderRequests),
     closeAfterSaleOnOrder: orderRequests.closeAfterSaleOnOrder.bind(orderRequests),
     createLinkedOrder: linkedOrders.createLinkedOrder.bind(linkedOrders),

@@ -29,6 +29,21 @@ export interface TransitionRequest {
    * status moves with the order in the same transaction.
    */
   cancellation?: { reason: string; cancellationId?: number; refunding?: boolean };
+  /**
+   * An after-sale is open on the order: its service status (APPLY) stays, instead of the one the
+   * operation implies (ROG's EXPIRED). The order workflow settles it when the last after-sale closes.
+   */
+  keepServiceStatus?: boolean;
+}
+
+/** The order workflow records an after-sale it took on or let go, and what its service status says now. */
+export interface AfterSaleRecord {
+  orderSn: string;
+  serviceSn: string;
+  step: 'open' | 'close';
+  /** The order's service status from now on; absent when this step does not change it. */
+  serviceStatus?: ServiceStatus;
+  message: string;
 }
 
 export type TransitionResult =
@@ -55,6 +70,26 @@ export class OrderTransitions {
       if (request.window === 'comment') await writeAutomaticReviews(manager, request.orderSn);
       await appendOrderLog(manager, { orderSn: request.orderSn, eventKey: `window:${request.window}`, operation: 'WINDOW', actorRole: 'SYSTEM_TIMER', message: window.message }, 'ignore');
       return updated.affectedRows === 1;
+    });
+  }
+
+  /**
+   * An after-sale step on the order's row: its service status (decided by the order workflow, its
+   * only writer) and a log row keyed `after-sale:{serviceSn}:{step}`, in one transaction, once. A
+   * retry finds the log row and changes nothing (returns false). A cancelled order's row is not touched.
+   */
+  async recordAfterSale(request: AfterSaleRecord): Promise<boolean> {
+    const eventKey = `after-sale:${request.serviceSn}:${request.step}`;
+    return this.dataSource.transaction(async (manager) => {
+      const [order] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
+      if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+      const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
+      if (logged.length > 0) return false;
+      if (request.serviceStatus) {
+        await manager.query('UPDATE orders SET service_status = ? WHERE order_sn = ? AND order_status <> ?', [request.serviceStatus, request.orderSn, OrderStatus.CANCELLED]);
+      }
+      await appendOrderLog(manager, { orderSn: request.orderSn, eventKey, operation: 'AFTER_SALE', actorRole: 'SYSTEM', message: request.message }, 'fail');
+      return true;
     });
   }
 
@@ -112,6 +147,7 @@ async function explainMiss(manager: EntityManager, request: TransitionRequest, e
 function columnsFor(request: TransitionRequest): Record<string, unknown> {
   const now = new Date();
   const implied = statusColumns(impliedStatuses(request.operation));
+  if (request.keepServiceStatus) delete implied.service_status;
   switch (request.operation) {
     case OrderOperate.PAY: {
       const payment = request.payment;

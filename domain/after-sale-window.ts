@@ -67,3 +67,21 @@ export function afterSaleApplyRefusal(context: AfterSaleApplyContext): string | 
   }
   return undefined;
 }
+
+/**
+ * The order-level service status (orders.service_status) an order shows, given how many after-sales
+ * are open on it. The order workflow writes it (the only writer), when the first opens and when the
+ * last closes:
+ *
+ * - APPLY while at least one after-sale is open (javashop's "applied"; whole-order cancel refused);
+ * - afterwards EXPIRED once the goods were received (ROG sets it, as javashop does, because the
+ *   whole-order cancel window closed at receipt; COD reaches PAID_OFF at the door), else NOT_APPLY.
+ *
+ * The order status itself does not change (no AFTER_SERVICE): it keeps saying how far delivery got,
+ * which the order's timers, reviews and complaints read, and several after-sales may be open at once.
+ */
+export function orderServiceStatusWithAfterSales(context: { flow: FlowType; status: OrderStatus; openAfterSales: number }): ServiceStatus {
+  if (context.openAfterSales > 0) return ServiceStatus.APPLY;
+  const received = context.status === OrderStatus.ROG || context.status === OrderStatus.COMPLETE || (context.flow === FlowType.COD && context.status === OrderStatus.PAID_OFF);
+  return received ? ServiceStatus.EXPIRED : ServiceStatus.NOT_APPLY;
+}

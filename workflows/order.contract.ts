@@ -104,7 +104,12 @@ export interface OrderState {
   /** The row's pay_status, kept by the same transitions (REFUNDING while a cancelled order's money goes back). */
   payStatus?: PayStatus;
   /** When the next timer fires and what it does, so support can see why an order is waiting. */
-  nextTimer?: { operation: string; atIso: string };
+  nextTimer?: {
+    operation: string;
+    atIso: string;
+    /** Open after-sales that return goods: the timer waits until they close (it fires then if its time has passed). */
+    heldBy?: string[];
+  };
   transactionId?: string;
   paidFen: number;
   cancellation?: CancellationInProgress;

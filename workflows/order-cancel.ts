@@ -1,0 +1,225 @@
+/**
+ * The order workflow's cancellations: the cancel Update, the cancel's own compare-and-set, the
+ * cancellation workflow that gives money and stock back, and settling the request when it returns.
+ * Workflow code: imports only @temporalio/workflow and pure relative modules.
+ */
+import { ApplicationFailure, ParentClosePolicy, condition, log, setHandler, startChild } from '@temporalio/workflow';
+import { Actor, CancellationStatus, OrderOperate, OrderStatus, REFUND_SETTLED, decideCancel, formatFen, impliedStatuses } from '../domain';
+import { CancellationResult, cancellationWorkflowId } from './cancellation.contract';
+import { cancellationWorkflow } from './cancellation.workflow';
+import { memberLeftSignal } from './group-buy.contract';
+import { CancelAccepted, CancelRequest, OPERATION_REFUSED, cancelUpdate } from './order.contract';
+import { Command, OrderRun, local } from './order-run';
+import type { RefundRecord } from './refund.contract';
+
+interface RunningCancellation {
+  workflowId: string;
+  refunding: boolean;
+  cancellationId: number;
+  result?: CancellationResult;
+  failed?: string;
+}
+
+export class OrderCancellations {
+  /** The running cancellation; while it runs every other command waits (or is refused by validators). */
+  running: RunningCancellation | undefined;
+  /** The cancellation this order accepted: a retried request for it gets the same answer, not a refusal. */
+  private accepted: CancelAccepted | undefined;
+  /** The cancellation request whose compare-and-set is running: a retry of it waits for the answer. */
+  private inFlight: number | undefined;
+
+  constructor(
+    private readonly run: OrderRun,
+    /** Why nothing else may happen now (an open after-sale refuses a whole-order cancel); undefined if nothing. */
+    private readonly blockedBy: () => string | undefined,
+  ) {}
+
+  busyReason(): string | undefined {
+    return this.running ? `order ${this.run.input.orderSn} is being cancelled (${this.running.workflowId})` : undefined;
+  }
+
+  refusalOf(actor: Actor): string | undefined {
+    const busy = this.busyReason() ?? this.blockedBy();
+    if (busy) return busy;
+    const { input, state } = this.run;
+    const decision = decideCancel({ flow: input.flow, status: state.status, paidFen: state.paidFen, actor });
+    return decision.allowed ? undefined : decision.reason;
+  }
+
+  registerHandler(): void {
+    const { run } = this;
+    setHandler(
+      cancelUpdate,
+      async (request: CancelRequest) => {
+        if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
+        // The operation (CANCEL or SERVICE_CANCEL) is decided when the command runs, on the state then.
+        const command: Command = { operation: OrderOperate.CANCEL, actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
+        run.queue.push(command);
+        // Answered as soon as the cancel is applied: the money and stock steps are the cancellation
+        // workflow's, whose id is known, so the caller need not wait for it to start.
+        await condition(() => command.accepted !== undefined || command.done === true);
+        if (command.accepted) return command.accepted;
+        // The same request sent twice at once: the first copy was accepted, so is this one.
+        if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
+        throw ApplicationFailure.nonRetryable(command.refusal ?? `order ${run.input.orderSn} was not cancelled`, OPERATION_REFUSED);
+      },
+      {
+        validator: (request: CancelRequest) => {
+          if (this.accepted?.cancellationId === request.cancellationId || this.inFlight === request.cancellationId) return;
+          const refusal = this.refusalOf(request.actor);
+          if (refusal) throw new Error(refusal);
+        },
+      },
+    );
+  }
+
+  /** A cancel command from the queue: refused, or decided (CANCEL vs SERVICE_CANCEL) on the state now and applied. */
+  async execute(command: Command): Promise<void> {
+    // A cancel accepted before a payment landed becomes a refunding cancel, not a refusal.
+    const refusal = this.refusalOf(command.actor);
+    if (refusal) {
+      command.refusal = refusal;
+      return;
+    }
+    const { input, state } = this.run;
+    const decision = decideCancel({ flow: input.flow, status: state.status, paidFen: state.paidFen, actor: command.actor });
+    await this.cancel(command, decision.allowed && decision.refunding, decision.operation);
+  }
+
+  /** The cancellation request's id: a person's was recorded by the API, the system's is recorded now (once). */
+  private async cancellationIdOf(command: Command): Promise<number> {
+    return (
+      command.cancellation!.id ??
+      (await this.run.db.recordSystemCancellation.executeWithOptions({ summary: 'Record the system cancellation request' }, [{ orderSn: this.run.input.orderSn, reason: command.cancellation!.reason }]))
+    );
+  }
+
+  /** Money and stock go to the cancellation workflow; the loop waits for it before anything else. */
+  private async startCancellationWorkflow(command: Command, cancellationId: number, from: OrderStatus, refunding: boolean, refund?: RefundRecord): Promise<void> {
+    const { input, state, ownsCancel } = this.run;
+    const workflowId = cancellationWorkflowId(input.orderSn);
+    const child = await startChild(cancellationWorkflow, {
+      workflowId,
+      args: [{
+        orderSn: input.orderSn,
+        cancellationId,
+        from,
+        operation: refunding ? 'SERVICE_CANCEL' : 'CANCEL',
+        actor: command.actor,
+        actorId: command.actorId,
+        reason: command.cancellation!.reason,
+        paid: refunding,
+        refundPollScheduleMs: input.refundPollScheduleMs,
+        ...(ownsCancel ? { orderCancelled: true as const } : {}),
+        ...(refund ? { refund } : {}),
+      }],
+      // The cancellation must finish even if an operator terminates this order workflow.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: ownsCancel
+        ? refunding ? `Refund ${formatFen(state.paidFen)} CNY, restore stock and sales of cancelled order ${input.orderSn}` : `Close the payment orders and release the stock of cancelled order ${input.orderSn}`
+        : `Cancel order ${input.orderSn}${refunding ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
+      searchAttributes: {
+        OrderSn: [input.orderSn],
+        SellerId: [input.sellerId],
+        // Set at the start, so the cancellation needs no upsert of its own until it completes.
+        ...(ownsCancel ? { CancellationStatus: [refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED] } : {}),
+      },
+    });
+    const running: RunningCancellation = { workflowId, refunding, cancellationId };
+    this.running = running;
+    child.result().then(
+      (result) => (running.result = result),
+      (err: Error) => (running.failed = err.message),
+    );
+    command.accepted = { cancellationId, cancellationWorkflowId: workflowId, refunding };
+    this.accepted = command.accepted;
+    if (ownsCancel) state.cancellation = { cancellationId, cancellationWorkflowId: workflowId, refunding, progress: 'RUNNING' };
+  }
+
+  /**
+   * The cancel itself: the same compare-and-set as every other transition, with the request's status
+   * in its transaction. Only a won CAS hands money and stock over; a lost one refunds and restocks
+   * nothing — the order follows the row and the command is refused.
+   */
+  private async cancel(command: Command, refunding: boolean, operation: OrderOperate): Promise<void> {
+    const { run } = this;
+    const { input, state } = run;
+    const cancellationId = await this.cancellationIdOf(command);
+    const from = state.status;
+    if (!run.ownsCancel) return this.startCancellationWorkflow(command, cancellationId, from, refunding);
+    this.inFlight = cancellationId;
+    const { transition: result, refund } = await local.cancelOrder.executeWithOptions({ summary: `Cancel order ${input.orderSn} (${from} → CANCELLED)${refunding ? ' and record its refund' : ''}` }, [{
+      orderSn: input.orderSn,
+      operation,
+      from,
+      to: OrderStatus.CANCELLED,
+      actor: command.actor,
+      actorId: command.actorId,
+      message: `cancelled: ${command.cancellation!.reason}`,
+      cancellation: { reason: command.cancellation!.reason, cancellationId, refunding },
+    }]);
+    if (!result.applied) {
+      this.inFlight = undefined;
+      command.refusal = result.reason;
+      run.moveTo(result.status);
+      return;
+    }
+    run.record(operation, from, OrderStatus.CANCELLED, command.actor);
+    if (impliedStatuses(operation).payStatus) state.payStatus = impliedStatuses(operation).payStatus;
+    run.moveTo(OrderStatus.CANCELLED);
+    command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
+    this.accepted = command.accepted;
+    await this.startCancellationWorkflow(command, cancellationId, from, refunding, refund);
+    this.inFlight = undefined;
+    if (input.groupId) await run.tellGroup(memberLeftSignal);
+  }
+
+  /**
+   * Histories from before ORDER_OWNS_CANCEL_PATCH: the order turns CANCELLED when its cancellation
+   * workflow ends (the cancellation workflow applied the status there).
+   */
+  async followLegacyCancellation(): Promise<void> {
+    const { run } = this;
+    const running = this.running!;
+    await condition(() => running.result !== undefined || running.failed !== undefined);
+    if (running.failed) {
+      log.error('cancellation failed', { orderSn: run.input.orderSn, error: running.failed });
+      throw ApplicationFailure.nonRetryable(`cancellation ${running.workflowId} failed: ${running.failed}`, 'CancellationFailed');
+    }
+    run.state.history.push({ operation: 'CANCEL', from: run.state.status, to: OrderStatus.CANCELLED, actor: 'CANCELLATION', atIso: new Date().toISOString() });
+    this.queueLatePayments(running.result!);
+    this.running = undefined;
+    run.moveTo(OrderStatus.CANCELLED);
+    if (run.input.groupId) await run.tellGroup(memberLeftSignal);
+  }
+
+  /**
+   * The cancellation workflow has given the money and stock back: the order closes the request and,
+   * if money went back, records the refund as settled — its own statuses, in one transaction.
+   * `serveUntil` keeps refunding payments that land meanwhile.
+   */
+  async settle(serveUntil: (untilMs: number | undefined, done: () => boolean) => Promise<void>): Promise<void> {
+    const { run } = this;
+    const current = this.running!;
+    await serveUntil(undefined, () => current.result !== undefined || current.failed !== undefined);
+    if (current.failed) {
+      // Nothing more can move this order safely; support sees the failed cancellation in its history.
+      log.error('cancellation failed', { orderSn: run.input.orderSn, error: current.failed });
+      throw ApplicationFailure.nonRetryable(`cancellation ${current.workflowId} failed: ${current.failed}`, 'CancellationFailed');
+    }
+    await local.finishCancellation.executeWithOptions(
+      { summary: current.refunding ? 'Refund settled: close the cancellation request' : 'Close the cancellation request' },
+      [{ orderSn: run.input.orderSn, cancellationId: current.cancellationId, refunded: current.refunding }],
+    );
+    if (current.refunding) run.state.payStatus = REFUND_SETTLED.payStatus;
+    run.state.cancellation!.progress = 'COMPLETED';
+    this.queueLatePayments(current.result!);
+    this.running = undefined;
+  }
+
+  private queueLatePayments(result: CancellationResult): void {
+    for (const late of result.latePayments) {
+      this.run.queue.push({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
+    }
+  }
+}

@@ -1,5 +1,5 @@
 import { goodsRow, recordHistory } from '../support/fixtures';
-import { afterSaleApi, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
+import { afterSaleApi, afterSaleWorkflowDone, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
 import { TestSystem, startTestSystem } from '../support/system';
 
 /**
@@ -30,6 +30,7 @@ describe('after-sale deadlines', () => {
     expect(closed.body).toMatchObject({ closedReason: expect.stringMatching(/AFTER_SALE_RETURN_DEADLINE/), deadline: null });
     expect(closed.body.log.map((l: { action: string }) => l.action)).toEqual(['APPLY', 'OPEN', 'AUDIT_PASS', 'EXPIRE']);
     expect((await system.sim.moneyMoved(order.outTradeNo)).refunds).toBe(0);
+    await afterSaleWorkflowDone(system, applied.body.serviceSn);
     await recordHistory(system.temporal.workflow.getHandle(`after-sale-${applied.body.serviceSn}`), 'after-sale-deadlines-closed');
   });
 
@@ -63,6 +64,7 @@ describe('after-sale deadlines', () => {
     expect(await goodsRow(system.dataSource, b.skuId)).toEqual({ quantity: 7, available_quantity: 7, sales_count: 3 });
     const log = await system.dataSource.query('SELECT action, actor_role FROM after_sale_log WHERE service_sn = ? ORDER BY seq', [lost.body.serviceSn]);
     expect(log.map((l: { action: string; actor_role: string }) => `${l.action}/${l.actor_role}`)).toEqual(['APPLY/BUYER', 'OPEN/SYSTEM', 'AUDIT_PASS/SELLER', 'SHIP_RETURN/BUYER', 'RECEIPT_OVERDUE/SYSTEM_TIMER', 'SUPPORT_REFUND/SUPPORT', 'COMPLETE/SYSTEM']);
+    await afterSaleWorkflowDone(system, lost.body.serviceSn);
     await recordHistory(system.temporal.workflow.getHandle(`after-sale-${lost.body.serviceSn}`), 'after-sale-receipt-overdue-support-refund');
   });
 });

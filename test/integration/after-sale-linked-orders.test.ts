@@ -1,7 +1,7 @@
 import { OrderStatus } from '../../domain';
 import { goodsRow, recordHistory } from '../support/fixtures';
 import { waitForStatus } from '../support/orders';
-import { afterSaleApi, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
+import { afterSaleApi, afterSaleWorkflowDone, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
 import { TestSystem, startTestSystem } from '../support/system';
 
 /**
@@ -49,6 +49,7 @@ describe('after-sale exchange and re-ship', () => {
     expect((await system.sim.moneyMoved(order.outTradeNo)).refunds).toBe(0);
     const [{ n }] = await system.dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE order_sn = ?', [order.orderSn]);
     expect(Number(n)).toBe(0);
+    await afterSaleWorkflowDone(system, sn);
     await recordHistory(system.temporal.workflow.getHandle(`after-sale-${sn}`), 'after-sale-exchange');
   });
 

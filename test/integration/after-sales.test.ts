@@ -1,6 +1,6 @@
 import { goodsRow, recordHistory } from '../support/fixtures';
 import { listWorkflowIds } from '../support/complaints';
-import { afterSaleApi, afterSaleStatus, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
+import { afterSaleApi, afterSaleWorkflowDone, afterSaleStatus, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 
 /**
@@ -116,6 +116,7 @@ describe('after-sales', () => {
     const ids = await listWorkflowIds(system, `OrderSn="${order.orderSn}" AND (WorkflowType="afterSaleWorkflow" OR WorkflowType="refundWorkflow")`, (found) => found.length === 4);
     expect(ids.filter((id) => id.startsWith('after-sale-'))).toEqual([`after-sale-${snA}`, `after-sale-${snB}`].sort());
     expect(await listWorkflowIds(system, `ServiceSn="${snA}" AND AfterSaleStatus="COMPLETED"`, (found) => found.length === 1)).toEqual([`after-sale-${snA}`]);
+    await afterSaleWorkflowDone(system, snB);
     await recordHistory(system.temporal.workflow.getHandle(`after-sale-${snB}`), 'after-sale-return-partial-refund');
 
     // Line A has 2 units left, worth what remains: returning them refunds the rest of the line exactly, never the shipping fee.
@@ -175,6 +176,7 @@ describe('after-sales', () => {
     // No money moved for any of them.
     expect((await system.sim.moneyMoved(order.outTradeNo)).refunds).toBe(0);
     await eventually(async () => ((await system.temporal.workflow.getHandle(`after-sale-${first.body.serviceSn}`).describe()).status.name === 'COMPLETED' ? true : undefined), 20_000, 'refused after-sale workflow finished');
+    await afterSaleWorkflowDone(system, first.body.serviceSn);
     await recordHistory(system.temporal.workflow.getHandle(`after-sale-${first.body.serviceSn}`), 'after-sale-refused');
   });
 

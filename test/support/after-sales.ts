@@ -69,3 +69,8 @@ export function afterSaleApi(system: TestSystem, order: { orderSn: string; buyer
     decide: (serviceSn: string, body: Record<string, unknown>, token = support) => system.http('POST', `/support/after-sales/${serviceSn}/decision`, { token, body }),
   };
 }
+
+/** Waits until the after-sale's workflow has finished (it tells the order after its last step), e.g. before recording its history. */
+export async function afterSaleWorkflowDone(system: TestSystem, serviceSn: string): Promise<void> {
+  await system.temporal.workflow.getHandle(`after-sale-${serviceSn}`).result();
+}

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AfterSaleStatus } from '../domain';
+import { appendOrderLog } from '../db/order-log';
 import { afterSaleOverdueSignal, afterSaleWorkflowId } from '../workflows/after-sale.contract';
 import type { SweepDependencies } from './sweeps';
 
@@ -33,8 +34,8 @@ export class AfterSaleSweep {
     if (!this.deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for the sweeps', 'SweepNotConfigured');
     const result: AfterSaleSweepResult = { scanned: 0, signalled: 0, missing: 0 };
     for (let afterId = 0; ; ) {
-      const rows: { id: number; service_sn: string }[] = await this.dataSource.query(
-        'SELECT id, service_sn FROM after_sale WHERE deadline_at < ? AND status NOT IN (?) AND id > ? ORDER BY id LIMIT ?',
+      const rows: { id: number; service_sn: string; order_sn: string; status: string; deadline_action: string }[] = await this.dataSource.query(
+        'SELECT id, service_sn, order_sn, status, deadline_action FROM after_sale WHERE deadline_at < ? AND status NOT IN (?) AND id > ? ORDER BY id LIMIT ?',
         [new Date(request.asOfIso), FINAL, afterId, this.deps.sweeps.batchSize],
       );
       for (const row of rows) {
@@ -46,6 +47,14 @@ export class AfterSaleSweep {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
           result.missing += 1;
           log.warn('overdue after-sale has no running workflow', { serviceSn: row.service_sn });
+          // Support finds it in the order's log (once per after-sale and sweep day); nothing else is changed.
+          await appendOrderLog(this.dataSource.manager, {
+            orderSn: row.order_sn,
+            eventKey: `after-sale:${row.service_sn}:overdue:${request.asOfIso.slice(0, 10)}`,
+            operation: 'AFTER_SALE',
+            actorRole: 'SYSTEM_TIMER',
+            message: `after-sale ${row.service_sn} is ${row.status} past its ${row.deadline_action} deadline and has no running workflow: support must look at it`,
+          }, 'ignore');
         }
       }
       Context.current().heartbeat({ afterId });

@@ -95,6 +95,8 @@ export interface AfterSaleState {
   refund?: { refundSn: string; refundFen: number; provider: string; status: RefundStatus | 'REISSUE' };
   linkedOrderSn?: string;
   closedReason?: string;
+  /** The last daily sweep that found this after-sale past its deadline in the database. */
+  sweptBy?: string;
   steps: AfterSaleStep[];
 }
 

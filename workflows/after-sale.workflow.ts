@@ -149,7 +149,8 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
     await condition(() => state.opening !== undefined);
     return state;
   });
-  setHandler(afterSaleOverdueSignal, () => {
+  setHandler(afterSaleOverdueSignal, ({ sweepId }) => {
+    state.sweptBy = sweepId;
     overdue = true;
   });
   register(auditAfterSaleUpdate, (r: { actorId: string; decision: 'PASS' | 'REFUSE'; refundFen?: number; reason?: string }) => ({

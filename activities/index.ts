@@ -16,6 +16,7 @@ import { ReconciliationActivities } from './reconciliation';
 import { PaymentWatchActivities } from './payment-watch';
 import { RefundActivities } from './refunds';
 import { SweepActivities, SweepDependencies } from './sweeps';
+import { WindowSweepActivities } from './window-sweep';
 
 export interface ActivityDependencies {
   dataSource: DataSource;
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDependencies) {
   // Other workflows' requests of an order (Updates) and replacement orders need the worker's client.
   const orderRequests = new OrderRequestActivities(deps.dataSource, () => deps.sweeps?.temporal);
   const linkedOrders = new LinkedOrderActivities(deps.dataSource, () => deps.sweeps);
+  const windowSweep = new WindowSweepActivities(deps.dataSource, () => deps.sweeps);
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
@@ -81,6 +83,7 @@ export function createActivities(deps: ActivityDependencies) {
 
     beginSweepRun: sweeps.beginSweepRun.bind(sweeps),
     sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),
+    closeOverdueWindows: windowSweep.closeOverdueWindows.bind(windowSweep),
     checkProcessingRefunds: sweeps.checkProcessingRefunds.bind(sweeps),
     sweepOverdueAfterSales: afterSaleSweep.sweepOverdueAfterSales.bind(afterSaleSweep),
     finishSweepRun: sweeps.finishSweepRun.bind(sweeps),

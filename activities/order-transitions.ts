@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/common';
-import { Actor, CancellationStatus, CommentStatus, ComplainWindowStatus, ImpliedStatuses, OrderOperate, OrderStatus, ServiceStatus, impliedStatuses } from '../domain';
+import { Actor, CancellationStatus, CommentStatus, ComplainWindowStatus, ImpliedStatuses, OrderOperate, OrderStatus, OrderWindow, ServiceStatus, impliedStatuses } from '../domain';
 import { setCancellationStatus } from './cancellation-requests';
 import { appendOrderLog } from '../db/order-log';
 import { writeAutomaticReviews } from './reviews';
@@ -50,10 +50,8 @@ export type TransitionResult =
   | { applied: true; replayed: boolean; status: OrderStatus }
   | { applied: false; status: OrderStatus; reason: string };
 
-/** Windows that close on a timer after delivery, without changing the order status. */
-export type OrderWindow = 'comment' | 'complaint' | 'after-sale';
-
-const WINDOWS: Record<OrderWindow, { column: string; from: string; to: string; message: string }> = {
+/** Each window's column on the order row, its open and closed values (the rule for when: domain/order-timers.ts). */
+export const WINDOWS: Record<OrderWindow, { column: string; from: string; to: string; message: string }> = {
   comment: { column: 'comment_status', from: CommentStatus.UNFINISHED, to: CommentStatus.FINISHED, message: 'comment window closed (comment_order_day): automatic positive review' },
   complaint: { column: 'complain_status', from: ComplainWindowStatus.NO_APPLY, to: ComplainWindowStatus.EXPIRED, message: 'complaint window closed (complain_expired_day)' },
   'after-sale': { column: 'service_status', from: ServiceStatus.NOT_APPLY, to: ServiceStatus.EXPIRED, message: 'after-sale window closed (service_expired_day)' },

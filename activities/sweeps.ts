@@ -8,7 +8,8 @@ import { FlowType, ORDER_TIMER_RULES, OrderStatus, OrderTimerRule, OrderType, Pa
 import type { PaymentProvider, ProviderName } from '../payments';
 import { OrderRuntimeSettings, buildOrderWorkflowInput, orderWorkflowId, sweepOverdueSignal } from '../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSignal, refundWorkflowId } from '../workflows/refund.contract';
-import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, addCounts, emptyCounts } from '../workflows/sweep.contract';
+import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, emptyCounts } from '../workflows/sweep.contract';
+import { CLOCK_COLUMN, PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
 import { RefundActivities } from './refunds';
 
 /** What the sweeps need besides the database: a Temporal client to message (or restart) workflows, and the settings. */
@@ -43,13 +44,6 @@ export interface SweepPageResult {
   failures: SweepFailure[];
 }
 
-/** The order row's column for each timer clock (domain/order-timers.ts); legacy rows without it fall back to created_at. */
-const CLOCK_COLUMN: Record<TimerClock, string> = {
-  createdAt: 'created_at',
-  shippedAt: 'shipped_at',
-  receivedAt: 'received_at',
-  paidAt: 'paid_at',
-};
 
 // The same rule as flowOf(), per flow: group buys are PINTUAN and replacements REPLACEMENT whatever
 // their payment type; the rest follow the payment type.
@@ -69,7 +63,6 @@ function flowFilterSql(flows: readonly FlowType[]): string {
 
 /** How many orders of a page are handed over at once: enough to hide round trips, few enough not to flood the frontend. */
 const HANDOVER_CONCURRENCY = 16;
-const PAGE_FAILURES_KEPT = 5;
 /** How many pages' worth of handed-over orders may still be waiting for their workflows before the next page starts. */
 const IN_FLIGHT_PAGES = 2;
 const IN_FLIGHT_MAX_WAIT_MS = 60_000;
@@ -161,7 +154,7 @@ export class SweepActivities {
     const counts = emptyCounts();
     const failures: SweepFailure[] = [];
     if (rows.length === 0) {
-      await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+      await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
       return { lastId, exhausted, counts, failures };
     }
 
@@ -182,7 +175,7 @@ export class SweepActivities {
     if (request.dryRun) {
       counts.scanned = rows.length;
       counts.advanced = ours.length;
-      await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+      await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
       return { lastId, exhausted, counts, failures };
     }
 
@@ -220,7 +213,7 @@ export class SweepActivities {
     );
     counts.advanced = Number(n);
     counts.scanned = counts.advanced + counts.skipped + counts.failed;
-    await this.writeTotals(request.sweepRunId, request.totalsBefore, rule.task, counts);
+    await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
     return { lastId, exhausted, counts, failures };
   }
 
@@ -320,7 +313,7 @@ export class SweepActivities {
       }
       Context.current().heartbeat({ lastId });
     });
-    await this.writeTotals(request.sweepRunId, request.totalsBefore, 'refund', counts);
+    await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, 'refund', counts);
     return { lastId, exhausted: rows.length < deps.sweeps.batchSize, counts, failures };
   }
 
@@ -362,25 +355,9 @@ export class SweepActivities {
     }
   }
 
-  private async writeTotals(sweepRunId: number, totalsBefore: SweepTaskCounts, task: string, page: SweepCounts): Promise<void> {
-    const totals: SweepTaskCounts = JSON.parse(JSON.stringify(totalsBefore));
-    addCounts(totals, task, page);
-    await this.dataSource.query('UPDATE sweep_run SET counts_json = ? WHERE id = ?', [JSON.stringify(totals), sweepRunId]);
-  }
 }
 
 /** The calendar day of `instant` in `timeZone` (YYYY-MM-DD): the sweep day handovers are keyed by. */
 export function dayIn(instant: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
-}
-
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await work(item);
-    }
-  });
-  await Promise.all(lanes);
 }

@@ -13,7 +13,7 @@ import type { OrderSettings } from './order-settings';
 export type TimerTask = 'cancel' | 'rog' | 'complete' | 'pay';
 
 /** The order timestamp a timer runs from (the Order entity's field of the same name). */
-export type TimerClock = 'createdAt' | 'shippedAt' | 'receivedAt' | 'paidAt';
+export type TimerClock = 'createdAt' | 'shippedAt' | 'receivedAt' | 'paidAt' | 'completedAt';
 
 /**
  * Which flows a rule applies to: COD and replacement orders are never auto-cancelled (unpaid by
@@ -76,4 +76,32 @@ export const CLOCK_STARTED_BY: Record<TimerClock, OrderStatus> = {
   shippedAt: OrderStatus.SHIPPED,
   receivedAt: OrderStatus.ROG,
   paidAt: OrderStatus.PAID_OFF,
+  completedAt: OrderStatus.COMPLETE,
 };
+
+/** The windows that close after completion without changing the order status (the order row's window columns). */
+export type OrderWindow = 'comment' | 'complaint' | 'after-sale';
+
+/**
+ * When a completed order's windows close (javashop's commentTask, complainTask and serviceTask): the
+ * order workflow's window timers after COMPLETE and the daily sweep's safety net both read this table.
+ * The clock falls back to completion when it is unknown (legacy rows without shipped_at).
+ */
+export interface OrderWindowRule {
+  window: OrderWindow;
+  clock: Extract<TimerClock, 'shippedAt' | 'completedAt'>;
+  delay: keyof OrderSettings;
+}
+
+/** In closing order when their times tie (the workflow closes them in this order). */
+export const ORDER_WINDOW_RULES: readonly OrderWindowRule[] = [
+  { window: 'comment', clock: 'shippedAt', delay: 'commentOrderMs' },
+  { window: 'complaint', clock: 'completedAt', delay: 'complainExpiredMs' },
+  { window: 'after-sale', clock: 'completedAt', delay: 'serviceExpiredMs' },
+];
+
+/** When `rule`'s window closes for an order completed at `completedAtMs` (shipped at `shippedAtMs`, if known). */
+export function windowClosesAtMs(rule: OrderWindowRule, settings: OrderSettings, clocks: { completedAtMs: number; shippedAtMs?: number }): number {
+  const start = rule.clock === 'shippedAt' ? (clocks.shippedAtMs ?? clocks.completedAtMs) : clocks.completedAtMs;
+  return start + settings[rule.delay];
+}

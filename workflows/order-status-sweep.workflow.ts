@@ -1,6 +1,6 @@
 import { continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { ORDER_TIMER_RULES } from '../domain';
+import { ORDER_TIMER_RULES, ORDER_WINDOW_RULES } from '../domain';
 import { SWEEP_PAGE_RETRY } from './retry-policies';
 import {
   MAX_RECENT_FAILURES,
@@ -19,6 +19,10 @@ const PAGES_PER_RUN = 20;
 
 /** The sweep also signals after-sales past their deadline (first run of each sweep). */
 export const AFTER_SALE_SWEEP_PATCH = 'sweep-overdue-after-sales';
+/** New runs also close the comment, complaint and after-sale windows overdue in the database (after the timer rules). */
+export const SWEEP_CLOSES_WINDOWS_PATCH = 'sweep-closes-windows';
+/** The sweep position of a window (its rules come after the timer rules'). */
+const WINDOW_POSITION = 'window:';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
@@ -33,7 +37,9 @@ const acts = proxyActivities<Activities>({
  * 23:30). The safety net under the order workflows' own timers: for each timer rule (domain/order-timers.ts) it pages
  * through the orders the DATABASE says are overdue (keyset by id, SWEEP_BATCH_SIZE a page) and hands
  * each to its order workflow — signalled if running, started resumed from the row if not — which
- * applies the timer's operation through the allowed-operations table. It never changes an order itself.
+ * applies the timer's operation through the allowed-operations table. It never changes an order's
+ * status itself; last, it closes the windows of completed orders whose time has passed, by the same
+ * conditional update the order workflow's window timers use (closeOrderWindow).
  */
 export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<SweepProgress> {
   // The after-sales past their deadline (issue 10): once per sweep, in its first run. Histories from
@@ -46,8 +52,25 @@ export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<
     );
     if (found.scanned > 0) log.info('overdue after-sales', { ...found });
   }
+  // Runs recorded before the sweep closed windows page through the timer rules only.
+  const closesWindows = patched(SWEEP_CLOSES_WINDOWS_PATCH);
+  const positions = [...ORDER_TIMER_RULES.map((r) => r.key), ...(closesWindows ? ORDER_WINDOW_RULES.map((r) => `${WINDOW_POSITION}${r.window}`) : [])];
   return runSweep('order-status-sweep', input, async (progress) => {
-    const rule = ORDER_TIMER_RULES.find((r) => r.key === progress.position.rule)!;
+    const position = progress.position.rule;
+    if (position.startsWith(WINDOW_POSITION)) {
+      const window = ORDER_WINDOW_RULES.find((r) => `${WINDOW_POSITION}${r.window}` === position)!.window;
+      const page = await acts.closeOverdueWindows.executeWithOptions({ summary: `Close overdue ${window} windows after order ${progress.position.afterId}` }, [{
+        sweepRunId: progress.sweepRunId,
+        sweepDay: progress.sweepDay,
+        asOfIso: progress.asOfIso,
+        window,
+        afterId: progress.position.afterId,
+        dryRun: progress.dryRun,
+        totalsBefore: progress.tasks,
+      }]);
+      return { ...page, task: `${window}-window` };
+    }
+    const rule = ORDER_TIMER_RULES.find((r) => r.key === position)!;
     const page = await acts.sweepOverdueOrders({
       sweepRunId: progress.sweepRunId,
       sweepDay: progress.sweepDay,
@@ -59,7 +82,7 @@ export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<
       totalsBefore: progress.tasks,
     });
     return { ...page, task: rule.task };
-  }, ORDER_TIMER_RULES.map((r) => r.key));
+  }, positions);
 }
 
 /**

@@ -2,6 +2,7 @@ import { allHandlersFinished, condition, log, patched, setHandler } from '@tempo
 import {
   Actor,
   CLOCK_STARTED_BY,
+  ORDER_WINDOW_RULES,
   OrderOperate,
   OrderStatus,
   TIMER_ACTOR,
@@ -11,6 +12,7 @@ import {
   isTerminalOrderStatus,
   timerDueAtMs,
   timerRuleFor,
+  windowClosesAtMs,
 } from '../domain';
 import { groupFailedSignal, groupFormedSignal, memberPaidSignal } from './group-buy.contract';
 import {
@@ -183,13 +185,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
    * (javashop's commentTask, complainTask and serviceTask, per order); after-sales keep being served.
    */
   const closeWindows = async (): Promise<void> => {
-    const completedAt = at[OrderStatus.COMPLETE] ?? Date.now();
-    const s = input.settings;
-    const windows: { window: 'comment' | 'complaint' | 'after-sale'; atMs: number }[] = [
-      { window: 'comment', atMs: (at[OrderStatus.SHIPPED] ?? completedAt) + s.commentOrderMs },
-      { window: 'complaint', atMs: completedAt + s.complainExpiredMs },
-      { window: 'after-sale', atMs: completedAt + s.serviceExpiredMs },
-    ];
+    const clocks = { completedAtMs: at[OrderStatus.COMPLETE] ?? Date.now(), shippedAtMs: at[OrderStatus.SHIPPED] };
+    const windows = ORDER_WINDOW_RULES.map((rule) => ({ window: rule.window, atMs: windowClosesAtMs(rule, input.settings, clocks) }));
     for (const { window, atMs } of windows.sort((a, b) => a.atMs - b.atMs)) {
       await serveUntil(atMs);
       await run.db.closeOrderWindow.executeWithOptions({ summary: `Close the ${window} window` }, [{ orderSn: input.orderSn, window }]);

@@ -226,6 +226,21 @@ describe('activities are idempotent', () => {
     expect(await logCount(orderSn)).toBe(1);
   });
 
+  it('an after-sale step recorded twice sets the service status and logs once; a later step is not undone by a retry of an earlier one', async () => {
+    const { orderSn } = await paidOrder();
+    const transitions = new OrderTransitions(dataSource);
+    const open = { orderSn, serviceSn: 'S-twice', step: 'open' as const, serviceStatus: 'APPLY' as const, message: 'after-sale S-twice opened' };
+    expect(await transitions.recordAfterSale(open)).toBe(true);
+    expect(await transitions.recordAfterSale(open)).toBe(false);
+    const close = { orderSn, serviceSn: 'S-twice', step: 'close' as const, serviceStatus: 'NOT_APPLY' as const, message: 'after-sale S-twice COMPLETED' };
+    expect(await transitions.recordAfterSale(close)).toBe(true);
+    expect(await transitions.recordAfterSale(close)).toBe(false);
+    // The open's retry arriving late changes nothing: its log row is there.
+    expect(await transitions.recordAfterSale(open)).toBe(false);
+    expect(await dataSource.query('SELECT service_status FROM orders WHERE order_sn = ?', [orderSn])).toEqual([{ service_status: 'NOT_APPLY' }]);
+    expect(await logCount(orderSn)).toBe(2);
+  });
+
   it('a reconciliation page compared twice records each difference, and opens its case, once', async () => {
     const billDate = `2025-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}`;
     const run = await dataSource.query(`INSERT INTO reconciliation_run (provider, bill_date, status, workflow_id, last_execution_id) VALUES ('alipay', ?, 'RUNNING', 'w', ?)`, [billDate, newSn('T')]);

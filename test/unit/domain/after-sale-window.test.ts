@@ -1,4 +1,4 @@
-import { FlowType, OrderStatus, ServiceStatus, afterSaleApplyRefusal, afterSaleWindowClosesAtMs, timerRuleFor } from '../../../domain';
+import { FlowType, ORDER_WINDOW_RULES, OrderStatus, ServiceStatus, afterSaleApplyRefusal, afterSaleWindowClosesAtMs, orderServiceStatusWithAfterSales, timerRuleFor, windowClosesAtMs } from '../../../domain';
 
 /**
  * Which orders may take an after-sale application, written out by hand from issue 10 point 2 and
@@ -57,5 +57,28 @@ describe('timer rules per flow', () => {
   };
   it.each(Object.values(FlowType))('%s', (flow) => {
     for (const status of Object.values(OrderStatus)) expect(timerRuleFor(flow, status)?.key).toBe(expected[flow][status]);
+  });
+});
+
+describe('the order-level service status during after-sales', () => {
+  it('is APPLY while one is open, whatever the delivery status', () => {
+    for (const status of [OrderStatus.SHIPPED, OrderStatus.ROG, OrderStatus.COMPLETE]) {
+      expect(orderServiceStatusWithAfterSales({ flow: FlowType.ONLINE, status, openAfterSales: 2 })).toBe('APPLY');
+    }
+  });
+  it('goes back to EXPIRED once received (the whole-order cancel window closed at receipt), NOT_APPLY before', () => {
+    expect(orderServiceStatusWithAfterSales({ flow: FlowType.ONLINE, status: OrderStatus.SHIPPED, openAfterSales: 0 })).toBe('NOT_APPLY');
+    expect(orderServiceStatusWithAfterSales({ flow: FlowType.ONLINE, status: OrderStatus.ROG, openAfterSales: 0 })).toBe('EXPIRED');
+    expect(orderServiceStatusWithAfterSales({ flow: FlowType.PINTUAN, status: OrderStatus.COMPLETE, openAfterSales: 0 })).toBe('EXPIRED');
+    expect(orderServiceStatusWithAfterSales({ flow: FlowType.COD, status: OrderStatus.PAID_OFF, openAfterSales: 0 })).toBe('EXPIRED');
+  });
+});
+
+describe('window rules', () => {
+  const settings = { cancelOrderMs: 1, rogOrderMs: 2, completeOrderMs: 3, completeOrderPayMs: 4, serviceExpiredMs: 5 * DAY, commentOrderMs: 15 * DAY, complainExpiredMs: 30 * DAY };
+  it('close comment from shipping (completion if unknown), complaint and after-sale from completion', () => {
+    const clocks = { completedAtMs: 100 * DAY, shippedAtMs: 90 * DAY };
+    expect(ORDER_WINDOW_RULES.map((rule) => [rule.window, windowClosesAtMs(rule, settings, clocks) / DAY])).toEqual([['comment', 105], ['complaint', 130], ['after-sale', 105]]);
+    expect(windowClosesAtMs(ORDER_WINDOW_RULES[0], settings, { completedAtMs: 100 * DAY }) / DAY).toBe(115);
   });
 });

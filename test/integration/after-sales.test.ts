@@ -69,6 +69,9 @@ describe('after-sales', () => {
     expect((await api.receipt(snB, [{ orderItemId: b.orderItemId, goodNum: 1, damagedNum: 1 }])).status).toBe(200);
     await waitForAfterSale(system, snA, 'COMPLETED');
     await waitForAfterSale(system, snB, 'COMPLETED');
+    // Their last step tells the order workflow, which logs letting them go.
+    await afterSaleWorkflowDone(system, snA);
+    await afterSaleWorkflowDone(system, snB);
 
     // Two refunds at the provider with the exact amounts; Σ ≤ paid; the shipping fee stays (after-sales never refund it).
     expect(await system.sim.moneyMoved(order.outTradeNo)).toEqual({ capturedFen: order.orderFen, refundedFen: 1000 + 4800, refunds: 2 });
@@ -116,6 +119,10 @@ describe('after-sales', () => {
     const ids = await listWorkflowIds(system, `OrderSn="${order.orderSn}" AND (WorkflowType="afterSaleWorkflow" OR WorkflowType="refundWorkflow")`, (found) => found.length === 4);
     expect(ids.filter((id) => id.startsWith('after-sale-'))).toEqual([`after-sale-${snA}`, `after-sale-${snB}`].sort());
     expect(await listWorkflowIds(system, `ServiceSn="${snA}" AND AfterSaleStatus="COMPLETED"`, (found) => found.length === 1)).toEqual([`after-sale-${snA}`]);
+    // The gauge counts after-sales by type and status from the table (other files share this database: at least ours).
+    const metrics = await (await fetch(`${system.apiUrl}/metrics`)).text();
+    const completed = /^orders_after_sales\{service_type="RETURN_GOODS",status="COMPLETED"\} (\d+)$/m.exec(metrics);
+    expect(Number(completed?.[1])).toBeGreaterThanOrEqual(2);
     await afterSaleWorkflowDone(system, snB);
     await recordHistory(system.temporal.workflow.getHandle(`after-sale-${snB}`), 'after-sale-return-partial-refund');
 

@@ -1,4 +1,10 @@
+import { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { DataSource } from 'typeorm';
+import { LinkedOrderActivities } from '../../activities/linked-orders';
+import { WindowSweepActivities } from '../../activities/window-sweep';
+import type { SweepDependencies } from '../../activities/sweeps';
+import { DEFAULT_ORDER_SETTINGS } from '../../domain';
 import { CancellationActivities, recordLatePaymentRefund } from '../../activities/cancellations';
 import { AfterSaleActivities, AfterSaleStepRecord } from '../../activities/after-sales';
 import { ComplaintActivities } from '../../activities/complaints';
@@ -239,6 +245,49 @@ describe('activities are idempotent', () => {
     expect(await transitions.recordAfterSale(open)).toBe(false);
     expect(await dataSource.query('SELECT service_status FROM orders WHERE order_sn = ?', [orderSn])).toEqual([{ service_status: 'NOT_APPLY' }]);
     expect(await logCount(orderSn)).toBe(2);
+  });
+
+  describe('with a Temporal client (no worker: the workflows they start wait unrun)', () => {
+    let connection: Connection;
+    let deps: SweepDependencies;
+    beforeAll(async () => {
+      connection = await Connection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
+      const temporal = new Client({ connection });
+      deps = { temporal, taskQueue: `idempotency-${newSn('T')}`, orderSettings: DEFAULT_ORDER_SETTINGS, latePaymentWindowMs: 60_000, refundPollScheduleMs: [60_000], sweeps: { batchSize: 500 } as SweepDependencies['sweeps'] };
+    });
+    afterAll(async () => {
+      await connection?.close();
+    });
+
+    it('creating a linked order twice creates one order, reserves its stock once and starts its workflow once', async () => {
+      const { orderSn: sourceOrderSn, skuId } = await paidOrder();
+      const linked = new LinkedOrderActivities(dataSource, () => deps);
+      const request = { serviceSn: `S-${sourceOrderSn}`, sourceOrderSn, orderType: 'SUPPLY_AGAIN' as const, lines: [{ skuId, num: 1 }] };
+      const first = await linked.createLinkedOrder(request);
+      expect(await linked.createLinkedOrder(request)).toEqual(first);
+      expect(await goodsRow(dataSource, skuId)).toEqual({ quantity: 10, available_quantity: 7, sales_count: 2 });
+      expect(await dataSource.query('SELECT order_sn FROM orders WHERE source_service_sn = ?', [request.serviceSn])).toEqual([{ order_sn: first.orderSn }]);
+      expect(await dataSource.query('SELECT kind, quantity FROM stock_movement WHERE order_sn = ?', [first.orderSn])).toEqual([{ kind: 'RESERVE', quantity: -1 }]);
+      const handle = deps.temporal.workflow.getHandle(`order-${first.orderSn}`);
+      let runs = 0;
+      for await (const _ of deps.temporal.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs += 1;
+      expect(runs).toBe(1);
+      await handle.terminate('idempotency test done');
+    });
+
+    it('a window-closing page run twice closes an overdue order\'s windows once', async () => {
+      const { orderSn } = await paidOrder();
+      const longAgo = new Date(Date.now() - 60 * 86_400_000);
+      await dataSource.query(`UPDATE orders SET order_status = 'COMPLETE', shipped_at = ?, completed_at = ? WHERE order_sn = ?`, [longAgo, longAgo, orderSn]);
+      const windows = new WindowSweepActivities(dataSource, () => deps);
+      const page = { sweepRunId: 0, sweepDay: '2026-12-01', asOfIso: new Date().toISOString(), afterId: 0, dryRun: false, totalsBefore: {}, window: 'complaint' as const };
+      const env = new MockActivityEnvironment();
+      const first = (await env.run(windows.closeOverdueWindows.bind(windows), page)) as Awaited<ReturnType<WindowSweepActivities["closeOverdueWindows"]>>;
+      expect(first.counts.advanced).toBeGreaterThanOrEqual(1);
+      await env.run(windows.closeOverdueWindows.bind(windows), page);
+      expect(await dataSource.query('SELECT complain_status FROM orders WHERE order_sn = ?', [orderSn])).toEqual([{ complain_status: 'EXPIRED' }]);
+      expect(await logCount(orderSn)).toBe(1);
+    });
   });
 
   it('a reconciliation page compared twice records each difference, and opens its case, once', async () => {

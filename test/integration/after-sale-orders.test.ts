@@ -24,7 +24,7 @@ describe('after-sales on the order side', () => {
   beforeAll(async () => {
     system = await startTestSystem({
       ROG_ORDER_DAY: '4s',
-      COMPLETE_ORDER_DAY: '3s',
+      COMPLETE_ORDER_DAY: '6s',
       COMMENT_ORDER_DAY: '12s',
       COMPLAIN_EXPIRED_DAY: '15s',
       SERVICE_EXPIRED_DAY: '20s',
@@ -123,12 +123,12 @@ describe('after-sales on the order side', () => {
     // Closed (twice: same answer); the held timer fires at once because its time has passed.
     expect(await requests.closeAfterSaleOnOrder(order.orderSn, { serviceSn: s1, outcome: 'COMPLETED', refundedFen: 0 })).toBe('SHIPPED');
     expect(await requests.closeAfterSaleOnOrder(order.orderSn, { serviceSn: s1, outcome: 'COMPLETED', refundedFen: 0 })).toBe('SHIPPED');
-    await waitForStatus(system, order.orderSn, OrderStatus.ROG, 10_000);
+    await waitForStatus(system, order.orderSn, OrderStatus.ROG, 30_000);
 
     // A refund-only after-sale at ROG does not hold the auto-complete timer; its APPLY survives completion.
     const s2 = `S${order.orderSn.slice(1)}2`;
     expect(await requests.openAfterSaleOnOrder(order.orderSn, opening(order, s2, false))).toEqual({ serviceSn: s2, orderStatus: 'ROG' });
-    await waitForStatus(system, order.orderSn, OrderStatus.COMPLETE, 10_000);
+    await waitForStatus(system, order.orderSn, OrderStatus.COMPLETE, 30_000);
     expect(await row(order.orderSn)).toMatchObject({ order_status: 'COMPLETE', ship_status: 'SHIP_ROG', service_status: 'APPLY' });
     expect(await requests.closeAfterSaleOnOrder(order.orderSn, { serviceSn: s2, outcome: 'COMPLETED', refundedFen: 500 })).toBe('COMPLETE');
     expect(await row(order.orderSn)).toMatchObject({ service_status: 'EXPIRED' });
@@ -177,7 +177,7 @@ describe('after-sales on the order side', () => {
 
     expect((await system.http('POST', `/orders/${orderSn}/shipment`, { token: seller(replacement), body: { carrier: 'SF', trackingNo: 'SF90002' } })).body.status).toBe('SHIPPED');
     expect((await system.http('POST', `/orders/${orderSn}/receipt`, { token: buyer(replacement) })).body.status).toBe('ROG');
-    await waitForStatus(system, orderSn, OrderStatus.COMPLETE, 10_000);
+    await waitForStatus(system, orderSn, OrderStatus.COMPLETE, 30_000);
     expect(await row(orderSn)).toMatchObject({ order_status: 'COMPLETE', pay_status: 'PAY_NO', ship_status: 'SHIP_ROG', order_fen: 0 });
     expect(await goodsRow(system.dataSource, source.skuId)).toEqual({ ...before, available_quantity: before.available_quantity - 1, quantity: before.quantity - 1 });
     const refunds = await system.dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE order_sn = ?', [orderSn]);
@@ -195,7 +195,7 @@ describe('after-sales on the order side', () => {
     // Unpaid by design: no auto-cancel timer runs for it.
     expect((await state(orderSn)).nextTimer).toBeUndefined();
     expect((await system.http('POST', `/orders/${orderSn}/shipment`, { token: seller(source), body: { carrier: 'SF', trackingNo: 'SF90003' } })).body.status).toBe('SHIPPED');
-    await waitForStatus(system, orderSn, OrderStatus.COMPLETE, 20_000);
+    await waitForStatus(system, orderSn, OrderStatus.COMPLETE, 40_000);
     const history = (await state(orderSn)).history.map((h) => `${h.operation}:${h.actor}`);
     expect(history).toEqual(['CONFIRM:SYSTEM', 'SHIP:SELLER', 'ROG:SYSTEM_TIMER', 'COMPLETE:SYSTEM_TIMER']);
     await eventually(async () => ((await row(orderSn)).service_status === 'EXPIRED' ? true : undefined), 5_000, 'receipt closes the cancel window');

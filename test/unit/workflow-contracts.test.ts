@@ -2,7 +2,7 @@ import * as workflows from '../../workflows';
 import { CANCELLATION_WORKFLOW, CancellationWorkflow } from '../../workflows/cancellation.contract';
 import { GROUP_BUY_WORKFLOW, GroupBuyWorkflow } from '../../workflows/group-buy.contract';
 import { LATE_PAYMENT_WORKFLOW, LatePaymentWorkflow } from '../../workflows/late-payment.contract';
-import { ORDER_WORKFLOW, OrderWorkflow, buildOrderWorkflowInput } from '../../workflows/order.contract';
+import { ORDER_WORKFLOW, OrderWorkflow, buildOrderWorkflowInput, closeAfterSaleUpdate, openAfterSaleUpdate } from '../../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundWorkflow } from '../../workflows/refund.contract';
 import { ORDER_STATUS_SWEEP_WORKFLOW, REFUND_STATUS_CHECK_WORKFLOW, SweepWorkflow } from '../../workflows/sweep.contract';
 import { COMPLAINT_WORKFLOW, ComplaintWorkflow } from '../../workflows/complaint.contract';
@@ -50,6 +50,17 @@ describe('workflow contracts', () => {
   it('covers every workflow the bundle registers', () => {
     expect(refs.map(([ref]) => ref.workflowType).sort()).toEqual(Object.keys(workflows).sort());
     expect(signatures).toHaveLength(11);
+  });
+
+  it('keeps the after-sale Updates under the names the after-sale workflow sends (AFTERSALE-INTERFACE)', () => {
+    expect([openAfterSaleUpdate.name, closeAfterSaleUpdate.name]).toEqual(['openAfterSale', 'closeAfterSale']);
+  });
+
+  it('builds a replacement order\'s workflow input with the one builder: free, REPLACEMENT flow', () => {
+    const runtime = { orderSettings: { cancelOrderMs: 1, rogOrderMs: 2, completeOrderMs: 3, completeOrderPayMs: 4, serviceExpiredMs: 5, commentOrderMs: 6, complainExpiredMs: 7 }, latePaymentWindowMs: 8, refundPollScheduleMs: [9] };
+    const input = buildOrderWorkflowInput({ orderSn: 'O2', sellerId: 42, buyerId: 7, flow: 'REPLACEMENT', orderFen: 0, createdAt: new Date('2026-11-30T00:00:00Z') }, runtime);
+    expect(input).toMatchObject({ flow: 'REPLACEMENT', orderFen: 0 });
+    expect(input.resume).toBeUndefined();
   });
 
   it('builds the order workflow input the same way for a new order and a resumed one', () => {

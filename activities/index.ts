@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import type { GroupBuyStatus, RefundSpacing } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
+import { AfterSaleActivities } from './after-sales';
+import { AfterSaleSweep } from './after-sale-sweep';
 import { ComplaintActivities } from './complaints';
 import type { LatePayment } from '../workflows/late-payment.contract';
 import { CancellationActivities, recordLatePayment, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
@@ -42,6 +44,8 @@ export function createActivities(deps: ActivityDependencies) {
   const refundSlots = new RefundSlotActivities(deps.dataSource, deps.refundSpacing);
   const goodwill = new GoodwillRefundActivities(deps.dataSource);
   const complaints = new ComplaintActivities(deps.dataSource);
+  const afterSales = new AfterSaleActivities(deps.dataSource);
+  const afterSaleSweep = new AfterSaleSweep(deps.dataSource, deps.sweeps);
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
   // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
   const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.inbox);
@@ -84,11 +88,13 @@ export function createActivities(deps: ActivityDependencies) {
     finishGoodwillRefund: goodwill.finishGoodwillRefund.bind(goodwill),
 
     applyComplaintStep: complaints.applyComplaintStep.bind(complaints),
+    applyAfterSaleStep: afterSales.applyAfterSaleStep.bind(afterSales),
 
     beginSweepRun: sweeps.beginSweepRun.bind(sweeps),
     sweepOverdueOrders: sweeps.sweepOverdueOrders.bind(sweeps),
     closeOverdueWindows: windowSweep.closeOverdueWindows.bind(windowSweep),
     checkProcessingRefunds: sweeps.checkProcessingRefunds.bind(sweeps),
+    sweepOverdueAfterSales: afterSaleSweep.sweepOverdueAfterSales.bind(afterSaleSweep),
     finishSweepRun: sweeps.finishSweepRun.bind(sweeps),
 
     beginReconciliation: reconciliation.beginReconciliation.bind(reconciliation),

@@ -19,6 +19,11 @@ export interface CreateRefundRequest {
   outTradeNo?: string;
   /** A partial refund of exactly this many fen (one line's paid share, a complaint's arbitration); absent: all that is not refunded yet. */
   refundFen?: number;
+  /**
+   * What the refund takes from each order line (an after-sale's lines). Σ must equal refundFen; each
+   * line's refundable_fen goes down by its amount in the refund's own transaction, so once per refund.
+   */
+  lines?: { orderItemId: number; refundFen: number }[];
 }
 
 export type RefundProgress = RefundStatus | 'NOT_FOUND';
@@ -220,12 +225,16 @@ export async function createRefundIn(manager: EntityManager, request: CreateRefu
     throw ApplicationFailure.nonRetryable(`a refund of ${request.refundFen} fen exceeds the ${remainingFen} fen that remain refundable on payment ${payment.out_trade_no}`, 'RefundExceedsRemaining');
   }
   const refundFen = request.refundFen ?? remainingFen;
+  if (request.lines) await lowerRefundableLines(manager, request.orderSn, request.lines, refundFen);
   await manager.query(
     `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [newSn('R'), request.causeKey, request.orderSn, payment.provider, payment.out_trade_no, refundFen, payment.amount_fen, request.reason.slice(0, 80), RefundStatus.APPLY],
   );
   const [row] = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
+  for (const line of request.lines ?? []) {
+    await manager.query('INSERT INTO refund_line (refund_sn, order_item_id, refund_fen) VALUES (?, ?, ?)', [row.refund_sn, line.orderItemId, line.refundFen]);
+  }
   await appendOrderLog(manager, {
     orderSn: request.orderSn,
     eventKey: `refund:${row.refund_sn}:created`,
@@ -234,6 +243,30 @@ export async function createRefundIn(manager: EntityManager, request: CreateRefu
     message: `refund ${row.refund_sn} created: ${describeRefund(row.refund_fen, row.provider)}`,
   }, 'ignore');
   return toRecord(row);
+}
+
+/**
+ * Lowers each line's refundable amount by what this refund takes from it, guarded so it never goes
+ * below zero (a line refunded more than it was paid is refused, and the whole refund with it).
+ */
+async function lowerRefundableLines(manager: EntityManager, orderSn: string, lines: { orderItemId: number; refundFen: number }[], refundFen: number): Promise<void> {
+  const sum = lines.reduce((total, line) => total + line.refundFen, 0);
+  if (sum !== refundFen || lines.some((line) => !Number.isSafeInteger(line.refundFen) || line.refundFen <= 0)) {
+    throw ApplicationFailure.nonRetryable(`the lines' refunds add up to ${sum} fen, not the refund's ${refundFen} fen`, 'RefundLinesMismatch');
+  }
+  for (const line of lines) {
+    const updated = await manager.query(
+      'UPDATE order_item SET refundable_fen = refundable_fen - ? WHERE id = ? AND order_sn = ? AND refundable_fen >= ?',
+      [line.refundFen, line.orderItemId, orderSn, line.refundFen],
+    );
+    if (updated.affectedRows !== 1) {
+      const [item] = await manager.query('SELECT refundable_fen FROM order_item WHERE id = ? AND order_sn = ?', [line.orderItemId, orderSn]);
+      throw ApplicationFailure.nonRetryable(
+        item ? `a refund of ${line.refundFen} fen exceeds the ${item.refundable_fen} fen that remain refundable on line ${line.orderItemId}` : `order ${orderSn} has no line ${line.orderItemId}`,
+        'RefundExceedsRemaining',
+      );
+    }
+  }
 }
 
 function toRecord(row: Record<string, any>): RefundRecord {

@@ -1,4 +1,4 @@
-import { ComplaintSettings, OrderSettingError, OrderSettings, RefundSpacing, parseDuration, readComplaintSettings, readOrderSettings, readRefundSpacing } from '../domain';
+import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings, RefundSpacing, parseDuration, readAfterSaleSettings, readComplaintSettings, readOrderSettings, readRefundSpacing } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
@@ -34,6 +34,8 @@ export interface AppConfig {
   orderSettings: OrderSettings;
   /** Complaint deadlines: the seller's answer (→ arbitration) and the buyer's silence (→ closed). */
   complaints: ComplaintSettings;
+  /** After-sale deadlines: the seller's audit (→ automatic pass), the buyer's return shipping (→ closed), the seller's receipt (→ support). */
+  afterSales: AfterSaleSettings;
   /** The Temporal Schedules that reconcile the database with the workflows (order-status sweep, refund-status check). */
   sweeps: SweepConfig;
   /** The daily reconciliation against the providers' bills (one schedule per provider). */
@@ -83,6 +85,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     paymentQueryScheduleMs: readDurationList(env, 'PAYMENT_QUERY_SCHEDULE', '10s,30s,1m,5m,10m,30m'),
     orderSettings: asConfigError(() => readOrderSettings((name) => env[name])),
     complaints: asConfigError(() => readComplaintSettings((name) => env[name])),
+    afterSales: asConfigError(() => readAfterSaleSettings((name) => env[name])),
     latePaymentWindowMs: asConfigError(() => parseDuration(env.LATE_PAYMENT_WINDOW ?? '1h', 'LATE_PAYMENT_WINDOW')),
     groupBuyDeadlineMs: asConfigError(() => parseDuration(env.GROUP_BUY_DEADLINE ?? '24h', 'GROUP_BUY_DEADLINE')),
     payments,

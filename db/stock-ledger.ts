@@ -2,8 +2,10 @@ import { EntityManager } from 'typeorm';
 
 /**
  * Stock and sales effects, each recorded in the stock_movement ledger under the unique key
- * (order_sn, sku_id, kind). The counter changes only when the ledger row is new, in the same
- * transaction, so an effect applied twice is applied once.
+ * (order_sn, sku_id, kind, cause). The counter changes only when the ledger row is new, in the same
+ * transaction, so an effect applied twice is applied once. The order's own movements have cause ''
+ * (one per order, line and kind); an after-sale's carry `after-sale:{serviceSn}`, so each of several
+ * after-sales of one line moves it once.
  *
  *   RESERVE        available −n   (trade created)
  *   RELEASE        available +n   (unpaid order cancelled)
@@ -11,16 +13,21 @@ import { EntityManager } from 'typeorm';
  *   SHIP           on hand  −n    (shipped)
  *   SALE           sales    +n    (payment confirmed)
  *   SALE_REVERSAL  sales    −n    (paid order cancelled)
+ *   RETURN_RESTOCK on hand and available +n  (after-sale: units the seller received in good condition)
+ *   SALE_RETURN    sales    −n    (after-sale: units returned or refunded)
  */
-export type StockMovementKind = 'RESERVE' | 'RELEASE' | 'RESTORE' | 'SHIP' | 'SALE' | 'SALE_REVERSAL';
+export type StockMovementKind = 'RESERVE' | 'RELEASE' | 'RESTORE' | 'SHIP' | 'SALE' | 'SALE_REVERSAL' | 'RETURN_RESTOCK' | 'SALE_RETURN';
 
-const COUNTER_CHANGE: Record<StockMovementKind, { column: string; sign: 1 | -1 }> = {
-  RESERVE: { column: 'available_quantity', sign: -1 },
-  RELEASE: { column: 'available_quantity', sign: 1 },
-  RESTORE: { column: 'available_quantity', sign: 1 },
-  SHIP: { column: 'quantity', sign: -1 },
-  SALE: { column: 'sales_count', sign: 1 },
-  SALE_REVERSAL: { column: 'sales_count', sign: -1 },
+const COUNTER_CHANGE: Record<StockMovementKind, { columns: string[]; sign: 1 | -1 }> = {
+  RESERVE: { columns: ['available_quantity'], sign: -1 },
+  RELEASE: { columns: ['available_quantity'], sign: 1 },
+  RESTORE: { columns: ['available_quantity'], sign: 1 },
+  SHIP: { columns: ['quantity'], sign: -1 },
+  SALE: { columns: ['sales_count'], sign: 1 },
+  SALE_REVERSAL: { columns: ['sales_count'], sign: -1 },
+  // A returned unit was shipped (on hand −1, and never given back to available): it is back on the shelf.
+  RETURN_RESTOCK: { columns: ['quantity', 'available_quantity'], sign: 1 },
+  SALE_RETURN: { columns: ['sales_count'], sign: -1 },
 };
 
 /** Applies `kind` to every item of the order; returns how many items were newly applied (0 on a replay). */
@@ -43,17 +50,19 @@ export async function recordStockMovement(
   skuId: number,
   num: number,
   kind: StockMovementKind,
+  cause = '',
 ): Promise<boolean> {
-  const { column, sign } = COUNTER_CHANGE[kind];
+  const { columns, sign } = COUNTER_CHANGE[kind];
   const inserted = await manager.query(
-    'INSERT IGNORE INTO stock_movement (order_sn, sku_id, kind, quantity) VALUES (?, ?, ?, ?)',
-    [orderSn, skuId, kind, sign * num],
+    'INSERT IGNORE INTO stock_movement (order_sn, sku_id, kind, cause, quantity) VALUES (?, ?, ?, ?, ?)',
+    [orderSn, skuId, kind, cause, sign * num],
   );
   if (inserted.affectedRows === 0) return false;
   // Decrements are guarded so a counter can never go negative; a miss means the books disagree.
-  const guard = sign < 0 ? ` AND ${column} >= ?` : '';
-  const params = sign < 0 ? [num, skuId, num] : [num, skuId];
-  const updated = await manager.query(`UPDATE goods SET ${column} = ${column} ${sign < 0 ? '-' : '+'} ? WHERE id = ?${guard}`, params);
+  const set = columns.map((column) => `${column} = ${column} ${sign < 0 ? '-' : '+'} ?`).join(', ');
+  const guard = sign < 0 ? columns.map((column) => ` AND ${column} >= ?`).join('') : '';
+  const params = [...columns.map(() => num), skuId, ...(sign < 0 ? columns.map(() => num) : [])];
+  const updated = await manager.query(`UPDATE goods SET ${set} WHERE id = ?${guard}`, params);
   if (updated.affectedRows !== 1) {
     throw new InsufficientStockError(skuId, kind, num);
   }

@@ -20,4 +20,7 @@ export * from './cancel-decision';
 export * from './order-status-effects';
 export * from './refund-provider-rules';
 export * from './payment-status';
+export * from './after-sale-flow';
+export * from './after-sale-amounts';
+export * from './after-sale-settings';
 export * from './after-sale-window';

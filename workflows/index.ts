@@ -11,3 +11,4 @@ export { complaintWorkflow } from './complaint.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
 export { paymentWatchWorkflow } from './payment-watch.workflow';
 export { goodwillRefundWorkflow } from './goodwill-refund.workflow';
+export { afterSaleWorkflow } from './after-sale.workflow';

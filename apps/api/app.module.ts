@@ -32,6 +32,9 @@ import { GoodwillRefundsService } from './support/goodwill-refunds.service';
 import { ComplaintsController } from './complaints/complaints.controller';
 import { ComplaintsService } from './complaints/complaints.service';
 import { SupportComplaintsController } from './complaints/support-complaints.controller';
+import { AfterSalesController } from './after-sales/after-sales.controller';
+import { AfterSalesService } from './after-sales/after-sales.service';
+import { SupportAfterSalesController } from './after-sales/support-after-sales.controller';
 import { ReviewsController } from './reviews/reviews.controller';
 import { ReviewsService } from './reviews/reviews.service';
 import { ReconciliationController } from './reconciliation/reconciliation.controller';
@@ -73,7 +76,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config))],
-      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -94,6 +97,7 @@ export class AppModule {
         CancellationsService,
         GoodwillRefundsService,
         ComplaintsService,
+        AfterSalesService,
         ReviewsService,
         NotificationsService,
         PaymentsService,

@@ -6,6 +6,7 @@ import { WindowSweepActivities } from '../../activities/window-sweep';
 import type { SweepDependencies } from '../../activities/sweeps';
 import { DEFAULT_ORDER_SETTINGS } from '../../domain';
 import { CancellationActivities, recordLatePaymentRefund } from '../../activities/cancellations';
+import { AfterSaleActivities, AfterSaleStepRecord } from '../../activities/after-sales';
 import { ComplaintActivities } from '../../activities/complaints';
 import { releaseOrderCoupons } from '../../activities/coupons';
 import { OrderTransitions } from '../../activities/order-transitions';
@@ -355,5 +356,55 @@ describe('activities are idempotent', () => {
     const tooMuch = await goodwill.recordGoodwillRefund({ ...recording, attempt: 2, refundFen: 701 });
     expect(tooMuch).toEqual({ kind: 'refused', code: 'RefundExceedsRemaining', reason: expect.stringMatching(/exceeds the 700 fen that remain refundable/) });
     expect(await dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE order_sn = ?', [orderSn])).toEqual([{ n: 1 }]);
+  });
+
+  /** A shipped order of 2 units with one RETURN_GOODS after-sale for both, inserted directly. */
+  async function afterSaleOfShippedOrder(): Promise<{ orderSn: string; skuId: number; serviceSn: string; orderItemId: number }> {
+    const { orderSn, skuId } = await paidOrder();
+    await recordStockMovement(dataSource.manager, orderSn, skuId, 2, 'SHIP');
+    const [item] = await dataSource.query('SELECT id FROM order_item WHERE order_sn = ?', [orderSn]);
+    const serviceSn = newSn('S');
+    await dataSource.query(
+      `INSERT INTO after_sale (service_sn, order_sn, seller_id, buyer_id, service_type, status, reason, requested_fen, idempotency_key, request_hash)
+       VALUES (?, ?, 1, 1, 'RETURN_GOODS', 'FULL_COURIER', 'broken', 1000, ?, '')`,
+      [serviceSn, orderSn, serviceSn],
+    );
+    await dataSource.query(`INSERT INTO after_sale_item (service_sn, order_sn, order_item_id, sku_id, name, num, amount_fen) VALUES (?, ?, ?, ?, 'x', 2, 1000)`, [serviceSn, orderSn, item.id, skuId]);
+    return { orderSn, skuId, serviceSn, orderItemId: Number(item.id) };
+  }
+
+  it('an after-sale step applied twice moves the after-sale, restocks, takes back sales and logs once', async () => {
+    const { orderSn, skuId, serviceSn, orderItemId } = await afterSaleOfShippedOrder();
+    const afterSales = new AfterSaleActivities(dataSource);
+    const base = { serviceSn, orderSn, serviceType: 'RETURN_GOODS' as const, actor: 'SELLER', message: 'm', deadline: null };
+    const receive: AfterSaleStepRecord = { ...base, seq: 3, action: 'RECEIVE', from: 'FULL_COURIER', to: 'STOCK_IN', receipt: [{ orderItemId, goodNum: 1, damagedNum: 1 }] };
+    expect(await afterSales.applyAfterSaleStep(receive)).toEqual({ replayed: false, status: 'STOCK_IN' });
+    expect(await afterSales.applyAfterSaleStep(receive)).toEqual({ replayed: true, status: 'STOCK_IN' });
+    expect(await goodsRow(dataSource, skuId)).toEqual({ quantity: 9, available_quantity: 9, sales_count: 2 });
+    const complete: AfterSaleStepRecord = { ...base, actor: 'SYSTEM', seq: 4, action: 'COMPLETE', from: 'STOCK_IN', to: 'COMPLETED', refundedFen: 1000 };
+    expect(await afterSales.applyAfterSaleStep(complete)).toEqual({ replayed: false, status: 'COMPLETED' });
+    expect(await afterSales.applyAfterSaleStep(complete)).toEqual({ replayed: true, status: 'COMPLETED' });
+    expect(await goodsRow(dataSource, skuId)).toEqual({ quantity: 9, available_quantity: 9, sales_count: 0 });
+    expect(await logCount(orderSn)).toBe(2);
+    const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM after_sale_log WHERE service_sn = ?', [serviceSn]);
+    expect(Number(n)).toBe(2);
+    // A step from a status the after-sale has left is refused, not applied.
+    await expect(afterSales.applyAfterSaleStep({ ...receive, seq: 5 })).rejects.toMatchObject({ type: 'AfterSaleMoved' });
+  });
+
+  it('a per-line refund created twice for one cause lowers each line once; more than the line has left is refused with nothing written', async () => {
+    const { orderSn, orderItemId } = await afterSaleOfShippedOrder();
+    const refunds = new RefundActivities(dataSource, noProviders, 'http://127.0.0.1:1');
+    const request = { causeKey: `after-sale:${orderSn}:1`, orderSn, reason: 'r', refundFen: 400, lines: [{ orderItemId, refundFen: 400 }] };
+    const first = await refunds.createRefund(request);
+    expect(await refunds.createRefund(request)).toEqual(first);
+    const refundable = async () => (await dataSource.query('SELECT refundable_fen FROM order_item WHERE id = ?', [orderItemId]))[0].refundable_fen;
+    expect(await refundable()).toBe(600);
+    expect(await dataSource.query('SELECT order_item_id, refund_fen FROM refund_line WHERE refund_sn = ?', [first.refundSn])).toEqual([{ order_item_id: orderItemId, refund_fen: 400 }]);
+    await expect(refunds.createRefund({ ...request, causeKey: `after-sale:${orderSn}:2`, refundFen: 601, lines: [{ orderItemId, refundFen: 601 }] })).rejects.toMatchObject({ type: 'RefundExceedsRemaining' });
+    await expect(refunds.createRefund({ ...request, causeKey: `after-sale:${orderSn}:3`, refundFen: 300, lines: [{ orderItemId, refundFen: 200 }] })).rejects.toMatchObject({ type: 'RefundLinesMismatch' });
+    expect(await refundable()).toBe(600);
+    const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE order_sn = ?', [orderSn]);
+    expect(Number(n)).toBe(1);
   });
 });

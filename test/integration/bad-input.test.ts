@@ -48,6 +48,12 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
       [`/orders/${order.orderSn}/cash-collected`, tokens.seller],
       [`/orders/${order.orderSn}/completion`, tokens.admin],
       ['/support/refunds/R1/resolution', tokens.support],
+      [`/orders/${order.orderSn}/after-sales`, tokens.buyer],
+      ['/after-sales/S1/audit', tokens.seller],
+      ['/after-sales/S1/return-shipment', tokens.buyer],
+      ['/after-sales/S1/receipt', tokens.seller],
+      ['/after-sales/S1/withdrawal', tokens.buyer],
+      ['/support/after-sales/S1/decision', tokens.support],
       ['/admin/sweeps/order-status-sweep/run', tokens.admin],
       ['/notify/wechatpay', ''],
     ];
@@ -251,5 +257,47 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     expect((await system.http('GET', '/goods/abc', { token })).status).toBe(400);
     const order = await placeOrder(system, { quantity: 1 });
     expect((await system.http('GET', `/orders/${order.orderSn}/cancellations/1e30`, { token })).status).toBe(400);
+  });
+
+  it('after-sale routes answer malformed bodies with a 400 and a reason, and write nothing', async () => {
+    const order = await placeOrder(system, { quantity: 1 });
+    const buyer = system.token('buyer', order.buyerId);
+    const seller = system.token('seller', order.sellerId);
+    const support = system.token('support', 1);
+    const [item] = await system.dataSource.query('SELECT id FROM order_item WHERE order_sn = ?', [order.orderSn]);
+    const good = { serviceType: 'RETURN_GOODS', lines: [{ orderItemId: Number(item.id), num: 1 }], reason: 'broken' };
+    const apply = (body: unknown, key: string | null = 'bad-1') =>
+      system.http('POST', `/orders/${order.orderSn}/after-sales`, { token: buyer, body, headers: key === null ? {} : { 'idempotency-key': key } });
+    const cases: [string, () => Promise<{ status: number; body: any }>, RegExp][] = [
+      ['no Idempotency-Key', () => apply(good, null), /Idempotency-Key/],
+      ['a key with spaces', () => apply(good, 'a b'), /Idempotency-Key/],
+      ['an unknown service type', () => apply({ ...good, serviceType: 'STEAL' }), /serviceType must be one of/],
+      ['no lines', () => apply({ ...good, lines: [] }), /at least one line/],
+      ['a zero quantity', () => apply({ ...good, lines: [{ orderItemId: Number(item.id), num: 0 }] }), /num must be at least 1/],
+      ['a quantity as a string', () => apply({ ...good, lines: [{ orderItemId: Number(item.id), num: '1' }] }), /num must be an integer/],
+      ['a blank reason', () => apply({ ...good, reason: '  ' }), /reason must not be empty/],
+      ['an unknown decision', () => system.http('POST', '/after-sales/S1/audit', { token: seller, body: { decision: 'MAYBE' } }), /decision must be PASS or REFUSE/],
+      ['a fractional refund', () => system.http('POST', '/after-sales/S1/audit', { token: seller, body: { decision: 'PASS', refundFen: 1.5 } }), /refundFen must be an integer/],
+      ['a refusal without reason', () => system.http('POST', '/after-sales/S1/audit', { token: seller, body: { decision: 'REFUSE' } }), /reason is required to refuse/],
+      ['a tracking number with spaces', () => system.http('POST', '/after-sales/S1/return-shipment', { token: buyer, body: { carrier: 'SF', trackingNo: 'SF 1' } }), /trackingNo must be/],
+      ['a negative good count', () => system.http('POST', '/after-sales/S1/receipt', { token: seller, body: { lines: [{ orderItemId: 1, goodNum: -1, damagedNum: 0 }] } }), /goodNum must not be less than 0/],
+      ['a receipt without lines', () => system.http('POST', '/after-sales/S1/receipt', { token: seller, body: { lines: [] } }), /at least one line/],
+      ['a withdrawal without reason', () => system.http('POST', '/after-sales/S1/withdrawal', { token: buyer, body: {} }), /reason/],
+      ['a support refund without amount', () => system.http('POST', '/support/after-sales/S1/decision', { token: support, body: { action: 'REFUND', reason: 'lost' } }), /refundFen must be an integer/],
+      ['an unknown support action', () => system.http('POST', '/support/after-sales/S1/decision', { token: support, body: { action: 'PAY', reason: 'x' } }), /action must be REFUND or CLOSE/],
+      ['a support list by an unknown status', () => system.http('GET', '/support/after-sales?status=NOPE', { token: support }), /status must be one of/],
+    ];
+    for (const [what, answer, reason] of cases) {
+      const { status, body } = await answer();
+      expect({ what, status }).toEqual({ what, status: 400 });
+      expect(JSON.stringify(body.message)).toMatch(reason);
+    }
+    // Well-formed, but about nothing that exists: 404, not a 500.
+    expect((await system.http('POST', '/after-sales/S1/audit', { token: seller, body: { decision: 'PASS' } })).status).toBe(404);
+    expect((await system.http('GET', '/after-sales/S1', { token: buyer })).status).toBe(404);
+    // Not shipped: refused with the reason, nothing recorded.
+    expect((await apply(good, 'bad-ok')).status).toBe(409);
+    const [{ n }] = await system.dataSource.query('SELECT COUNT(*) AS n FROM after_sale WHERE order_sn = ?', [order.orderSn]);
+    expect(Number(n)).toBe(0);
   });
 });

@@ -9,11 +9,12 @@ import { COMPLAINT_WORKFLOW, ComplaintWorkflow } from '../../workflows/complaint
 import { PAYMENT_WATCH_WORKFLOW, PaymentWatchWorkflow } from '../../workflows/payment-watch.contract';
 import { RECONCILIATION_WORKFLOW, ReconciliationWorkflow } from '../../workflows/reconciliation.contract';
 import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundWorkflow } from '../../workflows/goodwill-refund.contract';
+import { AFTER_SALE_WORKFLOW, AfterSaleWorkflow } from '../../workflows/after-sale.contract';
 import type { WorkflowRef } from '../../workflows/workflow-ref';
 
 // Compile-time: each implementation has its contract's signature (a mismatch fails the type check).
 const implementations: { [K in keyof typeof workflows]: unknown } = workflows;
-const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, PaymentWatchWorkflow, ReconciliationWorkflow, GoodwillRefundWorkflow] = [
+const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, PaymentWatchWorkflow, ReconciliationWorkflow, GoodwillRefundWorkflow, AfterSaleWorkflow] = [
   workflows.orderWorkflow,
   workflows.cancellationWorkflow,
   workflows.refundWorkflow,
@@ -25,6 +26,7 @@ const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaym
   workflows.paymentWatchWorkflow,
   workflows.reconciliationWorkflow,
   workflows.goodwillRefundWorkflow,
+  workflows.afterSaleWorkflow,
 ];
 
 describe('workflow contracts', () => {
@@ -40,6 +42,7 @@ describe('workflow contracts', () => {
     [PAYMENT_WATCH_WORKFLOW, workflows.paymentWatchWorkflow],
     [RECONCILIATION_WORKFLOW, workflows.reconciliationWorkflow],
     [GOODWILL_REFUND_WORKFLOW, workflows.goodwillRefundWorkflow],
+    [AFTER_SALE_WORKFLOW, workflows.afterSaleWorkflow],
   ];
 
   it.each(refs.map(([ref, impl]) => [ref.workflowType, impl] as const))('%s names a workflow the bundle registers', (workflowType, impl) => {
@@ -49,7 +52,7 @@ describe('workflow contracts', () => {
 
   it('covers every workflow the bundle registers', () => {
     expect(refs.map(([ref]) => ref.workflowType).sort()).toEqual(Object.keys(workflows).sort());
-    expect(signatures).toHaveLength(11);
+    expect(signatures).toHaveLength(12);
   });
 
   it('keeps the after-sale Updates under the names the after-sale workflow sends (AFTERSALE-INTERFACE)', () => {

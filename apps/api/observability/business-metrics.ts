@@ -40,5 +40,17 @@ export class ApiMetrics {
         for (const row of rows) this.set({ provider: row.provider, status: row.status }, Number(row.n));
       },
     });
+    // After-sales by type and status, read like the refunds: exact whichever worker moved them.
+    new Gauge({
+      name: 'orders_after_sales',
+      help: 'After-sales in the database by service type and status (APPLY, PASS, FULL_COURIER, WAIT_FOR_MANUAL, COMPLETED, ...)',
+      labelNames: ['service_type', 'status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const rows: { service_type: string; status: string; n: string | number }[] = await dataSource.query('SELECT service_type, status, COUNT(*) AS n FROM after_sale GROUP BY service_type, status');
+        for (const row of rows) this.set({ service_type: row.service_type, status: row.status }, Number(row.n));
+      },
+    });
   }
 }

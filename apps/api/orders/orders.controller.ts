@@ -24,7 +24,7 @@ export class OrdersController {
 
   @Get(':orderSn')
   @Roles('buyer', 'seller', 'support', 'admin')
-  @ApiOperation({ summary: 'One order: row, items, log, live workflow state and Temporal UI link' })
+  @ApiOperation({ summary: 'One order: row, items (with their ids for after-sales), log, after-sales, refunds, live workflow state and Temporal UI link' })
   get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
     return this.orders.get(principal, orderSn);
   }

@@ -1,8 +1,10 @@
 import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Order, OrderItem, OrderLog } from '../../../db/entities';
+import { Order, OrderItem, OrderLog, Refund } from '../../../db/entities';
 import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, orderWorkflowId, shipUpdate } from '../../../workflows/order.contract';
+import { afterSaleWorkflowId } from '../../../workflows/after-sale.contract';
+import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { orderFinished, refusalReason } from '../common/refused-update';
@@ -22,12 +24,32 @@ export class OrdersService {
 
   async get(principal: Principal, orderSn: string) {
     const order = await this.access.load(principal, orderSn);
-    const [items, log] = await Promise.all([
+    const [items, log, afterSales, refunds] = await Promise.all([
       this.dataSource.getRepository(OrderItem).find({ where: { orderSn }, order: { skuId: 'ASC' } }),
       this.dataSource.getRepository(OrderLog).find({ where: { orderSn }, order: { id: 'ASC' } }),
+      this.dataSource.query('SELECT service_sn, service_type, status, requested_fen, agreed_fen, refunded_fen, linked_order_sn, created_at FROM after_sale WHERE order_sn = ? ORDER BY id', [orderSn]),
+      this.dataSource.getRepository(Refund).find({ where: { orderSn }, order: { id: 'ASC' } }),
     ]);
     const workflowId = orderWorkflowId(orderSn);
-    return { order, items, log, workflow: { workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), state: await queryOrUnavailable(this.workflows.handle(orderSn), orderStateQuery) } };
+    return {
+      order,
+      items,
+      log,
+      afterSales: afterSales.map((a: Record<string, any>) => ({
+        serviceSn: a.service_sn,
+        serviceType: a.service_type,
+        status: a.status,
+        requestedFen: a.requested_fen,
+        agreedFen: a.agreed_fen,
+        refundedFen: a.refunded_fen,
+        linkedOrderSn: a.linked_order_sn,
+        createdAt: a.created_at,
+        workflowId: afterSaleWorkflowId(a.service_sn),
+        temporalUiUrl: this.workflows.uiLink(afterSaleWorkflowId(a.service_sn)),
+      })),
+      refunds: refunds.map((r) => ({ refundSn: r.refundSn, causeKey: r.causeKey, status: r.status, refundFen: r.refundFen, provider: r.provider, createdAt: r.createdAt, workflowId: refundWorkflowId(r.refundSn), temporalUiUrl: this.workflows.uiLink(refundWorkflowId(r.refundSn)) })),
+      workflow: { workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), state: await queryOrUnavailable(this.workflows.handle(orderSn), orderStateQuery) },
+    };
   }
 
   /** Lists from MySQL, not from Temporal visibility, which is eventually consistent. */

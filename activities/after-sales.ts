@@ -1,0 +1,106 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AfterSaleAction, AfterSaleStatus, ServiceType, refundsMoney } from '../domain';
+import { appendOrderLog } from '../db/order-log';
+import { recordStockMovement } from '../db/stock-ledger';
+
+/** One after-sale step, decided by its workflow (which consulted the after-sale flow table). */
+export interface AfterSaleStepRecord {
+  serviceSn: string;
+  orderSn: string;
+  serviceType: ServiceType;
+  /** The step's number in the workflow: names the log rows, so a retry is a no-op. */
+  seq: number;
+  action: AfterSaleAction;
+  from: AfterSaleStatus;
+  to: AfterSaleStatus;
+  actor: string;
+  actorId?: string;
+  /** The after-sale and order log line for this step. */
+  message: string;
+  /** The deadline that runs once the step is done (the sweep's safety net reads it); null: none. */
+  deadline: { action: AfterSaleAction; atIso: string } | null;
+  agreedFen?: number;
+  refuseReason?: string;
+  closedReason?: string;
+  returnShipment?: { carrier: string; trackingNo: string };
+  receipt?: { orderItemId: number; goodNum: number; damagedNum: number }[];
+  refundSn?: string;
+  /** COMPLETE: the money refunded, and the linked order created. */
+  refundedFen?: number;
+  linkedOrderSn?: string;
+}
+
+const cause = (serviceSn: string) => `after-sale:${serviceSn}`;
+
+/**
+ * After-sale effects: each step is the after_sale row's compare-and-set (status = from), the step's
+ * own fields, its stock/sales ledger rows, its after-sale log row and its order log row, in one
+ * transaction. The log row's key (service_sn, seq) makes a retry after a commit report the step as
+ * done without repeating it; the ledger's key (order, sku, kind, after-sale) moves stock once.
+ */
+export class AfterSaleActivities {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async applyAfterSaleStep(step: AfterSaleStepRecord): Promise<{ replayed: boolean; status: AfterSaleStatus }> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query('SELECT status FROM after_sale WHERE service_sn = ? FOR UPDATE', [step.serviceSn]);
+      if (!row) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} does not exist`, 'AfterSaleNotFound');
+      const logged = await manager.query('SELECT 1 FROM after_sale_log WHERE service_sn = ? AND seq = ?', [step.serviceSn, step.seq]);
+      if (logged.length) return { replayed: true, status: row.status };
+      if (row.status !== step.from) {
+        // Only this after-sale's workflow writes the row: a mismatch is a hand edit it must not paper over.
+        throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} is ${row.status}, expected ${step.from}`, 'AfterSaleMoved');
+      }
+      const set: Record<string, unknown> = {
+        status: step.to,
+        deadline_action: step.deadline?.action ?? null,
+        deadline_at: step.deadline ? new Date(step.deadline.atIso) : null,
+      };
+      if (step.agreedFen !== undefined) set.agreed_fen = step.agreedFen;
+      if (step.refuseReason !== undefined) set.refuse_reason = step.refuseReason.slice(0, 255);
+      if (step.closedReason !== undefined) set.closed_reason = step.closedReason.slice(0, 255);
+      if (step.returnShipment) {
+        set.return_carrier = step.returnShipment.carrier;
+        set.return_tracking_no = step.returnShipment.trackingNo;
+      }
+      if (step.refundSn !== undefined) set.refund_sn = step.refundSn;
+      if (step.refundedFen !== undefined) set.refunded_fen = step.refundedFen;
+      if (step.linkedOrderSn !== undefined) set.linked_order_sn = step.linkedOrderSn;
+      await manager.query(`UPDATE after_sale SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE service_sn = ?`, [...Object.values(set), step.serviceSn]);
+      if (step.receipt) await this.recordReceipt(manager, step);
+      if (step.action === AfterSaleAction.COMPLETE && refundsMoney(step.serviceType) && (step.refundedFen ?? 0) > 0) await this.returnSales(manager, step);
+      await manager.query(
+        'INSERT INTO after_sale_log (service_sn, seq, action, old_status, new_status, actor_role, actor_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [step.serviceSn, step.seq, step.action, step.from, step.to, step.actor, step.actorId ?? null, step.message.slice(0, 500)],
+      );
+      await appendOrderLog(manager, {
+        orderSn: step.orderSn,
+        eventKey: `after-sale:${step.serviceSn}:${step.seq}:${step.action}`,
+        operation: 'AFTER_SALE',
+        oldStatus: step.from,
+        newStatus: step.to,
+        actorRole: step.actor,
+        actorId: step.actorId,
+        message: step.message,
+      }, 'fail');
+      return { replayed: false, status: step.to };
+    });
+  }
+
+  /** The seller's count per line, and the good units back on the shelf (once per after-sale and line). */
+  private async recordReceipt(manager: EntityManager, step: AfterSaleStepRecord): Promise<void> {
+    for (const entry of step.receipt ?? []) {
+      const [item] = await manager.query('SELECT sku_id FROM after_sale_item WHERE service_sn = ? AND order_item_id = ?', [step.serviceSn, entry.orderItemId]);
+      if (!item) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} has no line ${entry.orderItemId}`, 'AfterSaleLineNotFound');
+      await manager.query('UPDATE after_sale_item SET good_num = ?, damaged_num = ? WHERE service_sn = ? AND order_item_id = ?', [entry.goodNum, entry.damagedNum, step.serviceSn, entry.orderItemId]);
+      if (entry.goodNum > 0) await recordStockMovement(manager, step.orderSn, item.sku_id, entry.goodNum, 'RETURN_RESTOCK', cause(step.serviceSn));
+    }
+  }
+
+  /** Sales taken back for every unit the after-sale refunded (returned or not). */
+  private async returnSales(manager: EntityManager, step: AfterSaleStepRecord): Promise<void> {
+    const items: { sku_id: number; num: number }[] = await manager.query('SELECT sku_id, num FROM after_sale_item WHERE service_sn = ? ORDER BY order_item_id', [step.serviceSn]);
+    for (const item of items) await recordStockMovement(manager, step.orderSn, item.sku_id, item.num, 'SALE_RETURN', cause(step.serviceSn));
+  }
+}

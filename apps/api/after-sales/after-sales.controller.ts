@@ -1,0 +1,87 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { readIdempotencyKey } from '../common/idempotency';
+import { RateLimitedWrite } from '../common/rate-limits';
+import { OrderAccess } from '../orders/order-access';
+import { AfterSaleReasonDto, ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, ReturnShipmentDto } from './after-sale.dto';
+import { AfterSalesService } from './after-sales.service';
+
+/** Buyers and sellers in an after-sale: apply, audit, ship back, record receipt, withdraw. */
+@ApiTags('after-sales')
+@ApiBearerAuth()
+@Controller()
+export class AfterSalesController {
+  constructor(
+    private readonly afterSales: AfterSalesService,
+    private readonly access: OrderAccess,
+  ) {}
+
+  @Post('orders/:orderSn/after-sales')
+  @Roles('buyer')
+  @RateLimitedWrite()
+  @ApiOperation({
+    summary: 'Buyer applies for an after-sale (return, refund only, exchange, re-ship) on lines of a shipped order',
+    description: '201 with the after-sale and its workflow; 409 refused with the reason (not shipped, window closed, quantity above what remains for the line, order refused it); 404 not your order; 422 key reused with another body.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Retrying with the same key replays the first answer' })
+  async apply(
+    @CurrentPrincipal() buyer: Principal,
+    @Param('orderSn') orderSn: string,
+    @Body() dto: ApplyAfterSaleDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) response: { status(code: number): unknown },
+  ) {
+    const answer = await this.afterSales.apply(buyer, orderSn, dto, readIdempotencyKey(key, true)!);
+    response.status(answer.httpStatus);
+    return answer.body;
+  }
+
+  @Get('orders/:orderSn/after-sales')
+  @Roles('buyer', 'seller', 'support', 'admin')
+  @ApiOperation({ summary: 'The after-sales of an order (its buyer, its seller, support)' })
+  async list(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
+    await this.access.load(principal, orderSn);
+    return this.afterSales.listForOrder(orderSn);
+  }
+
+  @Get('after-sales/:serviceSn')
+  @Roles('buyer', 'seller', 'support', 'admin')
+  @ApiOperation({ summary: 'One after-sale: row, lines, log, refunds, live workflow state and Temporal UI link' })
+  get(@CurrentPrincipal() principal: Principal, @Param('serviceSn') serviceSn: string) {
+    return this.afterSales.get(principal, serviceSn);
+  }
+
+  @Post('after-sales/:serviceSn/audit')
+  @HttpCode(200)
+  @Roles('seller')
+  @ApiOperation({ summary: 'Seller audits: PASS (with the agreed refund ≤ the lines’ amount) or REFUSE (with a reason)' })
+  audit(@CurrentPrincipal() seller: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: AuditAfterSaleDto) {
+    return this.afterSales.audit(seller, serviceSn, dto);
+  }
+
+  @Post('after-sales/:serviceSn/return-shipment')
+  @HttpCode(200)
+  @Roles('buyer')
+  @ApiOperation({ summary: 'Buyer enters the return logistics (returns and exchanges): PASS → FULL_COURIER' })
+  shipReturn(@CurrentPrincipal() buyer: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: ReturnShipmentDto) {
+    return this.afterSales.shipReturn(buyer, serviceSn, dto.carrier, dto.trackingNo);
+  }
+
+  @Post('after-sales/:serviceSn/receipt')
+  @HttpCode(200)
+  @Roles('seller')
+  @ApiOperation({ summary: 'Seller records what came back per line (good and damaged units): STOCK_IN, or WAIT_FOR_MANUAL when units are missing' })
+  receipt(@CurrentPrincipal() seller: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: ReceiptDto) {
+    return this.afterSales.recordReceipt(seller, serviceSn, dto);
+  }
+
+  @Post('after-sales/:serviceSn/withdrawal')
+  @HttpCode(200)
+  @Roles('buyer')
+  @ApiOperation({ summary: 'Buyer withdraws the after-sale (before the goods are shipped back): CLOSED' })
+  withdraw(@CurrentPrincipal() buyer: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: AfterSaleReasonDto) {
+    return this.afterSales.withdraw(buyer, serviceSn, dto.reason);
+  }
+}

@@ -1,0 +1,305 @@
+import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AppConfig } from '../../../config/app-config';
+import { appendOrderLog } from '../../../db/order-log';
+import { newSn } from '../../../db/serial-numbers';
+import {
+  Actor,
+  AFTER_SALE_RELEASED,
+  AfterSaleAction,
+  AfterSaleLineFacts,
+  AfterSaleStatus,
+  ServiceType,
+  afterSaleApplyRefusal,
+  checkAfterSaleAction,
+  flowOf,
+  formatFen,
+  planAfterSaleLines,
+  refundsMoney,
+} from '../../../domain';
+import {
+  AFTER_SALE_WORKFLOW,
+  AfterSaleWorkflowInput,
+  afterSaleStateQuery,
+  afterSaleWorkflowId,
+  auditAfterSaleUpdate,
+  awaitOpeningUpdate,
+  decideAfterSaleUpdate,
+  recordReceiptUpdate,
+  shipReturnUpdate,
+  withdrawAfterSaleUpdate,
+} from '../../../workflows/after-sale.contract';
+import { refundWorkflowId } from '../../../workflows/refund.contract';
+import type { Principal } from '../auth/principal';
+import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
+import { startWorkflow } from '../../shared/start-workflows';
+import { requestHash } from '../common/idempotency';
+import { refusalReason } from '../common/refused-update';
+import { OrderWorkflows } from '../orders/order-workflows';
+import { APP_CONFIG } from '../tokens';
+import type { ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, SupportDecisionDto } from './after-sale.dto';
+
+const RETRYABLE_LOCK_ERRORS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+/** What an application answered; stored on the row so a retry with the same key replays it. */
+interface StoredAnswer {
+  httpStatus: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * Records after-sale applications and hands every later step to the after-sale's workflow through
+ * its Update; the workflow owns the after-sale's status, and the order workflow the order's.
+ * Ownership is checked in SQL first: another party's after-sale is a 404 and nothing is signalled.
+ */
+@Injectable()
+export class AfterSalesService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly workflows: OrderWorkflows,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Records the application (APPLY) under the order row's and its lines' locks, where the per-line
+   * quantity limit is checked against every other after-sale that still holds units — so concurrent
+   * applications are serialised and can never over-commit a line (or, since units carry their share
+   * of what was paid, the payment). Then starts `after-sale-{serviceSn}` and waits for the order
+   * workflow's answer: a refusal is a 409 with its reason.
+   */
+  async apply(buyer: Principal, orderSn: string, dto: ApplyAfterSaleDto, idempotencyKey: string): Promise<StoredAnswer> {
+    const body = { orderSn, serviceType: dto.serviceType, lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, num: l.num })), reason: dto.reason.trim(), description: dto.description?.trim() || undefined };
+    const hash = requestHash(body);
+    const recorded = await this.inTransaction((manager) => this.record(manager, buyer, body, hash, idempotencyKey));
+    if ('answer' in recorded) return recorded.answer;
+    const input = recorded.input;
+    await startWorkflow(this.workflows.temporal, AFTER_SALE_WORKFLOW, {
+      workflowId: afterSaleWorkflowId(input.serviceSn),
+      taskQueue: this.config.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      searchAttributes: { OrderSn: [orderSn], ServiceSn: [input.serviceSn], SellerId: [input.sellerId], BuyerId: [input.buyerId], AfterSaleStatus: [AfterSaleStatus.APPLY] },
+      staticSummary: `After-sale ${input.serviceSn} (${input.serviceType}) of order ${orderSn}: ${input.lines.map((l) => `${l.num} × ${l.name}`).join(', ')}${input.requestedFen ? `, ${formatFen(input.requestedFen)} CNY asked` : ''}`,
+    }).catch((err) => {
+      // A replayed application whose workflow already finished: its row tells the answer below.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    });
+    let answer: StoredAnswer;
+    try {
+      const opened = await this.workflows.temporal.workflow.getHandle(afterSaleWorkflowId(input.serviceSn)).executeUpdate(awaitOpeningUpdate, { args: [] });
+      answer = opened.opening?.accepted
+        ? { httpStatus: 201, body: await this.describe(input.serviceSn) }
+        : refused(opened.opening?.reason ?? 'the order refused the after-sale');
+    } catch (err) {
+      const refusal = refusalReason(err, `after-sale ${input.serviceSn} has finished`);
+      if (refusal === undefined) throw err;
+      const [row] = await this.dataSource.query('SELECT status, closed_reason FROM after_sale WHERE service_sn = ?', [input.serviceSn]);
+      answer = row.status === AfterSaleStatus.CLOSED && row.closed_reason ? refused(row.closed_reason) : { httpStatus: 201, body: await this.describe(input.serviceSn) };
+    }
+    await this.dataSource.query('UPDATE after_sale SET response_json = COALESCE(response_json, ?) WHERE service_sn = ?', [JSON.stringify(answer), input.serviceSn]);
+    const [stored] = await this.dataSource.query('SELECT response_json FROM after_sale WHERE service_sn = ?', [input.serviceSn]);
+    return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
+  }
+
+  private async record(
+    manager: EntityManager,
+    buyer: Principal,
+    body: { orderSn: string; serviceType: ServiceType; lines: { orderItemId: number; num: number }[]; reason: string; description?: string },
+    hash: string,
+    idempotencyKey: string,
+  ): Promise<{ answer: StoredAnswer } | { input: AfterSaleWorkflowInput }> {
+    const { orderSn } = body;
+    const [order] = await manager.query(
+      'SELECT order_sn, seller_id, buyer_id, order_status, service_status, payment_type, order_type, paid_fen, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
+      [orderSn, buyer.id],
+    );
+    if (!order) throw new NotFoundException(`order ${orderSn} not found`);
+    // A retry of the same application (same key) replays it, after the lock, so a concurrent twin waits for the first.
+    const [existing] = await manager.query('SELECT service_sn, request_hash, response_json FROM after_sale WHERE buyer_id = ? AND idempotency_key = ?', [buyer.id, idempotencyKey]);
+    if (existing) {
+      if (existing.request_hash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
+      if (existing.response_json) return { answer: typeof existing.response_json === 'string' ? JSON.parse(existing.response_json) : existing.response_json };
+      return { input: await this.inputOf(manager, existing.service_sn) };
+    }
+    // The fast 409 from the row, with the rule the order workflow's validator decides with.
+    const refusal = afterSaleApplyRefusal({
+      flow: flowOf(order.payment_type, order.order_type),
+      status: order.order_status,
+      serviceStatus: order.service_status,
+      completedAtMs: order.completed_at ? new Date(order.completed_at).getTime() : undefined,
+      settings: this.config.orderSettings,
+      nowMs: Date.now(),
+    });
+    if (refusal) throw new ConflictException(refusal);
+    if (refundsMoney(body.serviceType) && !(order.paid_fen > 0)) throw new ConflictException(`order ${orderSn} was not paid: there is nothing to refund`);
+    const items: { id: number; sku_id: number; name: string; num: number; paid_fen: number; refundable_fen: number }[] = await manager.query(
+      'SELECT id, sku_id, name, num, paid_fen, refundable_fen FROM order_item WHERE order_sn = ? ORDER BY id FOR UPDATE',
+      [orderSn],
+    );
+    const taken: { order_item_id: number; n: number | string }[] = await manager.query(
+      `SELECT i.order_item_id, SUM(i.num) AS n FROM after_sale_item i JOIN after_sale a ON a.service_sn = i.service_sn
+       WHERE i.order_sn = ? AND a.status NOT IN (?) GROUP BY i.order_item_id`,
+      [orderSn, AFTER_SALE_RELEASED],
+    );
+    const facts: AfterSaleLineFacts[] = items.map((item) => ({
+      orderItemId: Number(item.id),
+      skuId: Number(item.sku_id),
+      name: item.name,
+      num: item.num,
+      paidFen: item.paid_fen,
+      refundableFen: item.refundable_fen,
+      takenNum: Number(taken.find((t) => Number(t.order_item_id) === Number(item.id))?.n ?? 0),
+    }));
+    const planned = planAfterSaleLines(facts, body.lines);
+    if ('refusal' in planned) throw new ConflictException(planned.refusal);
+    const money = refundsMoney(body.serviceType);
+    const requestedFen = money ? planned.plan.reduce((sum, line) => sum + line.amountFen, 0) : 0;
+    if (money && requestedFen <= 0) throw new ConflictException('nothing remains refundable on these lines');
+    const serviceSn = newSn('S');
+    await manager.query(
+      `INSERT INTO after_sale (service_sn, order_sn, seller_id, buyer_id, service_type, status, reason, description, requested_fen, idempotency_key, request_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [serviceSn, orderSn, order.seller_id, order.buyer_id, body.serviceType, AfterSaleStatus.APPLY, body.reason, body.description ?? null, requestedFen, idempotencyKey, hash],
+    );
+    for (const line of planned.plan) {
+      await manager.query('INSERT INTO after_sale_item (service_sn, order_sn, order_item_id, sku_id, name, num, amount_fen) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        serviceSn, orderSn, line.orderItemId, line.skuId, line.name, line.num, money ? line.amountFen : 0,
+      ]);
+    }
+    const message = `after-sale ${serviceSn} (${body.serviceType}) applied for ${planned.plan.map((l) => `${l.num} × ${l.name}`).join(', ')}${money ? `, ${formatFen(requestedFen)} CNY asked` : ''}: ${body.reason}`;
+    await manager.query('INSERT INTO after_sale_log (service_sn, seq, action, old_status, new_status, actor_role, actor_id, message) VALUES (?, 0, ?, NULL, ?, ?, ?, ?)', [
+      serviceSn, 'APPLY', AfterSaleStatus.APPLY, Actor.BUYER, buyer.id, message.slice(0, 500),
+    ]);
+    await appendOrderLog(manager, { orderSn, eventKey: `after-sale:${serviceSn}:0:APPLY`, operation: 'AFTER_SALE', newStatus: AfterSaleStatus.APPLY, actorRole: Actor.BUYER, actorId: buyer.id, message }, 'fail');
+    return { input: await this.inputOf(manager, serviceSn) };
+  }
+
+  /** The workflow input, always from the rows (a replay after a crash starts the same workflow). */
+  private async inputOf(manager: EntityManager, serviceSn: string): Promise<AfterSaleWorkflowInput> {
+    const [row] = await manager.query('SELECT * FROM after_sale WHERE service_sn = ?', [serviceSn]);
+    const items = await manager.query('SELECT order_item_id, sku_id, name, num, amount_fen FROM after_sale_item WHERE service_sn = ? ORDER BY order_item_id', [serviceSn]);
+    return {
+      serviceSn,
+      orderSn: row.order_sn,
+      buyerId: String(row.buyer_id),
+      sellerId: String(row.seller_id),
+      serviceType: row.service_type,
+      lines: items.map((i: Record<string, any>) => ({ orderItemId: Number(i.order_item_id), skuId: Number(i.sku_id), name: i.name, num: i.num, amountFen: i.amount_fen })),
+      requestedFen: row.requested_fen,
+      reason: row.reason,
+      settings: this.config.afterSales,
+      refundPollScheduleMs: this.config.refund.pollScheduleMs,
+    };
+  }
+
+  private async inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (err) {
+        if (attempt >= 5 || !RETRYABLE_LOCK_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
+      }
+    }
+  }
+
+  /** One after-sale row as its buyer, its seller or support may see it; anyone else gets a 404. */
+  private async load(principal: Principal, serviceSn: string): Promise<Record<string, any>> {
+    const where = ['service_sn = ?'];
+    const params: unknown[] = [serviceSn];
+    if (principal.role === 'buyer') (where.push('buyer_id = ?'), params.push(principal.id));
+    if (principal.role === 'seller') (where.push('seller_id = ?'), params.push(principal.id));
+    const [row] = await this.dataSource.query(`SELECT * FROM after_sale WHERE ${where.join(' AND ')}`, params);
+    if (!row) throw new NotFoundException(`after-sale ${serviceSn} not found`);
+    return row;
+  }
+
+  async get(principal: Principal, serviceSn: string) {
+    await this.load(principal, serviceSn);
+    return this.describe(serviceSn);
+  }
+
+  async listForOrder(orderSn: string) {
+    const rows: { service_sn: string }[] = await this.dataSource.query('SELECT service_sn FROM after_sale WHERE order_sn = ? ORDER BY id', [orderSn]);
+    return Promise.all(rows.map((r) => this.describe(r.service_sn, { live: false })));
+  }
+
+  async describe(serviceSn: string, options: { live: boolean } = { live: true }) {
+    const [row] = await this.dataSource.query('SELECT * FROM after_sale WHERE service_sn = ?', [serviceSn]);
+    const [items, log, refunds] = await Promise.all([
+      this.dataSource.query('SELECT order_item_id, sku_id, name, num, amount_fen, good_num, damaged_num FROM after_sale_item WHERE service_sn = ? ORDER BY order_item_id', [serviceSn]),
+      this.dataSource.query('SELECT seq, action, old_status, new_status, actor_role, actor_id, message, created_at FROM after_sale_log WHERE service_sn = ? ORDER BY seq', [serviceSn]),
+      this.dataSource.query('SELECT refund_sn, status, refund_fen, provider, created_at FROM refund WHERE cause_key LIKE ? ORDER BY id', [`after-sale:${serviceSn}:%`]),
+    ]);
+    const workflowId = afterSaleWorkflowId(serviceSn);
+    return {
+      serviceSn,
+      orderSn: row.order_sn,
+      serviceType: row.service_type,
+      status: row.status,
+      reason: row.reason,
+      description: row.description,
+      requestedFen: row.requested_fen,
+      agreedFen: row.agreed_fen,
+      refundedFen: row.refunded_fen,
+      refuseReason: row.refuse_reason,
+      closedReason: row.closed_reason,
+      returnShipment: row.return_carrier ? { carrier: row.return_carrier, trackingNo: row.return_tracking_no } : null,
+      linkedOrderSn: row.linked_order_sn,
+      deadline: row.deadline_at ? { action: row.deadline_action, at: row.deadline_at } : null,
+      createdAt: row.created_at,
+      lines: items.map((i: Record<string, any>) => ({ orderItemId: Number(i.order_item_id), skuId: Number(i.sku_id), name: i.name, num: i.num, amountFen: i.amount_fen, goodNum: i.good_num, damagedNum: i.damaged_num })),
+      log: log.map((l: Record<string, any>) => ({ seq: l.seq, action: l.action, from: l.old_status, to: l.new_status, actor: l.actor_role, actorId: l.actor_id, message: l.message, at: l.created_at })),
+      refunds: refunds.map((r: Record<string, any>) => ({ refundSn: r.refund_sn, status: r.status, refundFen: r.refund_fen, provider: r.provider, workflowId: refundWorkflowId(r.refund_sn), temporalUiUrl: temporalUiLink(this.config.temporal, refundWorkflowId(r.refund_sn)) })),
+      workflowId,
+      temporalUiUrl: temporalUiLink(this.config.temporal, workflowId),
+      ...(options.live ? { workflow: await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), afterSaleStateQuery) } : {}),
+    };
+  }
+
+  audit(seller: Principal, serviceSn: string, dto: AuditAfterSaleDto) {
+    const action = dto.decision === 'PASS' ? AfterSaleAction.AUDIT_PASS : AfterSaleAction.AUDIT_REFUSE;
+    return this.step(seller, serviceSn, action, Actor.SELLER, (handle) =>
+      handle.executeUpdate(auditAfterSaleUpdate, { args: [{ actorId: seller.id, decision: dto.decision, refundFen: dto.refundFen, reason: dto.reason?.trim() }] }));
+  }
+
+  shipReturn(buyer: Principal, serviceSn: string, carrier: string, trackingNo: string) {
+    return this.step(buyer, serviceSn, AfterSaleAction.SHIP_RETURN, Actor.BUYER, (handle) =>
+      handle.executeUpdate(shipReturnUpdate, { args: [{ actorId: buyer.id, carrier: carrier.trim(), trackingNo }] }));
+  }
+
+  recordReceipt(seller: Principal, serviceSn: string, dto: ReceiptDto) {
+    return this.step(seller, serviceSn, AfterSaleAction.RECEIVE, Actor.SELLER, (handle) =>
+      handle.executeUpdate(recordReceiptUpdate, { args: [{ actorId: seller.id, lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, goodNum: l.goodNum, damagedNum: l.damagedNum })), note: dto.note?.trim() || undefined }] }));
+  }
+
+  withdraw(buyer: Principal, serviceSn: string, reason: string) {
+    return this.step(buyer, serviceSn, AfterSaleAction.WITHDRAW, Actor.BUYER, (handle) => handle.executeUpdate(withdrawAfterSaleUpdate, { args: [{ actorId: buyer.id, reason: reason.trim() }] }));
+  }
+
+  decide(staff: Principal, serviceSn: string, dto: SupportDecisionDto) {
+    const action = dto.action === 'REFUND' ? AfterSaleAction.SUPPORT_REFUND : AfterSaleAction.SUPPORT_CLOSE;
+    return this.step(staff, serviceSn, action, Actor.SUPPORT, (handle) =>
+      handle.executeUpdate(decideAfterSaleUpdate, { args: [{ actorId: staff.id, action: dto.action, refundFen: dto.refundFen, reason: dto.reason.trim() }] }));
+  }
+
+  /** Ownership (404), a fast 409 from the flow table on the row, then the workflow's Update (its validator decides). */
+  private async step(principal: Principal, serviceSn: string, action: AfterSaleAction, actor: Actor, send: (handle: ReturnType<OrderWorkflows['temporal']['workflow']['getHandle']>) => Promise<unknown>) {
+    const row = await this.load(principal, serviceSn);
+    const check = checkAfterSaleAction({ status: row.status as AfterSaleStatus, action, actor, serviceType: row.service_type as ServiceType });
+    if (!check.allowed) throw new ConflictException(check.reason);
+    try {
+      await send(this.workflows.temporal.workflow.getHandle(afterSaleWorkflowId(serviceSn)));
+    } catch (err) {
+      const refusal = refusalReason(err, `after-sale ${serviceSn} is ${row.status} and its workflow has finished`);
+      if (refusal !== undefined) throw new ConflictException(refusal);
+      throw err;
+    }
+    return this.describe(serviceSn);
+  }
+}
+
+function refused(reason: string): StoredAnswer {
+  return { httpStatus: 409, body: { statusCode: 409, error: 'Conflict', message: reason } };
+}

@@ -1,0 +1,40 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { AfterSaleStatus } from '../../../domain';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { SupportDecisionDto } from './after-sale.dto';
+import { AfterSalesService } from './after-sales.service';
+
+/** Support staff's side of after-sales. In the Temporal UI: AfterSaleStatus="WAIT_FOR_MANUAL". */
+@ApiTags('support')
+@ApiBearerAuth()
+@Controller('support/after-sales')
+export class SupportAfterSalesController {
+  constructor(
+    private readonly afterSales: AfterSalesService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Get()
+  @Roles('support', 'admin')
+  @ApiOperation({ summary: 'After-sales by status (default WAIT_FOR_MANUAL), newest first' })
+  @ApiQuery({ name: 'status', required: false, enum: Object.values(AfterSaleStatus) })
+  async list(@Query('status') status?: unknown) {
+    const wanted = status ?? AfterSaleStatus.WAIT_FOR_MANUAL;
+    if (typeof wanted !== 'string' || !(Object.values(AfterSaleStatus) as string[]).includes(wanted)) {
+      throw new BadRequestException(`status must be one of ${Object.values(AfterSaleStatus).join(', ')}`);
+    }
+    const rows: { service_sn: string }[] = await this.dataSource.query('SELECT service_sn FROM after_sale WHERE status = ? ORDER BY id DESC LIMIT 100', [wanted]);
+    return Promise.all(rows.map((r) => this.afterSales.describe(r.service_sn, { live: false })));
+  }
+
+  @Post(':serviceSn/decision')
+  @HttpCode(200)
+  @Roles('support', 'admin')
+  @ApiOperation({ summary: 'Support decides a WAIT_FOR_MANUAL after-sale: REFUND an amount (→ REFUNDING → COMPLETED) or CLOSE it' })
+  decide(@CurrentPrincipal() staff: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: SupportDecisionDto) {
+    return this.afterSales.decide(staff, serviceSn, dto);
+  }
+}

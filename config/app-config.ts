@@ -63,14 +63,12 @@ export function readAppConfig(env: Env = process.env): AppConfig {
   const apiPort = readPort(env, 'API_PORT', 3000);
   const payments = readPaymentConfig(env);
   const uiUrl = readUrl(env, 'TEMPORAL_UI_URL', 'http://localhost:8233');
-  return {
+  const config: Omit<AppConfig, 'temporal'> & { temporal: Omit<AppConfig['temporal'], 'payloadEncryption'> } = {
     databaseUrl: readDatabaseUrl(env),
     temporal: {
       ...readTemporalConnection(env),
       taskQueue: readNonEmpty(env, 'TEMPORAL_TASK_QUEUE', 'orders'),
       uiUrl,
-      // Deployed exactly when the JWT secret must be a real one (readJwtSecret).
-      payloadEncryption: readPayloadEncryption(env, env.NODE_ENV === 'production' || payments.realProvider),
     },
     codecServer: {
       port: readPort(env, 'CODEC_SERVER_PORT', 8234),
@@ -95,6 +93,10 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     reconciliation: { cron: readCron(env, 'RECONCILIATION_CRON', '0 10 * * *'), timeZone: readTimeZone(env, 'RECONCILIATION_TIMEZONE', 'Asia/Shanghai') },
     redis: readRedisConfig(env),
   };
+  // Read last, so a deployment missing several secrets hears about JWT_SECRET first; deployed exactly
+  // when the JWT secret must be a real one (readJwtSecret).
+  const payloadEncryption = readPayloadEncryption(env, env.NODE_ENV === 'production' || payments.realProvider);
+  return { ...config, temporal: { ...config.temporal, payloadEncryption } };
 }
 
 function readWorkerSettings(env: Env): AppConfig['worker'] {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { temporalDataConverter } from '../apps/shared/temporal';
 import { ORDER_WORKER_TUNING } from '../apps/worker/worker';
+import { readPayloadEncryption } from '../config/payload-encryption';
 import { drive } from './measure';
 
 /**
@@ -12,7 +14,8 @@ export async function measureNoopCeiling(client: Client, count: number, concurre
   const taskQueue = `bench-noop-${randomBytes(3).toString('hex')}`;
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./noop'), logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, ...ORDER_WORKER_TUNING });
+  // The client's codec (the order system's), so the ceiling includes what every real payload pays.
+  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, dataConverter: temporalDataConverter(readPayloadEncryption(process.env)), ...ORDER_WORKER_TUNING });
   const running = worker.run();
   // Warm-up: the first workflows pay for connections and caches.
   await Promise.all(Array.from({ length: 10 }, (_, i) => client.workflow.execute('noopWorkflow', { taskQueue, workflowId: `noop-warm-${taskQueue}-${i}` })));

@@ -20,6 +20,7 @@ import { WECHAT_HEADER, WECHAT_SUMMARY } from '../apps/payment-sim/bills';
 import { fenToYuanString } from '../domain';
 import { parseWechatTradeBill } from '../payments/wechatpay/trade-bill';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { temporalDataConverter } from '../apps/shared/temporal';
 import { createPaymentProviders, ProviderName } from '../payments';
 import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
     }
 
     const connection = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
-    const worker = await Worker.create({ connection, taskQueue: `${queue}-noop`, workflowsPath: require.resolve('./noop.workflow'), activities: { noop: async () => undefined } });
+    const worker = await Worker.create({ connection, taskQueue: `${queue}-noop`, workflowsPath: require.resolve('./noop.workflow'), activities: { noop: async () => undefined }, dataConverter: temporalDataConverter(system.config.temporal.payloadEncryption) });
     noopWorker = { worker, connection, running: worker.run() };
     const providers = createPaymentProviders(system.config.payments);
 

@@ -15,7 +15,7 @@ import 'reflect-metadata';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Runtime, Worker } from '@temporalio/worker';
-import { connectWorkerConnection } from '../apps/shared/temporal';
+import { connectWorkerConnection, temporalDataConverter } from '../apps/shared/temporal';
 import { createLogger, PinoSdkLogger } from '../apps/shared/logger';
 import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
@@ -56,7 +56,7 @@ async function activitiesDone(worker: WorkerProcess): Promise<number> {
 async function noopCeiling(system: TestSystem, count: number): Promise<number> {
   const taskQueue = `bench-noop-${randomBytes(3).toString('hex')}`;
   const connection = await connectWorkerConnection(system.config.temporal);
-  const worker = await Worker.create({ connection, namespace: system.config.temporal.namespace, taskQueue, workflowsPath: require.resolve('./noop.workflow') });
+  const worker = await Worker.create({ connection, namespace: system.config.temporal.namespace, taskQueue, workflowsPath: require.resolve('./noop.workflow'), dataConverter: temporalDataConverter(system.config.temporal.payloadEncryption) });
   const running = worker.run();
   try {
     const began = Date.now();

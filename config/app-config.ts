@@ -1,13 +1,16 @@
 import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings, RefundSpacing, parseDuration, readAfterSaleSettings, readComplaintSettings, readOrderSettings, readRefundSpacing } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
+import { PayloadEncryptionSettings, readPayloadEncryption } from './payload-encryption';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
 
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
 export interface AppConfig {
   databaseUrl: string;
   /** Address, namespace, TLS and API key by @temporalio/envconfig (env or profile file), plus our own task queue and UI link. */
-  temporal: TemporalConnectionSettings & { taskQueue: string; uiUrl: string };
+  temporal: TemporalConnectionSettings & { taskQueue: string; uiUrl: string; payloadEncryption: PayloadEncryptionSettings };
+  /** The codec server (apps/codec-server) that decrypts payloads for support staff in the Temporal UI and CLI. */
+  codecServer: { port: number; host: string; corsOrigins: string[] };
   api: {
     port: number;
     publicBaseUrl: string;
@@ -64,12 +67,18 @@ type Env = NodeJS.ProcessEnv;
 export function readAppConfig(env: Env = process.env): AppConfig {
   const apiPort = readPort(env, 'API_PORT', 3000);
   const payments = readPaymentConfig(env);
-  return {
+  const uiUrl = readUrl(env, 'TEMPORAL_UI_URL', 'http://localhost:8233');
+  const config: Omit<AppConfig, 'temporal'> & { temporal: Omit<AppConfig['temporal'], 'payloadEncryption'> } = {
     databaseUrl: readDatabaseUrl(env),
     temporal: {
       ...readTemporalConnection(env),
       taskQueue: readNonEmpty(env, 'TEMPORAL_TASK_QUEUE', 'orders'),
-      uiUrl: readUrl(env, 'TEMPORAL_UI_URL', 'http://localhost:8233'),
+      uiUrl,
+    },
+    codecServer: {
+      port: readPort(env, 'CODEC_SERVER_PORT', 8234),
+      host: readNonEmpty(env, 'CODEC_SERVER_HOST', '127.0.0.1'),
+      corsOrigins: readOrigins(env, 'CODEC_CORS_ORIGINS', new URL(uiUrl).origin),
     },
     api: {
       port: apiPort,
@@ -93,6 +102,10 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     reconciliation: { cron: readCron(env, 'RECONCILIATION_CRON', '0 10 * * *'), timeZone: readTimeZone(env, 'RECONCILIATION_TIMEZONE', 'Asia/Shanghai') },
     redis: readRedisConfig(env),
   };
+  // Read last, so a deployment missing several secrets hears about JWT_SECRET first; deployed exactly
+  // when the JWT secret must be a real one (readJwtSecret).
+  const payloadEncryption = readPayloadEncryption(env, env.NODE_ENV === 'production' || payments.realProvider);
+  return { ...config, temporal: { ...config.temporal, payloadEncryption } };
 }
 
 function readWorkerSettings(env: Env): AppConfig['worker'] {
@@ -207,6 +220,23 @@ function readCount(env: Env, name: string, fallback: number): number {
   if (raw === '') return fallback;
   if (!/^[0-9]{1,7}$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, `"${raw}" must be a whole number from 1 to 9999999`);
   return Number(raw);
+}
+
+/** Browser origins (scheme://host[:port], no path) allowed to call a server cross-origin, comma-separated. */
+function readOrigins(env: Env, name: string, fallback: string): string[] {
+  const origins = readNonEmpty(env, name, fallback).split(',').map((part) => part.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== origin) {
+      throw new ConfigError(name, `"${origin}" is not an origin (scheme://host[:port], no path or trailing slash), e.g. http://localhost:8233`);
+    }
+  }
+  return origins;
 }
 
 function readUrl(env: Env, name: string, fallback: string): string {

@@ -16,6 +16,8 @@ import { startPaymentSim } from '../apps/payment-sim/server';
 import { formatReport, runChaos, type ChaosOptions } from '../chaos/harness';
 import { PrivateMariaDb } from '../chaos/private-mariadb';
 import { readAppConfig } from '../config/app-config';
+import { readPayloadEncryption } from '../config/payload-encryption';
+import { temporalDataConverter } from '../apps/shared/temporal';
 import { connectDataSource, migrate } from '../db/data-source';
 import { SimControl } from '../test/payments/sim-control';
 import { freePort } from '../test/support/free-port';
@@ -153,7 +155,8 @@ async function connectTemporal(address: string): Promise<Client> {
     try {
       const connection = await Connection.connect({ address, connectTimeout: '1s' });
       await connection.workflowService.describeNamespace({ namespace: 'default' });
-      return new Client({ connection, namespace: 'default' });
+      // The system's codec: the harness reads the workflows' (encrypted) payloads.
+      return new Client({ connection, namespace: 'default', dataConverter: temporalDataConverter(readPayloadEncryption(process.env)) });
     } catch (err) {
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 250));

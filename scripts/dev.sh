@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole system locally: Temporal dev server (with Web UI), MySQL schema, payment simulator,
-# worker and API. Ctrl-C stops all of it.
+# worker, API and the codec server the Web UI decrypts payloads through. Ctrl-C stops all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .data/logs
@@ -9,11 +9,15 @@ API_PORT="${API_PORT:-3000}"
 PAYMENT_SIM_PORT="${PAYMENT_SIM_PORT:-4010}"
 TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
-export API_PORT PAYMENT_SIM_PORT
+CODEC_SERVER_PORT="${CODEC_SERVER_PORT:-8234}"
+export API_PORT PAYMENT_SIM_PORT CODEC_SERVER_PORT
 # Processes log JSON lines; a person at a terminal gets them coloured and readable instead.
 if [ -t 1 ] && [ -z "${LOG_FORMAT:-}" ]; then export LOG_FORMAT=pretty; fi
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:${TEMPORAL_PORT}}"
 export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://localhost:${TEMPORAL_UI_PORT}}"
+# Payloads are encrypted with the published development key unless PAYLOAD_CODEC_KEYS is set (README,
+# "Encrypted payloads"); the UI may be opened as localhost or 127.0.0.1, so both origins may call the codec server.
+export CODEC_CORS_ORIGINS="${CODEC_CORS_ORIGINS:-http://localhost:${TEMPORAL_UI_PORT},http://127.0.0.1:${TEMPORAL_UI_PORT}}"
 
 pidfile=.data/dev.pid
 if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
@@ -22,9 +26,9 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   exit 1
 fi
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$API_PORT" "$PAYMENT_SIM_PORT"; do
+for port in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$API_PORT" "$PAYMENT_SIM_PORT" "$CODEC_SERVER_PORT"; do
   if port_busy "$port"; then
-    echo "Port $port is already in use by another program; stop it or choose other ports (TEMPORAL_PORT, TEMPORAL_UI_PORT, API_PORT, PAYMENT_SIM_PORT)." >&2
+    echo "Port $port is already in use by another program; stop it or choose other ports (TEMPORAL_PORT, TEMPORAL_UI_PORT, API_PORT, PAYMENT_SIM_PORT, CODEC_SERVER_PORT)." >&2
     exit 1
   fi
 done
@@ -62,8 +66,12 @@ start() {
   children+=("$!")
 }
 
+# The dev server's UI signs nobody in, so it cannot send the codec server a bearer token: its codec
+# endpoint carries a support token in the path instead (valid 12 h; restart npm run dev after that).
+ui_codec_token="$(node dist/scripts/token.js support 1)"
+ui_codec_endpoint="http://127.0.0.1:${CODEC_SERVER_PORT}/token/${ui_codec_token}"
 start temporal "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-  --db-filename .data/temporal.sqlite --log-level warn "${search_attributes[@]}" \
+  --ui-codec-endpoint "$ui_codec_endpoint" --db-filename .data/temporal.sqlite --log-level warn "${search_attributes[@]}" \
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
   --dynamic-config-value system.enableActivityEagerExecution=true
 # WAL + synchronous=normal: durable against a process crash, ~2.5x the default journal's rate; eager
@@ -72,6 +80,7 @@ for _ in $(seq 1 120); do port_busy "$TEMPORAL_PORT" && break; sleep 0.5; done
 "$TEMPORAL_BIN" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 || sleep 2
 
 start payment-sim node dist/apps/payment-sim/main.js
+start codec-server node dist/apps/codec-server/main.js
 start worker node dist/apps/worker/main.js
 start api node dist/apps/api/main.js
 for _ in $(seq 1 60); do port_busy "$API_PORT" && break; sleep 0.5; done
@@ -80,7 +89,10 @@ cat <<MSG
 
   API            http://127.0.0.1:${API_PORT}        (health: /health)
   OpenAPI docs   http://127.0.0.1:${API_PORT}/docs
-  Temporal UI    ${TEMPORAL_UI_URL}
+  Temporal UI    ${TEMPORAL_UI_URL}   (payloads decrypted through the codec server)
+  Codec server   http://127.0.0.1:${CODEC_SERVER_PORT}   (support/admin tokens; CLI:
+                 temporal workflow show -w order-O… --codec-endpoint http://127.0.0.1:${CODEC_SERVER_PORT} \\
+                   --codec-auth "Bearer \$(npm run -s token -- support 1)")
   Payment sim    http://127.0.0.1:${PAYMENT_SIM_PORT}
   Tokens         npm run token -- seller 42     (roles: buyer, seller, support, admin)
 

@@ -1,7 +1,10 @@
 import { Client, Connection, QueryDefinition, WorkflowHandle } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError } from '../../config/config-error';
 import type { AppConfig } from '../../config/app-config';
+import type { PayloadEncryptionSettings } from '../../config/payload-encryption';
+import { EncryptionCodec } from './payload-codec';
 
 type TemporalSettings = AppConfig['temporal'];
 
@@ -18,7 +21,16 @@ export async function connectTemporalClient(settings: TemporalSettings): Promise
   } catch (err) {
     throw unreachable(settings, err);
   }
-  return new Client({ connection, namespace: settings.namespace });
+  return new Client({ connection, namespace: settings.namespace, dataConverter: temporalDataConverter(settings.payloadEncryption) });
+}
+
+/**
+ * The data converter of every client and worker (Worker.create's dataConverter): payloads are
+ * encrypted by the codec after the default JSON conversion, so what Temporal stores and shows is
+ * ciphertext. The codec runs outside the workflow sandbox; workflow code and determinism are unaffected.
+ */
+export function temporalDataConverter(encryption: PayloadEncryptionSettings): DataConverter {
+  return encryption.enabled ? { payloadCodecs: [new EncryptionCodec(encryption)] } : {};
 }
 
 /** The worker's native connection, with the same one-line error. */

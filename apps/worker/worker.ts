@@ -7,6 +7,7 @@ import { createPaymentProviders } from '../../payments';
 import { activityLogContext } from './activity-log-context';
 import { ProviderInbox } from '../shared/provider-inbox';
 import { orderRuntimeOf } from '../shared/start-workflows';
+import { temporalDataConverter } from '../shared/temporal';
 import { WORKFLOW_LOG_CONTEXT, workflowCodeOption } from './workflow-bundle';
 
 export interface OrderWorkerOptions {
@@ -37,6 +38,8 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     connection: options.connection,
     namespace: options.config.temporal.namespace,
     taskQueue: options.config.temporal.taskQueue,
+    // The same codec as every client's: what the API starts, the worker reads, and the other way round.
+    dataConverter: temporalDataConverter(options.config.temporal.payloadEncryption),
     ...ORDER_WORKER_TUNING,
     // The bundle prebuilt by npm run build (or WORKFLOW_BUNDLE); the sources under ts-node/jest.
     ...workflowCode,

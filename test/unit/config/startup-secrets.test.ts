@@ -47,9 +47,19 @@ describe('no published secret outside local development', () => {
     expect(problem({ WECHATPAY_BASE_URL: 'https://api.mch.weixin.qq.com' }).setting).toBe('WECHATPAY_MCHID');
   });
 
+  // A deployment also brings its own payload codec keys (config/payload-encryption.ts).
+  const OWN_CODEC_KEYS = { PAYLOAD_CODEC_KEYS: `prod-1:${Buffer.alloc(32, 7).toString('base64')}` };
+
   it('a secret of its own passes, and a short one is refused', () => {
-    expect(readAppConfig({ PAYMENT_KEYS_DIR: keysDir, NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(48) }).api.jwtSecret).toBe('k'.repeat(48));
+    expect(readAppConfig({ PAYMENT_KEYS_DIR: keysDir, NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(48), ...OWN_CODEC_KEYS }).api.jwtSecret).toBe('k'.repeat(48));
     expect(problem({ NODE_ENV: 'production', JWT_SECRET: 'short' }).message).toMatch(/at least 32/);
+  });
+
+  it('NODE_ENV=production without payload codec keys, or with the published one, stops start-up naming PAYLOAD_CODEC_KEYS', () => {
+    const own = { NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(48) };
+    expect(problem(own).message).toMatch(/^PAYLOAD_CODEC_KEYS: is not set; outside local development/);
+    expect(problem({ ...own, PAYLOAD_CODEC_KEYS: 'off' }).setting).toBe('PAYLOAD_CODEC_KEYS');
+    expect(readAppConfig({ PAYMENT_KEYS_DIR: keysDir, ...own, ...OWN_CODEC_KEYS }).temporal.payloadEncryption.currentKeyId).toBe('prod-1');
   });
 
   it.each(['apps/api/main.ts', 'apps/worker/main.ts'])('%s in production mode with the default secret exits with one line naming JWT_SECRET', async (entry) => {

@@ -1,4 +1,5 @@
 import { PaymentStatus, RefundStatus } from '../../domain';
+import { EncryptionCodec } from '../../apps/shared/payload-codec';
 import { recordHistory } from '../support/fixtures';
 import { PlacedOrder, placePaidOrder } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
@@ -43,9 +44,11 @@ describe('refunds of one payment wait for the provider spacing', () => {
   /** The spacing waits a refund workflow started, by their summaries (the Temporal UI shows them); its polling timers have none. */
   async function timersOf(workflowId: string): Promise<string[]> {
     const history = await system.temporal.workflow.getHandle(workflowId).fetchHistory();
+    // Summaries are payloads too: encrypted like the rest, read here through the same codec the UI's codec server uses.
+    const codec = new EncryptionCodec(system.config.temporal.payloadEncryption);
     return (history.events ?? [])
-      .filter((e) => e.timerStartedEventAttributes && e.userMetadata?.summary?.data)
-      .map((e) => JSON.parse(Buffer.from(e.userMetadata!.summary!.data!).toString('utf8')) as string);
+      .filter((e) => e.timerStartedEventAttributes && e.userMetadata?.summary)
+      .map((e) => JSON.parse(Buffer.from(codec.decrypt(e.userMetadata!.summary!).data!).toString('utf8')) as string);
   }
 
   it('three partial refunds of one WeChat payment within a minute: the later ones wait for the spacing and then succeed, one refund per number at the provider', async () => {

@@ -7,6 +7,7 @@ import type { LatePayment } from '../workflows/late-payment.contract';
 import { CancellationActivities, recordLatePayment, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
 import { releaseOrderCoupons } from './coupons';
 import { settleGroupBuy } from './group-buys';
+import { LatePaymentActivities } from './late-payments';
 import { OrderTransitions } from './order-transitions';
 import { ReconciliationActivities } from './reconciliation';
 import { PaymentWatchActivities } from './payment-watch';
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDependencies) {
   // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
   const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.inbox);
   const paymentWatch = new PaymentWatchActivities(deps.dataSource, deps.providers, deps.inbox);
+  const latePayments = new LatePaymentActivities(deps.dataSource, deps.providers);
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
@@ -54,6 +56,8 @@ export function createActivities(deps: ActivityDependencies) {
     recordLatePayment: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePayment(deps.dataSource, request),
     releaseOrderCoupons: (orderSn: string) => releaseOrderCoupons(deps.dataSource, orderSn),
     recordLatePaymentRefund: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePaymentRefund(deps.dataSource, request),
+    confirmLatePayment: latePayments.confirmLatePayment.bind(latePayments),
+    recordUnconfirmedLatePayment: latePayments.recordUnconfirmedLatePayment.bind(latePayments),
 
     createRefund: refunds.createRefund.bind(refunds),
     getRefund: refunds.getRefund.bind(refunds),

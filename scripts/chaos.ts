@@ -5,7 +5,7 @@
  * the report; exits 1 if anything was lost, moved twice, drifted, failed or answered 5xx.
  */
 import 'reflect-metadata';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { startPaymentSim } from '../apps/payment-sim/server';
 import { writeWorkflowBundle } from '../apps/worker/workflow-bundle';
 import { transpileWorker } from '../chaos/compiled-worker';
 import { formatReport, runChaos, type ChaosOptions } from '../chaos/harness';
+import { WorkerSupervisor } from '../chaos/worker-supervisor';
 import { PrivateMariaDb } from '../chaos/private-mariadb';
 import { readAppConfig } from '../config/app-config';
 import { connectDataSource, migrate } from '../db/data-source';
@@ -121,11 +122,11 @@ async function main(): Promise<void> {
     // second: under ts-node with webpack bundling at start, recovery after a kill took 30-80 s here.
     const compiled = transpileWorker(join(dir, 'worker'));
     env.WORKFLOW_BUNDLE = await workflowBundle;
-    let worker: ChildProcess | undefined;
-    const spawnWorker = () =>
-      spawn(process.execPath, [compiled.main], { env: { ...process.env, ...env, ...compiled.env, NODE_ENV: 'development' }, stdio: ['ignore', 'ignore', 'inherit'] });
-    worker = spawnWorker();
-    cleanups.push(() => void worker?.kill('SIGKILL'));
+    const worker = new WorkerSupervisor(() =>
+      spawn(process.execPath, [compiled.main], { env: { ...process.env, ...env, ...compiled.env, NODE_ENV: 'development' }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    );
+    worker.start();
+    cleanups.push(() => worker.stop());
 
     console.log(`[chaos] private system: API :${apiPort}, Temporal ${temporalAddress}, ${databaseUrl}, simulator ${sim.url}`);
     const report = await runChaos(
@@ -137,14 +138,14 @@ async function main(): Promise<void> {
         taskQueue: 'orders-chaos',
         token: (role, id) => mintToken(config.api.jwtSecret, role, id),
         killWorker: async () => {
-          worker?.kill('SIGKILL');
-          if (!stopping) worker = spawnWorker();
+          if (!stopping) worker.kill();
         },
         databaseOutage: outage,
       },
       options,
     );
     console.log(formatReport(report, options));
+    console.log(`  worker exited on its own and was restarted: ${worker.exitedOnItsOwn}`);
     const clean = report.ordersLost.length + report.moneyMovedTwice.length + report.moneyMismatches.length + report.stockDrift.length + report.workflowsFailedOrTerminated.length + report.answers5xx === 0;
     await cleanup();
     process.exit(clean ? 0 : 1);

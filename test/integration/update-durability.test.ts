@@ -28,6 +28,8 @@ describe('an Update is in history before its effects', () => {
     }, 30_000, 'the cancel Update completed in history');
     const accepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'cancel');
     expect(accepted).toBeGreaterThan(0);
+    // One updateId per cancellation request, so the API's (or the client's) resend is the same Update.
+    expect(events[accepted].workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.meta!.updateId).toBe(`cancellation-${res.body.cancellationId}`);
     const firstStep = events.findIndex((e, i) => i > accepted && e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
     expect(firstStep).toBeGreaterThan(accepted);
     const tasksCompletedBetween = events.slice(accepted + 1, firstStep).filter((e) => e.workflowTaskCompletedEventAttributes).length;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { WORKFLOW_LOG_CONTEXT } from '../../apps/worker/workflow-bundle';
 
 /**
  * Replays every recorded history (test/fixtures/histories) against the current workflow code: a change
@@ -11,8 +12,11 @@ import { Worker } from '@temporalio/worker';
 describe('workflow replay over recorded histories', () => {
   const dir = join(__dirname, '..', 'fixtures', 'histories');
   const files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
-  // The run's bundle of the current workflow sources (global setup), else the sources themselves.
-  const workflowCode = process.env.TEST_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE } } : { workflowsPath: require.resolve('../../workflows') };
+  // The run's bundle of the current workflow sources (global setup), else the sources themselves with
+  // the interceptor module every bundle has (it decides when an Update's handler runs).
+  const workflowCode = process.env.TEST_WORKFLOW_BUNDLE
+    ? { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE } }
+    : { workflowsPath: require.resolve('../../workflows'), interceptors: { workflowModules: [WORKFLOW_LOG_CONTEXT] } };
 
   it('has recorded histories to replay', () => {
     expect(files.length).toBeGreaterThan(0);

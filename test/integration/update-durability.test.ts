@@ -1,4 +1,5 @@
 import { orderWorkflowId } from '../../workflows/order.contract';
+import { recordHistory } from '../support/fixtures';
 import { placePaidOrder } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 
@@ -36,5 +37,6 @@ describe('an Update is in history before its effects', () => {
     expect(tasksCompletedBetween).toBeGreaterThanOrEqual(1);
     // And the cancel went through as before: the order is cancelled and its refund is on its way.
     await eventually(async () => ((await system.sim.moneyMoved(order.outTradeNo)).refunds === 1 ? true : undefined), 45_000, 'the refund');
+    await recordHistory(system.temporal.workflow.getHandle(orderWorkflowId(order.orderSn)), 'order-cancel-update-in-history-first');
   });
 });

@@ -11,6 +11,7 @@ import { releaseOrderCoupons } from './coupons';
 import { settleGroupBuy } from './group-buys';
 import { LinkedOrderActivities } from './linked-orders';
 import { OrderRequestActivities } from './order-requests';
+import { LatePaymentActivities } from './late-payments';
 import { OrderTransitions } from './order-transitions';
 import { ReconciliationActivities } from './reconciliation';
 import { PaymentWatchActivities } from './payment-watch';
@@ -54,6 +55,7 @@ export function createActivities(deps: ActivityDependencies) {
   const orderRequests = new OrderRequestActivities(deps.dataSource, () => deps.sweeps?.temporal);
   const linkedOrders = new LinkedOrderActivities(deps.dataSource, () => deps.sweeps);
   const windowSweep = new WindowSweepActivities(deps.dataSource, () => deps.sweeps);
+  const latePayments = new LatePaymentActivities(deps.dataSource, deps.providers);
   return {
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
@@ -75,6 +77,8 @@ export function createActivities(deps: ActivityDependencies) {
     recordLatePayment: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePayment(deps.dataSource, request),
     releaseOrderCoupons: (orderSn: string) => releaseOrderCoupons(deps.dataSource, orderSn),
     recordLatePaymentRefund: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePaymentRefund(deps.dataSource, request),
+    confirmLatePayment: latePayments.confirmLatePayment.bind(latePayments),
+    recordUnconfirmedLatePayment: latePayments.recordUnconfirmedLatePayment.bind(latePayments),
 
     createRefund: refunds.createRefund.bind(refunds),
     getRefund: refunds.getRefund.bind(refunds),

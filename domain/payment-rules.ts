@@ -19,3 +19,22 @@ export function nextPaymentQueryDelay(scheduleMs: readonly number[], attempt: nu
   const delayMs = scheduleMs[Math.min(attempt, scheduleMs.length - 1)];
   return delayMs >= remaining ? { delayMs: remaining, last: true } : { delayMs, last: false };
 }
+
+/** What a provider answers when asked about a trade (payments/provider.ts PaymentQueryResult, in short). */
+export interface ProviderPaymentAnswer {
+  state: string;
+  transactionId?: string;
+  amountFen?: number;
+}
+
+/**
+ * Why money an order cannot take must not be refunded yet, or undefined when the provider confirms
+ * it: the trade is PAID (WeChat Pay SUCCESS, Alipay TRADE_SUCCESS / TRADE_FINISHED) under this very
+ * transaction id and for this very amount. A refund moves money, so a notification alone (which a
+ * leaked key could forge) is not enough; a trade already REFUNDED has nothing left to give back.
+ */
+export function latePaymentNotConfirmed(payment: { provider: string; outTradeNo: string; transactionId: string; amountFen: number }, answer: ProviderPaymentAnswer): string | undefined {
+  if (answer.state === 'PAID' && answer.transactionId === payment.transactionId && answer.amountFen === payment.amountFen) return undefined;
+  const reported = [answer.state, answer.transactionId, answer.amountFen === undefined ? undefined : `${answer.amountFen} fen`].filter(Boolean).join(' ');
+  return `${payment.provider} does not confirm payment ${payment.transactionId} of ${payment.amountFen} fen for ${payment.outTradeNo} (it reports ${reported})`;
+}

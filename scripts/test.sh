@@ -13,7 +13,9 @@ TEMPORAL_CLI="$(bash scripts/temporal-cli.sh)"
 export TEMPORAL_CLI
 npx tsc -p tsconfig.json --noEmit
 if [ "$#" -gt 0 ]; then exec npx jest "$@"; fi
-# The sweep tests push thousands of workflows through the one dev server: they run on their own after
-# everything else, so their load cannot starve the timing-sensitive tests running beside them.
-npx jest --testPathIgnorePatterns '/test/integration/sweeps'
+# The sweep tests push thousands of workflows through the one dev server, and the short chaos run
+# SIGKILLs worker processes under load: each runs on its own after everything else, so their load
+# cannot starve the timing-sensitive tests running beside them.
+npx jest --testPathIgnorePatterns '/test/integration/(sweeps|chaos)'
 npx jest test/integration/sweeps
+npx jest test/integration/chaos

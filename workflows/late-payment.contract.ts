@@ -26,5 +26,14 @@ export interface LatePaymentInput {
   refundPollScheduleMs: number[];
 }
 
-export type LatePaymentWorkflow = (input: LatePaymentInput) => Promise<RefundOutcome>;
+/** The provider's word on a late payment, asked before any refund of it is created. */
+export type LatePaymentConfirmation = { confirmed: true } | { confirmed: false; reason: string };
+
+/**
+ * Refunded (the refund workflow's outcome), or NOT_CONFIRMED: the provider did not confirm the
+ * payment (not PAID, another transaction or amount), so nothing was refunded and support was told.
+ */
+export type LatePaymentOutcome = RefundOutcome | { status: 'NOT_CONFIRMED'; reason: string };
+
+export type LatePaymentWorkflow = (input: LatePaymentInput) => Promise<LatePaymentOutcome>;
 export const LATE_PAYMENT_WORKFLOW = workflowRef<LatePaymentWorkflow>('latePaymentWorkflow');

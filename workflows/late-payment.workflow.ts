@@ -1,20 +1,31 @@
-import { ParentClosePolicy, executeChild, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityFailure, ParentClosePolicy, executeChild, log, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeRefund } from '../domain';
-import type { LatePaymentInput } from './late-payment.contract';
+import { describeRefund, formatFen } from '../domain';
+import type { LatePaymentInput, LatePaymentOutcome } from './late-payment.contract';
 import { RefundOutcome, RefundRecord, refundWorkflowId } from './refund.contract';
 import { refundWorkflow } from './refund.workflow';
-import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
+import { DATABASE_RETRY, LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY } from './retry-policies';
 
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: DATABASE_RETRY });
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
+const provider = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: PROVIDER_CALL_RETRY });
 
 /**
  * A payment the order cannot accept (`late-payment-{outTradeNo}`): recorded as such — it never
  * re-opens a cancelled order — and refunded in full through a refund workflow. Started by the order
  * workflow, or by the API when the order's workflow has already finished; the shared id makes it once.
  */
-export async function latePaymentWorkflow(input: LatePaymentInput): Promise<RefundOutcome> {
+export async function latePaymentWorkflow(input: LatePaymentInput): Promise<LatePaymentOutcome> {
+  // A refund moves money: new runs first ask the provider whether this payment is real (older
+  // histories replay without the question).
+  if (patched('late-payment-confirmed-by-provider')) {
+    const reason = await notConfirmed(input);
+    if (reason) {
+      log.warn('late payment not confirmed by the provider: not refunded, support to check', { orderSn: input.orderSn, transactionId: input.payment.transactionId, reason });
+      await local.recordUnconfirmedLatePayment.executeWithOptions({ summary: `Log for support: ${input.payment.transactionId} not refunded` }, [{ orderSn: input.orderSn, payment: input.payment, reason }]);
+      return { status: 'NOT_CONFIRMED', reason };
+    }
+  }
   // New runs record the payment and its refund in one local step; older histories replay two activities.
   if (patched('late-payment-one-local-step')) {
     const refund = await local.recordLatePaymentRefund.executeWithOptions(
@@ -26,6 +37,22 @@ export async function latePaymentWorkflow(input: LatePaymentInput): Promise<Refu
   await remote.recordLatePayment({ orderSn: input.orderSn, payment: input.payment, why: input.why });
   const refund = await remote.createRefund({ causeKey: `late-payment:${input.payment.outTradeNo}`, orderSn: input.orderSn, reason: input.why, outTradeNo: input.payment.outTradeNo });
   return refundLatePayment(input, refund);
+}
+
+/** Why the provider does not confirm the payment (or could not be asked), or undefined when it does. */
+async function notConfirmed(input: LatePaymentInput): Promise<string | undefined> {
+  const { payment } = input;
+  try {
+    const answer = await provider.confirmLatePayment.executeWithOptions(
+      { summary: `Ask ${payment.provider} whether ${payment.transactionId} paid ${formatFen(payment.amountFen)} CNY for ${payment.outTradeNo}` },
+      [payment],
+    );
+    return answer.confirmed ? undefined : answer.reason;
+  } catch (err) {
+    // The provider refused the question for good, or kept failing through every retry.
+    if (err instanceof ActivityFailure) return `could not confirm payment ${payment.transactionId} with ${payment.provider}: ${err.cause?.message ?? err.message}`;
+    throw err;
+  }
 }
 
 function refundLatePayment(input: LatePaymentInput, refund: RefundRecord, passRecord = false): Promise<RefundOutcome> {

@@ -6,6 +6,7 @@
  * to their log lines. Reads only workflowInfo(); headers are not replayed: no effect on determinism.
  */
 import { defaultPayloadConverter, workflowInfo, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import { updateInHistoryFirst } from './update-durability';
 
 export const ORDER_SN_HEADER = 'orderSn';
 
@@ -15,6 +16,8 @@ function orderSnOfThisWorkflow(): string | undefined {
 }
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({
+  // Part of every bundle through this module (apps/worker/workflow-bundle.ts): see update-durability.ts.
+  inbound: [updateInHistoryFirst],
   outbound: [
     {
       getLogAttributes(input, next) {

@@ -9,6 +9,7 @@ import { CancellationActivities, recordLatePaymentRefund } from '../../activitie
 import { AfterSaleActivities, AfterSaleStepRecord } from '../../activities/after-sales';
 import { ComplaintActivities } from '../../activities/complaints';
 import { releaseOrderCoupons } from '../../activities/coupons';
+import { LatePaymentActivities } from '../../activities/late-payments';
 import { OrderTransitions } from '../../activities/order-transitions';
 import { ReconciliationCompare } from '../../activities/reconciliation-compare';
 import { RefundActivities } from '../../activities/refunds';
@@ -143,6 +144,16 @@ describe('activities are idempotent', () => {
     const refunds = await dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE out_trade_no = ?', [outTradeNo]);
     expect(Number(refunds[0].n)).toBe(1);
     const logged = await dataSource.query(`SELECT COUNT(*) AS n FROM order_log WHERE order_sn = ? AND event_key = ?`, [orderSn, `late-payment:${outTradeNo}`]);
+    expect(Number(logged[0].n)).toBe(1);
+  });
+
+  it('logging an unconfirmed late payment for support twice logs it once', async () => {
+    const { orderSn } = await paidOrder();
+    const late = { orderSn, reason: 'wechatpay does not confirm it', payment: { provider: 'wechatpay' as const, outTradeNo: `P${orderSn.slice(1)}X`, transactionId: `T${orderSn}`, amountFen: 1000, paidAt: new Date().toISOString() } };
+    const activities = new LatePaymentActivities(dataSource, noProviders);
+    await activities.recordUnconfirmedLatePayment(late);
+    await activities.recordUnconfirmedLatePayment(late);
+    const logged = await dataSource.query(`SELECT COUNT(*) AS n FROM order_log WHERE order_sn = ? AND event_key LIKE 'late-payment-unconfirmed:%'`, [orderSn]);
     expect(Number(logged[0].n)).toBe(1);
   });
 

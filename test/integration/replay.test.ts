@@ -4,6 +4,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { temporalDataConverter } from '../../apps/shared/temporal';
 import { readPayloadEncryption } from '../../config/payload-encryption';
+import { WORKFLOW_LOG_CONTEXT } from '../../apps/worker/workflow-bundle';
 
 /**
  * Replays every recorded history (test/fixtures/histories) against the current workflow code: a change
@@ -15,8 +16,11 @@ import { readPayloadEncryption } from '../../config/payload-encryption';
 describe('workflow replay over recorded histories', () => {
   const dir = join(__dirname, '..', 'fixtures', 'histories');
   const files = readdirSync(dir).filter((name) => name.endsWith('.json')).sort();
-  // The run's bundle of the current workflow sources (global setup), else the sources themselves.
-  const workflowCode = process.env.TEST_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE } } : { workflowsPath: require.resolve('../../workflows') };
+  // The run's bundle of the current workflow sources (global setup), else the sources themselves with
+  // the interceptor module every bundle has (it decides when an Update's handler runs).
+  const workflowCode = process.env.TEST_WORKFLOW_BUNDLE
+    ? { workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE } }
+    : { workflowsPath: require.resolve('../../workflows'), interceptors: { workflowModules: [WORKFLOW_LOG_CONTEXT] } };
 
   it('has recorded histories to replay', () => {
     expect(files.length).toBeGreaterThan(0);

@@ -38,8 +38,11 @@ export interface TestSystem {
   http(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
-  /** The worker as its own OS process (apps/worker/main.ts), so a test can SIGKILL it; `stdout: 'pipe'` to read its log lines. */
-  spawnWorkerProcess(env?: Record<string, string>, options?: { stdout?: 'pipe' | 'ignore' }): ChildProcess;
+  /**
+   * The worker as its own OS process (apps/worker/main.ts under ts-node), so a test can SIGKILL it;
+   * `stdout: 'pipe'` to read its log lines; `compiled` to start it from transpiled JavaScript (chaos/compiled-worker.ts).
+   */
+  spawnWorkerProcess(env?: Record<string, string>, options?: { stdout?: 'pipe' | 'ignore'; compiled?: { main: string; env: Record<string, string> } }): ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -129,9 +132,11 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       await current.connection.close();
     },
     spawnWorkerProcess(extraEnv = {}, spawnOptions = {}) {
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'worker', 'main.ts')], {
+      const compiled = spawnOptions.compiled;
+      const args = compiled ? [compiled.main] : ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'worker', 'main.ts')];
+      const child = spawn(process.execPath, args, {
         // Port 0: each worker process's metrics/health listener gets a free port unless the test names one.
-        env: { ...process.env, WORKER_METRICS_PORT: '0', ...processEnv, DATABASE_URL: workerConfig.databaseUrl, ...extraEnv },
+        env: { ...process.env, WORKER_METRICS_PORT: '0', ...processEnv, DATABASE_URL: workerConfig.databaseUrl, ...compiled?.env, ...extraEnv },
         stdio: ['ignore', spawnOptions.stdout ?? 'ignore', 'inherit'],
       });
       children.add(child);

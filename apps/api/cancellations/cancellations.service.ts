@@ -7,7 +7,7 @@ import { CancelRequest, cancelUpdate, orderWorkflowId } from '../../../workflows
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { requestHash } from '../common/idempotency';
-import { orderFinished, refusalReason } from '../common/refused-update';
+import { orderFinished, refusalReason, sendUpdateUntilAnswered } from '../common/refused-update';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -75,9 +75,13 @@ export class CancellationsService {
     const check = decideCancel({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, paidFen: order.paidFen, actor });
     if (!check.allowed) return refused(check.reason);
     try {
-      const accepted = await this.workflows.handle(request.orderSn).executeUpdate(cancelUpdate, {
-        args: [{ cancellationId: request.id, reason: request.reason, actor, actorId: principal.id }],
-      });
+      // One updateId per request: a copy sent again (this call's retry, or the client's) is the same Update.
+      const accepted = await sendUpdateUntilAnswered(() =>
+        this.workflows.handle(request.orderSn).executeUpdate(cancelUpdate, {
+          updateId: `cancellation-${request.id}`,
+          args: [{ cancellationId: request.id, reason: request.reason, actor, actorId: principal.id }],
+        }),
+      );
       const orderWorkflow = orderWorkflowId(request.orderSn);
       return {
         httpStatus: 202,

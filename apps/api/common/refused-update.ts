@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 
 /**
  * The one map from "the workflow said no" to HTTP 409, for every Update the API sends (orders,
@@ -15,3 +15,23 @@ export function refusalReason(err: unknown, finished: string): string | undefine
 
 /** What a refusal says when an order's workflow has finished. */
 export const orderFinished = (orderSn: string) => `order ${orderSn} has no running workflow (it is finished)`;
+
+/**
+ * Sends an Update again while the call fails without any answer from the workflow: a worker
+ * SIGKILLed in the middle of the task that carried it can leave the Update unaccepted and dropped by
+ * the server, and the call ends in an RPC error (a 500 in the 1,000-order chaos run). `send` must
+ * name a stable updateId, so a copy the server still has is the same Update, and the handler must be
+ * idempotent for its request. A refusal or a finished workflow is an answer: never sent again.
+ */
+export async function sendUpdateUntilAnswered<T>(send: () => Promise<T>, budgetMs = 60_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (err) {
+      const unanswered = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof ServiceError;
+      if (!unanswered || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
+    }
+  }
+}

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
@@ -34,10 +35,20 @@ export class OrderRequestActivities {
     return client;
   }
 
+  /**
+   * Waits for the order's answer only while the activity runs: a worker shutting down cancels it, and
+   * must not wait for an Update whose workflow task only this (stopping) worker would have run. The
+   * retry then sends the Update again (idempotent per serviceSn).
+   */
+  private untilCancelled<T>(call: (client: Client) => Promise<T>): Promise<T> {
+    const client = this.client();
+    return client.withAbortSignal(Context.current().cancellationSignal, () => call(client));
+  }
+
   /** Asks `order-{orderSn}` to take the after-sale on (the order's statuses say so from then on). */
   async openAfterSaleOnOrder(orderSn: string, opening: AfterSaleOpening): Promise<AfterSaleOpened> {
     try {
-      return await this.client().workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(openAfterSaleUpdate, { args: [opening] });
+      return await this.untilCancelled((client) => client.workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(openAfterSaleUpdate, { args: [opening] }));
     } catch (err) {
       throw refusalOf(err, orderSn) ?? err;
     }
@@ -50,7 +61,7 @@ export class OrderRequestActivities {
    */
   async closeAfterSaleOnOrder(orderSn: string, closing: AfterSaleClosing): Promise<OrderStatus> {
     try {
-      return await this.client().workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(closeAfterSaleUpdate, { args: [closing] });
+      return await this.untilCancelled((client) => client.workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(closeAfterSaleUpdate, { args: [closing] }));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
         const [row] = await this.dataSource.query('SELECT order_status FROM orders WHERE order_sn = ?', [orderSn]);

@@ -42,7 +42,8 @@ export class OrderRequestActivities {
    */
   private untilCancelled<T>(call: (client: Client) => Promise<T>): Promise<T> {
     const client = this.client();
-    return client.withAbortSignal(Context.current().cancellationSignal, () => call(client));
+    const signal = activityCancellation();
+    return signal ? client.withAbortSignal(signal, () => call(client)) : call(client);
   }
 
   /** Asks `order-{orderSn}` to take the after-sale on (the order's statuses say so from then on). */
@@ -77,4 +78,13 @@ function refusalOf(err: unknown, orderSn: string): ApplicationFailure | undefine
   if (err instanceof WorkflowUpdateFailedError) return ApplicationFailure.nonRetryable(err.cause?.message ?? err.message, OPERATION_REFUSED);
   if (err instanceof WorkflowNotFoundError) return ApplicationFailure.nonRetryable(`order ${orderSn} has no running workflow (it is finished)`, OPERATION_REFUSED);
   return undefined;
+}
+
+/** The running activity's cancellation signal; none when called outside an activity (a test calling the method directly). */
+function activityCancellation(): AbortSignal | undefined {
+  try {
+    return Context.current().cancellationSignal;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import { orderWorkflowId } from '../../workflows/order.contract';
 import { goodsRow, newSellerId, seedGoods } from '../support/fixtures';
 import { placeOrder, startPayment, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
+import { postSignedWechatPayment } from '../support/wechat-notification';
 
 /**
  * Every case the fuzzing run answered with a 500 is a 4xx with a reason here, and nothing is written.
@@ -224,19 +225,8 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
   it('a validly signed WeChat payment notification for another amount is refused by our amount check and records nothing', async () => {
     const order = await placeOrder(system, { quantity: 1 });
     const outTradeNo = await startPayment(system, order, 'wechatpay');
-    const w = ensureDevKeys(system.config.payments.keysDir).wechatpay;
-    const nonce = newNonce(12);
     // Signed and encrypted with the platform's keys, so only the comparison with our payment row can refuse it.
-    const transaction = { mchid: w.mchid, appid: w.appid, out_trade_no: outTradeNo, transaction_id: `4200${Date.now()}`, trade_state: 'SUCCESS', amount: { total: order.orderFen + 1, currency: 'CNY' }, success_time: '2026-12-01T19:46:05+08:00' };
-    const ciphertext = encryptResource(JSON.stringify(transaction), w.apiV3Key, nonce, 'transaction');
-    const body = JSON.stringify({ id: `EV-amount-${outTradeNo}`, create_time: '', resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS', resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext, associated_data: 'transaction', nonce } });
-    const ts = String(unixSeconds());
-    const sigNonce = newNonce();
-    const res = await fetch(`${system.apiUrl}/notify/wechatpay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'wechatpay-timestamp': ts, 'wechatpay-nonce': sigNonce, 'wechatpay-serial': w.platformPublicKeyId, 'wechatpay-signature': signRsaSha256(responseMessage(ts, sigNonce, body), w.platformPrivateKeyPem) },
-      body,
-    });
+    const res = await postSignedWechatPayment(system, `EV-amount-${outTradeNo}`, { out_trade_no: outTradeNo, transaction_id: `4200${Date.now()}`, trade_state: 'SUCCESS', amount: { total: order.orderFen + 1, currency: 'CNY' }, success_time: '2026-12-01T19:46:05+08:00' });
     expect(res.status).toBe(400);
     expect(await system.dataSource.query('SELECT COUNT(*) AS n FROM provider_notification WHERE out_trade_no = ?', [outTradeNo])).toEqual([{ n: 0 }]);
     expect(await system.dataSource.query('SELECT pay_status, paid_fen FROM orders WHERE order_sn = ?', [order.orderSn])).toEqual([{ pay_status: 'PAY_NO', paid_fen: 0 }]);

@@ -1,10 +1,9 @@
-import { ensureDevKeys } from '../../payments/dev-keys';
-import { encryptResource, newNonce, responseMessage, signRsaSha256, unixSeconds } from '../../payments/wechatpay/signing';
 import { OrderStatus } from '../../domain';
 import { latePaymentWorkflowId } from '../../workflows/late-payment.contract';
 import { recordHistory } from '../support/fixtures';
 import { orderStatus, placeOrder, startPayment, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
+import { postSignedWechatPayment } from '../support/wechat-notification';
 
 /**
  * Before the late-payment path refunds money the order cannot take, the provider confirms the
@@ -49,18 +48,7 @@ describe('a late payment is refunded only once the provider confirms it', () => 
     await system.sim.payTrade(paid, 'alipay');
     await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF);
     const transactionId = `4200${Date.now()}`;
-    const w = ensureDevKeys(system.config.payments.keysDir).wechatpay;
-    const nonce = newNonce(12);
-    const transaction = { mchid: w.mchid, appid: w.appid, out_trade_no: unpaid, transaction_id: transactionId, trade_state: 'SUCCESS', amount: { total: order.orderFen, payer_total: order.orderFen, currency: 'CNY' }, success_time: '2026-12-01T19:46:05+08:00' };
-    const ciphertext = encryptResource(JSON.stringify(transaction), w.apiV3Key, nonce, 'transaction');
-    const body = JSON.stringify({ id: `EV-denied-${unpaid}`, create_time: '', resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS', resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext, associated_data: 'transaction', nonce } });
-    const ts = String(unixSeconds());
-    const sigNonce = newNonce();
-    const res = await fetch(`${system.apiUrl}/notify/wechatpay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'wechatpay-timestamp': ts, 'wechatpay-nonce': sigNonce, 'wechatpay-serial': w.platformPublicKeyId, 'wechatpay-signature': signRsaSha256(responseMessage(ts, sigNonce, body), w.platformPrivateKeyPem) },
-      body,
-    });
+    const res = await postSignedWechatPayment(system, `EV-denied-${unpaid}`, { out_trade_no: unpaid, transaction_id: transactionId, trade_state: 'SUCCESS', amount: { total: order.orderFen, payer_total: order.orderFen, currency: 'CNY' }, success_time: '2026-12-01T19:46:05+08:00' });
     expect(res.status).toBe(200);
 
     const handle = system.temporal.workflow.getHandle(latePaymentWorkflowId(unpaid));

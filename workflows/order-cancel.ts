@@ -3,14 +3,21 @@
  * cancellation workflow that gives money and stock back, and settling the request when it returns.
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { ApplicationFailure, ParentClosePolicy, condition, log, setHandler, startChild } from '@temporalio/workflow';
+import { ApplicationFailure, ParentClosePolicy, condition, log, patched, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { Actor, CancellationStatus, OrderOperate, OrderStatus, REFUND_SETTLED, decideCancel, formatFen, impliedStatuses } from '../domain';
 import { CancellationResult, cancellationWorkflowId } from './cancellation.contract';
+import { giveBackMoneyAndStock } from './cancellation-steps';
 import { cancellationWorkflow } from './cancellation.workflow';
 import { memberLeftSignal } from './group-buy.contract';
-import { CancelAccepted, CancelRequest, OPERATION_REFUSED, cancelUpdate } from './order.contract';
+import { CancelAccepted, CancelRequest, CancellationInProgress, OPERATION_REFUSED, cancelUpdate } from './order.contract';
 import { Command, OrderRun, local } from './order-run';
 import type { RefundRecord } from './refund.contract';
+
+/**
+ * Order workflows from before it handed the money and stock to a cancellation workflow (one more
+ * workflow per cancel); new runs give them back in their own steps and start only the refund.
+ */
+export const ORDER_RUNS_CANCELLATION_PATCH = 'order-gives-back-money-and-stock-itself';
 
 interface RunningCancellation {
   workflowId: string;
@@ -94,7 +101,7 @@ export class OrderCancellations {
     );
   }
 
-  /** Money and stock go to the cancellation workflow; the loop waits for it before anything else. */
+  /** Runs from before ORDER_RUNS_CANCELLATION_PATCH: money and stock go to a cancellation workflow; the loop waits for it. */
   private async startCancellationWorkflow(command: Command, cancellationId: number, from: OrderStatus, refunding: boolean, refund?: RefundRecord): Promise<void> {
     const { input, state, ownsCancel } = this.run;
     const workflowId = cancellationWorkflowId(input.orderSn);
@@ -167,11 +174,39 @@ export class OrderCancellations {
     run.record(operation, from, OrderStatus.CANCELLED, command.actor);
     if (impliedStatuses(operation).payStatus) state.payStatus = impliedStatuses(operation).payStatus;
     run.moveTo(OrderStatus.CANCELLED);
-    command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
-    this.accepted = command.accepted;
-    await this.startCancellationWorkflow(command, cancellationId, from, refunding, refund);
+    if (patched(ORDER_RUNS_CANCELLATION_PATCH)) {
+      this.giveBack(command, cancellationId, refunding, refund);
+    } else {
+      command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
+      this.accepted = command.accepted;
+      await this.startCancellationWorkflow(command, cancellationId, from, refunding, refund);
+    }
     this.inFlight = undefined;
     if (input.groupId) await run.tellGroup(memberLeftSignal);
+  }
+
+  /**
+   * Money and stock go back in this workflow's own steps (cancellation-steps.ts), in the background:
+   * the cancel is answered now, and the loop (settle) waits for the steps while refunding payments
+   * that land meanwhile.
+   */
+  private giveBack(command: Command, cancellationId: number, refunding: boolean, refund?: RefundRecord): void {
+    const { input, state } = this.run;
+    const workflowId = workflowInfo().workflowId;
+    const running: RunningCancellation = { workflowId, refunding, cancellationId };
+    this.running = running;
+    command.accepted = { cancellationId, cancellationWorkflowId: workflowId, refunding };
+    this.accepted = command.accepted;
+    const progress: CancellationInProgress = { cancellationId, cancellationWorkflowId: workflowId, refunding, progress: 'RUNNING', steps: ['order cancelled'] };
+    state.cancellation = progress;
+    upsertSearchAttributes({ CancellationStatus: [refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED] });
+    giveBackMoneyAndStock(
+      { orderSn: input.orderSn, cancellationId, reason: command.cancellation!.reason, paid: refunding, refundPollScheduleMs: input.refundPollScheduleMs, ...(refund ? { refund } : {}) },
+      { step: (_status, done) => progress.steps!.push(done), refunding: (refundSn) => (progress.refundSn = refundSn) },
+    ).then(
+      (result) => (running.result = result),
+      (err: Error) => (running.failed = err.message),
+    );
   }
 
   /**
@@ -213,6 +248,10 @@ export class OrderCancellations {
     );
     if (current.refunding) run.state.payStatus = REFUND_SETTLED.payStatus;
     run.state.cancellation!.progress = 'COMPLETED';
+    if (run.state.cancellation!.steps) {
+      run.state.cancellation!.steps.push('cancellation request closed');
+      upsertSearchAttributes({ CancellationStatus: [CancellationStatus.COMPLETED] });
+    }
     this.queueLatePayments(current.result!);
     this.running = undefined;
   }

@@ -89,11 +89,18 @@ export interface ActorRef {
 /** A cancellation this order accepted and applied: CANCELLED is in the row; money and stock follow. */
 export interface CancellationInProgress {
   cancellationId: number;
+  /**
+   * The workflow that gives the money and stock back: this order workflow itself on new runs, a
+   * `cancel-{orderSn}` cancellation workflow on runs from before (its progress query has the steps).
+   */
   cancellationWorkflowId: string;
   /** Whether money goes back (SERVICE_CANCEL); the pay status shows how far the refund is. */
   refunding: boolean;
-  /** RUNNING while the cancellation workflow refunds and restocks; COMPLETED once the request is closed. */
+  /** RUNNING while the money and stock go back; COMPLETED once the request is closed. */
   progress: 'RUNNING' | 'COMPLETED';
+  /** The steps done so far and the refund being waited for (when this workflow runs them). */
+  steps?: string[];
+  refundSn?: string;
 }
 
 export interface OrderState {

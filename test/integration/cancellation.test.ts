@@ -41,8 +41,8 @@ describe('seller cancels an order', () => {
       requests: await system.dataSource.query('SELECT id, status FROM cancellation_request WHERE order_sn = ?', [order.orderSn]),
       refunds,
       refundWorkflows: await Promise.all(refunds.map((r: { refund_sn: string }) => query(`refund-${r.refund_sn}`, 'refundState'))),
+      // Its state holds the cancellation's steps: the order workflow gives the money and stock back itself.
       order: await query(`order-${order.orderSn}`, 'state'),
-      cancellation: await query(`cancel-${order.orderSn}`, 'progress'),
       simNotifications: (await system.sim.notifications()).slice(-5),
     };
   }
@@ -67,8 +67,9 @@ describe('seller cancels an order', () => {
 
     const accepted = await cancel(order, `cancel-${order.orderSn}`);
     expect(accepted.status).toBe(202);
-    expect(accepted.body).toMatchObject({ orderSn: order.orderSn, refunding: true, cancellationWorkflowId: `cancel-${order.orderSn}`, orderWorkflowId: `order-${order.orderSn}` });
-    expect(accepted.body.temporalUiUrl).toContain(`cancel-${order.orderSn}`);
+    // The order workflow takes the cancel and runs it: no cancellation workflow of its own.
+    expect(accepted.body).toMatchObject({ orderSn: order.orderSn, refunding: true, cancellationWorkflowId: `order-${order.orderSn}`, orderWorkflowId: `order-${order.orderSn}` });
+    expect(accepted.body.temporalUiUrl).toContain(`order-${order.orderSn}`);
 
     await waitCancelled(order);
     await expectRestoredExactly(order);
@@ -89,6 +90,11 @@ describe('seller cancels an order', () => {
     expect(progress.body.status).toBe('COMPLETED');
     expect(progress.body.refunds).toHaveLength(1);
     expect(progress.body.refunds[0].status).toBe('SUCCESS');
+    expect(progress.body.progress).toEqual({
+      status: 'COMPLETED',
+      steps: ['order cancelled', 'buyer refunded', 'stock restored, sales reversed', 'cancellation request closed'],
+      refundSn: progress.body.refunds[0].refundSn,
+    });
 
     // The same key replays the first answer; the order is not cancelled twice.
     const replay = await cancel(order, `cancel-${order.orderSn}`);
@@ -99,9 +105,7 @@ describe('seller cancels an order', () => {
     expect(again.body).toMatchObject({ alreadyCancelled: true, cancellationId: accepted.body.cancellationId });
     expect(await system.sim.moneyMoved(order.outTradeNo)).toMatchObject({ refunds: 1 });
 
-    const cancellation = system.temporal.workflow.getHandle(`cancel-${order.orderSn}`);
-    await cancellation.result();
-    await recordHistory(cancellation, `cancellation-paid-${provider}`);
+    await recordHistory(system.temporal.workflow.getHandle(`order-${order.orderSn}`), `order-cancelled-paid-${provider}`);
     const refundSn = progress.body.refunds[0].refundSn;
     await recordHistory(system.temporal.workflow.getHandle(`refund-${refundSn}`), `refund-success-${provider}`);
   });
@@ -118,8 +122,8 @@ describe('seller cancels an order', () => {
     expect((await system.sim.getTrade(payment.body.outTradeNo, 'wechatpay')).status).toBe('CLOSED');
     const [row] = await system.dataSource.query('SELECT order_status, pay_status FROM orders WHERE order_sn = ?', [order.orderSn]);
     expect(row).toEqual({ order_status: 'CANCELLED', pay_status: 'PAY_NO' });
-    await system.temporal.workflow.getHandle(`cancel-${order.orderSn}`).result();
-    await recordHistory(system.temporal.workflow.getHandle(`cancel-${order.orderSn}`), 'cancellation-unpaid');
+    await expect(system.temporal.workflow.getHandle(`cancel-${order.orderSn}`).describe()).rejects.toThrow(/not found/i);
+    await recordHistory(system.temporal.workflow.getHandle(`order-${order.orderSn}`), 'order-cancelled-unpaid');
   });
 
   it('retries through three provider 5xx answers and moves the money once', async () => {

@@ -35,7 +35,7 @@ describe('the order workflow owns its order', () => {
     // Still refunding when we looked (the provider has not taken the refund yet).
     expect(['APPLY', 'PROCESSING']).toContain(refund.status);
     expect(during.order).toMatchObject({ orderStatus: 'CANCELLED', payStatus: 'REFUNDING' });
-    expect(during.workflow.state).toMatchObject({ status: 'CANCELLED', payStatus: 'REFUNDING', cancellation: { refunding: true, progress: 'RUNNING', cancellationWorkflowId: cancellationWorkflowId(order.orderSn) } });
+    expect(during.workflow.state).toMatchObject({ status: 'CANCELLED', payStatus: 'REFUNDING', cancellation: { refunding: true, progress: 'RUNNING', cancellationWorkflowId: orderWorkflowId(order.orderSn) } });
     // The history holds the cancel as it happened (the seller's SERVICE_CANCEL), not an invented entry.
     expect(during.workflow.state.history.at(-1)).toMatchObject({ operation: 'SERVICE_CANCEL', from: 'PAID_OFF', to: 'CANCELLED', actor: 'SELLER' });
 

@@ -2,8 +2,8 @@ import { HttpStatus, Injectable, NotFoundException, UnprocessableEntityException
 import { DataSource } from 'typeorm';
 import { CancellationRequest, Refund } from '../../../db/entities';
 import { CancellationStatus, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
-import { cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
-import { CancelRequest, cancelUpdate, orderWorkflowId } from '../../../workflows/order.contract';
+import { CancellationProgress, cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
+import { CancelRequest, cancelUpdate, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { requestHash } from '../common/idempotency';
@@ -111,9 +111,8 @@ export class CancellationsService {
   }
 
   private async describe(request: CancellationRequest) {
-    const workflowId = cancellationWorkflowId(request.orderSn);
     const refunds = await this.dataSource.getRepository(Refund).find({ where: { orderSn: request.orderSn }, order: { id: 'ASC' } });
-    const progress = await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), cancellationProgressQuery);
+    const { workflowId, progress } = await this.progressOf(request);
     return {
       cancellationId: request.id,
       orderSn: request.orderSn,
@@ -126,6 +125,21 @@ export class CancellationsService {
       progress,
       refunds: refunds.map((r) => ({ refundSn: r.refundSn, status: r.status, refundFen: r.refundFen, provider: r.provider, workflowId: refundWorkflowId(r.refundSn) })),
     };
+  }
+
+  /**
+   * The order workflow gives the money and stock back itself (its state has the steps); orders from
+   * before that handed them to a `cancel-{orderSn}` workflow, whose progress query has them.
+   */
+  private async progressOf(request: CancellationRequest): Promise<{ workflowId: string; progress: CancellationProgress | { unavailable: string } }> {
+    const order = await queryOrUnavailable(this.workflows.handle(request.orderSn), orderStateQuery);
+    const own = 'cancellation' in order ? order.cancellation : undefined;
+    if (own?.steps && own.cancellationId === Number(request.id)) {
+      const status = own.progress === 'COMPLETED' ? CancellationStatus.COMPLETED : own.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED;
+      return { workflowId: own.cancellationWorkflowId, progress: { status, steps: own.steps, ...(own.refundSn ? { refundSn: own.refundSn } : {}) } };
+    }
+    const workflowId = cancellationWorkflowId(request.orderSn);
+    return { workflowId, progress: await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), cancellationProgressQuery) };
   }
 
   private acceptedCancellation(orderSn: string): Promise<CancellationRequest | null> {

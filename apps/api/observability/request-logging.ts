@@ -4,7 +4,6 @@ import { CallHandler, DynamicModule, ExecutionContext, Injectable, NestIntercept
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { Observable, tap } from 'rxjs';
-import { cancellationWorkflowId } from '../../../workflows/cancellation.contract';
 import { orderWorkflowId } from '../../../workflows/order.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
@@ -54,7 +53,8 @@ export class RequestLogContext implements NestInterceptor {
     const { orderSn, refundSn } = request.params ?? {};
     if (orderSn) {
       fields.orderSn = orderSn;
-      fields.workflowId = request.route?.path?.includes('/cancellations') ? cancellationWorkflowId(orderSn) : orderWorkflowId(orderSn);
+      // Cancellations too: the order workflow takes the cancel and gives the money and stock back.
+      fields.workflowId = orderWorkflowId(orderSn);
     }
     if (refundSn) Object.assign(fields, { refundSn, workflowId: refundWorkflowId(refundSn) });
     if (Object.keys(fields).length) this.logger.assign(fields);

@@ -57,6 +57,7 @@ export function createActivities(deps: ActivityDependencies) {
   const windowSweep = new WindowSweepActivities(deps.dataSource, () => deps.sweeps);
   const latePayments = new LatePaymentActivities(deps.dataSource, deps.providers);
   return {
+    updateAccepted,
     applyTransition: orders.applyTransition.bind(orders),
     closeOrderWindow: orders.closeOrderWindow.bind(orders),
     recordAfterSale: orders.recordAfterSale.bind(orders),
@@ -112,3 +113,12 @@ export function createActivities(deps: ActivityDependencies) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * The barrier before an Update's effects (workflows/update-durability.ts): an activity with no effect,
+ * scheduled in the workflow task that accepts the Update, so the acceptance is in history before any
+ * step of the handler runs. Returns the Update's name so the history shows which one it guarded.
+ */
+async function updateAccepted(updateName: string): Promise<string> {
+  return updateName;
+}

@@ -7,17 +7,28 @@
  * and the server may drop it. The 1,000-order chaos run found exactly that: a seller's cancel was
  * committed (order CANCELLED, refund row created) by a local activity, the task timed out twice,
  * the Update was gone, and the order workflow went on as PAID_OFF with the refund never sent.
- * A 1 ms timer first ends the task (acceptance + timer in history); the handler then runs in the
+ * So the task that accepts an Update first ends with a barrier in it: the handler then runs in the
  * next task, where a crash replays the accepted Update and its idempotent steps run again.
+ *
+ * The barrier is an activity with no effect (`updateAccepted`), dispatched eagerly to this worker in
+ * the answer to the accepting task. It was a 1 ms timer, but the server fires no timer sooner than
+ * `history.timerProcessorMaxTimeShift` (1 s) after it is set: every Update waited a second for it.
  */
-import { patched, sleep, type WorkflowInboundCallsInterceptor } from '@temporalio/workflow';
+import { patched, proxyActivities, sleep, type WorkflowInboundCallsInterceptor } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { DATABASE_RETRY } from './retry-policies';
 
-/** Histories from before it replay their Updates without the timer. */
+/** Histories from before it replay their Updates without a barrier. */
 export const UPDATE_IN_HISTORY_FIRST_PATCH = 'update-in-history-before-its-effects';
+/** Histories from before it used the 1 ms timer as the barrier; new runs the no-op activity. */
+export const UPDATE_BARRIER_ACTIVITY_PATCH = 'update-barrier-is-an-activity';
+
+const { updateAccepted } = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry: DATABASE_RETRY });
 
 export const updateInHistoryFirst: WorkflowInboundCallsInterceptor = {
   async handleUpdate(input, next) {
-    if (patched(UPDATE_IN_HISTORY_FIRST_PATCH)) await sleep(1);
+    if (patched(UPDATE_BARRIER_ACTIVITY_PATCH)) await updateAccepted.executeWithOptions({ summary: `Update ${input.name} accepted` }, [input.name]);
+    else if (patched(UPDATE_IN_HISTORY_FIRST_PATCH)) await sleep(1);
     return next(input);
   },
 };

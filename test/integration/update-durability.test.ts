@@ -35,8 +35,12 @@ describe('an Update is in history before its effects', () => {
     expect(firstStep).toBeGreaterThan(accepted);
     const tasksCompletedBetween = events.slice(accepted + 1, firstStep).filter((e) => e.workflowTaskCompletedEventAttributes).length;
     expect(tasksCompletedBetween).toBeGreaterThanOrEqual(1);
+    // The barrier is the no-op activity (a 1 ms timer waited a second for the server's timer queue).
+    const barrier = events.slice(accepted + 1, firstStep).find((e) => e.activityTaskScheduledEventAttributes);
+    expect(barrier?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('updateAccepted');
+    expect(events.slice(accepted + 1, firstStep).some((e) => e.timerStartedEventAttributes)).toBe(false);
     // And the cancel went through as before: the order is cancelled and its refund is on its way.
     await eventually(async () => ((await system.sim.moneyMoved(order.outTradeNo)).refunds === 1 ? true : undefined), 45_000, 'the refund');
-    await recordHistory(system.temporal.workflow.getHandle(orderWorkflowId(order.orderSn)), 'order-cancel-update-in-history-first');
+    await recordHistory(system.temporal.workflow.getHandle(orderWorkflowId(order.orderSn)), 'order-cancel-update-barrier-activity');
   });
 });

@@ -103,6 +103,31 @@ export interface CancellationInProgress {
   refundSn?: string;
 }
 
+/**
+ * The buyer started paying (POST /orders/{sn}/payment): while no notification arrives, the order
+ * workflow asks the provider on this schedule (both providers say a merchant must ask).
+ */
+export interface PaymentStarted {
+  outTradeNo: string;
+  provider: 'wechatpay' | 'alipay';
+  /** When the provider stops taking this payment (the order's unpaid timer cancels it then). */
+  expiresAtIso: string;
+  /** Delays between queries (PAYMENT_QUERY_SCHEDULE); the last one repeats until the expiry. */
+  queryScheduleMs: number[];
+}
+
+/** One payment the order is asking its provider about, as the state query shows it. */
+export interface PaymentWatchState {
+  outTradeNo: string;
+  provider: 'wechatpay' | 'alipay';
+  queries: number;
+  /** When it asks next; absent once the watch has ended. */
+  nextQueryAtIso?: string;
+  /** Why the watch ended: paid (found by a query), closed, rejected, expired, or order-moved-on. */
+  outcome?: string;
+  detail?: string;
+}
+
 export interface OrderState {
   orderSn: string;
   flow: string;
@@ -120,6 +145,8 @@ export interface OrderState {
   transactionId?: string;
   paidFen: number;
   cancellation?: CancellationInProgress;
+  /** The payments it asks the provider about while no notification arrives (absent until one is started). */
+  paymentWatches?: PaymentWatchState[];
   /**
    * The after-sales this order took on, open or closed (closed ones stay so a retried Update gets the
    * same answer).
@@ -132,6 +159,7 @@ export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<OrderState>;
 export const ORDER_WORKFLOW = workflowRef<OrderWorkflow>('orderWorkflow');
 
 export const paymentConfirmedSignal = defineSignal<[PaymentConfirmed]>('paymentConfirmed');
+export const paymentStartedSignal = defineSignal<[PaymentStarted]>('paymentStarted');
 export const shipUpdate = defineUpdate<OrderStatus, [ShipRequest]>('ship');
 export const confirmReceiptUpdate = defineUpdate<OrderStatus, [ActorRef]>('confirmReceipt');
 export const collectCashUpdate = defineUpdate<OrderStatus, [ActorRef]>('collectCashOnDelivery');

@@ -25,11 +25,13 @@ import {
   confirmReceiptUpdate,
   orderStateQuery,
   paymentConfirmedSignal,
+  paymentStartedSignal,
   shipUpdate,
   sweepOverdueSignal,
 } from './order.contract';
 import { OrderAfterSales } from './order-after-sales';
 import { OrderCancellations } from './order-cancel';
+import { OrderPaymentWatches } from './order-payment-watch';
 import { Command, OrderRun } from './order-run';
 
 /**
@@ -66,7 +68,10 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     if (refusal) throw new Error(refusal);
   };
 
+  const paymentWatches = new OrderPaymentWatches(input.orderSn, state);
+
   setHandler(orderStateQuery, () => state);
+  setHandler(paymentStartedSignal, (started) => paymentWatches.start(started));
   setHandler(paymentConfirmedSignal, (payment) => {
     // Providers deliver at least once; the same transaction is one payment.
     if (payment.transactionId === state.transactionId || run.refundedPayments.has(payment.transactionId)) return;
@@ -244,11 +249,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     // loop comes round and the timer fires at once if its time has passed.
     const heldBy = timer ? afterSales.holdingTimers() : [];
     state.nextTimer = timer && { operation: timer.operation, atIso: new Date(timer.atMs).toISOString(), ...(heldBy.length ? { heldBy } : {}) };
-    const woken = timer && heldBy.length === 0
-      ? await condition(() => queue.length > 0, Math.max(timer.atMs - Date.now(), 1))
-      : (await condition(() => queue.length > 0), true);
-    await execute(woken ? queue.shift()! : timer!);
+    // A payment query due before the timer shortens the wait (one timer either way).
+    const timerAtMs = timer && heldBy.length === 0 ? timer.atMs : undefined;
+    const queryAtMs = paymentWatches.nextDue()?.atMs;
+    const wakeAtMs = queryAtMs !== undefined && (timerAtMs === undefined || queryAtMs < timerAtMs) ? queryAtMs : timerAtMs;
+    const watchesBefore = paymentWatches.version;
+    const wake = () => queue.length > 0 || paymentWatches.version !== watchesBefore;
+    const woken = wakeAtMs !== undefined ? await condition(wake, Math.max(wakeAtMs - Date.now(), 1)) : (await condition(wake), true);
+    if (woken && queue.length > 0) await execute(queue.shift()!);
+    else if (woken) continue; // a payment was started: work out the wait again
+    else if (wakeAtMs === queryAtMs) await paymentWatches.queryDue();
+    else await execute(timer!);
   }
+  paymentWatches.endUnlessAwaitingPayment();
   state.nextTimer = undefined;
 
   // Cancelled here: payments landing meanwhile are refunded while the cancellation workflow runs.

@@ -2,15 +2,15 @@ import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { nextPaymentQueryDelay } from '../domain';
 import type { PaymentWatchInput, PaymentWatchResult } from './payment-watch.contract';
+import { PAYMENT_QUERY_RETRY } from './retry-policies';
 
-const { checkUnpaidPayment } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['PaymentNotFound'] },
-});
+const { checkUnpaidPayment } = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: PAYMENT_QUERY_RETRY });
 
 /**
- * The active payment query (`payment-watch-{outTradeNo}`): both providers say a merchant must ask
- * when no notification arrives. Started with the payment; on a backoff it asks the provider whether
+ * The active payment query (`payment-watch-{outTradeNo}`) as the API started it before the order
+ * workflow asked the provider itself (order-payment-watch.ts): still registered so those watches
+ * finish and their histories replay. Both providers say a merchant must ask when no notification
+ * arrives. Started with the payment; on a backoff it asks the provider whether
  * the buyer paid, until the payment expires or the order no longer awaits payment. A PAID answer goes
  * through the same inbox as a verified notification (amount check, dedupe, delivery to the order
  * workflow), so a notification that still arrives later is a duplicate and changes nothing.

@@ -30,3 +30,6 @@ export const REFUND_RECORD_RETRY: RetryPolicy = { ...DATABASE_RETRY, maximumInte
 
 /** Sweep pages: a killed worker's page is retried elsewhere; the handover rows make the retry exact. */
 export const SWEEP_PAGE_RETRY: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['UnknownSweepRule', 'SweepNotConfigured'] };
+
+/** Asking a provider whether an unpaid payment was paid: a missing payment row is final, the rest is retried. */
+export const PAYMENT_QUERY_RETRY: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['PaymentNotFound'] };

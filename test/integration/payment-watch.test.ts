@@ -1,7 +1,7 @@
 import { OrderStatus } from '../../domain';
 import type { ProviderName } from '../../payments';
 import { alipayTimeToIso, rfc3339ToIso } from '../../payments/provider-time';
-import { paymentWatchWorkflowId, type PaymentWatchResult } from '../../workflows/payment-watch.contract';
+import { orderStateQuery, orderWorkflowId, type PaymentWatchState } from '../../workflows/order.contract';
 import { recordHistory } from '../support/fixtures';
 import { orderStatus, placeOrder, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
@@ -36,7 +36,15 @@ describe('payment watch: a lost payment notification does not strand the order',
     expect(cashier.status).toBe(200);
   };
   const queries = async (provider: ProviderName, outTradeNo: string) => system.sim.requests({ provider, operation: 'queryPayment', key: outTradeNo });
-  const watchResult = (outTradeNo: string) => system.temporal.workflow.getHandle(paymentWatchWorkflowId(outTradeNo)).result() as Promise<PaymentWatchResult>;
+  const orderWorkflow = (orderSn: string) => system.temporal.workflow.getHandle(orderWorkflowId(orderSn));
+  // The order workflow asks the provider itself; its state shows each payment it watches.
+  const watchOf = async (orderSn: string, outTradeNo: string): Promise<PaymentWatchState | undefined> =>
+    (await orderWorkflow(orderSn).query(orderStateQuery)).paymentWatches?.find((w) => w.outTradeNo === outTradeNo);
+  const watchResult = (orderSn: string, outTradeNo: string) =>
+    eventually(async () => {
+      const watch = await watchOf(orderSn, outTradeNo);
+      return watch?.outcome ? watch : undefined;
+    }, 30_000, `the watch of ${outTradeNo} ended`);
   const payLog = (orderSn: string) => system.dataSource.query(`SELECT operation, new_status FROM order_log WHERE order_sn = ? AND operation = 'PAY'`, [orderSn]);
 
   it.each<ProviderName>(['wechatpay', 'alipay'])('%s: every payment notification dropped, the first query makes the order PAID_OFF', async (provider) => {
@@ -47,7 +55,7 @@ describe('payment watch: a lost payment notification does not strand the order',
     const trade = await system.sim.payTrade(payment.outTradeNo, provider);
 
     await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF, 60_000);
-    const result = await watchResult(payment.outTradeNo);
+    const result = await watchResult(order.orderSn, payment.outTradeNo);
     // Paid by the first query: no second interval was needed.
     expect(result).toMatchObject({ outcome: 'paid', queries: 1, detail: trade.transactionId });
     expect(await queries(provider, payment.outTradeNo)).toHaveLength(1);
@@ -66,7 +74,7 @@ describe('payment watch: a lost payment notification does not strand the order',
     expect(Math.abs(Date.parse(ledger.at) - Date.parse(paidAt))).toBeLessThan(1000);
     expect(row).toMatchObject({ transaction_id: trade.transactionId, paid_fen: order.orderFen });
     expect(await payLog(order.orderSn)).toHaveLength(1);
-    await recordHistory(system.temporal.workflow.getHandle(paymentWatchWorkflowId(payment.outTradeNo)), `payment-watch-paid-${provider}`);
+    await recordHistory(orderWorkflow(order.orderSn), `order-payment-watch-paid-${provider}`);
   });
 
   it('Alipay: the trade is "not found" until the buyer submits the form; the watch keeps asking and then finds the payment', async () => {
@@ -78,7 +86,8 @@ describe('payment watch: a lost payment notification does not strand the order',
     await expect(system.sim.getTrade(payment.outTradeNo, 'alipay')).rejects.toThrow(/404 .*no trade/);
     // "Not found" is "not paid yet": the order waits and the watch keeps asking.
     expect(await orderStatus(system, order.orderSn)).toBe(OrderStatus.CONFIRM);
-    expect((await system.temporal.workflow.getHandle(paymentWatchWorkflowId(payment.outTradeNo)).describe()).status.name).toBe('RUNNING');
+    expect(await watchOf(order.orderSn, payment.outTradeNo)).toMatchObject({ nextQueryAtIso: expect.any(String) });
+    expect((await watchOf(order.orderSn, payment.outTradeNo))?.outcome).toBeUndefined();
 
     await submitAlipayForm(payment);
     // The cashier is open: the trade exists now, still unpaid (and still "not found" to queries until paid).
@@ -86,12 +95,12 @@ describe('payment watch: a lost payment notification does not strand the order',
     const askedBeforePaying = (await queries('alipay', payment.outTradeNo)).length;
     await system.sim.payTrade(payment.outTradeNo, 'alipay');
     await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF, 60_000);
-    const result = await watchResult(payment.outTradeNo);
+    const result = await watchResult(order.orderSn, payment.outTradeNo);
     expect(result.outcome).toBe('paid');
     // The first query after the payment found it.
     expect(result.queries).toBe(askedBeforePaying + 1);
     expect(await payLog(order.orderSn)).toHaveLength(1);
-    await recordHistory(system.temporal.workflow.getHandle(paymentWatchWorkflowId(payment.outTradeNo)), 'payment-watch-alipay-not-found-then-paid');
+    await recordHistory(orderWorkflow(order.orderSn), 'order-payment-watch-alipay-not-found-then-paid');
   });
 
   it('a notification that arrives after the query paid the order is a duplicate and changes nothing', async () => {
@@ -100,7 +109,7 @@ describe('payment watch: a lost payment notification does not strand the order',
     const payment = await createPayment(order, 'wechatpay');
     await system.sim.payTrade(payment.outTradeNo, 'wechatpay');
     await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF, 60_000);
-    expect((await watchResult(payment.outTradeNo)).outcome).toBe('paid');
+    expect((await watchResult(order.orderSn, payment.outTradeNo)).outcome).toBe('paid');
     await system.sim.waitForNotifications((log) => log.some((e) => e.outTradeNo === payment.outTradeNo && e.acked), 30_000);
     // Give the order workflow time to (not) act on it.
     await new Promise((r) => setTimeout(r, 1500));
@@ -113,21 +122,22 @@ describe('payment watch: a lost payment notification does not strand the order',
     expect(state.body.workflow.state).toMatchObject({ status: OrderStatus.PAID_OFF, paidFen: order.orderFen });
   });
 
-  it('creating the payment again attaches to the running watch; it stops once the order is paid by notification', async () => {
+  it('creating the payment again keeps the one watch; it stops once the order is paid by notification, without asking', async () => {
     const order = await placeOrder(system);
     const first = await createPayment(order, 'wechatpay');
     const again = await createPayment(order, 'wechatpay');
     expect(again.outTradeNo).toBe(first.outTradeNo);
-    const runs = await eventually(async () => {
-      const found: string[] = [];
-      for await (const w of system.temporal.workflow.list({ query: `WorkflowId = '${paymentWatchWorkflowId(first.outTradeNo)}'` })) found.push(w.runId);
-      return found.length > 0 ? found : undefined;
-    }, 15_000, 'the watch in visibility');
-    expect(runs).toHaveLength(1);
+    const watches = await eventually(async () => {
+      const list = (await orderWorkflow(order.orderSn).query(orderStateQuery)).paymentWatches ?? [];
+      return list.length > 0 ? list : undefined;
+    }, 15_000, 'the watch in the order state');
+    expect(watches).toEqual([expect.objectContaining({ outTradeNo: first.outTradeNo, provider: 'wechatpay', queries: 0 })]);
     await system.sim.payTrade(first.outTradeNo, 'wechatpay');
     await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF);
-    // The notification paid it; the watch's next look sees the order moved on and ends without delivering.
-    expect(await watchResult(first.outTradeNo)).toMatchObject({ outcome: 'order-moved-on', queries: 1 });
+    // The notification paid it before the first query was due: the watch ends without one.
+    expect(await watchResult(order.orderSn, first.outTradeNo)).toMatchObject({ outcome: 'order-moved-on', queries: 0 });
     expect(await system.sim.requests({ provider: 'wechatpay', operation: 'queryPayment', key: first.outTradeNo })).toHaveLength(0);
+    // No workflow of its own: the order workflow did the watching.
+    await expect(system.temporal.workflow.getHandle(`payment-watch-${first.outTradeNo}`).describe()).rejects.toThrow(/not found/i);
   });
 });

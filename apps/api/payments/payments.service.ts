@@ -1,13 +1,12 @@
 import { BadGatewayException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { Payment } from '../../../db/entities';
 import { FlowType, PayStatus, flowOf, isAwaitingPayment, type OrderType, type PaymentType } from '../../../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../../../payments';
-import { PAYMENT_WATCH_WORKFLOW, PaymentWatchInput, paymentWatchWorkflowId } from '../../../workflows/payment-watch.contract';
+import { PaymentStarted, paymentStartedSignal } from '../../../workflows/order.contract';
 import { ProviderInbox, queriedPayment } from '../../shared/provider-inbox';
-import { startWorkflow } from '../../shared/start-workflows';
 import type { Principal } from '../auth/principal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -59,7 +58,7 @@ export class PaymentsService {
         channel: providerName === 'alipay' ? 'page' : 'qr',
         expiresAt,
       });
-      await this.watch({ orderSn, outTradeNo, provider: providerName, expiresAtIso: expiresAt.toISOString(), queryScheduleMs: this.config.paymentQueryScheduleMs });
+      await this.watch(orderSn, { outTradeNo, provider: providerName, expiresAtIso: expiresAt.toISOString(), queryScheduleMs: this.config.paymentQueryScheduleMs });
       const common = { orderSn, provider: providerName, outTradeNo, amountFen: payment.amountFen, statusUrl: `/orders/${orderSn}/payment` };
       if (result.kind === 'qr') {
         await this.dataSource.query('UPDATE payment SET code_url = ? WHERE out_trade_no = ?', [result.codeUrl, outTradeNo]);
@@ -100,23 +99,15 @@ export class PaymentsService {
   }
 
   /**
-   * Starts the payment's watch (`payment-watch-{outTradeNo}`), which asks the provider on a backoff
-   * while no notification arrives. Re-asking for the payment attaches to the running watch; a finished
-   * one is not restarted (it ended because the payment or the order moved on).
+   * Tells the order workflow the buyer started this payment: while no notification arrives it asks
+   * the provider on a backoff (workflows/order-payment-watch.ts). Re-asking for the payment keeps the
+   * running watch. An order whose workflow has finished awaits no payment, so there is nothing to watch.
    */
-  private async watch(input: PaymentWatchInput): Promise<void> {
+  private async watch(orderSn: string, started: PaymentStarted): Promise<void> {
     try {
-      await startWorkflow(this.workflows.temporal, PAYMENT_WATCH_WORKFLOW, {
-        workflowId: paymentWatchWorkflowId(input.outTradeNo),
-        taskQueue: this.config.temporal.taskQueue,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        staticSummary: `Ask ${input.provider} whether ${input.outTradeNo} was paid`,
-        searchAttributes: { OrderSn: [input.orderSn] },
-      });
+      await this.workflows.handle(orderSn).signal(paymentStartedSignal, started);
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
 

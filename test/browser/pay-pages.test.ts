@@ -5,7 +5,7 @@ import { BrowserContext, Page, chromium } from 'playwright-core';
 import { OrderStatus } from '../../domain';
 import { ADDRESS, buyerCall, claimCoupon, newBuyerId, seedShop, waitConfirmed } from '../support/checkout';
 import { waitForStatus } from '../support/orders';
-import { TestSystem, startTestSystem } from '../support/system';
+import { TestSystem, eventually, startTestSystem } from '../support/system';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
@@ -103,7 +103,11 @@ describe('pay pages in a real browser', () => {
     await qrFrame.locator('body[data-out-trade-no]').waitFor({ state: 'attached', timeout: 30_000 });
     const outTradeNo = await qrFrame.locator('body').getAttribute('data-out-trade-no');
     expect(outTradeNo).toMatch(/^P\d+W$/);
-    const qrSize = await qrFrame.locator('#qr').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+    // Visible is not loaded: wait for the PNG itself (a run on a loaded box read naturalWidth 0).
+    const qrSize = await eventually(async () => {
+      const width = await qrFrame.locator('#qr').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+      return width > 0 ? width : undefined;
+    }, 30_000, 'the QR image loaded');
     expect(qrSize).toBe(320);
     await shot(cashier, '2-wechat-qr');
     await system.sim.payTrade(outTradeNo!, 'wechatpay'); // the buyer scans and pays in WeChat

@@ -3,7 +3,7 @@
  * cancellation workflow that gives money and stock back, and settling the request when it returns.
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { ApplicationFailure, ParentClosePolicy, condition, log, patched, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ParentClosePolicy, condition, log, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { Actor, CancellationStatus, OrderOperate, OrderStatus, REFUND_SETTLED, decideCancel, formatFen, impliedStatuses } from '../domain';
 import { CancellationResult, cancellationWorkflowId } from './cancellation.contract';
 import { giveBackMoneyAndStock } from './cancellation-steps';
@@ -174,7 +174,7 @@ export class OrderCancellations {
     run.record(operation, from, OrderStatus.CANCELLED, command.actor);
     if (impliedStatuses(operation).payStatus) state.payStatus = impliedStatuses(operation).payStatus;
     run.moveTo(OrderStatus.CANCELLED);
-    if (patched(ORDER_RUNS_CANCELLATION_PATCH)) {
+    if (run.givesBackItself) {
       this.giveBack(command, cancellationId, refunding, refund);
     } else {
       command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
@@ -198,8 +198,9 @@ export class OrderCancellations {
     command.accepted = { cancellationId, cancellationWorkflowId: workflowId, refunding };
     this.accepted = command.accepted;
     const progress: CancellationInProgress = { cancellationId, cancellationWorkflowId: workflowId, refunding, progress: 'RUNNING', steps: ['order cancelled'] };
+    // No CancellationStatus search attribute: OrderStatus says CANCELLED, the state has the steps,
+    // and each upsert is one more event and visibility write.
     state.cancellation = progress;
-    upsertSearchAttributes({ CancellationStatus: [refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED] });
     giveBackMoneyAndStock(
       { orderSn: input.orderSn, cancellationId, reason: command.cancellation!.reason, paid: refunding, refundPollScheduleMs: input.refundPollScheduleMs, ...(refund ? { refund } : {}) },
       { step: (_status, done) => progress.steps!.push(done), refunding: (refundSn) => (progress.refundSn = refundSn) },
@@ -248,10 +249,7 @@ export class OrderCancellations {
     );
     if (current.refunding) run.state.payStatus = REFUND_SETTLED.payStatus;
     run.state.cancellation!.progress = 'COMPLETED';
-    if (run.state.cancellation!.steps) {
-      run.state.cancellation!.steps.push('cancellation request closed');
-      upsertSearchAttributes({ CancellationStatus: [CancellationStatus.COMPLETED] });
-    }
+    run.state.cancellation!.steps?.push('cancellation request closed');
     this.queueLatePayments(current.result!);
     this.running = undefined;
   }

@@ -72,6 +72,8 @@ export class OrderRun {
     readonly input: OrderWorkflowInput,
     /** Whether this run owns its cancel (ORDER_OWNS_CANCEL_PATCH). */
     readonly ownsCancel: boolean,
+    /** Whether it gives a cancelled order's money and stock back itself (ORDER_RUNS_CANCELLATION_PATCH). */
+    readonly givesBackItself: boolean,
   ) {
     this.db = ownsCancel ? local : remote;
     this.state = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, payStatus: PayStatus.PAY_NO, paidFen: 0, afterSales: [], history: [] };

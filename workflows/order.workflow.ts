@@ -30,7 +30,8 @@ import {
   sweepOverdueSignal,
 } from './order.contract';
 import { OrderAfterSales } from './order-after-sales';
-import { OrderCancellations } from './order-cancel';
+import { ORDER_RUNS_CANCELLATION_PATCH, OrderCancellations } from './order-cancel';
+import { UPDATE_BARRIER_ACTIVITY_PATCH } from './update-durability';
 import { OrderPaymentWatches } from './order-payment-watch';
 import { Command, OrderRun } from './order-run';
 
@@ -50,7 +51,11 @@ export const ORDER_OWNS_CANCEL_PATCH = 'order-owns-cancel-local-db-steps';
  * order-cancel.ts, after-sales (which hold the timers while goods come back) in order-after-sales.ts.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
-  const run = new OrderRun(input, patched(ORDER_OWNS_CANCEL_PATCH));
+  // Patches decided in the first task: the SDK records each patch with a search-attribute upsert (an
+  // event and a visibility write), and patches first met in one task share a single upsert.
+  const run = new OrderRun(input, patched(ORDER_OWNS_CANCEL_PATCH), patched(ORDER_RUNS_CANCELLATION_PATCH));
+  // Decided here for the same reason; the Update interceptor reads the remembered answer.
+  patched(UPDATE_BARRIER_ACTIVITY_PATCH);
   const { state, at, queue } = run;
   // Each needs the other's answer: a running cancellation refuses after-sales, an open after-sale refuses a cancel.
   const cancels: OrderCancellations = new OrderCancellations(run, (): string | undefined => afterSales.cancelBlockedBy());

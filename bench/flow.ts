@@ -3,6 +3,7 @@
  *
  *   npm run bench:flow                                   # 200 flows, 40 at a time, no rate limit
  *   npm run bench:flow -- --flows 300 --concurrency 40 --rate 10 --noop 1000
+ *   npm run bench:flow -- --cancels 300 --cancel-rate 10            # the cancel phase's size and rate
  *
  * Starts its own Temporal dev server (WAL, like npm run dev) and throwaway MariaDB database (the test
  * harness's global setup), the payment simulator and the API in this process and the worker as its
@@ -10,7 +11,9 @@
  *   1. the no-op ceiling: `--noop` workflows that do nothing, on the same server, as fast as it goes;
  *   2. `--flows` full flows through the HTTP API, both providers alternating: checkout → pay (the
  *      simulator pays, its signed notification reaches the API) → seller cancels → refund → restock →
- *      sales reversed, started at most `--rate` a second with at most `--concurrency` in flight.
+ *      sales reversed, started at most `--rate` a second with at most `--concurrency` in flight;
+ *   3. the cancel path alone: `--cancels` orders checked out and paid first, then cancelled by their
+ *      sellers at `--cancel-rate` a second (default 200 at 10/s); `--cancels 0` skips it.
  * Progress and completion are read from MySQL (one polling query for all flows), refund submission
  * times from the simulator's request log, so the measurement adds no Temporal queries.
  */
@@ -32,14 +35,17 @@ interface Options {
   rate: number;
   noop: number;
   noopConcurrency: number;
+  /** The cancel phase: this many orders paid beforehand, then cancelled at `cancelRate` a second (0 cancels: no phase). */
+  cancels: number;
+  cancelRate: number;
 }
 
 function readOptions(argv: string[]): Options {
-  const options: Options = { flows: 200, concurrency: 40, rate: 0, noop: 1000, noopConcurrency: 50 };
+  const options: Options = { flows: 200, concurrency: 40, rate: 0, noop: 1000, noopConcurrency: 50, cancels: 200, cancelRate: 10 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof Options;
     const value = Number(argv[i + 1]);
-    if (!(key in options) || !Number.isFinite(value) || value < 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1]}; options: --flows --concurrency --rate --noop --noop-concurrency`);
+    if (!(key in options) || !Number.isFinite(value) || value < 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1]}; options: --flows --concurrency --rate --noop --noop-concurrency --cancels --cancel-rate`);
     options[key] = value;
   }
   return options;
@@ -138,26 +144,7 @@ async function main(): Promise<void> {
     const cpuAfter = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), self: process.cpuUsage(cpuBefore.self) };
 
     const done = flows.filter((f) => !f.error);
-    const sns = done.map((f) => f.orderSn);
-    const times: { order_sn: string; refund_sn: string; refunded_at: number | null; completed_at: number | null }[] = sns.length
-      ? await system.dataSource.query(
-          `SELECT r.order_sn, r.refund_sn, ROUND(UNIX_TIMESTAMP(r.succeeded_at) * 1000) AS refunded_at,
-                  (SELECT ROUND(UNIX_TIMESTAMP(MIN(l.created_at)) * 1000) FROM order_log l WHERE l.order_sn = r.order_sn AND l.event_key LIKE 'cancellation:%:completed') AS completed_at
-           FROM refund r WHERE r.order_sn IN (?)`,
-          [sns],
-        )
-      : [];
-    const submitted = new Map<string, number>();
-    for (const request of [...(await system.sim.requests({ operation: 'submitRefund' }))].reverse()) {
-      if (request.key) submitted.set(request.key, Date.parse(request.at));
-    }
-    const byOrder = new Map(times.map((t) => [t.order_sn, t]));
-    const since = (f: FlowTimes, at: number | null | undefined) => (at && f.cancelSentAt ? Number(at) - f.cancelSentAt : undefined);
-    const series = (pick: (f: FlowTimes) => number | undefined) => done.map(pick).filter((v): v is number => v !== undefined);
-    const checkout = series((f) => f.checkoutMs);
-    const accepted = series((f) => f.cancelAcceptedMs);
-    const toSubmitted = series((f) => since(f, submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '')));
-    const toRefunded = series((f) => since(f, byOrder.get(f.orderSn)?.refunded_at));
+    const { checkout, accepted, toSubmitted, toRefunded, byOrder, submitted } = await cancelTimings(system, done);
     const flowRate = done.length / (elapsedMs / 1000);
     const cancelRate = accepted.length / (elapsedMs / 1000);
 
@@ -179,6 +166,7 @@ async function main(): Promise<void> {
     await printStepBreakdown(system, done.slice(-10).map((f) => ({ orderSn: f.orderSn, cancelSentAt: f.cancelSentAt, refundSn: byOrder.get(f.orderSn)?.refund_sn, submittedAt: submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '') })));
     const errors = flows.filter((f) => f.error).slice(0, 3);
     for (const f of errors) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
+    if (options.cancels > 0) await cancelPhase(system, watch, skus, options, { row, pp });
   } finally {
     await system.stop();
     await globalTeardown();
@@ -186,8 +174,71 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
+/** When each flow's cancel was accepted, its refund submitted (the simulator's log) and settled (MySQL). */
+async function cancelTimings(system: TestSystem, done: FlowTimes[]) {
+  const sns = done.map((f) => f.orderSn);
+  const times: { order_sn: string; refund_sn: string; refunded_at: number | null }[] = sns.length
+    ? await system.dataSource.query('SELECT r.order_sn, r.refund_sn, ROUND(UNIX_TIMESTAMP(r.succeeded_at) * 1000) AS refunded_at FROM refund r WHERE r.order_sn IN (?)', [sns])
+    : [];
+  const submitted = new Map<string, number>();
+  for (const request of [...(await system.sim.requests({ operation: 'submitRefund' }))].reverse()) {
+    if (request.key) submitted.set(request.key, Date.parse(request.at));
+  }
+  const byOrder = new Map(times.map((t) => [t.order_sn, t]));
+  const since = (f: FlowTimes, at: number | null | undefined) => (at && f.cancelSentAt ? Number(at) - f.cancelSentAt : undefined);
+  const series = (pick: (f: FlowTimes) => number | undefined) => done.map(pick).filter((v): v is number => v !== undefined);
+  return {
+    byOrder,
+    submitted,
+    checkout: series((f) => f.checkoutMs),
+    accepted: series((f) => f.cancelAcceptedMs),
+    toSubmitted: series((f) => since(f, submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? ''))),
+    toRefunded: series((f) => since(f, byOrder.get(f.orderSn)?.refunded_at)),
+  };
+}
+
+/**
+ * The cancel path alone at a steady rate: `--cancels` orders are checked out and paid first (not
+ * measured), then their sellers cancel at `--cancel-rate` a second, however many are still in flight.
+ */
+async function cancelPhase(
+  system: TestSystem,
+  watch: StatusWatch,
+  skus: { sellerId: number; skuId: number }[],
+  options: Options,
+  print: { row: (name: string, value: string) => void; pp: (values: number[]) => string },
+): Promise<void> {
+  console.log(`\ncancel phase: paying ${options.cancels} orders first...`);
+  const flows: FlowTimes[] = Array.from({ length: options.cancels }, (_, i) => ({ orderSn: '', provider: i % 2 === 0 ? 'wechatpay' : 'alipay' }));
+  await drive(flows, 20, 0, async (flow, i) => {
+    await placePaidOrder(system, watch, skus[i % skus.length], 8_000_000 + i, flow).catch((err: Error) => (flow.error = err.message));
+  });
+  // Let the payments' own work (notifications, timers re-armed) settle before the clock starts.
+  await new Promise((r) => setTimeout(r, 3000));
+  const paid = flows.filter((f) => !f.error);
+  console.log(`  cancelling ${paid.length} at ${options.cancelRate}/s...`);
+  const began = Date.now();
+  await drive(paid, paid.length, options.cancelRate, async (flow, i) => {
+    await cancelAndWaitRefunded(system, watch, skus[(flows.indexOf(flow)) % skus.length], flow).catch((err: Error) => (flow.error = err.message));
+  });
+  const elapsedMs = Date.now() - began;
+  const done = paid.filter((f) => !f.error);
+  const { accepted, toSubmitted, toRefunded } = await cancelTimings(system, done);
+  console.log(`\nresults (cancel phase: ${paid.length} cancels offered at ${options.cancelRate}/s; ${done.length} refunded, ${paid.length - done.length} failed; ${(elapsedMs / 1000).toFixed(1)} s)`);
+  print.row('cancels offered', `${options.cancelRate}/s`);
+  print.row('cancel accepted (POST → 202)', print.pp(accepted));
+  print.row('cancel → refund submitted (sim log)', print.pp(toSubmitted));
+  print.row('cancel → refunded', print.pp(toRefunded));
+  for (const f of paid.filter((x) => x.error).slice(0, 3)) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
+}
+
 /** Checkout → pay → PAID_OFF → seller cancels → refunded, restocked, sales reversed (all read from MySQL). */
 async function runFlow(system: TestSystem, watch: StatusWatch, sku: { sellerId: number; skuId: number }, buyerId: number, flow: FlowTimes): Promise<void> {
+  await placePaidOrder(system, watch, sku, buyerId, flow);
+  await cancelAndWaitRefunded(system, watch, sku, flow);
+}
+
+async function placePaidOrder(system: TestSystem, watch: StatusWatch, sku: { sellerId: number; skuId: number }, buyerId: number, flow: FlowTimes): Promise<void> {
   const checkoutStart = Date.now();
   const created = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId: sku.skuId, quantity: 1 }], paymentType: 'ONLINE' } });
   flow.checkoutMs = Date.now() - checkoutStart;
@@ -198,6 +249,10 @@ async function runFlow(system: TestSystem, watch: StatusWatch, sku: { sellerId: 
   const outTradeNo = await startPayment(system, { orderSn, sellerId: sku.sellerId, buyerId, skuId: sku.skuId, orderFen }, flow.provider);
   await system.sim.payTrade(outTradeNo, flow.provider);
   await watch.until(orderSn, (r) => r.order_status === 'PAID_OFF');
+}
+
+async function cancelAndWaitRefunded(system: TestSystem, watch: StatusWatch, sku: { sellerId: number; skuId: number }, flow: FlowTimes): Promise<void> {
+  const { orderSn } = flow;
   flow.cancelSentAt = Date.now();
   const cancel = await system.http('POST', `/orders/${orderSn}/cancellations`, { token: system.token('seller', sku.sellerId), headers: { 'idempotency-key': `bench-${orderSn}` }, body: { reason: 'benchmark' } });
   flow.cancelAcceptedMs = Date.now() - flow.cancelSentAt;

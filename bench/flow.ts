@@ -223,13 +223,16 @@ async function cancelPhase(
   });
   const elapsedMs = Date.now() - began;
   const done = paid.filter((f) => !f.error);
-  const { accepted, toSubmitted, toRefunded } = await cancelTimings(system, done);
+  const { accepted, toSubmitted, toRefunded, byOrder, submitted } = await cancelTimings(system, done);
   console.log(`\nresults (cancel phase: ${paid.length} cancels offered at ${options.cancelRate}/s; ${done.length} refunded, ${paid.length - done.length} failed; ${(elapsedMs / 1000).toFixed(1)} s)`);
   print.row('cancels offered', `${options.cancelRate}/s`);
   print.row('cancel accepted (POST → 202)', print.pp(accepted));
   print.row('cancel → refund submitted (sim log)', print.pp(toSubmitted));
   print.row('cancel → refunded', print.pp(toRefunded));
   for (const f of paid.filter((x) => x.error).slice(0, 3)) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
+  // The slowest ten, step by step: where the tail's time goes.
+  const slowest = [...done].sort((a, b) => (submitted.get(byOrder.get(b.orderSn)?.refund_sn ?? '') ?? 0) - (b.cancelSentAt ?? 0) - ((submitted.get(byOrder.get(a.orderSn)?.refund_sn ?? '') ?? 0) - (a.cancelSentAt ?? 0))).slice(0, 10);
+  await printStepBreakdown(system, slowest.map((f) => ({ orderSn: f.orderSn, cancelSentAt: f.cancelSentAt, refundSn: byOrder.get(f.orderSn)?.refund_sn, submittedAt: submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '') })), 'the 10 slowest cancels');
 }
 
 /** Checkout → pay → PAID_OFF → seller cancels → refunded, restocked, sales reversed (all read from MySQL). */
@@ -265,7 +268,7 @@ async function cancelAndWaitRefunded(system: TestSystem, watch: StatusWatch, sku
  * Where the time from "cancel accepted" to "refund submitted" goes, step by step, from the histories
  * of a few finished flows (read after the measured window, so it does not disturb it).
  */
-async function printStepBreakdown(system: TestSystem, sample: { orderSn: string; cancelSentAt?: number; refundSn?: string; submittedAt?: number }[]): Promise<void> {
+async function printStepBreakdown(system: TestSystem, sample: { orderSn: string; cancelSentAt?: number; refundSn?: string; submittedAt?: number }[], which = `${sample.length} flows`): Promise<void> {
   const steps = new Map<string, number[]>();
   const add = (name: string, from: number | undefined, to: number | undefined) => {
     if (from === undefined || to === undefined) return;
@@ -316,7 +319,7 @@ async function printStepBreakdown(system: TestSystem, sample: { orderSn: string;
     console.log(`\n  server work per flow (${work.flows} flows, from their histories): ${per(work.workflows)} workflows, ${per(work.events)} events, ${per(work.workflowTasks)} workflow tasks, ${per(work.activityTasks)} activity tasks, ${per(work.localActivities)} local activities`);
   }
   if (!steps.size) return;
-  console.log(`\n  cancel → refund submitted, step by step (median of ${sample.length} flows, from their histories):`);
+  console.log(`\n  cancel → refund submitted, step by step (median of ${which}, from their histories):`);
   for (const [name, values] of steps) console.log(`    ${name.padEnd(48)} ${percentile(values, 50).toFixed(0)} ms`);
 }
 

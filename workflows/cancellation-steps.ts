@@ -13,7 +13,7 @@ import { ParentClosePolicy, executeChild, patched, proxyActivities, proxyLocalAc
 import type { Activities } from '../activities';
 import { CancellationStatus, describeRefund } from '../domain';
 import type { CancellationResult } from './cancellation.contract';
-import { refundWorkflowId, type RefundRecord } from './refund.contract';
+import { refundWorkflowId, type RefundOutcome, type RefundRecord } from './refund.contract';
 import { refundWorkflow } from './refund.workflow';
 import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY } from './retry-policies';
 
@@ -54,27 +54,44 @@ export async function giveBackMoneyAndStock(input: GiveBackInput, progress: Give
     }
     return result;
   }
-  // A CLOSED refund re-issued by support gets a new number: a new cause key, a new refund workflow.
-  for (let attempt = 1; ; attempt += 1) {
-    const refund = attempt === 1 && input.refund
-      ? input.refund
-      : await local.createRefund.executeWithOptions(
-          { summary: attempt === 1 ? 'Record the refund and its number' : `Record re-issued refund #${attempt} under a new number` },
-          [{ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' }],
-        );
-    progress.refunding(refund.refundSn);
-    const outcome = await executeChild(refundWorkflow, {
-      workflowId: refundWorkflowId(refund.refundSn),
-      args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs, refund }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: describeRefund(refund.refundFen, refund.provider),
-      searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },
-    });
-    result.refunds.push(outcome);
-    if (outcome.status !== 'REISSUE') break;
-  }
+  result.refunds = await refundUntilSettled(
+    { ...input, passRecord: true },
+    async (attempt) =>
+      attempt === 1 && input.refund
+        ? input.refund
+        : local.createRefund.executeWithOptions(
+            { summary: attempt === 1 ? 'Record the refund and its number' : `Record re-issued refund #${attempt} under a new number` },
+            [{ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' }],
+          ),
+    progress.refunding.bind(progress),
+  );
   step(CancellationStatus.REFUNDING, 'buyer refunded');
   await local.restockCancelledOrder.executeWithOptions({ summary: 'Restore stock and take back the sales count' }, [{ orderSn: input.orderSn, paid: true }]);
   step(CancellationStatus.REFUNDING, 'stock restored, sales reversed');
   return result;
+}
+
+/**
+ * The cancellation's refund as a child refund workflow, until it settles. A CLOSED refund re-issued by
+ * support gets a new number: a new cause key (`recordRefund` of the next attempt), a new refund workflow.
+ */
+export async function refundUntilSettled(
+  input: { orderSn: string; cancellationId: number; refundPollScheduleMs: number[]; passRecord: boolean },
+  recordRefund: (attempt: number) => Promise<RefundRecord>,
+  refunding: (refundSn: string) => void = () => undefined,
+): Promise<RefundOutcome[]> {
+  const outcomes: RefundOutcome[] = [];
+  for (let attempt = 1; ; attempt += 1) {
+    const refund = await recordRefund(attempt);
+    refunding(refund.refundSn);
+    const outcome = await executeChild(refundWorkflow, {
+      workflowId: refundWorkflowId(refund.refundSn),
+      args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs, ...(input.passRecord ? { refund } : {}) }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: describeRefund(refund.refundFen, refund.provider),
+      searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },
+    });
+    outcomes.push(outcome);
+    if (outcome.status !== 'REISSUE') return outcomes;
+  }
 }

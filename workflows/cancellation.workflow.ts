@@ -1,15 +1,13 @@
-import { ParentClosePolicy, executeChild, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { CancellationStatus, describeRefund } from '../domain';
+import { CancellationStatus } from '../domain';
 import {
   CancellationProgress,
   CancellationResult,
   CancellationWorkflowInput,
   cancellationProgressQuery,
 } from './cancellation.contract';
-import { refundWorkflowId } from './refund.contract';
-import { refundWorkflow } from './refund.workflow';
-import { giveBackMoneyAndStock } from './cancellation-steps';
+import { giveBackMoneyAndStock, refundUntilSettled } from './cancellation-steps';
 import { DATABASE_RETRY, PROVIDER_CALL_RETRY } from './retry-policies';
 
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: DATABASE_RETRY });
@@ -69,21 +67,12 @@ async function legacySteps(input: CancellationWorkflowInput, step: (status: Canc
     }
     return result;
   }
-  for (let attempt = 1; ; attempt += 1) {
-    const refund = await remote.createRefund.executeWithOptions(
+  result.refunds = await refundUntilSettled({ ...input, passRecord: false }, (attempt) =>
+    remote.createRefund.executeWithOptions(
       { summary: attempt === 1 ? 'Record the refund and its number' : `Record re-issued refund #${attempt} under a new number` },
       [{ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' }],
-    );
-    const outcome = await executeChild(refundWorkflow, {
-      workflowId: refundWorkflowId(refund.refundSn),
-      args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: describeRefund(refund.refundFen, refund.provider),
-      searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },
-    });
-    result.refunds.push(outcome);
-    if (outcome.status !== 'REISSUE') break;
-  }
+    ),
+  );
   step(CancellationStatus.REFUNDING, 'buyer refunded');
   await remote.restoreStock.executeWithOptions({ startToCloseTimeout: '30s', summary: 'Restore stock' }, [{ orderSn: input.orderSn, kind: 'RESTORE' }]);
   step(CancellationStatus.REFUNDING, 'stock restored');

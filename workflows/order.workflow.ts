@@ -51,10 +51,10 @@ export const ORDER_OWNS_CANCEL_PATCH = 'order-owns-cancel-local-db-steps';
  * order-cancel.ts, after-sales (which hold the timers while goods come back) in order-after-sales.ts.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
-  // Patches decided in the first task: the SDK records each patch with a search-attribute upsert (an
-  // event and a visibility write), and patches first met in one task share a single upsert.
+  // Patches decided in the first task, so one run keeps one version from start to end: a run begun
+  // before a deploy takes the old paths throughout, a new one the new paths (the Update interceptor
+  // reads the remembered answer of its patch).
   const run = new OrderRun(input, patched(ORDER_OWNS_CANCEL_PATCH), patched(ORDER_RUNS_CANCELLATION_PATCH));
-  // Decided here for the same reason; the Update interceptor reads the remembered answer.
   patched(UPDATE_BARRIER_ACTIVITY_PATCH);
   const { state, at, queue } = run;
   // Each needs the other's answer: a running cancellation refuses after-sales, an open after-sale refuses a cancel.

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { appendOrderLog } from '../../../db/order-log';
 import { newSn } from '../../../db/serial-numbers';
+import { transactionWithLockRetry } from '../../../db/lock-retry';
 import {
   Actor,
   AFTER_SALE_RELEASED,
@@ -40,7 +41,6 @@ import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
 import type { ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, SupportDecisionDto } from './after-sale.dto';
 
-const RETRYABLE_LOCK_ERRORS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
 /** What an application answered; stored on the row so a retry with the same key replays it. */
 interface StoredAnswer {
@@ -71,7 +71,7 @@ export class AfterSalesService {
   async apply(buyer: Principal, orderSn: string, dto: ApplyAfterSaleDto, idempotencyKey: string): Promise<StoredAnswer> {
     const body = { orderSn, serviceType: dto.serviceType, lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, num: l.num })), reason: dto.reason.trim(), description: dto.description?.trim() || undefined };
     const hash = requestHash(body);
-    const recorded = await this.inTransaction((manager) => this.record(manager, buyer, body, hash, idempotencyKey));
+    const recorded = await transactionWithLockRetry(this.dataSource, (manager) => this.record(manager, buyer, body, hash, idempotencyKey));
     if ('answer' in recorded) return recorded.answer;
     const input = recorded.input;
     await startWorkflow(this.workflows.temporal, AFTER_SALE_WORKFLOW, {
@@ -192,16 +192,6 @@ export class AfterSalesService {
       settings: this.config.afterSales,
       refundPollScheduleMs: this.config.refund.pollScheduleMs,
     };
-  }
-
-  private async inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.dataSource.transaction(work);
-      } catch (err) {
-        if (attempt >= 5 || !RETRYABLE_LOCK_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
-      }
-    }
   }
 
   /** One after-sale row as its buyer, its seller or support may see it; anyone else gets a 404. */

@@ -21,6 +21,7 @@ import {
   mergeQuantities,
 } from '../../../domain';
 import { newSn } from '../../../db/serial-numbers';
+import { transactionWithLockRetry } from '../../../db/lock-retry';
 import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
 import { GroupBuyDto } from './create-trade.dto';
 import { ApiMetrics } from '../observability/business-metrics';
@@ -58,8 +59,6 @@ interface GroupBuyRow {
   deadlineAt: Date;
 }
 
-/** Deadlock / lock wait timeout: the transaction was rolled back as a whole and can simply run again. */
-const RETRYABLE_LOCK_ERRORS = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 
 /**
  * The one trade writer: one trade, one order per seller, prices and promotions from MySQL (through
@@ -90,7 +89,7 @@ export class TradesService {
     let orders: NewOrder[];
     let tradeSn: string;
     try {
-      ({ tradeSn, orders } = await this.inTransaction((manager) => this.insertTrade(manager, request)));
+      ({ tradeSn, orders } = await transactionWithLockRetry(this.dataSource, (manager) => this.insertTrade(manager, request)));
     } catch (err) {
       if (isDuplicateKey(err) && idempotencyKey) {
         // A concurrent request with the same key won the insert; answer as its replay.
@@ -101,16 +100,6 @@ export class TradesService {
     }
     this.metrics.ordersCreated.inc({ payment_type: paymentType }, orders.length);
     return this.startWorkflows(tradeSn, paymentType, orders);
-  }
-
-  private async inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.dataSource.transaction(work);
-      } catch (err) {
-        if (attempt >= 5 || !RETRYABLE_LOCK_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
-      }
-    }
   }
 
   private async insertTrade(manager: EntityManager, request: TradeRequest): Promise<{ tradeSn: string; orders: NewOrder[] }> {

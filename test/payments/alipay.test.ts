@@ -1,6 +1,5 @@
 import { AlipaySdk } from 'alipay-sdk';
-import { ProviderError } from '../../payments/provider';
-import { startNotifyReceiver, startTestSim, TestSim, uniqueNo } from './helpers';
+import { rejectionOf, startNotifyReceiver, startTestSim, TestSim, uniqueNo } from './helpers';
 
 jest.setTimeout(30000);
 
@@ -17,16 +16,6 @@ afterAll(async () => {
 });
 
 const alipay = () => t.providers.alipay;
-
-async function rejectionOf(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 async function paidTrade(totalFen = 1000): Promise<string> {
   const outTradeNo = uniqueNo('AP');

@@ -7,7 +7,7 @@ import { startPaymentSim, PaymentSim, PaymentSimOptions } from '../../apps/payme
 import { readPaymentConfig, PaymentConfig } from '../../payments/config';
 import { DevKeys, ensureDevKeys } from '../../payments/dev-keys';
 import { createPaymentProviders } from '../../payments/index';
-import type { PaymentProvider, ProviderName, ProviderNotification } from '../../payments/provider';
+import { ProviderError, type PaymentProvider, type ProviderName, type ProviderNotification } from '../../payments/provider';
 import { SimControl } from './sim-control';
 
 export interface TestSim {
@@ -121,4 +121,15 @@ let counter = 0;
 export function uniqueNo(prefix: string): string {
   counter += 1;
   return `${prefix}${Date.now().toString(36)}${counter}`.replace(/[^0-9A-Za-z_]/g, '').slice(0, 32).padEnd(8, '0');
+}
+
+/** The ProviderError a provider call rejects with; fails the test if it resolves or throws anything else. */
+export async function rejectionOf(p: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ProviderError);
+    return err as ProviderError;
+  }
+  throw new Error('expected a ProviderError');
 }

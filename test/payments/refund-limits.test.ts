@@ -1,5 +1,4 @@
-import { ProviderError } from '../../payments/provider';
-import { startNotifyReceiver, startTestSim, TestSim, uniqueNo } from './helpers';
+import { rejectionOf, startNotifyReceiver, startTestSim, TestSim, uniqueNo } from './helpers';
 
 jest.setTimeout(60000);
 
@@ -22,16 +21,6 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function rejectionOf(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 async function paidTrade(provider: 'wechatpay' | 'alipay', totalFen: number): Promise<string> {
   const outTradeNo = uniqueNo(provider === 'wechatpay' ? 'WL' : 'AL');

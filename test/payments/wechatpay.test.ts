@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { Formatter, Rsa } from 'wechatpay-axios-plugin';
 import { ProviderError } from '../../payments/provider';
 import { parseAuthorization } from '../../payments/wechatpay/signing';
-import { startNotifyReceiver, startTestSim, TestSim, uniqueNo } from './helpers';
+import { rejectionOf, startNotifyReceiver, startTestSim, TestSim, uniqueNo } from './helpers';
 
 jest.setTimeout(30000);
 
@@ -25,16 +25,6 @@ async function paidTrade(totalFen = 1000): Promise<string> {
   await wechat().createPayment({ outTradeNo, amountFen: totalFen, description: 'Order', notifyUrl: receiver.wechatUrl });
   await t.control.payTrade(outTradeNo, 'wechatpay');
   return outTradeNo;
-}
-
-async function rejectionOf(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ProviderError);
-    return err as ProviderError;
-  }
-  throw new Error('expected a ProviderError');
 }
 
 describe('WeChat Pay client <-> simulator round trip', () => {

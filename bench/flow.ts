@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     const cpuAfter = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), self: process.cpuUsage(cpuBefore.self) };
 
     const done = flows.filter((f) => !f.error);
-    const { checkout, accepted, toSubmitted, toRefunded, byOrder, submitted } = await cancelTimings(system, done);
+    const { checkout, accepted, toSubmitted, toRefunded, sampleOf } = await cancelTimings(system, done);
     const flowRate = done.length / (elapsedMs / 1000);
     const cancelRate = accepted.length / (elapsedMs / 1000);
 
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     row('CPU worker process', cpu(cpuBefore.worker, cpuAfter.worker));
     row('CPU api + simulator + driver', `${((cpuAfter.self.user + cpuAfter.self.system) / 1e6).toFixed(1)} s`);
     row('CPU mariadb (shared with others)', cpu(cpuBefore.mariadb, cpuAfter.mariadb));
-    await printStepBreakdown(system, done.slice(-10).map((f) => ({ orderSn: f.orderSn, cancelSentAt: f.cancelSentAt, refundSn: byOrder.get(f.orderSn)?.refund_sn, submittedAt: submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '') })));
+    await printStepBreakdown(system, done.slice(-10).map(sampleOf));
     const errors = flows.filter((f) => f.error).slice(0, 3);
     for (const f of errors) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
     if (options.cancels > 0) await cancelPhase(system, watch, skus, options, { row, pp });
@@ -187,12 +187,14 @@ async function cancelTimings(system: TestSystem, done: FlowTimes[]) {
   const byOrder = new Map(times.map((t) => [t.order_sn, t]));
   const since = (f: FlowTimes, at: number | null | undefined) => (at && f.cancelSentAt ? Number(at) - f.cancelSentAt : undefined);
   const series = (pick: (f: FlowTimes) => number | undefined) => done.map(pick).filter((v): v is number => v !== undefined);
+  const submittedAt = (f: FlowTimes) => submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '');
   return {
-    byOrder,
-    submitted,
+    /** What printStepBreakdown needs of a flow. */
+    sampleOf: (f: FlowTimes) => ({ orderSn: f.orderSn, cancelSentAt: f.cancelSentAt, refundSn: byOrder.get(f.orderSn)?.refund_sn, submittedAt: submittedAt(f) }),
+    toSubmittedOf: (f: FlowTimes) => since(f, submittedAt(f)),
     checkout: series((f) => f.checkoutMs),
     accepted: series((f) => f.cancelAcceptedMs),
-    toSubmitted: series((f) => since(f, submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? ''))),
+    toSubmitted: series((f) => since(f, submittedAt(f))),
     toRefunded: series((f) => since(f, byOrder.get(f.orderSn)?.refunded_at)),
   };
 }
@@ -209,21 +211,21 @@ async function cancelPhase(
   print: { row: (name: string, value: string) => void; pp: (values: number[]) => string },
 ): Promise<void> {
   console.log(`\ncancel phase: paying ${options.cancels} orders first...`);
-  const flows: FlowTimes[] = Array.from({ length: options.cancels }, (_, i) => ({ orderSn: '', provider: i % 2 === 0 ? 'wechatpay' : 'alipay' }));
+  const flows = Array.from({ length: options.cancels }, (_, i): FlowTimes & { sku: (typeof skus)[number] } => ({ orderSn: '', provider: i % 2 === 0 ? 'wechatpay' : 'alipay', sku: skus[i % skus.length] }));
   await drive(flows, 20, 0, async (flow, i) => {
-    await placePaidOrder(system, watch, skus[i % skus.length], 8_000_000 + i, flow).catch((err: Error) => (flow.error = err.message));
+    await placePaidOrder(system, watch, flow.sku, 8_000_000 + i, flow).catch((err: Error) => (flow.error = err.message));
   });
   // Let the payments' own work (notifications, timers re-armed) settle before the clock starts.
   await new Promise((r) => setTimeout(r, 3000));
   const paid = flows.filter((f) => !f.error);
   console.log(`  cancelling ${paid.length} at ${options.cancelRate}/s...`);
   const began = Date.now();
-  await drive(paid, paid.length, options.cancelRate, async (flow, i) => {
-    await cancelAndWaitRefunded(system, watch, skus[(flows.indexOf(flow)) % skus.length], flow).catch((err: Error) => (flow.error = err.message));
+  await drive(paid, paid.length, options.cancelRate, async (flow) => {
+    await cancelAndWaitRefunded(system, watch, flow.sku, flow).catch((err: Error) => (flow.error = err.message));
   });
   const elapsedMs = Date.now() - began;
   const done = paid.filter((f) => !f.error);
-  const { accepted, toSubmitted, toRefunded, byOrder, submitted } = await cancelTimings(system, done);
+  const { accepted, toSubmitted, toRefunded, sampleOf, toSubmittedOf } = await cancelTimings(system, done);
   console.log(`\nresults (cancel phase: ${paid.length} cancels offered at ${options.cancelRate}/s; ${done.length} refunded, ${paid.length - done.length} failed; ${(elapsedMs / 1000).toFixed(1)} s)`);
   print.row('cancels offered', `${options.cancelRate}/s`);
   print.row('cancel accepted (POST → 202)', print.pp(accepted));
@@ -231,8 +233,8 @@ async function cancelPhase(
   print.row('cancel → refunded', print.pp(toRefunded));
   for (const f of paid.filter((x) => x.error).slice(0, 3)) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
   // The slowest ten, step by step: where the tail's time goes.
-  const slowest = [...done].sort((a, b) => (submitted.get(byOrder.get(b.orderSn)?.refund_sn ?? '') ?? 0) - (b.cancelSentAt ?? 0) - ((submitted.get(byOrder.get(a.orderSn)?.refund_sn ?? '') ?? 0) - (a.cancelSentAt ?? 0))).slice(0, 10);
-  await printStepBreakdown(system, slowest.map((f) => ({ orderSn: f.orderSn, cancelSentAt: f.cancelSentAt, refundSn: byOrder.get(f.orderSn)?.refund_sn, submittedAt: submitted.get(byOrder.get(f.orderSn)?.refund_sn ?? '') })), 'the 10 slowest cancels');
+  const slowest = [...done].sort((a, b) => (toSubmittedOf(b) ?? 0) - (toSubmittedOf(a) ?? 0)).slice(0, 10);
+  await printStepBreakdown(system, slowest.map(sampleOf), 'the 10 slowest cancels');
 }
 
 /** Checkout → pay → PAID_OFF → seller cancels → refunded, restocked, sales reversed (all read from MySQL). */

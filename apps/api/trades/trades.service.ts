@@ -18,7 +18,6 @@ import {
   MemberCouponStatus,
   MAX_AMOUNT_FEN,
   flowOf,
-  mergeQuantities,
 } from '../../../domain';
 import { newSn } from '../../../db/serial-numbers';
 import { transactionWithLockRetry } from '../../../db/lock-retry';

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import { formatFen } from '../domain';
+import { REFUND_REFUSAL_CODES, formatFen } from '../domain';
 import { appendOrderLog } from '../db/order-log';
 import { createRefundIn, RefundRecord } from './refunds';
 
@@ -15,7 +15,7 @@ export interface GoodwillRefundRecording {
 }
 
 /** Refusals that are answers (409 to support), not failures: nothing was recorded. */
-const REFUSALS = ['RefundExceedsRemaining', 'NothingToRefund', 'OrderNotFound'];
+const REFUSALS = [...REFUND_REFUSAL_CODES, 'OrderNotFound'];
 
 export type GoodwillRecorded = { kind: 'recorded'; refund: RefundRecord } | { kind: 'refused'; reason: string; code: string };
 

@@ -2,10 +2,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentProvider, ProviderError, ProviderName, RefundStatus as ProviderRefundStatus, isRefundTooFrequent } from '../payments';
-import { PaymentStatus, RefundStatus, describeRefund, paymentStatusAfterRefunds } from '../domain';
+import { PaymentStatus, RefundLineAsk, RefundStatus, describeRefund, paymentStatusAfterRefunds } from '../domain';
+import { RefundRefusedError, drawRefund, giveBackClosedRefund, refundLinesOf, takeAgainForOffline } from '../db/refund-balance';
 import { REFUND_TOO_FREQUENT, type RefundRecord } from '../workflows/refund.contract';
 import { appendOrderLog } from '../db/order-log';
-import { newSn } from '../db/serial-numbers';
 import { toActivityFailure } from './provider-failures';
 
 export type { RefundRecord };
@@ -17,13 +17,16 @@ export interface CreateRefundRequest {
   reason: string;
   /** Which payment to refund; defaults to the order's paid payment. */
   outTradeNo?: string;
-  /** A partial refund of exactly this many fen (one line's paid share, a complaint's arbitration); absent: all that is not refunded yet. */
+  /** A partial refund of exactly this many fen (an after-sale's agreed amount, a complaint's arbitration, goodwill); absent: all that is not refunded yet. */
   refundFen?: number;
   /**
-   * What the refund takes from each order line (an after-sale's lines). Σ must equal refundFen; each
-   * line's refundable_fen goes down by its amount in the refund's own transaction, so once per refund.
+   * What the refund takes from each order line, by line id or (a complaint) by SKU; Σ must equal
+   * refundFen. Each line's refundable amount goes down in the refund's own transaction, so once per
+   * refund; without lines the refund takes only from the order's remainder (goodwill).
    */
-  lines?: { orderItemId: number; refundFen: number }[];
+  lines?: RefundLineAsk[];
+  /** Re-issues a CLOSED refund under a new number: the same amount from the same lines (the CLOSED one gave them back). */
+  reissueOf?: string;
 }
 
 export type RefundProgress = RefundStatus | 'NOT_FOUND';
@@ -115,6 +118,8 @@ export class RefundActivities {
         [request.status, request.status === 'SUCCESS' ? null : (request.detail ?? `provider reported ${request.status}`), request.status, refund.refundSn, RefundStatus.APPLY, RefundStatus.PROCESSING],
       );
       if (updated.affectedRows === 1) {
+        // The compare-and-set above moves a refund to CLOSED once, so its lines get their money back once.
+        if (request.status === 'CLOSED') await giveBackClosedRefund(manager, refund.refundSn);
         if (request.status === 'SUCCESS') {
           await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
           await this.settlePaymentStatus(manager, refund.outTradeNo);
@@ -154,6 +159,22 @@ export class RefundActivities {
   async markRefundedOffline(request: { refundSn: string; reference: string; supportId: string; note?: string }): Promise<RefundStatus> {
     const refund = await this.getRefund(request.refundSn);
     return this.dataSource.transaction(async (manager) => {
+      if (refund.status === RefundStatus.CLOSED) {
+        // A CLOSED refund gave its money back to the balance: paid offline, it takes it again, if still there.
+        const [row] = await manager.query('SELECT * FROM refund WHERE refund_sn = ?', [refund.refundSn]);
+        const refused = await takeAgainForOffline(manager, row);
+        if (refused) {
+          await appendOrderLog(manager, {
+            orderSn: refund.orderSn,
+            eventKey: `refund:${refund.refundSn}:offline-refused`,
+            operation: 'REFUND',
+            actorRole: 'SUPPORT',
+            actorId: request.supportId,
+            message: `refund ${refund.refundSn} cannot be marked paid offline: ${refused.message}`,
+          }, 'ignore');
+          return RefundStatus.CLOSED;
+        }
+      }
       const updated = await manager.query(
         `UPDATE refund SET status = ?, offline_reference = ?, resolved_by = ?, succeeded_at = CURRENT_TIMESTAMP(3)
           WHERE refund_sn = ? AND (status IN (?, ?) OR (status = ? AND submitted_at IS NULL AND payment_refund_no IS NULL AND failure_reason IS NOT NULL))`,
@@ -201,71 +222,25 @@ export class RefundActivities {
 
 
 /**
- * Creates the refund for `causeKey` once (unique key), with Σ(refunds not CLOSED) ≤ paid enforced
- * under the order row's lock, inside the caller's transaction; a retry returns the same row and number.
+ * Creates the refund for `causeKey` once, inside the caller's transaction, drawn from the one
+ * refundable balance (db/refund-balance.ts: under the order row's lock, never more than a line or the
+ * payment has left). A retry returns the same row and number; a refusal is a non-retryable failure
+ * whose type is the balance's code.
  */
 export async function createRefundIn(manager: EntityManager, request: CreateRefundRequest): Promise<RefundRecord> {
-  const existing = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
-  if (existing.length) return toRecord(existing[0]);
-  const [order] = await manager.query('SELECT order_sn FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
-  if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
-  const payments = await manager.query(
-    `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') ${request.outTradeNo ? 'AND out_trade_no = ?' : ''} ORDER BY paid_at LIMIT 1`,
-    request.outTradeNo ? [request.orderSn, request.outTradeNo] : [request.orderSn],
-  );
-  if (!payments.length) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} has no captured payment to refund`, 'NothingToRefund');
-  const payment = payments[0];
-  const [{ committed }] = await manager.query(
-    `SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE out_trade_no = ? AND status <> ?`,
-    [payment.out_trade_no, RefundStatus.CLOSED],
-  );
-  const remainingFen = payment.amount_fen - Number(committed);
-  if (remainingFen <= 0) throw ApplicationFailure.nonRetryable(`payment ${payment.out_trade_no} is already fully refunded`, 'NothingToRefund');
-  if (request.refundFen !== undefined && (!Number.isSafeInteger(request.refundFen) || request.refundFen <= 0 || request.refundFen > remainingFen)) {
-    throw ApplicationFailure.nonRetryable(`a refund of ${request.refundFen} fen exceeds the ${remainingFen} fen that remain refundable on payment ${payment.out_trade_no}`, 'RefundExceedsRemaining');
-  }
-  const refundFen = request.refundFen ?? remainingFen;
-  if (request.lines) await lowerRefundableLines(manager, request.orderSn, request.lines, refundFen);
-  await manager.query(
-    `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [newSn('R'), request.causeKey, request.orderSn, payment.provider, payment.out_trade_no, refundFen, payment.amount_fen, request.reason.slice(0, 80), RefundStatus.APPLY],
-  );
-  const [row] = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [request.causeKey]);
-  for (const line of request.lines ?? []) {
-    await manager.query('INSERT INTO refund_line (refund_sn, order_item_id, refund_fen) VALUES (?, ?, ?)', [row.refund_sn, line.orderItemId, line.refundFen]);
-  }
-  await appendOrderLog(manager, {
-    orderSn: request.orderSn,
-    eventKey: `refund:${row.refund_sn}:created`,
-    operation: 'REFUND',
-    actorRole: 'SYSTEM',
-    message: `refund ${row.refund_sn} created: ${describeRefund(row.refund_fen, row.provider)}`,
-  }, 'ignore');
-  return toRecord(row);
-}
-
-/**
- * Lowers each line's refundable amount by what this refund takes from it, guarded so it never goes
- * below zero (a line refunded more than it was paid is refused, and the whole refund with it).
- */
-async function lowerRefundableLines(manager: EntityManager, orderSn: string, lines: { orderItemId: number; refundFen: number }[], refundFen: number): Promise<void> {
-  const sum = lines.reduce((total, line) => total + line.refundFen, 0);
-  if (sum !== refundFen || lines.some((line) => !Number.isSafeInteger(line.refundFen) || line.refundFen <= 0)) {
-    throw ApplicationFailure.nonRetryable(`the lines' refunds add up to ${sum} fen, not the refund's ${refundFen} fen`, 'RefundLinesMismatch');
-  }
-  for (const line of lines) {
-    const updated = await manager.query(
-      'UPDATE order_item SET refundable_fen = refundable_fen - ? WHERE id = ? AND order_sn = ? AND refundable_fen >= ?',
-      [line.refundFen, line.orderItemId, orderSn, line.refundFen],
-    );
-    if (updated.affectedRows !== 1) {
-      const [item] = await manager.query('SELECT refundable_fen FROM order_item WHERE id = ? AND order_sn = ?', [line.orderItemId, orderSn]);
-      throw ApplicationFailure.nonRetryable(
-        item ? `a refund of ${line.refundFen} fen exceeds the ${item.refundable_fen} fen that remain refundable on line ${line.orderItemId}` : `order ${orderSn} has no line ${line.orderItemId}`,
-        'RefundExceedsRemaining',
-      );
-    }
+  try {
+    const lines = request.reissueOf ? await refundLinesOf(manager, request.reissueOf) : request.lines;
+    const row = await drawRefund(manager, {
+      causeKey: request.causeKey,
+      orderSn: request.orderSn,
+      reason: request.reason,
+      outTradeNo: request.outTradeNo,
+      ask: request.refundFen === undefined ? { everything: true } : { refundFen: request.refundFen, ...(lines?.length ? { lines } : {}) },
+    });
+    return toRecord(row);
+  } catch (err) {
+    if (err instanceof RefundRefusedError) throw ApplicationFailure.nonRetryable(err.message, err.code);
+    throw err;
   }
 }
 

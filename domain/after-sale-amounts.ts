@@ -47,9 +47,14 @@ export function unitsShareFen(paidFen: number, lineNum: number, takenNum: number
 /**
  * Checks an application's lines against the order's and returns the plan, or the human reason it
  * is refused (a line unknown, listed twice, a quantity above what remains once other after-sales are
- * counted). Amounts are capped by what remains refundable on the line.
+ * counted). Amounts are capped by what remains refundable on the line and on the payment.
  */
-export function planAfterSaleLines(lines: readonly AfterSaleLineFacts[], requests: readonly AfterSaleLineRequest[]): { plan: AfterSaleLinePlan[] } | { refusal: string } {
+export function planAfterSaleLines(
+  lines: readonly AfterSaleLineFacts[],
+  requests: readonly AfterSaleLineRequest[],
+  /** What remains refundable on the payment (goodwill may have taken from it without naming a line). */
+  paymentRemainingFen = Number.POSITIVE_INFINITY,
+): { plan: AfterSaleLinePlan[] } | { refusal: string } {
   if (!requests.length) return { refusal: 'an after-sale needs at least one line' };
   const seen = new Set<number>();
   const plan: AfterSaleLinePlan[] = [];
@@ -65,6 +70,12 @@ export function planAfterSaleLines(lines: readonly AfterSaleLineFacts[], request
     }
     const share = unitsShareFen(line.paidFen, line.num, line.takenNum, request.num);
     plan.push({ orderItemId: line.orderItemId, skuId: line.skuId, name: line.name, num: request.num, amountFen: Math.min(share, line.refundableFen) });
+  }
+  // Within the payment's remainder too: the later lines give way first, as with an agreed refund.
+  let left = paymentRemainingFen;
+  for (const line of plan) {
+    line.amountFen = Math.max(0, Math.min(line.amountFen, left));
+    left -= line.amountFen;
   }
   return { plan };
 }

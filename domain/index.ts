@@ -24,3 +24,4 @@ export * from './after-sale-flow';
 export * from './after-sale-amounts';
 export * from './after-sale-settings';
 export * from './after-sale-window';
+export * from './refund-balance';

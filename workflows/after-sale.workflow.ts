@@ -12,6 +12,7 @@ import {
 import type { Activities } from '../activities';
 import {
   Actor,
+  REFUND_REFUSAL_CODES,
   AfterSaleAction,
   AfterSaleStatus,
   agreedRefundRefusal,
@@ -46,7 +47,7 @@ import { refundWorkflowId } from './refund.contract';
 import { OPERATION_REFUSED } from './order.contract';
 import { DATABASE_RETRY } from './retry-policies';
 
-const NOT_RETRYABLE = ['AfterSaleNotFound', 'AfterSaleMoved', 'AfterSaleLineNotFound', 'OrderNotFound', 'NothingToRefund', 'RefundExceedsRemaining', 'RefundLinesMismatch'];
+const NOT_RETRYABLE = ['AfterSaleNotFound', 'AfterSaleMoved', 'AfterSaleLineNotFound', 'OrderNotFound', ...REFUND_REFUSAL_CODES];
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { ...DATABASE_RETRY, nonRetryableErrorTypes: NOT_RETRYABLE } });
 /**
  * The order workflow's side (activities/order-requests.ts, linked-orders.ts): only the order workflow
@@ -367,10 +368,10 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
       });
       refund.status = outcome.status;
       if (outcome.status !== 'REISSUE') return;
-      // No lines: the first refund already lowered each line's refundable amount for this money.
+      // The CLOSED refund gave its lines their money back: the new number takes the same amount from the same lines.
       const created = await acts.createRefund.executeWithOptions(
         { startToCloseTimeout: '30s', summary: `Record re-issued after-sale refund #${attempt} under a new number` },
-        [{ causeKey: `after-sale:${input.serviceSn}:${attempt}`, orderSn: input.orderSn, reason: `after-sale ${input.serviceSn}`, refundFen: refund.refundFen }],
+        [{ causeKey: `after-sale:${input.serviceSn}:${attempt}`, orderSn: input.orderSn, reason: `after-sale ${input.serviceSn}`, refundFen: refund.refundFen, reissueOf: refund.refundSn }],
       );
       state.refund = { refundSn: created.refundSn, refundFen: created.refundFen, provider: created.provider, status: created.status };
     }

@@ -14,6 +14,7 @@ import {
   Actor,
   ComplainStatus,
   ComplaintAction,
+  REFUND_REFUSAL_CODES,
   checkComplaintAction,
   complaintWaitingOn,
   describeRefund,
@@ -33,7 +34,7 @@ import { refundWorkflowId } from './refund.contract';
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   // MySQL outages are retried until the database is back; the steps are idempotent.
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['ComplaintNotFound', 'ComplaintMoved', 'OrderNotFound', 'NothingToRefund', 'RefundExceedsRemaining'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['ComplaintNotFound', 'ComplaintMoved', 'OrderNotFound', ...REFUND_REFUSAL_CODES] },
 });
 
 /** A step to execute: from a person (an Update) or from a deadline. */
@@ -131,11 +132,12 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       const check = checkComplaintAction(state.status, command.action, command.actor) as { to: ComplainStatus };
       let refund: ComplaintState['refund'];
       if (command.action === ComplaintAction.ARBITRATE && command.refundFen) {
-        // Created once per complaint (cause key), within what remains refundable, under the order row's lock.
+        // Created once per complaint (cause key), drawn from the line's refundable balance under the order row's lock:
+        // the validator only knows the line's price; what other refunds already took is decided here.
         try {
           const created = await acts.createRefund.executeWithOptions(
             { startToCloseTimeout: '30s', summary: `Record the arbitration refund of ${formatFen(command.refundFen)} CNY` },
-            [{ causeKey: `complaint:${input.complaintId}:1`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: command.refundFen }],
+            [{ causeKey: `complaint:${input.complaintId}:1`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: command.refundFen, lines: [{ skuId: input.skuId, refundFen: command.refundFen }] }],
           );
           refund = { refundSn: created.refundSn, refundFen: created.refundFen, provider: created.provider, status: created.status };
         } catch (err) {
@@ -197,7 +199,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     if (outcome.status !== 'REISSUE') break;
     const created = await acts.createRefund.executeWithOptions(
       { startToCloseTimeout: '30s', summary: `Record re-issued arbitration refund #${attempt} under a new number` },
-      [{ causeKey: `complaint:${input.complaintId}:${attempt}`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: refund.refundFen }],
+      [{ causeKey: `complaint:${input.complaintId}:${attempt}`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: refund.refundFen, reissueOf: refund.refundSn }],
     );
     state.refund = { refundSn: created.refundSn, refundFen: created.refundFen, provider: created.provider, status: created.status };
   }

@@ -1,10 +1,11 @@
 import type { RetryPolicy } from '@temporalio/workflow';
+import { REFUND_REFUSAL_CODES } from '../domain/refund-balance';
 
 /**
  * The retry policies every workflow's activities use, by what the activity talks to. Errors a retry
  * cannot fix (a missing row, a malformed request, nothing left to refund) are named so they fail fast.
  */
-const NOT_RETRYABLE = ['OrderNotFound', 'BadTransition', 'CancellationNotFound', 'NothingToRefund', 'RefundNotFound'];
+const NOT_RETRYABLE = ['OrderNotFound', 'BadTransition', 'CancellationNotFound', 'RefundNotFound', ...REFUND_REFUSAL_CODES];
 
 /**
  * MySQL effects: outages, deadlocks and lock timeouts are retried until the database is back (the

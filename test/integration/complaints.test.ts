@@ -77,7 +77,7 @@ describe('complaints', () => {
     // The refund is bounded by the line (2 × 129.00) before anything is recorded.
     const tooMuch = await supportStep(id, 'arbitration', { result: 'refund everything twice', refundFen: 25_801 });
     expect(tooMuch.status).toBe(409);
-    expect(tooMuch.body.message).toMatch(/exceeds the line/);
+    expect(tooMuch.body.message).toMatch(/exceeds the 25800 fen that remain refundable on this line/);
 
     const decided = await supportStep(id, 'arbitration', { result: 'Short weight confirmed: refund 50.00 CNY.', refundFen: 5000 });
     expect(decided.body).toMatchObject({ status: 'COMPLETE', refundFen: 5000, arbitrationResult: 'Short weight confirmed: refund 50.00 CNY.', lineComplainStatus: 'COMPLETE' });

@@ -5,6 +5,7 @@ import type { AppConfig } from '../../../config/app-config';
 import { appendOrderLog } from '../../../db/order-log';
 import { newSn } from '../../../db/serial-numbers';
 import { transactionWithLockRetry } from '../../../db/lock-retry';
+import { readRefundBalance } from '../../../db/refund-balance';
 import {
   Actor,
   AFTER_SALE_RELEASED,
@@ -16,6 +17,7 @@ import {
   checkAfterSaleAction,
   flowOf,
   formatFen,
+  paymentRemainingFen,
   planAfterSaleLines,
   refundsMoney,
 } from '../../../domain';
@@ -134,10 +136,12 @@ export class AfterSalesService {
     });
     if (refusal) throw new ConflictException(refusal);
     if (refundsMoney(body.serviceType) && !(order.paid_fen > 0)) throw new ConflictException(`order ${orderSn} was not paid: there is nothing to refund`);
-    const items: { id: number; sku_id: number; name: string; num: number; paid_fen: number; refundable_fen: number }[] = await manager.query(
-      'SELECT id, sku_id, name, num, paid_fen, refundable_fen FROM order_item WHERE order_sn = ? ORDER BY id FOR UPDATE',
+    const items: { id: number; sku_id: number; name: string; num: number; paid_fen: number }[] = await manager.query(
+      'SELECT id, sku_id, name, num, paid_fen FROM order_item WHERE order_sn = ? ORDER BY id FOR UPDATE',
       [orderSn],
     );
+    // What each line and the payment have left, after every refund of any cause (the one refundable balance).
+    const balance = await readRefundBalance(manager, orderSn, { lock: false });
     const taken: { order_item_id: number; n: number | string }[] = await manager.query(
       `SELECT i.order_item_id, SUM(i.num) AS n FROM after_sale_item i JOIN after_sale a ON a.service_sn = i.service_sn
        WHERE i.order_sn = ? AND a.status NOT IN (?) GROUP BY i.order_item_id`,
@@ -149,10 +153,10 @@ export class AfterSalesService {
       name: item.name,
       num: item.num,
       paidFen: item.paid_fen,
-      refundableFen: item.refundable_fen,
+      refundableFen: balance?.lines.find((l) => l.orderItemId === Number(item.id))?.refundableFen ?? 0,
       takenNum: Number(taken.find((t) => Number(t.order_item_id) === Number(item.id))?.n ?? 0),
     }));
-    const planned = planAfterSaleLines(facts, body.lines);
+    const planned = planAfterSaleLines(facts, body.lines, balance ? paymentRemainingFen(balance) : 0);
     if ('refusal' in planned) throw new ConflictException(planned.refusal);
     const money = refundsMoney(body.serviceType);
     const requestedFen = money ? planned.plan.reduce((sum, line) => sum + line.amountFen, 0) : 0;

@@ -14,7 +14,9 @@ import {
   complaintFilingRefusal,
   isComplaintClosed,
   lineComplainStatus,
+  lineOfferFen,
 } from '../../../domain';
+import { readRefundBalance } from '../../../db/refund-balance';
 import {
   COMPLAINT_STEP_UPDATES,
   COMPLAINT_WORKFLOW,
@@ -128,6 +130,11 @@ export class ComplaintsService {
     // Fast refusal from the row; the workflow re-checks against its own state.
     const check = checkComplaintAction(complaint.status as ComplainStatus, action, actor);
     if (!check.allowed) throw new ConflictException(check.reason);
+    if (action === ComplaintAction.ARBITRATE && refundFen) {
+      // Fast refusal from the one refundable balance; the refund activity decides again under the order's lock.
+      const offerFen = await this.refundableFen(complaint.orderSn, complaint.skuId);
+      if (refundFen > offerFen) throw new ConflictException(`a refund of ${refundFen} fen exceeds the ${offerFen} fen that remain refundable on this line`);
+    }
     try {
       await this.workflows.temporal.workflow.getHandle(complaintWorkflowId(id)).executeUpdate(COMPLAINT_STEP_UPDATES[action], {
         args: [{ actor, actorId: principal.id, content: content.trim(), refundFen }],
@@ -153,11 +160,18 @@ export class ComplaintsService {
       ...complaint,
       id: Number(complaint.id),
       messages: messages.map((m) => ({ id: Number(m.id), role: m.ownerRole, ownerId: String(m.ownerId), content: m.content, createdAt: m.createdAt })),
+      // What an arbitration can still refund: the line's balance after every other refund of it, within the payment's.
+      refundableFen: await this.refundableFen(complaint.orderSn, complaint.skuId),
       lineComplainStatus: lineComplainStatus({ openComplaint: lineOpen, closedComplaints: Number(closed.n), windowStatus: order.complain_status }),
       workflowId,
       temporalUiUrl: temporalUiLink(this.config.temporal, workflowId),
       workflow: await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), complaintStateQuery),
     };
+  }
+
+  private async refundableFen(orderSn: string, skuId: number): Promise<number> {
+    const balance = await readRefundBalance(this.dataSource.manager, orderSn, { lock: false });
+    return balance ? lineOfferFen(balance, { skuId: Number(skuId) }) : 0;
   }
 
   /** Complaints from MySQL, newest first: a buyer's or seller's own; support filters by status and seller. */

@@ -1,0 +1,155 @@
+import type { EntityManager } from 'typeorm';
+import { RefundAllocation, RefundAsk, RefundBalance, RefundRefusal, RefundRefusalCode, RefundStatus, allocateRefund, describeRefund, isRefundRefused } from '../domain';
+import { appendOrderLog } from './order-log';
+import { newSn } from './serial-numbers';
+
+/**
+ * The refundable balance's repository: every write to order_item.refundable_fen and every refund row
+ * with its refund_line rows goes through here, under the order row's lock, so every refund cause
+ * draws from the same balance (domain/refund-balance.ts decides; this module reads and writes).
+ */
+
+/** A refund the balance refused; nothing was written. `code` is one of domain RefundRefusal. */
+export class RefundRefusedError extends Error {
+  constructor(readonly code: RefundRefusalCode | 'OrderNotFound', message: string) {
+    super(message);
+    this.name = 'RefundRefusedError';
+  }
+}
+
+export interface DrawRefundRequest {
+  /** Names why this refund exists, e.g. cancel:{cancellationId}:1; one refund per cause, ever. */
+  causeKey: string;
+  orderSn: string;
+  reason: string;
+  /** Which payment to refund; defaults to the order's goods payment (the first captured). */
+  outTradeNo?: string;
+  /** What to take: everything that remains, or an amount, from named lines or from the order's remainder. */
+  ask: RefundAsk;
+}
+
+export interface RefundRow {
+  refund_sn: string;
+  order_sn: string;
+  provider: 'wechatpay' | 'alipay';
+  out_trade_no: string;
+  refund_fen: number;
+  total_fen: number;
+  reason: string;
+  status: RefundStatus;
+}
+
+/**
+ * Reads the balance of an order's payment; with `lock`, under the order row's lock (the one lock
+ * every refund of the order takes), to decide and write in the same transaction.
+ */
+export async function readRefundBalance(manager: EntityManager, orderSn: string, options: { outTradeNo?: string; lock: boolean }): Promise<(RefundBalance & { provider: 'wechatpay' | 'alipay' }) | undefined> {
+  const [order] = await manager.query(`SELECT order_sn FROM orders WHERE order_sn = ?${options.lock ? ' FOR UPDATE' : ''}`, [orderSn]);
+  if (!order) throw new RefundRefusedError('OrderNotFound', `order ${orderSn} does not exist`);
+  const captured: { provider: 'wechatpay' | 'alipay'; out_trade_no: string; amount_fen: number }[] = await manager.query(
+    `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') ORDER BY paid_at, id`,
+    [orderSn],
+  );
+  const payment = options.outTradeNo ? captured.find((p) => p.out_trade_no === options.outTradeNo) : captured[0];
+  if (!payment) return undefined;
+  const [{ committed }] = await manager.query('SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE out_trade_no = ? AND status <> ?', [payment.out_trade_no, RefundStatus.CLOSED]);
+  // Only the payment that paid for the goods carries the lines; an extra (duplicate, late) payment is refunded whole.
+  const paysLines = payment.out_trade_no === captured[0].out_trade_no;
+  const lines: { id: number | string; sku_id: number | string; refundable_fen: number }[] = paysLines
+    ? await manager.query(`SELECT id, sku_id, refundable_fen FROM order_item WHERE order_sn = ? ORDER BY id${options.lock ? ' FOR UPDATE' : ''}`, [orderSn])
+    : [];
+  return {
+    outTradeNo: payment.out_trade_no,
+    provider: payment.provider,
+    capturedFen: Number(payment.amount_fen),
+    committedFen: Number(committed),
+    lines: lines.map((l) => ({ orderItemId: Number(l.id), skuId: Number(l.sku_id), refundableFen: Number(l.refundable_fen) })),
+  };
+}
+
+/**
+ * Creates the refund for `causeKey` once (unique key) inside the caller's transaction: the balance
+ * decides under the order row's lock, each line it takes from goes down by a guarded update (never
+ * below zero, also a CHECK), and the refund, its lines and its log row are written together. A retry
+ * returns the row already written, with the same number.
+ */
+export async function drawRefund(manager: EntityManager, request: DrawRefundRequest): Promise<RefundRow> {
+  const existing = await findRefundByCause(manager, request.causeKey);
+  if (existing) return existing;
+  const balance = await readRefundBalance(manager, request.orderSn, { outTradeNo: request.outTradeNo, lock: true });
+  if (!balance) throw new RefundRefusedError(RefundRefusal.NOTHING_TO_REFUND, `order ${request.orderSn} has no captured payment to refund`);
+  const allocation = allocateRefund(balance, request.ask);
+  if (isRefundRefused(allocation)) throw new RefundRefusedError(allocation.code, allocation.message);
+  await takeFromLines(manager, request.orderSn, allocation);
+  const refundSn = newSn('R');
+  await manager.query(
+    `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [refundSn, request.causeKey, request.orderSn, balance.provider, balance.outTradeNo, allocation.refundFen, balance.capturedFen, request.reason.slice(0, 80), RefundStatus.APPLY],
+  );
+  for (const line of allocation.lines) {
+    await manager.query('INSERT INTO refund_line (refund_sn, order_item_id, refund_fen) VALUES (?, ?, ?)', [refundSn, line.orderItemId, line.refundFen]);
+  }
+  const lineNote = allocation.lines.length ? ` from line${allocation.lines.length > 1 ? 's' : ''} ${allocation.lines.map((l) => `${l.orderItemId} (${l.refundFen} fen)`).join(', ')}` : '';
+  await appendOrderLog(manager, {
+    orderSn: request.orderSn,
+    eventKey: `refund:${refundSn}:created`,
+    operation: 'REFUND',
+    actorRole: 'SYSTEM',
+    message: `refund ${refundSn} created: ${describeRefund(allocation.refundFen, balance.provider)}${lineNote}`,
+  }, 'fail');
+  return (await findRefundByCause(manager, request.causeKey))!;
+}
+
+/** What a CLOSED refund took from each line, to re-issue the same money under a new number. */
+export async function refundLinesOf(manager: Pick<EntityManager, 'query'>, refundSn: string): Promise<{ orderItemId: number; refundFen: number }[]> {
+  const rows: { order_item_id: number | string; refund_fen: number }[] = await manager.query('SELECT order_item_id, refund_fen FROM refund_line WHERE refund_sn = ? ORDER BY order_item_id', [refundSn]);
+  return rows.map((r) => ({ orderItemId: Number(r.order_item_id), refundFen: Number(r.refund_fen) }));
+}
+
+/**
+ * A refund that ended CLOSED paid nothing: its lines get back what it took. Called in the
+ * transaction whose compare-and-set moved the refund to CLOSED, so it runs exactly once per refund.
+ */
+export async function giveBackClosedRefund(manager: EntityManager, refundSn: string): Promise<void> {
+  await manager.query(
+    `UPDATE order_item i JOIN refund_line l ON l.order_item_id = i.id SET i.refundable_fen = i.refundable_fen + l.refund_fen WHERE l.refund_sn = ?`,
+    [refundSn],
+  );
+}
+
+/**
+ * Support paid a CLOSED refund offline: its money counts again, so it takes from its payment and its
+ * lines once more, if they still have it (another refund may have taken it meanwhile). Returns the
+ * refusal, or undefined when taken. Called under the order row's lock, in the transaction that moves
+ * the refund out of CLOSED.
+ */
+export async function takeAgainForOffline(manager: EntityManager, refund: RefundRow): Promise<RefundRefusedError | undefined> {
+  const balance = await readRefundBalance(manager, refund.order_sn, { outTradeNo: refund.out_trade_no, lock: true });
+  if (!balance) return new RefundRefusedError(RefundRefusal.NOTHING_TO_REFUND, `payment ${refund.out_trade_no} is not captured`);
+  const allocation = allocateRefund(balance, { refundFen: refund.refund_fen });
+  if (isRefundRefused(allocation)) return new RefundRefusedError(allocation.code, allocation.message);
+  // A cancellation's lines cover less than its amount (the shipping fee), so each line is checked on its own.
+  const lines = await refundLinesOf(manager, refund.refund_sn);
+  for (const line of lines) {
+    const left = balance.lines.find((l) => l.orderItemId === line.orderItemId)?.refundableFen ?? 0;
+    if (line.refundFen > left) return new RefundRefusedError(RefundRefusal.EXCEEDS_REMAINING, `line ${line.orderItemId} has ${left} fen refundable left, not the ${line.refundFen} fen this refund took`);
+  }
+  await takeFromLines(manager, refund.order_sn, { refundFen: refund.refund_fen, lines });
+  return undefined;
+}
+
+async function takeFromLines(manager: EntityManager, orderSn: string, allocation: RefundAllocation): Promise<void> {
+  for (const line of allocation.lines) {
+    const updated = await manager.query(
+      'UPDATE order_item SET refundable_fen = refundable_fen - ? WHERE id = ? AND order_sn = ? AND refundable_fen >= ?',
+      [line.refundFen, line.orderItemId, orderSn, line.refundFen],
+    );
+    // The allocation was decided under the same lock: a miss means the row changed outside this module.
+    if (updated.affectedRows !== 1) throw new RefundRefusedError(RefundRefusal.EXCEEDS_REMAINING, `line ${line.orderItemId} no longer has ${line.refundFen} fen refundable`);
+  }
+}
+
+async function findRefundByCause(manager: Pick<EntityManager, 'query'>, causeKey: string): Promise<RefundRow | undefined> {
+  const [row] = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [causeKey]);
+  return row;
+}

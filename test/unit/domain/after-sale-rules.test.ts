@@ -29,6 +29,9 @@ describe('after-sale rules', () => {
     expect(planAfterSaleLines([line], [])).toEqual({ refusal: 'an after-sale needs at least one line' });
     // Capped by what remains refundable (a complaint's refund may have taken some).
     expect(planAfterSaleLines([{ ...line, refundableFen: 100 }], [{ orderItemId: 1, num: 3 }])).toMatchObject({ plan: [{ amountFen: 100 }] });
+    // And by what remains on the payment (goodwill naming no line took some): later lines give way first.
+    const other = { ...line, orderItemId: 2, skuId: 20 };
+    expect(planAfterSaleLines([line, other], [{ orderItemId: 1, num: 3 }, { orderItemId: 2, num: 3 }], 1300)).toMatchObject({ plan: [{ amountFen: 1000 }, { amountFen: 300 }] });
   });
 
   it('splits an agreed refund over lines in order, exactly', () => {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { temporalDataConverter } from '../apps/shared/temporal';
-import { ORDER_WORKER_TUNING } from '../apps/worker/worker';
+import { orderWorkerTuning } from '../apps/worker/worker';
+import { readAppConfig } from '../config/app-config';
 import { readPayloadEncryption } from '../config/payload-encryption';
 import { drive } from './measure';
 
@@ -15,7 +16,7 @@ export async function measureNoopCeiling(client: Client, count: number, concurre
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./noop'), logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
   // The client's codec (the order system's), so the ceiling includes what every real payload pays.
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, dataConverter: temporalDataConverter(readPayloadEncryption(process.env)), ...ORDER_WORKER_TUNING });
+  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code }, dataConverter: temporalDataConverter(readPayloadEncryption(process.env)), ...orderWorkerTuning(readAppConfig()) });
   const running = worker.run();
   // Warm-up: the first workflows pay for connections and caches.
   await Promise.all(Array.from({ length: 10 }, (_, i) => client.workflow.execute('noopWorkflow', { taskQueue, workflowId: `noop-warm-${taskQueue}-${i}` })));

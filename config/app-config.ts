@@ -3,6 +3,7 @@ import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
 import { PayloadEncryptionSettings, readPayloadEncryption } from './payload-encryption';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
+import { WorkerTuning, readWorkerTuning } from './worker-tuning';
 
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
 export interface AppConfig {
@@ -19,7 +20,7 @@ export interface AppConfig {
     rateLimits: { writesPerMinute: number; pollsPerMinute: number };
   };
   /** The worker's /metrics + /health port, and where the SDK's own Prometheus exporter listens (appended to /metrics). */
-  worker: { metricsPort: number; metricsHost: string; sdkMetricsAddress: string };
+  worker: { metricsPort: number; metricsHost: string; sdkMetricsAddress: string; tuning: WorkerTuning };
   /**
    * Timing of the refund workflow's provider polling, so tests can run it in seconds, and the time
    * between two refunds of one payment per provider (WeChat Pay 1 min, Alipay 3 s by default).
@@ -112,7 +113,7 @@ function readWorkerSettings(env: Env): AppConfig['worker'] {
   const metricsPort = readPort(env, 'WORKER_METRICS_PORT', 9464);
   const sdkMetricsAddress = readNonEmpty(env, 'WORKER_SDK_METRICS_ADDRESS', `127.0.0.1:${metricsPort === 0 ? 0 : metricsPort + 1}`);
   if (!/^[^\s/]+:\d{1,5}$/.test(sdkMetricsAddress)) throw new ConfigError('WORKER_SDK_METRICS_ADDRESS', `"${sdkMetricsAddress}" must be host:port, e.g. 127.0.0.1:9465`);
-  return { metricsPort, metricsHost: readNonEmpty(env, 'WORKER_METRICS_HOST', '127.0.0.1'), sdkMetricsAddress };
+  return { metricsPort, metricsHost: readNonEmpty(env, 'WORKER_METRICS_HOST', '127.0.0.1'), sdkMetricsAddress, tuning: readWorkerTuning(env) };
 }
 
 export interface SweepConfig {

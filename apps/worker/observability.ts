@@ -9,7 +9,11 @@ import type { DataSource } from 'typeorm';
  *   GET /metrics — the SDK's own Prometheus metrics (task latencies, slots, poll results; served by the
  *                  Rust core on WORKER_SDK_METRICS_ADDRESS and appended here) plus ours: refunds waiting
  *                  for support, last activity completed, process metrics;
- *   GET /health  — is it polling, when did it last complete an activity and see a workflow task. 503 when not running.
+ *   GET /health/live  — liveness: the process serves HTTP and its worker has not failed (no dependency checked,
+ *                       so a database blip never restarts it: Temporal retries the activities that hit it);
+ *   GET /health/ready — readiness: polling both task kinds and MySQL answers within 3 s;
+ *   GET /health       — the details (is it polling, when did it last complete an activity and see a
+ *                       workflow task), 503 when not polling.
  */
 export class WorkerProbe {
   readonly registry = new Registry();
@@ -84,6 +88,24 @@ export class WorkerProbe {
     };
   }
 
+  /** Alive unless the worker itself failed or stopped for good: a restart is then the only cure. */
+  liveness() {
+    const runState = this.worker?.getStatus().runState ?? 'INITIALIZED';
+    return { status: runState === 'FAILED' || runState === 'STOPPED' ? 'down' : 'ok', runState };
+  }
+
+  /** Ready to take tasks: polling, and its database answers (activities would only fail and be retried). */
+  async readiness() {
+    const polling = this.health().status === 'ok';
+    let mysql = 'up';
+    try {
+      await Promise.race([this.dataSource.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 3000 ms')), 3000).unref())]);
+    } catch (err) {
+      mysql = `down: ${(err as Error).message.split('\n')[0]}`;
+    }
+    return { status: polling && mysql === 'up' ? 'ok' : 'not ready', polling, mysql };
+  }
+
   async metricsText(): Promise<string> {
     const ours = await this.registry.metrics();
     if (!this.sdkMetricsUrl) return ours;
@@ -104,11 +126,13 @@ export class WorkerProbe {
           (text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text),
           (err) => res.writeHead(500).end(String(err)),
         );
-      } else if (req.method === 'GET' && path === '/health') {
-        const body = this.health();
+      } else if (req.method === 'GET' && (path === '/health' || path === '/health/live')) {
+        const body = path === '/health' ? this.health() : this.liveness();
         res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      } else if (req.method === 'GET' && path === '/health/ready') {
+        this.readiness().then((body) => res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
       } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics or /health');
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('GET /metrics, /health, /health/live or /health/ready');
       }
     });
     await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(port, host, resolve));

@@ -22,11 +22,11 @@ export interface OrderWorkerOptions {
   workflowBundlePath?: string;
 }
 
-/**
- * Worker options for the 2-core development machine, measured with npm run bench:flow (README):
- * the SDK defaults, except as noted.
- */
-export const ORDER_WORKER_TUNING: Partial<WorkerOptions> = {};
+/** The worker's concurrency and shutdown grace from validated settings (config/worker-tuning.ts); unset counts keep the SDK's defaults. */
+export function orderWorkerTuning(config: AppConfig): Partial<WorkerOptions> {
+  const { shutdownGraceTimeMs, ...counts } = config.worker.tuning;
+  return { ...counts, shutdownGraceTime: shutdownGraceTimeMs };
+}
 
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
@@ -40,7 +40,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     taskQueue: options.config.temporal.taskQueue,
     // The same codec as every client's: what the API starts, the worker reads, and the other way round.
     dataConverter: temporalDataConverter(options.config.temporal.payloadEncryption),
-    ...ORDER_WORKER_TUNING,
+    ...orderWorkerTuning(config),
     // The bundle prebuilt by npm run build (or WORKFLOW_BUNDLE); the sources under ts-node/jest.
     ...workflowCode,
     interceptors: {

@@ -74,6 +74,8 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     SCHEDULE_ID_SUFFIX: taskQueue,
     // Redis is shared with other runs: every key this system writes starts with its own prefix.
     REDIS_KEY_PREFIX: `${taskQueue}:`,
+    // Teardown cancels running activities at once, as before the grace existed (its default is 30 s).
+    WORKER_SHUTDOWN_GRACE: '0',
     // The run's prebuilt workflow bundle (global setup), also for a worker spawned as its own process.
     ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}),
     ...env,

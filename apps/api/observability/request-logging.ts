@@ -28,7 +28,7 @@ export function requestLoggingModule(logger: Logger): DynamicModule {
         return id;
       },
       // Scrapes and probes every few seconds would drown the lines that matter.
-      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/metrics' || req.url === '/health' },
+      autoLogging: { ignore: (req: IncomingMessage) => req.url === '/metrics' || req.url?.startsWith('/health') === true },
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       serializers: {
         req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

@@ -9,8 +9,12 @@ import { RateLimitHit, RedisThrottlerStorage } from '../redis/redis-throttler-st
 const RATE_SCOPE = 'rate-limit-scope';
 /** Every limit is per minute (the settings say "per minute"); the window is fixed, starting at a caller's first hit. */
 const WINDOW_MS = 60_000;
-/** How long a request waits for the counter before it goes through unchecked (see failOpen). */
-const COUNTER_WAIT_MS = 500;
+/**
+ * How long a request waits for the counter before it goes through unchecked (see failOpen). Redis
+ * answers in well under a millisecond; this only bounds a Redis that hangs (a network partition
+ * without a reset), as ioredis's own errors cover a Redis that is down.
+ */
+const COUNTER_WAIT_MS = 1000;
 /** At most one "limits not enforced" warning per API process this often: an outage must not flood the log. */
 const WARNING_INTERVAL_MS = 10_000;
 let lastUncheckedWarningAt = 0;
@@ -111,10 +115,15 @@ export function throttlerOptions(config: AppConfig, redis: Redis): ThrottlerModu
   return { throttlers: RATE_SCOPES.map(throttlerOf), storage: new RedisThrottlerStorage(redis, config.redis.keyPrefix) };
 }
 
+/**
+ * `work`, or an error after `ms`. The timeout gives up one turn of the event loop later (setImmediate
+ * runs after the I/O poll): on a busy process the timer and Redis's reply can be due together, and
+ * the timers phase comes first — without it, load alone would switch the limits off.
+ */
 function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${ms} ms`))), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

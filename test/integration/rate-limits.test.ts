@@ -67,10 +67,17 @@ describe('rate limits by principal kind, shared by API replicas', () => {
       // The guard ran on every one of them, with the seller's limit.
       expect(answers.every((a) => a.policy === '"writes";q=3000;w=60')).toBe(true);
       expect(answers.every((a) => Number.isInteger(remainingOf(a)))).toBe(true);
-      // And counted them: every request sent in the first 57 s lands in the window the first one opened.
-      const mostCounted = Math.max(...answers.map((a) => 3000 - remainingOf(a)));
-      expect(mostCounted).toBeGreaterThanOrEqual(Math.min(total, SELLER_PER_SECOND * (SELLER_SECONDS - 3)));
-      process.stdout.write(`seller: ${total} cancellations in ${(elapsedMs / 1000).toFixed(1)} s, statuses ${JSON.stringify(countBy(answers))}, most counted in one window ${mostCounted}\n`);
+      // And counted each once: within a window the counts are 1, 2, 3, … so over the run, with the
+      // clock slipping past the minute on a busy machine, they are 1..N1 and 1..N2 for at most two
+      // windows — how many answers saw count v never grows with v, and N1 + N2 is every request.
+      const seen = new Map<number, number>();
+      for (const answer of answers) seen.set(3000 - remainingOf(answer), (seen.get(3000 - remainingOf(answer)) ?? 0) + 1);
+      const mostCounted = Math.max(...seen.keys());
+      const windows = seen.get(1) ?? 0;
+      expect(windows === 1 || windows === 2).toBe(true);
+      const perCount = Array.from({ length: mostCounted }, (_, i) => seen.get(i + 1) ?? 0);
+      expect(perCount.every((n, i) => n >= 1 && (i === 0 || n <= perCount[i - 1]))).toBe(true);
+      process.stdout.write(`seller: ${total} cancellations in ${(elapsedMs / 1000).toFixed(1)} s, statuses ${JSON.stringify(countBy(answers))}, ${windows} window(s), most counted in one ${mostCounted}\n`);
     },
     SELLER_SECONDS * 1000 + 60_000,
   );

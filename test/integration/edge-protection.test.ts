@@ -68,6 +68,13 @@ describe('edge protection', () => {
     expect(cancels[3]).toBe(429);
   });
 
+  it('documents the 429 and its headers on the limited routes in the OpenAPI document', async () => {
+    const document = (await (await fetch(`${system.apiUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>> };
+    const cancel429 = document.paths['/orders/{orderSn}/cancellations'].post.responses['429'];
+    expect(Object.keys(cancel429.headers ?? {}).sort()).toEqual(['RateLimit', 'RateLimit-Policy', 'Retry-After']);
+    expect(document.paths['/orders/{orderSn}/payment'].get.responses['429']).toBeDefined();
+  });
+
   it('never limits /notify/*: providers retry on their own schedule', async () => {
     const statuses = new Set<number>();
     for (let i = 0; i < 15; i += 1) {

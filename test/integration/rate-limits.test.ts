@@ -1,4 +1,5 @@
 import { INestApplication, Logger } from '@nestjs/common';
+import Redis from 'ioredis';
 import { createApiApp } from '../../apps/api/app';
 import { newSellerId } from '../support/fixtures';
 import { freePort } from '../support/free-port';
@@ -118,7 +119,8 @@ describe('rate limits by principal kind, shared by API replicas', () => {
     });
 
     it("hits on A and B add up to one buyer's limit", async () => {
-      const buyer = system.token('buyer', newSellerId() + 900_000);
+      const buyerId = newSellerId() + 900_000;
+      const buyer = system.token('buyer', buyerId);
       const answers: Answer[] = [];
       for (let i = 0; i < 30; i += 1) answers.push(await cancelMissingOrder(i % 2 === 0 ? system.apiUrl : secondUrl, buyer));
       expect(countBy(answers)).toEqual({ 404: 30 });
@@ -126,6 +128,15 @@ describe('rate limits by principal kind, shared by API replicas', () => {
       expect(answers.map(remainingOf)).toEqual(Array.from({ length: 30 }, (_, i) => 29 - i));
       expect((await cancelMissingOrder(system.apiUrl, buyer)).status).toBe(429);
       expect((await cancelMissingOrder(secondUrl, buyer)).status).toBe(429);
+      // The one counter, under a key an operator can read: every attempt counted, refused ones too.
+      const redis = new Redis(system.config.redis.url);
+      try {
+        const key = `${system.config.redis.keyPrefix}rate-limit:{writes:CancellationsController.cancel:buyer:${buyerId}}:hits`;
+        expect(await redis.get(key)).toBe('32');
+        expect(await redis.pttl(key)).toBeGreaterThan(0);
+      } finally {
+        redis.disconnect();
+      }
     });
   });
 

@@ -1,4 +1,5 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable, SetMetadata, UseGuards, applyDecorators } from '@nestjs/common';
+import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ThrottlerGuard, ThrottlerModuleOptions, ThrottlerOptions, ThrottlerRequest } from '@nestjs/throttler';
 import type Redis from 'ioredis';
 import type { AppConfig } from '../../../config/app-config';
@@ -97,10 +98,22 @@ export class PrincipalThrottlerGuard extends ThrottlerGuard {
   }
 }
 
+/** The 429 in the OpenAPI document of every limited route. */
+const documented429 = (scope: RateScope) =>
+  ApiTooManyRequestsResponse({
+    description: `More than the caller's kind may send on this route a minute (\`${scope}\` limits by buyer, seller, support, admin). Body: { statusCode: 429, error, code: "${RATE_LIMITED}", message, retryAfterSeconds }.`,
+    headers: {
+      'Retry-After': { description: 'seconds until the window frees up', schema: { type: 'integer' } },
+      RateLimit: { description: `e.g. "${scope}";r=0;t=41 (also on answers that went through, with the requests left)`, schema: { type: 'string' } },
+      'RateLimit-Policy': { description: `e.g. "${scope}";q=3000;w=60`, schema: { type: 'string' } },
+    },
+  });
+const limited = (scope: RateScope) => applyDecorators(SetMetadata(RATE_SCOPE, scope), UseGuards(PrincipalThrottlerGuard), documented429(scope));
+
 /** Checkout, payment creation, cancellations, after-sale applications, goodwill refunds: the kind's `writes` limit per principal and route. */
-export const RateLimitedWrite = () => applyDecorators(SetMetadata(RATE_SCOPE, 'writes' satisfies RateScope), UseGuards(PrincipalThrottlerGuard));
+export const RateLimitedWrite = () => limited('writes');
 /** The QR page's status poll (it queries the provider): the kind's `polls` limit per principal and route. */
-export const RateLimitedPoll = () => applyDecorators(SetMetadata(RATE_SCOPE, 'polls' satisfies RateScope), UseGuards(PrincipalThrottlerGuard));
+export const RateLimitedPoll = () => limited('polls');
 
 /** One throttler per scope, named after it (the policy name in the headers); each applies only to its routes. */
 export function throttlerOptions(config: AppConfig, redis: Redis): ThrottlerModuleOptions {

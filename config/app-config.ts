@@ -2,6 +2,7 @@ import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings,
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
 import { PayloadEncryptionSettings, readPayloadEncryption } from './payload-encryption';
+import { RateLimits, readRateLimits } from './rate-limits';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
 import { WorkerTuning, readWorkerTuning } from './worker-tuning';
 
@@ -16,8 +17,8 @@ export interface AppConfig {
     port: number;
     publicBaseUrl: string;
     jwtSecret: string;
-    /** Per principal and route, per minute: checkout / payment creation / cancellation, and the payment-status poll. */
-    rateLimits: { writesPerMinute: number; pollsPerMinute: number };
+    /** Requests a minute per principal and route, by principal kind (role) and scope (writes, polls): config/rate-limits.ts. */
+    rateLimits: RateLimits;
   };
   /** The worker's /metrics + /health port, and where the SDK's own Prometheus exporter listens (appended to /metrics). */
   worker: { metricsPort: number; metricsHost: string; sdkMetricsAddress: string; tuning: WorkerTuning };
@@ -85,7 +86,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       port: apiPort,
       publicBaseUrl: readUrl(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${apiPort}`),
       jwtSecret: readJwtSecret(env, payments.realProvider),
-      rateLimits: { writesPerMinute: readCount(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 30), pollsPerMinute: readCount(env, 'RATE_LIMIT_POLLS_PER_MINUTE', 120) },
+      rateLimits: readRateLimits(env),
     },
     worker: readWorkerSettings(env),
     refund: {
@@ -214,13 +215,6 @@ function readPort(env: Env, name: string, fallback: number): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(name, `"${raw}" is not a TCP port (0-65535)`);
   return port;
-}
-
-function readCount(env: Env, name: string, fallback: number): number {
-  const raw = (env[name] ?? '').trim();
-  if (raw === '') return fallback;
-  if (!/^[0-9]{1,7}$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, `"${raw}" must be a whole number from 1 to 9999999`);
-  return Number(raw);
 }
 
 /** Browser origins (scheme://host[:port], no path) allowed to call a server cross-origin, comma-separated. */

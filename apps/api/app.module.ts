@@ -76,7 +76,7 @@ export class AppModule {
   static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client; redis: Redis }, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config)), TerminusModule.forRoot({ logger: false })],
+      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config, connections.redis)), TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -19,18 +19,33 @@ describe('edge protection', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
-  it('checkout: the 4th request in a minute from one buyer is a 429 with Retry-After; another buyer is not slowed', async () => {
+  it('checkout: the 4th request in a minute from one buyer (RATE_LIMIT_WRITES_PER_MINUTE=3) is a 429 with Retry-After; another buyer is not slowed', async () => {
     const skuId = await seedGoods(system.dataSource, { sellerId: newSellerId(), priceFen: 100, stock: 100 });
     const buyer = system.token('buyer', newSellerId() + 800_000);
     const statuses = [];
-    for (let i = 0; i < 3; i += 1) statuses.push((await raw('POST', '/trades', buyer, { items: [{ skuId, quantity: 1 }] })).status);
+    const remaining = [];
+    for (let i = 0; i < 3; i += 1) {
+      const res = await raw('POST', '/trades', buyer, { items: [{ skuId, quantity: 1 }] });
+      statuses.push(res.status);
+      remaining.push(res.headers.get('ratelimit')?.replace(/;t=\d+$/, ''));
+    }
     expect(statuses).toEqual([201, 201, 201]);
+    // The IETF RateLimit headers on answers that went through too.
+    expect(remaining).toEqual(['"writes";r=2', '"writes";r=1', '"writes";r=0']);
     const limited = await raw('POST', '/trades', buyer, { items: [{ skuId, quantity: 1 }] });
     expect(limited.status).toBe(429);
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
-    expect(((await limited.json()) as { message: string }).message).toMatch(/at most 3 a minute on this route for one caller; retry after \d+ s/);
+    expect(limited.headers.get('ratelimit-policy')).toBe('"writes";q=3;w=60');
+    expect(limited.headers.get('ratelimit')).toBe(`"writes";r=0;t=${retryAfter}`);
+    expect(await limited.json()).toEqual({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      code: 'RATE_LIMITED',
+      message: `too many requests: at most 3 writes a minute on this route for one buyer; retry after ${retryAfter} s (Retry-After)`,
+      retryAfterSeconds: retryAfter,
+    });
     expect((await raw('POST', '/trades', system.token('buyer', newSellerId() + 800_000), { items: [{ skuId, quantity: 1 }] })).status).toBe(201);
   });
 
@@ -40,8 +55,10 @@ describe('edge protection', () => {
     const polls = [];
     for (let i = 0; i < 6; i += 1) polls.push((await raw('GET', `/orders/${order.orderSn}/payment`, buyer)).status);
     expect(polls).toEqual([200, 200, 200, 200, 200, 429]);
-    // Support polling the same order has its own allowance.
-    expect((await raw('GET', `/orders/${order.orderSn}/payment`, system.token('support', 1))).status).toBe(200);
+    // Support polling the same order has its own allowance, and its kind's limit (the old settings are the buyer's).
+    const supportPoll = await raw('GET', `/orders/${order.orderSn}/payment`, system.token('support', 1));
+    expect(supportPoll.status).toBe(200);
+    expect(supportPoll.headers.get('ratelimit-policy')).toBe('"polls";q=600;w=60');
     const creates = [];
     for (let i = 0; i < 4; i += 1) creates.push((await raw('POST', `/orders/${order.orderSn}/payment`, buyer, { provider: 'wechatpay' })).status);
     expect(creates).toEqual([201, 201, 201, 429]);
@@ -49,6 +66,13 @@ describe('edge protection', () => {
     for (let i = 0; i < 4; i += 1) cancels.push((await raw('POST', `/orders/${order.orderSn}/cancellations`, buyer, { reason: 'x' })).status);
     expect(cancels.slice(0, 3).every((s) => s !== 429)).toBe(true);
     expect(cancels[3]).toBe(429);
+  });
+
+  it('documents the 429 and its headers on the limited routes in the OpenAPI document', async () => {
+    const document = (await (await fetch(`${system.apiUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>> };
+    const cancel429 = document.paths['/orders/{orderSn}/cancellations'].post.responses['429'];
+    expect(Object.keys(cancel429.headers ?? {}).sort()).toEqual(['RateLimit', 'RateLimit-Policy', 'Retry-After']);
+    expect(document.paths['/orders/{orderSn}/payment'].get.responses['429']).toBeDefined();
   });
 
   it('never limits /notify/*: providers retry on their own schedule', async () => {

@@ -193,7 +193,12 @@ export class TradesService {
     return group;
   }
 
-  /** Same key + same body → the first answer (workflows re-attached, never duplicated); other body → 422. */
+  /**
+   * Same key + same body → the first answer; other body → 422. The workflows are re-attached, in case
+   * the first request stopped between its commit and their start: attaching to a running one (or
+   * finding it finished) adds nothing to its history, and the group is signalled only if the order
+   * is not yet among its members.
+   */
   private async replay(buyerId: string, key: string, hash: string): Promise<TradeAnswer | undefined> {
     const [trade] = await this.dataSource.query('SELECT trade_sn, payment_type, request_hash FROM trade WHERE buyer_id = ? AND idempotency_key = ?', [buyerId, key]);
     if (!trade) return undefined;
@@ -221,7 +226,7 @@ export class TradesService {
     const started = [];
     for (const order of orders) {
       const workflowId = await this.workflows.start(order);
-      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn, { finishedIsFine: replay });
+      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn, { replay });
       started.push({ orderSn: order.orderSn, sellerId: order.sellerId, orderFen: order.orderFen, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), ...(order.groupId ? { groupId: order.groupId } : {}) });
     }
     return { tradeSn, paymentType, totalFen: orders.reduce((sum, o) => sum + o.orderFen, 0), orders: started };

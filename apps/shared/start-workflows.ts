@@ -28,9 +28,13 @@ export function executeUpdateWithStartWorkflow<W extends Workflow, Ret, Args ext
   client: Client,
   workflow: WorkflowRef<W>,
   update: UpdateDefinition<Ret, Args>,
-  options: { start: WorkflowStartOptions<W> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy }; args?: Args },
+  options: { start: WorkflowStartOptions<W> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy }; args?: Args; updateId?: string },
 ): Promise<Ret> {
-  return client.workflow.executeUpdateWithStart(update, { ...(options.args ? { args: options.args } : {}), startWorkflowOperation: new WithStartWorkflowOperation<W>(workflow.workflowType, options.start) });
+  return client.workflow.executeUpdateWithStart(update, {
+    ...(options.args ? { args: options.args } : {}),
+    ...(options.updateId ? { updateId: options.updateId } : {}),
+    startWorkflowOperation: new WithStartWorkflowOperation<W>(workflow.workflowType, options.start),
+  });
 }
 
 /**

@@ -90,7 +90,11 @@ export class AfterSalesService {
     });
     let answer: StoredAnswer;
     try {
-      const opened = await this.workflows.temporal.workflow.getHandle(afterSaleWorkflowId(input.serviceSn)).executeUpdate(awaitOpeningUpdate, { args: [] });
+      // One Update id per after-sale: a concurrent twin of the application (or its retry after a crash)
+      // waits on the same Update instead of adding another to the workflow's history.
+      const opened = await this.workflows.temporal.workflow
+        .getHandle(afterSaleWorkflowId(input.serviceSn))
+        .executeUpdate(awaitOpeningUpdate, { args: [], updateId: `opening-${input.serviceSn}` });
       answer = opened.opening?.accepted
         ? { httpStatus: 201, body: await this.describe(input.serviceSn) }
         : refused(opened.opening?.reason ?? 'the order refused the after-sale');

@@ -38,28 +38,34 @@ export class CancellationsService {
     await this.access.load(principal, orderSn);
     const hash = requestHash({ orderSn, reason });
     const repo = this.dataSource.getRepository(CancellationRequest);
-    let request: CancellationRequest;
-    try {
-      request = await repo.save(repo.create({ orderSn, actorRole: principal.role, actorId: principal.id, idempotencyKey, requestHash: hash, reason, status: CancellationStatus.RECEIVED }));
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
-      const existing = await repo.findOneByOrFail({ actorRole: principal.role, actorId: principal.id, idempotencyKey });
-      if (existing.requestHash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
-      if (existing.response) return existing.response as unknown as StoredAnswer;
-      // The first attempt recorded the request but never answered (a crash, or it is still running): finish it now.
-      request = existing;
+    const byKey = { actorRole: principal.role, actorId: principal.id, idempotencyKey };
+    // A retry finds its request first: a replay is answered from the row, without so much as an insert attempt.
+    let request = await repo.findOneBy(byKey);
+    if (!request) {
+      try {
+        request = await repo.save(repo.create({ ...byKey, orderSn, requestHash: hash, reason, status: CancellationStatus.RECEIVED }));
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+        request = await repo.findOneByOrFail(byKey);
+      }
     }
+    if (request.requestHash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
+    if (request.response) return request.response as unknown as StoredAnswer;
+    // Not answered yet: this is the first attempt, or one that recorded the request and never answered
+    // (a crash, or a concurrent twin still running): finish it (decide sends the same Update again).
     request.id = Number(request.id); // a fresh insert reports its id as a string
     const answer = await this.decide(principal, request);
-    this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
-    // The first answer stored wins (a concurrent retry of the same key answers the same, see decide).
-    // Only a request that started nothing is finalised here (refused, or the order was already
-    // cancelled); an accepted request's status belongs to its workflow.
+    // The first answer stored wins (a concurrent retry of the same key answers the same, see decide),
+    // and only the request that stored it counts it and finalises it: a twin must not overwrite the
+    // status with its own later view (the order already cancelled by the first). Only a request that
+    // started nothing is finalised here (refused, or the order was already cancelled); an accepted
+    // request's status belongs to its workflow.
     const final = answer.httpStatus >= 400 ? CancellationStatus.REFUSED : answer.body.alreadyCancelled ? CancellationStatus.ALREADY_CANCELLED : null;
-    await this.dataSource.query(
-      `UPDATE cancellation_request SET response_json = COALESCE(response_json, ?), status = IF(? IS NOT NULL AND status = ?, ?, status) WHERE id = ?`,
+    const storedFirst = await this.dataSource.query(
+      `UPDATE cancellation_request SET response_json = ?, status = IF(? IS NOT NULL AND status = ?, ?, status) WHERE id = ? AND response_json IS NULL`,
       [JSON.stringify(answer), final, CancellationStatus.RECEIVED, final, request.id],
     );
+    if (storedFirst.affectedRows === 1) this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
     const [stored] = await this.dataSource.query('SELECT response_json FROM cancellation_request WHERE id = ?', [request.id]);
     return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
   }

@@ -10,7 +10,8 @@ import { SubmitCheckoutDto } from './checkout.dto';
 
 /**
  * Checkout from the cart's checked lines or the buy-now item: a priced view per shop, then the
- * trade written by the one trade writer (the same as POST /trades), then the lines leave the cart.
+ * trade written by the one trade writer (the same as POST /trades), then the lines leave the cart
+ * (unless the trade was a replay of the Idempotency-Key).
  */
 @Injectable()
 export class CheckoutService {
@@ -49,7 +50,7 @@ export class CheckoutService {
   async submit(buyerId: string, dto: SubmitCheckoutDto, idempotencyKey?: string): Promise<TradeAnswer> {
     const way = dto.way ?? 'CART';
     const items = await this.cart.checkoutLines(buyerId, way);
-    const answer = await this.trades.createTrade({
+    const { answer, replayed } = await this.trades.createTrade({
       buyerId,
       items,
       paymentType: dto.paymentType ?? PaymentType.ONLINE,
@@ -64,7 +65,9 @@ export class CheckoutService {
       // The key replays what the buyer submitted; the cart it came from is gone after the first success.
       requestHash: requestHash({ checkout: way, ...dto }),
     });
-    await this.cart.removeCheckedOut(buyerId, way, items.map((i) => i.skuId));
+    // Only the submission that wrote the trade empties the cart (or the buy-now item) and its chosen
+    // coupons: a replay would take lines added and coupons chosen since then, never ordered.
+    if (!replayed) await this.cart.removeCheckedOut(buyerId, way, items.map((i) => i.skuId));
     return answer;
   }
 }

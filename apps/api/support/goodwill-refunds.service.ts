@@ -47,24 +47,29 @@ export class GoodwillRefundsService {
   async request(staff: Principal, orderSn: string, refundFen: number, reason: string, idempotencyKey: string): Promise<GoodwillAnswer> {
     await this.access.load(staff, orderSn);
     const hash = requestHash({ orderSn, refundFen, reason });
-    let row: GoodwillRow;
-    try {
-      const inserted = await this.dataSource.query(
-        `INSERT INTO goodwill_refund (order_sn, actor_role, actor_id, idempotency_key, request_hash, refund_fen, reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'RECEIVED')`,
-        [orderSn, staff.role, staff.id, idempotencyKey, hash, refundFen, reason],
-      );
-      row = await this.row('id = ?', [inserted.insertId]);
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
-      row = await this.row('actor_role = ? AND actor_id = ? AND idempotency_key = ?', [staff.role, staff.id, idempotencyKey]);
-      if (row.request_hash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
-      if (row.response_json) return parseJson(row.response_json) as GoodwillAnswer;
-      // Recorded but never answered (a crash, or a concurrent retry still waiting): ask the workflow again.
+    const byKey = () => this.row('actor_role = ? AND actor_id = ? AND idempotency_key = ?', [staff.role, staff.id, idempotencyKey]);
+    // A retry finds its request first: a replay is answered from the row, without so much as an insert attempt.
+    let row = await byKey();
+    if (!row) {
+      try {
+        const inserted = await this.dataSource.query(
+          `INSERT INTO goodwill_refund (order_sn, actor_role, actor_id, idempotency_key, request_hash, refund_fen, reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'RECEIVED')`,
+          [orderSn, staff.role, staff.id, idempotencyKey, hash, refundFen, reason],
+        );
+        row = (await this.row('id = ?', [inserted.insertId]))!;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
+        row = (await byKey())!;
+      }
     }
+    if (row.request_hash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
+    if (row.response_json) return parseJson(row.response_json) as GoodwillAnswer;
+    // Not answered yet: the first attempt, or one recorded and never answered (a crash, or a concurrent
+    // twin still waiting): ask the workflow, with the same Update id, so a twin's question is the same Update.
     const answer = await this.decide(staff, row);
     // The first answer stored wins, so concurrent retries of one key all answer the same.
     await this.dataSource.query('UPDATE goodwill_refund SET response_json = COALESCE(response_json, ?) WHERE id = ?', [JSON.stringify(answer), row.id]);
-    const stored = await this.row('id = ?', [row.id]);
+    const stored = (await this.row('id = ?', [row.id]))!;
     return parseJson(stored.response_json) as GoodwillAnswer;
   }
 
@@ -73,6 +78,8 @@ export class GoodwillRefundsService {
     let answer: GoodwillRefundAnswer;
     try {
       answer = await executeUpdateWithStartWorkflow(this.workflows.temporal, GOODWILL_REFUND_WORKFLOW, goodwillRefundAnswerUpdate, {
+        // One Update per request: a twin (or a retry after a crash) gets the same answer and adds nothing to the history.
+        updateId: `goodwill-answer-${row.id}`,
         start: {
           workflowId,
           taskQueue: this.config.temporal.taskQueue,
@@ -87,7 +94,7 @@ export class GoodwillRefundsService {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
       // Its workflow finished before this retry could ask it: the row it wrote is the answer.
-      const done = await this.row('id = ?', [row.id]);
+      const done = (await this.row('id = ?', [row.id]))!;
       if (done.status === 'REFUSED') answer = { outcome: 'REFUSED', reason: done.refusal ?? 'refused', code: 'Refused' };
       else if (done.refund_sn) {
         const [refund] = await this.dataSource.query('SELECT provider FROM refund WHERE refund_sn = ?', [done.refund_sn]);
@@ -132,7 +139,7 @@ export class GoodwillRefundsService {
     };
   }
 
-  private async row(where: string, params: unknown[]): Promise<GoodwillRow> {
+  private async row(where: string, params: unknown[]): Promise<GoodwillRow | undefined> {
     const [row] = await this.dataSource.query(`SELECT * FROM goodwill_refund WHERE ${where}`, params);
     return row;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { GROUP_BUY_WORKFLOW, groupBuyStateQuery, groupBuyWorkflowId, memberJoinedSignal } from '../../../workflows/group-buy.contract';
@@ -17,14 +17,31 @@ export class GroupBuys {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Adds a member: starts the group's workflow if this is its first member, else signals it (one call, idempotent). */
-  async join(groupId: string, orderSn: string, options: { finishedIsFine?: boolean } = {}): Promise<void> {
+  /**
+   * Adds a member: starts the group's workflow if this is its first member, else signals it (one call).
+   * A replayed checkout joins only if the first attempt never did: the group would take a second
+   * signal for the same member (it counts it once, but its history would not).
+   */
+  async join(groupId: string, orderSn: string, options: { replay?: boolean } = {}): Promise<void> {
+    if (options.replay && (await this.joinedOrFinished(groupId, orderSn))) return;
     const [group] = await this.dataSource.query('SELECT sku_id, size, deadline_at FROM group_buy WHERE group_id = ?', [groupId]);
     try {
       await this.signalWithStart(groupId, orderSn, group);
     } catch (err) {
-      // A replayed checkout: the member joined back then and the group has finished since.
-      if (!(options.finishedIsFine && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // A replayed checkout: the group finished between the look and the signal.
+      if (!(options.replay && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
+  /** The order is one of the group's members, or the group has finished (it takes no one any more). */
+  private async joinedOrFinished(groupId: string, orderSn: string): Promise<boolean> {
+    const handle = this.temporal.workflow.getHandle(groupBuyWorkflowId(groupId));
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return true;
+      return (await handle.query(groupBuyStateQuery)).members.some((m) => m.orderSn === orderSn);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
     }
   }
 

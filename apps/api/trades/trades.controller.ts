@@ -20,8 +20,8 @@ export class TradesController {
   @RateLimitedWrite()
   @ApiOperation({ summary: 'Check out: one trade, one order (and order workflow) per seller; stock reserved' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key replays the first answer' })
-  create(@CurrentPrincipal() buyer: Principal, @Body() dto: CreateTradeDto, @Headers('idempotency-key') key?: string) {
-    return this.trades.createTrade({
+  async create(@CurrentPrincipal() buyer: Principal, @Body() dto: CreateTradeDto, @Headers('idempotency-key') key?: string) {
+    const { answer } = await this.trades.createTrade({
       buyerId: buyer.id,
       items: dto.items,
       paymentType: dto.paymentType ?? PaymentType.ONLINE,
@@ -30,5 +30,6 @@ export class TradesController {
       idempotencyKey: readIdempotencyKey(key, false),
       requestHash: requestHash(dto),
     });
+    return answer;
   }
 }

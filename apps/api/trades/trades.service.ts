@@ -33,6 +33,16 @@ export interface TradeAnswer {
   orders: { orderSn: string; sellerId: string | number; orderFen: number; workflowId: string; temporalUiUrl: string; groupId?: string }[];
 }
 
+/**
+ * The writer's answer and whether it is a replay: the answer stored for the Idempotency-Key (a
+ * retry, or the loser of two concurrent first submissions), in which case the caller must have no
+ * effect of its own either (checkout leaves the cart alone).
+ */
+export interface TradeOutcome {
+  answer: TradeAnswer;
+  replayed: boolean;
+}
+
 /** What either door (POST /trades with items, POST /checkout from the cart) asks the one writer for. */
 export interface TradeRequest {
   buyerId: string;
@@ -75,11 +85,11 @@ export class TradesService {
     private readonly metrics: ApiMetrics,
   ) {}
 
-  async createTrade(request: TradeRequest): Promise<TradeAnswer> {
+  async createTrade(request: TradeRequest): Promise<TradeOutcome> {
     const { buyerId, idempotencyKey, requestHash: hash, paymentType } = request;
     if (idempotencyKey) {
       const replay = await this.replay(buyerId, idempotencyKey, hash);
-      if (replay) return replay;
+      if (replay) return { answer: replay, replayed: true };
     }
     if (request.groupBuy) {
       if (request.items.length !== 1) throw new UnprocessableEntityException('a group buy holds exactly one item');
@@ -91,14 +101,15 @@ export class TradesService {
       ({ tradeSn, orders } = await transactionWithLockRetry(this.dataSource, (manager) => this.insertTrade(manager, request)));
     } catch (err) {
       if (isDuplicateKey(err) && idempotencyKey) {
-        // A concurrent request with the same key won the insert; answer as its replay.
+        // A concurrent request with the same key claimed it first (and rolled this one back before it
+        // used a coupon or reserved stock): answer as its replay.
         const replay = await this.replay(buyerId, idempotencyKey, hash);
-        if (replay) return replay;
+        if (replay) return { answer: replay, replayed: true };
       }
       throw err;
     }
     this.metrics.ordersCreated.inc({ payment_type: paymentType }, orders.length);
-    return this.startWorkflows(tradeSn, paymentType, orders);
+    return { answer: await this.startWorkflows(tradeSn, paymentType, orders), replayed: false };
   }
 
   private async insertTrade(manager: EntityManager, request: TradeRequest): Promise<{ tradeSn: string; orders: NewOrder[] }> {
@@ -107,6 +118,15 @@ export class TradesService {
     const shops = await quoteCheckout(manager, buyerId, request.items, request.couponsBySeller ?? new Map(), createdAt, { strict: true });
 
     const tradeSn = newSn('T');
+    // The trade row first: its (buyer, Idempotency-Key) unique key makes a concurrent twin of this
+    // request wait here and then fail as a duplicate, before it uses a coupon or reserves stock
+    // (it would otherwise be refused for the coupon this request used, instead of replaying it).
+    // The amounts are filled in once every order is priced.
+    await manager.query(
+      `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, freight_fen, discount_fen, consignee_json, idempotency_key, request_hash)
+       VALUES (?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?)`,
+      [tradeSn, buyerId, paymentType, TradeStatus.NEW, request.consignee ? JSON.stringify(request.consignee) : null, request.idempotencyKey ?? null, request.requestHash],
+    );
     const orderType = request.groupBuy ? OrderType.PINTUAN : OrderType.NORMAL;
     const flow = flowOf(paymentType, orderType);
     const group = request.groupBuy ? await this.joinOrOpenGroup(manager, request.groupBuy, shops[0].goods[0].id, createdAt) : undefined;
@@ -142,12 +162,7 @@ export class TradesService {
       await writeOrderMeta(manager, orderSn, { ...(request.orderMeta ?? {}), ...promotionMeta(shop) });
       orders.push({ orderSn, sellerId: shop.sellerId, buyerId, flow, orderFen: totals.payableFen, createdAt, groupId: group?.groupId });
     }
-    await manager.query(
-      `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, freight_fen, discount_fen, consignee_json, idempotency_key, request_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [tradeSn, buyerId, paymentType, TradeStatus.NEW, sum.payable, sum.goods, sum.shipping, sum.discount,
-        request.consignee ? JSON.stringify(request.consignee) : null, request.idempotencyKey ?? null, request.requestHash],
-    );
+    await manager.query('UPDATE trade SET total_fen = ?, goods_fen = ?, freight_fen = ?, discount_fen = ? WHERE trade_sn = ?', [sum.payable, sum.goods, sum.shipping, sum.discount, tradeSn]);
     // Stock last, in SKU order: the goods rows are the hot rows every checkout of them locks, so they
     // are locked as late and in as fixed an order as possible (short waits, no lock-order deadlocks).
     for (const r of reservations.sort((a, b) => a.skuId - b.skuId)) {
@@ -178,7 +193,12 @@ export class TradesService {
     return group;
   }
 
-  /** Same key + same body → the first answer (workflows re-attached, never duplicated); other body → 422. */
+  /**
+   * Same key + same body → the first answer; other body → 422. The workflows are re-attached, in case
+   * the first request stopped between its commit and their start: attaching to a running one (or
+   * finding it finished) adds nothing to its history, and the group is signalled only if the order
+   * is not yet among its members.
+   */
   private async replay(buyerId: string, key: string, hash: string): Promise<TradeAnswer | undefined> {
     const [trade] = await this.dataSource.query('SELECT trade_sn, payment_type, request_hash FROM trade WHERE buyer_id = ? AND idempotency_key = ?', [buyerId, key]);
     if (!trade) return undefined;
@@ -206,7 +226,7 @@ export class TradesService {
     const started = [];
     for (const order of orders) {
       const workflowId = await this.workflows.start(order);
-      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn, { finishedIsFine: replay });
+      if (order.groupId) await this.groupBuys.join(order.groupId, order.orderSn, { replay });
       started.push({ orderSn: order.orderSn, sellerId: order.sellerId, orderFen: order.orderFen, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId), ...(order.groupId ? { groupId: order.groupId } : {}) });
     }
     return { tradeSn, paymentType, totalFen: orders.reduce((sum, o) => sum + o.orderFen, 0), orders: started };

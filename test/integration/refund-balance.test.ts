@@ -52,7 +52,7 @@ describe('refundable balance', () => {
     expect((await system.http('GET', `/complaints/${second}`, { token: support() })).body.refundableFen).toBe(0);
     const refused = await arbitrate(second, 5000);
     expect(refused.status).toBe(409);
-    expect(refused.body.message).toMatch(/exceeds the 0 fen that remain refundable on this line/);
+    expect(refused.body).toMatchObject({ code: 'RefundExceedsRemaining', message: expect.stringMatching(/exceeds the 0 fen that remain refundable on this line/) });
     expect((await arbitrate(second)).body.status).toBe('COMPLETE');
 
     // A refund-only after-sale of the line finds nothing left; line B still has all of its 10,000.
@@ -101,7 +101,7 @@ describe('refundable balance', () => {
     expect(applied.body).toMatchObject({ status: 'APPLY', requestedFen: 500 });
     const over = await goodwill(501, `gw2-${order.orderSn}`);
     expect(over.status).toBe(409);
-    expect(over.body.message).toMatch(/exceeds the 500 fen that remain refundable on payment/);
+    expect(over.body).toMatchObject({ code: 'RefundExceedsRemaining', message: expect.stringMatching(/exceeds the 500 fen that remain refundable on payment/) });
   });
 
   it('a CLOSED refund gives its line back exactly once, and its re-issue takes it again', async () => {

@@ -15,6 +15,7 @@ import {
   isComplaintClosed,
   lineComplainStatus,
   lineOfferFen,
+  RefundRefusal,
 } from '../../../domain';
 import { readRefundBalance } from '../../../db/refund-balance';
 import {
@@ -133,7 +134,7 @@ export class ComplaintsService {
     if (action === ComplaintAction.ARBITRATE && refundFen) {
       // Fast refusal from the one refundable balance; the refund activity decides again under the order's lock.
       const offerFen = await this.refundableFen(complaint.orderSn, complaint.skuId);
-      if (refundFen > offerFen) throw new ConflictException(`a refund of ${refundFen} fen exceeds the ${offerFen} fen that remain refundable on this line`);
+      if (refundFen > offerFen) throw new ConflictException({ statusCode: 409, error: 'Conflict', code: RefundRefusal.EXCEEDS_REMAINING, message: `a refund of ${refundFen} fen exceeds the ${offerFen} fen that remain refundable on this line` });
     }
     try {
       await this.workflows.temporal.workflow.getHandle(complaintWorkflowId(id)).executeUpdate(COMPLAINT_STEP_UPDATES[action], {

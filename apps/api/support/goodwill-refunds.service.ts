@@ -101,7 +101,7 @@ export class GoodwillRefundsService {
         answer = { outcome: 'ACCEPTED', refundSn: done.refund_sn, refundFen: done.refund_fen, provider: refund.provider };
       } else throw err;
     }
-    if (answer.outcome === 'REFUSED') return { httpStatus: HttpStatus.CONFLICT, body: { statusCode: 409, error: 'Conflict', message: answer.reason } };
+    if (answer.outcome === 'REFUSED') return { httpStatus: HttpStatus.CONFLICT, body: { statusCode: 409, error: 'Conflict', code: answer.code, message: answer.reason } };
     return {
       httpStatus: HttpStatus.ACCEPTED,
       body: {

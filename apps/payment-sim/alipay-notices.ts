@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { fenToYuanString } from '../../domain/money';
 import { alipayDateTime, flipBase64, signAlipayParams } from './alipay-signing';
 import type { ProviderEvents, SimClock } from './ledger';
-import type { Notifier, OutgoingNotification } from './notifier';
+import { concerning, type Notifier, type OutgoingNotification } from './notifier';
 import type { SimKeys } from './sim-keys';
 import type { ForgeMode, SimRefund, SimTrade } from './types';
 
@@ -46,8 +46,7 @@ export class AlipayNotices implements ProviderEvents {
       provider: 'alipay',
       notificationId: notifyId,
       kind,
-      outTradeNo: trade.outTradeNo,
-      ...(outRefundNo ? { outRefundNo } : {}),
+      ...concerning(trade, outRefundNo),
       event: tradeStatus,
       url: trade.notifyUrl,
       render: (forge?: ForgeMode) => {

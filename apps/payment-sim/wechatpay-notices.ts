@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { encryptResource, MAX_CLOCK_SKEW_SECONDS, newNonce, responseMessage, rfc3339China, SIGNATURE_PROBE_PREFIX, signRsaSha256, unixSeconds } from '../../payments/wechatpay/signing';
 import { flipBase64 } from './alipay-signing';
 import type { ProviderEvents } from './ledger';
-import type { Notifier, OutgoingNotification } from './notifier';
+import { concerning, type Notifier, type OutgoingNotification } from './notifier';
 import type { SimKeys } from './sim-keys';
 import type { ForgeMode, SimRefund, SimTrade } from './types';
 import { wechatTransaction } from './wechatpay-gateway';
@@ -31,8 +31,7 @@ export class WechatPayNotices implements ProviderEvents {
       provider: 'wechatpay',
       notificationId: id,
       kind,
-      outTradeNo: trade.outTradeNo,
-      ...(outRefundNo ? { outRefundNo } : {}),
+      ...concerning(trade, outRefundNo),
       event,
       url,
       render: (forge?: ForgeMode) => {

@@ -33,6 +33,18 @@ export interface ProviderEvents {
   refundSettled(refund: SimRefund, trade: SimTrade): void;
 }
 
+/** A refund's identity and amounts, the same whether a request or a bill seed makes it. */
+export function refundOf(trade: SimTrade, outRefundNo: string, amountFen: number): Pick<SimRefund, 'provider' | 'outTradeNo' | 'outRefundNo' | 'refundId' | 'amountFen' | 'totalFen'> {
+  return {
+    provider: trade.provider,
+    outTradeNo: trade.outTradeNo,
+    outRefundNo,
+    refundId: trade.provider === 'wechatpay' ? `50${digits(28)}` : trade.transactionId,
+    amountFen,
+    totalFen: trade.totalFen,
+  };
+}
+
 export class SimLedger {
   readonly trades = new Map<string, SimTrade>();
   readonly tradeFingerprints = new Map<string, string>();
@@ -100,12 +112,7 @@ export class SimLedger {
     const script = this.refundScripts.get(outRefundNo) ?? { processingMs: defaultProcessingMs, then: 'SUCCESS' as const };
     const now = this.now();
     const refund: SimRefund = {
-      provider: trade.provider,
-      outTradeNo: trade.outTradeNo,
-      outRefundNo,
-      refundId: trade.provider === 'wechatpay' ? `50${digits(28)}` : trade.transactionId,
-      amountFen,
-      totalFen: trade.totalFen,
+      ...refundOf(trade, outRefundNo, amountFen),
       reason,
       ...(notifyUrl ? { notifyUrl } : {}),
       status: 'PROCESSING',

@@ -34,6 +34,11 @@ export function verifyAlipayRequest(params: Record<string, string>, publicKey: K
   return rsa2Verify(alipaySignContent(nonEmpty, ['sign']), sign, publicKey);
 }
 
+/** Notification and return parameters with their `sign` (covering all but `sign` and `sign_type`). */
+export function signAlipayParams(params: Record<string, string>, signer: KeyObject): Record<string, string> {
+  return { ...params, sign: rsa2Sign(alipaySignContent(params, ['sign', 'sign_type']), signer) };
+}
+
 /** Signed v2 response body: the signature covers the exact inner JSON text. */
 export function signedAlipayResponse(method: string, inner: Record<string, unknown>, privateKey: KeyObject, corrupt = false): string {
   const key = `${method.replace(/\./g, '_')}_response`;

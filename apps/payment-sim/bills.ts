@@ -14,6 +14,7 @@ import { chinaDateOf, isBillDate } from '../../domain/reconciliation';
 import type { DevKeys } from '../../payments/dev-keys';
 import { rfc3339China } from '../../payments/wechatpay/signing';
 import { alipayDateTime } from './alipay-signing';
+import { refundOf } from './ledger';
 import type { BillInjection, BillSeed, LedgerEntry, SimProvider, SimRefund, SimTrade } from './types';
 import { writeZip } from './zip-writer';
 
@@ -202,12 +203,7 @@ export class BillDesk {
   private bookRefund(trade: SimTrade, outRefundNo: string, amountFen: number, atMs: number): SimRefund {
     const when = trade.provider === 'wechatpay' ? rfc3339China(new Date(atMs)) : alipayDateTime(atMs);
     const refund: SimRefund = {
-      provider: trade.provider,
-      outTradeNo: trade.outTradeNo,
-      outRefundNo,
-      refundId: trade.provider === 'wechatpay' ? `50${digits(28)}` : trade.transactionId,
-      amountFen,
-      totalFen: trade.totalFen,
+      ...refundOf(trade, outRefundNo, amountFen),
       reason: 'seeded refund',
       status: 'SUCCESS',
       createdAt: when,

@@ -12,6 +12,11 @@ export interface OutgoingNotification {
   render(forge?: ForgeMode): { headers: Record<string, string>; body: string };
 }
 
+/** What a notification is about: its trade, and the refund when it tells of one. */
+export function concerning(trade: { outTradeNo: string }, outRefundNo?: string): Pick<OutgoingNotification, 'outTradeNo' | 'outRefundNo'> {
+  return { outTradeNo: trade.outTradeNo, ...(outRefundNo ? { outRefundNo } : {}) };
+}
+
 /** Real schedules (payments.md §1.7, §2.4) divided by 100 so a test sees retries within seconds. */
 export const DEFAULT_RETRY_SCHEDULE_MS: Record<SimProvider, number[]> = {
   wechatpay: [150, 150, 300, 1800, 6000, 12000, 18000, 18000, 18000, 36000, 108000, 108000, 108000, 216000],

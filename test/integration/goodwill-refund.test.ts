@@ -105,7 +105,7 @@ describe('support goodwill refund', () => {
   it('is documented in OpenAPI', async () => {
     const docs = (await fetch(`${system.apiUrl}/docs-json`).then((r) => r.json())) as { paths: Record<string, any> };
     const path = docs.paths['/support/orders/{orderSn}/goodwill-refunds'];
-    expect(Object.keys(path.post.responses).sort()).toEqual(['202', '404', '409', '422']);
+    expect(Object.keys(path.post.responses).sort()).toEqual(['202', '404', '409', '422', '429']);
     expect(path.post.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['orderSn', 'Idempotency-Key']));
   });
 });

@@ -24,10 +24,11 @@ describe('money property: random operation sequences never refund more than was 
     const stats = await runMoneyProperty(system, {
       numRuns: Number(process.env.MONEY_SEQUENCES ?? 30),
       seed,
-      maxCommands: 8,
+      maxCommands: 16,
       settleTimeoutMs: 25_000,
       // Runs and shrinking together stay within the jest timeout below.
       timeLimitMs: 170_000,
+      logOperations: process.env.MONEY_VERBOSE === '2',
       log: process.env.MONEY_VERBOSE ? (line) => console.log(line) : undefined,
     });
     console.log(`money property: ${stats.sequences} sequences, ${stats.operations} operations, ${stats.httpCalls} HTTP calls in ${stats.seconds.toFixed(0)} s (seed ${stats.seed})`);

@@ -87,7 +87,7 @@ export class MoneyReal {
 
   newKey(prefix: string): string {
     this.keySeq += 1;
-    return `${prefix}-${this.runId}-${this.keySeq}`;
+    return `${prefix.replace(/[^A-Za-z0-9]+/g, '-')}-${this.runId}-${this.keySeq}`;
   }
 
   buyer(order: { buyerId: number }): string {

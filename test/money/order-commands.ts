@@ -72,7 +72,7 @@ export class CheckoutCommand implements Cmd {
     this.done = sns.join('; ');
   }
   toString() {
-    return `Checkout(${this.shops.map(describeShop).join(' ')})${this.done ? ` → ${this.done}` : ''}`;
+    return `Checkout(${this.shops.map(describeShop).join(' ')})`;
   }
 }
 
@@ -97,7 +97,7 @@ export class PayCommand implements Cmd {
     this.done = order.orderSn;
   }
   toString() {
-    return `Pay(#${this.index}, ${this.provider})${this.done ? ` → ${this.done}` : ''}`;
+    return `Pay(#${this.index}, ${this.provider})`;
   }
 }
 
@@ -128,7 +128,7 @@ export class ShipCommand implements Cmd {
     this.done = `${order.orderSn} ${steps.join(', ')}`;
   }
   toString() {
-    return `Ship(#${this.index}${this.receive ? ', receive' : ''})${this.done ? ` → ${this.done}` : ''}`;
+    return `Ship(#${this.index}${this.receive ? ', receive' : ''})`;
   }
 }
 
@@ -156,7 +156,7 @@ export class CancelCommand implements Cmd {
     this.done = `${order.orderSn} ${answers.map(brief).join(' / ')}`;
   }
   toString() {
-    return `SellerCancel(#${this.index}${this.race ? ', racing its replay' : ''})${this.done ? ` → ${this.done}` : ''}`;
+    return `SellerCancel(#${this.index}${this.race ? ', racing its replay' : ''})`;
   }
 }
 
@@ -173,7 +173,7 @@ export class GoodwillCommand implements Cmd {
     this.done = `${order.orderSn} ${fen(refundFen)}: ${answers.map(brief).join(' / ')}`;
   }
   toString() {
-    return `Goodwill(#${this.index}, ${this.percent}% of the order${this.race ? ', racing its replay' : ''})${this.done ? ` → ${this.done}` : ''}`;
+    return `Goodwill(#${this.index}, ${this.percent}% of the order${this.race ? ', racing its replay' : ''})`;
   }
 }
 
@@ -202,7 +202,7 @@ export class ReplayCommand implements Cmd {
     }
   }
   toString() {
-    return `Replay(#${this.index})${this.done ? ` → ${this.done}` : ''}`;
+    return `Replay(#${this.index})`;
   }
 }
 

@@ -46,13 +46,14 @@ export class ApplyAfterSaleCommand implements Cmd {
     this.done = `${order.orderSn} ${lines.map((l) => `${l.num}u of ${l.orderItemId}`).join(', ')}: ${answers.map((a) => (a.status === 201 ? `${a.body.serviceSn} asks ${fen(a.body.requestedFen)}` : brief(a))).join(' / ')}`;
   }
   toString() {
-    return `ApplyAfterSale(#${this.index}, ${this.type}, lines ${['A', 'B', 'A+B'][this.which]}, units ${this.nums.join('/')}${this.race ? ', racing its replay' : ''})${this.done ? ` → ${this.done}` : ''}`;
+    return `ApplyAfterSale(#${this.index}, ${this.type}, lines ${['A', 'B', 'A+B'][this.which]}, units ${this.nums.join('/')}${this.race ? ', racing its replay' : ''})`;
   }
 }
 
 /** A step on one after-sale picked among those in `from`. */
 abstract class AfterSaleStep implements Cmd {
   done = '';
+  protected note = '';
   constructor(readonly index: number) {}
   abstract readonly from: string[];
   abstract readonly name: string;
@@ -66,16 +67,17 @@ abstract class AfterSaleStep implements Cmd {
   async run(model: MoneyModel, real: MoneyReal) {
     const afterSale = pick(model.afterSales, this.index, this.eligible)!;
     const order = model.orders.find((o) => o.orderSn === afterSale.orderSn)!;
+    this.note = '';
     const answer = await this.step(model, real, afterSale, order);
     if (answer.status < 300 && answer.body?.status) afterSale.status = answer.body.status;
-    this.done = `${afterSale.serviceSn}: ${brief(answer)}${answer.status < 300 ? ` ${afterSale.status}` : ''}`;
+    this.done = `${afterSale.serviceSn}: ${this.note}${brief(answer)}${answer.status < 300 ? ` ${afterSale.status}` : ''}`;
   }
   abstract step(model: MoneyModel, real: MoneyReal, afterSale: ModelAfterSale, order: ModelOrder): Promise<Answer>;
   protected args() {
     return '';
   }
   toString() {
-    return `${this.name}(#${this.index}${this.args()})${this.done ? ` → ${this.done}` : ''}`;
+    return `${this.name}(#${this.index}${this.args()})`;
   }
 }
 
@@ -83,17 +85,22 @@ export class AuditCommand extends AfterSaleStep {
   readonly from = ['APPLY'];
   readonly name = 'SellerAudit';
   /** percent: the agreed refund as a share of the requested amount (absent: as requested; over 100: must be refused). */
-  constructor(index: number, readonly pass: boolean, readonly percent?: number) {
+  /** race: a second audit (PASS at the requested amount) is sent at the same moment; at most one may count. */
+  constructor(index: number, readonly pass: boolean, readonly percent: number | undefined, readonly race: boolean) {
     super(index);
   }
-  step(_model: MoneyModel, real: MoneyReal, afterSale: ModelAfterSale, order: ModelOrder) {
+  async step(_model: MoneyModel, real: MoneyReal, afterSale: ModelAfterSale, order: ModelOrder) {
     const body = this.pass
       ? { decision: 'PASS', ...(this.percent === undefined ? {} : { refundFen: percentOf(afterSale.requestedFen, this.percent) }) }
       : { decision: 'REFUSE', reason: 'the photo shows the item intact' };
-    return real.call('after-sale audit', 'POST', `/after-sales/${afterSale.serviceSn}/audit`, { token: real.seller(order), body });
+    const audit = (b: unknown) => real.call('after-sale audit', 'POST', `/after-sales/${afterSale.serviceSn}/audit`, { token: real.seller(order), body: b });
+    if (!this.race) return audit(body);
+    const answers = await Promise.all([audit(body), audit({ decision: 'PASS' })]);
+    this.note = `racing audits ${answers.map(brief).join(' / ')};`;
+    return answers.find((a) => a.status < 300) ?? answers[0];
   }
   protected override args() {
-    return this.pass ? `, PASS${this.percent === undefined ? '' : ` at ${this.percent}% of the request`}` : ', REFUSE';
+    return `${this.pass ? `, PASS${this.percent === undefined ? '' : ` at ${this.percent}% of the request`}` : ', REFUSE'}${this.race ? ', racing a PASS' : ''}`;
   }
 }
 
@@ -207,6 +214,6 @@ export class ComplaintCommand implements Cmd {
   }
   toString() {
     const second = this.race === 'two arbitrations' ? ` vs ${this.percent2}%` : this.race === 'after-sale of the line' ? ' racing a refund-only after-sale PASS' : '';
-    return `Complaint(#${this.index}, line ${this.line}, arbitration ${this.percent}% of the line${second})${this.done ? ` → ${this.done}` : ''}`;
+    return `Complaint(#${this.index}, line ${this.line}, arbitration ${this.percent}% of the line${second})`;
   }
 }

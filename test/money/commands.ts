@@ -69,6 +69,8 @@ export interface MoneyRunOptions {
   maxCommands: number;
   /** How long one sequence's refunds may take to settle before that counts as a violation. */
   settleTimeoutMs: number;
+  /** Leave out the per-line cap check (violations starting "line "), to look for other violations while the known over-refund is unfixed. */
+  ignoreLineCap?: boolean;
   /** Also log every operation of every sequence. */
   logOperations?: boolean;
   /** Stop (runs or shrinking) after this long; fast-check reports the smallest failing sequence found by then. */
@@ -115,7 +117,7 @@ export async function runMoneyProperty(system: TestSystem, options: MoneyRunOpti
       failure = `a step failed: ${(err as Error).message}`;
     }
     const unsettled = await waitQuiet(system, model.orders.map((o) => o.orderSn), options.settleTimeoutMs);
-    const violations = [...(failure ? [failure] : []), ...(unsettled ? [unsettled] : []), ...(await checkInvariants(system, model))];
+    const violations = [...(failure ? [failure] : []), ...(unsettled ? [unsettled] : []), ...(await checkInvariants(system, model)).filter((v) => !(options.ignoreLineCap && v.startsWith('line ')))];
     stats.sequences += 1;
     stats.operations += ran.length;
     stats.httpCalls += real.calls;
@@ -127,6 +129,10 @@ export async function runMoneyProperty(system: TestSystem, options: MoneyRunOpti
   });
   try {
     await fc.assert(property, { numRuns: options.numRuns, seed, interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false, endOnFailure: false });
+  } catch (err) {
+    // The caller prints the totals and the seed on a failure too.
+    Object.assign(err as object, { stats });
+    throw err;
   } finally {
     stats.seconds = (Date.now() - began) / 1000;
   }

@@ -35,7 +35,8 @@ async function applyAfterSale(model: MoneyModel, real: MoneyReal, order: ModelOr
 
 export class ApplyAfterSaleCommand implements Cmd {
   done = '';
-  constructor(readonly index: number, readonly type: AfterSaleType, readonly which: number, readonly nums: number[], readonly race: boolean) {}
+  /** walk: how far the after-sale goes right away — 0 applied, 1 passed by the seller, 2 shipped back, 3 received (one damaged unit per line). */
+  constructor(readonly index: number, readonly type: AfterSaleType, readonly which: number, readonly nums: number[], readonly race: boolean, readonly walk: number) {}
   check(model: Readonly<MoneyModel>) {
     return model.orders.some(isShipped);
   }
@@ -44,21 +45,31 @@ export class ApplyAfterSaleCommand implements Cmd {
     const lines = linesOf(order, this.which).map((l, i) => ({ orderItemId: l.orderItemId, num: Math.min(this.nums[i], l.num) }));
     const answers = await applyAfterSale(model, real, order, this.type, lines, this.race);
     this.done = `${order.orderSn} ${lines.map((l) => `${l.num}u of ${l.orderItemId}`).join(', ')}: ${answers.map((a) => (a.status === 201 ? `${a.body.serviceSn} asks ${fen(a.body.requestedFen)}` : brief(a))).join(' / ')}`;
+    const created = model.afterSales.find((x) => answers.some((a) => a.status === 201 && a.body.serviceSn === x.serviceSn));
+    if (!created) return;
+    const steps: AfterSaleStep[] = [new AuditCommand(0, true, undefined, false), new ShipBackCommand(0), new ReceiveReturnCommand(0, 1)];
+    for (const step of steps.slice(0, this.walk)) {
+      if (!step.from.includes(created.status) || !step.fitsType(created)) break;
+      const answer = await step.step(model, real, created, order);
+      if (answer.status < 300 && answer.body?.status) created.status = answer.body.status;
+      this.done += `, ${step.name} ${brief(answer)}`;
+      if (answer.status >= 300) break;
+    }
   }
   toString() {
-    return `ApplyAfterSale(#${this.index}, ${this.type}, lines ${['A', 'B', 'A+B'][this.which]}, units ${this.nums.join('/')}${this.race ? ', racing its replay' : ''})`;
+    return `ApplyAfterSale(#${this.index}, ${this.type}, lines ${['A', 'B', 'A+B'][this.which]}, units ${this.nums.join('/')}${this.race ? ', racing its replay' : ''}${this.walk ? `, then ${['', 'PASS', 'PASS + ship back', 'PASS + ship back + receive'][this.walk]}` : ''})`;
   }
 }
 
 /** A step on one after-sale picked among those in `from`. */
-abstract class AfterSaleStep implements Cmd {
+export abstract class AfterSaleStep implements Cmd {
   done = '';
   protected note = '';
   constructor(readonly index: number) {}
   abstract readonly from: string[];
   abstract readonly name: string;
-  protected eligible = (a: ModelAfterSale) => this.from.includes(a.status) && this.fits(a);
-  protected fits(_a: ModelAfterSale) {
+  protected eligible = (a: ModelAfterSale) => this.from.includes(a.status) && this.fitsType(a);
+  fitsType(_a: ModelAfterSale) {
     return true;
   }
   check(model: Readonly<MoneyModel>) {
@@ -107,7 +118,7 @@ export class AuditCommand extends AfterSaleStep {
 export class ShipBackCommand extends AfterSaleStep {
   readonly from = ['PASS'];
   readonly name = 'BuyerShipsBack';
-  protected override fits(a: ModelAfterSale) {
+  override fitsType(a: ModelAfterSale) {
     return a.type === 'RETURN_GOODS';
   }
   step(_model: MoneyModel, real: MoneyReal, afterSale: ModelAfterSale, order: ModelOrder) {
@@ -186,12 +197,13 @@ export class ComplaintCommand implements Cmd {
         return;
       }
     }
+    const amount = (percent: number) => (percent ? fen(percentOf(line.paidFen, percent)) : 'no refund');
     const arbitrate = (percent: number) =>
       real.call('arbitration', 'POST', `/support/complaints/${id}/arbitration`, { token: real.support(), body: { result: `refund ${percent}% of the line`, ...(percent ? { refundFen: percentOf(line.paidFen, percent) } : {}) } });
     let answers: Answer[];
     if (this.race === 'two arbitrations') {
       answers = await Promise.all([arbitrate(this.percent), arbitrate(this.percent2)]);
-      log.push(`arbitrations ${fen(percentOf(line.paidFen, this.percent))} / ${fen(percentOf(line.paidFen, this.percent2))}: ${answers.map(brief).join(' / ')}`);
+      log.push(`arbitrations ${amount(this.percent)} / ${amount(this.percent2)}: ${answers.map(brief).join(' / ')}`);
     } else if (this.race === 'after-sale of the line') {
       const applied = await applyAfterSale(model, real, order, 'REFUND_ONLY', [{ orderItemId: line.orderItemId, num: line.num }], false);
       const created = applied[0].status === 201 ? model.afterSales[model.afterSales.length - 1] : undefined;
@@ -200,10 +212,10 @@ export class ComplaintCommand implements Cmd {
       const [arbitrated, passed] = await Promise.all([arbitrate(this.percent), pass]);
       if (created && passed && passed.status < 300) created.status = passed.body.status;
       answers = [arbitrated];
-      log.push(`arbitration ${fen(percentOf(line.paidFen, this.percent))} ${brief(arbitrated)}${passed ? ` racing PASS ${brief(passed)}` : ''}`);
+      log.push(`arbitration ${amount(this.percent)} ${brief(arbitrated)}${passed ? ` racing PASS ${brief(passed)}` : ''}`);
     } else {
       answers = [await arbitrate(this.percent)];
-      log.push(`arbitration ${this.percent ? fen(percentOf(line.paidFen, this.percent)) : 'no refund'} ${brief(answers[0])}`);
+      log.push(`arbitration ${amount(this.percent)} ${brief(answers[0])}`);
     }
     if (!answers.some((a) => a.status < 300)) {
       // Refused (over what remains): close it without a refund so the line is free for the next one.

@@ -19,15 +19,15 @@ describe('money property: random operation sequences never refund more than was 
     await system?.stop();
   });
 
-  it('holds for 30 random sequences', async () => {
+  it('holds for 40 random sequences', async () => {
     const seed = process.env.MONEY_SEED ? Number(process.env.MONEY_SEED) : undefined;
     const stats = await runMoneyProperty(system, {
-      numRuns: Number(process.env.MONEY_SEQUENCES ?? 30),
+      numRuns: Number(process.env.MONEY_SEQUENCES ?? 40),
       seed,
       maxCommands: 16,
       settleTimeoutMs: 25_000,
       // Runs and shrinking together stay within the jest timeout below.
-      timeLimitMs: 170_000,
+      timeLimitMs: 180_000,
       logOperations: process.env.MONEY_VERBOSE === '2',
       log: process.env.MONEY_VERBOSE ? (line) => console.log(line) : undefined,
     });

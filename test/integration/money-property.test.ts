@@ -1,4 +1,8 @@
 import { runMoneyProperty } from '../money/commands';
+import { checkInvariants, waitQuiet } from '../money/invariants';
+import { MoneyReal, emptyModel } from '../money/model';
+import { CheckoutCommand, GoodwillCommand, PayCommand, ShipCommand } from '../money/order-commands';
+import { ApplyAfterSaleCommand } from '../money/service-commands';
 import { TestSystem, startTestSystem } from '../support/system';
 
 /**
@@ -19,15 +23,44 @@ describe('money property: random operation sequences never refund more than was 
     await system?.stop();
   });
 
-  it('holds for 30 random sequences', async () => {
+  it('the invariants are not vacuous: a settled sequence passes them, and a drifted counter or a refund the provider never paid is caught', async () => {
+    const model = emptyModel();
+    const real = new MoneyReal(system);
+    const steps = [
+      new CheckoutCommand([{ goods: [{ priceFen: 3000, quantity: 2 }, { priceFen: 1001, quantity: 3 }], shippingFen: 800, coupon: { thresholdFen: 0, valueFen: 500 } }]),
+      new PayCommand(0, 'alipay'),
+      new ShipCommand(0, true),
+      new ApplyAfterSaleCommand(0, 'RETURN_GOODS', 0, [2, 1], false, 3),
+      new GoodwillCommand(0, 10, false),
+    ];
+    for (const step of steps) await step.run(model, real);
+    expect(await waitQuiet(system, [model.orders[0].orderSn], 30_000)).toBeUndefined();
+    expect(await checkInvariants(system, model)).toEqual([]);
+
+    const [line] = model.orders[0].lines;
+    await system.dataSource.query('UPDATE goods SET available_quantity = available_quantity + 1 WHERE id = ?', [line.skuId]);
+    const [refund] = await system.dataSource.query(`SELECT refund_sn FROM refund WHERE order_sn = ? AND status = 'SUCCESS' ORDER BY id LIMIT 1`, [model.orders[0].orderSn]);
+    await system.dataSource.query('UPDATE refund SET refund_fen = refund_fen + 1 WHERE refund_sn = ?', [refund.refund_sn]);
+    const caught = await checkInvariants(system, model);
+    expect(caught).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^sku ${line.skuId}: available .* stock ledger`)),
+        expect.stringMatching(new RegExp(`^sku ${line.skuId}: available .* the model expects`)),
+        expect.stringMatching(/the simulator paid out .* MySQL has/),
+        expect.stringMatching(/refunded_fen .* ≠ Σ successful refunds/),
+      ]),
+    );
+  });
+
+  it('holds for 40 random sequences', async () => {
     const seed = process.env.MONEY_SEED ? Number(process.env.MONEY_SEED) : undefined;
     const stats = await runMoneyProperty(system, {
-      numRuns: Number(process.env.MONEY_SEQUENCES ?? 30),
+      numRuns: Number(process.env.MONEY_SEQUENCES ?? 40),
       seed,
       maxCommands: 16,
       settleTimeoutMs: 25_000,
       // Runs and shrinking together stay within the jest timeout below.
-      timeLimitMs: 170_000,
+      timeLimitMs: 180_000,
       logOperations: process.env.MONEY_VERBOSE === '2',
       log: process.env.MONEY_VERBOSE ? (line) => console.log(line) : undefined,
     });

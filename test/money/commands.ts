@@ -18,6 +18,13 @@ type Cmd = fc.AsyncCommand<MoneyModel, MoneyReal>;
 const provider: fc.Arbitrary<ProviderName> = fc.constantFrom('wechatpay', 'alipay');
 /** Refund amounts as a share of what they are taken from: small, half, all of it, more than all of it, or anything up to twice. */
 const percent = fc.oneof(fc.constantFrom(30, 50, 100, 150), fc.integer({ min: 1, max: 200 }));
+/** An arbitration's refund as a share of the line: mostly within it (over it is refused at once by the line's cap), sometimes none. */
+const arbitrationPercent = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(0) },
+  { weight: 4, arbitrary: fc.constantFrom(50, 70, 100) },
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 100 }) },
+  { weight: 2, arbitrary: fc.integer({ min: 101, max: 200 }) },
+);
 /** Which order / after-sale a command acts on (among those it may act on): mostly the first, so operations meet on the same lines. */
 const pickIndex = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.nat({ max: 7 }) });
 
@@ -59,7 +66,7 @@ export const moneyCommandArbitraries: fc.Arbitrary<Cmd>[] = [
   ...[0, 1].map(() => pickIndex.map((i) => new ShipBackCommand(i))),
   ...[0, 1].map(() => fc.tuple(pickIndex, fc.nat({ max: 2 })).map(([i, d]) => new ReceiveReturnCommand(i, d))),
   pickIndex.map((i) => new WithdrawCommand(i)),
-  ...[0, 1, 2].map(() => fc.tuple(pickIndex, fc.nat({ max: 1 }), fc.oneof({ weight: 1, arbitrary: fc.constant(0) }, { weight: 4, arbitrary: percent }), complaintRace, percent).map(([i, line, p, r, p2]) => new ComplaintCommand(i, line, p, r, p2))),
+  ...[0, 1, 2, 3].map(() => fc.tuple(pickIndex, fc.nat({ max: 1 }), arbitrationPercent, complaintRace, arbitrationPercent).map(([i, line, p, r, p2]) => new ComplaintCommand(i, line, p, r, p2))),
 ];
 
 export interface MoneyRunOptions {

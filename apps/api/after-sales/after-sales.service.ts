@@ -19,6 +19,7 @@ import {
   formatFen,
   paymentRemainingFen,
   planAfterSaleLines,
+  RefundRefusal,
   refundsMoney,
 } from '../../../domain';
 import {
@@ -164,7 +165,7 @@ export class AfterSalesService {
     if ('refusal' in planned) throw new ConflictException(planned.refusal);
     const money = refundsMoney(body.serviceType);
     const requestedFen = money ? planned.plan.reduce((sum, line) => sum + line.amountFen, 0) : 0;
-    if (money && requestedFen <= 0) throw new ConflictException('nothing remains refundable on these lines');
+    if (money && requestedFen <= 0) throw new ConflictException({ statusCode: 409, error: 'Conflict', code: RefundRefusal.NOTHING_TO_REFUND, message: 'nothing remains refundable on these lines' });
     const serviceSn = newSn('S');
     await manager.query(
       `INSERT INTO after_sale (service_sn, order_sn, seller_id, buyer_id, service_type, status, reason, description, requested_fen, idempotency_key, request_hash)

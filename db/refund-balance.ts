@@ -52,7 +52,12 @@ export async function readRefundBalance(manager: EntityManager, orderSn: string,
   );
   const payment = options.outTradeNo ? captured.find((p) => p.out_trade_no === options.outTradeNo) : captured[0];
   if (!payment) return undefined;
-  const [{ committed }] = await manager.query('SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE out_trade_no = ? AND status <> ?', [payment.out_trade_no, RefundStatus.CLOSED]);
+  // Under the lock this is a locking read: REPEATABLE READ would otherwise answer from the snapshot of the
+  // transaction's first read, taken before the lock, and miss a refund another transaction committed meanwhile.
+  const [{ committed }] = await manager.query(
+    `SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE order_sn = ? AND out_trade_no = ? AND status <> ?${options.lock ? ' LOCK IN SHARE MODE' : ''}`,
+    [orderSn, payment.out_trade_no, RefundStatus.CLOSED],
+  );
   // Only the payment that paid for the goods carries the lines; an extra (duplicate, late) payment is refunded whole.
   const paysLines = payment.out_trade_no === captured[0].out_trade_no;
   const lines: { id: number | string; sku_id: number | string; refundable_fen: number }[] = paysLines
@@ -77,6 +82,10 @@ export async function drawRefund(manager: EntityManager, request: DrawRefundRequ
   const existing = await findRefundByCause(manager, request.causeKey);
   if (existing) return existing;
   const balance = await readRefundBalance(manager, request.orderSn, { outTradeNo: request.outTradeNo, lock: true });
+  // A twin of this attempt (a retry while the first still ran) may have written it while we waited for the lock:
+  // answer with its row, never with a refusal computed from the balance it already drew down.
+  const written = await findRefundByCause(manager, request.causeKey, { latest: true });
+  if (written) return written;
   if (!balance) throw new RefundRefusedError(RefundRefusal.NOTHING_TO_REFUND, `order ${request.orderSn} has no captured payment to refund`);
   const allocation = allocateRefund(balance, request.ask);
   if (isRefundRefused(allocation)) throw new RefundRefusedError(allocation.code, allocation.message);
@@ -97,7 +106,7 @@ export async function drawRefund(manager: EntityManager, request: DrawRefundRequ
     actorRole: 'SYSTEM',
     message: `refund ${refundSn} created: ${describeRefund(allocation.refundFen, balance.provider)}${lineNote}`,
   }, 'fail');
-  return (await findRefundByCause(manager, request.causeKey))!;
+  return (await findRefundByCause(manager, request.causeKey, { latest: true }))!;
 }
 
 /** What a CLOSED refund took from each line, to re-issue the same money under a new number. */
@@ -149,7 +158,8 @@ async function takeFromLines(manager: EntityManager, orderSn: string, allocation
   }
 }
 
-async function findRefundByCause(manager: Pick<EntityManager, 'query'>, causeKey: string): Promise<RefundRow | undefined> {
-  const [row] = await manager.query('SELECT * FROM refund WHERE cause_key = ?', [causeKey]);
+/** `latest`: a locking read, which sees what other transactions committed after this one's snapshot. */
+async function findRefundByCause(manager: Pick<EntityManager, 'query'>, causeKey: string, options: { latest?: boolean } = {}): Promise<RefundRow | undefined> {
+  const [row] = await manager.query(`SELECT * FROM refund WHERE cause_key = ?${options.latest ? ' LOCK IN SHARE MODE' : ''}`, [causeKey]);
   return row;
 }

@@ -418,4 +418,19 @@ describe('activities are idempotent', () => {
     const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE order_sn = ?', [orderSn]);
     expect(Number(n)).toBe(1);
   });
+
+  it('refunds racing for one payment never commit more than it captured, and twins of one cause answer with the one row', async () => {
+    const { orderSn } = await paidOrder();
+    const refunds = new RefundActivities(dataSource, noProviders, 'http://127.0.0.1:1');
+    // Ten goodwill-like refunds of 300 fen on a 1,000-fen payment, all at once: three fit.
+    const answers = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => refunds.createRefund({ causeKey: `race:${orderSn}:${i}`, orderSn, reason: 'race', refundFen: 300 })));
+    expect(answers.filter((a) => a.status === 'fulfilled')).toHaveLength(3);
+    for (const refused of answers.filter((a): a is PromiseRejectedResult => a.status === 'rejected')) expect(refused.reason).toMatchObject({ type: 'RefundExceedsRemaining' });
+    const [{ committed }] = await dataSource.query(`SELECT SUM(refund_fen) AS committed FROM refund WHERE order_sn = ?`, [orderSn]);
+    expect(Number(committed)).toBe(900);
+    // Five attempts of one cause at once (an activity retried while its first attempt still runs): one row, never a refusal.
+    const twins = await Promise.all(Array.from({ length: 5 }, () => refunds.createRefund({ causeKey: `twin:${orderSn}`, orderSn, reason: 'twin', refundFen: 100 }).catch((err) => err)));
+    expect(new Set(twins.map((t) => t.refundSn)).size).toBe(1);
+    expect(await dataSource.query(`SELECT COUNT(*) AS n FROM refund WHERE cause_key = ?`, [`twin:${orderSn}`])).toEqual([{ n: 1 }]);
+  });
 });

@@ -62,7 +62,7 @@ describe('money property: random operation sequences never refund more than was 
       maxCommands: 16,
       settleTimeoutMs: 15_000,
       // Runs and shrinking together stay within the jest timeout below.
-      timeLimitMs: 180_000,
+      timeLimitMs: 150_000,
       logOperations: process.env.MONEY_VERBOSE === '2',
       log: process.env.MONEY_VERBOSE ? (line) => console.log(line) : undefined,
     });

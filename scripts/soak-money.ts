@@ -77,7 +77,9 @@ async function main(): Promise<number> {
     failed = true;
     console.error(`\nVIOLATION\n${(err as Error).message}`);
   } finally {
-    await system?.stop().catch((e) => console.error(`stopping the system: ${(e as Error).message}`));
+    // A refund the provider refuses keeps its workflow retrying and the worker's shutdown waiting on it.
+    const stopped = system?.stop().catch((e) => console.error(`stopping the system: ${(e as Error).message}`));
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 30_000))]);
     await globalTeardown().catch((e) => console.error(`teardown: ${(e as Error).message}`));
   }
   const seconds = ((Date.now() - began) / 1000).toFixed(0);

@@ -20,8 +20,10 @@ describe('money property: random operation sequences never refund more than was 
     system = await startTestSystem();
   });
   afterAll(async () => {
-    await system?.stop();
-  });
+    // A refund the provider refuses (e.g. one over the payment) keeps its workflow retrying, and the
+    // worker's shutdown waits on it: give up after a while, jest's forceExit ends the rest.
+    await Promise.race([system?.stop(), new Promise((r) => setTimeout(r, 30_000))]);
+  }, 45_000);
 
   it('the invariants are not vacuous: a settled sequence passes them, and a drifted counter or a refund the provider never paid is caught', async () => {
     const model = emptyModel();
@@ -58,9 +60,9 @@ describe('money property: random operation sequences never refund more than was 
       numRuns: Number(process.env.MONEY_SEQUENCES ?? 40),
       seed,
       maxCommands: 16,
-      settleTimeoutMs: 25_000,
+      settleTimeoutMs: 15_000,
       // Runs and shrinking together stay within the jest timeout below.
-      timeLimitMs: 180_000,
+      timeLimitMs: 150_000,
       logOperations: process.env.MONEY_VERBOSE === '2',
       log: process.env.MONEY_VERBOSE ? (line) => console.log(line) : undefined,
     });

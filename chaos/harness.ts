@@ -44,7 +44,7 @@ export interface ChaosReport {
   stockDrift: string[];
   workflowsFailedOrTerminated: string[];
   answers5xx: number;
-  /** Correct refusals (409) of money stories: a line or payment with no more to give. */
+  /** Correct refusals in money stories (a line or payment with no more to give): a 409, or an after-sale refund blocked and closed by support. */
   refusals: number;
   answersByStatus: Record<string, number>;
   workerKills: number;
@@ -336,7 +336,7 @@ export function formatReport(report: ChaosReport, options: ChaosOptions): string
     `  money not as expected:        ${list(report.moneyMismatches)}`,
     `  stock and sales drift:        ${list(report.stockDrift)}`,
     `  workflows failed/terminated:  ${list(report.workflowsFailedOrTerminated)}`,
-    `  5xx answers:                  ${report.answers5xx}   (all answers: ${JSON.stringify(report.answersByStatus)}; ${report.refusals} correct 409 refusals of refunds)`,
+    `  5xx answers:                  ${report.answers5xx}   (all answers: ${JSON.stringify(report.answersByStatus)}; ${report.refusals} refunds correctly refused: a 409, or an after-sale refund that no longer fit, closed by support)`,
     `  recovery after worker kill:   ${stats(report.recoverySeconds.workerKills)}`,
     `  recovery after DB outage:     ${stats(report.recoverySeconds.database)}`,
   ].join('\n');

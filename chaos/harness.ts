@@ -104,10 +104,14 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
       inFlight += 1;
       let status: number;
       let text: string;
+      const sent = Date.now();
       try {
         const res = await fetch(`${target.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
         status = res.status;
         text = await res.text();
+      } catch (err) {
+        // No answer at all (Node's fetch gives up on a response whose headers take over 300 s): name the call.
+        throw new Error(`${method} ${path}: no answer after ${Math.round((Date.now() - sent) / 1000)} s (${(err as Error).message})`);
       } finally {
         inFlight -= 1;
       }
@@ -185,6 +189,7 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
 
   const story: StoryContext = { api, db, waitFor, statusOf, token: target.token, sellerId, next: r.next, sleep };
   const plans: Planned[] = [];
+  const planOf = new Map<number, Planned>();
   const runOne = async (index: number): Promise<void> => {
     const roll = r.next();
     // About a third are money stories after payment (after-sales, complaints, goodwill), the rest as before.
@@ -194,6 +199,7 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
     const quantity = 1 + Math.floor(r.next() * 3);
     const plan: Planned = { kind, provider, orderSns: [], outTradeNos: [], fen: [], skuId: sku.id, quantity };
     plans.push(plan);
+    planOf.set(index, plan);
     report.byKind[kind] = (report.byKind[kind] ?? 0) + 1;
     if (index === options.outageAtOrder) void outage();
     const buyer = (nextBuyer += 1);
@@ -274,7 +280,9 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
         try {
           await runOne(index);
         } catch (err) {
-          errors.push(`order #${index}: ${(err as Error).message}`);
+          const plan = planOf.get(index);
+          errors.push(`order #${index} (${plan?.kind} ${plan?.orderSns.join(' ')}): ${(err as Error).message}`);
+          log(`story #${index} failed: ${errors[errors.length - 1]}`);
         }
         if ((index + 1) % 20 === 0) log(`${index + 1}/${options.orders} orders driven`);
       }

@@ -35,8 +35,6 @@ function expectedRefunds(plan: CheckedPlan, capturedFen: number): number[] {
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 
 export async function checkMoney(io: CheckIo, plans: CheckedPlan[], timeoutMs: number): Promise<{ twice: string[]; mismatches: string[] }> {
-  const twice: string[] = [];
-  const mismatches: string[] = [];
   let entries = await io.ledger();
   const refundsOf = (no: string) => entries.filter((e) => e.outTradeNo === no && e.kind === 'refund');
   const capturedOf = (no: string) => sum(entries.filter((e) => e.outTradeNo === no && e.kind === 'payment').map((e) => e.amountFen));
@@ -49,60 +47,72 @@ export async function checkMoney(io: CheckIo, plans: CheckedPlan[], timeoutMs: n
     await io.sleep(1000);
     entries = await io.ledger();
   }
-
-  // Money moved twice: a refund number paid more than once, more refunded than captured, more refunds than the story accepted.
-  const byRefundNo = new Map<string, number>();
-  for (const e of entries) if (e.kind === 'refund') byRefundNo.set(`${e.outTradeNo}/${e.outRefundNo}`, (byRefundNo.get(`${e.outTradeNo}/${e.outRefundNo}`) ?? 0) + 1);
-  for (const [no, n] of byRefundNo) if (n > 1) twice.push(`refund ${no} paid ${n} times`);
-  const expectedCount = new Map(payments.map((p) => [p.no, want(p).length]));
-  for (const no of new Set(entries.map((e) => e.outTradeNo))) {
-    const refunds = refundsOf(no);
-    const refunded = sum(refunds.map((e) => e.amountFen));
-    if (refunded > capturedOf(no) || refunds.length > (expectedCount.get(no) ?? 0)) {
-      twice.push(`${no}: captured ${capturedOf(no)}, refunded ${refunded} in ${refunds.length} (expected ${expectedCount.get(no) ?? 0} refunds)`);
-    }
+  // The refund rows follow the provider (its notification or the workflow's next query): everything
+  // is checked again until it holds or the deadline passes.
+  for (;;) {
+    const found = await evaluate();
+    if ((found.twice.length === 0 && found.mismatches.length === 0) || Date.now() > deadline) return found;
+    await io.sleep(1000);
+    entries = await io.ledger();
   }
 
-  // Refunds off: per payment, the refunds the story's accepted steps asked for, no more, no less.
-  for (const p of payments) {
-    const moved = refundsOf(p.no).map((e) => e.amountFen).sort((a, b) => a - b);
-    const expected = [...want(p)].sort((a, b) => a - b);
-    if (JSON.stringify(moved) !== JSON.stringify(expected)) mismatches.push(`${p.no} (${p.plan.kind}, ${p.plan.orderSns.join(' ')}): refunded [${moved.join(', ')}], expected [${expected.join(', ')}]`);
-  }
-  const refunded = payments.map((p) => p.no);
-  if (refunded.length > 0) {
-    const rows = await io.db<{ out_trade_no: string; refund_sn: string; refund_fen: number; status: string }>(
-      'SELECT out_trade_no, refund_sn, refund_fen, status FROM refund WHERE out_trade_no IN (?) ORDER BY id',
-      [refunded],
-    );
-    for (const no of refunded) {
-      const mine = rows.filter((r) => r.out_trade_no === no);
-      const paid = mine.filter((r) => r.status === 'SUCCESS' || r.status === 'REFUNDED_OFFLINE');
-      const moved = refundsOf(no);
-      if (sum(paid.map((r) => Number(r.refund_fen))) !== sum(moved.map((e) => e.amountFen)) || paid.length !== moved.length) {
-        mismatches.push(`${no}: refund rows say ${paid.map((r) => `${r.refund_sn} ${r.refund_fen}`).join(', ') || 'none'} paid, the provider moved ${moved.map((e) => `${e.outRefundNo} ${e.amountFen}`).join(', ') || 'nothing'}`);
-      }
-      for (const r of mine) if (!['SUCCESS', 'REFUNDED_OFFLINE', 'CLOSED'].includes(r.status)) mismatches.push(`${no}: refund ${r.refund_sn} (${r.refund_fen} fen) still ${r.status}`);
-    }
-  }
-
-  // Each line: Σ refunds not CLOSED ≤ what was paid for it, and what remains refundable is exactly the rest.
-  const orderSns = plans.filter((p) => p.outTradeNos.length > 0).flatMap((p) => p.orderSns);
-  if (orderSns.length > 0) {
-    const lines = await io.db<{ id: number; order_sn: string; paid_fen: number; refundable_fen: number; taken: number }>(
-      `SELECT i.id, i.order_sn, i.paid_fen, i.refundable_fen,
-              COALESCE((SELECT SUM(l.refund_fen) FROM refund_line l JOIN refund r ON r.refund_sn = l.refund_sn WHERE l.order_item_id = i.id AND r.status <> 'CLOSED'), 0) AS taken
-       FROM order_item i WHERE i.order_sn IN (?)`,
-      [orderSns],
-    );
-    for (const line of lines) {
-      const taken = Number(line.taken);
-      if (taken > line.paid_fen || Number(line.refundable_fen) !== line.paid_fen - taken) {
-        mismatches.push(`line ${line.id} of ${line.order_sn}: paid ${line.paid_fen}, refunds not CLOSED take ${taken}, refundable_fen ${line.refundable_fen}`);
+  async function evaluate(): Promise<{ twice: string[]; mismatches: string[] }> {
+    const twice: string[] = [];
+    const mismatches: string[] = [];
+    // Money moved twice: a refund number paid more than once, more refunded than captured, more refunds than the story accepted.
+    const byRefundNo = new Map<string, number>();
+    for (const e of entries) if (e.kind === 'refund') byRefundNo.set(`${e.outTradeNo}/${e.outRefundNo}`, (byRefundNo.get(`${e.outTradeNo}/${e.outRefundNo}`) ?? 0) + 1);
+    for (const [no, n] of byRefundNo) if (n > 1) twice.push(`refund ${no} paid ${n} times`);
+    const expectedCount = new Map(payments.map((p) => [p.no, want(p).length]));
+    for (const no of new Set(entries.map((e) => e.outTradeNo))) {
+      const refunds = refundsOf(no);
+      const refunded = sum(refunds.map((e) => e.amountFen));
+      if (refunded > capturedOf(no) || refunds.length > (expectedCount.get(no) ?? 0)) {
+        twice.push(`${no}: captured ${capturedOf(no)}, refunded ${refunded} in ${refunds.length} (expected ${expectedCount.get(no) ?? 0} refunds)`);
       }
     }
+
+    // Refunds off: per payment, the refunds the story's accepted steps asked for, no more, no less.
+    for (const p of payments) {
+      const moved = refundsOf(p.no).map((e) => e.amountFen).sort((a, b) => a - b);
+      const expected = [...want(p)].sort((a, b) => a - b);
+      if (JSON.stringify(moved) !== JSON.stringify(expected)) mismatches.push(`${p.no} (${p.plan.kind}, ${p.plan.orderSns.join(' ')}): refunded [${moved.join(', ')}], expected [${expected.join(', ')}]`);
+    }
+    const refunded = payments.map((p) => p.no);
+    if (refunded.length > 0) {
+      const rows = await io.db<{ out_trade_no: string; refund_sn: string; refund_fen: number; status: string }>(
+        'SELECT out_trade_no, refund_sn, refund_fen, status FROM refund WHERE out_trade_no IN (?) ORDER BY id',
+        [refunded],
+      );
+      for (const no of refunded) {
+        const mine = rows.filter((r) => r.out_trade_no === no);
+        const paid = mine.filter((r) => r.status === 'SUCCESS' || r.status === 'REFUNDED_OFFLINE');
+        const moved = refundsOf(no);
+        if (sum(paid.map((r) => Number(r.refund_fen))) !== sum(moved.map((e) => e.amountFen)) || paid.length !== moved.length) {
+          mismatches.push(`${no}: refund rows say ${paid.map((r) => `${r.refund_sn} ${r.refund_fen}`).join(', ') || 'none'} paid, the provider moved ${moved.map((e) => `${e.outRefundNo} ${e.amountFen}`).join(', ') || 'nothing'}`);
+        }
+        for (const r of mine) if (!['SUCCESS', 'REFUNDED_OFFLINE', 'CLOSED'].includes(r.status)) mismatches.push(`${no}: refund ${r.refund_sn} (${r.refund_fen} fen) still ${r.status}`);
+      }
+    }
+
+    // Each line: Σ refunds not CLOSED ≤ what was paid for it, and what remains refundable is exactly the rest.
+    const orderSns = plans.filter((p) => p.outTradeNos.length > 0).flatMap((p) => p.orderSns);
+    if (orderSns.length > 0) {
+      const lines = await io.db<{ id: number; order_sn: string; paid_fen: number; refundable_fen: number; taken: number }>(
+        `SELECT i.id, i.order_sn, i.paid_fen, i.refundable_fen,
+                COALESCE((SELECT SUM(l.refund_fen) FROM refund_line l JOIN refund r ON r.refund_sn = l.refund_sn WHERE l.order_item_id = i.id AND r.status <> 'CLOSED'), 0) AS taken
+         FROM order_item i WHERE i.order_sn IN (?)`,
+        [orderSns],
+      );
+      for (const line of lines) {
+        const taken = Number(line.taken);
+        if (taken > line.paid_fen || Number(line.refundable_fen) !== line.paid_fen - taken) {
+          mismatches.push(`line ${line.id} of ${line.order_sn}: paid ${line.paid_fen}, refunds not CLOSED take ${taken}, refundable_fen ${line.refundable_fen}`);
+        }
+      }
+    }
+    return { twice, mismatches };
   }
-  return { twice, mismatches };
 }
 
 /** After-sales and complaints not in the status their story ends them in (polled until the deadline). */

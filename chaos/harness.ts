@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { SimControl } from '../test/payments/sim-control';
+import { checkCases, checkMoney, stockDrift } from './money-checks';
+import { MONEY_FINAL_STATUS, MoneyExpectation, MoneyKind, StoryContext, emptyExpectation, pickMoneyKind, runMoneyStory } from './money-stories';
 import { random } from './seeded-random';
 
 /** What the harness drives and breaks: an API, its simulator, database and Temporal, and two kinds of outage. */
@@ -10,7 +12,7 @@ export interface ChaosTarget {
   dataSource: DataSource;
   temporal: Client;
   taskQueue: string;
-  token(role: 'buyer' | 'seller', id: number): string;
+  token(role: 'buyer' | 'seller' | 'support', id: number): string;
   /** SIGKILLs the worker process and starts a new one. */
   killWorker(): Promise<void>;
   /** Takes the database away and brings it back; `pauseTraffic` when the API loses it too. */
@@ -42,6 +44,8 @@ export interface ChaosReport {
   stockDrift: string[];
   workflowsFailedOrTerminated: string[];
   answers5xx: number;
+  /** Correct refusals in money stories (a line or payment with no more to give): a 409, or an after-sale refund blocked and closed by support. */
+  refusals: number;
   answersByStatus: Record<string, number>;
   workerKills: number;
   providerFaultsScripted: number;
@@ -52,9 +56,11 @@ export interface ChaosReport {
   durationSeconds: number;
 }
 
-type Kind = 'paid-kept' | 'paid-cancel' | 'unpaid-cancel' | 'group';
+type Kind = 'paid-kept' | 'paid-cancel' | 'unpaid-cancel' | 'group' | MoneyKind;
 interface Planned {
   kind: Kind;
+  /** A money story's accepted refunds and stock effects (chaos/money-stories.ts). */
+  money?: MoneyExpectation;
   provider: 'wechatpay' | 'alipay';
   orderSns: string[];
   outTradeNos: string[];
@@ -68,7 +74,7 @@ const SERVER_SIDE_OPERATIONS = ['queryPayment', 'closePayment', 'submitRefund', 
 const NOTIFICATION_MODES = ['drop', 'duplicate', 'reorder'] as const;
 
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Drives mixed orders (both providers; paid and kept, paid then cancelled by the seller, unpaid
@@ -87,7 +93,7 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
   let paused: Promise<void> | undefined;
   const report: ChaosReport = {
     orders: 0, byKind: {}, ordersLost: [], moneyMovedTwice: [], moneyMismatches: [], stockDrift: [], workflowsFailedOrTerminated: [],
-    answers5xx: 0, answersByStatus: {}, workerKills: 0, providerFaultsScripted: 0, notificationFaultsScripted: 0,
+    answers5xx: 0, refusals: 0, answersByStatus: {}, workerKills: 0, providerFaultsScripted: 0, notificationFaultsScripted: 0,
     databaseOutage: target.databaseOutage.describe, recoverySeconds: { workerKills: [], database: [] }, durationSeconds: 0,
   };
 
@@ -98,10 +104,14 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
       inFlight += 1;
       let status: number;
       let text: string;
+      const sent = Date.now();
       try {
         const res = await fetch(`${target.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
         status = res.status;
         text = await res.text();
+      } catch (err) {
+        // No answer at all (Node's fetch gives up on a response whose headers take over 300 s): name the call.
+        throw new Error(`${method} ${path}: no answer after ${Math.round((Date.now() - sent) / 1000)} s (${(err as Error).message})`);
       } finally {
         inFlight -= 1;
       }
@@ -177,15 +187,19 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
     return created.body.outTradeNo;
   };
 
+  const story: StoryContext = { api, db, waitFor, statusOf, token: target.token, sellerId, next: r.next, sleep };
   const plans: Planned[] = [];
+  const planOf = new Map<number, Planned>();
   const runOne = async (index: number): Promise<void> => {
     const roll = r.next();
-    const kind: Kind = roll < 0.4 ? 'paid-kept' : roll < 0.65 ? 'paid-cancel' : roll < 0.85 ? 'unpaid-cancel' : 'group';
+    // About a third are money stories after payment (after-sales, complaints, goodwill), the rest as before.
+    const kind: Kind = roll < 0.26 ? 'paid-kept' : roll < 0.42 ? 'paid-cancel' : roll < 0.55 ? 'unpaid-cancel' : roll < 0.65 ? 'group' : pickMoneyKind(r.next());
     const provider = r.next() < 0.5 ? 'wechatpay' : 'alipay';
     const sku = kind === 'group' ? skus[3] : r.pick(skus.slice(0, 3));
     const quantity = 1 + Math.floor(r.next() * 3);
     const plan: Planned = { kind, provider, orderSns: [], outTradeNos: [], fen: [], skuId: sku.id, quantity };
     plans.push(plan);
+    planOf.set(index, plan);
     report.byKind[kind] = (report.byKind[kind] ?? 0) + 1;
     if (index === options.outageAtOrder) void outage();
     const buyer = (nextBuyer += 1);
@@ -211,6 +225,10 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
       return;
     }
     plan.outTradeNos.push(await pay(buyer, order.orderSn, provider));
+    if (kind in MONEY_FINAL_STATUS) {
+      plan.money = emptyExpectation();
+      await runMoneyStory(story, kind as MoneyKind, { orderSn: order.orderSn, buyer, skuId: sku.id, quantity, orderFen: order.orderFen }, plan.money);
+    }
     if (kind === 'paid-cancel') {
       await waitFor(order.orderSn, ['PAID_OFF'], 180_000);
       await api('POST', `/orders/${order.orderSn}/cancellations`, seller, { reason: 'out of stock' }, { 'Idempotency-Key': `c-${order.orderSn}` });
@@ -262,7 +280,9 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
         try {
           await runOne(index);
         } catch (err) {
-          errors.push(`order #${index}: ${(err as Error).message}`);
+          const plan = planOf.get(index);
+          errors.push(`order #${index} (${plan?.kind} ${plan?.orderSns.join(' ')}): ${(err as Error).message}`);
+          log(`story #${index} failed: ${errors[errors.length - 1]}`);
         }
         if ((index + 1) % 20 === 0) log(`${index + 1}/${options.orders} orders driven`);
       }
@@ -275,77 +295,33 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
   log('settling');
 
   // Every order in the state its story ends in.
-  const expected: Record<Kind, string[]> = { 'paid-kept': ['PAID_OFF'], 'paid-cancel': ['CANCELLED'], 'unpaid-cancel': ['CANCELLED'], group: ['FORMED'] };
+  const expected = (kind: Kind): string[] =>
+    kind in MONEY_FINAL_STATUS ? [MONEY_FINAL_STATUS[kind as MoneyKind]] : ({ 'paid-kept': ['PAID_OFF'], 'paid-cancel': ['CANCELLED'], 'unpaid-cancel': ['CANCELLED'], group: ['FORMED'] } as Record<string, string[]>)[kind];
   const deadline = Date.now() + options.settleTimeoutMs;
   for (const plan of plans) {
     for (const orderSn of plan.orderSns) {
-      if (!(await waitFor(orderSn, expected[plan.kind], Math.max(deadline - Date.now(), 1000)))) report.ordersLost.push(`${orderSn} (${plan.kind}) is ${await statusOf(orderSn)}`);
+      if (!(await waitFor(orderSn, expected(plan.kind), Math.max(deadline - Date.now(), 1000)))) report.ordersLost.push(`${orderSn} (${plan.kind}) is ${await statusOf(orderSn)}`);
     }
   }
   report.ordersLost.push(...errors);
 
-  // Money: the simulator's ledger against what each story should have moved, and the refund rows.
-  const moneyDeadline = Date.now() + options.settleTimeoutMs;
-  const ledger = async () => target.sim.ledger();
-  let entries = await ledger();
-  const refundedOf = (no: string) => entries.filter((e) => e.outTradeNo === no && e.kind === 'refund');
-  const capturedOf = (no: string) => entries.filter((e) => e.outTradeNo === no && e.kind === 'payment').reduce((s, e) => s + e.amountFen, 0);
-  const cancelledPaid = plans.filter((p) => p.kind === 'paid-cancel').flatMap((p) => p.outTradeNos);
-  while (Date.now() < moneyDeadline && cancelledPaid.some((no) => refundedOf(no).reduce((s, e) => s + e.amountFen, 0) < capturedOf(no))) {
-    await sleep(1000);
-    entries = await ledger();
-  }
-  for (const no of new Set(entries.map((e) => e.outTradeNo))) {
-    const refunds = refundedOf(no);
-    const refunded = refunds.reduce((s, e) => s + e.amountFen, 0);
-    if (refunded > capturedOf(no) || refunds.length > 1) report.moneyMovedTwice.push(`${no}: captured ${capturedOf(no)}, refunded ${refunded} in ${refunds.length}`);
-  }
-  for (const plan of plans) {
-    for (const no of plan.outTradeNos) {
-      const refunded = refundedOf(no).reduce((s, e) => s + e.amountFen, 0);
-      const want = plan.kind === 'paid-cancel' ? capturedOf(no) : 0;
-      if (refunded !== want) report.moneyMismatches.push(`${no} (${plan.kind}): refunded ${refunded}, expected ${want}`);
-    }
-  }
-  const refundRows = await db<{ out_trade_no: string; fen: number }>(
-    `SELECT p.out_trade_no, SUM(r.refund_fen) AS fen FROM refund r JOIN payment p ON p.order_sn = r.order_sn WHERE r.status IN ('SUCCESS', 'REFUNDED_OFFLINE') AND p.out_trade_no IN (?) GROUP BY p.out_trade_no`,
-    [[...cancelledPaid, 'none']],
-  );
-  for (const row of refundRows) {
-    const moved = refundedOf(row.out_trade_no).reduce((s, e) => s + e.amountFen, 0);
-    if (Number(row.fen) !== moved) report.moneyMismatches.push(`${row.out_trade_no}: refund rows say ${row.fen}, the provider moved ${moved}`);
-  }
+  // Money: the simulator's ledger against what each story's accepted steps asked for, the refund rows
+  // and every line's refunds (chaos/money-checks.ts); then the after-sales and complaints closed as told.
+  const io = { ledger: () => target.sim.ledger(), db, sleep };
+  const money = await checkMoney(io, plans, options.settleTimeoutMs);
+  report.moneyMovedTwice = money.twice;
+  report.moneyMismatches = money.mismatches;
+  report.ordersLost.push(...(await checkCases(io, plans, options.settleTimeoutMs)));
+  report.refusals = plans.reduce((n, p) => n + (p.money?.refusals.length ?? 0), 0);
 
-  // Stock and sales: reserved by every order not cancelled, sold by every paid one not cancelled. A
-  // cancelled order restores stock and takes back sales after its refund, so this settles last.
+  // Stock and sales: reserved by every order not cancelled, sold by every paid one not cancelled,
+  // shipped by the received ones, given back by after-sales (good units restocked, refunded units'
+  // sales taken back). A cancelled order restores stock and takes back sales after its refund, so this settles last.
   const stockDeadline = Date.now() + options.settleTimeoutMs;
   for (;;) {
-    report.stockDrift = await stockDrift();
+    report.stockDrift = await stockDrift(io, plans, skus, statusOf);
     if (report.stockDrift.length === 0 || Date.now() > stockDeadline) break;
     await sleep(1000);
-  }
-  async function stockDrift(): Promise<string[]> {
-    const drift: string[] = [];
-    for (const sku of skus) {
-      const mine = plans.filter((p) => p.skuId === sku.id);
-      const live = mine.filter((p) => p.kind === 'paid-kept' || p.kind === 'group').reduce((n, p) => n + p.quantity * p.orderSns.length, 0);
-      const [row] = await db<{ quantity: number; available_quantity: number; sales_count: number }>('SELECT quantity, available_quantity, sales_count FROM goods WHERE id = ?', [sku.id]);
-      const want = { quantity: sku.stock, available_quantity: sku.stock - live, sales_count: live };
-      if (row.quantity !== want.quantity || row.available_quantity !== want.available_quantity || row.sales_count !== want.sales_count) {
-        drift.push(`SKU ${sku.id}: ${JSON.stringify(row)}, expected ${JSON.stringify(want)}`);
-        // Which orders: their ledger rows against their story.
-        for (const plan of mine) {
-          for (const orderSn of plan.orderSns) {
-            const moves = await db<{ kind: string; quantity: number }>('SELECT kind, quantity FROM stock_movement WHERE order_sn = ? ORDER BY id', [orderSn]);
-            const reserved = -moves.filter((m) => m.quantity < 0 && m.kind !== 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0) - moves.filter((m) => m.kind === 'RELEASE' || m.kind === 'RESTORE').reduce((s, m) => s + m.quantity, 0);
-            const sold = moves.filter((m) => m.kind === 'SALE' || m.kind === 'SALE_REVERSAL').reduce((s, m) => s + m.quantity, 0);
-            const live = plan.kind === 'paid-kept' || plan.kind === 'group' ? plan.quantity : 0;
-            if (reserved !== live || sold !== live) drift.push(`  ${orderSn} (${plan.kind}, ${await statusOf(orderSn)}): ${moves.map((m) => `${m.kind} ${m.quantity}`).join(', ')}`);
-          }
-        }
-      }
-    }
-    return drift;
   }
 
   for await (const w of target.temporal.workflow.list({ query: `TaskQueue = '${target.taskQueue}' AND (ExecutionStatus = 'Failed' OR ExecutionStatus = 'Terminated' OR ExecutionStatus = 'TimedOut')` })) {
@@ -368,7 +344,7 @@ export function formatReport(report: ChaosReport, options: ChaosOptions): string
     `  money not as expected:        ${list(report.moneyMismatches)}`,
     `  stock and sales drift:        ${list(report.stockDrift)}`,
     `  workflows failed/terminated:  ${list(report.workflowsFailedOrTerminated)}`,
-    `  5xx answers:                  ${report.answers5xx}   (all answers: ${JSON.stringify(report.answersByStatus)})`,
+    `  5xx answers:                  ${report.answers5xx}   (all answers: ${JSON.stringify(report.answersByStatus)}; ${report.refusals} refunds correctly refused: a 409, or an after-sale refund that no longer fit, closed by support)`,
     `  recovery after worker kill:   ${stats(report.recoverySeconds.workerKills)}`,
     `  recovery after DB outage:     ${stats(report.recoverySeconds.database)}`,
   ].join('\n');

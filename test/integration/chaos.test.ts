@@ -7,7 +7,8 @@ import { WorkerSupervisor } from '../../chaos/worker-supervisor';
 import { TestSystem, startTestSystem } from '../support/system';
 
 /**
- * The short chaos run: 40 orders while the worker (its own OS process) is SIGKILLed 3 times and the
+ * The short chaos run: 40 stories (about a third of them refunds after payment: after-sales, complaints,
+ * goodwill; chaos/money-stories.ts) while the worker (its own OS process) is SIGKILLed 3 times and the
  * worker's database connection is cut once through the test system's TCP proxy (the machine's
  * MariaDB is shared, so it is not restarted here; `npm run chaos` restarts a private one).
  */
@@ -57,6 +58,9 @@ describe('chaos: worker kills, a database outage, provider and notification faul
     process.stdout.write(`${formatReport(report, options)}\n  worker exited on its own and was restarted: ${worker!.exitedOnItsOwn}\n`);
     expect(report.workerKills).toBe(3);
     expect(report.recoverySeconds.database).toHaveLength(1);
+    // Refunds after payment were in the mix (each story's kind is drawn with the seeded generator).
+    const moneyStories = ['after-sale-refund', 'after-sale-return', 'complaint-refund', 'goodwill', 'complaint-vs-after-sale'].reduce((n, k) => n + (report.byKind[k] ?? 0), 0);
+    expect(moneyStories).toBeGreaterThan(0);
     expect({
       lost: report.ordersLost,
       twice: report.moneyMovedTwice,

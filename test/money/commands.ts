@@ -141,9 +141,10 @@ export async function runMoneyProperty(system: TestSystem, options: MoneyRunOpti
     }
   });
   try {
-    await fc.assert(property, { numRuns: options.numRuns, seed, interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false, endOnFailure: false });
+    await fc.assert(property, { numRuns: options.numRuns, seed, interruptAfterTimeLimit: options.timeLimitMs, markInterruptAsFailure: false, endOnFailure: false, includeErrorInReport: true });
   } catch (err) {
-    // The caller prints the totals and the seed on a failure too.
+    // The caller prints the totals and the seed on a failure too; the report includes the violations
+    // (includeErrorInReport: fast-check 4 otherwise keeps the property's error only as the cause).
     Object.assign(err as object, { stats });
     throw err;
   } finally {

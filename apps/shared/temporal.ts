@@ -52,13 +52,18 @@ export function temporalUiLink(settings: TemporalSettings, workflowId: string): 
   return `${settings.uiUrl}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+/** How long a read endpoint waits for a workflow's answer to a query before it answers without it. */
+const QUERY_DEADLINE_MS = 20_000;
+
 /**
  * A workflow's live state for a read endpoint. The database row is the answer's backbone; when the
- * workflow cannot be asked (finished long ago, worker down) the answer says why instead of failing.
+ * workflow cannot be asked (finished long ago, worker down, or no answer within QUERY_DEADLINE_MS:
+ * a query without a deadline kept an HTTP call open for minutes under load) the answer says why
+ * instead of failing or hanging.
  */
 export async function queryOrUnavailable<T>(handle: WorkflowHandle, query: QueryDefinition<T>): Promise<T | { unavailable: string }> {
   try {
-    return await handle.query(query);
+    return await handle.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(query));
   } catch (err) {
     return { unavailable: (err as Error).message.split('\n')[0] };
   }

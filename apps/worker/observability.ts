@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { withinMs } from '../shared/within';
 
 /**
  * The worker's operator surface on one port (WORKER_METRICS_PORT):
@@ -99,7 +100,7 @@ export class WorkerProbe {
     const polling = this.health().status === 'ok';
     let mysql = 'up';
     try {
-      await Promise.race([this.dataSource.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out after 3000 ms')), 3000).unref())]);
+      await withinMs(this.dataSource.query('SELECT 1'), 3000);
     } catch (err) {
       mysql = `down: ${(err as Error).message.split('\n')[0]}`;
     }

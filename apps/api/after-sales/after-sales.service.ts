@@ -38,6 +38,7 @@ import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { startWorkflow } from '../../shared/start-workflows';
+import { conflictBody } from '../common/conflict';
 import { requestHash } from '../common/idempotency';
 import { refusalReason } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -165,7 +166,7 @@ export class AfterSalesService {
     if ('refusal' in planned) throw new ConflictException(planned.refusal);
     const money = refundsMoney(body.serviceType);
     const requestedFen = money ? planned.plan.reduce((sum, line) => sum + line.amountFen, 0) : 0;
-    if (money && requestedFen <= 0) throw new ConflictException({ statusCode: 409, error: 'Conflict', code: RefundRefusal.NOTHING_TO_REFUND, message: 'nothing remains refundable on these lines' });
+    if (money && requestedFen <= 0) throw new ConflictException(conflictBody('nothing remains refundable on these lines', RefundRefusal.NOTHING_TO_REFUND));
     const serviceSn = newSn('S');
     await manager.query(
       `INSERT INTO after_sale (service_sn, order_sn, seller_id, buyer_id, service_type, status, reason, description, requested_fen, idempotency_key, request_hash)
@@ -300,5 +301,5 @@ export class AfterSalesService {
 }
 
 function refused(reason: string): StoredAnswer {
-  return { httpStatus: 409, body: { statusCode: 409, error: 'Conflict', message: reason } };
+  return { httpStatus: 409, body: conflictBody(reason) };
 }

@@ -6,6 +6,7 @@ import { CancellationProgress, cancellationProgressQuery, cancellationWorkflowId
 import { CancelRequest, cancelUpdate, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
+import { conflictBody } from '../common/conflict';
 import { requestHash } from '../common/idempotency';
 import { orderFinished, refusalReason, sendUpdateUntilAnswered } from '../common/refused-update';
 import { queryOrUnavailable } from '../../shared/temporal';
@@ -159,7 +160,7 @@ export class CancellationsService {
 }
 
 function refused(reason: string): StoredAnswer {
-  return { httpStatus: HttpStatus.CONFLICT, body: { statusCode: 409, error: 'Conflict', message: reason } };
+  return { httpStatus: HttpStatus.CONFLICT, body: conflictBody(reason) };
 }
 
 /** The metric label of a first answer: 202 handed to the workflow, 200 it was already cancelled, 4xx refused. */

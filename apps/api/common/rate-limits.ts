@@ -6,6 +6,7 @@ import type { AppConfig } from '../../../config/app-config';
 import { RATE_SCOPES, RateScope } from '../../../config/rate-limits';
 import type { Principal, Role } from '../auth/principal';
 import { RateLimitHit, RedisThrottlerStorage } from '../redis/redis-throttler-storage';
+import { withinMs } from '../../shared/within';
 
 const RATE_SCOPE = 'rate-limit-scope';
 /** Every limit is per minute (the settings say "per minute"); the window is fixed, starting at a caller's first hit. */
@@ -126,17 +127,4 @@ export function throttlerOptions(config: AppConfig, redis: Redis): ThrottlerModu
     skipIf: (context) => scopeOf(context) !== scope,
   });
   return { throttlers: RATE_SCOPES.map(throttlerOf), storage: new RedisThrottlerStorage(redis, config.redis.keyPrefix) };
-}
-
-/**
- * `work`, or an error after `ms`. The timeout gives up one turn of the event loop later (setImmediate
- * runs after the I/O poll): on a busy process the timer and Redis's reply can be due together, and
- * the timers phase comes first — without it, load alone would switch the limits off.
- */
-function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${ms} ms`))), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -28,6 +28,7 @@ import {
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { startWorkflow } from '../../shared/start-workflows';
+import { conflictBody } from '../common/conflict';
 import { refusalReason } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
@@ -134,7 +135,7 @@ export class ComplaintsService {
     if (action === ComplaintAction.ARBITRATE && refundFen) {
       // Fast refusal from the one refundable balance; the refund activity decides again under the order's lock.
       const offerFen = await this.refundableFen(complaint.orderSn, complaint.skuId);
-      if (refundFen > offerFen) throw new ConflictException({ statusCode: 409, error: 'Conflict', code: RefundRefusal.EXCEEDS_REMAINING, message: `a refund of ${refundFen} fen exceeds the ${offerFen} fen that remain refundable on this line` });
+      if (refundFen > offerFen) throw new ConflictException(conflictBody(`a refund of ${refundFen} fen exceeds the ${offerFen} fen that remain refundable on this line`, RefundRefusal.EXCEEDS_REMAINING));
     }
     try {
       await this.workflows.temporal.workflow.getHandle(complaintWorkflowId(id)).executeUpdate(COMPLAINT_STEP_UPDATES[action], {

@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicator
 import { Client } from '@temporalio/client';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import { withinMs } from '../../shared/within';
 import { Public } from '../auth/roles.decorator';
 import { REDIS_CLIENT } from '../redis/redis';
 import { TEMPORAL_CLIENT } from '../tokens';
@@ -62,14 +63,11 @@ export class HealthController {
 
   private async probe(key: string, check: () => Promise<unknown>): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check(key);
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS)))]);
+      await withinMs(check(), PROBE_TIMEOUT_MS);
       return indicator.up();
     } catch (err) {
       return indicator.down({ message: (err as Error).message.split('\n')[0] });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -6,6 +6,7 @@ import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundAnswer, goodwillRefundAnswerUpd
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import { executeUpdateWithStartWorkflow } from '../../shared/start-workflows';
 import type { Principal } from '../auth/principal';
+import { conflictBody } from '../common/conflict';
 import { requestHash } from '../common/idempotency';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -101,7 +102,7 @@ export class GoodwillRefundsService {
         answer = { outcome: 'ACCEPTED', refundSn: done.refund_sn, refundFen: done.refund_fen, provider: refund.provider };
       } else throw err;
     }
-    if (answer.outcome === 'REFUSED') return { httpStatus: HttpStatus.CONFLICT, body: { statusCode: 409, error: 'Conflict', code: answer.code, message: answer.reason } };
+    if (answer.outcome === 'REFUSED') return { httpStatus: HttpStatus.CONFLICT, body: conflictBody(answer.reason, answer.code) };
     return {
       httpStatus: HttpStatus.ACCEPTED,
       body: {

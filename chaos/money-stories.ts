@@ -111,7 +111,13 @@ async function lineOf(ctx: StoryContext, orderSn: string): Promise<{ id: number;
 
 /** Applies for an after-sale of `num` units of the line; answers its number and what it asks (or undefined on a 409). */
 async function applyAfterSale(ctx: StoryContext, order: { orderSn: string; buyer: number }, serviceType: 'REFUND_ONLY' | 'RETURN_GOODS', orderItemId: number, num: number) {
-  const applied = await ctx.api('POST', `/orders/${order.orderSn}/after-sales`, ctx.token('buyer', order.buyer), { serviceType, lines: [{ orderItemId, num }], reason: 'chaos: not as described' }, { 'Idempotency-Key': `as-${order.orderSn}` });
+  const apply = () => ctx.api('POST', `/orders/${order.orderSn}/after-sales`, ctx.token('buyer', order.buyer), { serviceType, lines: [{ orderItemId, num }], reason: 'chaos: not as described' }, { 'Idempotency-Key': `as-${order.orderSn}` });
+  let applied = await apply();
+  // 202: recorded, the order's answer still pending (no worker answered in time); the same key asks again.
+  for (let i = 0; i < 90 && applied.status === 202 && applied.body?.opening === 'PENDING'; i += 1) {
+    await ctx.sleep(2000);
+    applied = await apply();
+  }
   if (applied.status === 409) return undefined;
   if (applied.status !== 201) throw new Error(`after-sale for ${order.orderSn}: ${applied.status} ${JSON.stringify(applied.body)}`);
   return { serviceSn: applied.body.serviceSn as string, requestedFen: applied.body.requestedFen as number };

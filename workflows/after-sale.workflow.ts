@@ -57,6 +57,16 @@ const orderSide = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { ...DATABASE_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, 'OrderNotFound', 'BadLinkedOrder'] },
 });
+/**
+ * Opening and closing on the order: these activities heartbeat while they wait for the order's
+ * answer, so a killed worker's attempt is retried after 10 s, and soon (at most 5 s apart), not
+ * after the 30 s start-to-close and a growing backoff.
+ */
+const orderAnswer = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: '10s',
+  retry: { ...DATABASE_RETRY, maximumInterval: '5s', nonRetryableErrorTypes: [OPERATION_REFUSED, 'OrderNotFound'] },
+});
 
 /** A step to execute: from a person (an Update) or from a deadline. */
 interface Command {
@@ -273,7 +283,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
   // 1. The order workflow accepts the application (its window and status rules), or refuses it.
   upsertSearchAttributes({ AfterSaleStatus: [AfterSaleStatus.APPLY] });
   try {
-    await orderSide.openAfterSaleOnOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Ask order ${input.orderSn} to open the after-sale` }, [
+    await orderAnswer.openAfterSaleOnOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Ask order ${input.orderSn} to open the after-sale` }, [
       input.orderSn,
       { serviceSn: input.serviceSn, serviceType: input.serviceType, returnsGoods: goodsBack, lines: input.lines.map((l) => ({ orderItemId: l.orderItemId, num: l.num })), buyerId: input.buyerId },
     ]);
@@ -343,7 +353,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
 
   // 3. The order workflow learns the outcome (its own timers wait while a return is open).
   if (state.opening?.accepted) {
-    await orderSide.closeAfterSaleOnOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Tell order ${input.orderSn} the after-sale is ${state.status}` }, [
+    await orderAnswer.closeAfterSaleOnOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Tell order ${input.orderSn} the after-sale is ${state.status}` }, [
       input.orderSn,
       { serviceSn: input.serviceSn, outcome: state.status === AfterSaleStatus.COMPLETED ? 'COMPLETED' : state.status === AfterSaleStatus.REFUSE ? 'REFUSED' : 'CLOSED', refundedFen: state.status === AfterSaleStatus.COMPLETED ? (state.refund?.refundFen ?? 0) : 0 },
     ]);

@@ -1,3 +1,4 @@
+import { WorkflowNotAnsweringFilter } from './common/not-answering.filter';
 import 'reflect-metadata';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -51,6 +52,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
+  app.useGlobalFilters(new WorkflowNotAnsweringFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

@@ -123,8 +123,22 @@ export class MoneyReal {
 
   /** An idempotent call, recorded for later replays. */
   async idempotent(model: MoneyModel, label: string, method: string, path: string, token: string, body: unknown, key = this.newKey(label)): Promise<Answer> {
-    const answer = await this.call(label, method, path, { token, body, key });
+    const answer = await this.untilAnswered(label, method, path, token, body, key, await this.call(label, method, path, { token, body, key }));
     model.requests.push({ label, method, path, token, key, body, answer });
+    return answer;
+  }
+
+  /**
+   * A 202 that says the request is recorded but its answer still pending (an after-sale application
+   * whose opening no worker answered in time) is sent again with the same key, as a client polls,
+   * until the answer comes (up to two minutes).
+   */
+  async untilAnswered(label: string, method: string, path: string, token: string, body: unknown, key: string, first: Answer): Promise<Answer> {
+    let answer = first;
+    for (let i = 0; i < 60 && answer.status === 202 && answer.body?.opening === 'PENDING'; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      answer = await this.call(`${label} (asked again)`, method, path, { token, body, key });
+    }
     return answer;
   }
 }

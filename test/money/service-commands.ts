@@ -23,7 +23,7 @@ async function applyAfterSale(model: MoneyModel, real: MoneyReal, order: ModelOr
   let answers: Answer[];
   if (race) {
     const key = real.newKey('after-sale');
-    answers = await Promise.all([0, 1].map(() => real.call('after-sale apply (racing its replay)', 'POST', path, { token, body, key })));
+    answers = await Promise.all([0, 1].map(async () => real.untilAnswered('after-sale apply (racing its replay)', 'POST', path, token, body, key, await real.call('after-sale apply (racing its replay)', 'POST', path, { token, body, key }))));
     model.requests.push({ label: 'after-sale apply', method: 'POST', path, token, key, body, answer: answers.find((a) => a.status < 300) ?? answers[0] });
   } else {
     answers = [await real.idempotent(model, 'after-sale apply', 'POST', path, token, body)];

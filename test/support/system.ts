@@ -35,7 +35,7 @@ export interface TestSystem {
   dataSource: DataSource;
   temporal: Client;
   token(role: Role, id: number | string): string;
-  http(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  http(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   /**
@@ -117,7 +117,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       } catch {
         // not JSON: keep the text
       }
-      return { status: response.status, body };
+      return { status: response.status, body, headers: response.headers };
     },
     async startWorker() {
       if (worker) return;

@@ -40,11 +40,14 @@ import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { startWorkflow } from '../../shared/start-workflows';
 import { conflictBody } from '../common/conflict';
 import { requestHash } from '../common/idempotency';
-import { refusalReason } from '../common/refused-update';
+import { WorkflowNotAnswering, refusalReason, sendStep, sendUpdateUntilAnswered } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
 import type { ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, SupportDecisionDto } from './after-sale.dto';
 
+
+/** How long an application waits for the order's answer before it answers 202 (recorded, opening pending). */
+const OPENING_WAIT_MS = 20_000;
 
 /** What an application answered; stored on the row so a retry with the same key replays it. */
 interface StoredAnswer {
@@ -90,25 +93,33 @@ export class AfterSalesService {
       // A replayed application whose workflow already finished: its row tells the answer below.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     });
-    let answer: StoredAnswer;
-    try {
-      // One Update id per after-sale: a concurrent twin of the application (or its retry after a crash)
-      // waits on the same Update instead of adding another to the workflow's history.
-      const opened = await this.workflows.temporal.workflow
-        .getHandle(afterSaleWorkflowId(input.serviceSn))
-        .executeUpdate(awaitOpeningUpdate, { args: [], updateId: `opening-${input.serviceSn}` });
-      answer = opened.opening?.accepted
-        ? { httpStatus: 201, body: await this.describe(input.serviceSn) }
-        : refused(opened.opening?.reason ?? 'the order refused the after-sale');
-    } catch (err) {
-      const refusal = refusalReason(err, `after-sale ${input.serviceSn} has finished`);
-      if (refusal === undefined) throw err;
-      const [row] = await this.dataSource.query('SELECT status, closed_reason FROM after_sale WHERE service_sn = ?', [input.serviceSn]);
-      answer = row.status === AfterSaleStatus.CLOSED && row.closed_reason ? refused(row.closed_reason) : { httpStatus: 201, body: await this.describe(input.serviceSn) };
-    }
+    const answer = await this.openingAnswer(input.serviceSn);
+    // Pending is not an answer to keep: a replay of the application asks the workflow again.
+    if (answer.httpStatus === 202) return answer;
     await this.dataSource.query('UPDATE after_sale SET response_json = COALESCE(response_json, ?) WHERE service_sn = ?', [JSON.stringify(answer), input.serviceSn]);
     const [stored] = await this.dataSource.query('SELECT response_json FROM after_sale WHERE service_sn = ?', [input.serviceSn]);
     return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
+  }
+
+  /**
+   * The order workflow's answer to the opening, through the after-sale workflow's Update (one Update
+   * id per after-sale: a concurrent twin of the application, or its retry, waits on the same Update).
+   * No worker answering within OPENING_WAIT_MS is not an error: the application is recorded and its
+   * workflow started (both durable), so the answer is 202 with the after-sale as it stands, and the
+   * opening's outcome lands on it (`opening` turns ACCEPTED, or the after-sale CLOSED with the reason).
+   */
+  private async openingAnswer(serviceSn: string): Promise<StoredAnswer> {
+    const handle = this.workflows.temporal.workflow.getHandle(afterSaleWorkflowId(serviceSn));
+    try {
+      const opened = await sendUpdateUntilAnswered(handle, awaitOpeningUpdate, [], `opening-${serviceSn}`, OPENING_WAIT_MS);
+      return opened.opening?.accepted ? { httpStatus: 201, body: await this.describe(serviceSn) } : refused(opened.opening?.reason ?? 'the order refused the after-sale');
+    } catch (err) {
+      if (err instanceof WorkflowNotAnswering) return { httpStatus: 202, body: await this.describe(serviceSn, { live: false }) };
+      const refusal = refusalReason(err, `after-sale ${serviceSn} has finished`);
+      if (refusal === undefined) throw err;
+      const [row] = await this.dataSource.query('SELECT status, closed_reason FROM after_sale WHERE service_sn = ?', [serviceSn]);
+      return row.status === AfterSaleStatus.CLOSED && row.closed_reason ? refused(row.closed_reason) : { httpStatus: 201, body: await this.describe(serviceSn) };
+    }
   }
 
   private async record(
@@ -238,6 +249,7 @@ export class AfterSalesService {
       orderSn: row.order_sn,
       serviceType: row.service_type,
       status: row.status,
+      opening: openingOf(log),
       reason: row.reason,
       description: row.description,
       requestedFen: row.requested_fen,
@@ -260,44 +272,51 @@ export class AfterSalesService {
 
   audit(seller: Principal, serviceSn: string, dto: AuditAfterSaleDto) {
     const action = dto.decision === 'PASS' ? AfterSaleAction.AUDIT_PASS : AfterSaleAction.AUDIT_REFUSE;
-    return this.step(seller, serviceSn, action, Actor.SELLER, (handle) =>
-      handle.executeUpdate(auditAfterSaleUpdate, { args: [{ actorId: seller.id, decision: dto.decision, refundFen: dto.refundFen, reason: dto.reason?.trim() }] }));
+    return this.step(seller, serviceSn, action, Actor.SELLER, (handle, finished) =>
+      sendStep(handle, auditAfterSaleUpdate, [{ actorId: seller.id, decision: dto.decision, refundFen: dto.refundFen, reason: dto.reason?.trim() }], finished));
   }
 
   shipReturn(buyer: Principal, serviceSn: string, carrier: string, trackingNo: string) {
-    return this.step(buyer, serviceSn, AfterSaleAction.SHIP_RETURN, Actor.BUYER, (handle) =>
-      handle.executeUpdate(shipReturnUpdate, { args: [{ actorId: buyer.id, carrier: carrier.trim(), trackingNo }] }));
+    return this.step(buyer, serviceSn, AfterSaleAction.SHIP_RETURN, Actor.BUYER, (handle, finished) =>
+      sendStep(handle, shipReturnUpdate, [{ actorId: buyer.id, carrier: carrier.trim(), trackingNo }], finished));
   }
 
   recordReceipt(seller: Principal, serviceSn: string, dto: ReceiptDto) {
-    return this.step(seller, serviceSn, AfterSaleAction.RECEIVE, Actor.SELLER, (handle) =>
-      handle.executeUpdate(recordReceiptUpdate, { args: [{ actorId: seller.id, lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, goodNum: l.goodNum, damagedNum: l.damagedNum })), note: dto.note?.trim() || undefined }] }));
+    return this.step(seller, serviceSn, AfterSaleAction.RECEIVE, Actor.SELLER, (handle, finished) =>
+      sendStep(handle, recordReceiptUpdate, [{ actorId: seller.id, lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, goodNum: l.goodNum, damagedNum: l.damagedNum })), note: dto.note?.trim() || undefined }], finished));
   }
 
   withdraw(buyer: Principal, serviceSn: string, reason: string) {
-    return this.step(buyer, serviceSn, AfterSaleAction.WITHDRAW, Actor.BUYER, (handle) => handle.executeUpdate(withdrawAfterSaleUpdate, { args: [{ actorId: buyer.id, reason: reason.trim() }] }));
+    return this.step(buyer, serviceSn, AfterSaleAction.WITHDRAW, Actor.BUYER, (handle, finished) => sendStep(handle, withdrawAfterSaleUpdate, [{ actorId: buyer.id, reason: reason.trim() }], finished));
   }
 
   decide(staff: Principal, serviceSn: string, dto: SupportDecisionDto) {
     const action = dto.action === 'REFUND' ? AfterSaleAction.SUPPORT_REFUND : AfterSaleAction.SUPPORT_CLOSE;
-    return this.step(staff, serviceSn, action, Actor.SUPPORT, (handle) =>
-      handle.executeUpdate(decideAfterSaleUpdate, { args: [{ actorId: staff.id, action: dto.action, refundFen: dto.refundFen, reason: dto.reason.trim() }] }));
+    return this.step(staff, serviceSn, action, Actor.SUPPORT, (handle, finished) =>
+      sendStep(handle, decideAfterSaleUpdate, [{ actorId: staff.id, action: dto.action, refundFen: dto.refundFen, reason: dto.reason.trim() }], finished));
   }
 
   /** Ownership (404), a fast 409 from the flow table on the row, then the workflow's Update (its validator decides). */
-  private async step(principal: Principal, serviceSn: string, action: AfterSaleAction, actor: Actor, send: (handle: ReturnType<OrderWorkflows['temporal']['workflow']['getHandle']>) => Promise<unknown>) {
+  private async step(
+    principal: Principal,
+    serviceSn: string,
+    action: AfterSaleAction,
+    actor: Actor,
+    send: (handle: ReturnType<OrderWorkflows['temporal']['workflow']['getHandle']>, finished: string) => Promise<unknown>,
+  ) {
     const row = await this.load(principal, serviceSn);
     const check = checkAfterSaleAction({ status: row.status as AfterSaleStatus, action, actor, serviceType: row.service_type as ServiceType });
     if (!check.allowed) throw new ConflictException(check.reason);
-    try {
-      await send(this.workflows.temporal.workflow.getHandle(afterSaleWorkflowId(serviceSn)));
-    } catch (err) {
-      const refusal = refusalReason(err, `after-sale ${serviceSn} is ${row.status} and its workflow has finished`);
-      if (refusal !== undefined) throw new ConflictException(refusal);
-      throw err;
-    }
+    await send(this.workflows.temporal.workflow.getHandle(afterSaleWorkflowId(serviceSn)), `after-sale ${serviceSn} is ${row.status} and its workflow has finished`);
     return this.describe(serviceSn);
   }
+}
+
+/** Whether the order took the after-sale on: the OPEN or ORDER_REFUSED step in its log, else still pending. */
+function openingOf(log: { action: string }[]): 'PENDING' | 'ACCEPTED' | 'REFUSED' {
+  if (log.some((l) => l.action === AfterSaleAction.OPEN)) return 'ACCEPTED';
+  if (log.some((l) => l.action === AfterSaleAction.ORDER_REFUSED)) return 'REFUSED';
+  return 'PENDING';
 }
 
 function refused(reason: string): StoredAnswer {

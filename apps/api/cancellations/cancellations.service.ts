@@ -83,11 +83,11 @@ export class CancellationsService {
     if (!check.allowed) return refused(check.reason);
     try {
       // One updateId per request: a copy sent again (this call's retry, or the client's) is the same Update.
-      const accepted = await sendUpdateUntilAnswered(() =>
-        this.workflows.handle(request.orderSn).executeUpdate(cancelUpdate, {
-          updateId: `cancellation-${request.id}`,
-          args: [{ cancellationId: request.id, reason: request.reason, actor, actorId: principal.id }],
-        }),
+      const accepted = await sendUpdateUntilAnswered(
+        this.workflows.handle(request.orderSn),
+        cancelUpdate,
+        [{ cancellationId: request.id, reason: request.reason, actor, actorId: principal.id }],
+        `cancellation-${request.id}`,
       );
       const orderWorkflow = orderWorkflowId(request.orderSn);
       return {

@@ -1,11 +1,20 @@
-import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { ConflictException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ServiceError,
+  WorkflowHandle,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 
 /**
  * The one map from "the workflow said no" to HTTP 409, for every Update the API sends (orders,
- * cancellations, complaints, support's refund resolutions). An Update refused by its validator or by
- * the workflow (the flow table, a cancellation in progress, a lost compare-and-set) and a workflow
- * that has finished are conflicts with the entity's state, and answer 409 with the workflow's reason
- * (`finished` for the latter); anything else is not a refusal (undefined) and stays an error.
+ * cancellations, after-sales, complaints, support's refund resolutions). An Update refused by its
+ * validator or by the workflow (the flow table, a cancellation in progress, a lost compare-and-set)
+ * and a workflow that has finished are conflicts with the entity's state, and answer 409 with the
+ * workflow's reason (`finished` for the latter); anything else is not a refusal (undefined).
  */
 export function refusalReason(err: unknown, finished: string): string | undefined {
   if (err instanceof WorkflowUpdateFailedError) return err.cause?.message ?? err.message;
@@ -17,21 +26,71 @@ export function refusalReason(err: unknown, finished: string): string | undefine
 export const orderFinished = (orderSn: string) => `order ${orderSn} has no running workflow (it is finished)`;
 
 /**
+ * How long an API call waits for a workflow to answer its Update. A worker killed in the middle of
+ * the task that carried it is replaced within seconds and the Update is delivered again, so an
+ * answer normally comes well within this; past it the caller gets a 503 with Retry-After (or, where
+ * the request is already durably recorded, a 202), never an open-ended wait or a 500.
+ */
+export const UPDATE_ANSWER_BUDGET_MS = 60_000;
+
+/** The stable code of "no worker answered in time"; the request may be sent again. */
+export const WORKFLOW_NOT_ANSWERING = 'WORKFLOW_NOT_ANSWERING';
+
+/** No worker answered the Update within the budget (503, Retry-After): nothing was refused; read, then send again if the step is not there. */
+export class WorkflowNotAnswering extends ServiceUnavailableException {
+  static readonly RETRY_AFTER_SECONDS = 5;
+  constructor(what: string, budgetMs = UPDATE_ANSWER_BUDGET_MS) {
+    super({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: WORKFLOW_NOT_ANSWERING,
+      message: `${what}: no worker answered within ${Math.round(budgetMs / 1000)} s. Nothing was refused, and the server may still deliver it when a worker is back: read the entity, and send the request again if the step is not there`,
+      retryAfterSeconds: WorkflowNotAnswering.RETRY_AFTER_SECONDS,
+    });
+  }
+}
+
+/**
  * Sends an Update again while the call fails without any answer from the workflow: a worker
  * SIGKILLed in the middle of the task that carried it can leave the Update unaccepted and dropped by
- * the server, and the call ends in an RPC error (a 500 in the 1,000-order chaos run). `send` must
- * name a stable updateId, so a copy the server still has is the same Update, and the handler must be
- * idempotent for its request. A refusal or a finished workflow is an answer: never sent again.
+ * the server, and the call ends in an RPC error (a 500 in the 1,000-order chaos run). Every attempt
+ * carries the same `updateId`, so a copy the server still has is the same Update (the handler must be
+ * idempotent for its request), and the whole wait is bounded by one gRPC deadline. A refusal or a
+ * finished workflow is an answer: never sent again, thrown as is. Past the budget: WorkflowNotAnswering.
  */
-export async function sendUpdateUntilAnswered<T>(send: () => Promise<T>, budgetMs = 60_000): Promise<T> {
+export async function sendUpdateUntilAnswered<Ret, Args extends any[]>(
+  handle: WorkflowHandle,
+  update: UpdateDefinition<Ret, Args>,
+  args: Args,
+  updateId: string,
+  budgetMs = UPDATE_ANSWER_BUDGET_MS,
+): Promise<Ret> {
   const deadline = Date.now() + budgetMs;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await send();
+      // (The cast only picks one of executeUpdate's overloads for a generic argument list.)
+      return await handle.client.withDeadline(deadline, () => handle.executeUpdate(update as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId }));
     } catch (err) {
       const unanswered = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof ServiceError;
-      if (!unanswered || Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
+      if (!unanswered) throw err;
+      const left = deadline - Date.now();
+      if (left < 250) throw new WorkflowNotAnswering(`${update.name} on ${handle.workflowId}`, budgetMs);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000, left - 200)));
     }
+  }
+}
+
+/**
+ * A person's step on an entity's workflow: sent as above under an id of its own (one per HTTP
+ * call, so the call's own retries are one Update), a refusal answered as 409 with the workflow's
+ * reason (`finished` when its workflow has ended).
+ */
+export async function sendStep<Ret, Args extends any[]>(handle: WorkflowHandle, update: UpdateDefinition<Ret, Args>, args: Args, finished: string): Promise<Ret> {
+  try {
+    return await sendUpdateUntilAnswered(handle, update, args, `${update.name}-${randomUUID()}`);
+  } catch (err) {
+    const refusal = refusalReason(err, finished);
+    if (refusal !== undefined) throw new ConflictException(refusal);
+    throw err;
   }
 }

@@ -29,7 +29,7 @@ import type { Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { startWorkflow } from '../../shared/start-workflows';
 import { conflictBody } from '../common/conflict';
-import { refusalReason } from '../common/refused-update';
+import { sendStep } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
 
@@ -137,15 +137,12 @@ export class ComplaintsService {
       const offerFen = await this.refundableFen(complaint.orderSn, complaint.skuId);
       if (refundFen > offerFen) throw new ConflictException(conflictBody(`a refund of ${refundFen} fen exceeds the ${offerFen} fen that remain refundable on this line`, RefundRefusal.EXCEEDS_REMAINING));
     }
-    try {
-      await this.workflows.temporal.workflow.getHandle(complaintWorkflowId(id)).executeUpdate(COMPLAINT_STEP_UPDATES[action], {
-        args: [{ actor, actorId: principal.id, content: content.trim(), refundFen }],
-      });
-    } catch (err) {
-      const refusal = refusalReason(err, `complaint ${id} is ${complaint.status} and its workflow has finished`);
-      if (refusal !== undefined) throw new ConflictException(refusal);
-      throw err;
-    }
+    await sendStep(
+      this.workflows.temporal.workflow.getHandle(complaintWorkflowId(id)),
+      COMPLAINT_STEP_UPDATES[action],
+      [{ actor, actorId: principal.id, content: content.trim(), refundFen }],
+      `complaint ${id} is ${complaint.status} and its workflow has finished`,
+    );
     return this.get(principal, id);
   }
 

@@ -7,7 +7,8 @@ import { afterSaleWorkflowId } from '../../../workflows/after-sale.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable } from '../../shared/temporal';
-import { orderFinished, refusalReason } from '../common/refused-update';
+import type { UpdateDefinition } from '@temporalio/common';
+import { orderFinished, sendStep } from '../common/refused-update';
 import { OrderAccess } from './order-access';
 import { OrderWorkflows } from './order-workflows';
 
@@ -70,22 +71,22 @@ export class OrdersService {
 
   async ship(principal: Principal, orderSn: string, carrier: string, trackingNo: string) {
     await this.precheck(principal, orderSn, OrderOperate.SHIP, Actor.SELLER);
-    return this.update(orderSn, () => this.workflows.handle(orderSn).executeUpdate(shipUpdate, { args: [{ sellerId: principal.id, carrier, trackingNo }] }));
+    return this.update(orderSn, shipUpdate, [{ sellerId: principal.id, carrier, trackingNo }]);
   }
 
   async confirmReceipt(principal: Principal, orderSn: string) {
     await this.precheck(principal, orderSn, OrderOperate.ROG, Actor.BUYER);
-    return this.update(orderSn, () => this.workflows.handle(orderSn).executeUpdate(confirmReceiptUpdate, { args: [{ actorId: principal.id }] }));
+    return this.update(orderSn, confirmReceiptUpdate, [{ actorId: principal.id }]);
   }
 
   async collectCash(principal: Principal, orderSn: string) {
     await this.precheck(principal, orderSn, OrderOperate.PAY, Actor.SELLER);
-    return this.update(orderSn, () => this.workflows.handle(orderSn).executeUpdate(collectCashUpdate, { args: [{ actorId: principal.id }] }));
+    return this.update(orderSn, collectCashUpdate, [{ actorId: principal.id }]);
   }
 
   async complete(principal: Principal, orderSn: string) {
     await this.precheck(principal, orderSn, OrderOperate.COMPLETE, Actor.ADMIN);
-    return this.update(orderSn, () => this.workflows.handle(orderSn).executeUpdate(completeUpdate, { args: [{ actorId: principal.id }] }));
+    return this.update(orderSn, completeUpdate, [{ actorId: principal.id }]);
   }
 
   /** Ownership, then a fast 409 from the flow table on the stored status; the workflow stays the authority. */
@@ -96,15 +97,9 @@ export class OrdersService {
     return order;
   }
 
-  private async update(orderSn: string, send: () => Promise<OrderStatus>) {
-    try {
-      const status = await send();
-      return { orderSn, status };
-    } catch (err) {
-      const refusal = refusalReason(err, orderFinished(orderSn));
-      if (refusal !== undefined) throw new ConflictException(refusal);
-      throw err;
-    }
+  private async update<Args extends any[]>(orderSn: string, update: UpdateDefinition<OrderStatus, Args>, args: Args) {
+    const status = await sendStep(this.workflows.handle(orderSn), update, args, orderFinished(orderSn));
+    return { orderSn, status };
   }
 
 }

@@ -7,7 +7,7 @@ import { RefundStatus } from '../../../domain';
 import { refundWorkflowId, resolveRefundUpdate } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
-import { refusalReason } from '../common/refused-update';
+import { sendStep } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { TEMPORAL_CLIENT } from '../tokens';
 import { ResolveRefundDto } from './resolve-refund.dto';
@@ -48,13 +48,7 @@ export class SupportRefundsController {
       dto.action === 'MARK_REFUNDED_OFFLINE'
         ? { action: dto.action, reference: dto.reference!.trim(), supportId, note: dto.note }
         : { action: dto.action, supportId, note: dto.note };
-    try {
-      const status = await this.temporal.workflow.getHandle(refundWorkflowId(refundSn)).executeUpdate(resolveRefundUpdate, { args: [resolution] });
-      return { refundSn, action: dto.action, status, workflowId: refundWorkflowId(refundSn) };
-    } catch (err) {
-      const refusal = refusalReason(err, `refund ${refundSn} is ${refund.status} and its workflow has finished`);
-      if (refusal !== undefined) throw new ConflictException(refusal);
-      throw err;
-    }
+    const status = await sendStep(this.temporal.workflow.getHandle(refundWorkflowId(refundSn)), resolveRefundUpdate, [resolution], `refund ${refundSn} is ${refund.status} and its workflow has finished`);
+    return { refundSn, action: dto.action, status, workflowId: refundWorkflowId(refundSn) };
   }
 }

@@ -1,0 +1,57 @@
+import { afterSaleApi, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
+import { TestSystem, eventually, startTestSystem } from '../support/system';
+
+/**
+ * An HTTP call never waits open-ended on a worker (issue 20, the 1,000-order chaos run): with no
+ * worker polling, an after-sale application is recorded and answered 202 within its 20 s wait (the
+ * opening PENDING, its row and workflow durable), a later step answers 503 with a code and
+ * Retry-After after the 60 s budget instead of a 500; once a worker is back, the application's
+ * replay answers 201 with the same after-sale, opened.
+ */
+describe('API calls wait on a workflow for a bounded time', () => {
+  let system: TestSystem;
+  beforeAll(async () => {
+    system = await startTestSystem();
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('answers 202 for a recorded application and 503 with Retry-After for a step while no worker runs, and completes both once one is back', async () => {
+    const order = await receivedTwoLineOrder(system, 'wechatpay');
+    const [a] = order.lines;
+    const api = afterSaleApi(system, order);
+    const body = { serviceType: 'REFUND_ONLY', lines: [{ orderItemId: a.orderItemId, num: 1 }], reason: 'Never arrived' };
+    const key = `no-worker-${order.orderSn}`;
+
+    await system.stopWorker();
+    let began = Date.now();
+    const pending = await api.apply(body, key);
+    const applyMs = Date.now() - began;
+    expect(pending.status).toBe(202);
+    expect(pending.body).toMatchObject({ status: 'APPLY', opening: 'PENDING', requestedFen: a.paidFen / a.num });
+    expect(applyMs).toBeLessThan(25_000);
+    const serviceSn: string = pending.body.serviceSn;
+
+    began = Date.now();
+    const audit = await api.audit(serviceSn, { decision: 'PASS' });
+    const auditMs = Date.now() - began;
+    expect(audit.status).toBe(503);
+    expect(audit.headers.get('retry-after')).toBe('5');
+    expect(audit.body).toMatchObject({ code: 'WORKFLOW_NOT_ANSWERING' });
+    expect(auditMs).toBeLessThan(65_000);
+    process.stdout.write(`without a worker: apply answered 202 in ${applyMs} ms, audit 503 in ${auditMs} ms\n`);
+
+    await system.startWorker();
+    const opened = await eventually(async () => {
+      const again = await api.apply(body, key);
+      return again.status === 201 ? again : undefined;
+    }, 60_000, 'the application answered 201');
+    expect(opened.body).toMatchObject({ serviceSn, opening: 'ACCEPTED' });
+    // The audit the server kept is delivered once a worker is back (the 503 said it might be): one PASS, then the refund.
+    await waitForAfterSale(system, serviceSn, 'COMPLETED', 90_000);
+    const log = await system.dataSource.query(`SELECT action FROM after_sale_log WHERE service_sn = ? AND action = 'AUDIT_PASS'`, [serviceSn]);
+    expect(log).toHaveLength(1);
+    expect((await api.apply(body, key)).body.serviceSn).toBe(serviceSn);
+  }, 240_000);
+});

@@ -117,7 +117,8 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       } catch {
         // not JSON: keep the text
       }
-      return { status: response.status, body, headers: response.headers };
+      // The headers ride along unseen by toEqual (not enumerable): tests compare whole answers, and a Date header differs.
+      return Object.defineProperty({ status: response.status, body }, 'headers', { value: response.headers, enumerable: false }) as { status: number; body: any; headers: Headers };
     },
     async startWorker() {
       if (worker) return;

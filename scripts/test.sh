@@ -11,6 +11,9 @@ bash scripts/ensure-redis.sh
 bash scripts/ensure-chromium.sh
 TEMPORAL_CLI="$(bash scripts/temporal-cli.sh)"
 export TEMPORAL_CLI
+# The Helm chart tests lint and render deploy/helm with it (built once with Go when missing).
+HELM="$(bash scripts/helm.sh)"
+export HELM
 npx tsc -p tsconfig.json --noEmit
 if [ "$#" -gt 0 ]; then exec npx jest "$@"; fi
 # The sweep tests push thousands of workflows through the one dev server, and the short chaos run

@@ -24,7 +24,7 @@ runMain(async () => {
       ...(sdkMetrics ? { metrics: { prometheus: { bindAddress: config.worker.sdkMetricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } : {}),
     },
   });
-  const dataSource = await connectDataSource(config.databaseUrl);
+  const dataSource = await connectDataSource(config.databaseUrl, { tls: config.databaseTls });
   const probe = new WorkerProbe(dataSource, sdkMetrics ? `http://${config.worker.sdkMetricsAddress}/metrics` : undefined);
   const connection = await connectWorkerConnection(config.temporal);
   const temporalClient = await connectTemporalClient(config.temporal);
@@ -42,8 +42,8 @@ runMain(async () => {
   process.once('SIGTERM', stop);
 
   logger.info(
-    { taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, probePort },
-    `worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.security}); metrics and health on http://${config.worker.metricsHost}:${probePort}`,
+    { taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, database: config.databaseTls.description, probePort },
+    `worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.security}); MySQL ${config.databaseTls.description}; metrics and health on http://${config.worker.metricsHost}:${probePort}`,
   );
   await worker.run();
   await probe.close();

@@ -3,6 +3,8 @@
 # worker, API and the codec server the Web UI decrypts payloads through. Ctrl-C stops all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node 24 (.nvmrc) first on PATH, fetched once into ~/.cache if the machine's node is another version.
+source scripts/use-node.sh
 mkdir -p .data/logs
 
 API_PORT="${API_PORT:-3000}"

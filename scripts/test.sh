@@ -3,6 +3,9 @@
 # (jest's global setup starts the server and creates a throwaway database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node 24 (.nvmrc) first on PATH, fetched once into ~/.cache if the machine's node is another version:
+# tsc, jest, its workers and every process the tests spawn run on it.
+source scripts/use-node.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   bash scripts/install-deps.sh
 fi

@@ -574,9 +574,9 @@ describe('Dockerfile', () => {
   const args = Object.fromEntries([...text.matchAll(/^ARG\s+(\w+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
   const froms = [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1].replace(/^\$\{(\w+)\}$/, (_, n: string) => args[n] ?? n));
 
-  it('is a multi-stage build on a pinned node 20 image', () => {
+  it('is a multi-stage build on a pinned node 24 image', () => {
     expect(froms.length).toBeGreaterThanOrEqual(2);
-    for (const image of froms) expect(image).toMatch(/^node:20\.\d+\.\d+-(bookworm-slim|slim|bookworm)$/);
+    for (const image of froms) expect(image).toMatch(/^node:24\.\d+\.\d+-(bookworm-slim|slim|bookworm)$/);
   });
 
   it('installs from the lockfile, builds, prunes dev dependencies, runs as non-root and defaults to the API', () => {

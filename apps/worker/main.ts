@@ -35,9 +35,11 @@ runMain(async () => {
   probe.watch(worker);
   const probePort = await probe.listen(config.worker.metricsPort, config.worker.metricsHost);
   // Idempotent: creates the sweep schedules, or updates them to this configuration.
-  for (const schedule of await applySchedules(temporalClient, config)) {
+  const schedules = await applySchedules(temporalClient, config);
+  for (const schedule of schedules) {
     logger.info({ scheduleId: schedule.scheduleId }, `schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'up to date'}`);
   }
+  probe.watchSchedules(temporalClient, schedules.map((schedule) => schedule.scheduleId));
 
   // Graceful shutdown: stop polling, let running activities finish, then close what the worker used.
   const stop = () => worker.shutdown();

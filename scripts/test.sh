@@ -9,6 +9,7 @@ fi
 bash scripts/ensure-mariadb.sh
 bash scripts/ensure-redis.sh
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-prometheus.sh
 TEMPORAL_CLI="$(bash scripts/temporal-cli.sh)"
 export TEMPORAL_CLI
 npx tsc -p tsconfig.json --noEmit

@@ -12,6 +12,7 @@ fi
 bash scripts/ensure-mariadb.sh
 bash scripts/ensure-redis.sh
 bash scripts/ensure-chromium.sh
+bash scripts/ensure-prometheus.sh
 TEMPORAL_CLI="$(bash scripts/temporal-cli.sh)"
 export TEMPORAL_CLI
 # The Helm chart tests lint and render deploy/helm with it (built once with Go when missing).

@@ -534,7 +534,9 @@ describe('docker-compose.yml', () => {
     expect(mountsOf(prometheus).find((m) => m.target === '/etc/prometheus/rules')?.source).toBe('./deploy/prometheus/rules');
     const grafanaMounts = Object.fromEntries(mountsOf(services.grafana).map((m) => [m.target, m.source]));
     expect(grafanaMounts['/etc/grafana/provisioning']).toBe('./deploy/grafana/provisioning');
-    expect(grafanaMounts['/var/lib/grafana/dashboards']).toBe('./deploy/grafana/dashboards');
+    // The dashboards go where the provisioning's dashboard provider reads them.
+    const provider = parse(fs.readFileSync(path.join(__dirname, '../../deploy/grafana/provisioning/dashboards/orders.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    expect(grafanaMounts[provider.providers[0].options.path]).toBe('./deploy/grafana/dashboards');
 
     // The targets Prometheus must reach inside the compose network.
     const wanted = [`api:${listenPort('api')}`, `worker:${listenPort('worker')}`, `temporal:${envOf('temporal').PROMETHEUS_ENDPOINT.split(':')[1]}`];

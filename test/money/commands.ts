@@ -136,6 +136,8 @@ export async function runMoneyProperty(system: TestSystem, options: MoneyRunOpti
     stats.httpCalls += real.calls;
     options.log?.(`sequence ${stats.sequences}: ${ran.length} operations, ${real.calls} calls, ${((Date.now() - sequenceBegan) / 1000).toFixed(1)} s${violations.length ? `, ${violations.length} violation(s)` : ''}`);
     if (options.logOperations) options.log?.(`  ${ran.join('\n  ')}`);
+    // A violation is printed when it is found, not only in the report after shrinking (which a flaky one can make long).
+    if (violations.length && !options.logOperations) options.log?.(`  - ${violations.join('\n  - ')}\n  the sequence as it ran:\n  ${ran.join('\n  ')}`);
     if (violations.length) {
       throw new Error(`${violations.length} violation(s):\n  - ${violations.join('\n  - ')}\nthe sequence as it ran:\n  ${ran.join('\n  ')}`);
     }

@@ -114,12 +114,23 @@ export class AfterSalesService {
       const opened = await sendUpdateUntilAnswered(handle, awaitOpeningUpdate, [], `opening-${serviceSn}`, OPENING_WAIT_MS);
       return opened.opening?.accepted ? { httpStatus: 201, body: await this.describe(serviceSn) } : refused(opened.opening?.reason ?? 'the order refused the after-sale');
     } catch (err) {
-      if (err instanceof WorkflowNotAnswering) return { httpStatus: 202, body: await this.describe(serviceSn, { live: false }) };
+      if (err instanceof WorkflowNotAnswering) return this.openingFromRow(serviceSn);
       const refusal = refusalReason(err, `after-sale ${serviceSn} has finished`);
       if (refusal === undefined) throw err;
       const [row] = await this.dataSource.query('SELECT status, closed_reason FROM after_sale WHERE service_sn = ?', [serviceSn]);
       return row.status === AfterSaleStatus.CLOSED && row.closed_reason ? refused(row.closed_reason) : { httpStatus: 201, body: await this.describe(serviceSn) };
     }
+  }
+
+  /**
+   * The opening's outcome as the row has it (the workflow records OPEN, or closes the after-sale with
+   * the order's reason, before it answers the Update): 201, 409, or 202 while it is still pending.
+   */
+  private async openingFromRow(serviceSn: string): Promise<StoredAnswer> {
+    const body = await this.describe(serviceSn, { live: false });
+    if (body.opening === 'ACCEPTED') return { httpStatus: 201, body };
+    if (body.opening === 'REFUSED') return refused(body.closedReason ?? 'the order refused the after-sale');
+    return { httpStatus: 202, body };
   }
 
   private async record(

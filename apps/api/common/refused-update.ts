@@ -33,6 +33,15 @@ export const orderFinished = (orderSn: string) => `order ${orderSn} has no runni
  */
 export const UPDATE_ANSWER_BUDGET_MS = 60_000;
 
+/**
+ * One attempt's wait. An Update whose workflow task died with its worker can be dropped by the
+ * server before it was accepted, and a caller still waiting on it then hears nothing until its
+ * deadline (the 1,000-order chaos run: an after-sale opened 7 s after its application while the
+ * application's 20 s wait heard nothing). Sending it again, under the same id, re-admits a dropped
+ * Update and attaches to one the server still has.
+ */
+const ATTEMPT_MS = 8_000;
+
 /** The stable code of "no worker answered in time"; the request may be sent again. */
 export const WORKFLOW_NOT_ANSWERING = 'WORKFLOW_NOT_ANSWERING';
 
@@ -55,7 +64,7 @@ export class WorkflowNotAnswering extends ServiceUnavailableException {
  * SIGKILLed in the middle of the task that carried it can leave the Update unaccepted and dropped by
  * the server, and the call ends in an RPC error (a 500 in the 1,000-order chaos run). Every attempt
  * carries the same `updateId`, so a copy the server still has is the same Update (the handler must be
- * idempotent for its request), and the whole wait is bounded by one gRPC deadline. A refusal or a
+ * idempotent for its request); each attempt waits at most ATTEMPT_MS, the whole call the budget. A refusal or a
  * finished workflow is an answer: never sent again, thrown as is. Past the budget: WorkflowNotAnswering.
  */
 export async function sendUpdateUntilAnswered<Ret, Args extends any[]>(
@@ -69,7 +78,8 @@ export async function sendUpdateUntilAnswered<Ret, Args extends any[]>(
   for (let attempt = 1; ; attempt += 1) {
     try {
       // (The cast only picks one of executeUpdate's overloads for a generic argument list.)
-      return await handle.client.withDeadline(deadline, () => handle.executeUpdate(update as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId }));
+      const attemptDeadline = Math.min(deadline, Date.now() + ATTEMPT_MS);
+      return await handle.client.withDeadline(attemptDeadline, () => handle.executeUpdate(update as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId }));
     } catch (err) {
       const unanswered = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof ServiceError;
       if (!unanswered) throw err;

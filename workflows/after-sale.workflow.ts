@@ -116,6 +116,8 @@ const isRefused = (err: unknown): err is ActivityFailure =>
 export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<AfterSaleState> {
   const state: AfterSaleState = { serviceSn: input.serviceSn, orderSn: input.orderSn, serviceType: input.serviceType, status: AfterSaleStatus.APPLY, steps: [] };
   const queue: Command[] = [];
+  /** Set when the loop has stopped: steps from then on are refused with it. */
+  let closedReason: string | undefined;
   const linesFen = input.lines.reduce((sum, line) => sum + line.amountFen, 0);
   const money = refundsMoney(input.serviceType);
   const goodsBack = returnsGoods(input.serviceType);
@@ -141,6 +143,9 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
       update as never,
       (async (request: A) => {
         const command = toCommand(request);
+        // Handlers run after the barrier that puts their Update in history, so one can come after the
+        // loop's last drain: refused then, never queued to wait for ever.
+        if (closedReason !== undefined) throw ApplicationFailure.nonRetryable(closedReason, AFTER_SALE_STEP_REFUSED);
         queue.push(command);
         await condition(() => command.done === true);
         if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, AFTER_SALE_STEP_REFUSED);
@@ -346,8 +351,9 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
   }
   state.waitingOn = undefined;
   state.deadline = undefined;
+  closedReason = `the after-sale is closed (${state.status})`;
   for (const command of queue.splice(0)) {
-    command.refusal = `the after-sale is closed (${state.status})`;
+    command.refusal = closedReason;
     command.done = true;
   }
 

@@ -68,6 +68,8 @@ const LABEL: Record<ComplaintAction, string> = {
 export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<ComplaintState> {
   const state: ComplaintState = { complaintId: input.complaintId, orderSn: input.orderSn, skuId: input.skuId, status: ComplainStatus.NEW, steps: [] };
   const queue: Command[] = [];
+  /** Set when the loop has stopped: steps from then on are refused with it. */
+  let closedReason: string | undefined;
   /** Since when the current wait (and so its deadline) runs. */
   let waitingSince = Date.now();
   let lastParty: 'BUYER' | 'SELLER' | undefined;
@@ -90,6 +92,9 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       update,
       async (request: ComplaintStepRequest) => {
         const command: Command = { action, actor: request.actor, actorId: request.actorId, content: request.content, refundFen: request.refundFen };
+        // Handlers run after the barrier that puts their Update in history, so one can come after the
+        // loop's last drain: refused then, never queued to wait for ever (two arbitrations racing).
+        if (closedReason !== undefined) throw ApplicationFailure.nonRetryable(closedReason, 'ComplaintStepRefused');
         queue.push(command);
         await condition(() => command.done === true);
         if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, 'ComplaintStepRefused');
@@ -178,8 +183,9 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   }
   state.waitingOn = undefined;
   state.deadline = undefined;
+  closedReason = `the complaint is closed (${state.status})`;
   for (const command of queue.splice(0)) {
-    command.refusal = `the complaint is closed (${state.status})`;
+    command.refusal = closedReason;
     command.done = true;
   }
 

@@ -75,7 +75,7 @@ export class OrderAfterSales {
         if (!command) {
           command = { operation: AFTER_SALE, actor: Actor.BUYER, actorId: opening.buyerId, message: `after-sale ${opening.serviceSn} opened`, afterSale: { open: opening } };
           this.pendingOpen.set(opening.serviceSn, command);
-          run.queue.push(command);
+          run.enqueue(command);
         }
         const waitFor = command;
         await condition(() => waitFor.done === true);
@@ -109,7 +109,7 @@ export class OrderAfterSales {
         if (!command) {
           command = { operation: AFTER_SALE, actor: Actor.SYSTEM, message: `after-sale ${closing.serviceSn} ${closing.outcome}`, afterSale: { close: closing } };
           this.pendingClose.set(closing.serviceSn, command);
-          run.queue.push(command);
+          run.enqueue(command);
         }
         const waitFor = command;
         await condition(() => waitFor.done === true);

@@ -87,9 +87,41 @@ export class OrderRun {
     }
   }
 
+  /** Why commands are refused from now on: set once the workflow has stopped executing commands. */
+  private closedReason?: string;
+
+  /**
+   * Queues a command for the loop, or refuses it at once when the loop has stopped. An Update's
+   * handler runs only after the barrier that puts it in history (update-durability.ts), so it can
+   * come after the last drain of the queue; queued then, it would wait for ever and hold the
+   * workflow open (the money soak's racing arbitrations hung this way in the complaint workflow).
+   */
+  enqueue(command: Command): void {
+    if (this.closedReason !== undefined) {
+      command.refusal = this.closedReason;
+      command.done = true;
+      return;
+    }
+    this.queue.push(command);
+  }
+
+  /** Refuses every queued command with `reason` (they will not run). */
+  refuseQueued(reason: string): void {
+    for (const command of this.queue.splice(0)) {
+      command.refusal = reason;
+      command.done = true;
+    }
+  }
+
+  /** The loop has stopped for good: refuses what is queued and everything queued from now on. */
+  close(reason: string): void {
+    this.closedReason = reason;
+    this.refuseQueued(reason);
+  }
+
   /** Queues a command and waits for the loop to execute it; a refusal becomes the Update's failure. */
   async submit(command: Command): Promise<OrderStatus> {
-    this.queue.push(command);
+    this.enqueue(command);
     await condition(() => command.done === true);
     if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, OPERATION_REFUSED);
     return this.state.status;

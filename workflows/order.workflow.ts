@@ -273,16 +273,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   if (cancels.running) await cancels.settle(serveUntil);
   // Cancelled: stay a while so payments already in flight are refunded by this workflow (R8).
   if (state.status === OrderStatus.CANCELLED) await serveUntil(Date.now() + input.latePaymentWindowMs);
-  for (const command of queue.splice(0)) {
-    command.refusal = `order is already ${state.status}`;
-    command.done = true;
-  }
+  run.refuseQueued(`order is already ${state.status}`);
   // Histories recorded before the windows existed end at COMPLETE; the patch keeps them replayable.
   if (state.status === OrderStatus.COMPLETE && patched('after-sale-windows')) {
     await closeWindows();
     // An after-sale still open when its window closed is served until it closes.
     await serveUntil(undefined, () => afterSales.openCount() === 0);
   }
+  run.close(`order is already ${state.status}`);
   await condition(allHandlersFinished);
   return state;
 }

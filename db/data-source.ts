@@ -14,8 +14,9 @@ import { RefundPacing1732000000600 } from './migrations/1732000000600-refund-pac
 import { GoodwillRefunds1732000000601 } from './migrations/1732000000601-goodwill-refunds';
 import { AfterSales1732000000700 } from './migrations/1732000000700-after-sales';
 import { LinkedOrders1732000000800 } from './migrations/1732000000800-linked-orders';
+import { BusinessEvents1732000000900 } from './migrations/1732000000900-business-events';
 
-export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500, RefundPacing1732000000600, GoodwillRefunds1732000000601, AfterSales1732000000700, LinkedOrders1732000000800];
+export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500, RefundPacing1732000000600, GoodwillRefunds1732000000601, AfterSales1732000000700, LinkedOrders1732000000800, BusinessEvents1732000000900];
 
 /** The application's TypeORM DataSource. Schema comes from migrations only, never `synchronize`. */
 export function createDataSource(databaseUrl: string, options: { poolSize?: number } = {}): DataSource {

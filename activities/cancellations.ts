@@ -8,6 +8,7 @@ import { toActivityFailure } from './provider-failures';
 import { appendOrderLog } from '../db/order-log';
 import { emitEvent, runStep, sellerOfOrder } from '../db/business-events';
 import { recordSystemCancellationRequest } from '../db/cancellation-requests';
+import { markPaymentClosed, markPaymentPaid } from '../db/payments';
 import { businessEvent, eventActor } from '../domain/events';
 import { OrderTransitions, TransitionRequest, TransitionResult, applyTransitionIn, statusColumns } from './order-transitions';
 import { RefundRecord, createRefundIn } from './refunds';
@@ -64,14 +65,9 @@ export class CancellationActivities {
       try {
         const { alreadyPaid } = await provider.closePayment(payment.out_trade_no);
         if (!alreadyPaid) {
-          await runStep(this.dataSource, async (manager) => {
-            const closed = await manager.query(`UPDATE payment SET status = 'CLOSED' WHERE out_trade_no = ? AND status = 'CREATED'`, [payment.out_trade_no]);
-            if (closed.affectedRows !== 1) return;
-            emitEvent(manager, businessEvent(
-              { type: 'payment', id: payment.out_trade_no, sellerId: await sellerOfOrder(manager, orderSn), orderSn },
-              { type: 'payment.closed', key: 'CLOSED', payload: { outTradeNo: payment.out_trade_no, orderSn, provider: payment.provider, from: 'CREATED', actor: eventActor('SYSTEM') } },
-            ));
-          });
+          await runStep(this.dataSource, async (manager) =>
+            markPaymentClosed(manager, { orderSn, sellerId: await sellerOfOrder(manager, orderSn), provider: payment.provider, outTradeNo: payment.out_trade_no, actor: eventActor('SYSTEM') }),
+          );
           continue;
         }
         const paid = await provider.queryPayment(payment.out_trade_no);
@@ -190,20 +186,11 @@ export async function recordLatePaymentRefund(dataSource: DataSource, request: {
 
 async function recordLatePaymentIn(manager: EntityManager, request: { orderSn: string; payment: LatePayment; why: string }): Promise<void> {
   const { payment } = request;
-  const paid = await manager.query(
-    `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND order_sn = ? AND status IN ('CREATED', 'CLOSED')`,
-    [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo, request.orderSn],
+  await markPaymentPaid(
+    manager,
+    { orderSn: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), provider: payment.provider, outTradeNo: payment.outTradeNo, transactionId: payment.transactionId, amountFen: payment.amountFen, paidAt: payment.paidAt, actor: eventActor('PAYMENT_CALLBACK') },
+    { why: request.why },
   );
-  if (paid.affectedRows === 1) {
-    emitEvent(manager, businessEvent(
-      { type: 'payment', id: payment.outTradeNo, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
-      {
-        type: 'payment.paid',
-        key: 'PAID',
-        payload: { outTradeNo: payment.outTradeNo, orderSn: request.orderSn, provider: payment.provider, amountFen: payment.amountFen, transactionId: payment.transactionId, paidAt: payment.paidAt, acceptedByOrder: false, note: request.why, actor: eventActor('PAYMENT_CALLBACK') },
-      },
-    ));
-  }
   await appendOrderLog(manager, {
     orderSn: request.orderSn,
     eventKey: `late-payment:${payment.outTradeNo}`,

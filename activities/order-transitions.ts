@@ -5,7 +5,8 @@ import { setCancellationStatus } from './cancellation-requests';
 import { appendOrderLog } from '../db/order-log';
 import { writeAutomaticReviews } from '../db/reviews';
 import { recordStockMovements } from '../db/stock-ledger';
-import { emitEvent, runStep, sellerOfOrder } from '../db/business-events';
+import { runStep, sellerOfOrder } from '../db/business-events';
+import { markPaymentPaid } from '../db/payments';
 import { ORDER_OPERATION_EVENTS, OrderTransitionPayload, businessEvent, eventActor } from '../domain/events';
 
 /**
@@ -213,21 +214,8 @@ async function applyEffects(manager: EntityManager, request: TransitionRequest, 
   if (request.operation === OrderOperate.PAY) {
     const payment = request.payment!;
     if (payment.outTradeNo) {
-      const paid = await manager.query(
-        // Only a payment not yet captured becomes PAID: a refunded one keeps its refunded status.
-        `UPDATE payment SET status = 'PAID', transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND status IN ('CREATED', 'CLOSED')`,
-        [payment.transactionId ?? null, new Date(payment.paidAt), payment.outTradeNo],
-      );
-      if (paid.affectedRows === 1) {
-        emitEvent(manager, businessEvent(
-          { type: 'payment', id: payment.outTradeNo, sellerId, orderSn: request.orderSn },
-          {
-            type: 'payment.paid',
-            key: 'PAID',
-            payload: { outTradeNo: payment.outTradeNo, orderSn: request.orderSn, provider: payment.provider, amountFen: payment.amountFen, transactionId: payment.transactionId ?? null, paidAt: payment.paidAt, acceptedByOrder: true, note: null, actor: eventActor(request.actor, request.actorId) },
-          },
-        ));
-      }
+      // Only a payment not yet captured becomes PAID: a refunded one keeps its refunded status.
+      await markPaymentPaid(manager, { orderSn: request.orderSn, sellerId, provider: payment.provider, outTradeNo: payment.outTradeNo, transactionId: payment.transactionId ?? null, amountFen: payment.amountFen, paidAt: payment.paidAt, actor: eventActor(request.actor, request.actorId) });
     }
     // Sales are counted when payment is confirmed, so a cancellation's SALE_REVERSAL undoes exactly this.
     await recordStockMovements(manager, request.orderSn, 'SALE');

@@ -2,13 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentProvider, ProviderError, ProviderName, RefundStatus as ProviderRefundStatus, isRefundTooFrequent } from '../payments';
-import { PaymentStatus, RefundLineAsk, RefundStatus, describeRefund, paymentStatusAfterRefunds } from '../domain';
+import { RefundLineAsk, RefundStatus, describeRefund } from '../domain';
 import { RefundRefusedError, drawRefund, giveBackClosedRefund, refundLinesOf, takeAgainForOffline } from '../db/refund-balance';
 import { REFUND_TOO_FREQUENT, type RefundRecord } from '../workflows/refund.contract';
 import { appendOrderLog } from '../db/order-log';
 import { emitEvent, runStep, sellerOfOrder } from '../db/business-events';
-import { readRefundStatus } from '../db/refunds';
-import { PAYMENT_STATUS_EVENTS, REFUND_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
+import { markRefundSubmitted, readRefundStatus } from '../db/refunds';
+import { PaymentRefundChange, emitPaymentRefunded, settlePaymentAfterRefunds } from '../db/payments';
+import { REFUND_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { toActivityFailure } from './provider-failures';
 
 export type { RefundRecord };
@@ -33,14 +34,6 @@ export interface CreateRefundRequest {
 }
 
 export type RefundProgress = RefundStatus | 'NOT_FOUND';
-
-/** A payment's status moved by a refund that succeeded (payment.partially_refunded / payment.refunded). */
-interface PaymentStatusChange {
-  from: PaymentStatus;
-  to: typeof PaymentStatus.PARTIALLY_REFUNDED | typeof PaymentStatus.REFUNDED;
-  amountFen: number;
-  refundedFen: number;
-}
 
 export interface SubmitRefundOptions {
   /** Throw REFUND_TOO_FREQUENT (not retried) when the provider says refunds of this payment come too fast; older workflows leave it unset and keep retrying in the activity. */
@@ -132,10 +125,10 @@ export class RefundActivities {
       if (updated.affectedRows === 1) {
         // The compare-and-set above moves a refund to CLOSED once, so its lines get their money back once.
         if (request.status === 'CLOSED') await giveBackClosedRefund(manager, refund.refundSn);
-        let paymentMoved: PaymentStatusChange | undefined;
+        let paymentMoved: PaymentRefundChange | undefined;
         if (request.status === 'SUCCESS') {
           await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
-          paymentMoved = await this.settlePaymentStatus(manager, refund.outTradeNo);
+          paymentMoved = await settlePaymentAfterRefunds(manager, refund.outTradeNo);
         }
         await appendOrderLog(manager, {
           orderSn: refund.orderSn,
@@ -145,7 +138,7 @@ export class RefundActivities {
           message: `refund ${refund.refundSn} ${request.status}: ${describeRefund(refund.refundFen, refund.provider, request.status === 'SUCCESS' ? 'refunded' : 'refund of')}${request.detail ? ` (${request.detail})` : ''}`,
         }, 'ignore');
         // The compare-and-set won, so the change is new. (The seller is read only now: a plain read before
-        // the payment row's lock would fix this transaction's snapshot too early for settlePaymentStatus's sum.)
+        // the payment row's lock would fix this transaction's snapshot too early for settlePaymentAfterRefunds's sum.)
         const sellerId = await sellerOfOrder(manager, refund.orderSn);
         emitEvent(manager, businessEvent(
           { type: 'refund', id: refund.refundSn, sellerId, orderSn: refund.orderSn },
@@ -155,38 +148,11 @@ export class RefundActivities {
             payload: { refundSn: refund.refundSn, orderSn: refund.orderSn, provider: refund.provider, refundFen: refund.refundFen, from: before ?? refund.status, to: request.status, detail: request.detail ?? null, actor: eventActor('PAYMENT_CALLBACK') },
           },
         ));
-        if (paymentMoved) {
-          emitEvent(manager, businessEvent(
-            { type: 'payment', id: refund.outTradeNo, sellerId, orderSn: refund.orderSn },
-            { type: PAYMENT_STATUS_EVENTS[paymentMoved.to], key: paymentMoved.to, payload: { outTradeNo: refund.outTradeNo, orderSn: refund.orderSn, ...paymentMoved, actor: eventActor('PAYMENT_CALLBACK') } },
-          ));
-        }
+        if (paymentMoved) emitPaymentRefunded(manager, paymentMoved, sellerId, eventActor('PAYMENT_CALLBACK'));
       }
       const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
       return row.status as RefundStatus;
     });
-  }
-
-  /**
-   * The payment's status from its provider refunds that succeeded (PARTIALLY_REFUNDED until they add
-   * up to its amount, then REFUNDED), under the payment row's lock so two refunds settling at once
-   * both count.
-   */
-  private async settlePaymentStatus(manager: EntityManager, outTradeNo: string): Promise<PaymentStatusChange | undefined> {
-    const [payment] = await manager.query('SELECT amount_fen, status FROM payment WHERE out_trade_no = ? FOR UPDATE', [outTradeNo]);
-    if (!payment) return undefined;
-    const [{ refunded }] = await manager.query('SELECT COALESCE(SUM(refund_fen), 0) AS refunded FROM refund WHERE out_trade_no = ? AND status = ?', [outTradeNo, RefundStatus.SUCCESS]);
-    const status = paymentStatusAfterRefunds(Number(payment.amount_fen), Number(refunded));
-    const updated = await manager.query('UPDATE payment SET status = ? WHERE out_trade_no = ? AND status IN (?, ?, ?)', [
-      status,
-      outTradeNo,
-      PaymentStatus.PAID,
-      PaymentStatus.PARTIALLY_REFUNDED,
-      PaymentStatus.REFUNDED,
-    ]);
-    // A change only when the status moved (a second partial refund leaves it PARTIALLY_REFUNDED: its refund.succeeded says it).
-    if (updated.affectedRows !== 1 || payment.status === status || (status !== PaymentStatus.PARTIALLY_REFUNDED && status !== PaymentStatus.REFUNDED)) return undefined;
-    return { from: payment.status, to: status, amountFen: Number(payment.amount_fen), refundedFen: Number(refunded) };
   }
 
   /** Support paid the buyer another way (bank transfer…) for an ABNORMAL/CLOSED refund, or one the provider's count limit refused before it was sent: audited, final. */
@@ -253,18 +219,7 @@ export class RefundActivities {
   }
 
   private async recordSubmission(refund: RefundRecord, status: ProviderRefundStatus, providerRefundId?: string): Promise<RefundProgress> {
-    await runStep(this.dataSource, async (manager) => {
-      const submitted = await manager.query(
-        `UPDATE refund SET status = ?, provider_refund_id = COALESCE(?, provider_refund_id), submitted_at = COALESCE(submitted_at, CURRENT_TIMESTAMP(3))
-         WHERE refund_sn = ? AND status = ?`,
-        [RefundStatus.PROCESSING, providerRefundId ?? null, refund.refundSn, RefundStatus.APPLY],
-      );
-      if (submitted.affectedRows !== 1) return;
-      emitEvent(manager, businessEvent(
-        { type: 'refund', id: refund.refundSn, sellerId: await sellerOfOrder(manager, refund.orderSn), orderSn: refund.orderSn },
-        { type: 'refund.submitted', key: RefundStatus.PROCESSING, payload: { refundSn: refund.refundSn, orderSn: refund.orderSn, provider: refund.provider, refundFen: refund.refundFen, providerRefundId: providerRefundId ?? null, actor: eventActor('SYSTEM') } },
-      ));
-    });
+    await runStep(this.dataSource, async (manager) => markRefundSubmitted(manager, refund, providerRefundId ?? null));
     if (status !== 'PROCESSING') return this.recordRefundOutcome({ refundSn: refund.refundSn, status });
     return RefundStatus.PROCESSING;
   }

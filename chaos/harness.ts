@@ -44,6 +44,8 @@ export interface ChaosReport {
   stockDrift: string[];
   workflowsFailedOrTerminated: string[];
   answers5xx: number;
+  /** Which calls answered 5xx (the first 20): method, path, status, code and when, so a report says what failed. */
+  calls5xx: string[];
   /** Correct refusals in money stories (a line or payment with no more to give): a 409, or an after-sale refund blocked and closed by support. */
   refusals: number;
   answersByStatus: Record<string, number>;
@@ -93,7 +95,7 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
   let paused: Promise<void> | undefined;
   const report: ChaosReport = {
     orders: 0, byKind: {}, ordersLost: [], moneyMovedTwice: [], moneyMismatches: [], stockDrift: [], workflowsFailedOrTerminated: [],
-    answers5xx: 0, refusals: 0, answersByStatus: {}, workerKills: 0, providerFaultsScripted: 0, notificationFaultsScripted: 0,
+    answers5xx: 0, calls5xx: [], refusals: 0, answersByStatus: {}, workerKills: 0, providerFaultsScripted: 0, notificationFaultsScripted: 0,
     databaseOutage: target.databaseOutage.describe, recoverySeconds: { workerKills: [], database: [] }, durationSeconds: 0,
   };
 
@@ -116,7 +118,10 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
         inFlight -= 1;
       }
       statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1);
-      if (status >= 500) report.answers5xx += 1;
+      if (status >= 500) {
+        report.answers5xx += 1;
+        if (report.calls5xx.length < 20) report.calls5xx.push(`${new Date(sent).toISOString()} ${method} ${path} → ${status} after ${Date.now() - sent} ms: ${text.slice(0, 160)}`);
+      }
       if (status < 500 || attempt >= 5) return { status, body: text ? JSON.parse(text) : undefined };
       await sleep(1000);
     }
@@ -345,6 +350,7 @@ export function formatReport(report: ChaosReport, options: ChaosOptions): string
     `  stock and sales drift:        ${list(report.stockDrift)}`,
     `  workflows failed/terminated:  ${list(report.workflowsFailedOrTerminated)}`,
     `  5xx answers:                  ${report.answers5xx}   (all answers: ${JSON.stringify(report.answersByStatus)}; ${report.refusals} refunds correctly refused: a 409, or an after-sale refund that no longer fit, closed by support)`,
+    ...report.calls5xx.map((call) => `      ${call}`),
     `  recovery after worker kill:   ${stats(report.recoverySeconds.workerKills)}`,
     `  recovery after DB outage:     ${stats(report.recoverySeconds.database)}`,
   ].join('\n');

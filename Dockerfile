@@ -5,7 +5,8 @@
 #   node dist/apps/payment-sim/main.js  WeChat Pay / Alipay simulator (PAYMENT_SIM_PORT=4010)
 #   node dist/db/migrate.js             create the database if missing + run migrations, then exit
 #   node dist/scripts/token.js ...      mint a JWT (docker compose exec api node dist/scripts/token.js seller 42)
-ARG NODE_IMAGE=node:20.19.5-bookworm-slim
+# The same Node as .nvmrc (test/unit/node-runtime.test.ts checks they agree); Debian 12 slim.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # ---- build: full install, compile TypeScript, then drop dev dependencies ----
 FROM ${NODE_IMAGE} AS build

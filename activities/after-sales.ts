@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AfterSaleAction, AfterSaleStatus, ServiceType, refundsMoney } from '../domain';
 import { appendOrderLog } from '../db/order-log';
+import { runStep, sellerOfOrder } from '../db/business-events';
+import { AFTER_SALE_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { recordStockMovement } from '../db/stock-ledger';
 
 /** One after-sale step, decided by its workflow (which consulted the after-sale flow table). */
@@ -35,15 +37,15 @@ const cause = (serviceSn: string) => `after-sale:${serviceSn}`;
 
 /**
  * After-sale effects: each step is the after_sale row's compare-and-set (status = from), the step's
- * own fields, its stock/sales ledger rows, its after-sale log row and its order log row, in one
- * transaction. The log row's key (service_sn, seq) makes a retry after a commit report the step as
+ * own fields, its stock/sales ledger rows, its after-sale log row, its order log row and its business
+ * event (after_sale.*), in one transaction. The log row's key (service_sn, seq) makes a retry after a commit report the step as
  * done without repeating it; the ledger's key (order, sku, kind, after-sale) moves stock once.
  */
 export class AfterSaleActivities {
   constructor(private readonly dataSource: DataSource) {}
 
   async applyAfterSaleStep(step: AfterSaleStepRecord): Promise<{ replayed: boolean; status: AfterSaleStatus }> {
-    return this.dataSource.transaction(async (manager) => {
+    return runStep(this.dataSource, async (manager) => {
       const [row] = await manager.query('SELECT status FROM after_sale WHERE service_sn = ? FOR UPDATE', [step.serviceSn]);
       if (!row) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} does not exist`, 'AfterSaleNotFound');
       const logged = await manager.query('SELECT 1 FROM after_sale_log WHERE service_sn = ? AND seq = ?', [step.serviceSn, step.seq]);
@@ -83,7 +85,33 @@ export class AfterSaleActivities {
         actorRole: step.actor,
         actorId: step.actorId,
         message: step.message,
-      }, 'fail');
+      }, 'fail', businessEvent(
+        { type: 'after_sale', id: step.serviceSn, sellerId: await sellerOfOrder(manager, step.orderSn), orderSn: step.orderSn },
+        {
+          type: AFTER_SALE_ACTION_EVENTS[step.action],
+          key: `${step.seq}:${step.action}`,
+          payload: {
+            serviceSn: step.serviceSn,
+            orderSn: step.orderSn,
+            serviceType: step.serviceType,
+            seq: step.seq,
+            action: step.action,
+            from: step.from,
+            to: step.to,
+            agreedFen: step.agreedFen ?? null,
+            refuseReason: step.refuseReason ?? null,
+            closedReason: step.closedReason ?? null,
+            returnShipment: step.returnShipment ?? null,
+            receipt: step.receipt ?? null,
+            refundSn: step.refundSn ?? null,
+            refundedFen: step.refundedFen ?? null,
+            linkedOrderSn: step.linkedOrderSn ?? null,
+            deadline: step.deadline ? { action: step.deadline.action, at: step.deadline.atIso } : null,
+            actor: eventActor(step.actor, step.actorId),
+            message: step.message,
+          },
+        },
+      ));
       return { replayed: false, status: step.to };
     });
   }

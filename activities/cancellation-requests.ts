@@ -1,12 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { CancellationStatus } from '../domain';
+import type { EventActor } from '../domain/events';
+import { setCancellationStatus as writeCancellationStatus } from '../db/cancellation-requests';
 
-/** The cancellation request's status (what GET /orders/{sn}/cancellations/{id} reports), set idempotently. */
-export async function setCancellationStatus(manager: { query: DataSource['query'] }, id: number, status: CancellationStatus): Promise<void> {
-  const result = await manager.query('UPDATE cancellation_request SET status = ? WHERE id = ?', [status, id]);
-  if (result.affectedRows === 0) {
-    const found = await manager.query('SELECT 1 FROM cancellation_request WHERE id = ?', [id]);
-    if (!found.length) throw ApplicationFailure.nonRetryable(`cancellation request ${id} does not exist`, 'CancellationNotFound');
-  }
+/**
+ * The cancellation request's status (what GET /orders/{sn}/cancellations/{id} reports), set
+ * idempotently, with its business event when it changed. `manager` must be a step's (runStep).
+ */
+export async function setCancellationStatus(manager: Pick<EntityManager, 'query'>, id: number, status: CancellationStatus, actor: EventActor = { role: 'SYSTEM', id: null }): Promise<void> {
+  const result = await writeCancellationStatus(manager, id, status, actor);
+  if (!result) throw ApplicationFailure.nonRetryable(`cancellation request ${id} does not exist`, 'CancellationNotFound');
 }

@@ -6,6 +6,10 @@ import type { LatePayment } from '../workflows/late-payment.contract';
 import { setCancellationStatus } from './cancellation-requests';
 import { toActivityFailure } from './provider-failures';
 import { appendOrderLog } from '../db/order-log';
+import { emitEvent, runStep, sellerOfOrder } from '../db/business-events';
+import { recordSystemCancellationRequest } from '../db/cancellation-requests';
+import { markPaymentClosed, markPaymentPaid } from '../db/payments';
+import { businessEvent, eventActor } from '../domain/events';
 import { OrderTransitions, TransitionRequest, TransitionResult, applyTransitionIn, statusColumns } from './order-transitions';
 import { RefundRecord, createRefundIn } from './refunds';
 import { StockMovementKind, recordStockMovements } from '../db/stock-ledger';
@@ -40,7 +44,7 @@ export class CancellationActivities {
       cancellation: { reason: request.reason },
     });
     if (result.applied) {
-      await setCancellationStatus(this.dataSource.manager, request.cancellationId, request.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED);
+      await runStep(this.dataSource, (manager) => setCancellationStatus(manager, request.cancellationId, request.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, eventActor(request.actor, request.actorId)));
     }
     return { applied: result.applied, status: result.status };
   }
@@ -61,7 +65,9 @@ export class CancellationActivities {
       try {
         const { alreadyPaid } = await provider.closePayment(payment.out_trade_no);
         if (!alreadyPaid) {
-          await this.dataSource.query(`UPDATE payment SET status = 'CLOSED' WHERE out_trade_no = ? AND status = 'CREATED'`, [payment.out_trade_no]);
+          await runStep(this.dataSource, async (manager) =>
+            markPaymentClosed(manager, { orderSn, sellerId: await sellerOfOrder(manager, orderSn), provider: payment.provider, outTradeNo: payment.out_trade_no, actor: eventActor('SYSTEM') }),
+          );
           continue;
         }
         const paid = await provider.queryPayment(payment.out_trade_no);
@@ -81,7 +87,7 @@ export class CancellationActivities {
    * always happen together. A retry finds its log row and its refund and changes nothing.
    */
   async cancelOrder(request: TransitionRequest & { cancellation: { reason: string; cancellationId: number; refunding: boolean } }): Promise<{ transition: TransitionResult; refund?: RefundRecord }> {
-    return this.dataSource.transaction(async (manager) => {
+    return runStep(this.dataSource, async (manager) => {
       const transition = await applyTransitionIn(manager, request);
       if (!transition.applied || !request.cancellation.refunding) return { transition };
       const refund = await createRefundIn(manager, { causeKey: `cancel:${request.cancellation.cancellationId}:1`, orderSn: request.orderSn, reason: request.cancellation.reason || 'order cancelled' });
@@ -115,13 +121,19 @@ export class CancellationActivities {
    * the order workflow, whose statuses they are) and the request closes, with a log row.
    */
   async finishCancellation(request: { orderSn: string; cancellationId: number; refunded: boolean }): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await runStep(this.dataSource, async (manager) => {
       if (request.refunded) {
         const set = statusColumns(REFUND_SETTLED);
-        await manager.query(
+        const settled = await manager.query(
           `UPDATE orders SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE order_sn = ? AND pay_status = ?`,
           [...Object.values(set), request.orderSn, PayStatus.REFUNDING],
         );
+        if (settled.affectedRows === 1) {
+          emitEvent(manager, businessEvent(
+            { type: 'order', id: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
+            { type: 'order.refund_settled', key: `refund-settled:${request.cancellationId}`, payload: { orderSn: request.orderSn, cancellationId: request.cancellationId, payStatus: REFUND_SETTLED.payStatus, serviceStatus: REFUND_SETTLED.serviceStatus, actor: eventActor('SYSTEM') } },
+          ));
+        }
       }
       await setCancellationStatus(manager, request.cancellationId, CancellationStatus.COMPLETED);
       await appendOrderLog(manager, {
@@ -135,7 +147,7 @@ export class CancellationActivities {
   }
 
   async setCancellationStatus(request: { cancellationId: number; status: CancellationStatus }): Promise<void> {
-    await setCancellationStatus(this.dataSource.manager, request.cancellationId, request.status);
+    await runStep(this.dataSource, (manager) => setCancellationStatus(manager, request.cancellationId, request.status));
   }
 }
 
@@ -156,26 +168,17 @@ async function reverseSalesIn(manager: EntityManager, orderSn: string): Promise<
 
 /** A cancellation the system itself decided (unpaid timeout): recorded like a person's, once per order. */
 export async function recordSystemCancellation(dataSource: DataSource, request: { orderSn: string; reason: string }): Promise<number> {
-  await dataSource.query(
-    `INSERT IGNORE INTO cancellation_request (order_sn, actor_role, actor_id, idempotency_key, request_hash, reason, status)
-     VALUES (?, 'SYSTEM_TIMER', 'system', ?, '', ?, ?)`,
-    [request.orderSn, `auto-cancel:${request.orderSn}`, request.reason, CancellationStatus.REQUESTED],
-  );
-  const [row] = await dataSource.query(
-    `SELECT id FROM cancellation_request WHERE actor_role = 'SYSTEM_TIMER' AND actor_id = 'system' AND idempotency_key = ?`,
-    [`auto-cancel:${request.orderSn}`],
-  );
-  return row.id;
+  return runStep(dataSource, (manager) => recordSystemCancellationRequest(manager, request));
 }
 
 /** A payment the order cannot take (cancelled, or paid already): recorded as such, never applied, before it is refunded. */
 export async function recordLatePayment(dataSource: DataSource, request: { orderSn: string; payment: LatePayment; why: string }): Promise<void> {
-  await dataSource.transaction((manager) => recordLatePaymentIn(manager, request));
+  await runStep(dataSource, (manager) => recordLatePaymentIn(manager, request));
 }
 
 /** The late payment recorded and its full refund created (number committed) in one transaction, once. */
 export async function recordLatePaymentRefund(dataSource: DataSource, request: { orderSn: string; payment: LatePayment; why: string }): Promise<RefundRecord> {
-  return dataSource.transaction(async (manager) => {
+  return runStep(dataSource, async (manager) => {
     await recordLatePaymentIn(manager, request);
     return createRefundIn(manager, { causeKey: `late-payment:${request.payment.outTradeNo}`, orderSn: request.orderSn, reason: request.why, outTradeNo: request.payment.outTradeNo });
   });
@@ -183,9 +186,10 @@ export async function recordLatePaymentRefund(dataSource: DataSource, request: {
 
 async function recordLatePaymentIn(manager: EntityManager, request: { orderSn: string; payment: LatePayment; why: string }): Promise<void> {
   const { payment } = request;
-  await manager.query(
-    `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND order_sn = ? AND status IN ('CREATED', 'CLOSED')`,
-    [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo, request.orderSn],
+  await markPaymentPaid(
+    manager,
+    { orderSn: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), provider: payment.provider, outTradeNo: payment.outTradeNo, transactionId: payment.transactionId, amountFen: payment.amountFen, paidAt: payment.paidAt, actor: eventActor('PAYMENT_CALLBACK') },
+    { why: request.why },
   );
   await appendOrderLog(manager, {
     orderSn: request.orderSn,

@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { ComplaintAction, ComplainStatus, isComplaintClosed } from '../domain';
 import { appendOrderLog } from '../db/order-log';
+import { runStep, sellerOfOrder } from '../db/business-events';
+import { COMPLAINT_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
 
 /** One step of a complaint, decided by its workflow (which consulted the complaint flow table). */
 export interface ComplaintStepRecord {
@@ -23,7 +25,7 @@ export interface ComplaintStepRecord {
 
 /**
  * Complaint effects: each step is the complaint row's compare-and-set (status = from), its message
- * or result, and its order-log row, in one transaction. The log row's key (complaint, step number)
+ * or result, its order-log row and its business event (complaint.*), in one transaction. The log row's key (complaint, step number)
  * makes a retry after a commit report the step as done without repeating it.
  */
 export class ComplaintActivities {
@@ -31,7 +33,7 @@ export class ComplaintActivities {
 
   async applyComplaintStep(step: ComplaintStepRecord): Promise<{ replayed: boolean; status: ComplainStatus }> {
     const eventKey = `complaint:${step.complaintId}:${step.seq}:${step.action}`;
-    return this.dataSource.transaction(async (manager) => {
+    return runStep(this.dataSource, async (manager) => {
       const [row] = await manager.query('SELECT status FROM complaint WHERE id = ? FOR UPDATE', [step.complaintId]);
       if (!row) throw ApplicationFailure.nonRetryable(`complaint ${step.complaintId} does not exist`, 'ComplaintNotFound');
       const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [step.orderSn, eventKey]);
@@ -66,7 +68,25 @@ export class ComplaintActivities {
         actorRole: step.actor,
         actorId: step.actorId,
         message: step.message,
-      }, 'fail');
+      }, 'fail', businessEvent(
+        { type: 'complaint', id: step.complaintId, sellerId: await sellerOfOrder(manager, step.orderSn), orderSn: step.orderSn },
+        {
+          type: COMPLAINT_ACTION_EVENTS[step.action],
+          key: `${step.seq}:${step.action}`,
+          payload: {
+            complaintId: step.complaintId,
+            orderSn: step.orderSn,
+            seq: step.seq,
+            action: step.action,
+            from: step.from,
+            to: step.to,
+            content: step.content ?? null,
+            refund: step.refund ?? null,
+            actor: eventActor(step.actor, step.actorId),
+            message: step.message,
+          },
+        },
+      ));
       return { replayed: false, status: step.to };
     });
   }

@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { REFUND_REFUSAL_CODES, formatFen } from '../domain';
 import { appendOrderLog } from '../db/order-log';
+import { runStep } from '../db/business-events';
+import { markGoodwillRefunded, markGoodwillRefunding, markGoodwillRefused } from '../db/goodwill-refunds';
 import { createRefundIn, RefundRecord } from './refunds';
 
 export interface GoodwillRefundRecording {
@@ -30,7 +32,7 @@ export class GoodwillRefundActivities {
 
   async recordGoodwillRefund(request: GoodwillRefundRecording): Promise<GoodwillRecorded> {
     try {
-      const refund = await this.dataSource.transaction(async (manager) => {
+      const refund = await runStep(this.dataSource, async (manager) => {
         const created = await createRefundIn(manager, {
           causeKey: `goodwill:${request.requestId}:${request.attempt}`,
           orderSn: request.orderSn,
@@ -45,18 +47,18 @@ export class GoodwillRefundActivities {
           actorId: request.supportId,
           message: `goodwill refund of ${formatFen(request.refundFen)} CNY by ${request.supportId} (refund ${created.refundSn}${request.attempt > 1 ? `, re-issue #${request.attempt}` : ''}): ${request.reason}`,
         }, 'ignore');
-        await manager.query(`UPDATE goodwill_refund SET status = 'REFUNDING', refund_sn = ? WHERE id = ? AND status IN ('RECEIVED', 'REFUNDING')`, [created.refundSn, request.requestId]);
+        await markGoodwillRefunding(manager, { requestId: request.requestId, refundSn: created.refundSn, attempt: request.attempt, supportId: request.supportId });
         return created;
       });
       return { kind: 'recorded', refund };
     } catch (err) {
       if (!(err instanceof ApplicationFailure) || !REFUSALS.includes(err.type ?? '')) throw err;
-      await this.dataSource.query(`UPDATE goodwill_refund SET status = 'REFUSED', refusal = ? WHERE id = ? AND status = 'RECEIVED'`, [err.message.slice(0, 255), request.requestId]);
+      await runStep(this.dataSource, (manager) => markGoodwillRefused(manager, { requestId: request.requestId, refusal: err.message }));
       return { kind: 'refused', reason: err.message, code: err.type! };
     }
   }
 
   async finishGoodwillRefund(request: { requestId: number; refundSn: string }): Promise<void> {
-    await this.dataSource.query(`UPDATE goodwill_refund SET status = 'REFUNDED', refund_sn = ? WHERE id = ? AND status = 'REFUNDING'`, [request.refundSn, request.requestId]);
+    await runStep(this.dataSource, (manager) => markGoodwillRefunded(manager, request));
   }
 }

@@ -5,6 +5,8 @@ import { startOrderWorkflow } from '../apps/shared/start-workflows';
 import { InsufficientStockError, recordStockMovement } from '../db/stock-ledger';
 import { newSn } from '../db/serial-numbers';
 import { appendOrderLog } from '../db/order-log';
+import { runStep } from '../db/business-events';
+import { OrderLine, businessEvent, eventActor } from '../domain/events';
 import { CommentStatus, ComplainWindowStatus, OrderStatus, OrderType, PayStatus, PaymentType, ServiceStatus, ShipStatus, TradeStatus, flowOf } from '../domain';
 import { buildOrderWorkflowInput, orderWorkflowId } from '../workflows/order.contract';
 import type { SweepDependencies } from './sweeps';
@@ -74,7 +76,7 @@ export class LinkedOrderActivities {
 
   private async insertOnce(request: LinkedOrderRequest) {
     try {
-      await this.dataSource.transaction((manager) => this.insert(manager, request));
+      await runStep(this.dataSource, (manager) => this.insert(manager, request));
     } catch (err) {
       // A concurrent attempt won the unique key: its order is the answer.
       if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
@@ -106,15 +108,17 @@ export class LinkedOrderActivities {
         CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, paymentType, request.orderType, request.sourceOrderSn, request.serviceSn, createdAt],
     );
     const lines = [...request.lines].sort((a, b) => a.skuId - b.skuId);
+    const items: OrderLine[] = [];
     for (const line of lines) {
       const [goods] = await manager.query('SELECT name, seller_id FROM goods WHERE id = ?', [line.skuId]);
       if (!goods || String(goods.seller_id) !== String(source.seller_id)) {
         throw ApplicationFailure.nonRetryable(`SKU ${line.skuId} is not sold by the seller of order ${request.sourceOrderSn}`, 'BadLinkedOrder');
       }
-      await manager.query(
+      const item = await manager.query(
         'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, discount_fen, paid_fen, refundable_fen) VALUES (?, ?, ?, ?, 0, 0, 0, 0)',
         [orderSn, line.skuId, goods.name, line.num],
       );
+      items.push({ orderItemId: Number(item.insertId), skuId: line.skuId, name: goods.name, num: line.num, priceFen: 0, paidFen: 0 });
     }
     await manager.query(
       `INSERT INTO order_meta (order_sn, meta_key, meta_value) SELECT ?, meta_key, meta_value FROM order_meta WHERE order_sn = ? AND meta_key IN (?)`,
@@ -137,7 +141,18 @@ export class LinkedOrderActivities {
       operation: 'CREATE',
       actorRole: 'SYSTEM',
       message: `${request.orderType} order for after-sale ${request.serviceSn} of order ${request.sourceOrderSn}: stock reserved, nothing to pay`,
-    }, 'fail');
+    }, 'fail', businessEvent(
+      { type: 'order', id: orderSn, sellerId: source.seller_id, orderSn },
+      {
+        type: 'order.created',
+        key: 'created',
+        payload: {
+          orderSn, tradeSn, buyerId: String(source.buyer_id), orderType: request.orderType, paymentType, status: OrderStatus.NEW,
+          orderFen: 0, goodsFen: 0, shippingFen: 0, discountFen: 0, groupId: null,
+          source: { orderSn: request.sourceOrderSn, serviceSn: request.serviceSn }, lines: items, actor: eventActor('SYSTEM'),
+        },
+      },
+    ));
     await appendOrderLog(manager, {
       orderSn: request.sourceOrderSn,
       eventKey: `linked:${request.serviceSn}`,

@@ -3,14 +3,18 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Actor, CancellationStatus, CommentStatus, ComplainWindowStatus, ImpliedStatuses, OrderOperate, OrderStatus, OrderWindow, ServiceStatus, impliedStatuses } from '../domain';
 import { setCancellationStatus } from './cancellation-requests';
 import { appendOrderLog } from '../db/order-log';
-import { writeAutomaticReviews } from './reviews';
+import { writeAutomaticReviews } from '../db/reviews';
 import { recordStockMovements } from '../db/stock-ledger';
+import { runStep, sellerOfOrder } from '../db/business-events';
+import { markPaymentPaid } from '../db/payments';
+import { ORDER_OPERATION_EVENTS, OrderTransitionPayload, businessEvent, eventActor } from '../domain/events';
 
 /**
  * One order transition, decided by the order workflow (which consulted the flow table) and applied
  * here as a compare-and-set: `UPDATE … WHERE order_status = from`, the log row, and the operation's
  * stock/sales effects, all in one transaction. A retry after a commit finds the log row's event key
- * and reports the transition as applied without repeating anything.
+ * and reports the transition as applied without repeating anything. A won compare-and-set also
+ * writes its business event (order.paid, order.shipped, …; domain/events.ts) as the step's last statement.
  */
 export interface TransitionRequest {
   orderSn: string;
@@ -63,11 +67,20 @@ export class OrderTransitions {
   /** Closes one window (conditional update + log row, once); returns whether this call closed it. */
   async closeOrderWindow(request: { orderSn: string; window: OrderWindow }): Promise<boolean> {
     const window = WINDOWS[request.window];
-    return this.dataSource.transaction(async (manager) => {
+    return runStep(this.dataSource, async (manager) => {
       const updated = await manager.query(`UPDATE orders SET ${window.column} = ? WHERE order_sn = ? AND ${window.column} = ?`, [window.to, request.orderSn, window.from]);
+      const closed = updated.affectedRows === 1;
+      const eventKey = `window:${request.window}`;
+      const event = closed
+        ? businessEvent(
+            { type: 'order', id: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
+            { type: 'order.window_closed', key: eventKey, payload: { orderSn: request.orderSn, window: request.window, column: window.column, from: window.from, to: window.to, actor: eventActor('SYSTEM_TIMER') } },
+          )
+        : [];
+      await appendOrderLog(manager, { orderSn: request.orderSn, eventKey, operation: 'WINDOW', actorRole: 'SYSTEM_TIMER', message: window.message }, 'ignore', event);
+      // After the window's own event, so a consumer reads "closed", then the reviews it wrote.
       if (request.window === 'comment') await writeAutomaticReviews(manager, request.orderSn);
-      await appendOrderLog(manager, { orderSn: request.orderSn, eventKey: `window:${request.window}`, operation: 'WINDOW', actorRole: 'SYSTEM_TIMER', message: window.message }, 'ignore');
-      return updated.affectedRows === 1;
+      return closed;
     });
   }
 
@@ -78,7 +91,7 @@ export class OrderTransitions {
    */
   async recordAfterSale(request: AfterSaleRecord): Promise<boolean> {
     const eventKey = `after-sale:${request.serviceSn}:${request.step}`;
-    return this.dataSource.transaction(async (manager) => {
+    return runStep(this.dataSource, async (manager) => {
       const [order] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
       if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
       const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
@@ -86,13 +99,21 @@ export class OrderTransitions {
       if (request.serviceStatus) {
         await manager.query('UPDATE orders SET service_status = ? WHERE order_sn = ? AND order_status <> ?', [request.serviceStatus, request.orderSn, OrderStatus.CANCELLED]);
       }
-      await appendOrderLog(manager, { orderSn: request.orderSn, eventKey, operation: 'AFTER_SALE', actorRole: 'SYSTEM', message: request.message }, 'fail');
+      const event = businessEvent(
+        { type: 'order', id: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
+        {
+          type: request.step === 'open' ? 'order.after_sale_opened' : 'order.after_sale_closed',
+          key: eventKey,
+          payload: { orderSn: request.orderSn, serviceSn: request.serviceSn, serviceStatus: request.serviceStatus ?? null, actor: eventActor('SYSTEM'), message: request.message },
+        },
+      );
+      await appendOrderLog(manager, { orderSn: request.orderSn, eventKey, operation: 'AFTER_SALE', actorRole: 'SYSTEM', message: request.message }, 'fail', event);
       return true;
     });
   }
 
   async applyTransition(request: TransitionRequest): Promise<TransitionResult> {
-    return this.dataSource.transaction((manager) => applyTransitionIn(manager, request));
+    return runStep(this.dataSource, (manager) => applyTransitionIn(manager, request));
   }
 }
 
@@ -106,6 +127,7 @@ export async function applyTransitionIn(manager: EntityManager, request: Transit
     [...Object.values(set), request.orderSn, request.from],
   );
   if (result.affectedRows === 1) {
+    const sellerId = await sellerOfOrder(manager, request.orderSn);
     await appendOrderLog(manager, {
       orderSn: request.orderSn,
       eventKey,
@@ -115,11 +137,11 @@ export async function applyTransitionIn(manager: EntityManager, request: Transit
       actorRole: request.actor,
       actorId: request.actorId,
       message: request.message,
-    }, 'fail');
-    await applyEffects(manager, request);
+    }, 'fail', transitionEvent(request, eventKey, sellerId, set));
+    await applyEffects(manager, request, sellerId);
     const cancellationId = request.cancellation?.cancellationId;
     if (cancellationId !== undefined) {
-      await setCancellationStatus(manager, cancellationId, request.cancellation!.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED);
+      await setCancellationStatus(manager, cancellationId, request.cancellation!.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, eventActor(request.actor, request.actorId));
     }
     return { applied: true, replayed: false, status: request.to } as const;
   }
@@ -188,19 +210,47 @@ export function statusColumns(statuses: ImpliedStatuses): Record<string, string>
 }
 
 /** Stock and sales effects of an operation, in the same transaction as the status change. */
-async function applyEffects(manager: EntityManager, request: TransitionRequest): Promise<void> {
+async function applyEffects(manager: EntityManager, request: TransitionRequest, sellerId: number): Promise<void> {
   if (request.operation === OrderOperate.PAY) {
     const payment = request.payment!;
     if (payment.outTradeNo) {
-      await manager.query(
-        // Only a payment not yet captured becomes PAID: a refunded one keeps its refunded status.
-        `UPDATE payment SET status = 'PAID', transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND status IN ('CREATED', 'CLOSED')`,
-        [payment.transactionId ?? null, new Date(payment.paidAt), payment.outTradeNo],
-      );
+      // Only a payment not yet captured becomes PAID: a refunded one keeps its refunded status.
+      await markPaymentPaid(manager, { orderSn: request.orderSn, sellerId, provider: payment.provider, outTradeNo: payment.outTradeNo, transactionId: payment.transactionId ?? null, amountFen: payment.amountFen, paidAt: payment.paidAt, actor: eventActor(request.actor, request.actorId) });
     }
     // Sales are counted when payment is confirmed, so a cancellation's SALE_REVERSAL undoes exactly this.
     await recordStockMovements(manager, request.orderSn, 'SALE');
   } else if (request.operation === OrderOperate.SHIP) {
     await recordStockMovements(manager, request.orderSn, 'SHIP');
+  }
+}
+
+/** The order's business event for a won compare-and-set (domain/events.ts ORDER_OPERATION_EVENTS). */
+function transitionEvent(request: TransitionRequest, eventKey: string, sellerId: number, set: Record<string, unknown>) {
+  const entity = { type: 'order' as const, id: request.orderSn, sellerId, orderSn: request.orderSn };
+  const base: OrderTransitionPayload = {
+    orderSn: request.orderSn,
+    operation: request.operation,
+    from: request.from,
+    to: request.to,
+    payStatus: (set.pay_status as OrderTransitionPayload['payStatus']) ?? null,
+    shipStatus: (set.ship_status as OrderTransitionPayload['shipStatus']) ?? null,
+    serviceStatus: (set.service_status as OrderTransitionPayload['serviceStatus']) ?? null,
+    actor: eventActor(request.actor, request.actorId),
+    message: request.message,
+  };
+  const type = ORDER_OPERATION_EVENTS[request.operation];
+  switch (type) {
+    case 'order.paid': {
+      const payment = request.payment!;
+      return businessEvent(entity, { type, key: eventKey, payload: { ...base, payment: { provider: payment.provider, outTradeNo: payment.outTradeNo ?? null, transactionId: payment.transactionId ?? null, amountFen: payment.amountFen, paidAt: payment.paidAt } } });
+    }
+    case 'order.shipped':
+      return businessEvent(entity, { type, key: eventKey, payload: { ...base, shipment: { carrier: request.shipment!.carrier, trackingNo: request.shipment!.trackingNo } } });
+    case 'order.cancelled': {
+      const cancellation = request.cancellation!;
+      return businessEvent(entity, { type, key: eventKey, payload: { ...base, cancellation: { reason: cancellation.reason, cancellationId: cancellation.cancellationId ?? null, refunding: request.operation === OrderOperate.SERVICE_CANCEL } } });
+    }
+    default:
+      return businessEvent(entity, { type, key: eventKey, payload: base });
   }
 }

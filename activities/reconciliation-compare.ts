@@ -3,8 +3,10 @@
  * our payment and refund rows, one bounded query per page, each difference recorded once as a support
  * case (unique per provider, day, kind and payment/refund, with its OPENED line in the case log).
  */
-import type { DataSource, EntityManager } from 'typeorm';
-import { DifferenceKind, DifferenceStatus, chinaDayWindow, compareBillEntry, formatFen } from '../domain';
+import type { DataSource } from 'typeorm';
+import { DifferenceKind, chinaDayWindow, compareBillEntry, formatFen } from '../domain';
+import { runStep } from '../db/business-events';
+import { NewCase, openReconciliationCases } from '../db/reconciliation-cases';
 
 export const SYSTEM_ACTOR = 'system:reconciliation';
 
@@ -45,17 +47,7 @@ export interface OurSidePageResult {
   differences: number;
 }
 
-export interface NewDifference {
-  kind: DifferenceKind;
-  refKey: string;
-  outTradeNo: string;
-  outRefundNo?: string;
-  transactionId?: string;
-  orderSn?: string;
-  providerFen?: number;
-  ourFen?: number;
-  detail: string;
-}
+export type NewDifference = NewCase;
 
 interface BillRowJoined {
   line_no: number;
@@ -178,23 +170,10 @@ export class ReconciliationCompare {
     return { next: last ? { atIso: new Date(last.at).toISOString(), id: Number(last.id) } : after, exhausted: rows.length < request.pageSize, differences: found.length };
   }
 
-  /** Each difference once (INSERT IGNORE on its unique key), with its OPENED line in the case log, in one transaction. */
+  /** Each difference once (INSERT IGNORE on its unique key), with its OPENED line in the case log and its event, in one transaction. */
   async record(runId: number, provider: string, billDate: string, differences: NewDifference[]): Promise<void> {
     if (differences.length === 0) return;
-    await this.dataSource.transaction(async (manager: EntityManager) => {
-      await manager.query(
-        `INSERT IGNORE INTO reconciliation_difference (run_id, provider, bill_date, kind, ref_key, out_trade_no, out_refund_no, transaction_id, order_sn, provider_fen, our_fen, detail, status) VALUES ${differences.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        differences.flatMap((d) => [runId, provider, billDate, d.kind, d.refKey, d.outTradeNo, d.outRefundNo ?? null, d.transactionId ?? null, d.orderSn ?? null, d.providerFen ?? null, d.ourFen ?? null, d.detail.slice(0, 500), DifferenceStatus.OPEN]),
-      );
-      for (const kind of new Set(differences.map((d) => d.kind))) {
-        const keys = differences.filter((d) => d.kind === kind).map((d) => d.refKey);
-        await manager.query(
-          `INSERT IGNORE INTO reconciliation_case_log (difference_id, action, actor, note)
-           SELECT id, 'OPENED', ?, detail FROM reconciliation_difference WHERE provider = ? AND bill_date = ? AND kind = ? AND ref_key IN (?)`,
-          [SYSTEM_ACTOR, provider, billDate, kind, keys],
-        );
-      }
-    });
+    await runStep(this.dataSource, (manager) => openReconciliationCases(manager, { runId, provider, billDate, actor: SYSTEM_ACTOR }, differences));
   }
 }
 

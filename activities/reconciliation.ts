@@ -5,6 +5,8 @@ import type { ProviderInbox } from '../apps/shared/provider-inbox';
 import { DifferenceKind, DifferenceStatus, isBillDate } from '../domain';
 import { BillIntegrityError, BillRow, PaymentProvider, ProviderError, ProviderName } from '../payments';
 import { ComparePageRequest, OurSidePageRequest, ReconciliationCompare, SYSTEM_ACTOR } from './reconciliation-compare';
+import { runStep } from '../db/business-events';
+import { autoFixReconciliationCase } from '../db/reconciliation-cases';
 import { toActivityFailure } from './provider-failures';
 
 /** Bill rows per INSERT while loading: big enough to be fast, small enough for one packet. */
@@ -167,13 +169,7 @@ export class ReconciliationActivities {
       const how = outcome.deliveredTo === 'late-payment'
         ? `order ${row.order_sn}'s workflow has finished: handed to late-payment-${row.out_trade_no}, which refunds it`
         : `handed to order ${row.order_sn}'s workflow as a verified payment`;
-      await this.dataSource.transaction(async (manager) => {
-        const updated = await manager.query(
-          `UPDATE reconciliation_difference SET status = ?, auto_fix = ?, resolved_by = ?, resolved_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = ?`,
-          [DifferenceStatus.AUTO_FIXED, how, SYSTEM_ACTOR, row.id, DifferenceStatus.OPEN],
-        );
-        if (updated.affectedRows === 1) await manager.query(`INSERT IGNORE INTO reconciliation_case_log (difference_id, action, actor, note) VALUES (?, 'AUTO_FIXED', ?, ?)`, [row.id, SYSTEM_ACTOR, how]);
-      });
+      await runStep(this.dataSource, (manager) => autoFixReconciliationCase(manager, Number(row.id), how, SYSTEM_ACTOR));
       handedOver += 1;
     }
     const last = rows[rows.length - 1];

@@ -2,10 +2,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { DataSource, EntityManager } from 'typeorm';
 import { PaymentProvider, ProviderError, ProviderName, RefundStatus as ProviderRefundStatus, isRefundTooFrequent } from '../payments';
-import { PaymentStatus, RefundLineAsk, RefundStatus, describeRefund, paymentStatusAfterRefunds } from '../domain';
+import { RefundLineAsk, RefundStatus, describeRefund } from '../domain';
 import { RefundRefusedError, drawRefund, giveBackClosedRefund, refundLinesOf, takeAgainForOffline } from '../db/refund-balance';
 import { REFUND_TOO_FREQUENT, type RefundRecord } from '../workflows/refund.contract';
 import { appendOrderLog } from '../db/order-log';
+import { emitEvent, runStep, sellerOfOrder } from '../db/business-events';
+import { markRefundSubmitted, readRefundStatus } from '../db/refunds';
+import { PaymentRefundChange, emitPaymentRefunded, settlePaymentAfterRefunds } from '../db/payments';
+import { REFUND_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { toActivityFailure } from './provider-failures';
 
 export type { RefundRecord };
@@ -52,7 +56,7 @@ export class RefundActivities {
 
   /** Creates the refund for `causeKey` once, in its own transaction (createRefundIn). */
   async createRefund(request: CreateRefundRequest): Promise<RefundRecord> {
-    return this.dataSource.transaction((manager) => createRefundIn(manager, request));
+    return runStep(this.dataSource, (manager) => createRefundIn(manager, request));
   }
 
   async getRefund(refundSn: string): Promise<RefundRecord> {
@@ -111,7 +115,8 @@ export class RefundActivities {
   async recordRefundOutcome(request: { refundSn: string; status: ProviderRefundStatus; detail?: string }): Promise<RefundStatus> {
     const refund = await this.getRefund(request.refundSn);
     if (request.status === 'PROCESSING') return refund.status;
-    return this.dataSource.transaction(async (manager) => {
+    return runStep(this.dataSource, async (manager) => {
+      const before = await readRefundStatus(manager, refund.refundSn);
       const updated = await manager.query(
         `UPDATE refund SET status = ?, failure_reason = ?, succeeded_at = IF(? = 'SUCCESS', CURRENT_TIMESTAMP(3), succeeded_at)
          WHERE refund_sn = ? AND status IN (?, ?)`,
@@ -120,9 +125,10 @@ export class RefundActivities {
       if (updated.affectedRows === 1) {
         // The compare-and-set above moves a refund to CLOSED once, so its lines get their money back once.
         if (request.status === 'CLOSED') await giveBackClosedRefund(manager, refund.refundSn);
+        let paymentMoved: PaymentRefundChange | undefined;
         if (request.status === 'SUCCESS') {
           await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
-          await this.settlePaymentStatus(manager, refund.outTradeNo);
+          paymentMoved = await settlePaymentAfterRefunds(manager, refund.outTradeNo);
         }
         await appendOrderLog(manager, {
           orderSn: refund.orderSn,
@@ -131,34 +137,29 @@ export class RefundActivities {
           actorRole: 'PAYMENT_CALLBACK',
           message: `refund ${refund.refundSn} ${request.status}: ${describeRefund(refund.refundFen, refund.provider, request.status === 'SUCCESS' ? 'refunded' : 'refund of')}${request.detail ? ` (${request.detail})` : ''}`,
         }, 'ignore');
+        // The compare-and-set won, so the change is new. (The seller is read only now: a plain read before
+        // the payment row's lock would fix this transaction's snapshot too early for settlePaymentAfterRefunds's sum.)
+        const sellerId = await sellerOfOrder(manager, refund.orderSn);
+        emitEvent(manager, businessEvent(
+          { type: 'refund', id: refund.refundSn, sellerId, orderSn: refund.orderSn },
+          {
+            type: REFUND_STATUS_EVENTS[request.status],
+            key: request.status,
+            payload: { refundSn: refund.refundSn, orderSn: refund.orderSn, provider: refund.provider, refundFen: refund.refundFen, from: before ?? refund.status, to: request.status, detail: request.detail ?? null, actor: eventActor('PAYMENT_CALLBACK') },
+          },
+        ));
+        if (paymentMoved) emitPaymentRefunded(manager, paymentMoved, sellerId, eventActor('PAYMENT_CALLBACK'));
       }
       const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
       return row.status as RefundStatus;
     });
   }
 
-  /**
-   * The payment's status from its provider refunds that succeeded (PARTIALLY_REFUNDED until they add
-   * up to its amount, then REFUNDED), under the payment row's lock so two refunds settling at once
-   * both count.
-   */
-  private async settlePaymentStatus(manager: EntityManager, outTradeNo: string): Promise<void> {
-    const [payment] = await manager.query('SELECT amount_fen, status FROM payment WHERE out_trade_no = ? FOR UPDATE', [outTradeNo]);
-    if (!payment) return;
-    const [{ refunded }] = await manager.query('SELECT COALESCE(SUM(refund_fen), 0) AS refunded FROM refund WHERE out_trade_no = ? AND status = ?', [outTradeNo, RefundStatus.SUCCESS]);
-    await manager.query('UPDATE payment SET status = ? WHERE out_trade_no = ? AND status IN (?, ?, ?)', [
-      paymentStatusAfterRefunds(Number(payment.amount_fen), Number(refunded)),
-      outTradeNo,
-      PaymentStatus.PAID,
-      PaymentStatus.PARTIALLY_REFUNDED,
-      PaymentStatus.REFUNDED,
-    ]);
-  }
-
   /** Support paid the buyer another way (bank transfer…) for an ABNORMAL/CLOSED refund, or one the provider's count limit refused before it was sent: audited, final. */
   async markRefundedOffline(request: { refundSn: string; reference: string; supportId: string; note?: string }): Promise<RefundStatus> {
     const refund = await this.getRefund(request.refundSn);
-    return this.dataSource.transaction(async (manager) => {
+    return runStep(this.dataSource, async (manager) => {
+      const before = await readRefundStatus(manager, refund.refundSn);
       if (refund.status === RefundStatus.CLOSED) {
         // A CLOSED refund gave its money back to the balance: paid offline, it takes it again, if still there.
         const [row] = await manager.query('SELECT * FROM refund WHERE refund_sn = ?', [refund.refundSn]);
@@ -190,6 +191,14 @@ export class RefundActivities {
           actorId: request.supportId,
           message: `refund ${refund.refundSn} paid offline by support (reference ${request.reference})${request.note ? `: ${request.note}` : ''}`,
         }, 'ignore');
+        emitEvent(manager, businessEvent(
+          { type: 'refund', id: refund.refundSn, sellerId: await sellerOfOrder(manager, refund.orderSn), orderSn: refund.orderSn },
+          {
+            type: 'refund.refunded_offline',
+            key: RefundStatus.REFUNDED_OFFLINE,
+            payload: { refundSn: refund.refundSn, orderSn: refund.orderSn, refundFen: refund.refundFen, from: before ?? refund.status, reference: request.reference, note: request.note ?? null, actor: eventActor('SUPPORT', request.supportId) },
+          },
+        ));
       }
       const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
       return row.status as RefundStatus;
@@ -210,11 +219,7 @@ export class RefundActivities {
   }
 
   private async recordSubmission(refund: RefundRecord, status: ProviderRefundStatus, providerRefundId?: string): Promise<RefundProgress> {
-    await this.dataSource.query(
-      `UPDATE refund SET status = ?, provider_refund_id = COALESCE(?, provider_refund_id), submitted_at = COALESCE(submitted_at, CURRENT_TIMESTAMP(3))
-       WHERE refund_sn = ? AND status = ?`,
-      [RefundStatus.PROCESSING, providerRefundId ?? null, refund.refundSn, RefundStatus.APPLY],
-    );
+    await runStep(this.dataSource, async (manager) => markRefundSubmitted(manager, refund, providerRefundId ?? null));
     if (status !== 'PROCESSING') return this.recordRefundOutcome({ refundSn: refund.refundSn, status });
     return RefundStatus.PROCESSING;
   }

@@ -1,6 +1,7 @@
 import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings, RefundSpacing, parseDuration, readAfterSaleSettings, readComplaintSettings, readOrderSettings, readRefundSpacing } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
+import { DatabaseTlsSettings, readDatabaseTls } from './database-tls';
 import { PayloadEncryptionSettings, readPayloadEncryption } from './payload-encryption';
 import { RateLimits, readRateLimits } from './rate-limits';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
@@ -9,6 +10,8 @@ import { WorkerTuning, readWorkerTuning } from './worker-tuning';
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
 export interface AppConfig {
   databaseUrl: string;
+  /** TLS to MySQL (DATABASE_TLS, DATABASE_TLS_CA, DATABASE_TLS_CERT, DATABASE_TLS_KEY): config/database-tls.ts. */
+  databaseTls: DatabaseTlsSettings;
   /** Address, namespace, TLS and API key by @temporalio/envconfig (env or profile file), plus our own task queue and UI link. */
   temporal: TemporalConnectionSettings & { taskQueue: string; uiUrl: string; payloadEncryption: PayloadEncryptionSettings };
   /** The codec server (apps/codec-server) that decrypts payloads for support staff in the Temporal UI and CLI. */
@@ -72,6 +75,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
   const uiUrl = readUrl(env, 'TEMPORAL_UI_URL', 'http://localhost:8233');
   const config: Omit<AppConfig, 'temporal'> & { temporal: Omit<AppConfig['temporal'], 'payloadEncryption'> } = {
     databaseUrl: readDatabaseUrl(env),
+    databaseTls: readDatabaseTls(env),
     temporal: {
       ...readTemporalConnection(env),
       taskQueue: readNonEmpty(env, 'TEMPORAL_TASK_QUEUE', 'orders'),

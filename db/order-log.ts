@@ -1,4 +1,6 @@
 import type { EntityManager } from 'typeorm';
+import type { BusinessEvent } from '../domain/events';
+import { emitEvent } from './business-events';
 
 export interface OrderLogEntry {
   orderSn: string;
@@ -16,11 +18,23 @@ export interface OrderLogEntry {
  * Appends one row to the order log. `repeat: 'ignore'` is for steps a retried activity may log again
  * (the first row stays); `repeat: 'fail'` is for rows written right after a winning compare-and-set,
  * where a second row for the same step would mean the books disagree.
+ *
+ * `events`: the business events of the step this row records (db/business-events.ts), emitted only
+ * when the row was actually inserted — a retried step logs nothing and emits nothing. Returns whether
+ * the row was inserted.
  */
-export async function appendOrderLog(manager: Pick<EntityManager, 'query'>, entry: OrderLogEntry, repeat: 'ignore' | 'fail'): Promise<void> {
-  await manager.query(
+export async function appendOrderLog(
+  manager: Pick<EntityManager, 'query'>,
+  entry: OrderLogEntry,
+  repeat: 'ignore' | 'fail',
+  events: BusinessEvent | readonly BusinessEvent[] = [],
+): Promise<boolean> {
+  const result = await manager.query(
     `INSERT ${repeat === 'ignore' ? 'IGNORE ' : ''}INTO order_log (order_sn, event_key, operation, old_status, new_status, actor_role, actor_id, message)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     [entry.orderSn, entry.eventKey, entry.operation, entry.oldStatus ?? null, entry.newStatus ?? null, entry.actorRole, entry.actorId ?? null, entry.message.slice(0, 500)],
   );
+  const inserted = result.affectedRows === 1;
+  if (inserted) for (const event of Array.isArray(events) ? events : [events as BusinessEvent]) emitEvent(manager, event);
+  return inserted;
 }

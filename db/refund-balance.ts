@@ -2,6 +2,8 @@ import type { EntityManager } from 'typeorm';
 import { RefundAllocation, RefundAsk, RefundBalance, RefundRefusal, RefundRefusalCode, RefundStatus, allocateRefund, describeRefund, isRefundRefused } from '../domain';
 import { appendOrderLog } from './order-log';
 import { newSn } from './serial-numbers';
+import { sellerOfOrder } from './business-events';
+import { businessEvent, eventActor } from '../domain/events';
 
 /**
  * The refundable balance's repository: every write to order_item.refundable_fen and every refund row
@@ -75,7 +77,8 @@ export async function readRefundBalance(manager: EntityManager, orderSn: string,
 /**
  * Creates the refund for `causeKey` once (unique key) inside the caller's transaction: the balance
  * decides under the order row's lock, each line it takes from goes down by a guarded update (never
- * below zero, also a CHECK), and the refund, its lines and its log row are written together. A retry
+ * below zero, also a CHECK), and the refund, its lines, its log row and its refund.created event are
+ * written together (the caller's transaction is a step: db/business-events.ts runStep). A retry
  * returns the row already written, with the same number.
  */
 export async function drawRefund(manager: EntityManager, request: DrawRefundRequest): Promise<RefundRow> {
@@ -105,7 +108,25 @@ export async function drawRefund(manager: EntityManager, request: DrawRefundRequ
     operation: 'REFUND',
     actorRole: 'SYSTEM',
     message: `refund ${refundSn} created: ${describeRefund(allocation.refundFen, balance.provider)}${lineNote}`,
-  }, 'fail');
+  }, 'fail', businessEvent(
+    { type: 'refund', id: refundSn, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
+    {
+      type: 'refund.created',
+      key: 'created',
+      payload: {
+        refundSn,
+        orderSn: request.orderSn,
+        causeKey: request.causeKey,
+        provider: balance.provider,
+        outTradeNo: balance.outTradeNo,
+        refundFen: allocation.refundFen,
+        totalFen: balance.capturedFen,
+        reason: request.reason.slice(0, 80),
+        lines: allocation.lines.map((l) => ({ orderItemId: l.orderItemId, refundFen: l.refundFen })),
+        actor: eventActor('SYSTEM'),
+      },
+    },
+  ));
   return (await findRefundByCause(manager, request.causeKey, { latest: true }))!;
 }
 

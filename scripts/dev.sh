@@ -3,6 +3,8 @@
 # worker, API and the codec server the Web UI decrypts payloads through. Ctrl-C stops all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node 24 (.nvmrc) first on PATH, fetched once into ~/.cache if the machine's node is another version.
+source scripts/use-node.sh
 mkdir -p .data/logs
 
 API_PORT="${API_PORT:-3000}"
@@ -10,7 +12,11 @@ PAYMENT_SIM_PORT="${PAYMENT_SIM_PORT:-4010}"
 TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 CODEC_SERVER_PORT="${CODEC_SERVER_PORT:-8234}"
-export API_PORT PAYMENT_SIM_PORT CODEC_SERVER_PORT
+WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9464}"
+export API_PORT PAYMENT_SIM_PORT CODEC_SERVER_PORT WORKER_METRICS_PORT
+# The API and worker call the simulator on whichever port it was given (the payment config's default is 4010).
+export WECHATPAY_BASE_URL="${WECHATPAY_BASE_URL:-http://127.0.0.1:${PAYMENT_SIM_PORT}}"
+export ALIPAY_GATEWAY_URL="${ALIPAY_GATEWAY_URL:-http://127.0.0.1:${PAYMENT_SIM_PORT}/gateway.do}"
 # Processes log JSON lines; a person at a terminal gets them coloured and readable instead.
 if [ -t 1 ] && [ -z "${LOG_FORMAT:-}" ]; then export LOG_FORMAT=pretty; fi
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:${TEMPORAL_PORT}}"
@@ -26,9 +32,10 @@ if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
   exit 1
 fi
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$API_PORT" "$PAYMENT_SIM_PORT" "$CODEC_SERVER_PORT"; do
+# The worker's metrics and health port, and the SDK's metrics exporter on the next one.
+for port in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$API_PORT" "$PAYMENT_SIM_PORT" "$CODEC_SERVER_PORT" "$WORKER_METRICS_PORT" "$((WORKER_METRICS_PORT + 1))"; do
   if port_busy "$port"; then
-    echo "Port $port is already in use by another program; stop it or choose other ports (TEMPORAL_PORT, TEMPORAL_UI_PORT, API_PORT, PAYMENT_SIM_PORT, CODEC_SERVER_PORT)." >&2
+    echo "Port $port is already in use by another program; stop it or choose other ports (TEMPORAL_PORT, TEMPORAL_UI_PORT, API_PORT, PAYMENT_SIM_PORT, CODEC_SERVER_PORT, WORKER_METRICS_PORT)." >&2
     exit 1
   fi
 done

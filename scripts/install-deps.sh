@@ -4,4 +4,6 @@
 # accepts it on any registry that serves this platform's packages and leaves the tree clean.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# npm ci runs on the project's Node 24 (scripts/use-node.sh), so engine checks and install scripts see it.
+source scripts/use-node.sh
 npm ci --no-audit --no-fund

@@ -24,7 +24,7 @@ import { MAX_BODY_BYTES, bodyDepthLimit, bodyParserErrors } from './common/body-
 export async function createApiApp(config: AppConfig, options: { logger?: false | Logger } = {}): Promise<INestApplication> {
   const logger = options.logger === false ? createLogger('api', undefined, { LOG_LEVEL: 'silent' }) : (options.logger ?? createLogger('api'));
   // rawBody: provider notifications are verified over the exact bytes received.
-  const dataSource = await connectDataSource(config.databaseUrl);
+  const dataSource = await connectDataSource(config.databaseUrl, { tls: config.databaseTls });
   let temporal;
   let redis;
   try {

@@ -21,10 +21,13 @@ runMain(async () => {
     telemetryOptions: {
       logging: { filter: process.env.TEMPORAL_CORE_LOG_LEVEL || 'WARN', forward: {} },
       // Port 0 (WORKER_METRICS_PORT=0 without an SDK address) means no fixed port to scrape: the SDK exporter stays off.
-      ...(sdkMetrics ? { metrics: { prometheus: { bindAddress: config.worker.sdkMetricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } : {}),
+      // The exporter's defaults on purpose: the names and units Temporal's SDK dashboard for Core-based SDKs
+      // queries (counters without `_total`, e.g. temporal_activity_execution_failed; latency histograms in
+      // milliseconds without a unit suffix, e.g. temporal_workflow_task_schedule_to_start_latency_bucket).
+      ...(sdkMetrics ? { metrics: { prometheus: { bindAddress: config.worker.sdkMetricsAddress, countersTotalSuffix: false, unitSuffix: false, useSecondsForDurations: false } } } : {}),
     },
   });
-  const dataSource = await connectDataSource(config.databaseUrl);
+  const dataSource = await connectDataSource(config.databaseUrl, { tls: config.databaseTls });
   const probe = new WorkerProbe(dataSource, sdkMetrics ? `http://${config.worker.sdkMetricsAddress}/metrics` : undefined);
   const connection = await connectWorkerConnection(config.temporal);
   const temporalClient = await connectTemporalClient(config.temporal);
@@ -32,9 +35,11 @@ runMain(async () => {
   probe.watch(worker);
   const probePort = await probe.listen(config.worker.metricsPort, config.worker.metricsHost);
   // Idempotent: creates the sweep schedules, or updates them to this configuration.
-  for (const schedule of await applySchedules(temporalClient, config)) {
+  const schedules = await applySchedules(temporalClient, config);
+  for (const schedule of schedules) {
     logger.info({ scheduleId: schedule.scheduleId }, `schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'up to date'}`);
   }
+  probe.watchSchedules(temporalClient, schedules.map((schedule) => schedule.scheduleId));
 
   // Graceful shutdown: stop polling, let running activities finish, then close what the worker used.
   const stop = () => worker.shutdown();
@@ -42,8 +47,8 @@ runMain(async () => {
   process.once('SIGTERM', stop);
 
   logger.info(
-    { taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, probePort },
-    `worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.security}); metrics and health on http://${config.worker.metricsHost}:${probePort}`,
+    { taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, database: config.databaseTls.description, probePort },
+    `worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.security}); MySQL ${config.databaseTls.description}; metrics and health on http://${config.worker.metricsHost}:${probePort}`,
   );
   await worker.run();
   await probe.close();

@@ -1,15 +1,19 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
 import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { withinMs } from '../shared/within';
+import { ScheduleMetrics, registerDatabaseMetrics } from './operational-metrics';
 
 /**
  * The worker's operator surface on one port (WORKER_METRICS_PORT):
  *   GET /metrics — the SDK's own Prometheus metrics (task latencies, slots, poll results; served by the
  *                  Rust core on WORKER_SDK_METRICS_ADDRESS and appended here) plus ours: refunds waiting
- *                  for support, last activity completed, process metrics;
+ *                  for support, undelivered provider notifications, open reconciliation differences,
+ *                  the Schedules' next and last runs (operational-metrics.ts), last activity completed,
+ *                  process metrics;
  *   GET /health/live  — liveness: the process serves HTTP and its worker has not failed (no dependency checked,
  *                       so a database blip never restarts it: Temporal retries the activities that hit it);
  *   GET /health/ready — readiness: polling both task kinds and MySQL answers within 3 s;
@@ -29,19 +33,7 @@ export class WorkerProbe {
     private readonly sdkMetricsUrl?: string,
   ) {
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({
-      name: 'orders_refunds_waiting_for_support',
-      help: 'Refunds parked for support: ABNORMAL, or CLOSED and not yet re-issued (resolve with POST /support/refunds/{refundSn}/resolution)',
-      registers: [this.registry],
-      async collect() {
-        const [row] = await dataSource.query(
-          `SELECT COUNT(*) AS n FROM refund r
-           WHERE r.status = 'ABNORMAL'
-              OR (r.status = 'CLOSED' AND NOT EXISTS (SELECT 1 FROM order_log l WHERE l.order_sn = r.order_sn AND l.event_key = CONCAT('refund:', r.refund_sn, ':reissue')))`,
-        );
-        this.set(Number(row.n));
-      },
-    });
+    registerDatabaseMetrics(this.registry, dataSource);
     const probe = this;
     new Gauge({
       name: 'orders_worker_last_activity_completed_timestamp_seconds',
@@ -65,6 +57,11 @@ export class WorkerProbe {
       },
     },
   });
+
+  /** Exports the next and last run and the missed runs of these Schedules (ids as applied). */
+  watchSchedules(client: Client, scheduleIds: string[]): void {
+    new ScheduleMetrics(this.registry, client, scheduleIds);
+  }
 
   watch(worker: Worker): void {
     this.worker = worker;

@@ -14,6 +14,8 @@ const root = join(__dirname, '..', '..');
  * One real Temporal dev server and one throwaway, migrated MariaDB database for the whole jest run.
  * Test files reach them through TEST_TEMPORAL_ADDRESS and TEST_DATABASE_URL; a TEST_TEMPORAL_ADDRESS
  * set beforehand names a running server to use instead of a dev server (npm run temporal:server).
+ * The dev server's own Prometheus metrics are at TEST_TEMPORAL_METRICS_URL (with an external server,
+ * set it to that server's metrics endpoint for the tests that read server metrics).
  * TEST_UNIT_ONLY=1 skips both (pure unit tests only).
  */
 export default async function globalSetup(): Promise<void> {
@@ -50,6 +52,8 @@ export default async function globalSetup(): Promise<void> {
 
 async function startDevServer(temporalBin: string, scratch: string): Promise<string> {
   const port = await freePort();
+  let metricsPort = await freePort();
+  while (metricsPort === port) metricsPort = await freePort();
   const searchAttributes = readFileSync(join(root, 'temporal-config/search-attributes.txt'), 'utf8')
     .split('\n')
     .filter(Boolean)
@@ -57,12 +61,13 @@ async function startDevServer(temporalBin: string, scratch: string): Promise<str
   const server: ChildProcess = spawn(
     temporalBin,
     // A database file (not the in-memory default) so WAL applies: the configuration npm run dev uses.
-    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', '--db-filename', join(scratch, 'temporal.sqlite'), ...TEMPORAL_DEV_SERVER_SQLITE_FLAGS, ...TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, ...searchAttributes],
+    ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort), '--log-level', 'error', '--db-filename', join(scratch, 'temporal.sqlite'), ...TEMPORAL_DEV_SERVER_SQLITE_FLAGS, ...TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, ...searchAttributes],
     { stdio: ['ignore', 'ignore', 'inherit'], detached: false },
   );
   (globalThis as Record<string, unknown>).__temporalServer = server;
   const address = `127.0.0.1:${port}`;
   await waitForTemporal(address, server);
+  process.env.TEST_TEMPORAL_METRICS_URL = `http://127.0.0.1:${metricsPort}/metrics`;
   return address;
 }
 

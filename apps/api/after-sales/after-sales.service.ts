@@ -3,8 +3,9 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { appendOrderLog } from '../../../db/order-log';
+import { runStep } from '../../../db/business-events';
+import { businessEvent, eventActor } from '../../../domain/events';
 import { newSn } from '../../../db/serial-numbers';
-import { transactionWithLockRetry } from '../../../db/lock-retry';
 import { readRefundBalance } from '../../../db/refund-balance';
 import {
   Actor,
@@ -78,7 +79,7 @@ export class AfterSalesService {
   async apply(buyer: Principal, orderSn: string, dto: ApplyAfterSaleDto, idempotencyKey: string): Promise<StoredAnswer> {
     const body = { orderSn, serviceType: dto.serviceType, lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, num: l.num })), reason: dto.reason.trim(), description: dto.description?.trim() || undefined };
     const hash = requestHash(body);
-    const recorded = await transactionWithLockRetry(this.dataSource, (manager) => this.record(manager, buyer, body, hash, idempotencyKey));
+    const recorded = await runStep(this.dataSource, (manager) => this.record(manager, buyer, body, hash, idempotencyKey));
     if ('answer' in recorded) return recorded.answer;
     const input = recorded.input;
     await startWorkflow(this.workflows.temporal, AFTER_SALE_WORKFLOW, {
@@ -204,7 +205,23 @@ export class AfterSalesService {
     await manager.query('INSERT INTO after_sale_log (service_sn, seq, action, old_status, new_status, actor_role, actor_id, message) VALUES (?, 0, ?, NULL, ?, ?, ?, ?)', [
       serviceSn, 'APPLY', AfterSaleStatus.APPLY, Actor.BUYER, buyer.id, message.slice(0, 500),
     ]);
-    await appendOrderLog(manager, { orderSn, eventKey: `after-sale:${serviceSn}:0:APPLY`, operation: 'AFTER_SALE', newStatus: AfterSaleStatus.APPLY, actorRole: Actor.BUYER, actorId: buyer.id, message }, 'fail');
+    await appendOrderLog(manager, { orderSn, eventKey: `after-sale:${serviceSn}:0:APPLY`, operation: 'AFTER_SALE', newStatus: AfterSaleStatus.APPLY, actorRole: Actor.BUYER, actorId: buyer.id, message }, 'fail', businessEvent(
+      { type: 'after_sale', id: serviceSn, sellerId: order.seller_id, orderSn },
+      {
+        type: 'after_sale.applied',
+        key: '0:APPLY',
+        payload: {
+          serviceSn,
+          orderSn,
+          serviceType: body.serviceType,
+          status: AfterSaleStatus.APPLY,
+          reason: body.reason,
+          requestedFen,
+          lines: planned.plan.map((l) => ({ orderItemId: l.orderItemId, skuId: l.skuId, name: l.name, num: l.num, amountFen: money ? l.amountFen : 0 })),
+          actor: eventActor(Actor.BUYER, buyer.id),
+        },
+      },
+    ));
     return { input: await this.inputOf(manager, serviceSn) };
   }
 

@@ -1,6 +1,8 @@
 import { HttpStatus, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CancellationRequest, Refund } from '../../../db/entities';
+import { runStep } from '../../../db/business-events';
+import { emitCancellationReceived, storeCancellationAnswer } from '../../../db/cancellation-requests';
 import { CancellationStatus, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { CancellationProgress, cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
 import { CancelRequest, cancelUpdate, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
@@ -36,7 +38,7 @@ export class CancellationsService {
   ) {}
 
   async request(principal: Principal, orderSn: string, reason: string, idempotencyKey: string): Promise<StoredAnswer> {
-    await this.access.load(principal, orderSn);
+    const order = await this.access.load(principal, orderSn);
     const hash = requestHash({ orderSn, reason });
     const repo = this.dataSource.getRepository(CancellationRequest);
     const byKey = { actorRole: principal.role, actorId: principal.id, idempotencyKey };
@@ -44,7 +46,12 @@ export class CancellationsService {
     let request = await repo.findOneBy(byKey);
     if (!request) {
       try {
-        request = await repo.save(repo.create({ ...byKey, orderSn, requestHash: hash, reason, status: CancellationStatus.RECEIVED }));
+        // Recorded with its cancellation.received event, in one step (db/business-events.ts).
+        request = await runStep(this.dataSource, async (manager) => {
+          const saved = await manager.getRepository(CancellationRequest).save(repo.create({ ...byKey, orderSn, requestHash: hash, reason, status: CancellationStatus.RECEIVED }));
+          await emitCancellationReceived(manager, { id: Number(saved.id), orderSn, reason, actorRole: principal.role, actorId: principal.id, sellerId: order.sellerId });
+          return saved;
+        });
       } catch (err) {
         if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
         request = await repo.findOneByOrFail(byKey);
@@ -62,11 +69,8 @@ export class CancellationsService {
     // started nothing is finalised here (refused, or the order was already cancelled); an accepted
     // request's status belongs to its workflow.
     const final = answer.httpStatus >= 400 ? CancellationStatus.REFUSED : answer.body.alreadyCancelled ? CancellationStatus.ALREADY_CANCELLED : null;
-    const storedFirst = await this.dataSource.query(
-      `UPDATE cancellation_request SET response_json = ?, status = IF(? IS NOT NULL AND status = ?, ?, status) WHERE id = ? AND response_json IS NULL`,
-      [JSON.stringify(answer), final, CancellationStatus.RECEIVED, final, request.id],
-    );
-    if (storedFirst.affectedRows === 1) this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
+    const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: principal.id }));
+    if (storedFirst) this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
     const [stored] = await this.dataSource.query('SELECT response_json FROM cancellation_request WHERE id = ?', [request.id]);
     return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
   }

@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { Complaint, ComplaintMessage } from '../../../db/entities';
 import { appendOrderLog } from '../../../db/order-log';
+import { runStep } from '../../../db/business-events';
+import { businessEvent, eventActor } from '../../../domain/events';
 import {
   Actor,
   ComplainStatus,
@@ -56,7 +58,7 @@ export class ComplaintsService {
    * a crash between the insert and the start leaves a running complaint, not a stranded row.
    */
   async file(buyer: Principal, orderSn: string, dto: { skuId: number; topic: string; content: string }) {
-    const filed = await this.dataSource.transaction(async (manager) => {
+    const filed = await runStep(this.dataSource, async (manager) => {
       const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, buyer.id]);
       if (!order) throw new NotFoundException(`order ${orderSn} not found`);
       const [line] = await manager.query('SELECT sku_id, name, num, price_fen, paid_fen FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, dto.skuId]);
@@ -77,7 +79,10 @@ export class ComplaintsService {
         [orderSn, dto.skuId, order.buyer_id, order.seller_id, topic, dto.content.trim(), ComplainStatus.NEW, openLineKey(orderSn, dto.skuId)],
       );
       const id = Number(inserted.insertId);
-      await appendOrderLog(manager, { orderSn, eventKey: `complaint:${id}:filed`, operation: 'COMPLAINT', newStatus: ComplainStatus.NEW, actorRole: Actor.BUYER, actorId: buyer.id, message: `complaint ${id} filed about ${line.name}: ${topic}` }, 'fail');
+      await appendOrderLog(manager, { orderSn, eventKey: `complaint:${id}:filed`, operation: 'COMPLAINT', newStatus: ComplainStatus.NEW, actorRole: Actor.BUYER, actorId: buyer.id, message: `complaint ${id} filed about ${line.name}: ${topic}` }, 'fail', businessEvent(
+        { type: 'complaint', id, sellerId: order.seller_id, orderSn },
+        { type: 'complaint.filed', key: 'filed', payload: { complaintId: id, orderSn, skuId: Number(dto.skuId), buyerId: String(order.buyer_id), status: ComplainStatus.NEW, topic, actor: eventActor(Actor.BUYER, buyer.id) } },
+      ));
       return { id, topic, order, line, alreadyOpen: false };
     }).catch((err) => {
       // Two requests for the same line at once: the unique open-line key let one in.

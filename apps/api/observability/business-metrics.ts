@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { ComplainStatus } from '../../../domain';
 
 /** The API's one metrics registry, scraped at GET /metrics. Names say what the business counts. */
 @Injectable()
@@ -50,6 +51,18 @@ export class ApiMetrics {
         this.reset();
         const rows: { service_type: string; status: string; n: string | number }[] = await dataSource.query('SELECT service_type, status, COUNT(*) AS n FROM after_sale GROUP BY service_type, status');
         for (const row of rows) this.set({ service_type: row.service_type, status: row.status }, Number(row.n));
+      },
+    });
+    // Complaints by status, every status present (zero included), so an open-complaints panel never shows "no data".
+    new Gauge({
+      name: 'orders_complaints',
+      help: 'Complaints in the database by status (NEW, WAIT_APPEAL, COMMUNICATION, WAIT_ARBITRATION, COMPLETE, CANCEL)',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        const rows: { status: string; n: string | number }[] = await dataSource.query('SELECT status, COUNT(*) AS n FROM complaint GROUP BY status');
+        const found = new Map(rows.map((row) => [row.status, Number(row.n)]));
+        for (const status of new Set([...Object.values(ComplainStatus), ...found.keys()])) this.set({ status }, found.get(status) ?? 0);
       },
     });
   }

@@ -3,6 +3,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { Payment } from '../../../db/entities';
+import { runStep } from '../../../db/business-events';
+import { insertPaymentAttempt } from '../../../db/payments';
 import { FlowType, PayStatus, flowOf, isAwaitingPayment, type OrderType, type PaymentType } from '../../../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../../../payments';
 import { PaymentStarted, paymentStartedSignal } from '../../../workflows/order.contract';
@@ -40,9 +42,8 @@ export class PaymentsService {
     if (order.payStatus !== PayStatus.PAY_NO) throw new ConflictException(`order ${orderSn} is already paid`);
     if (!isAwaitingPayment(order.orderStatus, order.payStatus)) throw new ConflictException(`order ${orderSn} is ${order.orderStatus} and cannot be paid`);
     const outTradeNo = outTradeNoFor(orderSn, providerName);
-    await this.dataSource.query(
-      `INSERT IGNORE INTO payment (order_sn, provider, out_trade_no, amount_fen, status) VALUES (?, ?, ?, ?, 'CREATED')`,
-      [orderSn, providerName, outTradeNo, order.orderFen],
+    await runStep(this.dataSource, (manager) =>
+      insertPaymentAttempt(manager, { orderSn, sellerId: order.sellerId, buyerId: order.buyerId, provider: providerName, outTradeNo, amountFen: order.orderFen }),
     );
     const payment = await this.dataSource.getRepository(Payment).findOneByOrFail({ outTradeNo });
     if (payment.status !== 'CREATED') throw new ConflictException(`payment ${outTradeNo} is ${payment.status}`);

@@ -2,6 +2,8 @@ import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { MemberCouponStatus } from '../../../domain';
+import { runStep } from '../../../db/business-events';
+import { claimCoupon, insertCoupon } from '../../../db/coupons';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { CreateCouponDto, CreateFullReductionDto, ShippingFeeDto } from './promotion.dto';
@@ -47,11 +49,10 @@ export class PromotionsController {
   @ApiOperation({ summary: 'A seller coupon: valueFen off goods of at least thresholdFen, valid in a window, claimable totalCount times' })
   async createCoupon(@CurrentPrincipal() seller: Principal, @Body() dto: CreateCouponDto) {
     const [validFrom, validUntil] = window(dto.validFrom, dto.validUntil, ['validFrom', 'validUntil']);
-    const result = await this.dataSource.query(
-      'INSERT INTO coupon (seller_id, title, threshold_fen, value_fen, valid_from, valid_until, total_count) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [seller.id, dto.title.trim(), dto.thresholdFen, dto.valueFen, validFrom, validUntil, dto.totalCount],
+    const id = await runStep(this.dataSource, (manager) =>
+      insertCoupon(manager, { sellerId: seller.id, title: dto.title.trim(), thresholdFen: dto.thresholdFen, valueFen: dto.valueFen, validFrom, validUntil, totalCount: dto.totalCount }),
     );
-    return { id: result.insertId, sellerId: seller.id, title: dto.title.trim(), thresholdFen: dto.thresholdFen, valueFen: dto.valueFen, validFrom, validUntil, totalCount: dto.totalCount };
+    return { id, sellerId: seller.id, title: dto.title.trim(), thresholdFen: dto.thresholdFen, valueFen: dto.valueFen, validFrom, validUntil, totalCount: dto.totalCount };
   }
 
   /** One copy per buyer and coupon (unique key); the claimed count rises only while copies are left (guarded update). */
@@ -61,21 +62,23 @@ export class PromotionsController {
   @ApiOperation({ summary: 'Claim a coupon: the buyer gets one copy (memberCouponId) to use at checkout' })
   async claim(@CurrentPrincipal() buyer: Principal, @Param('couponId', ParseIntPipe) couponId: number) {
     const buyerId = buyer.id;
-    return this.dataSource.transaction(async (manager) => {
-      const [coupon] = await manager.query('SELECT id, seller_id, valid_until FROM coupon WHERE id = ?', [couponId]);
-      if (!coupon) throw new NotFoundException(`coupon ${couponId} not found`);
-      const [mine] = await manager.query('SELECT id FROM member_coupon WHERE coupon_id = ? AND buyer_id = ?', [couponId, buyerId]);
-      if (mine) throw new ConflictException(`coupon ${couponId} was already claimed (memberCouponId ${mine.id})`);
-      const taken = await manager.query('UPDATE coupon SET claimed_count = claimed_count + 1 WHERE id = ? AND claimed_count < total_count AND valid_until > NOW(3)', [couponId]);
-      if (taken.affectedRows === 0) throw new ConflictException(`coupon ${couponId} is expired or all claimed`);
-      try {
-        const inserted = await manager.query('INSERT INTO member_coupon (coupon_id, seller_id, buyer_id, status) VALUES (?, ?, ?, ?)', [couponId, coupon.seller_id, buyerId, MemberCouponStatus.UNUSED]);
-        return { memberCouponId: inserted.insertId, couponId, sellerId: coupon.seller_id, status: MemberCouponStatus.UNUSED };
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new ConflictException(`coupon ${couponId} was already claimed`);
-        throw err;
-      }
-    });
+    let outcome;
+    try {
+      outcome = await runStep(this.dataSource, (manager) => claimCoupon(manager, couponId, buyerId));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new ConflictException(`coupon ${couponId} was already claimed`);
+      throw err;
+    }
+    switch (outcome.kind) {
+      case 'not-found':
+        throw new NotFoundException(`coupon ${couponId} not found`);
+      case 'already-claimed':
+        throw new ConflictException(`coupon ${couponId} was already claimed (memberCouponId ${outcome.memberCouponId})`);
+      case 'unavailable':
+        throw new ConflictException(`coupon ${couponId} is expired or all claimed`);
+      default:
+        return { memberCouponId: outcome.memberCouponId, couponId, sellerId: outcome.sellerId, status: MemberCouponStatus.UNUSED };
+    }
   }
 
   @Get('coupons/mine')

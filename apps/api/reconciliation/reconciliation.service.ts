@@ -6,6 +6,8 @@ import { DifferenceKind, DifferenceStatus, chinaDateOf, isBillDate } from '../..
 import type { ReconciliationInput } from '../../../workflows/reconciliation.contract';
 import { RECONCILIATION_WORKFLOW, reconciliationWorkflowId } from '../../../workflows/reconciliation.contract';
 import { startWorkflow } from '../../shared/start-workflows';
+import { runStep } from '../../../db/business-events';
+import { resolveReconciliationCase } from '../../../db/reconciliation-cases';
 import { temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
@@ -101,13 +103,9 @@ export class ReconciliationService {
   async resolve(staff: Principal, id: number, note: string) {
     const actor = `${staff.role}:${staff.id}`;
     const text = note.trim();
-    await this.dataSource.transaction(async (manager) => {
-      const [row] = await manager.query('SELECT status FROM reconciliation_difference WHERE id = ? FOR UPDATE', [id]);
-      if (!row) throw new NotFoundException(`difference ${id} not found`);
-      if (row.status !== DifferenceStatus.OPEN) throw new ConflictException(`difference ${id} is ${row.status}, not OPEN`);
-      await manager.query('UPDATE reconciliation_difference SET status = ?, resolution_note = ?, resolved_by = ?, resolved_at = CURRENT_TIMESTAMP(3) WHERE id = ? AND status = ?', [DifferenceStatus.RESOLVED, text, actor, id, DifferenceStatus.OPEN]);
-      await manager.query(`INSERT INTO reconciliation_case_log (difference_id, action, actor, note) VALUES (?, 'RESOLVED', ?, ?)`, [id, actor, text]);
-    });
+    const outcome = await runStep(this.dataSource, (manager) => resolveReconciliationCase(manager, id, actor, text));
+    if (outcome.kind === 'not-found') throw new NotFoundException(`difference ${id} not found`);
+    if (outcome.kind === 'not-open') throw new ConflictException(`difference ${id} is ${outcome.status}, not OPEN`);
     return this.difference(id);
   }
 }

@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { appendOrderLog } from '../../../db/order-log';
+import { runStep } from '../../../db/business-events';
+import { reviewCreatedEvent } from '../../../db/reviews';
 import {
   Actor,
   CommentStatus,
@@ -44,7 +46,7 @@ export class ReviewsService {
 
   async write(buyer: Principal, orderSn: string, review: { kind: ReviewKind; skuId: number; grade?: ReviewGrade; content: string }) {
     try {
-      await this.dataSource.transaction(async (manager) => {
+      await runStep(this.dataSource, async (manager) => {
         const [order] = await manager.query(
           'SELECT order_sn, seller_id, buyer_id, order_status, comment_status, payment_type, order_type FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
           [orderSn, buyer.id],
@@ -72,7 +74,7 @@ export class ReviewsService {
           actorRole: Actor.BUYER,
           actorId: buyer.id,
           message: review.kind === ReviewKind.INITIAL ? `buyer reviewed ${line.name}: ${review.grade}` : `buyer followed up the review of ${line.name}`,
-        }, 'fail');
+        }, 'fail', reviewCreatedEvent({ orderSn, skuId: Number(review.skuId), kind: review.kind, grade: review.grade ?? null, automatic: false, buyerId: order.buyer_id, sellerId: order.seller_id }));
       });
     } catch (err) {
       // The same review sent twice at once: the unique key let the first one in.

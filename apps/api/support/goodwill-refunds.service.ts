@@ -1,6 +1,8 @@
 import { HttpStatus, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
+import { runStep } from '../../../db/business-events';
+import { insertGoodwillRequest } from '../../../db/goodwill-refunds';
 import type { AppConfig } from '../../../config/app-config';
 import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundAnswer, goodwillRefundAnswerUpdate, goodwillRefundWorkflowId } from '../../../workflows/goodwill-refund.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
@@ -53,11 +55,10 @@ export class GoodwillRefundsService {
     let row = await byKey();
     if (!row) {
       try {
-        const inserted = await this.dataSource.query(
-          `INSERT INTO goodwill_refund (order_sn, actor_role, actor_id, idempotency_key, request_hash, refund_fen, reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'RECEIVED')`,
-          [orderSn, staff.role, staff.id, idempotencyKey, hash, refundFen, reason],
+        const id = await runStep(this.dataSource, (manager) =>
+          insertGoodwillRequest(manager, { orderSn, actorRole: staff.role, actorId: staff.id, idempotencyKey, requestHash: hash, refundFen, reason }),
         );
-        row = (await this.row('id = ?', [inserted.insertId]))!;
+        row = (await this.row('id = ?', [id]))!;
       } catch (err) {
         if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
         row = (await byKey())!;

@@ -20,7 +20,9 @@ import {
   flowOf,
 } from '../../../domain';
 import { newSn } from '../../../db/serial-numbers';
-import { transactionWithLockRetry } from '../../../db/lock-retry';
+import { emitEvent, runStep } from '../../../db/business-events';
+import { useCoupon as markCouponUsed } from '../../../db/coupons';
+import { OrderLine, businessEvent, eventActor } from '../../../domain/events';
 import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
 import { GroupBuyDto } from './create-trade.dto';
 import { ApiMetrics } from '../observability/business-metrics';
@@ -98,7 +100,7 @@ export class TradesService {
     let orders: NewOrder[];
     let tradeSn: string;
     try {
-      ({ tradeSn, orders } = await transactionWithLockRetry(this.dataSource, (manager) => this.insertTrade(manager, request)));
+      ({ tradeSn, orders } = await runStep(this.dataSource, (manager) => this.insertTrade(manager, request)));
     } catch (err) {
       if (isDuplicateKey(err) && idempotencyKey) {
         // A concurrent request with the same key claimed it first (and rolled this one back before it
@@ -150,13 +152,30 @@ export class TradesService {
           CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, paymentType, orderType, totals.payableFen, totals.goodsFen,
           totals.shippingFen, totals.discountFen, group?.groupId ?? null, createdAt],
       );
-      if (shop.coupon) await useCoupon(manager, buyerId, shop.coupon.memberCouponId, orderSn);
+      // The order's event first, so a consumer reads the order before the coupon it used. Its lines are
+      // filled in below: events are written at the end of the step (db/business-events.ts).
+      const lines: OrderLine[] = [];
+      const created = businessEvent(
+        { type: 'order', id: orderSn, sellerId: shop.sellerId, orderSn },
+        {
+          type: 'order.created',
+          key: 'created',
+          payload: {
+            orderSn, tradeSn, buyerId: String(buyerId), orderType, paymentType, status: OrderStatus.NEW,
+            orderFen: totals.payableFen, goodsFen: totals.goodsFen, shippingFen: totals.shippingFen, discountFen: totals.discountFen,
+            groupId: group?.groupId ?? null, source: null, lines, actor: eventActor('BUYER', buyerId),
+          },
+        },
+      );
+      emitEvent(manager, created);
+      if (shop.coupon) await useCoupon(manager, buyerId, { memberCouponId: shop.coupon.memberCouponId, couponId: shop.coupon.couponId, sellerId: shop.sellerId }, orderSn);
       for (const line of totals.lines) {
         const row = shop.goods.find((g) => g.id === line.skuId)!;
-        await manager.query(
+        const item = await manager.query(
           'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, discount_fen, paid_fen, refundable_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
           [orderSn, line.skuId, row.name, line.num, line.priceFen, line.discountFen, line.paidFen, line.paidFen],
         );
+        lines.push({ orderItemId: Number(item.insertId), skuId: line.skuId, name: row.name, num: line.num, priceFen: line.priceFen, paidFen: line.paidFen });
         reservations.push({ orderSn, skuId: line.skuId, num: line.num, name: row.name });
       }
       await writeOrderMeta(manager, orderSn, { ...(request.orderMeta ?? {}), ...promotionMeta(shop) });
@@ -234,12 +253,9 @@ export class TradesService {
 }
 
 /** The coupon copy goes UNUSED → USED for this order; a second checkout racing for it updates nothing and is refused. */
-async function useCoupon(manager: EntityManager, buyerId: string, memberCouponId: number, orderSn: string): Promise<void> {
-  const result = await manager.query(
-    'UPDATE member_coupon SET status = ?, order_sn = ?, used_at = NOW(3) WHERE id = ? AND buyer_id = ? AND status = ?',
-    [MemberCouponStatus.USED, orderSn, memberCouponId, buyerId, MemberCouponStatus.UNUSED],
-  );
-  if (result.affectedRows !== 1) throw new ConflictException(`coupon ${memberCouponId} has already been used`);
+async function useCoupon(manager: EntityManager, buyerId: string, coupon: { memberCouponId: number; couponId: number; sellerId: number }, orderSn: string): Promise<void> {
+  const used = await markCouponUsed(manager, { buyerId, memberCouponId: coupon.memberCouponId, couponId: coupon.couponId, sellerId: coupon.sellerId, orderSn });
+  if (!used) throw new ConflictException(`coupon ${coupon.memberCouponId} has already been used`);
 }
 
 /** What the order got off, in javashop's order meta keys (COUPON, COUPON_PRICE, FULL_MINUS). */

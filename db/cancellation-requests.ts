@@ -1,0 +1,90 @@
+import type { EntityManager } from 'typeorm';
+import { CancellationStatus } from '../domain';
+import { CANCELLATION_STATUS_EVENTS, EventActor, businessEvent } from '../domain/events';
+import { emitEvent, nextOrdinal, ordinalKey, sellerOfOrder } from './business-events';
+
+/**
+ * The cancellation request's status writers, each emitting its business event (cancellation.*) when
+ * the status actually changed. Call them inside a step (db/business-events.ts runStep).
+ */
+
+type Queryable = Pick<EntityManager, 'query'>;
+
+interface RequestRow {
+  id: number | string;
+  order_sn: string;
+  status: CancellationStatus;
+  reason: string;
+  actor_role: string;
+  actor_id: string;
+}
+
+/** The request's status → `status`, once: a request already there changes nothing. Returns undefined when there is no such request. */
+export async function setCancellationStatus(manager: Queryable, id: number, status: CancellationStatus, actor: EventActor): Promise<{ changed: boolean } | undefined> {
+  const [row]: RequestRow[] = await manager.query('SELECT id, order_sn, status, reason, actor_role, actor_id FROM cancellation_request WHERE id = ? FOR UPDATE', [id]);
+  if (!row) return undefined;
+  if (row.status === status) return { changed: false };
+  await manager.query('UPDATE cancellation_request SET status = ? WHERE id = ? AND status = ?', [status, id, row.status]);
+  await emitCancellationEvent(manager, row, row.status, status, actor);
+  return { changed: true };
+}
+
+/** A cancellation the system itself decided (unpaid timeout), at REQUESTED, once per order; returns its id. */
+export async function recordSystemCancellationRequest(manager: Queryable, request: { orderSn: string; reason: string }): Promise<number> {
+  const inserted = await manager.query(
+    `INSERT IGNORE INTO cancellation_request (order_sn, actor_role, actor_id, idempotency_key, request_hash, reason, status)
+     VALUES (?, 'SYSTEM_TIMER', 'system', ?, '', ?, ?)`,
+    [request.orderSn, `auto-cancel:${request.orderSn}`, request.reason, CancellationStatus.REQUESTED],
+  );
+  const [row]: RequestRow[] = await manager.query(
+    `SELECT id, order_sn, status, reason, actor_role, actor_id FROM cancellation_request WHERE actor_role = 'SYSTEM_TIMER' AND actor_id = 'system' AND idempotency_key = ?`,
+    [`auto-cancel:${request.orderSn}`],
+  );
+  if (inserted.affectedRows === 1) await emitCancellationEvent(manager, row, null, CancellationStatus.REQUESTED, { role: 'SYSTEM_TIMER', id: null });
+  return Number(row.id);
+}
+
+/** A request the API just inserted (RECEIVED): its event. */
+export async function emitCancellationReceived(manager: Queryable, row: { id: number; orderSn: string; reason: string; actorRole: string; actorId: string; sellerId: number | string }): Promise<void> {
+  await emitCancellationEvent(
+    manager,
+    { id: row.id, order_sn: row.orderSn, status: CancellationStatus.RECEIVED, reason: row.reason, actor_role: row.actorRole, actor_id: row.actorId },
+    null,
+    CancellationStatus.RECEIVED,
+    { role: row.actorRole.toUpperCase(), id: row.actorId },
+    row.sellerId,
+  );
+}
+
+/**
+ * Stores the API's first answer to a request (a retry of the same key replays it) and, for a request
+ * that started nothing (refused, or the order was already cancelled), its final status. Returns
+ * whether this call stored the answer (a concurrent twin's answer may have been first).
+ */
+export async function storeCancellationAnswer(manager: Queryable, id: number, answer: unknown, final: CancellationStatus | null, actor: EventActor): Promise<boolean> {
+  const [row]: RequestRow[] = await manager.query('SELECT id, order_sn, status, reason, actor_role, actor_id FROM cancellation_request WHERE id = ? FOR UPDATE', [id]);
+  const stored = await manager.query(
+    `UPDATE cancellation_request SET response_json = ?, status = IF(? IS NOT NULL AND status = ?, ?, status) WHERE id = ? AND response_json IS NULL`,
+    [JSON.stringify(answer), final, CancellationStatus.RECEIVED, final, id],
+  );
+  const storedFirst = stored.affectedRows === 1;
+  if (storedFirst && row && final && row.status === CancellationStatus.RECEIVED) await emitCancellationEvent(manager, row, row.status, final, actor);
+  return storedFirst;
+}
+
+async function emitCancellationEvent(manager: Queryable, row: RequestRow, from: CancellationStatus | null, to: CancellationStatus, actor: EventActor, sellerId?: number | string): Promise<void> {
+  const type = CANCELLATION_STATUS_EVENTS[to];
+  // A cancellation may come back to a status (REFUNDING → NEEDS_SUPPORT → REFUNDING): the n-th time is its own transition.
+  const ordinal = await nextOrdinal(manager, 'cancellation', row.id, type);
+  emitEvent(
+    manager,
+    businessEvent(
+      { type: 'cancellation', id: Number(row.id), sellerId: sellerId ?? (await sellerOfOrder(manager, row.order_sn)), orderSn: row.order_sn },
+      {
+        type,
+        key: ordinalKey(to, ordinal),
+        payload: { cancellationId: Number(row.id), orderSn: row.order_sn, from, to, reason: row.reason, requestedBy: { role: row.actor_role.toUpperCase(), id: String(row.actor_id) }, actor },
+      },
+    ),
+  );
+}

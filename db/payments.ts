@@ -1,0 +1,129 @@
+import type { EntityManager } from 'typeorm';
+import { PaymentStatus, RefundStatus, paymentStatusAfterRefunds } from '../domain';
+import { EventActor, PAYMENT_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
+import { emitEvent } from './business-events';
+
+/** Status writes of `payment` the business steps make, each with its business event (payment.*), inside a step (db/business-events.ts runStep). */
+
+type Queryable = Pick<EntityManager, 'query'>;
+
+/**
+ * The payment attempt of an order at one provider, at CREATED, once (unique out_trade_no): a second
+ * call finds it and changes nothing. A new attempt emits payment.created (inside a step:
+ * db/business-events.ts runStep). Returns whether this call created it.
+ */
+export async function insertPaymentAttempt(
+  manager: Queryable,
+  payment: { orderSn: string; sellerId: number | string; buyerId: number | string; provider: string; outTradeNo: string; amountFen: number },
+): Promise<boolean> {
+  const inserted = await manager.query(
+    `INSERT IGNORE INTO payment (order_sn, provider, out_trade_no, amount_fen, status) VALUES (?, ?, ?, ?, 'CREATED')`,
+    [payment.orderSn, payment.provider, payment.outTradeNo, payment.amountFen],
+  );
+  if (inserted.affectedRows !== 1) return false;
+  emitEvent(manager, businessEvent(
+    { type: 'payment', id: payment.outTradeNo, sellerId: payment.sellerId, orderSn: payment.orderSn },
+    { type: 'payment.created', key: 'CREATED', payload: { outTradeNo: payment.outTradeNo, orderSn: payment.orderSn, provider: payment.provider, amountFen: payment.amountFen, actor: eventActor('BUYER', payment.buyerId) } },
+  ));
+  return true;
+}
+
+export interface CapturedPayment {
+  orderSn: string;
+  sellerId: number;
+  provider: string;
+  outTradeNo: string;
+  transactionId: string | null;
+  amountFen: number;
+  paidAt: string;
+  actor: EventActor;
+}
+
+/**
+ * The payment is PAID (a verified provider result): CREATED / CLOSED → PAID, once; a refunded one keeps
+ * its refunded status. `notAccepted`: the order could not take it (cancelled, paid already), so it is
+ * marked paid after cancel and refunded. Emits payment.paid when the status moved.
+ */
+export async function markPaymentPaid(manager: Queryable, payment: CapturedPayment, notAccepted?: { why: string }): Promise<boolean> {
+  const paid = notAccepted
+    ? await manager.query(
+        `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND order_sn = ? AND status IN ('CREATED', 'CLOSED')`,
+        [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo, payment.orderSn],
+      )
+    : await manager.query(
+        `UPDATE payment SET status = 'PAID', transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND status IN ('CREATED', 'CLOSED')`,
+        [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo],
+      );
+  if (paid.affectedRows !== 1) return false;
+  emitEvent(manager, businessEvent(
+    { type: 'payment', id: payment.outTradeNo, sellerId: payment.sellerId, orderSn: payment.orderSn },
+    {
+      type: 'payment.paid',
+      key: PaymentStatus.PAID,
+      payload: {
+        outTradeNo: payment.outTradeNo,
+        orderSn: payment.orderSn,
+        provider: payment.provider,
+        amountFen: payment.amountFen,
+        transactionId: payment.transactionId,
+        paidAt: payment.paidAt,
+        acceptedByOrder: !notAccepted,
+        note: notAccepted?.why ?? null,
+        actor: payment.actor,
+      },
+    },
+  ));
+  return true;
+}
+
+/** An unpaid attempt closed at the provider: CREATED → CLOSED, once, with payment.closed. */
+export async function markPaymentClosed(manager: Queryable, payment: { orderSn: string; sellerId: number; provider: string; outTradeNo: string; actor: EventActor }): Promise<boolean> {
+  const closed = await manager.query(`UPDATE payment SET status = 'CLOSED' WHERE out_trade_no = ? AND status = 'CREATED'`, [payment.outTradeNo]);
+  if (closed.affectedRows !== 1) return false;
+  emitEvent(manager, businessEvent(
+    { type: 'payment', id: payment.outTradeNo, sellerId: payment.sellerId, orderSn: payment.orderSn },
+    { type: 'payment.closed', key: PaymentStatus.CLOSED, payload: { outTradeNo: payment.outTradeNo, orderSn: payment.orderSn, provider: payment.provider, from: PaymentStatus.CREATED, actor: payment.actor } },
+  ));
+  return true;
+}
+
+/** A payment's status moved by a refund that succeeded. */
+export interface PaymentRefundChange {
+  outTradeNo: string;
+  orderSn: string;
+  from: PaymentStatus;
+  to: typeof PaymentStatus.PARTIALLY_REFUNDED | typeof PaymentStatus.REFUNDED;
+  amountFen: number;
+  refundedFen: number;
+}
+
+/**
+ * The payment's status from its provider refunds that succeeded (PARTIALLY_REFUNDED until they add up
+ * to its amount, then REFUNDED), under the payment row's lock so two refunds settling at once both
+ * count. Returns the change when the status moved (a second partial refund leaves it
+ * PARTIALLY_REFUNDED: its refund.succeeded says it), for `emitPaymentRefunded` once the caller has
+ * written the refund's own event.
+ */
+export async function settlePaymentAfterRefunds(manager: Queryable, outTradeNo: string): Promise<PaymentRefundChange | undefined> {
+  const [payment] = await manager.query('SELECT order_sn, amount_fen, status FROM payment WHERE out_trade_no = ? FOR UPDATE', [outTradeNo]);
+  if (!payment) return undefined;
+  const [{ refunded }] = await manager.query('SELECT COALESCE(SUM(refund_fen), 0) AS refunded FROM refund WHERE out_trade_no = ? AND status = ?', [outTradeNo, RefundStatus.SUCCESS]);
+  const status = paymentStatusAfterRefunds(Number(payment.amount_fen), Number(refunded));
+  const updated = await manager.query('UPDATE payment SET status = ? WHERE out_trade_no = ? AND status IN (?, ?, ?)', [
+    status,
+    outTradeNo,
+    PaymentStatus.PAID,
+    PaymentStatus.PARTIALLY_REFUNDED,
+    PaymentStatus.REFUNDED,
+  ]);
+  if (updated.affectedRows !== 1 || payment.status === status || (status !== PaymentStatus.PARTIALLY_REFUNDED && status !== PaymentStatus.REFUNDED)) return undefined;
+  return { outTradeNo, orderSn: payment.order_sn, from: payment.status, to: status, amountFen: Number(payment.amount_fen), refundedFen: Number(refunded) };
+}
+
+/** payment.partially_refunded / payment.refunded for a change settlePaymentAfterRefunds made. */
+export function emitPaymentRefunded(manager: Queryable, change: PaymentRefundChange, sellerId: number, actor: EventActor): void {
+  emitEvent(manager, businessEvent(
+    { type: 'payment', id: change.outTradeNo, sellerId, orderSn: change.orderSn },
+    { type: PAYMENT_STATUS_EVENTS[change.to], key: change.to, payload: { ...change, actor } },
+  ));
+}

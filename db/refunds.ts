@@ -1,0 +1,36 @@
+import type { EntityManager } from 'typeorm';
+import { RefundStatus } from '../domain';
+import { businessEvent, eventActor } from '../domain/events';
+import { emitEvent, sellerOfOrder } from './business-events';
+
+/**
+ * A refund's status, read with the refund row's lock (the lock its compare-and-set takes anyway, so
+ * the refund → order → payment lock order holds). A locking read leaves the transaction's snapshot
+ * where it was: later plain reads (a payment's refund sum under its lock) still see the latest commits.
+ */
+export async function readRefundStatus(manager: Pick<EntityManager, 'query'>, refundSn: string): Promise<RefundStatus | undefined> {
+  const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ? FOR UPDATE', [refundSn]);
+  return row?.status;
+}
+
+/**
+ * The provider accepted the refund: APPLY → PROCESSING with its id, once, and refund.submitted (inside
+ * a step: db/business-events.ts runStep). Returns whether this call moved it.
+ */
+export async function markRefundSubmitted(
+  manager: Pick<EntityManager, 'query'>,
+  refund: { refundSn: string; orderSn: string; provider: string; refundFen: number },
+  providerRefundId: string | null,
+): Promise<boolean> {
+  const submitted = await manager.query(
+    `UPDATE refund SET status = ?, provider_refund_id = COALESCE(?, provider_refund_id), submitted_at = COALESCE(submitted_at, CURRENT_TIMESTAMP(3))
+     WHERE refund_sn = ? AND status = ?`,
+    [RefundStatus.PROCESSING, providerRefundId, refund.refundSn, RefundStatus.APPLY],
+  );
+  if (submitted.affectedRows !== 1) return false;
+  emitEvent(manager, businessEvent(
+    { type: 'refund', id: refund.refundSn, sellerId: await sellerOfOrder(manager, refund.orderSn), orderSn: refund.orderSn },
+    { type: 'refund.submitted', key: RefundStatus.PROCESSING, payload: { refundSn: refund.refundSn, orderSn: refund.orderSn, provider: refund.provider, refundFen: refund.refundFen, providerRefundId, actor: eventActor('SYSTEM') } },
+  ));
+  return true;
+}

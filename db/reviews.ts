@@ -1,0 +1,52 @@
+import type { EntityManager } from 'typeorm';
+import { AUTOMATIC_REVIEW, ReviewGrade, ReviewKind } from '../domain';
+import { businessEvent, eventActor } from '../domain/events';
+import { emitEvent } from './business-events';
+
+type Queryable = Pick<EntityManager, 'query'>;
+
+/**
+ * The automatic positive review (javashop autoGoodComments) for every line of the order that has no
+ * review when the comment window closes. The (order, sku, kind) unique key makes it idempotent and
+ * means it can never replace a buyer's own review; it runs in the window-closing transaction, after
+ * the order row is locked, so a buyer's review committing at the same moment is either seen or waits.
+ * Each review written emits review.created (inside a step: db/business-events.ts runStep). Returns how
+ * many were written.
+ */
+export async function writeAutomaticReviews(manager: Queryable, orderSn: string): Promise<number> {
+  const lines: { sku_id: number | string; buyer_id: number | string; seller_id: number | string }[] = await manager.query(
+    'SELECT i.sku_id, o.buyer_id, o.seller_id FROM order_item i JOIN orders o ON o.order_sn = i.order_sn WHERE i.order_sn = ? ORDER BY i.sku_id',
+    [orderSn],
+  );
+  let written = 0;
+  for (const line of lines) {
+    const result = await manager.query(
+      `INSERT IGNORE INTO order_review (order_sn, sku_id, buyer_id, seller_id, kind, grade, content, automatic) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
+      [orderSn, line.sku_id, line.buyer_id, line.seller_id, ReviewKind.INITIAL, AUTOMATIC_REVIEW.grade, AUTOMATIC_REVIEW.content],
+    );
+    if (result.affectedRows !== 1) continue;
+    written += 1;
+    emitEvent(manager, reviewCreatedEvent({ orderSn, skuId: Number(line.sku_id), kind: ReviewKind.INITIAL, grade: AUTOMATIC_REVIEW.grade, automatic: true, buyerId: line.buyer_id, sellerId: line.seller_id }));
+  }
+  return written;
+}
+
+/** review.created for one review row (its entity id is the row's unique key: order, SKU, kind). */
+export function reviewCreatedEvent(review: { orderSn: string; skuId: number; kind: ReviewKind; grade: ReviewGrade | null; automatic: boolean; buyerId: number | string; sellerId: number | string }) {
+  return businessEvent(
+    { type: 'review', id: `${review.orderSn}:${review.skuId}:${review.kind}`, sellerId: review.sellerId, orderSn: review.orderSn },
+    {
+      type: 'review.created',
+      key: 'created',
+      payload: {
+        orderSn: review.orderSn,
+        skuId: review.skuId,
+        kind: review.kind,
+        grade: review.grade,
+        automatic: review.automatic,
+        buyerId: String(review.buyerId),
+        actor: review.automatic ? eventActor('SYSTEM_TIMER') : eventActor('BUYER', review.buyerId),
+      },
+    },
+  );
+}

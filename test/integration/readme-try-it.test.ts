@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 
 /**
@@ -81,16 +81,8 @@ describe("the README's try-it block", () => {
     });
     marked.push(`printf '\\n@@end\\n'`);
 
-    const temporalCli = process.env.TEST_TEMPORAL_CLI;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      API: system.apiUrl,
-      SIM: system.sim.baseUrl,
-      // The test system's settings, for `npm run token` (the same JWT secret) and the temporal CLI.
-      JWT_SECRET: system.config.api.jwtSecret,
-      TEMPORAL_ADDRESS: process.env.TEST_TEMPORAL_ADDRESS,
-      PATH: temporalCli ? `${dirname(temporalCli)}:${process.env.PATH}` : process.env.PATH,
-    };
+    // The test system's addresses instead of npm run dev's, and its JWT secret for `npm run token`.
+    const env: NodeJS.ProcessEnv = { ...process.env, API: system.apiUrl, SIM: system.sim.baseUrl, JWT_SECRET: system.config.api.jwtSecret };
     const { code, output } = await runBash(marked.join('\n'), env);
     const failures: string[] = [];
     if (code !== 0) failures.push(`the block exited ${code}`);
@@ -115,5 +107,5 @@ describe("the README's try-it block", () => {
       const [row] = await system.dataSource.query('SELECT order_status, pay_status FROM orders WHERE order_sn = ?', [orderSn]);
       return row?.order_status === 'CANCELLED' && row?.pay_status === 'REFUNDED' ? row : undefined;
     }, 60_000, 'the cancelled order refunded');
-  });
+  }, 240_000);
 });

@@ -1,12 +1,12 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { writeWorkflowBundle } from '../../apps/worker/workflow-bundle';
 import { migrate } from '../../db/data-source';
 import { freePort } from './free-port';
-import { TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, TEMPORAL_DEV_SERVER_SQLITE_FLAGS } from './temporal-dev-server';
+import { TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, TEMPORAL_DEV_SERVER_SQLITE_FLAGS, searchAttributeFlags } from './temporal-dev-server';
 
 const root = join(__dirname, '..', '..');
 
@@ -54,10 +54,7 @@ async function startDevServer(temporalBin: string, scratch: string): Promise<str
   const port = await freePort();
   let metricsPort = await freePort();
   while (metricsPort === port) metricsPort = await freePort();
-  const searchAttributes = readFileSync(join(root, 'temporal-config/search-attributes.txt'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .flatMap((line) => ['--search-attribute', line.trim()]);
+  const searchAttributes = searchAttributeFlags();
   const server: ChildProcess = spawn(
     temporalBin,
     // A database file (not the in-memory default) so WAL applies: the configuration npm run dev uses.

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * The dev server's SQLite settings, shared by npm run dev (scripts/dev.sh spells the same flags) and the
  * test setup: WAL with synchronous=normal commits without an fsync per transaction and lets readers
@@ -12,3 +15,11 @@ export const TEMPORAL_DEV_SERVER_SQLITE_FLAGS = ['--sqlite-pragma', 'journal_mod
  * the task's completion answer instead of a trip through matching (off by default on the server).
  */
 export const TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+
+/** `--search-attribute Name=Type` for every attribute the workflows set (temporal-config/search-attributes.txt). */
+export function searchAttributeFlags(): string[] {
+  return readFileSync(join(__dirname, '..', '..', 'temporal-config', 'search-attributes.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => ['--search-attribute', line.trim()]);
+}

@@ -1,4 +1,5 @@
 import { WorkflowNotAnsweringFilter } from './common/not-answering.filter';
+import { StepPendingFilter } from './steps/step-pending.filter';
 import 'reflect-metadata';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -52,7 +53,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
-  app.useGlobalFilters(new WorkflowNotAnsweringFilter());
+  app.useGlobalFilters(new WorkflowNotAnsweringFilter(), new StepPendingFilter(config.api.jwtSecret));
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

@@ -54,4 +54,45 @@ describe('API calls wait on a workflow for a bounded time', () => {
     expect(log).toHaveLength(1);
     expect((await api.apply(body, key)).body.serviceSn).toBe(serviceSn);
   }, 240_000);
+
+  it('answers 202 with where to read the outcome for a step the workflow accepted but could not finish in time (its database cut), and the outcome once it is done', async () => {
+    const order = await receivedTwoLineOrder(system, 'alipay');
+    const [a] = order.lines;
+    const api = afterSaleApi(system, order);
+    const applied = await api.apply({ serviceType: 'REFUND_ONLY', lines: [{ orderItemId: a.orderItemId, num: 1 }], reason: 'Never arrived' }, `accepted-${order.orderSn}`);
+    expect(applied.status).toBe(201);
+    const serviceSn: string = applied.body.serviceSn;
+
+    // The worker runs, so the audit is validated and accepted into the workflow's history; its database step cannot commit.
+    system.workerDatabase.cut();
+    try {
+      const began = Date.now();
+      const audit = await api.audit(serviceSn, { decision: 'PASS' });
+      const auditMs = Date.now() - began;
+      expect(audit.status).toBe(202);
+      expect(audit.body).toMatchObject({ status: 'PENDING', code: 'STEP_PENDING', workflowId: `after-sale-${serviceSn}`, stepUrl: expect.stringMatching(/^\/steps\//) });
+      expect(audit.headers.get('location')).toBe(audit.body.stepUrl);
+      expect(auditMs).toBeLessThan(65_000);
+      process.stdout.write(`accepted but not finished: audit answered 202 in ${auditMs} ms\n`);
+
+      // Only the seller that sent it reads it; a token that was not issued is no step at all.
+      const seller = system.token('seller', order.sellerId);
+      expect((await system.http('GET', audit.body.stepUrl, { token: system.token('seller', order.sellerId + 1) })).status).toBe(404);
+      expect((await system.http('GET', `${audit.body.stepUrl}x`, { token: seller })).status).toBe(404);
+      const stillRunning = await system.http('GET', audit.body.stepUrl, { token: seller });
+      expect(stillRunning).toMatchObject({ status: 202, body: { code: 'STEP_PENDING' } });
+
+      system.workerDatabase.restore();
+      const done = await eventually(async () => {
+        const outcome = await system.http('GET', audit.body.stepUrl, { token: seller });
+        return outcome.status === 200 ? outcome : undefined;
+      }, 60_000, 'the step done');
+      expect(done.body).toMatchObject({ status: 'DONE', workflowId: `after-sale-${serviceSn}` });
+    } finally {
+      system.workerDatabase.restore();
+    }
+    // Applied once: the 202 was not a request to send it again.
+    const log = await system.dataSource.query(`SELECT action FROM after_sale_log WHERE service_sn = ? AND action = 'AUDIT_PASS'`, [serviceSn]);
+    expect(log).toHaveLength(1);
+  }, 240_000);
 });

@@ -6,6 +6,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 
@@ -91,13 +92,50 @@ export async function sendUpdateUntilAnswered<Ret, Args extends any[]>(
 }
 
 /**
+ * A person's step the workflow has accepted (validated, and in its history, so it will run) but not
+ * finished within the call's wait: answered 202 with where to read its outcome (steps.controller.ts),
+ * not a 503 — the request is not lost and must not be sent again.
+ */
+export class StepPending extends Error {
+  constructor(
+    readonly workflowId: string,
+    readonly updateId: string,
+    readonly step: string,
+  ) {
+    super(`${step} on ${workflowId} is accepted and still running`);
+  }
+}
+
+/** How long, at the end of a step's wait, the API asks whether the server has accepted the step. */
+const ACCEPTED_CHECK_MS = 3_000;
+
+/**
  * A person's step on an entity's workflow: sent as above under an id of its own (one per HTTP
  * call, so the call's own retries are one Update), a refusal answered as 409 with the workflow's
- * reason (`finished` when its workflow has ended).
+ * reason (`finished` when its workflow has ended). When no answer came within the budget, the step is
+ * asked for once more under its id, up to the Accepted stage: accepted means durable (StepPending,
+ * 202); not even accepted is WorkflowNotAnswering (503). The whole call stays within the budget.
  */
 export async function sendStep<Ret, Args extends any[]>(handle: WorkflowHandle, update: UpdateDefinition<Ret, Args>, args: Args, finished: string): Promise<Ret> {
+  const updateId = `${update.name}-${randomUUID()}`;
   try {
-    return await sendUpdateUntilAnswered(handle, update, args, `${update.name}-${randomUUID()}`);
+    try {
+      return await sendUpdateUntilAnswered(handle, update, args, updateId, UPDATE_ANSWER_BUDGET_MS - ACCEPTED_CHECK_MS);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotAnswering)) throw err;
+      const accepted = await handle.client
+        .withDeadline(Date.now() + ACCEPTED_CHECK_MS, () =>
+          handle.startUpdate(update as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+        )
+        .then(
+          () => true,
+          (check) => {
+            if (check instanceof WorkflowUpdateRPCTimeoutOrCancelledError || check instanceof ServiceError) return false;
+            throw check;
+          },
+        );
+      throw accepted ? new StepPending(handle.workflowId, updateId, update.name) : new WorkflowNotAnswering(`${update.name} on ${handle.workflowId}`);
+    }
   } catch (err) {
     const refusal = refusalReason(err, finished);
     if (refusal !== undefined) throw new ConflictException(refusal);

@@ -1,0 +1,46 @@
+import { ConflictException, Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Client, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import type { AppConfig } from '../../../config/app-config';
+import type { Principal } from '../auth/principal';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { refusalReason } from '../common/refused-update';
+import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { pendingAnswer } from './step-pending.filter';
+import { principalKey, verifyStepToken } from './step-token';
+
+/** How long one read waits for a running step before answering 202 again. */
+const OUTCOME_WAIT_MS = 20_000;
+
+/** The outcome of a step answered 202 (accepted, still running), read by the principal that sent it. */
+@ApiTags('steps')
+@ApiBearerAuth()
+@Controller('steps')
+export class StepsController {
+  constructor(
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get(':token')
+  @Roles('buyer', 'seller', 'support', 'admin')
+  @ApiOperation({ summary: "A pending step's outcome: 200 done (with the workflow's answer), 409 refused (with the reason), 202 still running (waits up to 20 s)" })
+  async outcome(@CurrentPrincipal() principal: Principal, @Param('token') token: string, @Res({ passthrough: true }) res: { status(code: number): void }) {
+    const ref = verifyStepToken(token, this.config.api.jwtSecret);
+    // Not this API's token, or another principal's step: as if it did not exist.
+    if (!ref || ref.sentBy !== principalKey(principal)) throw new NotFoundException('no such step');
+    const handle = this.temporal.workflow.getHandle(ref.workflowId).getUpdateHandle(ref.updateId);
+    try {
+      const result = await this.temporal.withDeadline(Date.now() + OUTCOME_WAIT_MS, () => handle.result());
+      return { status: 'DONE', step: ref.step, workflowId: ref.workflowId, result };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+        res.status(202);
+        return pendingAnswer(ref, `/steps/${token}`);
+      }
+      const refusal = refusalReason(err, `${ref.workflowId} has finished`);
+      if (refusal !== undefined) throw new ConflictException(refusal);
+      throw err;
+    }
+  }
+}

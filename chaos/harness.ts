@@ -46,6 +46,8 @@ export interface ChaosReport {
   answers5xx: number;
   /** Which calls answered 5xx (the first 20): method, path, status, code and when, so a report says what failed. */
   calls5xx: string[];
+  /** Steps answered 202 STEP_PENDING (accepted, finished later), followed to their outcome. */
+  stepsPending: number;
   /** Correct refusals in money stories (a line or payment with no more to give): a 409, or an after-sale refund blocked and closed by support. */
   refusals: number;
   answersByStatus: Record<string, number>;
@@ -95,7 +97,7 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
   let paused: Promise<void> | undefined;
   const report: ChaosReport = {
     orders: 0, byKind: {}, ordersLost: [], moneyMovedTwice: [], moneyMismatches: [], stockDrift: [], workflowsFailedOrTerminated: [],
-    answers5xx: 0, calls5xx: [], refusals: 0, answersByStatus: {}, workerKills: 0, providerFaultsScripted: 0, notificationFaultsScripted: 0,
+    answers5xx: 0, calls5xx: [], stepsPending: 0, refusals: 0, answersByStatus: {}, workerKills: 0, providerFaultsScripted: 0, notificationFaultsScripted: 0,
     databaseOutage: target.databaseOutage.describe, recoverySeconds: { workerKills: [], database: [] }, durationSeconds: 0,
   };
 
@@ -122,7 +124,15 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
         report.answers5xx += 1;
         if (report.calls5xx.length < 20) report.calls5xx.push(`${new Date(sent).toISOString()} ${method} ${path} → ${status} after ${Date.now() - sent} ms: ${text.slice(0, 160)}`);
       }
-      if (status < 500 || attempt >= 5) return { status, body: text ? JSON.parse(text) : undefined };
+      const answer = { status, body: text ? JSON.parse(text) : undefined };
+      // A step accepted but still running: its outcome is the answer (200 done, 409 refused), as a person would read it.
+      if (status === 202 && answer.body?.code === 'STEP_PENDING') {
+        report.stepsPending += 1;
+        let outcome = await api('GET', answer.body.stepUrl, token);
+        while (outcome.status === 202) outcome = await api('GET', answer.body.stepUrl, token);
+        return outcome;
+      }
+      if (status < 500 || attempt >= 5) return answer;
       await sleep(1000);
     }
   };
@@ -351,6 +361,7 @@ export function formatReport(report: ChaosReport, options: ChaosOptions): string
     `  workflows failed/terminated:  ${list(report.workflowsFailedOrTerminated)}`,
     `  5xx answers:                  ${report.answers5xx}   (all answers: ${JSON.stringify(report.answersByStatus)}; ${report.refusals} refunds correctly refused: a 409, or an after-sale refund that no longer fit, closed by support)`,
     ...report.calls5xx.map((call) => `      ${call}`),
+    `  steps accepted, finished later: ${report.stepsPending}   (202 STEP_PENDING, followed to their outcome)`,
     `  recovery after worker kill:   ${stats(report.recoverySeconds.workerKills)}`,
     `  recovery after DB outage:     ${stats(report.recoverySeconds.database)}`,
   ].join('\n');

@@ -162,7 +162,7 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     expect(await tradesOf(buyerId)).toBe(1);
   });
 
-  it('GET /groups/{id} shows the members to members and support only', async () => {
+  it('GET /groups/{id} shows the members to members, its seller and support only; anyone else gets 404', async () => {
     const first = await placeOrder(system, { quantity: 1, groupBuy: { size: 2 } });
     const member = await system.http('GET', `/groups/${first.groupId}`, { token: system.token('buyer', first.buyerId) });
     expect(member.status).toBe(200);
@@ -171,7 +171,11 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     const stranger = await system.http('GET', `/groups/${first.groupId}`, { token: system.token('buyer', first.buyerId + 1) });
     expect(stranger.status).toBe(404);
     expect(JSON.stringify(stranger.body)).not.toContain(first.orderSn);
-    expect((await system.http('GET', `/groups/${first.groupId}`, { token: system.token('seller', first.sellerId) })).status).toBe(403);
+    expect((await system.http('GET', `/groups/${first.groupId}`, { token: system.token('seller', first.sellerId) })).status).toBe(200);
+    // Another party's group is "not found", never 403 (which would say that it exists).
+    const otherSeller = await system.http('GET', `/groups/${first.groupId}`, { token: system.token('seller', first.sellerId + 1) });
+    expect(otherSeller).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(JSON.stringify(otherSeller.body)).not.toContain(first.orderSn);
   });
 
   it('a cancellation answered "already cancelled" is finalised, not left RECEIVED', async () => {

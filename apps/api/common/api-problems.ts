@@ -1,5 +1,4 @@
-import { DECORATORS } from '@nestjs/swagger/dist/constants';
-import type { OpenAPIObject } from '@nestjs/swagger';
+import { DECORATORS, type OpenAPIObject } from '@nestjs/swagger';
 import { API_ERROR_CODES, ApiErrorCode, ERROR_CATALOGUE, ErrorCode } from '../../../domain/error-codes';
 import { PROBLEM_CONTENT_TYPE, codeForStatus } from './problem-details';
 

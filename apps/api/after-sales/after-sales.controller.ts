@@ -56,6 +56,7 @@ export class AfterSalesController {
   }
 
   @Post('after-sales/:serviceSn/audit')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
   @ApiOperation({ summary: 'Seller audits: PASS (with the agreed refund ≤ the lines’ amount) or REFUSE (with a reason)' })
@@ -64,6 +65,7 @@ export class AfterSalesController {
   }
 
   @Post('after-sales/:serviceSn/return-shipment')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer enters the return logistics (returns and exchanges): PASS → FULL_COURIER' })
@@ -72,6 +74,7 @@ export class AfterSalesController {
   }
 
   @Post('after-sales/:serviceSn/receipt')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
   @ApiOperation({ summary: 'Seller records what came back per line (good and damaged units): STOCK_IN, or WAIT_FOR_MANUAL when units are missing' })
@@ -80,6 +83,7 @@ export class AfterSalesController {
   }
 
   @Post('after-sales/:serviceSn/withdrawal')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer withdraws the after-sale (before the goods are shipped back): CLOSED' })

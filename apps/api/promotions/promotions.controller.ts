@@ -9,6 +9,7 @@ import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { CreateCouponDto, CreateFullReductionDto, ShippingFeeDto } from './promotion.dto';
 import { readBuyerCoupons } from './promotion-reader';
 import { DomainError, ErrorCode } from '../../../domain/error-codes';
+import { ApiProblems } from '../common/api-problems';
 
 function window(from: string, until: string, names: [string, string]): [Date, Date] {
   const start = new Date(from);
@@ -58,6 +59,7 @@ export class PromotionsController {
 
   /** One copy per buyer and coupon (unique key); the claimed count rises only while copies are left (guarded update). */
   @Post('coupons/:couponId/claim')
+  @ApiProblems('COUPON_UNAVAILABLE')
   @HttpCode(201)
   @Roles('buyer')
   @ApiOperation({ summary: 'Claim a coupon: the buyer gets one copy (memberCouponId) to use at checkout' })

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { BadRequestException, ConflictException, HttpException, NotFoundException, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { ApplicationFailure, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -45,6 +47,12 @@ describe('the error catalogue', () => {
     }
     expect(isErrorCode('Error')).toBe(false);
     expect(isErrorCode('toString')).toBe(false);
+  });
+
+  it('is the table in docs/errors.md, code by code with its status and title', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'errors.md'), 'utf8');
+    const rows = [...doc.matchAll(/^\| `(\w+)` \| (\d{3}) \| ([^|]+) \|/gm)].map((m) => [m[1], Number(m[2]), m[3].trim()]);
+    expect(rows).toEqual([...API_ERROR_CODES, ...WORKER_ERROR_CODES].map((code) => [code, ERROR_CATALOGUE[code].status, ERROR_CATALOGUE[code].title]));
   });
 
   it('lists the refusals the issue names with their statuses', () => {

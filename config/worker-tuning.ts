@@ -4,7 +4,7 @@ import { ConfigError } from './config-error';
 /**
  * How much one worker process takes on at once, and how long it lets running activities finish when
  * told to stop. Unset values keep the SDK's defaults, which bench:flow measured as the best on the
- * 2-core development box (README, speed section); a bigger pod raises them.
+ * 2-core development box (docs/performance.md); a bigger pod raises them.
  */
 export interface WorkerTuning {
   maxConcurrentWorkflowTaskExecutions?: number;

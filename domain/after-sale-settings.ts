@@ -1,7 +1,7 @@
 import { parseDuration } from './order-settings';
 
 /**
- * The after-sale deadlines, each a validated setting with a default (README "After-sale"). Pure: the
+ * The after-sale deadlines, each a validated setting with a default (docs/after-sales.md). Pure: the
  * API reads them at start-up and hands them to each after-sale workflow in its input.
  */
 export interface AfterSaleSettings {

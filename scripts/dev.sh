@@ -21,7 +21,7 @@ export ALIPAY_GATEWAY_URL="${ALIPAY_GATEWAY_URL:-http://127.0.0.1:${PAYMENT_SIM_
 if [ -t 1 ] && [ -z "${LOG_FORMAT:-}" ]; then export LOG_FORMAT=pretty; fi
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:${TEMPORAL_PORT}}"
 export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://localhost:${TEMPORAL_UI_PORT}}"
-# Payloads are encrypted with the published development key unless PAYLOAD_CODEC_KEYS is set (README,
+# Payloads are encrypted with the published development key unless PAYLOAD_CODEC_KEYS is set (docs/operations.md,
 # "Encrypted payloads"); the UI may be opened as localhost or 127.0.0.1, so both origins may call the codec server.
 export CODEC_CORS_ORIGINS="${CODEC_CORS_ORIGINS:-http://localhost:${TEMPORAL_UI_PORT},http://127.0.0.1:${TEMPORAL_UI_PORT}}"
 

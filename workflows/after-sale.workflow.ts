@@ -45,19 +45,19 @@ import type { AfterSaleStepRecord } from '../activities/after-sales';
 import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from './refund.contract';
 import { OPERATION_REFUSED } from './order.contract';
-import { DATABASE_RETRY } from './retry-policies';
+import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
 import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
 
 const NOT_RETRYABLE = [ErrorCode.AfterSaleNotFound, ErrorCode.AfterSaleMoved, ErrorCode.AfterSaleLineNotFound, ErrorCode.OrderNotFound, ...REFUND_REFUSAL_CODES];
-const acts = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { ...DATABASE_RETRY, nonRetryableErrorTypes: NOT_RETRYABLE } });
+const acts = proxyActivities<Activities>({ startToCloseTimeout: DATABASE_STEP_TIMEOUT, retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: NOT_RETRYABLE } });
 /**
  * The order workflow's side (activities/order-requests.ts, linked-orders.ts): only the order workflow
  * writes the order's statuses, so the after-sale asks it; a refusal is a non-retryable OPERATION_REFUSED.
  */
 const orderSide = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { ...DATABASE_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, ErrorCode.OrderNotFound, ErrorCode.BadLinkedOrder] },
+  startToCloseTimeout: DATABASE_STEP_TIMEOUT,
+  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, ErrorCode.OrderNotFound, ErrorCode.BadLinkedOrder] },
 });
 /**
  * Opening and closing on the order: these activities heartbeat while they wait for the order's
@@ -67,7 +67,7 @@ const orderSide = proxyActivities<Activities>({
 const orderAnswer = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: '10s',
-  retry: { ...DATABASE_RETRY, maximumInterval: '5s', nonRetryableErrorTypes: [OPERATION_REFUSED, ErrorCode.OrderNotFound] },
+  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, ErrorCode.OrderNotFound] },
 });
 
 /** A step to execute: from a person (an Update) or from a deadline. */
@@ -228,7 +228,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
     ].filter(Boolean).join('; ');
     const message = `after-sale ${input.serviceSn} (${input.serviceType}): ${LABEL[command.action]} (${by})${detail ? `: ${detail}` : ''}`;
     await acts.applyAfterSaleStep.executeWithOptions(
-      { startToCloseTimeout: '30s', summary: `${LABEL[command.action]} by ${by}: ${from} → ${check.to}` },
+      { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `${LABEL[command.action]} by ${by}: ${from} → ${check.to}` },
       [{ serviceSn: input.serviceSn, orderSn: input.orderSn, serviceType: input.serviceType, seq, action: command.action, from, to: check.to, actor: command.actor, actorId: command.actorId, message, deadline: next ? { action: next.action, atIso: new Date(next.atMs).toISOString() } : null, ...extra }],
     );
     state.steps.push({ seq, action: command.action, actor: command.actor, from, to: check.to, atIso: new Date(nowMs).toISOString() });
@@ -241,7 +241,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
     const lines = splitRefundOverLines(input.lines, refundFen)!;
     try {
       const created = await acts.createRefund.executeWithOptions(
-        { startToCloseTimeout: '30s', summary: `Record the after-sale refund of ${formatFen(refundFen)} CNY over ${lines.length} line(s)` },
+        { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `Record the after-sale refund of ${formatFen(refundFen)} CNY over ${lines.length} line(s)` },
         [{ causeKey: `after-sale:${input.serviceSn}:1`, orderSn: input.orderSn, reason: `after-sale ${input.serviceSn}`, refundFen, lines }],
       );
       await record(command, { refundSn: created.refundSn, agreedFen: refundFen });
@@ -328,7 +328,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
       const orderType = linkedOrderType(input.serviceType)!;
       let linked: { orderSn: string };
       try {
-        linked = await orderSide.createLinkedOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Create the ${orderType} order` }, [
+        linked = await orderSide.createLinkedOrder.executeWithOptions({ startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `Create the ${orderType} order` }, [
           { serviceSn: input.serviceSn, sourceOrderSn: input.orderSn, orderType, lines: input.lines.map((l) => ({ skuId: l.skuId, num: l.num })) },
         ]);
       } catch (err) {
@@ -388,7 +388,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
       if (outcome.status !== 'REISSUE') return;
       // The CLOSED refund gave its lines their money back: the new number takes the same amount from the same lines.
       const created = await acts.createRefund.executeWithOptions(
-        { startToCloseTimeout: '30s', summary: `Record re-issued after-sale refund #${attempt} under a new number` },
+        { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `Record re-issued after-sale refund #${attempt} under a new number` },
         [{ causeKey: `after-sale:${input.serviceSn}:${attempt}`, orderSn: input.orderSn, reason: `after-sale ${input.serviceSn}`, refundFen: refund.refundFen, reissueOf: refund.refundSn }],
       );
       state.refund = { refundSn: created.refundSn, refundFen: created.refundFen, provider: created.provider, status: created.status };

@@ -32,11 +32,12 @@ import { refundWorkflow } from './refund.workflow';
 import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
 import { refundWorkflowId } from './refund.contract';
+import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
 
 const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
+  startToCloseTimeout: DATABASE_STEP_TIMEOUT,
   // MySQL outages are retried until the database is back; the steps are idempotent.
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: [ErrorCode.ComplaintNotFound, ErrorCode.ComplaintMoved, ErrorCode.OrderNotFound, ...REFUND_REFUSAL_CODES] },
+  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: [ErrorCode.ComplaintNotFound, ErrorCode.ComplaintMoved, ErrorCode.OrderNotFound, ...REFUND_REFUSAL_CODES] },
 });
 
 /** A step to execute: from a person (an Update) or from a deadline. */
@@ -143,7 +144,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         // the validator only knows the line's price; what other refunds already took is decided here.
         try {
           const created = await acts.createRefund.executeWithOptions(
-            { startToCloseTimeout: '30s', summary: `Record the arbitration refund of ${formatFen(command.refundFen)} CNY` },
+            { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `Record the arbitration refund of ${formatFen(command.refundFen)} CNY` },
             [{ causeKey: `complaint:${input.complaintId}:1`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: command.refundFen, lines: [{ skuId: input.skuId, refundFen: command.refundFen }] }],
           );
           refund = { refundSn: created.refundSn, refundFen: created.refundFen, provider: created.provider, status: created.status };
@@ -158,7 +159,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       const by = command.actor === Actor.SYSTEM_TIMER ? 'deadline' : command.actor.toLowerCase();
       const message = `complaint ${input.complaintId}: ${LABEL[command.action]} (${by})${command.content ? `: ${command.content}` : ''}${refund ? `; refund ${formatFen(refund.refundFen)} CNY (${refund.refundSn})` : ''}`;
       await acts.applyComplaintStep.executeWithOptions(
-        { startToCloseTimeout: '30s', summary: `${LABEL[command.action]} by ${by}: ${from} → ${check.to}` },
+        { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `${LABEL[command.action]} by ${by}: ${from} → ${check.to}` },
         [{ complaintId: input.complaintId, orderSn: input.orderSn, seq, action: command.action, from, to: check.to, actor: command.actor, actorId: command.actorId, content: command.content, refund, message }],
       );
       state.steps.push({ seq, action: command.action, actor: command.actor, from, to: check.to, atIso: new Date().toISOString() });
@@ -206,7 +207,7 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     refund.status = outcome.status;
     if (outcome.status !== 'REISSUE') break;
     const created = await acts.createRefund.executeWithOptions(
-      { startToCloseTimeout: '30s', summary: `Record re-issued arbitration refund #${attempt} under a new number` },
+      { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `Record re-issued arbitration refund #${attempt} under a new number` },
       [{ causeKey: `complaint:${input.complaintId}:${attempt}`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: refund.refundFen, reissueOf: refund.refundSn }],
     );
     state.refund = { refundSn: created.refundSn, refundFen: created.refundFen, provider: created.provider, status: created.status };

@@ -28,6 +28,15 @@ export const LOCAL_DATABASE_RETRY: RetryPolicy = { initialInterval: '200ms', bac
  */
 export const PROVIDER_CALL_RETRY: RetryPolicy = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', maximumAttempts: 30, nonRetryableErrorTypes: [ErrorCode.RefundNotFound] };
 
+/**
+ * Database steps a person's request waits on (an Update answers once its step is written): a single
+ * short transaction, so an attempt lost with a killed worker is noticed after 10 s instead of 30 s and
+ * retried at most 5 s apart. The API's wait is bounded (60 s, refused-update.ts); with 30 s per lost
+ * attempt and a growing backoff, two worker kills in a row outlasted it.
+ */
+export const DATABASE_STEP_TIMEOUT = '10s';
+export const DATABASE_STEP_RETRY: RetryPolicy = { ...DATABASE_RETRY, maximumInterval: '5s' };
+
 /** Refund bookkeeping between provider calls: like DATABASE_RETRY, up to a minute apart. */
 export const REFUND_RECORD_RETRY: RetryPolicy = { ...DATABASE_RETRY, maximumInterval: '1m' };
 

@@ -16,14 +16,15 @@
  */
 import { patched, proxyActivities, sleep, type WorkflowInboundCallsInterceptor } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DATABASE_RETRY } from './retry-policies';
+import { DATABASE_STEP_RETRY } from './retry-policies';
 
 /** Histories from before it replay their Updates without a barrier. */
 export const UPDATE_IN_HISTORY_FIRST_PATCH = 'update-in-history-before-its-effects';
 /** Histories from before it used the 1 ms timer as the barrier; new runs the no-op activity. */
 export const UPDATE_BARRIER_ACTIVITY_PATCH = 'update-barrier-is-an-activity';
 
-const { updateAccepted } = proxyActivities<Activities>({ startToCloseTimeout: '10s', retry: DATABASE_RETRY });
+/** A no-op: an attempt lost with a killed worker is noticed after 5 s and retried at most 5 s apart. */
+const { updateAccepted } = proxyActivities<Activities>({ startToCloseTimeout: '5s', retry: DATABASE_STEP_RETRY });
 
 export const updateInHistoryFirst: WorkflowInboundCallsInterceptor = {
   async handleUpdate(input, next) {

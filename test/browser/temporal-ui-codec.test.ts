@@ -117,7 +117,7 @@ describe('the Temporal Web UI with and without the codec server', () => {
 
     const page = await context!.newPage();
     const plain = await openWorkflow(page, workflowId, ENCRYPTED);
-    expect(plain).toContain(workflowId); // the id is in clear, as the README says
+    expect(plain).toContain(workflowId); // the id is in clear, as docs/operations.md says
     expect(plain).not.toContain(TRACKING_NO);
     expect(plain).not.toContain('"sellerId"');
     await shot(page, 'ciphertext');

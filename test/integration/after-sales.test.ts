@@ -177,6 +177,11 @@ describe('after-sales', () => {
     const again = await api.apply(body, `ref-3-${order.orderSn}`);
     expect(again.status).toBe(201);
     expect((await api.withdraw(again.body.serviceSn)).body).toMatchObject({ status: 'CLOSED', closedReason: 'changed my mind' });
+    // A replay of an application whose first answer was never stored (the API died before it), asked
+    // once the workflow has finished: it was opened, then withdrawn, so the answer is still the 201.
+    await afterSaleWorkflowDone(system, again.body.serviceSn);
+    await system.dataSource.query('UPDATE after_sale SET response_json = NULL WHERE service_sn = ?', [again.body.serviceSn]);
+    expect(await api.apply(body, `ref-3-${order.orderSn}`)).toMatchObject({ status: 201, body: { serviceSn: again.body.serviceSn, status: 'CLOSED', opening: 'ACCEPTED' } });
     const third = await api.apply(body, `ref-4-${order.orderSn}`);
     expect(third.status).toBe(201);
     expect(await afterSaleStatus(system, third.body.serviceSn)).toBe('APPLY');

@@ -112,11 +112,10 @@ export class AfterSalesService {
       const opened = await sendUpdateUntilAnswered(handle, awaitOpeningUpdate, [], `opening-${serviceSn}`, OPENING_WAIT_MS);
       return opened.opening?.accepted ? { httpStatus: 201, body: await this.describe(serviceSn) } : refused(opened.opening?.reason ?? 'the order refused the after-sale');
     } catch (err) {
-      if (err instanceof WorkflowNotAnswering) return this.openingFromRow(serviceSn);
-      const refusal = workflowRefusal(err, `after-sale ${serviceSn} has finished`);
-      if (refusal === undefined) throw err;
-      const [row] = await this.dataSource.query('SELECT status, closed_reason FROM after_sale WHERE service_sn = ?', [serviceSn]);
-      return row.status === AfterSaleStatus.CLOSED && row.closed_reason ? refused(row.closed_reason) : { httpStatus: 201, body: await this.describe(serviceSn) };
+      // Not answering in time, or finished (a replay after the after-sale closed): the row tells. An
+      // after-sale opened and later withdrawn is CLOSED with a reason, yet its opening was accepted.
+      if (err instanceof WorkflowNotAnswering || workflowRefusal(err, `after-sale ${serviceSn} has finished`) !== undefined) return this.openingFromRow(serviceSn);
+      throw err;
     }
   }
 

@@ -6,6 +6,7 @@ import { AfterSaleStatus } from '../domain';
 import { appendOrderLog } from '../db/order-log';
 import { afterSaleOverdueSignal, afterSaleWorkflowId } from '../workflows/after-sale.contract';
 import type { SweepDependencies } from './sweeps';
+import { ErrorCode } from '../domain/error-codes';
 
 export interface AfterSaleSweepResult {
   /** After-sales the database says are past their deadline. */
@@ -31,7 +32,7 @@ export class AfterSaleSweep {
   ) {}
 
   async sweepOverdueAfterSales(request: { sweepId: string; asOfIso: string }): Promise<AfterSaleSweepResult> {
-    if (!this.deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for the sweeps', 'SweepNotConfigured');
+    if (!this.deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for the sweeps', ErrorCode.SweepNotConfigured);
     const result: AfterSaleSweepResult = { scanned: 0, signalled: 0, missing: 0 };
     for (let afterId = 0; ; ) {
       const rows: { id: number; service_sn: string; order_sn: string; status: string; deadline_action: string }[] = await this.dataSource.query(

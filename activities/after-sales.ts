@@ -5,6 +5,7 @@ import { appendOrderLog } from '../db/order-log';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { AFTER_SALE_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { recordStockMovement } from '../db/stock-ledger';
+import { ErrorCode } from '../domain/error-codes';
 
 /** One after-sale step, decided by its workflow (which consulted the after-sale flow table). */
 export interface AfterSaleStepRecord {
@@ -47,12 +48,12 @@ export class AfterSaleActivities {
   async applyAfterSaleStep(step: AfterSaleStepRecord): Promise<{ replayed: boolean; status: AfterSaleStatus }> {
     return runStep(this.dataSource, async (manager) => {
       const [row] = await manager.query('SELECT status FROM after_sale WHERE service_sn = ? FOR UPDATE', [step.serviceSn]);
-      if (!row) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} does not exist`, 'AfterSaleNotFound');
+      if (!row) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} does not exist`, ErrorCode.AfterSaleNotFound);
       const logged = await manager.query('SELECT 1 FROM after_sale_log WHERE service_sn = ? AND seq = ?', [step.serviceSn, step.seq]);
       if (logged.length) return { replayed: true, status: row.status };
       if (row.status !== step.from) {
         // Only this after-sale's workflow writes the row: a mismatch is a hand edit it must not paper over.
-        throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} is ${row.status}, expected ${step.from}`, 'AfterSaleMoved');
+        throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} is ${row.status}, expected ${step.from}`, ErrorCode.AfterSaleMoved);
       }
       const set: Record<string, unknown> = {
         status: step.to,
@@ -120,7 +121,7 @@ export class AfterSaleActivities {
   private async recordReceipt(manager: EntityManager, step: AfterSaleStepRecord): Promise<void> {
     for (const entry of step.receipt ?? []) {
       const [item] = await manager.query('SELECT sku_id FROM after_sale_item WHERE service_sn = ? AND order_item_id = ?', [step.serviceSn, entry.orderItemId]);
-      if (!item) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} has no line ${entry.orderItemId}`, 'AfterSaleLineNotFound');
+      if (!item) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} has no line ${entry.orderItemId}`, ErrorCode.AfterSaleLineNotFound);
       await manager.query('UPDATE after_sale_item SET good_num = ?, damaged_num = ? WHERE service_sn = ? AND order_item_id = ?', [entry.goodNum, entry.damagedNum, step.serviceSn, entry.orderItemId]);
       if (entry.goodNum > 0) await recordStockMovement(manager, step.orderSn, item.sku_id, entry.goodNum, 'RETURN_RESTOCK', cause(step.serviceSn));
     }

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { CancellationStatus } from '../domain';
 import type { EventActor } from '../domain/events';
 import { setCancellationStatus as writeCancellationStatus } from '../db/cancellation-requests';
+import { ErrorCode } from '../domain/error-codes';
 
 /**
  * The cancellation request's status (what GET /orders/{sn}/cancellations/{id} reports), set
@@ -10,5 +11,5 @@ import { setCancellationStatus as writeCancellationStatus } from '../db/cancella
  */
 export async function setCancellationStatus(manager: Pick<EntityManager, 'query'>, id: number, status: CancellationStatus, actor: EventActor = { role: 'SYSTEM', id: null }): Promise<void> {
   const result = await writeCancellationStatus(manager, id, status, actor);
-  if (!result) throw ApplicationFailure.nonRetryable(`cancellation request ${id} does not exist`, 'CancellationNotFound');
+  if (!result) throw ApplicationFailure.nonRetryable(`cancellation request ${id} does not exist`, ErrorCode.CancellationNotFound);
 }

@@ -4,6 +4,7 @@ import { ComplaintAction, ComplainStatus, isComplaintClosed } from '../domain';
 import { appendOrderLog } from '../db/order-log';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { COMPLAINT_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
+import { ErrorCode } from '../domain/error-codes';
 
 /** One step of a complaint, decided by its workflow (which consulted the complaint flow table). */
 export interface ComplaintStepRecord {
@@ -35,12 +36,12 @@ export class ComplaintActivities {
     const eventKey = `complaint:${step.complaintId}:${step.seq}:${step.action}`;
     return runStep(this.dataSource, async (manager) => {
       const [row] = await manager.query('SELECT status FROM complaint WHERE id = ? FOR UPDATE', [step.complaintId]);
-      if (!row) throw ApplicationFailure.nonRetryable(`complaint ${step.complaintId} does not exist`, 'ComplaintNotFound');
+      if (!row) throw ApplicationFailure.nonRetryable(`complaint ${step.complaintId} does not exist`, ErrorCode.ComplaintNotFound);
       const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [step.orderSn, eventKey]);
       if (logged.length) return { replayed: true, status: row.status };
       if (row.status !== step.from) {
         // Only this complaint's workflow writes the row: a mismatch is a hand edit, which it must not paper over.
-        throw ApplicationFailure.nonRetryable(`complaint ${step.complaintId} is ${row.status}, expected ${step.from}`, 'ComplaintMoved');
+        throw ApplicationFailure.nonRetryable(`complaint ${step.complaintId} is ${row.status}, expected ${step.from}`, ErrorCode.ComplaintMoved);
       }
       const set: Record<string, unknown> = { status: step.to };
       // A closed complaint frees its line for a new one (the unique open_line_key goes NULL).

@@ -5,6 +5,7 @@ import { appendOrderLog } from '../db/order-log';
 import { runStep } from '../db/business-events';
 import { markGoodwillRefunded, markGoodwillRefunding, markGoodwillRefused } from '../db/goodwill-refunds';
 import { createRefundIn, RefundRecord } from './refunds';
+import { ErrorCode } from '../domain/error-codes';
 
 export interface GoodwillRefundRecording {
   requestId: number;
@@ -17,7 +18,7 @@ export interface GoodwillRefundRecording {
 }
 
 /** Refusals that are answers (409 to support), not failures: nothing was recorded. */
-const REFUSALS = [...REFUND_REFUSAL_CODES, 'OrderNotFound'];
+const REFUSALS = [...REFUND_REFUSAL_CODES, ErrorCode.OrderNotFound];
 
 export type GoodwillRecorded = { kind: 'recorded'; refund: RefundRecord } | { kind: 'refused'; reason: string; code: string };
 

@@ -10,6 +10,7 @@ import { OrderLine, businessEvent, eventActor } from '../domain/events';
 import { CommentStatus, ComplainWindowStatus, OrderStatus, OrderType, PayStatus, PaymentType, ServiceStatus, ShipStatus, TradeStatus, flowOf } from '../domain';
 import { buildOrderWorkflowInput, orderWorkflowId } from '../workflows/order.contract';
 import type { SweepDependencies } from './sweeps';
+import { ErrorCode } from '../domain/error-codes';
 
 export interface LinkedOrderRequest {
   /** The after-sale that asks for the replacement: at most one linked order per after-sale. */
@@ -20,7 +21,7 @@ export interface LinkedOrderRequest {
 }
 
 /** The failure type when the replacement's goods are out of stock (non-retryable: a person must decide). */
-export const LINKED_ORDER_OUT_OF_STOCK = 'LinkedOrderOutOfStock';
+export const LINKED_ORDER_OUT_OF_STOCK = ErrorCode.LinkedOrderOutOfStock;
 
 /** Order meta a replacement takes over from the order it replaces: where the goods go. */
 const INHERITED_META = ['ADDRESS', 'DELIVERY_TIME'];
@@ -43,12 +44,12 @@ export class LinkedOrderActivities {
    */
   async createLinkedOrder(request: LinkedOrderRequest): Promise<{ orderSn: string }> {
     const deps = this.deps();
-    if (!deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client to start orders with', 'NoTemporalClient');
+    if (!deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client to start orders with', ErrorCode.NoTemporalClient);
     if (request.orderType !== OrderType.CHANGE && request.orderType !== OrderType.SUPPLY_AGAIN) {
-      throw ApplicationFailure.nonRetryable(`a linked order is CHANGE or SUPPLY_AGAIN, not ${String(request.orderType)}`, 'BadLinkedOrder');
+      throw ApplicationFailure.nonRetryable(`a linked order is CHANGE or SUPPLY_AGAIN, not ${String(request.orderType)}`, ErrorCode.BadLinkedOrder);
     }
     if (!request.lines.length || request.lines.some((l) => !Number.isSafeInteger(l.num) || l.num <= 0)) {
-      throw ApplicationFailure.nonRetryable('a linked order needs at least one line with a positive quantity', 'BadLinkedOrder');
+      throw ApplicationFailure.nonRetryable('a linked order needs at least one line with a positive quantity', ErrorCode.BadLinkedOrder);
     }
     const order = (await this.findLinkedOrder(request.serviceSn)) ?? (await this.insertOnce(request));
     try {
@@ -82,13 +83,13 @@ export class LinkedOrderActivities {
       if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
     }
     const order = await this.findLinkedOrder(request.serviceSn);
-    if (!order) throw ApplicationFailure.retryable(`linked order for ${request.serviceSn} not found after creating it`, 'LinkedOrderMissing');
+    if (!order) throw ApplicationFailure.retryable(`linked order for ${request.serviceSn} not found after creating it`, ErrorCode.LinkedOrderMissing);
     return order;
   }
 
   private async insert(manager: EntityManager, request: LinkedOrderRequest): Promise<void> {
     const [source] = await manager.query('SELECT trade_sn, seller_id, buyer_id, payment_type FROM orders WHERE order_sn = ?', [request.sourceOrderSn]);
-    if (!source) throw ApplicationFailure.nonRetryable(`order ${request.sourceOrderSn} does not exist`, 'OrderNotFound');
+    if (!source) throw ApplicationFailure.nonRetryable(`order ${request.sourceOrderSn} does not exist`, ErrorCode.OrderNotFound);
     const orderSn = newSn('O');
     const tradeSn = newSn('T');
     // Whole seconds, like checkout's orders: the workflow's clock and the row's agree exactly.
@@ -112,7 +113,7 @@ export class LinkedOrderActivities {
     for (const line of lines) {
       const [goods] = await manager.query('SELECT name, seller_id FROM goods WHERE id = ?', [line.skuId]);
       if (!goods || String(goods.seller_id) !== String(source.seller_id)) {
-        throw ApplicationFailure.nonRetryable(`SKU ${line.skuId} is not sold by the seller of order ${request.sourceOrderSn}`, 'BadLinkedOrder');
+        throw ApplicationFailure.nonRetryable(`SKU ${line.skuId} is not sold by the seller of order ${request.sourceOrderSn}`, ErrorCode.BadLinkedOrder);
       }
       const item = await manager.query(
         'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, discount_fen, paid_fen, refundable_fen) VALUES (?, ?, ?, ?, 0, 0, 0, 0)',

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { OrderStatus } from '../domain';
+import { ErrorCode } from '../domain/error-codes';
 import {
   AfterSaleClosing,
   AfterSaleOpened,
@@ -31,7 +32,7 @@ export class OrderRequestActivities {
 
   private client(): Client {
     const client = this.temporal();
-    if (!client) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client to message orders with', 'NoTemporalClient');
+    if (!client) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client to message orders with', ErrorCode.NoTemporalClient);
     return client;
   }
 

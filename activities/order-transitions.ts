@@ -8,6 +8,7 @@ import { recordStockMovements } from '../db/stock-ledger';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { markPaymentPaid } from '../db/payments';
 import { ORDER_OPERATION_EVENTS, OrderTransitionPayload, businessEvent, eventActor } from '../domain/events';
+import { ErrorCode } from '../domain/error-codes';
 
 /**
  * One order transition, decided by the order workflow (which consulted the flow table) and applied
@@ -93,7 +94,7 @@ export class OrderTransitions {
     const eventKey = `after-sale:${request.serviceSn}:${request.step}`;
     return runStep(this.dataSource, async (manager) => {
       const [order] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
-      if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+      if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, ErrorCode.OrderNotFound);
       const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
       if (logged.length > 0) return false;
       if (request.serviceStatus) {
@@ -152,7 +153,7 @@ export async function applyTransitionIn(manager: EntityManager, request: Transit
 async function explainMiss(manager: EntityManager, request: TransitionRequest, eventKey: string): Promise<TransitionResult> {
   const rows: { order_status: OrderStatus }[] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
   if (rows.length === 0) {
-    throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, 'OrderNotFound');
+    throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, ErrorCode.OrderNotFound);
   }
   const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
   if (logged.length > 0) return { applied: true, replayed: true, status: rows[0].order_status };
@@ -171,7 +172,7 @@ function columnsFor(request: TransitionRequest): Record<string, unknown> {
   switch (request.operation) {
     case OrderOperate.PAY: {
       const payment = request.payment;
-      if (!payment) throw ApplicationFailure.nonRetryable('PAY needs payment details', 'BadTransition');
+      if (!payment) throw ApplicationFailure.nonRetryable('PAY needs payment details', ErrorCode.BadTransition);
       return {
         ...implied,
         paid_fen: payment.amountFen,
@@ -182,7 +183,7 @@ function columnsFor(request: TransitionRequest): Record<string, unknown> {
     }
     case OrderOperate.SHIP: {
       const shipment = request.shipment;
-      if (!shipment) throw ApplicationFailure.nonRetryable('SHIP needs carrier and tracking number', 'BadTransition');
+      if (!shipment) throw ApplicationFailure.nonRetryable('SHIP needs carrier and tracking number', ErrorCode.BadTransition);
       return { ...implied, ship_carrier: shipment.carrier, ship_no: shipment.trackingNo, shipped_at: now };
     }
     case OrderOperate.ROG:
@@ -192,7 +193,7 @@ function columnsFor(request: TransitionRequest): Record<string, unknown> {
     case OrderOperate.CANCEL:
     case OrderOperate.SERVICE_CANCEL: {
       const cancellation = request.cancellation;
-      if (!cancellation) throw ApplicationFailure.nonRetryable(`${request.operation} needs a reason`, 'BadTransition');
+      if (!cancellation) throw ApplicationFailure.nonRetryable(`${request.operation} needs a reason`, ErrorCode.BadTransition);
       return { ...implied, cancel_reason: cancellation.reason.slice(0, 255), cancelled_at: now };
     }
     default:

@@ -5,6 +5,7 @@ import { queriedPayment } from '../apps/shared/provider-inbox';
 import { isAwaitingPayment } from '../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../payments';
 import type { PaymentCheck } from '../workflows/payment-watch.contract';
+import { ErrorCode } from '../domain/error-codes';
 
 /** The payment watch's one activity: ask the provider about an unpaid payment and act on a PAID answer. */
 export class PaymentWatchActivities {
@@ -26,7 +27,7 @@ export class PaymentWatchActivities {
         WHERE p.out_trade_no = ? AND p.order_sn = ?`,
       [request.outTradeNo, request.orderSn],
     );
-    if (!row) throw ApplicationFailure.nonRetryable(`no payment ${request.outTradeNo} for order ${request.orderSn}`, 'PaymentNotFound');
+    if (!row) throw ApplicationFailure.nonRetryable(`no payment ${request.outTradeNo} for order ${request.orderSn}`, ErrorCode.PaymentNotFound);
     if (!isAwaitingPayment(row.order_status, row.pay_status)) return { outcome: 'order-moved-on', detail: `order is ${row.order_status} / ${row.pay_status}` };
     if (row.payment_status !== 'CREATED') return { outcome: 'order-moved-on', detail: `payment is ${row.payment_status}` };
     const provider = row.provider as ProviderName;
@@ -40,8 +41,8 @@ export class PaymentWatchActivities {
     if (result.state === 'NOTPAY') return { outcome: 'waiting', detail: 'not paid yet' };
     if (result.state === 'CLOSED' || result.state === 'REFUNDED') return { outcome: 'closed', detail: `the provider reports the trade ${result.state}` };
     const paid = queriedPayment(provider, result);
-    if (!paid) throw ApplicationFailure.retryable(`${provider} reported ${request.outTradeNo} PAID without a transaction id or amount`, 'IncompleteProviderAnswer');
-    if (!this.inbox) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to deliver payments with', 'NoTemporalClient');
+    if (!paid) throw ApplicationFailure.retryable(`${provider} reported ${request.outTradeNo} PAID without a transaction id or amount`, ErrorCode.IncompleteProviderAnswer);
+    if (!this.inbox) throw ApplicationFailure.nonRetryable('this worker has no Temporal client to deliver payments with', ErrorCode.NoTemporalClient);
     const outcome = await this.inbox.accept(paid);
     return outcome.accepted ? { outcome: 'paid', detail: paid.transactionId } : { outcome: 'rejected', detail: outcome.reason };
   }

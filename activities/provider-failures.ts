@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ProviderError } from '../payments';
+import { ErrorCode } from '../domain/error-codes';
 
 /**
  * Turns a provider error into the Temporal failure that makes the retry policy do the right thing:
@@ -13,8 +14,8 @@ export function toActivityFailure(err: unknown): unknown {
   if (err.errorClass === 'retryable') {
     // A rate limit asks for a slower retry than the default backoff.
     const nextRetryDelay = err.code === 'FREQUENCY_LIMITED' || err.httpStatus === 429 ? '10s' : undefined;
-    return ApplicationFailure.create({ message: err.message, type: 'ProviderRetryable', nonRetryable: false, details, nextRetryDelay });
+    return ApplicationFailure.create({ message: err.message, type: ErrorCode.ProviderRetryable, nonRetryable: false, details, nextRetryDelay });
   }
-  const type = err.errorClass === 'needs-operator' ? 'ProviderNeedsOperator' : 'ProviderFinal';
+  const type = err.errorClass === 'needs-operator' ? ErrorCode.ProviderNeedsOperator : ErrorCode.ProviderFinal;
   return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, details });
 }

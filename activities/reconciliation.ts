@@ -8,6 +8,7 @@ import { ComparePageRequest, OurSidePageRequest, ReconciliationCompare, SYSTEM_A
 import { runStep } from '../db/business-events';
 import { autoFixReconciliationCase } from '../db/reconciliation-cases';
 import { toActivityFailure } from './provider-failures';
+import { ErrorCode } from '../domain/error-codes';
 
 /** Bill rows per INSERT while loading: big enough to be fast, small enough for one packet. */
 const LOAD_BATCH = 1000;
@@ -46,10 +47,10 @@ export class ReconciliationActivities {
   }
 
   async beginReconciliation(request: { provider: ProviderName; billDate: string }): Promise<ReconciliationDay> {
-    if (!this.providers[request.provider]) throw ApplicationFailure.nonRetryable(`unknown provider ${request.provider}`, 'BadReconciliationRequest');
-    if (!isBillDate(request.billDate)) throw ApplicationFailure.nonRetryable(`bill date must be yyyy-MM-dd, got ${request.billDate}`, 'BadReconciliationRequest');
+    if (!this.providers[request.provider]) throw ApplicationFailure.nonRetryable(`unknown provider ${request.provider}`, ErrorCode.BadReconciliationRequest);
+    if (!isBillDate(request.billDate)) throw ApplicationFailure.nonRetryable(`bill date must be yyyy-MM-dd, got ${request.billDate}`, ErrorCode.BadReconciliationRequest);
     const execution = Context.current().info.workflowExecution;
-    if (!execution) throw ApplicationFailure.nonRetryable('a reconciliation run is begun by its workflow', 'BadReconciliationRequest');
+    if (!execution) throw ApplicationFailure.nonRetryable('a reconciliation run is begun by its workflow', ErrorCode.BadReconciliationRequest);
     // run_count counts executions, not attempts: a retried begin() of the same execution adds nothing.
     await this.dataSource.query(
       `INSERT INTO reconciliation_run (provider, bill_date, status, workflow_id, last_execution_id) VALUES (?, ?, 'RUNNING', ?, ?)
@@ -92,7 +93,7 @@ export class ReconciliationActivities {
       }
     } catch (err) {
       // A file that did not arrive whole is downloaded again (the rows loaded so far are replaced).
-      if (err instanceof BillIntegrityError) throw ApplicationFailure.retryable(err.message, 'BillIntegrity');
+      if (err instanceof BillIntegrityError) throw ApplicationFailure.retryable(err.message, ErrorCode.BillIntegrity);
       throw toActivityFailure(err);
     }
     await flush();
@@ -123,7 +124,7 @@ export class ReconciliationActivities {
    * late-payment workflow refunds the money, by the existing rules. Unknown orders stay open for support.
    */
   async handOverStrandedPayments(request: ReconciliationDay & { afterId: number }): Promise<{ lastId: number; exhausted: boolean; handedOver: number }> {
-    if (!this.inbox) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for reconciliation', 'ReconciliationNotConfigured');
+    if (!this.inbox) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for reconciliation', ErrorCode.ReconciliationNotConfigured);
     const rows: { id: number; out_trade_no: string; order_sn: string | null; amount_fen: number | null }[] = await this.dataSource.query(
       `SELECT d.id, d.out_trade_no, p.order_sn, p.amount_fen
          FROM reconciliation_difference d LEFT JOIN payment p ON p.out_trade_no = d.out_trade_no AND p.provider = d.provider

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
 import { DEFAULT_REFUND_SPACING, RefundSpacing, RefundStatus, nextRefundSlot, refundCountRefusal } from '../domain';
+import { ErrorCode } from '../domain/error-codes';
 
 export interface RefundSlotRequest {
   refundSn: string;
@@ -40,12 +41,12 @@ export class RefundSlotActivities {
       // Locking reads only until the payment row is ours: InnoDB's snapshot for plain reads starts at
       // the first plain read, which must come after the lock, or it would miss the claim committed just before.
       const [mine] = await manager.query('SELECT provider, out_trade_no, slot_claims, payment_refund_no, submit_slot_at FROM refund WHERE refund_sn = ? FOR UPDATE', [request.refundSn]);
-      if (!mine) throw ApplicationFailure.nonRetryable(`refund ${request.refundSn} does not exist`, 'RefundNotFound');
+      if (!mine) throw ApplicationFailure.nonRetryable(`refund ${request.refundSn} does not exist`, ErrorCode.RefundNotFound);
       const refund = { provider: mine.provider as keyof RefundSpacing, out_trade_no: mine.out_trade_no as string };
       const spacingMs = this.spacing[refund.provider];
       // The payment row's lock orders every claim of this payment (refund row, then payment row: the order recordRefundOutcome locks them in too).
       const [payment] = await manager.query('SELECT next_refund_at, NOW(3) AS now FROM payment WHERE out_trade_no = ? FOR UPDATE', [refund.out_trade_no]);
-      if (!payment) throw ApplicationFailure.nonRetryable(`payment ${refund.out_trade_no} of refund ${request.refundSn} does not exist`, 'NothingToRefund');
+      if (!payment) throw ApplicationFailure.nonRetryable(`payment ${refund.out_trade_no} of refund ${request.refundSn} does not exist`, ErrorCode.NothingToRefund);
       if (Number(mine.slot_claims) >= request.claim && mine.submit_slot_at) return this.describe(manager, request.refundSn, spacingMs);
 
       let paymentRefundNo = mine.payment_refund_no === null ? null : Number(mine.payment_refund_no);

@@ -11,6 +11,7 @@ import { markRefundSubmitted, readRefundStatus } from '../db/refunds';
 import { PaymentRefundChange, emitPaymentRefunded, settlePaymentAfterRefunds } from '../db/payments';
 import { REFUND_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { toActivityFailure } from './provider-failures';
+import { ErrorCode } from '../domain/error-codes';
 
 export type { RefundRecord };
 
@@ -61,7 +62,7 @@ export class RefundActivities {
 
   async getRefund(refundSn: string): Promise<RefundRecord> {
     const [row] = await this.dataSource.query('SELECT * FROM refund WHERE refund_sn = ?', [refundSn]);
-    if (!row) throw ApplicationFailure.nonRetryable(`refund ${refundSn} does not exist`, 'RefundNotFound');
+    if (!row) throw ApplicationFailure.nonRetryable(`refund ${refundSn} does not exist`, ErrorCode.RefundNotFound);
     return toRecord(row);
   }
 

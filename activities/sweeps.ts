@@ -11,6 +11,7 @@ import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSig
 import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, emptyCounts } from '../workflows/sweep.contract';
 import { CLOCK_COLUMN, PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
 import { RefundActivities } from './refunds';
+import { ErrorCode } from '../domain/error-codes';
 
 /** What the sweeps need besides the database: a Temporal client to message (or restart) workflows, and the settings. */
 export interface SweepDependencies extends OrderRuntimeSettings {
@@ -102,7 +103,7 @@ export class SweepActivities {
   }
 
   private get sweepDeps(): SweepDependencies {
-    if (!this.deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for the sweeps', 'SweepNotConfigured');
+    if (!this.deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for the sweeps', ErrorCode.SweepNotConfigured);
     return this.deps;
   }
 
@@ -112,7 +113,7 @@ export class SweepActivities {
    */
   async beginSweepRun(request: { sweep: SweepName; dryRun: boolean }): Promise<SweepRunStart> {
     const workflowExecution = Context.current().info.workflowExecution;
-    if (!workflowExecution) throw ApplicationFailure.nonRetryable('a sweep run is begun by its sweep workflow', 'SweepNotConfigured');
+    if (!workflowExecution) throw ApplicationFailure.nonRetryable('a sweep run is begun by its sweep workflow', ErrorCode.SweepNotConfigured);
     const asOf = new Date();
     const sweepDay = dayIn(asOf, this.sweepDeps.sweeps.orderSweepTimeZone);
     await this.dataSource.query(
@@ -139,7 +140,7 @@ export class SweepActivities {
   async sweepOverdueOrders(request: SweepPageRequest & { ruleKey: string; sweepId: string }): Promise<SweepPageResult> {
     const deps = this.sweepDeps;
     const rule = ORDER_TIMER_RULES.find((r) => r.key === request.ruleKey);
-    if (!rule) throw ApplicationFailure.nonRetryable(`unknown sweep rule ${request.ruleKey}`, 'UnknownSweepRule');
+    if (!rule) throw ApplicationFailure.nonRetryable(`unknown sweep rule ${request.ruleKey}`, ErrorCode.UnknownSweepRule);
     if (!request.dryRun) await this.waitForHandedOverOrders(request.sweepRunId, rule, deps.sweeps.batchSize * IN_FLIGHT_PAGES);
     const cutoff = new Date(timerOverdueBeforeMs(rule, deps.orderSettings, Date.parse(request.asOfIso)));
     const flowFilter = flowFilterSql(rule.flows);

@@ -6,6 +6,7 @@ import { SweepFailure, emptyCounts } from '../workflows/sweep.contract';
 import { OrderTransitions, WINDOWS } from './order-transitions';
 import { CLOCK_COLUMN, PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
 import type { SweepDependencies, SweepPageRequest, SweepPageResult } from './sweeps';
+import { ErrorCode } from '../domain/error-codes';
 
 /** The order-status sweep's last part: windows of completed orders left open past their time. */
 export class WindowSweepActivities {
@@ -28,9 +29,9 @@ export class WindowSweepActivities {
    */
   async closeOverdueWindows(request: SweepPageRequest & { window: OrderWindow }): Promise<SweepPageResult> {
     const deps = this.deps();
-    if (!deps) throw ApplicationFailure.nonRetryable('this worker was built without the sweeps\' settings', 'SweepNotConfigured');
+    if (!deps) throw ApplicationFailure.nonRetryable('this worker was built without the sweeps\' settings', ErrorCode.SweepNotConfigured);
     const rule = ORDER_WINDOW_RULES.find((r) => r.window === request.window);
-    if (!rule) throw ApplicationFailure.nonRetryable(`unknown window ${request.window}`, 'UnknownSweepRule');
+    if (!rule) throw ApplicationFailure.nonRetryable(`unknown window ${request.window}`, ErrorCode.UnknownSweepRule);
     const column = WINDOWS[rule.window];
     const cutoff = new Date(Date.parse(request.asOfIso) - deps.orderSettings[rule.delay]);
     const clock = `COALESCE(${CLOCK_COLUMN[rule.clock]}, completed_at)`;

@@ -183,7 +183,7 @@ async function arbitrate(ctx: StoryContext, id: number, refundFen: number, expec
   const decide = () => ctx.api('POST', `/support/complaints/${id}/arbitration`, support, { result: `chaos: refund ${refundFen} fen`, refundFen });
   let decided = await decide();
   // A 409 that is not about the money (the workflow a moment behind its row, see step) is sent again.
-  for (let i = 0; i < 24 && decided.status === 409 && !/refundable|exceeds/.test(String(decided.body?.message)) && (await complaintRow(ctx, id)).status === 'WAIT_ARBITRATION'; i += 1) {
+  for (let i = 0; i < 24 && decided.status === 409 && !/refundable|exceeds/.test(String(decided.body?.detail)) && (await complaintRow(ctx, id)).status === 'WAIT_ARBITRATION'; i += 1) {
     await ctx.sleep(5000);
     decided = await decide();
   }
@@ -191,7 +191,7 @@ async function arbitrate(ctx: StoryContext, id: number, refundFen: number, expec
   const row = await complaintRow(ctx, id);
   if (row.status === 'COMPLETE') return Number(row.refund_fen ?? 0); // a retry after a 5xx: the first try decided it
   if (decided.status !== 409) throw new Error(`arbitration of complaint ${id}: ${decided.status} ${JSON.stringify(decided.body)}`);
-  expect.refusals.push(`complaint ${id}: ${decided.body?.message}`);
+  expect.refusals.push(`complaint ${id}: ${decided.body?.detail}`);
   const close = () => ctx.api('POST', `/support/complaints/${id}/arbitration`, support, { result: 'chaos: no further refund' });
   await step(ctx, `arbitration without refund of complaint ${id}`, close, async () => (await complaintRow(ctx, id)).status === 'COMPLETE');
   return 0;
@@ -221,7 +221,7 @@ async function goodwill(ctx: StoryContext, order: { orderSn: string; orderFen: n
       committed += refundFen;
       expect.refundsFen.push(refundFen);
     } else if (!fits && answer.status === 409) {
-      expect.refusals.push(`goodwill ${refundFen} on ${order.orderSn}: ${answer.body?.message}`);
+      expect.refusals.push(`goodwill ${refundFen} on ${order.orderSn}: ${answer.body?.detail}`);
     } else {
       throw new Error(`goodwill ${refundFen} fen on ${order.orderSn} (${committed} of ${order.orderFen} already refunded): ${answer.status} ${JSON.stringify(answer.body)}`);
     }

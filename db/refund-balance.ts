@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { RefundAllocation, RefundAsk, RefundBalance, RefundRefusal, RefundRefusalCode, RefundStatus, allocateRefund, describeRefund, isRefundRefused } from '../domain';
+import { ErrorCode, RefundAllocation, RefundAsk, RefundBalance, RefundRefusal, RefundRefusalCode, RefundStatus, allocateRefund, describeRefund, isRefundRefused } from '../domain';
 import { appendOrderLog } from './order-log';
 import { newSn } from './serial-numbers';
 import { sellerOfOrder } from './business-events';
@@ -13,7 +13,7 @@ import { businessEvent, eventActor } from '../domain/events';
 
 /** A refund the balance refused; nothing was written. `code` is one of domain RefundRefusal. */
 export class RefundRefusedError extends Error {
-  constructor(readonly code: RefundRefusalCode | 'OrderNotFound', message: string) {
+  constructor(readonly code: RefundRefusalCode | typeof ErrorCode.OrderNotFound, message: string) {
     super(message);
     this.name = 'RefundRefusedError';
   }
@@ -47,7 +47,7 @@ export interface RefundRow {
  */
 export async function readRefundBalance(manager: EntityManager, orderSn: string, options: { outTradeNo?: string; lock: boolean }): Promise<(RefundBalance & { provider: 'wechatpay' | 'alipay' }) | undefined> {
   const [order] = await manager.query(`SELECT order_sn FROM orders WHERE order_sn = ?${options.lock ? ' FOR UPDATE' : ''}`, [orderSn]);
-  if (!order) throw new RefundRefusedError('OrderNotFound', `order ${orderSn} does not exist`);
+  if (!order) throw new RefundRefusedError(ErrorCode.OrderNotFound, `order ${orderSn} does not exist`);
   const captured: { provider: 'wechatpay' | 'alipay'; out_trade_no: string; amount_fen: number }[] = await manager.query(
     `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') ORDER BY paid_at, id`,
     [orderSn],

@@ -13,6 +13,7 @@
  * after-sale that returns the last unit refunds the goods only. Support's goodwill refund can cover
  * it when a shop agrees.
  */
+import { ErrorCode } from './error-codes';
 
 export interface AfterSaleLineFacts {
   orderItemId: number;
@@ -44,6 +45,9 @@ export function unitsShareFen(paidFen: number, lineNum: number, takenNum: number
   return Math.floor((paidFen * (takenNum + num)) / lineNum) - Math.floor((paidFen * takenNum) / lineNum);
 }
 
+type AfterSaleLinesRefusalCode = typeof ErrorCode.LINE_NOT_YOURS | typeof ErrorCode.AFTER_SALE_LINES_INVALID;
+const invalidLines = (refusal: string) => ({ refusal, code: ErrorCode.AFTER_SALE_LINES_INVALID }) as const;
+
 /**
  * Checks an application's lines against the order's and returns the plan, or the human reason it
  * is refused (a line unknown, listed twice, a quantity above what remains once other after-sales are
@@ -54,19 +58,19 @@ export function planAfterSaleLines(
   requests: readonly AfterSaleLineRequest[],
   /** What remains refundable on the payment (goodwill may have taken from it without naming a line). */
   paymentRemainingFen = Number.POSITIVE_INFINITY,
-): { plan: AfterSaleLinePlan[] } | { refusal: string } {
-  if (!requests.length) return { refusal: 'an after-sale needs at least one line' };
+): { plan: AfterSaleLinePlan[] } | { refusal: string; code: AfterSaleLinesRefusalCode } {
+  if (!requests.length) return invalidLines('an after-sale needs at least one line');
   const seen = new Set<number>();
   const plan: AfterSaleLinePlan[] = [];
   for (const request of requests) {
-    if (seen.has(request.orderItemId)) return { refusal: `line ${request.orderItemId} is listed twice` };
+    if (seen.has(request.orderItemId)) return invalidLines(`line ${request.orderItemId} is listed twice`);
     seen.add(request.orderItemId);
     const line = lines.find((l) => l.orderItemId === request.orderItemId);
-    if (!line) return { refusal: `the order has no line ${request.orderItemId}` };
-    if (!Number.isSafeInteger(request.num) || request.num < 1) return { refusal: `quantity for line ${request.orderItemId} must be a whole number from 1` };
+    if (!line) return { refusal: `the order has no line ${request.orderItemId}`, code: ErrorCode.LINE_NOT_YOURS };
+    if (!Number.isSafeInteger(request.num) || request.num < 1) return invalidLines(`quantity for line ${request.orderItemId} must be a whole number from 1`);
     const remaining = line.num - line.takenNum;
     if (request.num > remaining) {
-      return { refusal: `line ${request.orderItemId} (${line.name}) has ${remaining} of ${line.num} units left for an after-sale once the open and completed ones are counted; ${request.num} asked` };
+      return invalidLines(`line ${request.orderItemId} (${line.name}) has ${remaining} of ${line.num} units left for an after-sale once the open and completed ones are counted; ${request.num} asked`);
     }
     const share = unitsShareFen(line.paidFen, line.num, line.takenNum, request.num);
     plan.push({ orderItemId: line.orderItemId, skuId: line.skuId, name: line.name, num: request.num, amountFen: Math.min(share, line.refundableFen) });

@@ -7,7 +7,7 @@
  * Imported by workflow code: pure, deterministic, relative imports only.
  */
 import { Actor, OrderOperate, OrderStatus } from './enums';
-import { FlowType, checkOperation } from './order-flow';
+import { FlowType, OrderRefusalCode, checkOperation } from './order-flow';
 
 export interface CancelCase {
   flow: FlowType;
@@ -19,11 +19,11 @@ export interface CancelCase {
 
 export type CancelDecision =
   | { allowed: true; operation: typeof OrderOperate.CANCEL | typeof OrderOperate.SERVICE_CANCEL; refunding: boolean }
-  | { allowed: false; operation: typeof OrderOperate.CANCEL | typeof OrderOperate.SERVICE_CANCEL; reason: string };
+  | { allowed: false; operation: typeof OrderOperate.CANCEL | typeof OrderOperate.SERVICE_CANCEL; reason: string; code: OrderRefusalCode };
 
 export function decideCancel(cancel: CancelCase): CancelDecision {
   const refunding = cancel.paidFen > 0;
   const operation = refunding ? OrderOperate.SERVICE_CANCEL : OrderOperate.CANCEL;
   const check = checkOperation({ flow: cancel.flow, status: cancel.status, operation, actor: cancel.actor });
-  return check.allowed ? { allowed: true, operation, refunding } : { allowed: false, operation, reason: check.reason };
+  return check.allowed ? { allowed: true, operation, refunding } : { allowed: false, operation, reason: check.reason, code: check.code };
 }

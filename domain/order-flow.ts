@@ -8,6 +8,7 @@
  * Imported by workflow code: pure, deterministic, relative imports only.
  */
 import { Actor, OrderOperate, OrderStatus, OrderType, PaymentType } from './enums';
+import { ErrorCode } from './error-codes';
 
 /**
  * The flow an order follows. Like javashop: the payment type for NORMAL orders, and PINTUAN for
@@ -166,7 +167,9 @@ export function findFlowTransition(
   return TRANSITIONS.get(transitionKey(flow, status, operation));
 }
 
-export type OperationCheck = { allowed: true; to: OrderStatus } | { allowed: false; reason: string };
+export type OperationCheck = { allowed: true; to: OrderStatus } | { allowed: false; reason: string; code: OrderRefusalCode };
+/** A cancel the table refuses is ORDER_NOT_CANCELLABLE_IN_STATE; any other operation ORDER_OPERATION_NOT_ALLOWED. */
+export type OrderRefusalCode = typeof ErrorCode.ORDER_OPERATION_NOT_ALLOWED | typeof ErrorCode.ORDER_NOT_CANCELLABLE_IN_STATE;
 
 export interface OperationRequest {
   flow: FlowType;
@@ -187,17 +190,17 @@ const ACTOR_VALUES: readonly string[] = Object.values(Actor);
 export function checkOperation(request: OperationRequest): OperationCheck {
   const { flow, status, operation, actor } = request;
   // Values arrive from HTTP bodies and DB rows; an unknown one must be refused, not crash a lookup.
-  if (!FLOW_VALUES.includes(flow)) return refuse(`unknown order flow "${String(flow)}"`);
-  if (!STATUS_VALUES.includes(status)) return refuse(`unknown order status "${String(status)}"`);
-  if (!OPERATION_VALUES.includes(operation)) return refuse(`unknown operation "${String(operation)}"`);
-  if (!ACTOR_VALUES.includes(actor)) return refuse(`unknown actor "${String(actor)}"`);
+  if (!FLOW_VALUES.includes(flow)) return refuse(operation, `unknown order flow "${String(flow)}"`);
+  if (!STATUS_VALUES.includes(status)) return refuse(operation, `unknown order status "${String(status)}"`);
+  if (!OPERATION_VALUES.includes(operation)) return refuse(operation, `unknown operation "${String(operation)}"`);
+  if (!ACTOR_VALUES.includes(actor)) return refuse(operation, `unknown actor "${String(actor)}"`);
 
   const transition = findFlowTransition(flow, status, operation);
   if (transition) {
     if (transition.actors.includes(actor)) return { allowed: true, to: transition.to };
-    return refuse(`${actor} may not ${operation} an order that is ${status} (only ${transition.actors.join(', ')} may)`);
+    return refuse(operation, `${actor} may not ${operation} an order that is ${status} (only ${transition.actors.join(', ')} may)`);
   }
-  return refuse(explainRefusal(flow, status, operation));
+  return refuse(operation, explainRefusal(flow, status, operation));
 }
 
 /** The operations `actor` may perform now, in OrderOperate order. */
@@ -205,11 +208,11 @@ export function allowedOperations(flow: FlowType, status: OrderStatus, actor: Ac
   return OPERATION_VALUES.filter((operation) => checkOperation({ flow, status, operation, actor }).allowed);
 }
 
-function refuse(reason: string): OperationCheck {
-  return { allowed: false, reason };
-}
-
 const CANCEL_OPERATIONS: readonly OrderOperate[] = [OrderOperate.CANCEL, OrderOperate.SERVICE_CANCEL];
+
+function refuse(operation: OrderOperate, reason: string): OperationCheck {
+  return { allowed: false, reason, code: CANCEL_OPERATIONS.includes(operation) ? ErrorCode.ORDER_NOT_CANCELLABLE_IN_STATE : ErrorCode.ORDER_OPERATION_NOT_ALLOWED };
+}
 
 /** Why nobody may perform `operation` now, in the words a seller or support agent would use. */
 function explainRefusal(flow: FlowType, status: OrderStatus, operation: OrderOperate): string {

@@ -14,6 +14,7 @@
  *
  * Pure: the API's pre-checks, the workflows' offers and the refund activity use the same function.
  */
+import { ErrorCode } from './error-codes';
 
 export interface RefundBalance {
   /** The payment the refund is drawn from. */
@@ -41,12 +42,12 @@ export interface RefundAllocation {
   lines: { orderItemId: number; refundFen: number }[];
 }
 
-/** Stable codes of a refused refund (the ApplicationFailure type and the API's `code`). */
+/** Stable codes of a refused refund (the ApplicationFailure type and the API's `code`; domain/error-codes.ts). */
 export const RefundRefusal = {
-  NOTHING_TO_REFUND: 'NothingToRefund',
-  EXCEEDS_REMAINING: 'RefundExceedsRemaining',
-  LINES_MISMATCH: 'RefundLinesMismatch',
-  UNKNOWN_LINE: 'RefundLineUnknown',
+  NOTHING_TO_REFUND: ErrorCode.NothingToRefund,
+  EXCEEDS_REMAINING: ErrorCode.RefundExceedsRemaining,
+  LINES_MISMATCH: ErrorCode.RefundLinesMismatch,
+  UNKNOWN_LINE: ErrorCode.RefundLineUnknown,
 } as const;
 export type RefundRefusalCode = (typeof RefundRefusal)[keyof typeof RefundRefusal];
 /** For retry lists: a refused refund is an answer, never retried. */

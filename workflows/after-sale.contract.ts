@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AfterSaleAction, AfterSaleSettings, AfterSaleStatus, RefundStatus, ServiceType } from '../domain';
 import { workflowRef } from './workflow-ref';
+import { ErrorCode } from '../domain/error-codes';
 
 export const afterSaleWorkflowId = (serviceSn: string) => `after-sale-${serviceSn}`;
 
@@ -115,5 +116,5 @@ export type AfterSaleWorkflow = (input: AfterSaleWorkflowInput) => Promise<After
 export const AFTER_SALE_WORKFLOW = workflowRef<AfterSaleWorkflow>('afterSaleWorkflow');
 
 /** The failure type of an after-sale step the workflow refused when it came to execute it. */
-export const AFTER_SALE_STEP_REFUSED = 'AfterSaleStepRefused';
+export const AFTER_SALE_STEP_REFUSED = ErrorCode.AfterSaleStepRefused;
 

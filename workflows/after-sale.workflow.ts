@@ -46,8 +46,10 @@ import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from './refund.contract';
 import { OPERATION_REFUSED } from './order.contract';
 import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
+import { ErrorCode } from '../domain/error-codes';
+import { refusalFailure } from './refusals';
 
-const NOT_RETRYABLE = ['AfterSaleNotFound', 'AfterSaleMoved', 'AfterSaleLineNotFound', 'OrderNotFound', ...REFUND_REFUSAL_CODES];
+const NOT_RETRYABLE = [ErrorCode.AfterSaleNotFound, ErrorCode.AfterSaleMoved, ErrorCode.AfterSaleLineNotFound, ErrorCode.OrderNotFound, ...REFUND_REFUSAL_CODES];
 const acts = proxyActivities<Activities>({ startToCloseTimeout: DATABASE_STEP_TIMEOUT, retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: NOT_RETRYABLE } });
 /**
  * The order workflow's side (activities/order-requests.ts, linked-orders.ts): only the order workflow
@@ -55,7 +57,7 @@ const acts = proxyActivities<Activities>({ startToCloseTimeout: DATABASE_STEP_TI
  */
 const orderSide = proxyActivities<Activities>({
   startToCloseTimeout: DATABASE_STEP_TIMEOUT,
-  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, 'OrderNotFound', 'BadLinkedOrder'] },
+  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, ErrorCode.OrderNotFound, ErrorCode.BadLinkedOrder] },
 });
 /**
  * Opening and closing on the order: these activities heartbeat while they wait for the order's
@@ -65,7 +67,7 @@ const orderSide = proxyActivities<Activities>({
 const orderAnswer = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: '10s',
-  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, 'OrderNotFound'] },
+  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: [OPERATION_REFUSED, ErrorCode.OrderNotFound] },
 });
 
 /** A step to execute: from a person (an Update) or from a deadline. */
@@ -154,7 +156,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
       {
         validator: ((request: A) => {
           const refusal = refusalOf(toCommand(request));
-          if (refusal) throw new Error(refusal);
+          if (refusal) throw refusalFailure(AFTER_SALE_STEP_REFUSED, refusal);
         }) as never,
       } as never,
     );

@@ -29,13 +29,15 @@ import {
   complaintStateQuery,
 } from './complaint.contract';
 import { refundWorkflow } from './refund.workflow';
+import { ErrorCode } from '../domain/error-codes';
+import { refusalFailure } from './refusals';
 import { refundWorkflowId } from './refund.contract';
 import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: DATABASE_STEP_TIMEOUT,
   // MySQL outages are retried until the database is back; the steps are idempotent.
-  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: ['ComplaintNotFound', 'ComplaintMoved', 'OrderNotFound', ...REFUND_REFUSAL_CODES] },
+  retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: [ErrorCode.ComplaintNotFound, ErrorCode.ComplaintMoved, ErrorCode.OrderNotFound, ...REFUND_REFUSAL_CODES] },
 });
 
 /** A step to execute: from a person (an Update) or from a deadline. */
@@ -95,16 +97,16 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         const command: Command = { action, actor: request.actor, actorId: request.actorId, content: request.content, refundFen: request.refundFen };
         // Handlers run after the barrier that puts their Update in history, so one can come after the
         // loop's last drain: refused then, never queued to wait for ever (two arbitrations racing).
-        if (closedReason !== undefined) throw ApplicationFailure.nonRetryable(closedReason, 'ComplaintStepRefused');
+        if (closedReason !== undefined) throw ApplicationFailure.nonRetryable(closedReason, ErrorCode.ComplaintStepRefused);
         queue.push(command);
         await condition(() => command.done === true);
-        if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, 'ComplaintStepRefused');
+        if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, ErrorCode.ComplaintStepRefused);
         return state.status;
       },
       {
         validator: (request: ComplaintStepRequest) => {
           const refusal = refusalOf({ action, actor: request.actor, content: request.content ?? '', refundFen: request.refundFen });
-          if (refusal) throw new Error(refusal);
+          if (refusal) throw refusalFailure(ErrorCode.ComplaintStepRefused, refusal);
         },
       },
     );

@@ -14,6 +14,8 @@
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
 import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
+import { ErrorCode } from '../domain/error-codes';
+import { refusalFailure } from './refusals';
 import { Actor, OrderStatus, afterSaleApplyRefusal, formatFen, orderServiceStatusWithAfterSales } from '../domain';
 import {
   AfterSaleClosing,
@@ -85,10 +87,10 @@ export class OrderAfterSales {
       {
         validator: (opening: AfterSaleOpening) => {
           const problem = malformedOpening(opening);
-          if (problem) throw new Error(problem);
+          if (problem) throw refusalFailure(ErrorCode.VALIDATION_FAILED, problem);
           if (this.opened.has(opening.serviceSn) || this.pendingOpen.has(opening.serviceSn)) return;
           const refusal = this.openRefusal();
-          if (refusal) throw new Error(refusal);
+          if (refusal) throw refusalFailure(this.busy() ? ErrorCode.CANCELLATION_IN_PROGRESS : ErrorCode.AFTER_SALE_NOT_ALLOWED, refusal);
         },
       },
     );
@@ -117,9 +119,9 @@ export class OrderAfterSales {
       },
       {
         validator: (closing: AfterSaleClosing) => {
-          if (!closing || typeof closing.serviceSn !== 'string' || closing.serviceSn === '') throw new Error('closing an after-sale needs its serviceSn');
-          if (!OUTCOMES.includes(closing.outcome)) throw new Error(`unknown after-sale outcome "${String(closing.outcome)}"`);
-          if (!Number.isSafeInteger(closing.refundedFen) || closing.refundedFen < 0) throw new Error('refundedFen must be a whole number of fen, 0 or more');
+          if (!closing || typeof closing.serviceSn !== 'string' || closing.serviceSn === '') throw refusalFailure(ErrorCode.VALIDATION_FAILED, 'closing an after-sale needs its serviceSn');
+          if (!OUTCOMES.includes(closing.outcome)) throw refusalFailure(ErrorCode.VALIDATION_FAILED, `unknown after-sale outcome "${String(closing.outcome)}"`);
+          if (!Number.isSafeInteger(closing.refundedFen) || closing.refundedFen < 0) throw refusalFailure(ErrorCode.VALIDATION_FAILED, 'refundedFen must be a whole number of fen, 0 or more');
         },
       },
     );

@@ -5,6 +5,8 @@
  */
 import { ApplicationFailure, ParentClosePolicy, condition, log, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { Actor, CancellationStatus, OrderOperate, OrderStatus, REFUND_SETTLED, decideCancel, formatFen, impliedStatuses } from '../domain';
+import { ErrorCode, Refusal } from '../domain/error-codes';
+import { refusalFailure } from './refusals';
 import { CancellationResult, cancellationWorkflowId } from './cancellation.contract';
 import { giveBackMoneyAndStock } from './cancellation-steps';
 import { cancellationWorkflow } from './cancellation.workflow';
@@ -45,12 +47,14 @@ export class OrderCancellations {
     return this.running ? `order ${this.run.input.orderSn} is being cancelled (${this.running.workflowId})` : undefined;
   }
 
-  refusalOf(actor: Actor): string | undefined {
-    const busy = this.busyReason() ?? this.blockedBy();
-    if (busy) return busy;
+  refusalOf(actor: Actor): Refusal | undefined {
+    const busy = this.busyReason();
+    if (busy) return { code: ErrorCode.CANCELLATION_IN_PROGRESS, message: busy };
+    const blocked = this.blockedBy();
+    if (blocked) return { code: ErrorCode.AFTER_SALE_OPEN, message: blocked };
     const { input, state } = this.run;
     const decision = decideCancel({ flow: input.flow, status: state.status, paidFen: state.paidFen, actor });
-    return decision.allowed ? undefined : decision.reason;
+    return decision.allowed ? undefined : { code: decision.code, message: decision.reason };
   }
 
   registerHandler(): void {
@@ -68,13 +72,13 @@ export class OrderCancellations {
         if (command.accepted) return command.accepted;
         // The same request sent twice at once: the first copy was accepted, so is this one.
         if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
-        throw ApplicationFailure.nonRetryable(command.refusal ?? `order ${run.input.orderSn} was not cancelled`, OPERATION_REFUSED);
+        throw ApplicationFailure.nonRetryable(command.refusal ?? `order ${run.input.orderSn} was not cancelled`, command.refusalCode ?? OPERATION_REFUSED);
       },
       {
         validator: (request: CancelRequest) => {
           if (this.accepted?.cancellationId === request.cancellationId || this.inFlight === request.cancellationId) return;
           const refusal = this.refusalOf(request.actor);
-          if (refusal) throw new Error(refusal);
+          if (refusal) throw refusalFailure(refusal.code, refusal.message);
         },
       },
     );
@@ -85,7 +89,8 @@ export class OrderCancellations {
     // A cancel accepted before a payment landed becomes a refunding cancel, not a refusal.
     const refusal = this.refusalOf(command.actor);
     if (refusal) {
-      command.refusal = refusal;
+      command.refusal = refusal.message;
+      command.refusalCode = refusal.code;
       return;
     }
     const { input, state } = this.run;
@@ -220,7 +225,7 @@ export class OrderCancellations {
     await condition(() => running.result !== undefined || running.failed !== undefined);
     if (running.failed) {
       log.error('cancellation failed', { orderSn: run.input.orderSn, error: running.failed });
-      throw ApplicationFailure.nonRetryable(`cancellation ${running.workflowId} failed: ${running.failed}`, 'CancellationFailed');
+      throw ApplicationFailure.nonRetryable(`cancellation ${running.workflowId} failed: ${running.failed}`, ErrorCode.CancellationFailed);
     }
     run.state.history.push({ operation: 'CANCEL', from: run.state.status, to: OrderStatus.CANCELLED, actor: 'CANCELLATION', atIso: new Date().toISOString() });
     this.queueLatePayments(running.result!);
@@ -241,7 +246,7 @@ export class OrderCancellations {
     if (current.failed) {
       // Nothing more can move this order safely; support sees the failed cancellation in its history.
       log.error('cancellation failed', { orderSn: run.input.orderSn, error: current.failed });
-      throw ApplicationFailure.nonRetryable(`cancellation ${current.workflowId} failed: ${current.failed}`, 'CancellationFailed');
+      throw ApplicationFailure.nonRetryable(`cancellation ${current.workflowId} failed: ${current.failed}`, ErrorCode.CancellationFailed);
     }
     await local.finishCancellation.executeWithOptions(
       { summary: current.refunding ? 'Refund settled: close the cancellation request' : 'Close the cancellation request' },

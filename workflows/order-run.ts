@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { Actor, OrderOperate, OrderStatus, PayStatus } from '../domain';
+import type { ErrorCode } from '../domain/error-codes';
 import { groupBuyWorkflowId, memberPaidSignal } from './group-buy.contract';
 import { latePaymentWorkflowId } from './late-payment.contract';
 import { latePaymentWorkflow } from './late-payment.workflow';
@@ -55,6 +56,8 @@ export interface Command {
   opened?: AfterSaleOpened;
   done?: boolean;
   refusal?: string;
+  /** The refusal's catalogue code, when the rule that refused it names one (else OperationRefused). */
+  refusalCode?: ErrorCode;
 }
 
 /** One order workflow run: its input, live state (the query's answer), command queue and database proxy. */
@@ -123,7 +126,7 @@ export class OrderRun {
   async submit(command: Command): Promise<OrderStatus> {
     this.enqueue(command);
     await condition(() => command.done === true);
-    if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, OPERATION_REFUSED);
+    if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, command.refusalCode ?? OPERATION_REFUSED);
     return this.state.status;
   }
 

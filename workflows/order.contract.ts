@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor, FlowType, OrderSettings, OrderStatus, PayStatus, TimerTask } from '../domain';
 import { workflowRef } from './workflow-ref';
+import { ErrorCode } from '../domain/error-codes';
 
 export const orderWorkflowId = (orderSn: string) => `order-${orderSn}`;
 
@@ -195,7 +196,7 @@ export interface SweepOverdue {
 export const sweepOverdueSignal = defineSignal<[SweepOverdue]>('sweepOverdue');
 
 /** The failure type of a refused Update (the table, or a cancellation in progress, said no). */
-export const OPERATION_REFUSED = 'OperationRefused';
+export const OPERATION_REFUSED = ErrorCode.OperationRefused;
 
 /**
  * After-sales (issue 10): the after-sale workflow (`after-sale-{serviceSn}`) asks the order to take

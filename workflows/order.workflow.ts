@@ -14,6 +14,8 @@ import {
   timerRuleFor,
   windowClosesAtMs,
 } from '../domain';
+import { ErrorCode, Refusal } from '../domain/error-codes';
+import { refusalFailure } from './refusals';
 import { groupFailedSignal, groupFormedSignal, memberPaidSignal } from './group-buy.contract';
 import {
   ActorRef,
@@ -61,16 +63,16 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   const cancels: OrderCancellations = new OrderCancellations(run, (): string | undefined => afterSales.cancelBlockedBy());
   const afterSales: OrderAfterSales = new OrderAfterSales(run, (): string | undefined => cancels.busyReason());
 
-  const refusalOf = (operation: OrderOperate, actor: Actor): string | undefined => {
+  const refusalOf = (operation: OrderOperate, actor: Actor): Refusal | undefined => {
     const busy = cancels.busyReason();
-    if (busy) return busy;
+    if (busy) return { code: ErrorCode.CANCELLATION_IN_PROGRESS, message: busy };
     const check = checkOperation({ flow: input.flow, status: state.status, operation, actor });
-    return check.allowed ? undefined : check.reason;
+    return check.allowed ? undefined : { code: check.code, message: check.reason };
   };
   // Update validators: refuse fast, before anything enters history, when the table says no.
   const validate = <Args extends unknown[]>(operation: OrderOperate, actor: Actor) => (..._args: Args) => {
     const refusal = refusalOf(operation, actor);
-    if (refusal) throw new Error(refusal);
+    if (refusal) throw refusalFailure(refusal.code, refusal.message);
   };
 
   const paymentWatches = new OrderPaymentWatches(input.orderSn, state);
@@ -138,7 +140,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
       const operation = command.operation as OrderOperate;
       const refusal = refusalOf(operation, command.actor);
       if (refusal) {
-        command.refusal = refusal;
+        command.refusal = refusal.message;
+        command.refusalCode = refusal.code;
         // Money the order cannot take (a second payment by another route) goes back to the buyer. The
         // order's own transaction told twice (a notification and the payment watch's query racing the
         // first PAY) is the same money, not a second payment: never refunded.

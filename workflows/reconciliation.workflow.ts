@@ -1,6 +1,7 @@
 import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { previousChinaDay } from '../domain/reconciliation';
+import { ErrorCode } from '../domain/error-codes';
 import {
   DEFAULT_RECONCILIATION_PAGE_SIZE,
   ReconciliationInput,
@@ -12,7 +13,7 @@ import {
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '1m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes: ['BadReconciliationRequest', 'ReconciliationNotConfigured'] },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes: [ErrorCode.BadReconciliationRequest, ErrorCode.ReconciliationNotConfigured] },
 });
 
 /**

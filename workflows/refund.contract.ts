@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RefundStatus } from '../domain';
 import { workflowRef } from './workflow-ref';
+import { ErrorCode } from '../domain/error-codes';
 
 export const refundWorkflowId = (refundSn: string) => `refund-${refundSn}`;
 
@@ -48,7 +49,7 @@ export type RefundResolution =
   | { action: 'RETRY'; supportId: string; note?: string };
 
 /** The failure type of a refund create the provider turned down as too soon after another refund of the same payment. */
-export const REFUND_TOO_FREQUENT = 'RefundTooFrequent';
+export const REFUND_TOO_FREQUENT = ErrorCode.RefundTooFrequent;
 
 export interface RefundState {
   refundSn: string;

@@ -25,6 +25,8 @@ import {
   resolveRefundUpdate,
 } from './refund.contract';
 import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY, REFUND_RECORD_RETRY } from './retry-policies';
+import { ErrorCode } from '../domain/error-codes';
+import { refusalFailure } from './refusals';
 
 /** Histories from before it ran the refund's bookkeeping as normal activities; new runs use local ones. */
 export const REFUND_LOCAL_DB_PATCH = 'refund-local-db-steps';
@@ -83,17 +85,17 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     },
     {
       validator: (request) => {
-        if (!state.waitingForSupport) throw new Error(`refund ${input.refundSn} is ${state.status} and not waiting for support`);
+        if (!state.waitingForSupport) throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `refund ${input.refundSn} is ${state.status} and not waiting for support`);
         if (request.action === 'REISSUE_WITH_NEW_NUMBER' && state.status !== RefundStatus.CLOSED) {
-          throw new Error('only a CLOSED refund can be re-issued under a new number (an ABNORMAL one may still pay out)');
+          throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, 'only a CLOSED refund can be re-issued under a new number (an ABNORMAL one may still pay out)');
         }
         if (request.action === 'RETRY' && PARKED.includes(state.status)) {
-          throw new Error(`a ${state.status} refund cannot be retried with the same number: mark it refunded offline${state.status === RefundStatus.CLOSED ? ' or re-issue it' : ''}`);
+          throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `a ${state.status} refund cannot be retried with the same number: mark it refunded offline${state.status === RefundStatus.CLOSED ? ' or re-issue it' : ''}`);
         }
         if (request.action === 'MARK_REFUNDED_OFFLINE' && !PARKED.includes(state.status) && !refusedBeforeSubmit) {
-          throw new Error(`refund is ${state.status}: the provider has not given up on it, so retry it instead`);
+          throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `refund is ${state.status}: the provider has not given up on it, so retry it instead`);
         }
-        if (request.action === 'MARK_REFUNDED_OFFLINE' && !/\S/.test(request.reference ?? '')) throw new Error('reference is required');
+        if (request.action === 'MARK_REFUNDED_OFFLINE' && !/\S/.test(request.reference ?? '')) throw refusalFailure(ErrorCode.VALIDATION_FAILED, 'reference is required');
       },
     },
   );
@@ -211,7 +213,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   await condition(allHandlersFinished);
-  if (!FINAL.includes(state.status)) throw ApplicationFailure.nonRetryable(`refund ended ${state.status}`, 'RefundNotSettled');
+  if (!FINAL.includes(state.status)) throw ApplicationFailure.nonRetryable(`refund ended ${state.status}`, ErrorCode.RefundNotSettled);
   return { status: state.status as 'SUCCESS' | 'REFUNDED_OFFLINE', refundSn: input.refundSn };
 }
 

@@ -1,4 +1,3 @@
-import { WorkflowNotAnsweringFilter } from './common/not-answering.filter';
 import { StepPendingFilter } from './steps/step-pending.filter';
 import 'reflect-metadata';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
@@ -17,6 +16,9 @@ import { ApiMetrics } from './observability/business-metrics';
 import { httpMetricsMiddleware } from './observability/http-metrics';
 import { connectRedis } from './redis/redis';
 import { MAX_BODY_BYTES, bodyDepthLimit, bodyParserErrors } from './common/body-limits';
+import { ProblemDetailsFilter } from './common/problem.filter';
+import { validationFailed } from './common/problem-details';
+import { documentProblems } from './common/api-problems';
 
 /**
  * Builds the HTTP API (used by main.ts and by the integration tests). Logs go to `options.logger`
@@ -51,18 +53,20 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   app.use(bodyParserErrors);
   app.use(bodyDepthLimit);
   app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false, exceptionFactory: validationFailed }),
   );
-  app.useGlobalFilters(new WorkflowNotAnsweringFilter(), new StepPendingFilter(config.api.jwtSecret));
+  // Every 4xx and 5xx is an RFC 9457 problem document with a catalogue code (docs/errors.md). The
+  // filter registered last is asked first: a step accepted but still running is a 202, not a problem.
+  app.useGlobalFilters(new ProblemDetailsFilter(), new StepPendingFilter(config.api.jwtSecret));
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
+  const document = documentProblems(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Durable order orchestration API')
       .setDescription('Trades, orders, payments, cancellations and refunds; every order is a Temporal workflow.')
       .addBearerAuth()
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, document);
   return app;
 }

@@ -54,7 +54,7 @@ describe('after-sale deadlines', () => {
     expect((await api.decide(lost.body.serviceSn, { action: 'REFUND', reason: 'lost by the courier' })).status).toBe(400);
     const over = await api.decide(lost.body.serviceSn, { action: 'REFUND', refundFen: 2001, reason: 'lost by the courier' });
     expect(over.status).toBe(409);
-    expect(over.body.message).toMatch(/exceeds the 2000 fen/);
+    expect(over.body.detail).toMatch(/exceeds the 2000 fen/);
     expect((await api.decide(lost.body.serviceSn, { action: 'REFUND', refundFen: 2000, reason: 'lost by the courier' })).status).toBe(200);
     expect((await api.decide(short.body.serviceSn, { action: 'CLOSE', reason: 'buyer kept one unit' })).body).toMatchObject({ status: 'CLOSED' });
     await waitForAfterSale(system, lost.body.serviceSn, 'COMPLETED');

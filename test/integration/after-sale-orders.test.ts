@@ -171,7 +171,7 @@ describe('after-sales on the order side', () => {
 
     const pay = await system.http('POST', `/orders/${orderSn}/payment`, { token: buyer(replacement), body: { provider: 'wechatpay' } });
     expect(pay.status).toBe(409);
-    expect(pay.body.message).toMatch(/nothing to pay/);
+    expect(pay.body.detail).toMatch(/nothing to pay/);
     const cancel = await system.http('POST', `/orders/${orderSn}/cancellations`, { token: buyer(replacement), headers: { 'idempotency-key': `c-${orderSn}` }, body: { reason: 'want money' } });
     expect(cancel.status).toBe(409);
 

@@ -40,7 +40,7 @@ describe('after-sales', () => {
     // Line B has 1 unit left once the open application is counted.
     const tooMany = await api.apply({ serviceType: 'REFUND_ONLY', lines: [{ orderItemId: b.orderItemId, num: 2 }], reason: 'missing' }, `as-b2-${order.orderSn}`);
     expect(tooMany.status).toBe(409);
-    expect(tooMany.body.message).toMatch(/has 1 of 3 units left/);
+    expect(tooMany.body).toMatchObject({ code: 'AFTER_SALE_LINES_INVALID', detail: expect.stringMatching(/has 1 of 3 units left/) });
 
     // Another seller or buyer: 404, and nothing reaches the workflow.
     const strangerSeller = system.token('seller', order.sellerId + 77_777);
@@ -53,11 +53,11 @@ describe('after-sales', () => {
     // Out of order: the goods cannot be shipped back before the seller passed it (fast 409 with the reason).
     const early = await api.shipBack(snA);
     expect(early.status).toBe(409);
-    expect(early.body.message).toMatch(/APPLY/);
+    expect(early.body).toMatchObject({ code: 'AfterSaleStepRefused', detail: expect.stringMatching(/APPLY/) });
     // The agreed refund is bounded by what the lines are worth.
     const over = await api.audit(snB, { decision: 'PASS', refundFen: 5001 });
     expect(over.status).toBe(409);
-    expect(over.body.message).toMatch(/exceeds the 5000 fen/);
+    expect(over.body.detail).toMatch(/exceeds the 5000 fen/);
 
     expect((await api.audit(snA, { decision: 'PASS' })).body).toMatchObject({ status: 'PASS', agreedFen: 1000 });
     expect((await api.audit(snB, { decision: 'PASS', refundFen: 4800 })).body).toMatchObject({ status: 'PASS', agreedFen: 4800 });
@@ -195,14 +195,14 @@ describe('after-sales', () => {
   it('refuses an application on an order that has not shipped, and on lines it does not have', async () => {
     const order = await receivedTwoLineOrder(system, 'alipay');
     const api = afterSaleApi(system, order);
-    expect((await api.apply({ serviceType: 'RETURN_GOODS', lines: [{ orderItemId: 999_999_999, num: 1 }], reason: 'x' }, `bad-line-${order.orderSn}`)).body.message).toMatch(/has no line/);
+    expect((await api.apply({ serviceType: 'RETURN_GOODS', lines: [{ orderItemId: 999_999_999, num: 1 }], reason: 'x' }, `bad-line-${order.orderSn}`)).body).toMatchObject({ code: 'LINE_NOT_YOURS', detail: expect.stringMatching(/has no line/) });
     expect((await api.apply({ serviceType: 'RETURN_GOODS', lines: [{ orderItemId: order.lines[0].orderItemId, num: 1 }], reason: 'x' }, 'k', system.token('buyer', order.buyerId + 3))).status).toBe(404);
     const unshipped = await system.http('POST', '/trades', { token: system.token('buyer', order.buyerId), body: { items: [{ skuId: order.lines[0].skuId, quantity: 1 }], paymentType: 'ONLINE' } });
     const sn = unshipped.body.orders[0].orderSn;
     const [item] = await system.dataSource.query('SELECT id FROM order_item WHERE order_sn = ?', [sn]);
     const refused = await system.http('POST', `/orders/${sn}/after-sales`, { token: system.token('buyer', order.buyerId), headers: { 'idempotency-key': `unshipped-${sn}` }, body: { serviceType: 'REFUND_ONLY', lines: [{ orderItemId: Number(item.id), num: 1 }], reason: 'x' } });
     expect(refused.status).toBe(409);
-    expect(refused.body.message).toMatch(/cancel/);
+    expect(refused.body).toMatchObject({ code: 'AFTER_SALE_NOT_ALLOWED', detail: expect.stringMatching(/cancel/) });
     const [{ n }] = await system.dataSource.query('SELECT COUNT(*) AS n FROM after_sale WHERE order_sn = ?', [sn]);
     expect(Number(n)).toBe(0);
   });

@@ -60,9 +60,10 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     ];
     for (const [path, token] of routes) {
       const res = await fetch(`${system.apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'deep-1', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body });
-      const answer = (await res.json()) as { message: string };
+      const answer = (await res.json()) as { detail: string; code: string };
       expect({ path, status: res.status }).toEqual({ path, status: 400 });
-      expect(answer.message).toMatch(/nests deeper than 16 levels/);
+      expect(answer).toMatchObject({ code: 'VALIDATION_FAILED', detail: expect.stringMatching(/nests deeper than 16 levels/) });
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     }
     expect(await tradesOf(order.buyerId)).toBe(1);
   });
@@ -72,7 +73,7 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     const skuId = await seedGoods(system.dataSource, { sellerId: newSellerId(), priceFen: 100, stock: 5 });
     const res = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId, quantity: 1 }], consignee: nestedObject(33) } });
     expect(res.status).toBe(400);
-    expect(res.body.message).toMatch(/nests deeper/);
+    expect(res.body.detail).toMatch(/nests deeper/);
     expect(await tradesOf(buyerId)).toBe(0);
     expect(await goodsRow(system.dataSource, skuId)).toMatchObject({ available_quantity: 5 });
   });
@@ -82,7 +83,7 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     const skuId = await seedGoods(system.dataSource, { sellerId: newSellerId(), priceFen: 100_000_000, stock: 100 });
     const res = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId, quantity: 22 }] } });
     expect(res.status).toBe(422);
-    expect(res.body.message).toMatch(/exceeds the largest amount an order can hold \(2147483647 fen\)/);
+    expect(res.body.detail).toMatch(/exceeds the largest amount an order can hold \(2147483647 fen\)/);
     expect(await tradesOf(buyerId)).toBe(0);
     expect(await goodsRow(system.dataSource, skuId)).toMatchObject({ available_quantity: 100 });
     // 21 units fit (2,100,000,000 fen).
@@ -94,7 +95,7 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     const skuId = await seedGoods(system.dataSource, { sellerId: newSellerId(), priceFen: 1, stock: 5000 });
     const res = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId, quantity: 999 }, { skuId, quantity: 999 }] } });
     expect(res.status).toBe(422);
-    expect(res.body.message).toMatch(/SKU \d+ is ordered 1998 times across its lines; at most 999 per SKU/);
+    expect(res.body.detail).toMatch(/SKU \d+ is ordered 1998 times across its lines; at most 999 per SKU/);
     expect(await tradesOf(buyerId)).toBe(0);
     expect(await goodsRow(system.dataSource, skuId)).toMatchObject({ available_quantity: 5000 });
   });
@@ -113,7 +114,7 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
   ])('GET /orders?%s is a 400', async (query, message) => {
     const res = await system.http('GET', `/orders?${query}`, { token: system.token('support', 1) });
     expect(res.status).toBe(400);
-    expect(res.body.message).toMatch(message);
+    expect(res.body.detail).toMatch(message);
   });
 
   it('a token subject above BIGINT is a 401; subjects above 2^53 do not alias each other', async () => {
@@ -139,8 +140,8 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     const day = jwt.sign({ sub: '7', role: 'buyer' }, { algorithm: 'HS256', expiresIn: 24 * 3600 });
     const res = await system.http('GET', '/orders', { token: noExp });
     expect(res.status).toBe(401);
-    expect(res.body.message).toMatch(/must carry exp/);
-    expect((await system.http('GET', '/orders', { token: forever })).body.message).toMatch(/longer than the maximum of 24 h/);
+    expect(res.body.detail).toMatch(/must carry exp/);
+    expect((await system.http('GET', '/orders', { token: forever })).body.detail).toMatch(/longer than the maximum of 24 h/);
     expect((await system.http('GET', '/orders', { token: futureIat })).status).toBe(401);
     expect((await system.http('GET', '/orders', { token: day })).status).toBe(200);
   });
@@ -162,7 +163,7 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     expect(await tradesOf(buyerId)).toBe(1);
   });
 
-  it('GET /groups/{id} shows the members to members and support only', async () => {
+  it('GET /groups/{id} shows the members to members, its seller and support only; anyone else gets 404', async () => {
     const first = await placeOrder(system, { quantity: 1, groupBuy: { size: 2 } });
     const member = await system.http('GET', `/groups/${first.groupId}`, { token: system.token('buyer', first.buyerId) });
     expect(member.status).toBe(200);
@@ -171,7 +172,11 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     const stranger = await system.http('GET', `/groups/${first.groupId}`, { token: system.token('buyer', first.buyerId + 1) });
     expect(stranger.status).toBe(404);
     expect(JSON.stringify(stranger.body)).not.toContain(first.orderSn);
-    expect((await system.http('GET', `/groups/${first.groupId}`, { token: system.token('seller', first.sellerId) })).status).toBe(403);
+    expect((await system.http('GET', `/groups/${first.groupId}`, { token: system.token('seller', first.sellerId) })).status).toBe(200);
+    // Another party's group is "not found", never 403 (which would say that it exists).
+    const otherSeller = await system.http('GET', `/groups/${first.groupId}`, { token: system.token('seller', first.sellerId + 1) });
+    expect(otherSeller).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(JSON.stringify(otherSeller.body)).not.toContain(first.orderSn);
   });
 
   it('a cancellation answered "already cancelled" is finalised, not left RECEIVED', async () => {
@@ -235,7 +240,7 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
   it('a body above 64 KB is a 413 with a reason', async () => {
     const res = await system.http('POST', '/trades', { token: system.token('buyer', 5), body: { items: [{ skuId: 1, quantity: 1 }], consignee: { note: 'x'.repeat(70_000) } } });
     expect(res.status).toBe(413);
-    expect(res.body.message).toMatch(/larger than 64kb/);
+    expect(res.body.detail).toMatch(/larger than 64kb/);
     const broken = await fetch(`${system.apiUrl}/trades`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${system.token('buyer', 5)}` }, body: '{"items": [' });
     expect(broken.status).toBe(400);
     expect(JSON.stringify(await broken.json())).not.toMatch(/\n\s+at /);
@@ -280,7 +285,7 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     for (const [what, answer, reason] of cases) {
       const { status, body } = await answer();
       expect({ what, status }).toEqual({ what, status: 400 });
-      expect(JSON.stringify(body.message)).toMatch(reason);
+      expect(JSON.stringify(body.detail)).toMatch(reason);
     }
     // Well-formed, but about nothing that exists: 404, not a 500.
     expect((await system.http('POST', '/after-sales/S1/audit', { token: seller, body: { decision: 'PASS' } })).status).toBe(404);

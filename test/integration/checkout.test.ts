@@ -189,36 +189,36 @@ describe('cart, promotions and checkout', () => {
     const couponA = await claimCoupon(system, buyerId, shopA.couponId!);
     const couponB = await claimCoupon(system, buyerId, shopB.couponId!);
 
-    expect(await submit()).toMatchObject({ status: 422, body: { message: expect.stringContaining('nothing to check out') } });
+    expect(await submit()).toMatchObject({ status: 422, body: { detail: expect.stringContaining('nothing to check out') } });
     await buyerCall(system, buyerId, 'POST', '/cart/items', { skuId: shopA.skuIds[0], quantity: 2 });
 
     // A coupon of another shop.
     await buyerCall(system, buyerId, 'PUT', `/checkout/coupons/${shopA.sellerId}`, { memberCouponId: couponB });
     expect((await buyerCall(system, buyerId, 'GET', '/checkout')).shops[0].couponProblem).toMatch(/belongs to shop/);
-    expect(await submit()).toMatchObject({ status: 422, body: { message: expect.stringMatching(new RegExp(`coupon ${couponB} belongs to shop ${shopB.sellerId}, not shop ${shopA.sellerId}`)) } });
+    expect(await submit()).toMatchObject({ status: 422, body: { detail: expect.stringMatching(new RegExp(`coupon ${couponB} belongs to shop ${shopB.sellerId}, not shop ${shopA.sellerId}`)) } });
     // A coupon chosen for a shop that has nothing in this checkout.
     await buyerCall(system, buyerId, 'PUT', `/checkout/coupons/${shopA.sellerId}`, { memberCouponId: null });
     await buyerCall(system, buyerId, 'PUT', `/checkout/coupons/${shopB.sellerId}`, { memberCouponId: couponB });
-    expect(await submit()).toMatchObject({ status: 422, body: { message: expect.stringContaining('has no goods in this checkout') } });
+    expect(await submit()).toMatchObject({ status: 422, body: { detail: expect.stringContaining('has no goods in this checkout') } });
     await buyerCall(system, buyerId, 'PUT', `/checkout/coupons/${shopB.sellerId}`, { memberCouponId: null });
     // An expired coupon (its validity ended after the buyer claimed it).
     await system.dataSource.query('UPDATE coupon SET valid_until = NOW(3) - INTERVAL 1 SECOND WHERE id = ?', [shopA.couponId]);
     await buyerCall(system, buyerId, 'PUT', `/checkout/coupons/${shopA.sellerId}`, { memberCouponId: couponA });
-    expect(await submit()).toMatchObject({ status: 422, body: { message: `coupon ${couponA} has expired` } });
+    expect(await submit()).toMatchObject({ status: 422, body: { detail: `coupon ${couponA} has expired` } });
     await buyerCall(system, buyerId, 'PUT', `/checkout/coupons/${shopA.sellerId}`, { memberCouponId: null });
     // Someone else's coupon is not found as the buyer's.
     const other = newBuyerId();
     await buyerCall(system, other, 'PUT', '/buy-now', { skuId: shopB.skuIds[0], quantity: 1 });
     await buyerCall(system, other, 'PUT', `/checkout/coupons/${shopB.sellerId}`, { way: 'BUY_NOW', memberCouponId: couponB });
-    expect(await system.http('POST', '/checkout', { token: system.token('buyer', other), body: { way: 'BUY_NOW', address: ADDRESS } })).toMatchObject({ status: 422, body: { message: `coupon ${couponB} is not one of your coupons` } });
+    expect(await system.http('POST', '/checkout', { token: system.token('buyer', other), body: { way: 'BUY_NOW', address: ADDRESS } })).toMatchObject({ status: 422, body: { detail: `coupon ${couponB} is not one of your coupons` } });
 
     // Out of stock (the cart holds 2, another buyer took 1 meanwhile): 409, nothing reserved.
     await system.dataSource.query('UPDATE goods SET available_quantity = 1 WHERE id = ?', [shopA.skuIds[0]]);
-    expect(await submit()).toMatchObject({ status: 409, body: { message: expect.stringContaining(`not enough stock for SKU ${shopA.skuIds[0]}`) } });
+    expect(await submit()).toMatchObject({ status: 409, body: { code: 'OUT_OF_STOCK', detail: expect.stringContaining(`not enough stock for SKU ${shopA.skuIds[0]}`) } });
     // Unknown SKU (delisted after it was added).
     await buyerCall(system, buyerId, 'POST', '/cart/items', { skuId: shopB.skuIds[0], quantity: 1 });
     await system.dataSource.query('UPDATE goods SET id = id + 900000000 WHERE id = ?', [shopB.skuIds[0]]);
-    expect(await submit()).toMatchObject({ status: 422, body: { message: `unknown SKU: ${shopB.skuIds[0]}` } });
+    expect(await submit()).toMatchObject({ status: 422, body: { detail: `unknown SKU: ${shopB.skuIds[0]}` } });
     // Bad bodies.
     expect((await system.http('POST', '/checkout', { token, body: { address: { ...ADDRESS, mobile: '12' } } })).status).toBe(400);
     expect((await system.http('POST', '/checkout', { token, body: { address: ADDRESS, paymentType: 'CARD' } })).status).toBe(400);
@@ -244,7 +244,7 @@ describe('cart, promotions and checkout', () => {
     expect(won.map((r) => r.status)).toEqual([201]);
     // The losers were refused (coupon already used, or the buy-now item already checked out), never a 500.
     const refusal = /^coupon \d+ has already been used$|^nothing to check out/;
-    expect(results.filter((r) => r.status !== 201 && !([409, 422].includes(r.status) && refusal.test(r.body.message)))).toEqual([]);
+    expect(results.filter((r) => r.status !== 201 && !([409, 422].includes(r.status) && refusal.test(r.body.detail)))).toEqual([]);
     expect(await ordersOf(buyerId)).toBe(1);
     const orderSn = won[0].body.orders[0].orderSn;
     expect(won[0].body.orders[0].orderFen).toBe(2300);

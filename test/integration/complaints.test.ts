@@ -45,7 +45,7 @@ describe('complaints', () => {
     // One open complaint per line.
     const second = await file(order);
     expect(second.status).toBe(409);
-    expect(second.body.message).toMatch(/already has an open complaint/);
+    expect(second.body).toMatchObject({ code: 'COMPLAINT_ALREADY_OPEN', detail: expect.stringMatching(/already has an open complaint/) });
 
     // Another seller's token: 404 for reading and for every step, and nothing reaches the workflow.
     const stranger = system.token('seller', order.sellerId + 77_777);
@@ -56,7 +56,7 @@ describe('complaints', () => {
     // Out of order: the seller cannot answer before support has reviewed it (fast 409 with the reason).
     const early = await step(id, 'appeal', seller(order), { content: 'we weighed it' });
     expect(early.status).toBe(409);
-    expect(early.body.message).toMatch(/NEW/);
+    expect(early.body).toMatchObject({ code: 'ComplaintStepRefused', detail: expect.stringMatching(/NEW/) });
 
     expect((await supportStep(id, 'review', { content: 'accepted: photo attached by the buyer' })).body.status).toBe('WAIT_APPEAL');
     expect((await step(id, 'appeal', seller(order), { content: 'We weighed it before shipping: 251 g.' })).body.status).toBe('COMMUNICATION');
@@ -77,7 +77,7 @@ describe('complaints', () => {
     // The refund is bounded by the line (2 × 129.00) before anything is recorded.
     const tooMuch = await supportStep(id, 'arbitration', { result: 'refund everything twice', refundFen: 25_801 });
     expect(tooMuch.status).toBe(409);
-    expect(tooMuch.body.message).toMatch(/exceeds the 25800 fen that remain refundable on this line/);
+    expect(tooMuch.body.detail).toMatch(/exceeds the 25800 fen that remain refundable on this line/);
 
     const decided = await supportStep(id, 'arbitration', { result: 'Short weight confirmed: refund 50.00 CNY.', refundFen: 5000 });
     expect(decided.body).toMatchObject({ status: 'COMPLETE', refundFen: 5000, arbitrationResult: 'Short weight confirmed: refund 50.00 CNY.', lineComplainStatus: 'COMPLETE' });
@@ -112,7 +112,7 @@ describe('complaints', () => {
     await step(next, 'arbitration-request', seller(order), { content: 'decide' });
     const overPaid = await supportStep(next, 'arbitration', { result: 'refund the whole line', refundFen: 25_800 });
     expect(overPaid.status).toBe(409);
-    expect(overPaid.body.message).toMatch(/remain refundable/);
+    expect(overPaid.body.detail).toMatch(/remain refundable/);
     expect(await complaintStatus(system, next)).toBe('WAIT_ARBITRATION');
     expect((await supportStep(next, 'arbitration', { result: 'no further refund' })).body.status).toBe('COMPLETE');
     expect(await system.sim.moneyMoved(order.outTradeNo)).toEqual({ capturedFen: order.orderFen, refundedFen: 5000, refunds: 1 });

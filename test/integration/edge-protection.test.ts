@@ -39,11 +39,15 @@ describe('edge protection', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(limited.headers.get('ratelimit-policy')).toBe('"writes";q=3;w=60');
     expect(limited.headers.get('ratelimit')).toBe(`"writes";r=0;t=${retryAfter}`);
+    expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await limited.json()).toEqual({
-      statusCode: 429,
-      error: 'Too Many Requests',
+      type: 'urn:durable-orders:error:RATE_LIMITED',
+      title: 'Too many requests',
+      status: 429,
       code: 'RATE_LIMITED',
-      message: `too many requests: at most 3 writes a minute on this route for one buyer; retry after ${retryAfter} s (Retry-After)`,
+      detail: `too many requests: at most 3 writes a minute on this route for one buyer; retry after ${retryAfter} s (Retry-After)`,
+      instance: '/trades',
+      requestId: limited.headers.get('x-request-id'),
       retryAfterSeconds: retryAfter,
     });
     expect((await raw('POST', '/trades', system.token('buyer', newSellerId() + 800_000), { items: [{ skuId, quantity: 1 }] })).status).toBe(201);

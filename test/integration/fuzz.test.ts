@@ -1,14 +1,16 @@
 import { placeOrder } from '../support/orders';
 import { TestSystem, startTestSystem } from '../support/system';
 import { random } from '../../chaos/seeded-random';
+import { API_ERROR_CODES, ERROR_CATALOGUE } from '../../domain/error-codes';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 1200);
+const PROVIDER_ACK = /^\/notify\/(wechatpay|alipay)\b/;
 
 /**
  * Fuzzes every route with hostile values (deep nesting, ids past BIGINT and 2^53, NaN/Infinity,
- * repeated parameters, wrong types, huge strings, junk tokens) and asserts that no answer is a 5xx
- * and none leaks a stack trace. Real API, Temporal, MariaDB and simulator.
+ * repeated parameters, wrong types, huge strings, junk tokens) and asserts that no answer is a 5xx,
+ * none leaks a stack trace, and every refusal is a problem document with a catalogue code. Real API, Temporal, MariaDB and simulator.
  */
 describe('fuzzing every route never gets a 5xx', () => {
   let system: TestSystem;
@@ -106,10 +108,12 @@ describe('fuzzing every route never gets a 5xx', () => {
       if (r.next() < 0.5) headers['idempotency-key'] = r.pick(['k1', 'k 2', 'x'.repeat(300), String(i), '\u00e9']).replace(/[^\x20-\x7e]/g, '?');
       let status: number;
       let text: string;
+      let answerType: string;
       try {
         const res = await fetch(`${system.apiUrl}${path}`, { method: route.method, headers, body: body?.slice(0, 200_000) });
         status = res.status;
         text = await res.text();
+        answerType = res.headers.get('content-type') ?? '';
       } catch (err) {
         failures.push(`#${i} ${route.method} ${path}: request failed (${(err as Error).message})`);
         continue;
@@ -117,6 +121,8 @@ describe('fuzzing every route never gets a 5xx', () => {
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (status >= 500) failures.push(`#${i} ${route.method} ${path} -> ${status} ${text.slice(0, 200)} body=${body?.slice(0, 200)}`);
       else if (/\n\s+at [\w.<>]+ \(/.test(text)) failures.push(`#${i} ${route.method} ${path} -> ${status} leaks a stack trace`);
+      // Every refusal is a problem document, but the providers' notification acks, which keep the provider's format.
+      else if (status >= 400 && !PROVIDER_ACK.test(path) && !isProblemDocument(status, answerType, text)) failures.push(`#${i} ${route.method} ${path} -> ${status} is not a problem document with a catalogue code: ${answerType} ${text.slice(0, 200)}`);
     }
     // Sanity: the run reached the handlers (not only 401s).
     expect([...statuses.keys()].some((s) => s >= 200 && s < 300)).toBe(true);
@@ -124,3 +130,14 @@ describe('fuzzing every route never gets a 5xx', () => {
     expect(failures).toEqual([]);
   }, 300_000);
 });
+
+/** A refusal as docs/errors.md has it: application/problem+json, an API code of the catalogue, its status. */
+function isProblemDocument(status: number, contentType: string, text: string): boolean {
+  if (!contentType.startsWith('application/problem+json')) return false;
+  try {
+    const body = JSON.parse(text) as { code?: string; status?: number };
+    return (API_ERROR_CODES as string[]).includes(body.code ?? '') && body.status === status && ERROR_CATALOGUE[body.code as keyof typeof ERROR_CATALOGUE].status === status;
+  } catch {
+    return false;
+  }
+}

@@ -53,7 +53,7 @@ describe('support goodwill refund', () => {
     expect(await refundsOf(order)).toHaveLength(1);
     const reused = await goodwill(order.orderSn, { ...body, refundFen: 1600 }, `gw-${order.orderSn}`);
     expect(reused.status).toBe(422);
-    expect(reused.body.message).toMatch(/Idempotency-Key was already used with a different request/);
+    expect(reused.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', detail: expect.stringMatching(/Idempotency-Key was already used with a different request/) });
 
     // The order's workflows (and the goodwill one) are found by OrderSn in the UI.
     const found = await eventually(async () => {
@@ -74,9 +74,11 @@ describe('support goodwill refund', () => {
     expect(first.status).toBe(202);
     const over = await goodwill(order.orderSn, { refundFen: 101, reason: 'a bit more' }, `gw-over-${order.orderSn}`);
     expect(over.status).toBe(409);
-    expect(over.body.message).toMatch(/a refund of 101 fen exceeds the 100 fen that remain refundable on payment/);
-    // Its replay answers the same; exactly what remains is still possible.
-    expect(await goodwill(order.orderSn, { refundFen: 101, reason: 'a bit more' }, `gw-over-${order.orderSn}`)).toEqual(over);
+    expect(over.body.detail).toMatch(/a refund of 101 fen exceeds the 100 fen that remain refundable on payment/);
+    // Its replay answers the same (but for the request id, which is each request's own); exactly what remains is still possible.
+    const replayed = await goodwill(order.orderSn, { refundFen: 101, reason: 'a bit more' }, `gw-over-${order.orderSn}`);
+    expect({ ...replayed, body: { ...replayed.body, requestId: 'each request its own' } }).toEqual({ ...over, body: { ...over.body, requestId: 'each request its own' } });
+    expect(replayed.body.requestId).not.toBe(over.body.requestId);
     expect((await refundsOf(order)).map((r) => r.refund_fen)).toEqual([order.orderFen - 100]);
     const rest = await goodwill(order.orderSn, { refundFen: 100, reason: 'the rest' }, `gw-rest-${order.orderSn}`);
     expect(rest.status).toBe(202);
@@ -90,7 +92,7 @@ describe('support goodwill refund', () => {
     const unpaid = await placeOrder(system);
     const refused = await goodwill(unpaid.orderSn, { refundFen: 100, reason: 'sorry' }, `gw-unpaid-${unpaid.orderSn}`);
     expect(refused.status).toBe(409);
-    expect(refused.body.message).toMatch(/has no captured payment to refund/);
+    expect(refused.body).toMatchObject({ code: 'NothingToRefund', detail: expect.stringMatching(/has no captured payment to refund/) });
     expect(await system.dataSource.query('SELECT COUNT(*) AS n FROM refund WHERE order_sn = ?', [unpaid.orderSn])).toEqual([{ n: 0 }]);
     expect((await goodwill('O20260101000000000000', { refundFen: 100, reason: 'x' }, 'gw-unknown')).status).toBe(404);
     for (const refundFen of [0, -5, 1.5, '100']) {
@@ -105,7 +107,9 @@ describe('support goodwill refund', () => {
   it('is documented in OpenAPI', async () => {
     const docs = (await fetch(`${system.apiUrl}/docs-json`).then((r) => r.json())) as { paths: Record<string, any> };
     const path = docs.paths['/support/orders/{orderSn}/goodwill-refunds'];
-    expect(Object.keys(path.post.responses).sort()).toEqual(['202', '404', '409', '422', '429']);
+    // The route's own answers, and the problem responses every guarded route with a body and a path parameter has.
+    expect(Object.keys(path.post.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '413', '422', '429', '500']);
+    expect(path.post.responses['409'].content['application/problem+json'].schema.allOf[1].properties.code.enum).toEqual(['NothingToRefund', 'RefundExceedsRemaining', 'RefundLinesMismatch', 'CONFLICT']);
     expect(path.post.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['orderSn', 'Idempotency-Key']));
   });
 });

@@ -76,7 +76,7 @@ describe('idempotent replays have no second effect', () => {
 
     await replayed(() => submit(`co-${buyerId}`), first);
     // The same key with another body is refused, and changes nothing either.
-    expect(await submit(`co-${buyerId}`, { ...body, deliveryTime: 'ANY' })).toMatchObject({ status: 422, body: { message: expect.stringMatching(/Idempotency-Key was already used/) } });
+    expect(await submit(`co-${buyerId}`, { ...body, deliveryTime: 'ANY' })).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED', detail: expect.stringMatching(/Idempotency-Key was already used/) } });
 
     expect(await buyerView(buyerId)).toEqual(view);
     expect(await buyerRows(system, buyerId, skus)).toEqual(rows);

@@ -102,7 +102,7 @@ describe('order lifecycle', () => {
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(10);
     expect(answers.filter((a) => a.status === 409)).toHaveLength(40);
-    expect(answers.find((a) => a.status === 409)!.body.message).toContain('not enough stock');
+    expect(answers.find((a) => a.status === 409)!.body.detail).toContain('not enough stock');
     expect(await goodsRow(system.dataSource, skuId)).toEqual({ quantity: 10, available_quantity: 0, sales_count: 0 });
     const [{ reserved }] = await system.dataSource.query(`SELECT SUM(quantity) AS reserved FROM stock_movement WHERE sku_id = ? AND kind = 'RESERVE'`, [skuId]);
     expect(Number(reserved)).toBe(-10);

@@ -73,7 +73,7 @@ describe('order round trip (cash on delivery)', () => {
     expect((await system.http('POST', '/trades', { token: system.token('seller', sellerId), body: { items: [{ skuId, quantity: 1 }] } })).status).toBe(403);
     const priced = await system.http('POST', '/trades', { token: buyer, body: { items: [{ skuId, quantity: 1, priceFen: 1 }] } });
     expect(priced.status).toBe(400);
-    expect(JSON.stringify(priced.body.message)).toContain('priceFen should not exist');
+    expect(JSON.stringify(priced.body.errors)).toContain('priceFen should not exist');
     expect((await system.http('POST', '/trades', { token: buyer, body: { items: [{ skuId, quantity: 0 }] } })).status).toBe(400);
     expect((await system.http('POST', '/trades', { token: buyer, body: { items: [{ skuId: 99999999, quantity: 1 }] } })).status).toBe(422);
     const short = await system.http('POST', '/trades', { token: buyer, body: { items: [{ skuId, quantity: 2 }] } });

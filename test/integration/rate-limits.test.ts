@@ -96,10 +96,13 @@ describe('rate limits by principal kind, shared by API replicas', () => {
       expect(limited.policy).toBe('"writes";q=30;w=60');
       expect(limited.rateLimit).toBe(`"writes";r=0;t=${retryAfter}`);
       expect(limited.body).toEqual({
-        statusCode: 429,
-        error: 'Too Many Requests',
+        type: 'urn:durable-orders:error:RATE_LIMITED',
+        title: 'Too many requests',
+        status: 429,
         code: 'RATE_LIMITED',
-        message: `too many requests: at most 30 writes a minute on this route for one buyer; retry after ${retryAfter} s (Retry-After)`,
+        detail: `too many requests: at most 30 writes a minute on this route for one buyer; retry after ${retryAfter} s (Retry-After)`,
+        instance: expect.stringMatching(/^\/orders\/.+\/cancellations$/),
+        requestId: expect.any(String),
         retryAfterSeconds: retryAfter,
       });
     }

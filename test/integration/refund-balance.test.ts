@@ -52,14 +52,14 @@ describe('refundable balance', () => {
     expect((await system.http('GET', `/complaints/${second}`, { token: support() })).body.refundableFen).toBe(0);
     const refused = await arbitrate(second, 5000);
     expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({ code: 'RefundExceedsRemaining', message: expect.stringMatching(/exceeds the 0 fen that remain refundable on this line/) });
+    expect(refused.body).toMatchObject({ code: 'RefundExceedsRemaining', detail: expect.stringMatching(/exceeds the 0 fen that remain refundable on this line/) });
     expect((await arbitrate(second)).body.status).toBe('COMPLETE');
 
     // A refund-only after-sale of the line finds nothing left; line B still has all of its 10,000.
     const api = afterSaleApi(system, order);
     const applied = await api.apply({ serviceType: 'REFUND_ONLY', lines: [{ orderItemId: a.orderItemId, num: 1 }], reason: 'broken' }, `rb-a-${order.orderSn}`);
     expect(applied.status).toBe(409);
-    expect(applied.body).toMatchObject({ code: 'NothingToRefund', message: 'nothing remains refundable on these lines' });
+    expect(applied.body).toMatchObject({ code: 'NothingToRefund', detail: 'nothing remains refundable on these lines' });
     const other = await api.apply({ serviceType: 'REFUND_ONLY', lines: [{ orderItemId: b.orderItemId, num: 1 }], reason: 'broken' }, `rb-b-${order.orderSn}`);
     expect(other.body).toMatchObject({ status: 'APPLY', requestedFen: 10_000 });
 
@@ -101,7 +101,7 @@ describe('refundable balance', () => {
     expect(applied.body).toMatchObject({ status: 'APPLY', requestedFen: 500 });
     const over = await goodwill(501, `gw2-${order.orderSn}`);
     expect(over.status).toBe(409);
-    expect(over.body).toMatchObject({ code: 'RefundExceedsRemaining', message: expect.stringMatching(/exceeds the 500 fen that remain refundable on payment/) });
+    expect(over.body).toMatchObject({ code: 'RefundExceedsRemaining', detail: expect.stringMatching(/exceeds the 500 fen that remain refundable on payment/) });
   });
 
   it('a CLOSED refund gives its line back exactly once, and its re-issue takes it again', async () => {

@@ -51,7 +51,7 @@ describe('reviews', () => {
     expect(second.body.lines.find((l: { skuId: number }) => l.skuId === tea)).toMatchObject({ commentStatus: 'FINISHED' });
     const third = await followUp(tea, 'one more');
     expect(third.status).toBe(409);
-    expect(third.body.message).toMatch(/already has its follow-up/);
+    expect(third.body).toMatchObject({ code: 'REVIEW_NOT_ALLOWED', detail: expect.stringMatching(/already has its follow-up/) });
 
     // The window closes on the order workflow's timer: the unreviewed line gets the automatic positive review.
     const closed = await eventually(async () => {

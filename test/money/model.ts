@@ -148,12 +148,11 @@ export function checkAnswer(label: string, answer: Answer): void {
   if (answer.status >= 400 && !reasonOf(answer)) throw new Error(`${label}: the API refused with ${answer.status} but gave no reason: ${JSON.stringify(answer.body)}`);
 }
 
-/** The refusal's reason (Nest puts it in `message`, a string or the validation messages). */
+/** The refusal's reason: a problem document's `detail` (docs/errors.md), with its code. */
 export function reasonOf(answer: Answer): string {
-  const message = answer.body?.message;
-  if (typeof message === 'string') return message.trim();
-  if (Array.isArray(message)) return message.join('; ');
-  return '';
+  const detail = answer.body?.detail;
+  if (typeof detail !== 'string' || !detail.trim()) return '';
+  return answer.body?.code ? `${answer.body.code}: ${detail.trim()}` : detail.trim();
 }
 
 /** Short description of an answer for command logs: "201" or "409 (reason)". */

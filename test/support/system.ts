@@ -18,6 +18,7 @@ import type { Role } from '../../apps/api/auth/principal';
 import { createOrderWorker } from '../../apps/worker/worker';
 import { startPaymentSim } from '../../apps/payment-sim/server';
 import { readRefundSpacing } from '../../domain';
+import { ERROR_CATALOGUE, isErrorCode } from '../../domain/error-codes';
 import { SimControl } from '../payments/sim-control';
 import { freePort } from './free-port';
 import { TcpProxy } from './tcp-proxy';
@@ -117,6 +118,9 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       } catch {
         // not JSON: keep the text
       }
+      // Every refusal and failure of the API is a problem document with a catalogue code (docs/errors.md):
+      // any test that meets one that is not fails here, whatever it was asserting.
+      if (response.status >= 400) assertProblemDocument(method, path, response, body);
       // The headers ride along unseen by toEqual (not enumerable): tests compare whole answers, and a Date header differs.
       return Object.defineProperty({ status: response.status, body }, 'headers', { value: response.headers, enumerable: false }) as { status: number; body: any; headers: Headers };
     },
@@ -202,4 +206,19 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** A 4xx/5xx answer of the API: application/problem+json, its status its code's, the request path as `instance`. */
+export function assertProblemDocument(method: string, path: string, response: { status: number; headers: Headers }, body: unknown): void {
+  const problem = body as { code?: unknown; status?: unknown; instance?: unknown; requestId?: unknown; type?: unknown; title?: unknown; detail?: unknown } | undefined;
+  const contentType = response.headers.get('content-type') ?? '';
+  const code = problem?.code;
+  const wrong =
+    !contentType.startsWith('application/problem+json') ? `content-type ${contentType}` :
+    !isErrorCode(code) ? `code ${JSON.stringify(code)} not in the catalogue` :
+    ERROR_CATALOGUE[code].status !== response.status || problem?.status !== response.status ? `status ${response.status} with code ${code} (${ERROR_CATALOGUE[code].status}) and body status ${String(problem?.status)}` :
+    problem?.instance !== new URL(path, 'http://api').pathname ? `instance ${String(problem?.instance)}` :
+    typeof problem?.requestId !== 'string' || typeof problem?.type !== 'string' || typeof problem?.title !== 'string' || typeof problem?.detail !== 'string' ? 'a member missing' :
+    undefined;
+  if (wrong) throw new Error(`${method} ${path} answered ${response.status} without a problem document (${wrong}): ${JSON.stringify(body).slice(0, 400)}`);
 }

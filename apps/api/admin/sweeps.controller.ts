@@ -4,6 +4,7 @@ import { SWEEP_NAMES } from '../../../workflows/sweep.contract';
 import { Roles } from '../auth/roles.decorator';
 import { RunSweepDto } from './run-sweep.dto';
 import { SweepsService } from './sweeps.service';
+import { ApiProblems } from '../common/api-problems';
 
 /** The scheduled reconcilers, for platform operators: run now, dry run, last runs with their counts. */
 @ApiTags('admin')
@@ -13,6 +14,7 @@ export class SweepsController {
   constructor(private readonly sweeps: SweepsService) {}
 
   @Post(':name/run')
+  @ApiProblems('CONFLICT')
   @HttpCode(202)
   @Roles('admin')
   @ApiParam({ name: 'name', enum: SWEEP_NAMES })

@@ -4,6 +4,8 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { readIdempotencyKey } from '../common/idempotency';
 import { RateLimitedWrite } from '../common/rate-limits';
+import { answerOf } from '../common/stored-answer';
+import { ApiProblems } from '../common/api-problems';
 import { OrderAccess } from '../orders/order-access';
 import { AfterSaleReasonDto, ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, ReturnShipmentDto } from './after-sale.dto';
 import { AfterSalesService } from './after-sales.service';
@@ -21,6 +23,7 @@ export class AfterSalesController {
   @Post('orders/:orderSn/after-sales')
   @Roles('buyer')
   @RateLimitedWrite()
+  @ApiProblems('AFTER_SALE_NOT_ALLOWED', 'LINE_NOT_YOURS', 'AFTER_SALE_LINES_INVALID', 'NOT_PAID', 'NothingToRefund', 'CANCELLATION_IN_PROGRESS', 'WORKFLOW_FINISHED', 'CONFLICT')
   @ApiOperation({
     summary: 'Buyer applies for an after-sale (return, refund only, exchange, re-ship) on lines of a shipped order',
     description: '201 with the after-sale and its workflow; 409 refused with the reason (not shipped, window closed, quantity above what remains for the line, order refused it); 404 not your order; 422 key reused with another body.',
@@ -34,8 +37,7 @@ export class AfterSalesController {
     @Res({ passthrough: true }) response: { status(code: number): unknown },
   ) {
     const answer = await this.afterSales.apply(buyer, orderSn, dto, readIdempotencyKey(key, true)!);
-    response.status(answer.httpStatus);
-    return answer.body;
+    return answerOf(answer, response);
   }
 
   @Get('orders/:orderSn/after-sales')
@@ -54,6 +56,7 @@ export class AfterSalesController {
   }
 
   @Post('after-sales/:serviceSn/audit')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
   @ApiOperation({ summary: 'Seller audits: PASS (with the agreed refund ≤ the lines’ amount) or REFUSE (with a reason)' })
@@ -62,6 +65,7 @@ export class AfterSalesController {
   }
 
   @Post('after-sales/:serviceSn/return-shipment')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer enters the return logistics (returns and exchanges): PASS → FULL_COURIER' })
@@ -70,6 +74,7 @@ export class AfterSalesController {
   }
 
   @Post('after-sales/:serviceSn/receipt')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
   @ApiOperation({ summary: 'Seller records what came back per line (good and damaged units): STOCK_IN, or WAIT_FOR_MANUAL when units are missing' })
@@ -78,6 +83,7 @@ export class AfterSalesController {
   }
 
   @Post('after-sales/:serviceSn/withdrawal')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer withdraws the after-sale (before the goods are shipped back): CLOSED' })

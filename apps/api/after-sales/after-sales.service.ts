@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
@@ -39,9 +39,11 @@ import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { startWorkflow } from '../../shared/start-workflows';
-import { conflictBody } from '../common/conflict';
+import { StoredAnswer, refusedAnswer } from '../common/stored-answer';
+import { workflowRefusal } from '../common/problem-details';
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
 import { requestHash } from '../common/idempotency';
-import { WorkflowNotAnswering, refusalReason, sendStep, sendUpdateUntilAnswered } from '../common/refused-update';
+import { WorkflowNotAnswering, sendStep, sendUpdateUntilAnswered } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
 import type { ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, SupportDecisionDto } from './after-sale.dto';
@@ -51,11 +53,6 @@ import type { ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, SupportDecisionD
 const OPENING_WAIT_MS = 20_000;
 
 /** What an application answered; stored on the row so a retry with the same key replays it. */
-interface StoredAnswer {
-  httpStatus: number;
-  body: Record<string, unknown>;
-}
-
 /**
  * Records after-sale applications and hands every later step to the after-sale's workflow through
  * its Update; the workflow owns the after-sale's status, and the order workflow the order's.
@@ -117,7 +114,7 @@ export class AfterSalesService {
     } catch (err) {
       // Not answering in time, or finished (a replay after the after-sale closed): the row tells. An
       // after-sale opened and later withdrawn is CLOSED with a reason, yet its opening was accepted.
-      if (err instanceof WorkflowNotAnswering || refusalReason(err, `after-sale ${serviceSn} has finished`) !== undefined) return this.openingFromRow(serviceSn);
+      if (err instanceof WorkflowNotAnswering || workflowRefusal(err, `after-sale ${serviceSn} has finished`) !== undefined) return this.openingFromRow(serviceSn);
       throw err;
     }
   }
@@ -149,7 +146,7 @@ export class AfterSalesService {
     // A retry of the same application (same key) replays it, after the lock, so a concurrent twin waits for the first.
     const [existing] = await manager.query('SELECT service_sn, request_hash, response_json FROM after_sale WHERE buyer_id = ? AND idempotency_key = ?', [buyer.id, idempotencyKey]);
     if (existing) {
-      if (existing.request_hash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
+      if (existing.request_hash !== hash) throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
       if (existing.response_json) return { answer: typeof existing.response_json === 'string' ? JSON.parse(existing.response_json) : existing.response_json };
       return { input: await this.inputOf(manager, existing.service_sn) };
     }
@@ -162,8 +159,8 @@ export class AfterSalesService {
       settings: this.config.orderSettings,
       nowMs: Date.now(),
     });
-    if (refusal) throw new ConflictException(refusal);
-    if (refundsMoney(body.serviceType) && !(order.paid_fen > 0)) throw new ConflictException(`order ${orderSn} was not paid: there is nothing to refund`);
+    if (refusal) throw new DomainError(ErrorCode.AFTER_SALE_NOT_ALLOWED, refusal);
+    if (refundsMoney(body.serviceType) && !(order.paid_fen > 0)) throw new DomainError(ErrorCode.NOT_PAID, `order ${orderSn} was not paid: there is nothing to refund`);
     const items: { id: number; sku_id: number; name: string; num: number; paid_fen: number }[] = await manager.query(
       'SELECT id, sku_id, name, num, paid_fen FROM order_item WHERE order_sn = ? ORDER BY id FOR UPDATE',
       [orderSn],
@@ -185,10 +182,10 @@ export class AfterSalesService {
       takenNum: Number(taken.find((t) => Number(t.order_item_id) === Number(item.id))?.n ?? 0),
     }));
     const planned = planAfterSaleLines(facts, body.lines, balance ? paymentRemainingFen(balance) : 0);
-    if ('refusal' in planned) throw new ConflictException(planned.refusal);
+    if ('refusal' in planned) throw new DomainError(planned.code, planned.refusal);
     const money = refundsMoney(body.serviceType);
     const requestedFen = money ? planned.plan.reduce((sum, line) => sum + line.amountFen, 0) : 0;
-    if (money && requestedFen <= 0) throw new ConflictException(conflictBody('nothing remains refundable on these lines', RefundRefusal.NOTHING_TO_REFUND));
+    if (money && requestedFen <= 0) throw new DomainError(RefundRefusal.NOTHING_TO_REFUND, 'nothing remains refundable on these lines');
     const serviceSn = newSn('S');
     await manager.query(
       `INSERT INTO after_sale (service_sn, order_sn, seller_id, buyer_id, service_type, status, reason, description, requested_fen, idempotency_key, request_hash)
@@ -333,7 +330,7 @@ export class AfterSalesService {
   ) {
     const row = await this.load(principal, serviceSn);
     const check = checkAfterSaleAction({ status: row.status as AfterSaleStatus, action, actor, serviceType: row.service_type as ServiceType });
-    if (!check.allowed) throw new ConflictException(check.reason);
+    if (!check.allowed) throw new DomainError(ErrorCode.AfterSaleStepRefused, check.reason);
     await send(this.workflows.temporal.workflow.getHandle(afterSaleWorkflowId(serviceSn)), `after-sale ${serviceSn} is ${row.status} and its workflow has finished`);
     return this.describe(serviceSn);
   }
@@ -346,6 +343,7 @@ function openingOf(log: { action: string }[]): 'PENDING' | 'ACCEPTED' | 'REFUSED
   return 'PENDING';
 }
 
+/** The order refused the after-sale (not shipped, window closed, being cancelled…). */
 function refused(reason: string): StoredAnswer {
-  return { httpStatus: 409, body: conflictBody(reason) };
+  return refusedAnswer(new DomainError(ErrorCode.AFTER_SALE_NOT_ALLOWED, reason));
 }

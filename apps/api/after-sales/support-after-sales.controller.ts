@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { SupportDecisionDto } from './after-sale.dto';
 import { AfterSalesService } from './after-sales.service';
+import { ApiProblems } from '../common/api-problems';
 
 /** Support staff's side of after-sales. In the Temporal UI: AfterSaleStatus="WAIT_FOR_MANUAL". */
 @ApiTags('support')
@@ -31,6 +32,7 @@ export class SupportAfterSalesController {
   }
 
   @Post(':serviceSn/decision')
+  @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'Support decides a WAIT_FOR_MANUAL after-sale: REFUND an amount (→ REFUNDING → COMPLETED) or CLOSE it' })

@@ -5,6 +5,8 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { readIdempotencyKey } from '../common/idempotency';
 import { RateLimitedWrite } from '../common/rate-limits';
+import { answerOf } from '../common/stored-answer';
+import { ApiProblems } from '../common/api-problems';
 import { CancelOrderDto } from './cancel-order.dto';
 import { CancellationsService } from './cancellations.service';
 
@@ -17,6 +19,7 @@ export class CancellationsController {
   @Post()
   @Roles('seller', 'buyer', 'support')
   @RateLimitedWrite()
+  @ApiProblems('ORDER_NOT_CANCELLABLE_IN_STATE', 'AFTER_SALE_OPEN', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @ApiOperation({
     summary: 'Cancel an order: refund (if paid), restore stock, take back sales, all in a durable workflow',
     description: '202 accepted; 200 already cancelled; 409 refused by the order state (shipped, already being cancelled); 422 key reused with another body.',
@@ -30,8 +33,7 @@ export class CancellationsController {
     @Res({ passthrough: true }) response: { status(code: number): unknown },
   ) {
     const answer = await this.cancellations.request(principal, orderSn, dto.reason.trim(), readIdempotencyKey(key, true)!);
-    response.status(answer.httpStatus);
-    return answer.body;
+    return answerOf(answer, response);
   }
 
   @Get(':id')

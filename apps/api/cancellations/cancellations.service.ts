@@ -1,26 +1,21 @@
-import { HttpStatus, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CancellationRequest, Refund } from '../../../db/entities';
 import { runStep } from '../../../db/business-events';
 import { emitCancellationReceived, storeCancellationAnswer } from '../../../db/cancellation-requests';
-import { CancellationStatus, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
+import { CancellationStatus, DomainError, ErrorCode, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { CancellationProgress, cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
 import { CancelRequest, cancelUpdate, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
-import { conflictBody } from '../common/conflict';
 import { requestHash } from '../common/idempotency';
-import { orderFinished, refusalReason, sendUpdateUntilAnswered } from '../common/refused-update';
+import { orderFinished, sendUpdateUntilAnswered } from '../common/refused-update';
+import { workflowRefusal } from '../common/problem-details';
+import { StoredAnswer, refusedAnswer } from '../common/stored-answer';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { ApiMetrics } from '../observability/business-metrics';
-
-/** What a cancel request answered; stored with the request so a retry with the same key replays it. */
-export interface StoredAnswer {
-  httpStatus: number;
-  body: Record<string, unknown>;
-}
 
 const ACTOR_OF: Record<string, CancelRequest['actor']> = { seller: 'SELLER', buyer: 'BUYER', support: 'SUPPORT' };
 
@@ -57,7 +52,7 @@ export class CancellationsService {
         request = await repo.findOneByOrFail(byKey);
       }
     }
-    if (request.requestHash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
+    if (request.requestHash !== hash) throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
     if (request.response) return request.response as unknown as StoredAnswer;
     // Not answered yet: this is the first attempt, or one that recorded the request and never answered
     // (a crash, or a concurrent twin still running): finish it (decide sends the same Update again).
@@ -84,7 +79,7 @@ export class CancellationsService {
     const actor = ACTOR_OF[principal.role];
     // A fast 409 from the row, with the function the order workflow decides with (on its own state).
     const check = decideCancel({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, paidFen: order.paidFen, actor });
-    if (!check.allowed) return refused(check.reason);
+    if (!check.allowed) return refusedAnswer(new DomainError(check.code, check.reason));
     try {
       // One updateId per request: a copy sent again (this call's retry, or the client's) is the same Update.
       const accepted = await sendUpdateUntilAnswered(
@@ -108,8 +103,8 @@ export class CancellationsService {
         },
       };
     } catch (err) {
-      const refusal = refusalReason(err, orderFinished(request.orderSn));
-      if (refusal !== undefined) return refused(refusal);
+      const refusal = workflowRefusal(err, orderFinished(request.orderSn));
+      if (refusal !== undefined) return refusedAnswer(refusal);
       throw err;
     }
   }
@@ -161,10 +156,6 @@ export class CancellationsService {
       .orderBy('c.id', 'ASC')
       .getOne();
   }
-}
-
-function refused(reason: string): StoredAnswer {
-  return { httpStatus: HttpStatus.CONFLICT, body: conflictBody(reason) };
 }
 
 /** The metric label of a first answer: 202 handed to the workflow, 200 it was already cancelled, 4xx refused. */

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { AddCartItemDto, CheckAllDto, UpdateCartItemDto } from './cart.dto';
 import { CartStore } from './cart-store';
+import { ApiProblems } from '../common/api-problems';
 
 /**
  * The buyer's cart and buy-now item (in Redis). Lines name a SKU and a quantity only; the answer
@@ -40,6 +41,7 @@ export class CartController {
   }
 
   @Post('cart/items')
+  @ApiProblems('REQUEST_UNPROCESSABLE')
   @HttpCode(201)
   @ApiOperation({ summary: 'Add a SKU to the cart (adds to its quantity if already there) and check it' })
   async add(@CurrentPrincipal() buyer: Principal, @Body() dto: AddCartItemDto) {
@@ -78,6 +80,7 @@ export class CartController {
   }
 
   @Put('buy-now')
+  @ApiProblems('REQUEST_UNPROCESSABLE')
   @ApiOperation({ summary: 'Buy now: one SKU, checked out on its own (way=BUY_NOW), the cart untouched' })
   async buyNow(@CurrentPrincipal() buyer: Principal, @Body() dto: AddCartItemDto) {
     await this.requireSku(dto.skuId);

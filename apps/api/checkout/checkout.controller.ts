@@ -7,6 +7,7 @@ import { RateLimitedWrite } from '../common/rate-limits';
 import { readIdempotencyKey } from '../common/idempotency';
 import { CheckoutWayQuery, SelectCouponDto, SubmitCheckoutDto } from './checkout.dto';
 import { CheckoutService } from './checkout.service';
+import { ApiProblems } from '../common/api-problems';
 
 @ApiTags('checkout')
 @ApiBearerAuth()
@@ -19,12 +20,14 @@ export class CheckoutController {
   ) {}
 
   @Get()
+  @ApiProblems('REQUEST_UNPROCESSABLE')
   @ApiOperation({ summary: 'The checkout view per shop: lines, promotions available and selected, totals (from the cart or buy-now)' })
   view(@CurrentPrincipal() buyer: Principal, @Query() query: CheckoutWayQuery) {
     return this.checkout.view(buyer.id, query.way ?? 'CART');
   }
 
   @Put('coupons/:sellerId')
+  @ApiProblems('REQUEST_UNPROCESSABLE')
   @ApiOperation({ summary: 'Choose (or with null, drop) the coupon for one shop of the next checkout' })
   async selectCoupon(@CurrentPrincipal() buyer: Principal, @Param('sellerId', ParseIntPipe) sellerId: number, @Body() dto: SelectCouponDto) {
     await this.cart.selectCoupon(buyer.id, dto.way ?? 'CART', sellerId, dto.memberCouponId);
@@ -32,6 +35,7 @@ export class CheckoutController {
   }
 
   @Post()
+  @ApiProblems('REQUEST_UNPROCESSABLE', 'OUT_OF_STOCK', 'COUPON_UNAVAILABLE', 'IDEMPOTENCY_KEY_REUSED')
   @HttpCode(201)
   @RateLimitedWrite()
   @ApiOperation({ summary: 'Check out: one trade and one order (and order workflow) per shop, promotions applied, stock reserved, lines leave the cart' })

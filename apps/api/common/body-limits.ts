@@ -1,11 +1,11 @@
-/** The few Express request/response members used here (the project carries no @types/express). */
-interface Request {
+import { ErrorCode } from '../../../domain/error-codes';
+import { ProblemRequest, ProblemResponse, sendProblem } from './problem-details';
+
+/** The few Express request members used here (the project carries no @types/express). */
+interface Request extends ProblemRequest {
   body?: unknown;
 }
-interface Response {
-  status(code: number): Response;
-  json(body: unknown): void;
-}
+type Response = ProblemResponse;
 type NextFunction = (err?: unknown) => void;
 
 /** No route takes JSON nested deeper than this (the delivery address, the deepest, needs 3). */
@@ -32,23 +32,24 @@ export function nestingDepth(value: unknown, limit: number): number {
   return deepest;
 }
 
-function refuse(res: Response, status: number, message: string): void {
-  res.status(status).json({ statusCode: status, error: status === 413 ? 'Payload Too Large' : 'Bad Request', message });
+/** Refused before Nest sees the request, so answered here, in the same problem document as the exception filter's. */
+function refuse(req: Request, res: Response, status: number, message: string): void {
+  sendProblem(req, res, { code: status === 413 ? ErrorCode.PAYLOAD_TOO_LARGE : ErrorCode.VALIDATION_FAILED, detail: message });
 }
 
 /** Express middleware, after the body parsers and before Nest's pipes: caps nesting depth. */
 export function bodyDepthLimit(req: Request, res: Response, next: NextFunction): void {
   if (req.body !== undefined && nestingDepth(req.body, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
-    return refuse(res, 400, `request body nests deeper than ${MAX_BODY_DEPTH} levels`);
+    return refuse(req, res, 400, `request body nests deeper than ${MAX_BODY_DEPTH} levels`);
   }
   next();
 }
 
 /** The body parsers' own refusals (too large, not JSON, bad charset) as JSON 4xx without a stack trace. */
-export function bodyParserErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+export function bodyParserErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
   const status = (err as { status?: unknown }).status;
   const type = (err as { type?: unknown }).type;
   if (typeof status !== 'number' || status < 400 || status > 499 || typeof type !== 'string') return next(err);
   const message = status === 413 ? `request body is larger than ${MAX_BODY_BYTES}` : type === 'entity.parse.failed' ? 'request body is not valid JSON' : `request body refused (${type})`;
-  refuse(res, status, message);
+  refuse(req, res, status, message);
 }

@@ -1,4 +1,4 @@
-import { ExecutionContext, HttpException, HttpStatus, Injectable, SetMetadata, UseGuards, applyDecorators } from '@nestjs/common';
+import { ExecutionContext, Injectable, SetMetadata, UseGuards, applyDecorators } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import { ThrottlerGuard, ThrottlerModuleOptions, ThrottlerOptions, ThrottlerRequest } from '@nestjs/throttler';
 import type Redis from 'ioredis';
@@ -7,6 +7,7 @@ import { RATE_SCOPES, RateScope } from '../../../config/rate-limits';
 import type { Principal, Role } from '../auth/principal';
 import { RateLimitHit, RedisThrottlerStorage } from '../redis/redis-throttler-storage';
 import { withinMs } from '../../shared/within';
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
 
 const RATE_SCOPE = 'rate-limit-scope';
 /** Every limit is per minute (the settings say "per minute"); the window is fixed, starting at a caller's first hit. */
@@ -21,13 +22,10 @@ const COUNTER_WAIT_MS = 1000;
 const WARNING_INTERVAL_MS = 10_000;
 let lastUncheckedWarningAt = 0;
 
-/** The stable machine-readable `code` of a 429, beside the human message (clients branch on this, not on the text). */
-export const RATE_LIMITED = 'RATE_LIMITED';
-
-/** A 429 in the shape of Nest's other errors ({ statusCode, error, message }), plus `code` and the wait in seconds. */
-export class RateLimitExceeded extends HttpException {
+/** A 429: the problem document's code RATE_LIMITED, the wait in seconds as `retryAfterSeconds` (and Retry-After). */
+export class RateLimitExceeded extends DomainError {
   constructor(message: string, retryAfterSeconds: number) {
-    super({ statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', code: RATE_LIMITED, message, retryAfterSeconds }, HttpStatus.TOO_MANY_REQUESTS);
+    super(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds });
   }
 }
 
@@ -46,7 +44,7 @@ const scopeOf = (context: ExecutionContext) => Reflect.getMetadata(RATE_SCOPE, c
  *
  * Answers carry the IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers), e.g.
  * `RateLimit-Policy: "writes";q=3000;w=60` and `RateLimit: "writes";r=1799;t=41`; a 429 also has
- * Retry-After (seconds) and the body's code RATE_LIMITED.
+ * Retry-After (seconds) and the problem document's code RATE_LIMITED.
  */
 @Injectable()
 export class PrincipalThrottlerGuard extends ThrottlerGuard {
@@ -60,7 +58,7 @@ export class PrincipalThrottlerGuard extends ThrottlerGuard {
     return `${context.getClass().name}.${context.getHandler().name}:${tracker}`;
   }
 
-  /** Replaces the parent's: the IETF headers instead of X-RateLimit-*, and a 429 body with a code. */
+  /** Replaces the parent's: the IETF headers instead of X-RateLimit-*, and a 429 with a code. */
   protected override async handleRequest({ context, limit, ttl, throttler, blockDuration, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
     const { req, res } = this.getRequestResponse(context);
     const policy = throttler.name!;
@@ -102,7 +100,7 @@ export class PrincipalThrottlerGuard extends ThrottlerGuard {
 /** The 429 in the OpenAPI document of every limited route. */
 const documented429 = (scope: RateScope) =>
   ApiTooManyRequestsResponse({
-    description: `More than the caller's kind may send on this route a minute (\`${scope}\` limits by buyer, seller, support, admin). Body: { statusCode: 429, error, code: "${RATE_LIMITED}", message, retryAfterSeconds }.`,
+    description: `More than the caller's kind may send on this route a minute (\`${scope}\` limits by buyer, seller, support, admin). A problem document with code ${ErrorCode.RATE_LIMITED} and retryAfterSeconds.`,
     headers: {
       'Retry-After': { description: 'seconds until the window frees up', schema: { type: 'integer' } },
       RateLimit: { description: `e.g. "${scope}";r=0;t=41 (also on answers that went through, with the requests left)`, schema: { type: 'string' } },

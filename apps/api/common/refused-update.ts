@@ -1,27 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictException, ServiceUnavailableException } from '@nestjs/common';
 import {
   ServiceError,
   WorkflowHandle,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowUpdateStage,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-
-/**
- * The one map from "the workflow said no" to HTTP 409, for every Update the API sends (orders,
- * cancellations, after-sales, complaints, support's refund resolutions). An Update refused by its
- * validator or by the workflow (the flow table, a cancellation in progress, a lost compare-and-set)
- * and a workflow that has finished are conflicts with the entity's state, and answer 409 with the
- * workflow's reason (`finished` for the latter); anything else is not a refusal (undefined).
- */
-export function refusalReason(err: unknown, finished: string): string | undefined {
-  if (err instanceof WorkflowUpdateFailedError) return err.cause?.message ?? err.message;
-  if (err instanceof WorkflowNotFoundError) return finished;
-  return undefined;
-}
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
+import { workflowRefusal } from './problem-details';
 
 /** What a refusal says when an order's workflow has finished. */
 export const orderFinished = (orderSn: string) => `order ${orderSn} has no running workflow (it is finished)`;
@@ -43,20 +29,15 @@ export const UPDATE_ANSWER_BUDGET_MS = 60_000;
  */
 const ATTEMPT_MS = 8_000;
 
-/** The stable code of "no worker answered in time"; the request may be sent again. */
-export const WORKFLOW_NOT_ANSWERING = 'WORKFLOW_NOT_ANSWERING';
-
-/** No worker answered the Update within the budget (503, Retry-After): nothing was refused; read, then send again if the step is not there. */
-export class WorkflowNotAnswering extends ServiceUnavailableException {
+/** No worker answered the Update within the budget (503 WORKFLOW_NOT_ANSWERING, Retry-After): nothing was refused; read, then send again if the step is not there. */
+export class WorkflowNotAnswering extends DomainError {
   static readonly RETRY_AFTER_SECONDS = 5;
   constructor(what: string, budgetMs = UPDATE_ANSWER_BUDGET_MS) {
-    super({
-      statusCode: 503,
-      error: 'Service Unavailable',
-      code: WORKFLOW_NOT_ANSWERING,
-      message: `${what}: no worker answered within ${Math.round(budgetMs / 1000)} s. Nothing was refused, and the server may still deliver it when a worker is back: read the entity, and send the request again if the step is not there`,
-      retryAfterSeconds: WorkflowNotAnswering.RETRY_AFTER_SECONDS,
-    });
+    super(
+      ErrorCode.WORKFLOW_NOT_ANSWERING,
+      `${what}: no worker answered within ${Math.round(budgetMs / 1000)} s. Nothing was refused, and the server may still deliver it when a worker is back: read the entity, and send the request again if the step is not there`,
+      { retryAfterSeconds: WorkflowNotAnswering.RETRY_AFTER_SECONDS },
+    );
   }
 }
 
@@ -111,10 +92,11 @@ const ACCEPTED_CHECK_MS = 3_000;
 
 /**
  * A person's step on an entity's workflow: sent as above under an id of its own (one per HTTP
- * call, so the call's own retries are one Update), a refusal answered as 409 with the workflow's
- * reason (`finished` when its workflow has ended). When no answer came within the budget, the step is
- * asked for once more under its id, up to the Accepted stage: accepted means durable (StepPending,
- * 202); not even accepted is WorkflowNotAnswering (503). The whole call stays within the budget.
+ * call, so the call's own retries are one Update), a refusal answered with the workflow's code and
+ * reason (problem-details.ts workflowRefusal; `finished` when its workflow has ended). When no answer
+ * came within the budget, the step is asked for once more under its id, up to the Accepted stage:
+ * accepted means durable (StepPending, 202); not even accepted is WorkflowNotAnswering (503). The
+ * whole call stays within the budget.
  */
 export async function sendStep<Ret, Args extends any[]>(handle: WorkflowHandle, update: UpdateDefinition<Ret, Args>, args: Args, finished: string): Promise<Ret> {
   const updateId = `${update.name}-${randomUUID()}`;
@@ -137,8 +119,6 @@ export async function sendStep<Ret, Args extends any[]>(handle: WorkflowHandle, 
       throw accepted ? new StepPending(handle.workflowId, updateId, update.name) : new WorkflowNotAnswering(`${update.name} on ${handle.workflowId}`);
     }
   } catch (err) {
-    const refusal = refusalReason(err, finished);
-    if (refusal !== undefined) throw new ConflictException(refusal);
-    throw err;
+    throw workflowRefusal(err, finished) ?? err;
   }
 }

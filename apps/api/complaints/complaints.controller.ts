@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { ComplaintTextDto, FileComplaintDto } from './complaint.dto';
 import { ComplaintsService } from './complaints.service';
+import { ApiProblems } from '../common/api-problems';
 
 /** Buyers and sellers in a complaint: file, answer, talk, ask for arbitration, withdraw. */
 @ApiTags('complaints')
@@ -14,6 +15,7 @@ export class ComplaintsController {
   constructor(private readonly complaints: ComplaintsService) {}
 
   @Post('orders/:orderSn/complaints')
+  @ApiProblems('COMPLAINT_NOT_ALLOWED', 'COMPLAINT_ALREADY_OPEN')
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer files a complaint about an order line', description: '201 with the complaint and its workflow; 409 window closed or the line already has an open complaint; 404 not your order / no such line.' })
   file(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string, @Body() dto: FileComplaintDto) {
@@ -35,6 +37,7 @@ export class ComplaintsController {
   }
 
   @Post('complaints/:id/appeal')
+  @ApiProblems('ComplaintStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
   @ApiOperation({ summary: 'Seller answers (appeals) a reviewed complaint: WAIT_APPEAL → COMMUNICATION' })
@@ -43,6 +46,7 @@ export class ComplaintsController {
   }
 
   @Post('complaints/:id/messages')
+  @ApiProblems('ComplaintStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('buyer', 'seller', 'support', 'admin')
   @ApiOperation({ summary: 'A message in the complaint dialogue (COMMUNICATION or WAIT_ARBITRATION)' })
@@ -51,6 +55,7 @@ export class ComplaintsController {
   }
 
   @Post('complaints/:id/arbitration-request')
+  @ApiProblems('ComplaintStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('buyer', 'seller')
   @ApiOperation({ summary: 'Buyer or seller asks support to arbitrate: COMMUNICATION → WAIT_ARBITRATION' })
@@ -59,6 +64,7 @@ export class ComplaintsController {
   }
 
   @Post('complaints/:id/withdrawal')
+  @ApiProblems('ComplaintStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer withdraws the complaint (CANCEL); the line is free for a new one' })

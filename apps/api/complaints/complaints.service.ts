@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
@@ -30,7 +30,7 @@ import {
 import type { Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { startWorkflow } from '../../shared/start-workflows';
-import { conflictBody } from '../common/conflict';
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
 import { sendStep } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
@@ -70,7 +70,7 @@ export class ComplaintsService {
         nowMs: Date.now(),
         complainExpiredMs: this.config.orderSettings.complainExpiredMs,
       });
-      if (refusal) throw new ConflictException(refusal);
+      if (refusal) throw new DomainError(ErrorCode.COMPLAINT_NOT_ALLOWED, refusal);
       const [open] = await manager.query('SELECT id, topic FROM complaint WHERE open_line_key = ?', [openLineKey(orderSn, dto.skuId)]);
       if (open) return { id: Number(open.id), topic: open.topic as string, order, line, alreadyOpen: true };
       const topic = dto.topic.trim();
@@ -86,7 +86,7 @@ export class ComplaintsService {
       return { id, topic, order, line, alreadyOpen: false };
     }).catch((err) => {
       // Two requests for the same line at once: the unique open-line key let one in.
-      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new ConflictException(`SKU ${dto.skuId} of order ${orderSn} already has an open complaint`);
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new DomainError(ErrorCode.COMPLAINT_ALREADY_OPEN, `SKU ${dto.skuId} of order ${orderSn} already has an open complaint`);
       throw err;
     });
     const input: ComplaintWorkflowInput = {
@@ -115,7 +115,7 @@ export class ComplaintsService {
       if (!(filed.alreadyOpen && err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     });
     if (filed.alreadyOpen) {
-      throw new ConflictException(`SKU ${dto.skuId} of order ${orderSn} already has an open complaint (${filed.id}); withdraw it or wait until it is complete`);
+      throw new DomainError(ErrorCode.COMPLAINT_ALREADY_OPEN, `SKU ${dto.skuId} of order ${orderSn} already has an open complaint (${filed.id}); withdraw it or wait until it is complete`);
     }
     return this.get(buyer, filed.id);
   }
@@ -136,11 +136,11 @@ export class ComplaintsService {
     const actor = ACTOR_OF[principal.role];
     // Fast refusal from the row; the workflow re-checks against its own state.
     const check = checkComplaintAction(complaint.status as ComplainStatus, action, actor);
-    if (!check.allowed) throw new ConflictException(check.reason);
+    if (!check.allowed) throw new DomainError(ErrorCode.ComplaintStepRefused, check.reason);
     if (action === ComplaintAction.ARBITRATE && refundFen) {
       // Fast refusal from the one refundable balance; the refund activity decides again under the order's lock.
       const offerFen = await this.refundableFen(complaint.orderSn, complaint.skuId);
-      if (refundFen > offerFen) throw new ConflictException(conflictBody(`a refund of ${refundFen} fen exceeds the ${offerFen} fen that remain refundable on this line`, RefundRefusal.EXCEEDS_REMAINING));
+      if (refundFen > offerFen) throw new DomainError(RefundRefusal.EXCEEDS_REMAINING, `a refund of ${refundFen} fen exceeds the ${offerFen} fen that remain refundable on this line`);
     }
     await sendStep(
       this.workflows.temporal.workflow.getHandle(complaintWorkflowId(id)),

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { ArbitrateComplaintDto, ComplaintTextDto } from './complaint.dto';
 import { ComplaintsService } from './complaints.service';
+import { ApiProblems } from '../common/api-problems';
 
 /** Support staff's side of complaints. In the Temporal UI: ComplaintStatus="WAIT_ARBITRATION". */
 @ApiTags('support')
@@ -27,6 +28,7 @@ export class SupportComplaintsController {
   }
 
   @Post(':id/review')
+  @ApiProblems('ComplaintStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'Support accepts a new complaint for the seller’s answer: NEW → WAIT_APPEAL (the seller’s deadline starts)' })
@@ -35,6 +37,7 @@ export class SupportComplaintsController {
   }
 
   @Post(':id/arbitration')
+  @ApiProblems('ComplaintStepRefused', 'RefundExceedsRemaining', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'Support decides: WAIT_ARBITRATION → COMPLETE, optionally ordering a refund (≤ the line, ≤ what remains refundable)' })

@@ -5,6 +5,7 @@ import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { idParam, pageParam, singleParam } from '../common/query-params';
 import { ShipOrderDto } from './order-operation.dto';
 import { OrdersService } from './orders.service';
+import { ApiProblems } from '../common/api-problems';
 
 @ApiTags('orders')
 @ApiBearerAuth()
@@ -30,6 +31,7 @@ export class OrdersController {
   }
 
   @Post(':orderSn/shipment')
+  @ApiProblems('ORDER_OPERATION_NOT_ALLOWED', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
   @ApiOperation({ summary: 'Seller ships the order (carrier and tracking number)' })
@@ -38,6 +40,7 @@ export class OrdersController {
   }
 
   @Post(':orderSn/receipt')
+  @ApiProblems('ORDER_OPERATION_NOT_ALLOWED', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer confirms receipt' })
@@ -46,6 +49,7 @@ export class OrdersController {
   }
 
   @Post(':orderSn/cash-collected')
+  @ApiProblems('ORDER_OPERATION_NOT_ALLOWED', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
   @ApiOperation({ summary: 'Cash on delivery: seller reports the cash collected at the door' })
@@ -54,6 +58,7 @@ export class OrdersController {
   }
 
   @Post(':orderSn/completion')
+  @ApiProblems('ORDER_OPERATION_NOT_ALLOWED', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('admin')
   @ApiOperation({ summary: 'Admin completes a received order ahead of its timer' })

@@ -1,4 +1,4 @@
-import { BadRequestException, ConflictException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Order, OrderItem, OrderLog, Refund } from '../../../db/entities';
 import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderType, type PaymentType } from '../../../domain';
@@ -11,6 +11,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { orderFinished, sendStep } from '../common/refused-update';
 import { OrderAccess } from './order-access';
 import { OrderWorkflows } from './order-workflows';
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
 
 const PAGE_SIZE = 20;
 
@@ -93,7 +94,7 @@ export class OrdersService {
   private async precheck(principal: Principal, orderSn: string, operation: OrderOperate, actor: Actor): Promise<Order> {
     const order = await this.access.load(principal, orderSn);
     const check = checkOperation({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, operation, actor });
-    if (!check.allowed) throw new ConflictException(check.reason);
+    if (!check.allowed) throw new DomainError(check.code, check.reason);
     return order;
   }
 

@@ -6,6 +6,7 @@ import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { RateLimitedPoll, RateLimitedWrite } from '../common/rate-limits';
 import { CreatePaymentDto } from './create-payment.dto';
 import { PaymentsService } from './payments.service';
+import { ApiProblems } from '../common/api-problems';
 
 @ApiTags('payments')
 @ApiBearerAuth()
@@ -14,6 +15,7 @@ export class PaymentsController {
   constructor(private readonly payments: PaymentsService) {}
 
   @Post()
+  @ApiProblems('PAYMENT_NOT_ALLOWED', 'PROVIDER_FAILED')
   @Roles('buyer')
   @RateLimitedWrite()
   @ApiOperation({ summary: 'Pay an order: Alipay cashier form {gatewayUrl, formItems} or WeChat Pay QR {codeUrl, qrImageUrl}' })

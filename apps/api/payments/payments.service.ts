@@ -1,4 +1,4 @@
-import { BadGatewayException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
@@ -13,6 +13,7 @@ import type { Principal } from '../auth/principal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG, PAYMENT_PROVIDERS } from '../tokens';
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
 
 /** One payment attempt per (order, provider): the same out_trade_no every time, so re-asking is idempotent. */
 export function outTradeNoFor(orderSn: string, provider: ProviderName): string {
@@ -37,16 +38,16 @@ export class PaymentsService {
   async create(buyer: Principal, orderSn: string, providerName: ProviderName, returnUrl?: string) {
     const order = await this.access.load(buyer, orderSn);
     const flow = flowOf(order.paymentType as PaymentType, order.orderType as OrderType);
-    if (flow === FlowType.COD) throw new ConflictException('a cash-on-delivery order is paid at the door, not online');
-    if (flow === FlowType.REPLACEMENT) throw new ConflictException('a replacement order (exchange or re-ship) is free: there is nothing to pay');
-    if (order.payStatus !== PayStatus.PAY_NO) throw new ConflictException(`order ${orderSn} is already paid`);
-    if (!isAwaitingPayment(order.orderStatus, order.payStatus)) throw new ConflictException(`order ${orderSn} is ${order.orderStatus} and cannot be paid`);
+    if (flow === FlowType.COD) throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, 'a cash-on-delivery order is paid at the door, not online');
+    if (flow === FlowType.REPLACEMENT) throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, 'a replacement order (exchange or re-ship) is free: there is nothing to pay');
+    if (order.payStatus !== PayStatus.PAY_NO) throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `order ${orderSn} is already paid`);
+    if (!isAwaitingPayment(order.orderStatus, order.payStatus)) throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `order ${orderSn} is ${order.orderStatus} and cannot be paid`);
     const outTradeNo = outTradeNoFor(orderSn, providerName);
     await runStep(this.dataSource, (manager) =>
       insertPaymentAttempt(manager, { orderSn, sellerId: order.sellerId, buyerId: order.buyerId, provider: providerName, outTradeNo, amountFen: order.orderFen }),
     );
     const payment = await this.dataSource.getRepository(Payment).findOneByOrFail({ outTradeNo });
-    if (payment.status !== 'CREATED') throw new ConflictException(`payment ${outTradeNo} is ${payment.status}`);
+    if (payment.status !== 'CREATED') throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `payment ${outTradeNo} is ${payment.status}`);
     // The provider stops taking the payment when the order's unpaid timer would cancel it.
     const expiresAt = new Date(order.createdAt.getTime() + this.config.orderSettings.cancelOrderMs);
     try {
@@ -67,7 +68,7 @@ export class PaymentsService {
       }
       return { ...common, gatewayUrl: result.gatewayUrl, formItems: result.formItems };
     } catch (err) {
-      if (err instanceof ProviderError) throw new BadGatewayException(`${providerName} refused to create the payment: ${err.message}`);
+      if (err instanceof ProviderError) throw new DomainError(ErrorCode.PROVIDER_FAILED, `${providerName} refused to create the payment: ${err.message}`);
       throw err;
     }
   }

@@ -1,4 +1,4 @@
-import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { MemberCouponStatus } from '../../../domain';
@@ -8,6 +8,8 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { CreateCouponDto, CreateFullReductionDto, ShippingFeeDto } from './promotion.dto';
 import { readBuyerCoupons } from './promotion-reader';
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
+import { ApiProblems } from '../common/api-problems';
 
 function window(from: string, until: string, names: [string, string]): [Date, Date] {
   const start = new Date(from);
@@ -57,6 +59,7 @@ export class PromotionsController {
 
   /** One copy per buyer and coupon (unique key); the claimed count rises only while copies are left (guarded update). */
   @Post('coupons/:couponId/claim')
+  @ApiProblems('COUPON_UNAVAILABLE')
   @HttpCode(201)
   @Roles('buyer')
   @ApiOperation({ summary: 'Claim a coupon: the buyer gets one copy (memberCouponId) to use at checkout' })
@@ -66,16 +69,16 @@ export class PromotionsController {
     try {
       outcome = await runStep(this.dataSource, (manager) => claimCoupon(manager, couponId, buyerId));
     } catch (err) {
-      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new ConflictException(`coupon ${couponId} was already claimed`);
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `coupon ${couponId} was already claimed`);
       throw err;
     }
     switch (outcome.kind) {
       case 'not-found':
         throw new NotFoundException(`coupon ${couponId} not found`);
       case 'already-claimed':
-        throw new ConflictException(`coupon ${couponId} was already claimed (memberCouponId ${outcome.memberCouponId})`);
+        throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `coupon ${couponId} was already claimed (memberCouponId ${outcome.memberCouponId})`);
       case 'unavailable':
-        throw new ConflictException(`coupon ${couponId} is expired or all claimed`);
+        throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `coupon ${couponId} is expired or all claimed`);
       default:
         return { memberCouponId: outcome.memberCouponId, couponId, sellerId: outcome.sellerId, status: MemberCouponStatus.UNUSED };
     }

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { ResolveDifferenceDto, StartReconciliationDto } from './reconciliation.dto';
 import { ReconciliationService } from './reconciliation.service';
+import { ApiProblems } from '../common/api-problems';
 
 /** Daily reconciliation with the providers' bills, for support and finance. Resolutions are audited in the case log. */
 @ApiTags('reconciliation')
@@ -50,6 +51,7 @@ export class ReconciliationController {
   }
 
   @Post('differences/:id/resolution')
+  @ApiProblems('CONFLICT')
   @HttpCode(200)
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'Resolve an open difference with a note (who and what are kept in the case log)' })

@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { FollowUpReviewDto, WriteReviewDto } from './review.dto';
 import { ReviewsService } from './reviews.service';
+import { ApiProblems } from '../common/api-problems';
 
 @ApiTags('reviews')
 @ApiBearerAuth()
@@ -13,6 +14,7 @@ export class ReviewsController {
   constructor(private readonly reviews: ReviewsService) {}
 
   @Post('orders/:orderSn/reviews')
+  @ApiProblems('REVIEW_NOT_ALLOWED')
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer reviews a received line (once, within comment_order_day)', description: '201; 409 not received yet, window closed, or already reviewed; 404 not your order / no such line.' })
   write(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string, @Body() dto: WriteReviewDto) {
@@ -20,6 +22,7 @@ export class ReviewsController {
   }
 
   @Post('orders/:orderSn/reviews/follow-up')
+  @ApiProblems('REVIEW_NOT_ALLOWED')
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer follows up their review of a line, once (WAIT_CHASE → FINISHED)' })
   followUp(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string, @Body() dto: FollowUpReviewDto) {

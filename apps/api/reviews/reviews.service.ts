@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { appendOrderLog } from '../../../db/order-log';
 import { runStep } from '../../../db/business-events';
@@ -19,6 +19,7 @@ import {
 } from '../../../domain';
 import type { Principal } from '../auth/principal';
 import { OrderAccess } from '../orders/order-access';
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
 
 interface ReviewRow {
   id: number;
@@ -62,7 +63,7 @@ export class ReviewsService {
           orderRefusal: check.allowed ? undefined : check.reason,
           windowClosed: order.comment_status === CommentStatus.FINISHED,
         });
-        if (refusal) throw new ConflictException(refusal);
+        if (refusal) throw new DomainError(ErrorCode.REVIEW_NOT_ALLOWED, refusal);
         await manager.query(
           'INSERT INTO order_review (order_sn, sku_id, buyer_id, seller_id, kind, grade, content) VALUES (?, ?, ?, ?, ?, ?, ?)',
           [orderSn, review.skuId, order.buyer_id, order.seller_id, review.kind, review.grade ?? null, review.content.trim()],
@@ -78,7 +79,7 @@ export class ReviewsService {
       });
     } catch (err) {
       // The same review sent twice at once: the unique key let the first one in.
-      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new ConflictException(`SKU ${review.skuId} of order ${orderSn} already has its ${review.kind === ReviewKind.INITIAL ? 'review' : 'follow-up review'}`);
+      if ((err as { code?: string }).code === 'ER_DUP_ENTRY') throw new DomainError(ErrorCode.REVIEW_NOT_ALLOWED, `SKU ${review.skuId} of order ${orderSn} already has its ${review.kind === ReviewKind.INITIAL ? 'review' : 'follow-up review'}`);
       throw err;
     }
     return this.forOrder(buyer, orderSn);

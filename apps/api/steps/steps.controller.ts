@@ -1,10 +1,11 @@
-import { ConflictException, Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProblems } from '../common/api-problems';
 import { Client, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { AppConfig } from '../../../config/app-config';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
-import { refusalReason } from '../common/refused-update';
+import { workflowRefusal } from '../common/problem-details';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { pendingAnswer } from './step-pending.filter';
 import { principalKey, verifyStepToken } from './step-token';
@@ -25,6 +26,8 @@ export class StepsController {
   @Get(':token')
   @Roles('buyer', 'seller', 'support', 'admin')
   @ApiOperation({ summary: "A pending step's outcome: 200 done (with the workflow's answer), 409 refused (with the reason), 202 still running (waits up to 20 s)" })
+  @ApiResponse({ status: 202, description: 'still running: { status: PENDING, code: STEP_PENDING, stepUrl }' })
+  @ApiProblems('CONFLICT', 'WORKFLOW_FINISHED')
   async outcome(@CurrentPrincipal() principal: Principal, @Param('token') token: string, @Res({ passthrough: true }) res: { status(code: number): void }) {
     const ref = verifyStepToken(token, this.config.api.jwtSecret);
     // Not this API's token, or another principal's step: as if it did not exist.
@@ -38,9 +41,8 @@ export class StepsController {
         res.status(202);
         return pendingAnswer(ref, `/steps/${token}`);
       }
-      const refusal = refusalReason(err, `${ref.workflowId} has finished`);
-      if (refusal !== undefined) throw new ConflictException(refusal);
-      throw err;
+      // Refused by the workflow: the same problem answer (code and reason) the call would have had.
+      throw workflowRefusal(err, `${ref.workflowId} has finished`) ?? err;
     }
   }
 }

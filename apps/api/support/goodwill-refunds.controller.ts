@@ -5,6 +5,8 @@ import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { readIdempotencyKey } from '../common/idempotency';
 import { ParseIdPipe } from '../common/query-params';
 import { RateLimitedWrite } from '../common/rate-limits';
+import { answerOf } from '../common/stored-answer';
+import { ApiProblems } from '../common/api-problems';
 import { GoodwillRefundDto } from './goodwill-refund.dto';
 import { GoodwillRefundsService } from './goodwill-refunds.service';
 
@@ -30,6 +32,7 @@ export class GoodwillRefundsController {
   @ApiResponse({ status: 404, description: 'No such order' })
   @ApiResponse({ status: 409, description: 'Refused with the reason: more than remains refundable (paid − Σ refunds not CLOSED), or the order has no captured payment' })
   @ApiResponse({ status: 422, description: 'Idempotency-Key already used with a different request' })
+  @ApiProblems('NothingToRefund', 'RefundExceedsRemaining', 'RefundLinesMismatch', 'CONFLICT')
   async create(
     @CurrentPrincipal() staff: Principal,
     @Param('orderSn') orderSn: string,
@@ -38,8 +41,7 @@ export class GoodwillRefundsController {
     @Res({ passthrough: true }) response: { status(code: number): unknown },
   ) {
     const answer = await this.goodwill.request(staff, orderSn, dto.refundFen, dto.reason.trim(), readIdempotencyKey(key, true)!);
-    response.status(answer.httpStatus);
-    return answer.body;
+    return answerOf(answer, response);
   }
 
   @Get(':id')

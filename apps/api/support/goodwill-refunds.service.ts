@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { runStep } from '../../../db/business-events';
@@ -8,7 +8,8 @@ import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundAnswer, goodwillRefundAnswerUpd
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import { executeUpdateWithStartWorkflow } from '../../shared/start-workflows';
 import type { Principal } from '../auth/principal';
-import { conflictBody } from '../common/conflict';
+import { refusedAnswer } from '../common/stored-answer';
+import { DomainError, ERROR_CATALOGUE, ErrorCode, isErrorCode } from '../../../domain/error-codes';
 import { requestHash } from '../common/idempotency';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -64,7 +65,7 @@ export class GoodwillRefundsService {
         row = (await byKey())!;
       }
     }
-    if (row.request_hash !== hash) throw new UnprocessableEntityException('Idempotency-Key was already used with a different request');
+    if (row.request_hash !== hash) throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
     if (row.response_json) return parseJson(row.response_json) as GoodwillAnswer;
     // Not answered yet: the first attempt, or one recorded and never answered (a crash, or a concurrent
     // twin still waiting): ask the workflow, with the same Update id, so a twin's question is the same Update.
@@ -97,13 +98,13 @@ export class GoodwillRefundsService {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
       // Its workflow finished before this retry could ask it: the row it wrote is the answer.
       const done = (await this.row('id = ?', [row.id]))!;
-      if (done.status === 'REFUSED') answer = { outcome: 'REFUSED', reason: done.refusal ?? 'refused', code: 'Refused' };
+      if (done.status === 'REFUSED') answer = { outcome: 'REFUSED', reason: done.refusal ?? 'refused', code: ErrorCode.CONFLICT };
       else if (done.refund_sn) {
         const [refund] = await this.dataSource.query('SELECT provider FROM refund WHERE refund_sn = ?', [done.refund_sn]);
         answer = { outcome: 'ACCEPTED', refundSn: done.refund_sn, refundFen: done.refund_fen, provider: refund.provider };
       } else throw err;
     }
-    if (answer.outcome === 'REFUSED') return { httpStatus: HttpStatus.CONFLICT, body: conflictBody(answer.reason, answer.code) };
+    if (answer.outcome === 'REFUSED') return refusedAnswer(new DomainError(goodwillRefusalCode(answer.code), answer.reason));
     return {
       httpStatus: HttpStatus.ACCEPTED,
       body: {
@@ -149,4 +150,10 @@ export class GoodwillRefundsService {
 
 function parseJson(value: unknown): unknown {
   return typeof value === 'string' ? JSON.parse(value) : value;
+}
+
+/** The workflow's refusal type as the answer's code: a refund refusal as is, a missing order NOT_FOUND, anything else CONFLICT. */
+function goodwillRefusalCode(type: string): ErrorCode {
+  if (type === ErrorCode.OrderNotFound) return ErrorCode.NOT_FOUND;
+  return isErrorCode(type) && ERROR_CATALOGUE[type].status < 500 ? type : ErrorCode.CONFLICT;
 }

@@ -11,6 +11,7 @@ import { sendStep } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { TEMPORAL_CLIENT } from '../tokens';
 import { ResolveRefundDto } from './resolve-refund.dto';
+import { ApiProblems } from '../common/api-problems';
 
 /** Support staff's handle on stuck refunds (ABNORMAL, CLOSED, refused by the provider). Every action is audited in the order log. */
 @ApiTags('support')
@@ -37,6 +38,7 @@ export class SupportRefundsController {
   }
 
   @Post(':refundSn/resolution')
+  @ApiProblems('REFUND_RESOLUTION_NOT_ALLOWED', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'Resolve a parked refund: mark refunded offline, re-issue under a new number, or retry' })

@@ -11,8 +11,8 @@ export class GroupBuysController {
   constructor(private readonly groupBuys: GroupBuys) {}
 
   @Get(':groupId')
-  @Roles('buyer', 'support', 'admin')
-  @ApiOperation({ summary: 'A group buy: size, deadline, status, members and the group workflow (its members and support only)' })
+  @Roles('buyer', 'seller', 'support', 'admin')
+  @ApiOperation({ summary: 'A group buy: size, deadline, status, members and the group workflow (its members, its seller and support; anyone else 404)' })
   get(@CurrentPrincipal() principal: Principal, @Param('groupId') groupId: string) {
     return this.groupBuys.get(principal, groupId);
   }

@@ -56,13 +56,21 @@ export class GroupBuys {
     });
   }
 
-  /** The member list shows other buyers' order numbers: a buyer sees only a group they are in (else 404, like an order). */
+  /**
+   * The member list shows other buyers' order numbers: a buyer sees only a group they are in, a
+   * seller only a group buying their goods; anyone else gets 404, like an order (a 403 would tell
+   * them the group exists).
+   */
   async get(principal: Principal, groupId: string) {
     const [group] = await this.dataSource.query('SELECT group_id AS groupId, sku_id AS skuId, size, status, deadline_at AS deadlineAt, created_at AS createdAt FROM group_buy WHERE group_id = ?', [groupId]);
     if (!group) throw new NotFoundException(`group ${groupId} not found`);
     if (principal.role === 'buyer') {
       const [member] = await this.dataSource.query('SELECT 1 FROM orders WHERE group_id = ? AND buyer_id = ? LIMIT 1', [groupId, principal.id]);
       if (!member) throw new NotFoundException(`group ${groupId} not found`);
+    }
+    if (principal.role === 'seller') {
+      const [own] = await this.dataSource.query('SELECT 1 FROM goods WHERE id = ? AND seller_id = ?', [group.skuId, principal.id]);
+      if (!own) throw new NotFoundException(`group ${groupId} not found`);
     }
     const members = await this.dataSource.query('SELECT order_sn AS orderSn, order_status AS orderStatus, pay_status AS payStatus FROM orders WHERE group_id = ? ORDER BY id', [groupId]);
     const workflowId = groupBuyWorkflowId(groupId);

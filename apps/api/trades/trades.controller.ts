@@ -7,6 +7,7 @@ import { RateLimitedWrite } from '../common/rate-limits';
 import { PaymentType } from '../../../domain';
 import { CreateTradeDto } from './create-trade.dto';
 import { TradesService } from './trades.service';
+import { ApiProblems } from '../common/api-problems';
 
 @ApiTags('trades')
 @ApiBearerAuth()
@@ -15,6 +16,7 @@ export class TradesController {
   constructor(private readonly trades: TradesService) {}
 
   @Post()
+  @ApiProblems('REQUEST_UNPROCESSABLE', 'OUT_OF_STOCK', 'GROUP_BUY_CLOSED', 'COUPON_UNAVAILABLE', 'IDEMPOTENCY_KEY_REUSED')
   @HttpCode(201)
   @Roles('buyer')
   @RateLimitedWrite()

@@ -1,4 +1,4 @@
-import { ConflictException, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
 import type { AppConfig } from '../../../config/app-config';
 import { APP_CONFIG } from '../tokens';
 import { GroupBuys } from './group-buys';
@@ -27,6 +27,7 @@ import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
 import { GroupBuyDto } from './create-trade.dto';
 import { ApiMetrics } from '../observability/business-metrics';
 import { CheckoutItem, ShopQuote, quoteCheckout } from '../checkout/checkout-pricer';
+import { DomainError, ErrorCode } from '../../../domain/error-codes';
 
 export interface TradeAnswer {
   tradeSn: string;
@@ -188,7 +189,7 @@ export class TradesService {
       try {
         await recordStockMovement(manager, r.orderSn, r.skuId, r.num, 'RESERVE');
       } catch (err) {
-        if (err instanceof InsufficientStockError) throw new ConflictException(`not enough stock for SKU ${r.skuId} (${r.name}): ${r.num} requested`);
+        if (err instanceof InsufficientStockError) throw new DomainError(ErrorCode.OUT_OF_STOCK, `not enough stock for SKU ${r.skuId} (${r.name}): ${r.num} requested`);
         throw err;
       }
     }
@@ -204,7 +205,7 @@ export class TradesService {
       );
       if (!group) throw new UnprocessableEntityException(`group ${request.groupId} does not exist`);
       if (group.skuId !== skuId) throw new UnprocessableEntityException(`group ${request.groupId} is buying SKU ${group.skuId}, not ${skuId}`);
-      if (group.status !== GroupBuyStatus.FORMING || new Date(group.deadlineAt) <= now) throw new ConflictException(`group ${request.groupId} is no longer open (${group.status})`);
+      if (group.status !== GroupBuyStatus.FORMING || new Date(group.deadlineAt) <= now) throw new DomainError(ErrorCode.GROUP_BUY_CLOSED, `group ${request.groupId} is no longer open (${group.status})`);
       return group;
     }
     const group: GroupBuyRow = { groupId: newSn('G'), skuId, size: request.size ?? 2, status: GroupBuyStatus.FORMING, deadlineAt: new Date(now.getTime() + this.config.groupBuyDeadlineMs) };
@@ -222,7 +223,7 @@ export class TradesService {
     const [trade] = await this.dataSource.query('SELECT trade_sn, payment_type, request_hash FROM trade WHERE buyer_id = ? AND idempotency_key = ?', [buyerId, key]);
     if (!trade) return undefined;
     if (trade.request_hash !== hash) {
-      throw new UnprocessableEntityException('Idempotency-Key was already used with a different request body');
+      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request body');
     }
     const rows = await this.dataSource.query(
       'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, group_id, created_at FROM orders WHERE trade_sn = ? ORDER BY seller_id',
@@ -255,7 +256,7 @@ export class TradesService {
 /** The coupon copy goes UNUSED → USED for this order; a second checkout racing for it updates nothing and is refused. */
 async function useCoupon(manager: EntityManager, buyerId: string, coupon: { memberCouponId: number; couponId: number; sellerId: number }, orderSn: string): Promise<void> {
   const used = await markCouponUsed(manager, { buyerId, memberCouponId: coupon.memberCouponId, couponId: coupon.couponId, sellerId: coupon.sellerId, orderSn });
-  if (!used) throw new ConflictException(`coupon ${coupon.memberCouponId} has already been used`);
+  if (!used) throw new DomainError(ErrorCode.COUPON_UNAVAILABLE, `coupon ${coupon.memberCouponId} has already been used`);
 }
 
 /** What the order got off, in javashop's order meta keys (COUPON, COUPON_PRICE, FULL_MINUS). */

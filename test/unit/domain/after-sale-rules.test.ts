@@ -23,10 +23,10 @@ describe('after-sale rules', () => {
 
   it('plans lines and refuses unknown lines, duplicates and quantities above what remains', () => {
     expect(planAfterSaleLines([line], [{ orderItemId: 1, num: 2 }])).toEqual({ plan: [{ orderItemId: 1, skuId: 10, name: 'Cup', num: 2, amountFen: 666 }] });
-    expect(planAfterSaleLines([{ ...line, takenNum: 2 }], [{ orderItemId: 1, num: 2 }])).toEqual({ refusal: expect.stringMatching(/has 1 of 3 units left/) });
-    expect(planAfterSaleLines([line], [{ orderItemId: 2, num: 1 }])).toEqual({ refusal: 'the order has no line 2' });
-    expect(planAfterSaleLines([line], [{ orderItemId: 1, num: 1 }, { orderItemId: 1, num: 1 }])).toEqual({ refusal: 'line 1 is listed twice' });
-    expect(planAfterSaleLines([line], [])).toEqual({ refusal: 'an after-sale needs at least one line' });
+    expect(planAfterSaleLines([{ ...line, takenNum: 2 }], [{ orderItemId: 1, num: 2 }])).toEqual({ refusal: expect.stringMatching(/has 1 of 3 units left/), code: 'AFTER_SALE_LINES_INVALID' });
+    expect(planAfterSaleLines([line], [{ orderItemId: 2, num: 1 }])).toEqual({ refusal: 'the order has no line 2', code: 'LINE_NOT_YOURS' });
+    expect(planAfterSaleLines([line], [{ orderItemId: 1, num: 1 }, { orderItemId: 1, num: 1 }])).toEqual({ refusal: 'line 1 is listed twice', code: 'AFTER_SALE_LINES_INVALID' });
+    expect(planAfterSaleLines([line], [])).toEqual({ refusal: 'an after-sale needs at least one line', code: 'AFTER_SALE_LINES_INVALID' });
     // Capped by what remains refundable (a complaint's refund may have taken some).
     expect(planAfterSaleLines([{ ...line, refundableFen: 100 }], [{ orderItemId: 1, num: 3 }])).toMatchObject({ plan: [{ amountFen: 100 }] });
     // And by what remains on the payment (goodwill naming no line took some): later lines give way first.

@@ -203,13 +203,19 @@ describe('refusal reasons', () => {
     expect(refusal(FlowType.ONLINE, OrderStatus.NEW, OrderOperate.SHIP, Actor.SELLER)).toMatch(/only CONFIRM, CANCEL is possible now/);
   });
 
+  it('codes a refused cancel ORDER_NOT_CANCELLABLE_IN_STATE and any other refusal ORDER_OPERATION_NOT_ALLOWED', () => {
+    expect(checkOperation({ flow: FlowType.ONLINE, status: OrderStatus.SHIPPED, operation: OrderOperate.SERVICE_CANCEL, actor: Actor.SELLER })).toMatchObject({ allowed: false, code: 'ORDER_NOT_CANCELLABLE_IN_STATE' });
+    expect(checkOperation({ flow: FlowType.ONLINE, status: OrderStatus.COMPLETE, operation: OrderOperate.CANCEL, actor: Actor.BUYER })).toMatchObject({ allowed: false, code: 'ORDER_NOT_CANCELLABLE_IN_STATE' });
+    expect(checkOperation({ flow: FlowType.ONLINE, status: OrderStatus.NEW, operation: OrderOperate.SHIP, actor: Actor.SELLER })).toMatchObject({ allowed: false, code: 'ORDER_OPERATION_NOT_ALLOWED' });
+  });
+
   it('refuses values it does not know instead of throwing', () => {
     expect(checkOperation({ flow: 'BARTER' as FlowType, status: OrderStatus.NEW, operation: OrderOperate.CONFIRM, actor: Actor.SYSTEM }))
-      .toEqual({ allowed: false, reason: 'unknown order flow "BARTER"' });
+      .toEqual({ allowed: false, reason: 'unknown order flow "BARTER"', code: 'ORDER_OPERATION_NOT_ALLOWED' });
     expect(checkOperation({ flow: FlowType.ONLINE, status: 'LOST' as OrderStatus, operation: OrderOperate.CONFIRM, actor: Actor.SYSTEM }).allowed).toBe(false);
     expect(checkOperation({ flow: FlowType.ONLINE, status: OrderStatus.NEW, operation: 'toString' as OrderOperate, actor: Actor.SYSTEM }).allowed).toBe(false);
     expect(checkOperation({ flow: FlowType.ONLINE, status: OrderStatus.NEW, operation: OrderOperate.CONFIRM, actor: 'client' as Actor }))
-      .toEqual({ allowed: false, reason: 'unknown actor "client"' });
+      .toEqual({ allowed: false, reason: 'unknown actor "client"', code: 'ORDER_OPERATION_NOT_ALLOWED' });
   });
 });
 
@@ -221,7 +227,7 @@ describe('replacement orders', () => {
           expect(checkOperation({ flow: FlowType.REPLACEMENT, status, operation, actor }).allowed).toBe(false);
         }
     expect(checkOperation({ flow: FlowType.REPLACEMENT, status: OrderStatus.CONFIRM, operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK }))
-      .toEqual({ allowed: false, reason: expect.stringMatching(/free: it is never paid/) });
+      .toEqual({ allowed: false, reason: expect.stringMatching(/free: it is never paid/), code: 'ORDER_OPERATION_NOT_ALLOWED' });
   });
 
   it('run ship → receive → complete', () => {

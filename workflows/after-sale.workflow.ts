@@ -46,6 +46,7 @@ import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from './refund.contract';
 import { OPERATION_REFUSED } from './order.contract';
 import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
+import { acceptAttentionMarks } from './support-overdue.contract';
 
 const NOT_RETRYABLE = ['AfterSaleNotFound', 'AfterSaleMoved', 'AfterSaleLineNotFound', 'OrderNotFound', ...REFUND_REFUSAL_CODES];
 const acts = proxyActivities<Activities>({ startToCloseTimeout: DATABASE_STEP_TIMEOUT, retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: NOT_RETRYABLE } });
@@ -114,6 +115,8 @@ const isRefused = (err: unknown): err is ActivityFailure =>
  * after-sale closes (only it writes the order's statuses).
  */
 export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<AfterSaleState> {
+  // Support's overdue marker may ask this workflow to show up under NeedsAttention (support-overdue.contract.ts).
+  acceptAttentionMarks();
   const state: AfterSaleState = { serviceSn: input.serviceSn, orderSn: input.orderSn, serviceType: input.serviceType, status: AfterSaleStatus.APPLY, steps: [] };
   const queue: Command[] = [];
   /** Set when the loop has stopped: steps from then on are refused with it. */

@@ -34,6 +34,8 @@ interface Anchor {
   endMs: number;
   /** An interval (activity, local activity) or a point (start, signal, update, timer). */
   interval: boolean;
+  /** A local activity: its interval is its workflow task's, wider than the activity itself. */
+  local?: boolean;
 }
 
 export interface PendingTimer {
@@ -46,7 +48,7 @@ export interface PendingTimer {
 
 const TOLERANCE_MS = 3;
 /** The first event after a row, when no activity holds it, must follow within this. */
-const FOLLOW_WINDOW_MS = 60_000;
+const FOLLOW_WINDOW_MS = 5_000;
 
 type HistoryEvent = Record<string, any>;
 
@@ -98,18 +100,29 @@ export class OrderHistories {
     return new OrderHistories(settings, anchors, pendingTimers, runs);
   }
 
-  /** The history event that wrote a row at `atMs`, preferring `preferredWorkflow` when only time order can tell. */
-  locate(atMs: number, preferredWorkflow: string): HistoryLink | null {
-    const holding = this.anchors.filter((a) => a.interval && a.startMs - TOLERANCE_MS <= atMs && atMs <= a.endMs + TOLERANCE_MS);
-    if (holding.length > 0) {
-      // The shortest holder; among equals, the entity's own workflow.
-      holding.sort((a, b) => a.endMs - a.startMs - (b.endMs - b.startMs) || Number(b.workflowId === preferredWorkflow) - Number(a.workflowId === preferredWorkflow));
-      return this.link(holding[0]);
-    }
-    const after = (a: Anchor) => a.startMs >= atMs - TOLERANCE_MS && a.startMs - atMs <= FOLLOW_WINDOW_MS;
-    const byTime = (a: Anchor, b: Anchor) => a.startMs - b.startMs || a.eventId - b.eventId;
-    const next = this.anchors.filter((a) => a.workflowId === preferredWorkflow && after(a)).sort(byTime)[0] ?? this.anchors.filter(after).sort(byTime)[0];
-    return next ? this.link(next) : null;
+  /**
+   * The history event that wrote a row at `atMs`, looked for in this order:
+   * 1. an activity or local activity of the entity's own workflow running at that moment;
+   * 2. for a person's request (buyer, seller, support), the first start, signal or update of the
+   *    entity's workflow right after it: the API recorded the request, then started or messaged it;
+   * 3. an activity of another workflow running at that moment (the shortest), then a local activity;
+   * 4. the first start, signal or update of the entity's workflow right after it;
+   * 5. the entity's workflow's last event before it: the state it answered from (an Update its
+   *    validator refused, such as a cancel request on a received order, leaves no event of its own).
+   */
+  locate(atMs: number, preferredWorkflow: string, byPerson: boolean): HistoryLink | null {
+    const holds = (a: Anchor) => a.interval && a.startMs - TOLERANCE_MS <= atMs && atMs <= a.endMs + TOLERANCE_MS;
+    const shortest = (list: Anchor[]) => list.sort((a, b) => a.endMs - a.startMs - (b.endMs - b.startMs))[0];
+    const own = this.anchors.filter((a) => a.workflowId === preferredWorkflow);
+    const next = () => own.filter((a) => !a.interval && a.startMs >= atMs - TOLERANCE_MS && a.startMs - atMs <= FOLLOW_WINDOW_MS).sort((a, b) => a.startMs - b.startMs || a.eventId - b.eventId)[0];
+    const found =
+      shortest(own.filter(holds)) ??
+      (byPerson ? next() : undefined) ??
+      shortest(this.anchors.filter((a) => holds(a) && !a.local)) ??
+      shortest(this.anchors.filter((a) => holds(a) && a.local)) ??
+      next() ??
+      own.filter((a) => a.endMs <= atMs + TOLERANCE_MS).sort((a, b) => b.endMs - a.endMs || b.eventId - a.eventId)[0];
+    return found ? this.link(found) : null;
   }
 
   link(anchor: { workflowId: string; runId: string; eventId: number; event: string }): HistoryLink {
@@ -137,9 +150,10 @@ function collect(run: { workflowId: string; runId: string }, events: HistoryEven
       const scheduledId = Number(attrs.scheduledEventId);
       const activity = scheduled.get(scheduledId);
       if (activity) anchors.push({ ...run, eventId: scheduledId, event: `ActivityTaskScheduled ${activity.name}`, startMs: started.get(scheduledId) ?? activity.at, endMs: at, interval: true });
-    } else if (e.markerRecordedEventAttributes) {
+    } else if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
       // A local activity ran inside the workflow task that recorded its marker.
-      anchors.push({ ...run, eventId: id, event: `MarkerRecorded ${e.markerRecordedEventAttributes.markerName ?? ''}`.trim(), startMs: lastTaskStartedMs || at, endMs: at, interval: true });
+      const name = localActivityType(e.markerRecordedEventAttributes) ?? 'local activity';
+      anchors.push({ ...run, eventId: id, event: `MarkerRecorded ${name}`, startMs: lastTaskStartedMs || at, endMs: at, interval: true, local: true });
     } else if (e.timerStartedEventAttributes) {
       timers.set(id, { timerId: e.timerStartedEventAttributes.timerId, firesAt: at + durationMs(e.timerStartedEventAttributes.startToFireTimeout) });
     } else if (e.timerFiredEventAttributes) timers.delete(Number(e.timerFiredEventAttributes.startedEventId));
@@ -147,4 +161,15 @@ function collect(run: { workflowId: string; runId: string }, events: HistoryEven
   }
   const closed = events.some((e) => e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes || e.workflowExecutionTerminatedEventAttributes || e.workflowExecutionContinuedAsNewEventAttributes || e.workflowExecutionCanceledEventAttributes || e.workflowExecutionTimedOutEventAttributes);
   if (!closed) for (const [eventId, t] of timers) pendingTimers.push({ ...run, eventId, timerId: t.timerId, firesAt: new Date(t.firesAt).toISOString() });
+}
+
+/** The activity type in the SDK core's local-activity marker data (JSON). */
+function localActivityType(attrs: Record<string, any>): string | undefined {
+  const payload = attrs.details?.data?.payloads?.[0];
+  if (!payload?.data) return undefined;
+  try {
+    return JSON.parse(Buffer.from(payload.data).toString('utf8')).activity_type;
+  } catch {
+    return undefined;
+  }
 }

@@ -12,6 +12,9 @@ import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { HistoryLink, OrderHistories, PendingTimer } from './history-locator';
 
+/** Actors whose steps start with an API call (the API records, then starts or messages the workflow). */
+const PEOPLE = new Set(['BUYER', 'SELLER', 'SUPPORT', 'ADMIN']);
+
 export type LinkedEntry = TimelineEntry & { history: HistoryLink | null };
 
 /** Support's one story of an order, its search, and the work queue (read side only). */
@@ -39,7 +42,7 @@ export class SupportTimelineService {
       ...sources.stock.map((row) => entryOfStock(orderSn, row)),
       ...sources.notifications.map(entryOfNotification),
     ]);
-    const entries: LinkedEntry[] = steps.map((entry) => ({ ...entry, history: histories?.locate(Date.parse(entry.at), workflowOfEntity(entry.entity, orderSn)) ?? null }));
+    const entries: LinkedEntry[] = steps.map((entry) => ({ ...entry, history: histories?.locate(Date.parse(entry.at), workflowOfEntity(entry.entity, orderSn), PEOPLE.has(entry.actor.role)) ?? null }));
     entries.push(...(await this.pendingTimers(orderSn, sources, histories)));
     return {
       order: sources.order,

@@ -38,8 +38,12 @@ export const needsAttentionSignal = defineSignal<[NeedsAttentionMark]>('needsAtt
  * handler adds no command, so histories recorded before it replay unchanged.
  */
 export function acceptAttentionMarks(): void {
+  // An order's workflow may carry several kinds (a late payment and a reconciliation case): the attribute lists each once.
+  const kinds: string[] = [];
   setHandler(needsAttentionSignal, (mark) => {
-    upsertSearchAttributes({ NeedsAttention: [mark.kind] });
+    if (kinds.includes(mark.kind)) return;
+    kinds.push(mark.kind);
+    upsertSearchAttributes({ NeedsAttention: [...kinds] });
   });
 }
 

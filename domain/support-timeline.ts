@@ -65,7 +65,9 @@ export function moneyOfEvent(eventType: string, payload: Record<string, any>): n
 
 export function entryOfEvent(event: EventLike): TimelineEntry {
   const p = event.payload ?? {};
-  const summary = (EVENT_CATALOGUE as Record<string, { summary: string }>)[event.eventType]?.summary ?? event.eventType;
+  let summary = (EVENT_CATALOGUE as Record<string, { summary: string }>)[event.eventType]?.summary ?? event.eventType;
+  // The catalogue explains the flag for consumers; the timeline says what happened to this payment.
+  if (event.eventType === 'payment.paid') summary = `Money arrived for the payment${p.acceptedByOrder === false ? '; the order could not take it: refunded automatically' : ''}.`;
   const move = p.from !== undefined && p.to !== undefined && p.from !== p.to ? ` (${p.from} → ${p.to})` : '';
   const detail = p.message ?? p.detail ?? p.content ?? p.reason ?? p.note ?? null;
   return {

@@ -5,6 +5,10 @@
  * its workflow NeedsAttention (found by a visibility query, as in the Temporal UI), and the metric
  * counts it per kind and age bucket.
  */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { LatePaymentActivities } from '../../activities/late-payments';
 import { registerSupportQueueMetrics } from '../../apps/worker/support-queue-metrics';
@@ -20,6 +24,8 @@ import { placePaidOrder } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 
 const SERVICE_LEVEL = '3s';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 
 describe('support work queue', () => {
   let system: TestSystem;
@@ -145,5 +151,35 @@ describe('support work queue', () => {
       expect(Number(new RegExp(`^orders_support_work_oldest_age_seconds\\{kind="${kind}"\\} ([\\d.]+)$`, 'm').exec(text)?.[1])).toBeGreaterThan(3);
     }
     await schedule.delete();
+
+    // The order's timeline carries the case, the late payment and each escalation once, as steps of their own.
+    const timeline = (await system.http('GET', `/support/orders/${order.orderSn}/timeline`, { token: support })).body;
+    const kinds = timeline.entries.map((e: { kind: string }) => e.kind);
+    expect(kinds.filter((k: string) => k === 'reconciliation_case.opened')).toHaveLength(1);
+    expect(kinds.filter((k: string) => k === 'log.SUPPORT')).toHaveLength(4);
+    expect(timeline.entries.filter((e: { key: string }) => e.key.startsWith('log:late-payment-unconfirmed:'))).toHaveLength(1);
+    expect(timeline.waiting.map((i: { kind: string }) => i.kind).sort()).toEqual(['COMPLAINT_ARBITRATION', 'LATE_PAYMENT', 'MANUAL_AFTER_SALE', 'RECONCILIATION_CASE']);
+
+    // The console's work queue, overdue rows highlighted (screenshot looked at in review).
+    if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run scripts/ensure-chromium.sh`);
+    mkdirSync(SHOTS, { recursive: true });
+    const profile = mkdtempSync(join(tmpdir(), 'orders-support-queue-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1500, height: 700 },
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${system.apiUrl}/support/console#token=${support}`);
+      await page.locator('body[data-state="ready"]').waitFor();
+      expect(await page.locator('#queue-rows tr.overdue').count()).toBe(5);
+      expect(await page.locator('#queue-count').textContent()).toBe('5');
+      await page.screenshot({ path: join(SHOTS, 'support-console-work-queue.png'), fullPage: true });
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 });

@@ -24,7 +24,7 @@ export const SUPPORT_SCRIPT = String.raw`(function () {
     });
   }
   function yuan(fen) { if (fen === null || fen === undefined) return ''; var s = fen < 0 ? '-' : ''; fen = Math.abs(fen); return s + '\u00a5' + Math.floor(fen / 100) + '.' + String(fen % 100).padStart(2, '0'); }
-  function age(ms) { var m = Math.floor(ms / 60000); if (m < 60) return m + ' min'; var h = Math.floor(m / 60); return h < 48 ? h + ' h ' + (m % 60) + ' min' : Math.floor(h / 24) + ' d ' + (h % 24) + ' h'; }
+  function age(ms) { if (ms < 60000) return Math.floor(ms / 1000) + ' s'; var m = Math.floor(ms / 60000); if (m < 60) return m + ' min'; var h = Math.floor(m / 60); return h < 48 ? h + ' h ' + (m % 60) + ' min' : Math.floor(h / 24) + ' d ' + (h % 24) + ' h'; }
   function cell(row, text, cls) { var td = document.createElement('td'); td.textContent = text == null ? '' : String(text); if (cls) td.className = cls; row.appendChild(td); return td; }
   function link(td, href, text) { var a = document.createElement('a'); a.href = href; a.textContent = text; a.target = '_blank'; a.rel = 'noopener'; td.appendChild(a); return a; }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
@@ -72,7 +72,7 @@ export const SUPPORT_SCRIPT = String.raw`(function () {
         var tr = document.createElement('tr'); tr.setAttribute('data-kind', i.kind);
         if (i.overdue) tr.className = 'overdue';
         cell(tr, i.kind, 'kind');
-        cell(tr, age(i.ageMs) + ' / ' + age(i.serviceLevelMs));
+        cell(tr, age(i.ageMs) + ' / ' + age(i.serviceLevelMs) + (i.escalated ? ' · escalated' : i.overdue ? ' · overdue' : ''));
         cell(tr, yuan(i.amountFen), 'num');
         var o = cell(tr, '');
         if (i.orderSn) { var a = link(o, '#', i.orderSn); a.target = ''; a.addEventListener('click', function (e) { e.preventDefault(); openTimeline(i.orderSn); }); }

@@ -69,21 +69,26 @@ export class OrderHistories {
     readonly runs: { workflowId: string; runId: string; type: string; status: string }[],
   ) {}
 
-  /** Reads every run of every workflow of the order (visibility: OrderSn), plus `order-{sn}` itself. */
-  static async load(client: Client, settings: AppConfig['temporal'], orderSn: string): Promise<OrderHistories> {
+  /**
+   * Reads every run of every workflow of the order (visibility: OrderSn), plus `known` ids (the order's
+   * own, its refunds', after-sales', complaints') described directly: visibility lags a moment behind.
+   */
+  static async load(client: Client, settings: AppConfig['temporal'], orderSn: string, known: Iterable<string> = []): Promise<OrderHistories> {
     const runs: { workflowId: string; runId: string; type: string; status: string }[] = [];
     for await (const wf of client.workflow.list({ query: `OrderSn = "${orderSn.replace(/"/g, '')}"` })) {
       runs.push({ workflowId: wf.workflowId, runId: wf.runId, type: wf.type, status: wf.status.name });
     }
-    // Visibility lags behind a moment: the order's own workflow is read directly too.
-    if (!runs.some((r) => r.workflowId === `order-${orderSn}`)) {
-      try {
-        const d = await client.workflow.getHandle(`order-${orderSn}`).describe();
-        runs.push({ workflowId: d.workflowId, runId: d.runId, type: d.type, status: d.status.name });
-      } catch {
-        // no order workflow (an order from before workflows, or purged by retention)
-      }
-    }
+    const missing = [...new Set([`order-${orderSn}`, ...known])].filter((id) => !runs.some((r) => r.workflowId === id));
+    await Promise.all(
+      missing.map(async (workflowId) => {
+        try {
+          const d = await client.workflow.getHandle(workflowId).describe();
+          runs.push({ workflowId: d.workflowId, runId: d.runId, type: d.type, status: d.status.name });
+        } catch {
+          // never started (an order from before workflows), or purged by retention
+        }
+      }),
+    );
     const anchors: Anchor[] = [];
     const pendingTimers: PendingTimer[] = [];
     await Promise.all(

@@ -32,7 +32,8 @@ export class SupportTimelineService {
     let histories: OrderHistories | null = null;
     let historyUnavailable: string | undefined;
     try {
-      histories = await this.temporal.withDeadline(Date.now() + 20_000, () => OrderHistories.load(this.temporal, this.config.temporal, orderSn));
+      const known = sources.events.map((e) => workflowOfEntity({ type: e.entityType, id: e.entityId }, orderSn));
+      histories = await this.temporal.withDeadline(Date.now() + 20_000, () => OrderHistories.load(this.temporal, this.config.temporal, orderSn, known));
     } catch (err) {
       historyUnavailable = (err as Error).message.split('\n')[0];
     }

@@ -20,6 +20,7 @@ import { RefundSlotActivities } from './refund-slots';
 import { GoodwillRefundActivities } from './goodwill-refunds';
 import { SweepActivities, SweepDependencies } from './sweeps';
 import { WindowSweepActivities } from './window-sweep';
+import { SupportWorkActivities } from './support-work';
 
 export interface ActivityDependencies {
   dataSource: DataSource;
@@ -109,6 +110,16 @@ export function createActivities(deps: ActivityDependencies) {
     handOverStrandedPayments: reconciliation.handOverStrandedPayments.bind(reconciliation),
     finishReconciliation: reconciliation.finishReconciliation.bind(reconciliation),
     checkUnpaidPayment: paymentWatch.checkUnpaidPayment.bind(paymentWatch),
+    ...supportWorkActivities(deps),
+  };
+}
+
+/** Support's overdue marker: reads the work queue, escalates, and signals workflows (the worker's client). */
+function supportWorkActivities(deps: ActivityDependencies) {
+  const supportWork = new SupportWorkActivities(deps.dataSource, () => deps.sweeps?.temporal);
+  return {
+    listOverdueWorkItems: supportWork.listOverdueWorkItems.bind(supportWork),
+    escalateWorkItem: supportWork.escalateWorkItem.bind(supportWork),
   };
 }
 

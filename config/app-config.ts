@@ -6,6 +6,7 @@ import { PayloadEncryptionSettings, readPayloadEncryption } from './payload-encr
 import { RateLimits, readRateLimits } from './rate-limits';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
 import { WorkerTuning, readWorkerTuning } from './worker-tuning';
+import { SupportQueueSettings, readSupportQueueSettings } from './support-queue';
 
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
 export interface AppConfig {
@@ -50,6 +51,8 @@ export interface AppConfig {
   reconciliation: ReconciliationConfig;
   /** The buyers' carts and buy-now items (javashop keeps them in Redis too); only the API uses it. */
   redis: RedisConfig;
+  /** Support's work queue: a service level per kind of waiting item, and how often overdue items are marked. */
+  supportQueue: SupportQueueSettings;
 }
 
 export interface ReconciliationConfig {
@@ -107,6 +110,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     sweeps: readSweepConfig(env),
     reconciliation: { cron: readCron(env, 'RECONCILIATION_CRON', '0 10 * * *'), timeZone: readTimeZone(env, 'RECONCILIATION_TIMEZONE', 'Asia/Shanghai') },
     redis: readRedisConfig(env),
+    supportQueue: readSupportQueueSettings(env),
   };
   // Read last, so a deployment missing several secrets hears about JWT_SECRET first; deployed exactly
   // when the JWT secret must be a real one (readJwtSecret).

@@ -26,3 +26,4 @@ export * from './after-sale-settings';
 export * from './after-sale-window';
 export * from './refund-balance';
 export * from './error-codes';
+export * from './support-work';

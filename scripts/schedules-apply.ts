@@ -5,8 +5,8 @@ import { applySchedules, scheduleIdOf } from '../apps/worker/schedules';
 import { connectTemporalClient } from '../apps/shared/temporal';
 
 /**
- * `npm run schedules:apply`: creates the order-status sweep, refund-status check and the two daily
- * reconciliation schedules, or updates them to the current configuration (ORDER_SWEEP_CRON,
+ * `npm run schedules:apply`: creates the order-status sweep, refund-status check, the two daily
+ * reconciliation schedules and support's overdue marker (SUPPORT_OVERDUE_CHECK_INTERVAL, SUPPORT_SLA_*), or updates them to the current configuration (ORDER_SWEEP_CRON,
  * ORDER_SWEEP_TIMEZONE, REFUND_CHECK_INTERVAL, RECONCILIATION_CRON, RECONCILIATION_TIMEZONE,
  * TEMPORAL_TASK_QUEUE). The worker does the same on start-up.
  */

@@ -48,6 +48,7 @@ import { OPERATION_REFUSED } from './order.contract';
 import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
 import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
+import { acceptAttentionMarks } from './support-overdue.contract';
 
 const NOT_RETRYABLE = [ErrorCode.AfterSaleNotFound, ErrorCode.AfterSaleMoved, ErrorCode.AfterSaleLineNotFound, ErrorCode.OrderNotFound, ...REFUND_REFUSAL_CODES];
 const acts = proxyActivities<Activities>({ startToCloseTimeout: DATABASE_STEP_TIMEOUT, retry: { ...DATABASE_STEP_RETRY, nonRetryableErrorTypes: NOT_RETRYABLE } });
@@ -116,6 +117,8 @@ const isRefused = (err: unknown): err is ActivityFailure =>
  * after-sale closes (only it writes the order's statuses).
  */
 export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<AfterSaleState> {
+  // Support's overdue marker may ask this workflow to show up under NeedsAttention (support-overdue.contract.ts).
+  acceptAttentionMarks();
   const state: AfterSaleState = { serviceSn: input.serviceSn, orderSn: input.orderSn, serviceType: input.serviceType, status: AfterSaleStatus.APPLY, steps: [] };
   const queue: Command[] = [];
   /** Set when the loop has stopped: steps from then on are refused with it. */

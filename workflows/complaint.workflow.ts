@@ -33,6 +33,7 @@ import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
 import { refundWorkflowId } from './refund.contract';
 import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
+import { acceptAttentionMarks } from './support-overdue.contract';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: DATABASE_STEP_TIMEOUT,
@@ -69,6 +70,8 @@ const LABEL: Record<ComplaintAction, string> = {
  * flow table's reason), one queue executes them in order, and each leaves an order-log row.
  */
 export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<ComplaintState> {
+  // Support's overdue marker may ask this workflow to show up under NeedsAttention (support-overdue.contract.ts).
+  acceptAttentionMarks();
   const state: ComplaintState = { complaintId: input.complaintId, orderSn: input.orderSn, skuId: input.skuId, status: ComplainStatus.NEW, steps: [] };
   const queue: Command[] = [];
   /** Set when the loop has stopped: steps from then on are refused with it. */

@@ -36,6 +36,7 @@ import { ORDER_RUNS_CANCELLATION_PATCH, OrderCancellations } from './order-cance
 import { UPDATE_BARRIER_ACTIVITY_PATCH } from './update-durability';
 import { OrderPaymentWatches } from './order-payment-watch';
 import { Command, OrderRun } from './order-run';
+import { acceptAttentionMarks } from './support-overdue.contract';
 
 /**
  * Histories recorded before this patch ran every database step as a normal activity and let the
@@ -53,6 +54,8 @@ export const ORDER_OWNS_CANCEL_PATCH = 'order-owns-cancel-local-db-steps';
  * order-cancel.ts, after-sales (which hold the timers while goods come back) in order-after-sales.ts.
  */
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
+  // Support's overdue marker may ask this workflow to show up under NeedsAttention (support-overdue.contract.ts).
+  acceptAttentionMarks();
   // Patches decided in the first task, so one run keeps one version from start to end: a run begun
   // before a deploy takes the old paths throughout, a new one the new paths (the Update interceptor
   // reads the remembered answer of its patch).

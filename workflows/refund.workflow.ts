@@ -27,6 +27,7 @@ import {
 import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY, REFUND_RECORD_RETRY } from './retry-policies';
 import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
+import { acceptAttentionMarks } from './support-overdue.contract';
 
 /** Histories from before it ran the refund's bookkeeping as normal activities; new runs use local ones. */
 export const REFUND_LOCAL_DB_PATCH = 'refund-local-db-steps';
@@ -59,6 +60,8 @@ const PARKED: readonly string[] = [RefundStatus.ABNORMAL, RefundStatus.CLOSED];
  * CLOSED (and errors a retry cannot fix) park the refund for support, who resolve it through the API.
  */
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundOutcome> {
+  // Support's overdue marker may ask this workflow to show up under NeedsAttention (support-overdue.contract.ts).
+  acceptAttentionMarks();
   // Provider calls stay normal activities (their own retry timeline); the database steps are local.
   const lean = patched(REFUND_LOCAL_DB_PATCH);
   const db = lean ? local : remote;

@@ -55,6 +55,7 @@ import { CheckoutService } from './checkout/checkout.service';
 import { PagesController } from './pages/pages.controller';
 import { PromotionsController } from './promotions/promotions.controller';
 import { REDIS_CLIENT } from './redis/redis';
+import { SUPPORT_CONTROLLERS, SUPPORT_PROVIDERS } from './support/support.parts';
 
 /** Closes the API's MySQL pool, Redis and Temporal connections when Nest shuts down. */
 class ConnectionsCloser implements OnApplicationShutdown {
@@ -78,7 +79,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config, connections.redis)), TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, StepsController],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, StepsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -113,6 +114,7 @@ export class AppModule {
         GroupBuys,
         CartStore,
         CheckoutService,
+        ...SUPPORT_PROVIDERS,
       ],
     };
   }

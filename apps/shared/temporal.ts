@@ -52,6 +52,11 @@ export function temporalUiLink(settings: TemporalSettings, workflowId: string): 
   return `${settings.uiUrl}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
+/** Deep link to one event of one run's history in the Temporal Web UI (2.x: /history/events/{eventId}). */
+export function temporalUiEventLink(settings: TemporalSettings, workflowId: string, runId: string, eventId: number): string {
+  return `${temporalUiLink(settings, workflowId)}/${encodeURIComponent(runId)}/history/events/${eventId}`;
+}
+
 /** How long a read endpoint waits for a workflow's answer to a query before it answers without it. */
 const QUERY_DEADLINE_MS = 20_000;
 

@@ -7,6 +7,7 @@ import { createLogger, PinoSdkLogger } from '../shared/logger';
 import { connectTemporalClient, connectWorkerConnection } from '../shared/temporal';
 import { WorkerProbe } from './observability';
 import { applySchedules } from './schedules';
+import { registerSupportQueueMetrics } from './support-queue-metrics';
 import { createOrderWorker } from './worker';
 
 runMain(async () => {
@@ -29,6 +30,7 @@ runMain(async () => {
   });
   const dataSource = await connectDataSource(config.databaseUrl, { tls: config.databaseTls });
   const probe = new WorkerProbe(dataSource, sdkMetrics ? `http://${config.worker.sdkMetricsAddress}/metrics` : undefined);
+  registerSupportQueueMetrics(probe.registry, dataSource, config.supportQueue.serviceLevelsMs);
   const connection = await connectWorkerConnection(config.temporal);
   const temporalClient = await connectTemporalClient(config.temporal);
   const worker = await createOrderWorker({ connection, config, dataSource, temporalClient, activityInterceptors: [probe.activityInterceptor] });

@@ -2,6 +2,7 @@ import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy 
 import type { AppConfig } from '../../config/app-config';
 import { RECONCILIATION_PROVIDERS, RECONCILIATION_WORKFLOW, ReconciliationInput, ReconciliationProvider } from '../../workflows/reconciliation.contract';
 import { SWEEP_WORKFLOWS, SweepName, sweepScheduleId } from '../../workflows/sweep.contract';
+import { supportOverdueScheduleOptions } from './support-overdue-schedule';
 
 /** The schedule id of a sweep in this deployment (SCHEDULE_ID_SUFFIX appended). */
 export function scheduleIdOf(config: AppConfig, sweep: SweepName): string {
@@ -111,5 +112,6 @@ export async function applySchedules(client: Client, config: AppConfig): Promise
   const applied: AppliedSchedule[] = [];
   for (const sweep of ['order-status-sweep', 'refund-status-check'] as const) applied.push(await applySchedule(client, scheduleOptions(config, sweep)));
   for (const provider of RECONCILIATION_PROVIDERS) applied.push(await applySchedule(client, reconciliationScheduleOptions(config, provider)));
+  applied.push(await applySchedule(client, supportOverdueScheduleOptions(config)));
   return applied;
 }

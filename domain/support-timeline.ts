@@ -16,6 +16,9 @@ import { EVENT_CATALOGUE, EventType } from './events';
  * - provider inbox deliveries: each verified notification and whether its workflow took it.
  */
 
+/** A database timestamp (mysql2 reads DATETIME columns as Dates); only its ISO form is read here, and pure code names no clock type. */
+type Timestamp = { toISOString(): string };
+
 export interface TimelineActor {
   role: string;
   id: string | null;
@@ -52,7 +55,7 @@ interface EventLike {
   entityType: string;
   entityId: string;
   payload: Record<string, any>;
-  occurredAt: Date;
+  occurredAt: Timestamp;
 }
 
 /** The money a business event moved or concerns, integer fen. */
@@ -83,7 +86,7 @@ export function entryOfEvent(event: EventLike): TimelineEntry {
   };
 }
 
-export function entryOfLog(row: { eventKey: string; operation: string; oldStatus: string | null; newStatus: string | null; actorRole: string; actorId: string | null; message: string; createdAt: Date }): TimelineEntry {
+export function entryOfLog(row: { eventKey: string; operation: string; oldStatus: string | null; newStatus: string | null; actorRole: string; actorId: string | null; message: string; createdAt: Timestamp }): TimelineEntry {
   const move = row.oldStatus && row.newStatus && row.oldStatus !== row.newStatus ? ` (${row.oldStatus} → ${row.newStatus})` : '';
   return {
     at: row.createdAt.toISOString(),
@@ -98,7 +101,7 @@ export function entryOfLog(row: { eventKey: string; operation: string; oldStatus
   };
 }
 
-export function entryOfStock(orderSn: string, row: { skuId: number; kind: string; quantity: number; createdAt: Date }): TimelineEntry {
+export function entryOfStock(orderSn: string, row: { skuId: number; kind: string; quantity: number; createdAt: Timestamp }): TimelineEntry {
   return {
     at: row.createdAt.toISOString(),
     kind: `stock.${row.kind}`,
@@ -112,7 +115,7 @@ export function entryOfStock(orderSn: string, row: { skuId: number; kind: string
   };
 }
 
-export function entryOfNotification(row: { provider: string; notificationId: string; kind: string; outTradeNo: string; outRefundNo: string | null; payload: Record<string, any>; receivedAt: Date; deliveredAt: Date | null }): TimelineEntry {
+export function entryOfNotification(row: { provider: string; notificationId: string; kind: string; outTradeNo: string; outRefundNo: string | null; payload: Record<string, any>; receivedAt: Timestamp; deliveredAt: Timestamp | null }): TimelineEntry {
   const p = row.payload ?? {};
   const status = p.tradeState ?? p.refundStatus ?? p.status ?? p.trade_status ?? p.refund_status ?? null;
   const money = [p.amountFen, p.refundFen, p.totalFen].find((v) => typeof v === 'number' && Number.isInteger(v));

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Activities } from '../../activities';
-import type { RefundSlot, RefundSlotRequest } from '../../activities/refund-slots';
 import { CancellationStatus, RefundStatus } from '../../domain';
 import {
   REFUND_TOO_FREQUENT,
@@ -13,6 +11,7 @@ import {
   refundNotifiedSignal,
   resolveRefundUpdate,
 } from '../../workflows/refund.contract';
+import { fakeRefunds } from './fake-refunds';
 import { LocalWorkflows, activitiesRun, queryUntil, startLocalWorkflows, timersStarted } from './local-env';
 
 /**
@@ -27,44 +26,6 @@ describe('refund workflow (local server, activities replaced)', () => {
   afterAll(async () => {
     await local?.teardown();
   });
-
-  /** A provider and a refund table in memory: each step records its call and answers from `script`. */
-  function fakeRefunds(script: {
-    slots?: RefundSlot[];
-    submit?: (call: number) => RefundStatus;
-    query?: (call: number) => RefundStatus | 'NOT_FOUND';
-  }) {
-    const calls = { claims: [] as RefundSlotRequest[], submits: [] as unknown[][], queries: 0, outcomes: [] as string[], cancellation: [] as string[], offline: 0, reissues: 0 };
-    const activities: Partial<Activities> = {
-      async claimRefundSlot(request) {
-        calls.claims.push(request);
-        return script.slots?.[calls.claims.length - 1] ?? { kind: 'slot', slotAtIso: new Date().toISOString(), waitMs: 0, paymentRefundNo: calls.claims.length, spacingMs: 1000 };
-      },
-      async submitRefund(...args: unknown[]) {
-        calls.submits.push(args);
-        return (script.submit ?? (() => RefundStatus.PROCESSING))(calls.submits.length);
-      },
-      async queryRefund() {
-        calls.queries += 1;
-        return (script.query ?? (() => RefundStatus.PROCESSING))(calls.queries) as never;
-      },
-      async recordRefundOutcome({ status }) {
-        calls.outcomes.push(status);
-        return status as RefundStatus;
-      },
-      async setCancellationStatus({ status }) {
-        calls.cancellation.push(status);
-      },
-      async markRefundedOffline() {
-        calls.offline += 1;
-        return RefundStatus.REFUNDED_OFFLINE;
-      },
-      async logRefundReissue() {
-        calls.reissues += 1;
-      },
-    } as Partial<Activities>;
-    return { calls, activities };
-  }
 
   function input(extra: Partial<RefundWorkflowInput> = {}): RefundWorkflowInput {
     const refundSn = `R${randomUUID().slice(0, 8)}`;

@@ -27,3 +27,26 @@ export function decideCancel(cancel: CancelCase): CancelDecision {
   const check = checkOperation({ flow: cancel.flow, status: cancel.status, operation, actor: cancel.actor });
   return check.allowed ? { allowed: true, operation, refunding } : { allowed: false, operation, reason: check.reason };
 }
+
+/**
+ * Why a cancel was refused, as a stable code a seller backend can act on: the API's immediate 409
+ * and a REFUSED cancellation request (`refusal_code`) carry one of these.
+ */
+export const CancelRefusalCode = {
+  /** The flow table does not allow a cancel in the order's status (shipped, received, …). */
+  ORDER_NOT_CANCELLABLE: 'ORDER_NOT_CANCELLABLE',
+  /** Another cancellation of this order is running. */
+  ORDER_BEING_CANCELLED: 'ORDER_BEING_CANCELLED',
+  /** An open after-sale refuses a whole-order cancel. */
+  AFTER_SALE_OPEN: 'AFTER_SALE_OPEN',
+  /** The order's row moved under the cancel's compare-and-set. */
+  ORDER_CHANGED: 'ORDER_CHANGED',
+  /** The order has no running workflow any more (it is finished). */
+  ORDER_FINISHED: 'ORDER_FINISHED',
+} as const;
+export type CancelRefusalCode = (typeof CancelRefusalCode)[keyof typeof CancelRefusalCode];
+
+export interface CancelRefusal {
+  code: CancelRefusalCode;
+  reason: string;
+}

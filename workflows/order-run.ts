@@ -55,6 +55,8 @@ export interface Command {
   opened?: AfterSaleOpened;
   done?: boolean;
   refusal?: string;
+  /** The refusal's stable code, where the cancel rules name one (domain/cancel-decision.ts). */
+  refusalCode?: string;
 }
 
 /** One order workflow run: its input, live state (the query's answer), command queue and database proxy. */
@@ -74,6 +76,8 @@ export class OrderRun {
     readonly ownsCancel: boolean,
     /** Whether it gives a cancelled order's money and stock back itself (ORDER_RUNS_CANCELLATION_PATCH). */
     readonly givesBackItself: boolean,
+    /** Whether each cancellation is its own workflow that asks this order (CANCELLATION_WORKFLOW_PATCH). */
+    readonly cancellationWorkflows: boolean = false,
   ) {
     this.db = ownsCancel ? local : remote;
     this.state = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, payStatus: PayStatus.PAY_NO, paidFen: 0, afterSales: [], history: [] };

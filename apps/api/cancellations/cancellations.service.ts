@@ -3,14 +3,13 @@ import { DataSource } from 'typeorm';
 import { CancellationRequest, Refund } from '../../../db/entities';
 import { runStep } from '../../../db/business-events';
 import { emitCancellationReceived, storeCancellationAnswer } from '../../../db/cancellation-requests';
-import { CancellationStatus, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
+import { CancelRefusalCode, CancellationStatus, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { CancellationProgress, cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
-import { CancelRequest, cancelUpdate, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
+import { CancelRequest, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { conflictBody } from '../common/conflict';
 import { requestHash } from '../common/idempotency';
-import { orderFinished, refusalReason, sendUpdateUntilAnswered } from '../common/refused-update';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -25,8 +24,8 @@ export interface StoredAnswer {
 const ACTOR_OF: Record<string, CancelRequest['actor']> = { seller: 'SELLER', buyer: 'BUYER', support: 'SUPPORT' };
 
 /**
- * Records cancel requests (the seed's req_order_ops) and hands them to the order's workflow through a
- * Workflow Update, whose validator answers "accepted" or "refused" before anything happens.
+ * Records cancel requests (the seed's req_order_ops) and hands each to its own cancellation workflow
+ * (`cancel-{orderSn}`), which asks the order workflow: a seller's cancel never waits on a worker.
  */
 @Injectable()
 export class CancellationsService {
@@ -75,6 +74,12 @@ export class CancellationsService {
     return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
   }
 
+  /**
+   * The one cancel rule on the row (an immediate 409 when it already says no), then `cancel-{orderSn}`
+   * started for this request — durable at the server, no worker needed — and 202. The cancellation
+   * asks the order workflow, which decides on its own state; a refusal found there ends the request
+   * REFUSED with its code (GET …/cancellations/{id}).
+   */
   private async decide(principal: Principal, request: CancellationRequest): Promise<StoredAnswer> {
     const order = await this.access.load(principal, request.orderSn);
     if (order.orderStatus === OrderStatus.CANCELLED) {
@@ -84,34 +89,33 @@ export class CancellationsService {
     const actor = ACTOR_OF[principal.role];
     // A fast 409 from the row, with the function the order workflow decides with (on its own state).
     const check = decideCancel({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, paidFen: order.paidFen, actor });
-    if (!check.allowed) return refused(check.reason);
-    try {
-      // One updateId per request: a copy sent again (this call's retry, or the client's) is the same Update.
-      const accepted = await sendUpdateUntilAnswered(
-        this.workflows.handle(request.orderSn),
-        cancelUpdate,
-        [{ cancellationId: request.id, reason: request.reason, actor, actorId: principal.id }],
-        `cancellation-${request.id}`,
-      );
+    if (!check.allowed) return refused(check.reason, CancelRefusalCode.ORDER_NOT_CANCELLABLE);
+    const accepted = (status: CancellationStatus): StoredAnswer => {
       const orderWorkflow = orderWorkflowId(request.orderSn);
+      const cancellationWorkflow = cancellationWorkflowId(request.orderSn);
       return {
         httpStatus: 202,
         body: {
-          cancellationId: accepted.cancellationId,
+          cancellationId: request.id,
           orderSn: request.orderSn,
-          status: accepted.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED,
-          refunding: accepted.refunding,
+          status,
+          // As the row says now; the order workflow decides on its own state when the cancellation asks.
+          refunding: check.refunding,
           orderWorkflowId: orderWorkflow,
-          cancellationWorkflowId: accepted.cancellationWorkflowId,
-          temporalUiUrl: this.workflows.uiLink(accepted.cancellationWorkflowId),
+          cancellationWorkflowId: cancellationWorkflow,
+          temporalUiUrl: this.workflows.uiLink(cancellationWorkflow),
           orderTemporalUiUrl: this.workflows.uiLink(orderWorkflow),
         },
       };
-    } catch (err) {
-      const refusal = refusalReason(err, orderFinished(request.orderSn));
-      if (refusal !== undefined) return refused(refusal);
-      throw err;
-    }
+    };
+    // Its cancellation already moved it (an answer lost before it was stored): never a second start.
+    if (request.status !== CancellationStatus.RECEIVED) return accepted(request.status as CancellationStatus);
+    const started = await this.workflows.startCancellation(
+      { asksOrder: true, orderSn: request.orderSn, cancellationId: request.id, actor, actorId: principal.id, reason: request.reason, refundPollScheduleMs: this.workflows.refundPollScheduleMs() },
+      order.sellerId,
+    );
+    if (started.started || started.runningFor === request.id) return accepted(CancellationStatus.RECEIVED);
+    return refused(`order ${request.orderSn} is being cancelled (${cancellationWorkflowId(request.orderSn)}, cancellation ${started.runningFor ?? 'unknown'})`, CancelRefusalCode.ORDER_BEING_CANCELLED);
   }
 
   async get(principal: Principal, orderSn: string, id: string) {
@@ -131,6 +135,7 @@ export class CancellationsService {
       reason: request.reason,
       requestedBy: { role: request.actorRole, id: request.actorId },
       createdAt: request.createdAt,
+      ...(request.refusalCode ? { refusal: { code: request.refusalCode, reason: request.refusalReason } } : {}),
       cancellationWorkflowId: workflowId,
       temporalUiUrl: this.workflows.uiLink(workflowId),
       progress,
@@ -163,8 +168,8 @@ export class CancellationsService {
   }
 }
 
-function refused(reason: string): StoredAnswer {
-  return { httpStatus: HttpStatus.CONFLICT, body: conflictBody(reason) };
+function refused(reason: string, code: CancelRefusalCode): StoredAnswer {
+  return { httpStatus: HttpStatus.CONFLICT, body: conflictBody(reason, code) };
 }
 
 /** The metric label of a first answer: 202 handed to the workflow, 200 it was already cancelled, 4xx refused. */

@@ -24,3 +24,11 @@ export async function waitForOrderCancelled(system: TestSystem, orderSn: string,
     return row ? true : undefined;
   }, timeoutMs, `cancellation of ${orderSn} completed`);
 }
+
+/** Waits until the order workflow has answered a 202 cancel (its request left RECEIVED); returns the request's status. */
+export async function waitForCancelDecided(system: TestSystem, cancellationId: number | string, timeoutMs = 60_000): Promise<string> {
+  return eventually(async () => {
+    const [row] = await system.dataSource.query('SELECT status FROM cancellation_request WHERE id = ?', [cancellationId]);
+    return row && row.status !== 'RECEIVED' ? (row.status as string) : undefined;
+  }, timeoutMs, `cancellation ${cancellationId} decided by its order`);
+}

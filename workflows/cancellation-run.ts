@@ -8,10 +8,10 @@
  * after the API recorded it (through db/cancellation-requests.ts).
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { proxyActivities, proxyLocalActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CancellationStatus } from '../domain';
-import type { CancellationProgress, CancellationRequestInput, CancellationResult } from './cancellation.contract';
+import { cancellationWorkflowId, type CancellationProgress, type CancellationRequestInput, type CancellationResult } from './cancellation.contract';
 import { giveBackMoneyAndStock } from './cancellation-steps';
 import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
 
@@ -41,7 +41,7 @@ export async function runCancellation(
     return { cancellationId, outcome: status === CancellationStatus.REFUSED ? 'REFUSED' : 'ALREADY_CANCELLED', refusal: answer.refused, refunds: [], latePayments: [] };
   }
   const { accepted } = answer;
-  if (accepted.cancellationWorkflowId !== workflowInfo().workflowId) {
+  if (accepted.cancellationWorkflowId !== cancellationWorkflowId(orderSn)) {
     // An order workflow from before this shape took the whole cancellation on itself.
     progress.steps.push(`handed to ${accepted.cancellationWorkflowId}`);
     return { cancellationId, outcome: 'HANDED_TO_ORDER', refunds: [], latePayments: [] };

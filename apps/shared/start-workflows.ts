@@ -78,7 +78,8 @@ export function startCancellationWorkflow(client: Client, taskQueue: string, inp
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     searchAttributes: { OrderSn: [input.orderSn], SellerId: [String(sellerId)], CancellationStatus: ['RECEIVED'] },
     memo: { cancellationId: input.cancellationId },
-    staticSummary: `Cancel order ${input.orderSn} (${input.actor.toLowerCase()}: ${input.reason})`,
+    // No reason in the summary: it may carry personal data, and a summary is not the payloads' business.
+    staticSummary: `Cancel order ${input.orderSn} (asked by the ${input.actor.toLowerCase()})`,
   });
 }
 

@@ -47,9 +47,15 @@ describe('seller cancels while no worker runs', () => {
     // Durable at the server: each cancellation exists, waiting for a worker; the orders are untouched.
     expect((await system.temporal.workflow.getHandle(`cancel-${orders[0].orderSn}`).describe()).status.name).toBe('RUNNING');
     expect(await orderStatus(system, orders[0].orderSn)).toBe('CONFIRM');
-    // A replay of the same key answers the same, at once.
+    // A replay of the same key answers the same, at once; a second cancel of the order (another key)
+    // starts no second cancellation: 409 with its code, while the first one runs.
     const replay = await cancel(orders[0], `no-worker-${orders[0].orderSn}`);
     expect({ status: replay.status, body: replay.body }).toEqual({ status: 202, body: answers[0].body });
+    const second = await cancel(orders[0], `no-worker-again-${orders[0].orderSn}`);
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ code: 'ORDER_BEING_CANCELLED' });
+    const [secondRow] = await system.dataSource.query('SELECT status, refusal_code FROM cancellation_request WHERE order_sn = ? AND idempotency_key = ?', [orders[0].orderSn, `no-worker-again-${orders[0].orderSn}`]);
+    expect(secondRow).toEqual({ status: 'REFUSED', refusal_code: 'ORDER_BEING_CANCELLED' });
 
     // The cancel is accepted from the row (PAID_OFF) while the shipment waits for the order workflow;
     // the shipment reaches the order first, so the order refuses the cancel when it is asked.
@@ -80,6 +86,13 @@ describe('seller cancels while no worker runs', () => {
     expect(await cancellation.result()).toMatchObject({ outcome: 'REFUSED', refusal: { code: 'ORDER_NOT_CANCELLABLE' } });
     // The REFUSED request replays its 202 (the answer given), and the request says how it ended.
     expect((await cancel(shippedMeanwhile, `no-worker-${shippedMeanwhile.orderSn}`)).status).toBe(202);
+    const read = await system.http('GET', `/orders/${shippedMeanwhile.orderSn}/cancellations/${refusedCancel.body.cancellationId}`, { token: system.token('seller', shippedMeanwhile.sellerId) });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ status: 'REFUSED', refusal: { code: 'ORDER_NOT_CANCELLABLE' }, cancellationWorkflowId: `cancel-${shippedMeanwhile.orderSn}` });
+    expect(read.body.progress).toMatchObject({ status: 'REFUSED', steps: ['refused by the order (ORDER_NOT_CANCELLABLE)'] });
+    // Its request's status was written by its cancellation, once, with one business event.
+    const events = await system.dataSource.query(`SELECT event_type FROM business_event WHERE entity_type = 'cancellation' AND entity_id = ? ORDER BY seller_seq`, [String(refusedCancel.body.cancellationId)]);
+    expect(events.map((e: { event_type: string }) => e.event_type)).toEqual(['cancellation.received', 'cancellation.refused']);
     await recordHistory(cancellation, 'cancellation-refused-by-order');
   }, 600_000);
 });

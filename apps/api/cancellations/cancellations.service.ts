@@ -68,7 +68,8 @@ export class CancellationsService {
     // started nothing is finalised here (refused, or the order was already cancelled); an accepted
     // request's status belongs to its workflow.
     const final = answer.httpStatus >= 400 ? CancellationStatus.REFUSED : answer.body.alreadyCancelled ? CancellationStatus.ALREADY_CANCELLED : null;
-    const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: principal.id }));
+    const refusal = answer.httpStatus === HttpStatus.CONFLICT && typeof answer.body.code === 'string' ? { code: answer.body.code, reason: String(answer.body.message) } : undefined;
+    const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: principal.id }, refusal));
     if (storedFirst) this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
     const [stored] = await this.dataSource.query('SELECT response_json FROM cancellation_request WHERE id = ?', [request.id]);
     return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
@@ -90,7 +91,7 @@ export class CancellationsService {
     // A fast 409 from the row, with the function the order workflow decides with (on its own state).
     const check = decideCancel({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, paidFen: order.paidFen, actor });
     if (!check.allowed) return refused(check.reason, CancelRefusalCode.ORDER_NOT_CANCELLABLE);
-    const accepted = (status: CancellationStatus): StoredAnswer => {
+    const accepted = (status: CancellationStatus, runId?: string): StoredAnswer => {
       const orderWorkflow = orderWorkflowId(request.orderSn);
       const cancellationWorkflow = cancellationWorkflowId(request.orderSn);
       return {
@@ -103,6 +104,8 @@ export class CancellationsService {
           refunding: check.refunding,
           orderWorkflowId: orderWorkflow,
           cancellationWorkflowId: cancellationWorkflow,
+          // This request's run of cancel-{orderSn} (a later request of the same order may run under the same id).
+          ...(runId ? { cancellationRunId: runId } : {}),
           temporalUiUrl: this.workflows.uiLink(cancellationWorkflow),
           orderTemporalUiUrl: this.workflows.uiLink(orderWorkflow),
         },
@@ -114,7 +117,7 @@ export class CancellationsService {
       { asksOrder: true, orderSn: request.orderSn, cancellationId: request.id, actor, actorId: principal.id, reason: request.reason, refundPollScheduleMs: this.workflows.refundPollScheduleMs() },
       order.sellerId,
     );
-    if (started.started || started.runningFor === request.id) return accepted(CancellationStatus.RECEIVED);
+    if (started.started || started.runningFor === request.id) return accepted(CancellationStatus.RECEIVED, started.runId);
     return refused(`order ${request.orderSn} is being cancelled (${cancellationWorkflowId(request.orderSn)}, cancellation ${started.runningFor ?? 'unknown'})`, CancelRefusalCode.ORDER_BEING_CANCELLED);
   }
 
@@ -144,17 +147,20 @@ export class CancellationsService {
   }
 
   /**
-   * The order workflow gives the money and stock back itself (its state has the steps); orders from
-   * before that handed them to a `cancel-{orderSn}` workflow, whose progress query has them.
+   * Each request accepted today has its own run of `cancel-{orderSn}` (its id in the stored answer),
+   * whose progress query has the steps. Orders from before gave the money and stock back in the order
+   * workflow (its state has the steps) or in a `cancel-{orderSn}` of theirs.
    */
   private async progressOf(request: CancellationRequest): Promise<{ workflowId: string; progress: CancellationProgress | { unavailable: string } }> {
+    const workflowId = cancellationWorkflowId(request.orderSn);
+    const runId = (request.response as { body?: { cancellationRunId?: string } } | null)?.body?.cancellationRunId;
+    if (runId) return { workflowId, progress: await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId, runId), cancellationProgressQuery) };
     const order = await queryOrUnavailable(this.workflows.handle(request.orderSn), orderStateQuery);
     const own = 'cancellation' in order ? order.cancellation : undefined;
     if (own?.steps && own.cancellationId === Number(request.id)) {
       const status = own.progress === 'COMPLETED' ? CancellationStatus.COMPLETED : own.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED;
       return { workflowId: own.cancellationWorkflowId, progress: { status, steps: own.steps, ...(own.refundSn ? { refundSn: own.refundSn } : {}) } };
     }
-    const workflowId = cancellationWorkflowId(request.orderSn);
     return { workflowId, progress: await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), cancellationProgressQuery) };
   }
 

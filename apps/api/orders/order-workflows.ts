@@ -48,17 +48,18 @@ export class OrderWorkflows {
 
   /**
    * Starts `cancel-{orderSn}` for a cancel request (apps/shared/start-workflows.ts): `started`, or the
-   * request whose cancellation is running (the memo's cancellationId) — this one's own on a retry.
+   * request whose cancellation is running (the memo's cancellationId) — this one's own on a retry;
+   * with the run's id (a later cancel of the same order may run under the same workflow id).
    */
-  async startCancellation(input: CancellationRequestInput, sellerId: string | number): Promise<{ started: boolean; runningFor?: number }> {
+  async startCancellation(input: CancellationRequestInput, sellerId: string | number): Promise<{ started: boolean; runId: string; runningFor?: number }> {
     try {
-      await startCancellationWorkflow(this.temporal, this.config.temporal.taskQueue, input, sellerId);
-      return { started: true };
+      const handle = await startCancellationWorkflow(this.temporal, this.config.temporal.taskQueue, input, sellerId);
+      return { started: true, runId: handle.firstExecutionRunId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const running = await this.temporal.workflow.getHandle(cancellationWorkflowId(input.orderSn)).describe();
       const runningFor = Number(running.memo?.cancellationId);
-      return { started: false, ...(Number.isFinite(runningFor) ? { runningFor } : {}) };
+      return { started: false, runId: running.runId, ...(Number.isFinite(runningFor) ? { runningFor } : {}) };
     }
   }
 

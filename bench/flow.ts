@@ -306,7 +306,7 @@ async function printStepBreakdown(system: TestSystem, sample: { orderSn: string;
     const refundStarted = at(refund, (e) => e.workflowExecutionStartedEventAttributes);
     const refundTaskStarted = at(refund, (e) => e.workflowTaskStartedEventAttributes);
     const submitScheduled = at(refund, (e) => e.activityTaskScheduledEventAttributes);
-    add('POST sent → Update accepted (API, validator)', cancelSentAt, acceptedAt);
+    add('POST → cancel-{sn} asks, Update accepted', cancelSentAt, acceptedAt);
     add('Update accepted → barrier activity done', acceptedAt, barrierDone);
     add('barrier done → CAS done, refund start sent', barrierDone, refundInitiated);
     add('refund start sent → refund started', refundInitiated, refundStarted);

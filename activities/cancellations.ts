@@ -1,5 +1,6 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { CancellationStatus, OrderStatus, PayStatus, REFUND_SETTLED } from '../domain';
+import { CancelRefusal, CancellationStatus, OrderStatus, PayStatus, REFUND_SETTLED } from '../domain';
 import { PaymentProvider, ProviderName } from '../payments';
 import type { CancelOrderRequest } from '../workflows/cancellation.contract';
 import type { LatePayment } from '../workflows/late-payment.contract';
@@ -7,7 +8,7 @@ import { setCancellationStatus } from './cancellation-requests';
 import { toActivityFailure } from './provider-failures';
 import { appendOrderLog } from '../db/order-log';
 import { emitEvent, runStep, sellerOfOrder } from '../db/business-events';
-import { recordSystemCancellationRequest } from '../db/cancellation-requests';
+import { recordSystemCancellationRequest, refuseCancellationRequest } from '../db/cancellation-requests';
 import { markPaymentClosed, markPaymentPaid } from '../db/payments';
 import { businessEvent, eventActor } from '../domain/events';
 import { OrderTransitions, TransitionRequest, TransitionResult, applyTransitionIn, statusColumns } from './order-transitions';
@@ -118,37 +119,76 @@ export class CancellationActivities {
 
   /**
    * The money is back (or there was none): the order's pay and service statuses settle (written by
-   * the order workflow, whose statuses they are) and the request closes, with a log row.
+   * the order workflow, whose statuses they are) and the request closes, with a log row. Order
+   * workflows that give the money and stock back themselves (runs before the cancellation was its own
+   * workflow again); new ones settle (settleCancelledOrder) and the cancellation closes (closeCancellation).
    */
   async finishCancellation(request: { orderSn: string; cancellationId: number; refunded: boolean }): Promise<void> {
     await runStep(this.dataSource, async (manager) => {
-      if (request.refunded) {
-        const set = statusColumns(REFUND_SETTLED);
-        const settled = await manager.query(
-          `UPDATE orders SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE order_sn = ? AND pay_status = ?`,
-          [...Object.values(set), request.orderSn, PayStatus.REFUNDING],
-        );
-        if (settled.affectedRows === 1) {
-          emitEvent(manager, businessEvent(
-            { type: 'order', id: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
-            { type: 'order.refund_settled', key: `refund-settled:${request.cancellationId}`, payload: { orderSn: request.orderSn, cancellationId: request.cancellationId, payStatus: REFUND_SETTLED.payStatus, serviceStatus: REFUND_SETTLED.serviceStatus, actor: eventActor('SYSTEM') } },
-          ));
-        }
-      }
-      await setCancellationStatus(manager, request.cancellationId, CancellationStatus.COMPLETED);
-      await appendOrderLog(manager, {
-        orderSn: request.orderSn,
-        eventKey: `cancellation:${request.cancellationId}:completed`,
-        operation: 'CANCEL',
-        actorRole: 'SYSTEM',
-        message: request.refunded ? 'cancellation complete: buyer refunded, stock restored, sales reversed' : 'cancellation complete: payment closed, stock released',
-      }, 'ignore');
+      if (request.refunded) await settleOrderIn(manager, request);
+      await closeRequestIn(manager, request);
+    });
+  }
+
+  /** The order workflow's half of a finished cancellation: a refunded order's pay status settles, once. */
+  async settleCancelledOrder(request: { orderSn: string; cancellationId: number }): Promise<void> {
+    await runStep(this.dataSource, (manager) => settleOrderIn(manager, request));
+  }
+
+  /** The cancellation workflow's last step: its request COMPLETED, with the order-log row, once. */
+  async closeCancellation(request: { orderSn: string; cancellationId: number; refunded: boolean }): Promise<void> {
+    await runStep(this.dataSource, (manager) => closeRequestIn(manager, request));
+  }
+
+  /** The order workflow accepted the cancel (its compare-and-set won): the request says so, once. */
+  async markCancellationAccepted(request: { cancellationId: number; refunding: boolean; actor: string; actorId?: string }): Promise<void> {
+    await runStep(this.dataSource, (manager) =>
+      setCancellationStatus(manager, request.cancellationId, request.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, eventActor(request.actor, request.actorId)),
+    );
+  }
+
+  /**
+   * The order workflow refused the cancel: the request ends REFUSED with the order's code and reason —
+   * or ALREADY_CANCELLED when the order is cancelled (another cancellation, or a timer, won). Once.
+   */
+  async refuseCancellation(request: { orderSn: string; cancellationId: number; refusal: CancelRefusal }): Promise<CancellationStatus> {
+    return runStep(this.dataSource, async (manager) => {
+      const [order] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
+      const status = order?.order_status === OrderStatus.CANCELLED ? CancellationStatus.ALREADY_CANCELLED : CancellationStatus.REFUSED;
+      const result = await refuseCancellationRequest(manager, request.cancellationId, status, request.refusal, eventActor('SYSTEM'));
+      if (!result) throw ApplicationFailure.nonRetryable(`cancellation request ${request.cancellationId} does not exist`, 'CancellationNotFound');
+      return status;
     });
   }
 
   async setCancellationStatus(request: { cancellationId: number; status: CancellationStatus }): Promise<void> {
     await runStep(this.dataSource, (manager) => setCancellationStatus(manager, request.cancellationId, request.status));
   }
+}
+
+async function settleOrderIn(manager: EntityManager, request: { orderSn: string; cancellationId: number }): Promise<void> {
+  const set = statusColumns(REFUND_SETTLED);
+  const settled = await manager.query(
+    `UPDATE orders SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE order_sn = ? AND pay_status = ?`,
+    [...Object.values(set), request.orderSn, PayStatus.REFUNDING],
+  );
+  if (settled.affectedRows === 1) {
+    emitEvent(manager, businessEvent(
+      { type: 'order', id: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
+      { type: 'order.refund_settled', key: `refund-settled:${request.cancellationId}`, payload: { orderSn: request.orderSn, cancellationId: request.cancellationId, payStatus: REFUND_SETTLED.payStatus, serviceStatus: REFUND_SETTLED.serviceStatus, actor: eventActor('SYSTEM') } },
+    ));
+  }
+}
+
+async function closeRequestIn(manager: EntityManager, request: { orderSn: string; cancellationId: number; refunded: boolean }): Promise<void> {
+  await setCancellationStatus(manager, request.cancellationId, CancellationStatus.COMPLETED);
+  await appendOrderLog(manager, {
+    orderSn: request.orderSn,
+    eventKey: `cancellation:${request.cancellationId}:completed`,
+    operation: 'CANCEL',
+    actorRole: 'SYSTEM',
+    message: request.refunded ? 'cancellation complete: buyer refunded, stock restored, sales reversed' : 'cancellation complete: payment closed, stock released',
+  }, 'ignore');
 }
 
 async function restoreStockIn(manager: EntityManager, orderSn: string, kind: Extract<StockMovementKind, 'RELEASE' | 'RESTORE'>): Promise<number> {

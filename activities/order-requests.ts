@@ -2,13 +2,18 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import type { OrderStatus } from '../domain';
-import { ErrorCode } from '../domain/error-codes';
+import { CancelRefusal, CancelRefusalCode, OrderStatus, PayStatus } from '../domain';
+import { ErrorCode, isErrorCode } from '../domain/error-codes';
 import {
   AfterSaleClosing,
   AfterSaleOpened,
   AfterSaleOpening,
+  CancelAccepted,
+  CancelRequest,
+  CancellationSettled,
   OPERATION_REFUSED,
+  cancelUpdate,
+  cancellationSettledUpdate,
   closeAfterSaleUpdate,
   openAfterSaleUpdate,
   orderWorkflowId,
@@ -79,6 +84,49 @@ export class OrderRequestActivities {
       throw refusalOf(err, orderSn) ?? err;
     }
   }
+
+  /**
+   * The cancellation workflow asks `order-{orderSn}` to cancel: the order checks its table and runs
+   * its own compare-and-set. One updateId per cancellation request, so a retry (or the order's own
+   * child asking for a cancel it decided) gets the first answer. A refusal is an answer, not a failure.
+   */
+  async askOrderToCancel(request: CancelRequest & { orderSn: string }): Promise<CancelAnswer> {
+    const { orderSn, ...ask } = request;
+    try {
+      return { accepted: await this.untilCancelled((client) => client.workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(cancelUpdate, { args: [ask], updateId: `cancellation-${ask.cancellationId}` })) };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) return { refused: cancelRefusalOf(err) };
+      if (err instanceof WorkflowNotFoundError) return { refused: { code: CancelRefusalCode.ORDER_FINISHED, reason: `order ${orderSn} has no running workflow (it is finished)` } };
+      throw err;
+    }
+  }
+
+  /**
+   * Tells `order-{orderSn}` that a won cancel's money and stock are back: it settles its own pay
+   * status. The order waits for this before it finishes, so a finished workflow on a retry has
+   * settled already (the row no longer says REFUNDING).
+   */
+  async tellOrderCancellationSettled(request: CancellationSettled & { orderSn: string }): Promise<void> {
+    const { orderSn, ...settled } = request;
+    try {
+      await this.untilCancelled((client) => client.workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(cancellationSettledUpdate, { args: [settled], updateId: `cancellation-settled-${settled.cancellationId}` }));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) {
+        const [row] = await this.dataSource.query('SELECT pay_status FROM orders WHERE order_sn = ?', [orderSn]);
+        if (row && row.pay_status !== PayStatus.REFUNDING) return;
+      }
+      throw refusalOf(err, orderSn) ?? err;
+    }
+  }
+}
+
+/** A cancel's answer: accepted (a won compare-and-set), or refused with the order's code and reason. */
+export type CancelAnswer = { accepted: CancelAccepted } | { refused: CancelRefusal };
+
+/** The catalogue code a refusal of the order's cancel Update carries (its failure type), else the table's. */
+function cancelRefusalOf(err: WorkflowUpdateFailedError): CancelRefusal {
+  const cause = err.cause as { message?: string; type?: string } | undefined;
+  return { code: isErrorCode(cause?.type) ? cause.type : CancelRefusalCode.ORDER_NOT_CANCELLABLE, reason: cause?.message ?? err.message };
 }
 
 /** The order said no (validator or handler), or has no running workflow: a non-retryable refusal with the reason. */

@@ -33,7 +33,13 @@ export interface TransitionRequest {
    * CANCEL / SERVICE_CANCEL: why, and (when the order workflow applies the cancel) the request whose
    * status moves with the order in the same transaction.
    */
-  cancellation?: { reason: string; cancellationId?: number; refunding?: boolean };
+  cancellation?: {
+    reason: string;
+    cancellationId?: number;
+    refunding?: boolean;
+    /** The request's status is its cancellation workflow's to write (new runs): the CAS leaves it alone. */
+    requestByCancellation?: boolean;
+  };
   /**
    * An after-sale is open on the order: its service status (APPLY) stays, instead of the one the
    * operation implies (ROG's EXPIRED). The order workflow settles it when the last after-sale closes.
@@ -141,7 +147,7 @@ export async function applyTransitionIn(manager: EntityManager, request: Transit
     }, 'fail', transitionEvent(request, eventKey, sellerId, set));
     await applyEffects(manager, request, sellerId);
     const cancellationId = request.cancellation?.cancellationId;
-    if (cancellationId !== undefined) {
+    if (cancellationId !== undefined && !request.cancellation!.requestByCancellation) {
       await setCancellationStatus(manager, cancellationId, request.cancellation!.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, eventActor(request.actor, request.actorId));
     }
     return { applied: true, replayed: false, status: request.to } as const;

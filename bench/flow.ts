@@ -27,7 +27,6 @@ import { startTestSystem, TestSystem } from '../test/support/system';
 import type { ProviderName } from '../payments';
 import { cpuSeconds, drive, percentile, pidOf } from './measure';
 import { measureNoopCeiling } from './noop-ceiling';
-import { paymentWatchWorkflowId } from '../workflows/payment-watch.contract';
 
 interface Options {
   flows: number;
@@ -283,11 +282,10 @@ async function printStepBreakdown(system: TestSystem, sample: { orderSn: string;
     if (!refundSn) continue;
     const order = await history(`order-${orderSn}`);
     const refund = await history(`refund-${refundSn}`);
-    // Orders from before the order workflow ran its cancellation itself have a cancel-{orderSn} workflow.
+    // Each cancel has its own cancel-{orderSn} workflow.
     const cancel = await history(`cancel-${orderSn}`).catch(() => []);
-    const watches = await Promise.all((await paymentWatchIds(system, orderSn)).map((id) => history(id).catch(() => [])));
     work.flows += 1;
-    for (const events of [order, refund, cancel, ...watches]) {
+    for (const events of [order, refund, cancel]) {
       if (!events.length) continue;
       work.workflows += 1;
       work.events += events.length;
@@ -308,7 +306,7 @@ async function printStepBreakdown(system: TestSystem, sample: { orderSn: string;
     const refundStarted = at(refund, (e) => e.workflowExecutionStartedEventAttributes);
     const refundTaskStarted = at(refund, (e) => e.workflowTaskStartedEventAttributes);
     const submitScheduled = at(refund, (e) => e.activityTaskScheduledEventAttributes);
-    add('POST sent → Update accepted (API, validator)', cancelSentAt, acceptedAt);
+    add('POST → cancel-{sn} asks, Update accepted', cancelSentAt, acceptedAt);
     add('Update accepted → barrier activity done', acceptedAt, barrierDone);
     add('barrier done → CAS done, refund start sent', barrierDone, refundInitiated);
     add('refund start sent → refund started', refundInitiated, refundStarted);
@@ -323,11 +321,6 @@ async function printStepBreakdown(system: TestSystem, sample: { orderSn: string;
   if (!steps.size) return;
   console.log(`\n  cancel → refund submitted, step by step (median of ${which}, from their histories):`);
   for (const [name, values] of steps) console.log(`    ${name.padEnd(48)} ${percentile(values, 50).toFixed(0)} ms`);
-}
-
-async function paymentWatchIds(system: TestSystem, orderSn: string): Promise<string[]> {
-  const rows: { out_trade_no: string }[] = await system.dataSource.query('SELECT out_trade_no FROM payment WHERE order_sn = ?', [orderSn]);
-  return rows.map((r) => paymentWatchWorkflowId(r.out_trade_no));
 }
 
 async function warmUp(system: TestSystem, sku: { sellerId: number; skuId: number }, watch: StatusWatch): Promise<void> {

@@ -29,6 +29,19 @@ export async function setCancellationStatus(manager: Queryable, id: number, stat
   return { changed: true };
 }
 
+/**
+ * A request the order workflow refused after the API had accepted it (202): REFUSED with the order's
+ * code and reason, or ALREADY_CANCELLED when another cancellation had cancelled the order. Once.
+ */
+export async function refuseCancellationRequest(manager: Queryable, id: number, status: typeof CancellationStatus.REFUSED | typeof CancellationStatus.ALREADY_CANCELLED, refusal: { code: string; reason: string }, actor: EventActor): Promise<{ changed: boolean } | undefined> {
+  const [row]: RequestRow[] = await manager.query('SELECT id, order_sn, status, reason, actor_role, actor_id FROM cancellation_request WHERE id = ? FOR UPDATE', [id]);
+  if (!row) return undefined;
+  if (row.status === status) return { changed: false };
+  await manager.query('UPDATE cancellation_request SET status = ?, refusal_code = ?, refusal_reason = ? WHERE id = ? AND status = ?', [status, refusal.code, refusal.reason.slice(0, 500), id, row.status]);
+  await emitCancellationEvent(manager, row, row.status, status, actor);
+  return { changed: true };
+}
+
 /** A cancellation the system itself decided (unpaid timeout), at REQUESTED, once per order; returns its id. */
 export async function recordSystemCancellationRequest(manager: Queryable, request: { orderSn: string; reason: string }): Promise<number> {
   const inserted = await manager.query(
@@ -61,11 +74,13 @@ export async function emitCancellationReceived(manager: Queryable, row: { id: nu
  * that started nothing (refused, or the order was already cancelled), its final status. Returns
  * whether this call stored the answer (a concurrent twin's answer may have been first).
  */
-export async function storeCancellationAnswer(manager: Queryable, id: number, answer: unknown, final: CancellationStatus | null, actor: EventActor): Promise<boolean> {
+export async function storeCancellationAnswer(manager: Queryable, id: number, answer: unknown, final: CancellationStatus | null, actor: EventActor, refusal?: { code: string; reason: string }): Promise<boolean> {
   const [row]: RequestRow[] = await manager.query('SELECT id, order_sn, status, reason, actor_role, actor_id FROM cancellation_request WHERE id = ? FOR UPDATE', [id]);
+  const refused = final !== null && refusal !== undefined && row?.status === CancellationStatus.RECEIVED;
   const stored = await manager.query(
-    `UPDATE cancellation_request SET response_json = ?, status = IF(? IS NOT NULL AND status = ?, ?, status) WHERE id = ? AND response_json IS NULL`,
-    [JSON.stringify(answer), final, CancellationStatus.RECEIVED, final, id],
+    `UPDATE cancellation_request SET response_json = ?, status = IF(? IS NOT NULL AND status = ?, ?, status),
+       refusal_code = IF(?, ?, refusal_code), refusal_reason = IF(?, ?, refusal_reason) WHERE id = ? AND response_json IS NULL`,
+    [JSON.stringify(answer), final, CancellationStatus.RECEIVED, final, refused, refusal?.code ?? null, refused, refusal?.reason.slice(0, 500) ?? null, id],
   );
   const storedFirst = stored.affectedRows === 1;
   if (storedFirst && row && final && row.status === CancellationStatus.RECEIVED) await emitCancellationEvent(manager, row, row.status, final, actor);

@@ -7,6 +7,7 @@
  * Imported by workflow code: pure, deterministic, relative imports only.
  */
 import { Actor, OrderOperate, OrderStatus } from './enums';
+import { ErrorCode } from './error-codes';
 import { FlowType, OrderRefusalCode, checkOperation } from './order-flow';
 
 export interface CancelCase {
@@ -26,4 +27,27 @@ export function decideCancel(cancel: CancelCase): CancelDecision {
   const operation = refunding ? OrderOperate.SERVICE_CANCEL : OrderOperate.CANCEL;
   const check = checkOperation({ flow: cancel.flow, status: cancel.status, operation, actor: cancel.actor });
   return check.allowed ? { allowed: true, operation, refunding } : { allowed: false, operation, reason: check.reason, code: check.code };
+}
+
+/**
+ * Why a cancel was refused, as a stable code from the error catalogue (domain/error-codes.ts) that a
+ * seller backend can act on: the API's immediate 409 and a REFUSED cancellation request
+ * (`refusal_code`) carry one of these (or the flow table's own code, CancelDecision.code).
+ */
+export const CancelRefusalCode = {
+  /** Another cancellation of this order is running. */
+  ORDER_BEING_CANCELLED: ErrorCode.CANCELLATION_IN_PROGRESS,
+  /** An open after-sale refuses a whole-order cancel. */
+  AFTER_SALE_OPEN: ErrorCode.AFTER_SALE_OPEN,
+  /** The order's row moved under the cancel's compare-and-set. */
+  ORDER_CHANGED: ErrorCode.CONFLICT,
+  /** The order has no running workflow any more (it is finished). */
+  ORDER_FINISHED: ErrorCode.WORKFLOW_FINISHED,
+  /** Refused, with no more specific code. */
+  ORDER_NOT_CANCELLABLE: ErrorCode.ORDER_NOT_CANCELLABLE_IN_STATE,
+} as const;
+
+export interface CancelRefusal {
+  code: ErrorCode;
+  reason: string;
 }

@@ -3,36 +3,42 @@ import type { Activities } from '../activities';
 import { CancellationStatus } from '../domain';
 import {
   CancellationProgress,
+  CancellationRequestInput,
   CancellationResult,
   CancellationWorkflowInput,
   cancellationProgressQuery,
 } from './cancellation.contract';
 import { giveBackMoneyAndStock, refundUntilSettled } from './cancellation-steps';
+import { runCancellation } from './cancellation-run';
 import { DATABASE_RETRY, PROVIDER_CALL_RETRY } from './retry-policies';
 
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: DATABASE_RETRY });
 
 /**
- * A cancellation (`cancel-{orderSn}`), as order workflows started them before they ran the steps
- * themselves (ORDER_RUNS_CANCELLATION_PATCH): still registered so those cancellations finish and
- * their histories replay. The order workflow had applied CANCELLED (its own compare-and-set, which it
+ * A cancellation (`cancel-{orderSn}`). Every cancel today is started with a CancellationRequestInput
+ * (`asksOrder`) and runs cancellation-run.ts: ask the order, give back after a won cancel, close the
+ * request. The older inputs below replay the shapes recorded before: as order workflows started them
+ * before they ran the steps themselves (ORDER_RUNS_CANCELLATION_PATCH). The order workflow had applied CANCELLED (its own compare-and-set, which it
  * won); this workflow gives the money and the stock back (cancellation-steps.ts) and the order
  * workflow closes the request when it returns.
  *
  * Cancellations started before the order owned its cancel (no `orderCancelled` in the input) replay
  * the older steps: they mark the order cancelled and close the request themselves.
  */
-export async function cancellationWorkflow(input: CancellationWorkflowInput): Promise<CancellationResult> {
-  const progress: CancellationProgress = { status: input.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, steps: [] };
+export async function cancellationWorkflow(input: CancellationWorkflowInput | CancellationRequestInput): Promise<CancellationResult> {
+  const asksOrder = 'asksOrder' in input;
+  const progress: CancellationProgress = { status: asksOrder ? CancellationStatus.RECEIVED : input.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, steps: [] };
   setHandler(cancellationProgressQuery, () => progress);
-  const legacy = !input.orderCancelled;
+  const legacy = !asksOrder && !input.orderCancelled;
   const step = (status: CancellationStatus, done: string) => {
-    // New runs are started with their status as a search attribute and upsert only a change.
+    // Started with their status as a search attribute, runs upsert only a change.
     const changed = status !== progress.status;
     progress.status = status;
     progress.steps.push(done);
     if (legacy || changed) upsertSearchAttributes({ CancellationStatus: [status] });
   };
+  // Every cancellation today: ask the order, then give back (cancellation-run.ts).
+  if (asksOrder) return runCancellation(input, progress, step);
 
   if (legacy) {
     await remote.markOrderCancelled.executeWithOptions(

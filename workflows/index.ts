@@ -9,7 +9,6 @@ export { orderStatusSweepWorkflow } from './order-status-sweep.workflow';
 export { refundStatusCheckWorkflow } from './refund-status-check.workflow';
 export { complaintWorkflow } from './complaint.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
-export { paymentWatchWorkflow } from './payment-watch.workflow';
 export { goodwillRefundWorkflow } from './goodwill-refund.workflow';
 export { afterSaleWorkflow } from './after-sale.workflow';
 export { supportOverdueWorkflow } from './support-overdue.workflow';

@@ -1,17 +1,19 @@
 /**
- * The order workflow's cancellations: the cancel Update, the cancel's own compare-and-set, the
- * cancellation workflow that gives money and stock back, and settling the request when it returns.
+ * The order workflow's cancellations: the cancel Update (asked by each cancellation workflow,
+ * `cancel-{orderSn}`), the cancel's own compare-and-set, starting the cancellation workflow for a
+ * cancel this order decided itself (timer, failed group), and settling its own pay status when the
+ * cancellation has given the money and stock back.
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
 import { ApplicationFailure, ParentClosePolicy, condition, log, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import { Actor, CancellationStatus, OrderOperate, OrderStatus, REFUND_SETTLED, decideCancel, formatFen, impliedStatuses } from '../domain';
-import { ErrorCode, Refusal } from '../domain/error-codes';
+import { Actor, CancelRefusal, CancelRefusalCode, CancellationStatus, OrderOperate, OrderStatus, REFUND_SETTLED, decideCancel, formatFen, impliedStatuses } from '../domain';
+import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
 import { CancellationResult, cancellationWorkflowId } from './cancellation.contract';
 import { giveBackMoneyAndStock } from './cancellation-steps';
 import { cancellationWorkflow } from './cancellation.workflow';
 import { memberLeftSignal } from './group-buy.contract';
-import { CancelAccepted, CancelRequest, CancellationInProgress, OPERATION_REFUSED, cancelUpdate } from './order.contract';
+import { CancelAccepted, CancelRequest, CancellationInProgress, CancellationSettled, OPERATION_REFUSED, cancelUpdate, cancellationSettledUpdate } from './order.contract';
 import { Command, OrderRun, local } from './order-run';
 import type { RefundRecord } from './refund.contract';
 
@@ -21,10 +23,19 @@ import type { RefundRecord } from './refund.contract';
  */
 export const ORDER_RUNS_CANCELLATION_PATCH = 'order-gives-back-money-and-stock-itself';
 
+/**
+ * Each cancellation is its own workflow again (`cancel-{orderSn}`, issue 21): it asks this order to
+ * cancel, gives the money and stock back after a won cancel and tells the order to settle. Runs from
+ * before it give them back in their own steps (ORDER_RUNS_CANCELLATION_PATCH).
+ */
+export const CANCELLATION_WORKFLOW_PATCH = 'cancellation-is-its-own-workflow';
+
 interface RunningCancellation {
   workflowId: string;
   refunding: boolean;
   cancellationId: number;
+  /** Its own cancellation workflow gives the money and stock back and tells this order (cancellationSettled). */
+  asksOrder?: boolean;
   result?: CancellationResult;
   failed?: string;
 }
@@ -36,6 +47,8 @@ export class OrderCancellations {
   private accepted: CancelAccepted | undefined;
   /** The cancellation request whose compare-and-set is running: a retry of it waits for the answer. */
   private inFlight: number | undefined;
+  /** Cancellations whose money and stock are back and whose pay status this order has settled. */
+  private readonly settled = new Set<number>();
 
   constructor(
     private readonly run: OrderRun,
@@ -47,14 +60,14 @@ export class OrderCancellations {
     return this.running ? `order ${this.run.input.orderSn} is being cancelled (${this.running.workflowId})` : undefined;
   }
 
-  refusalOf(actor: Actor): Refusal | undefined {
+  refusalOf(actor: Actor): CancelRefusal | undefined {
     const busy = this.busyReason();
-    if (busy) return { code: ErrorCode.CANCELLATION_IN_PROGRESS, message: busy };
+    if (busy) return { code: CancelRefusalCode.ORDER_BEING_CANCELLED, reason: busy };
     const blocked = this.blockedBy();
-    if (blocked) return { code: ErrorCode.AFTER_SALE_OPEN, message: blocked };
+    if (blocked) return { code: CancelRefusalCode.AFTER_SALE_OPEN, reason: blocked };
     const { input, state } = this.run;
     const decision = decideCancel({ flow: input.flow, status: state.status, paidFen: state.paidFen, actor });
-    return decision.allowed ? undefined : { code: decision.code, message: decision.reason };
+    return decision.allowed ? undefined : { code: decision.code, reason: decision.reason };
   }
 
   registerHandler(): void {
@@ -72,13 +85,32 @@ export class OrderCancellations {
         if (command.accepted) return command.accepted;
         // The same request sent twice at once: the first copy was accepted, so is this one.
         if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
-        throw ApplicationFailure.nonRetryable(command.refusal ?? `order ${run.input.orderSn} was not cancelled`, command.refusalCode ?? OPERATION_REFUSED);
+        throw refusalFailure(command.refusalCode ?? CancelRefusalCode.ORDER_NOT_CANCELLABLE, command.refusal ?? `order ${run.input.orderSn} was not cancelled`);
       },
       {
         validator: (request: CancelRequest) => {
           if (this.accepted?.cancellationId === request.cancellationId || this.inFlight === request.cancellationId) return;
           const refusal = this.refusalOf(request.actor);
-          if (refusal) throw refusalFailure(refusal.code, refusal.message);
+          if (refusal) throw refusalFailure(refusal.code, refusal.reason);
+        },
+      },
+    );
+    // The cancellation workflow has given the money and stock back: settle this order's pay status.
+    setHandler(
+      cancellationSettledUpdate,
+      async (settled: CancellationSettled) => {
+        const running = this.running;
+        if (!this.settled.has(settled.cancellationId) && running?.cancellationId === settled.cancellationId && running.result === undefined) {
+          running.result = { cancellationId: settled.cancellationId, refunds: [], latePayments: settled.latePayments };
+        }
+        await condition(() => this.settled.has(settled.cancellationId));
+        return run.state.status;
+      },
+      {
+        validator: (settled: CancellationSettled) => {
+          if (this.settled.has(settled.cancellationId)) return;
+          if (this.running?.asksOrder && this.running.cancellationId === settled.cancellationId) return;
+          throw ApplicationFailure.create({ message: `cancellation ${settled.cancellationId} is not this order's running cancellation`, type: OPERATION_REFUSED, nonRetryable: true });
         },
       },
     );
@@ -89,7 +121,7 @@ export class OrderCancellations {
     // A cancel accepted before a payment landed becomes a refunding cancel, not a refusal.
     const refusal = this.refusalOf(command.actor);
     if (refusal) {
-      command.refusal = refusal.message;
+      command.refusal = refusal.reason;
       command.refusalCode = refusal.code;
       return;
     }
@@ -168,18 +200,22 @@ export class OrderCancellations {
       actor: command.actor,
       actorId: command.actorId,
       message: `cancelled: ${command.cancellation!.reason}`,
-      cancellation: { reason: command.cancellation!.reason, cancellationId, refunding },
+      // New runs: the request's status is its cancellation workflow's to write.
+      cancellation: { reason: command.cancellation!.reason, cancellationId, refunding, ...(run.cancellationWorkflows ? { requestByCancellation: true } : {}) },
     }]);
     if (!result.applied) {
       this.inFlight = undefined;
       command.refusal = result.reason;
+      command.refusalCode = CancelRefusalCode.ORDER_CHANGED;
       run.moveTo(result.status);
       return;
     }
     run.record(operation, from, OrderStatus.CANCELLED, command.actor);
     if (impliedStatuses(operation).payStatus) state.payStatus = impliedStatuses(operation).payStatus;
     run.moveTo(OrderStatus.CANCELLED);
-    if (run.givesBackItself) {
+    if (run.cancellationWorkflows) {
+      await this.handToCancellationWorkflow(command, cancellationId, refunding, refund);
+    } else if (run.givesBackItself) {
       this.giveBack(command, cancellationId, refunding, refund);
     } else {
       command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
@@ -188,6 +224,39 @@ export class OrderCancellations {
     }
     this.inFlight = undefined;
     if (input.groupId) await run.tellGroup(memberLeftSignal);
+  }
+
+  /**
+   * A won cancel on new runs: its cancellation workflow (`cancel-{orderSn}`) gives the money and stock
+   * back. A person's cancel came from that workflow (the API started it), which gets this answer; a
+   * cancel this order decided itself (timer, failed group) starts it now, as a child that outlives
+   * this run, and it asks for the cancel too — the same answer, by the request's id. If another
+   * request's cancellation workflow holds the id (it will be refused: the order is cancelled), this
+   * order gives the money and stock back in its own steps instead, so nothing is left behind.
+   */
+  private async handToCancellationWorkflow(command: Command, cancellationId: number, refunding: boolean, refund?: RefundRecord): Promise<void> {
+    const { input, state } = this.run;
+    const workflowId = cancellationWorkflowId(input.orderSn);
+    const accepted: CancelAccepted = { cancellationId, cancellationWorkflowId: workflowId, refunding, ...(refund ? { refund } : {}) };
+    if (command.cancellation!.id === undefined) {
+      try {
+        await startChild(cancellationWorkflow, {
+          workflowId,
+          args: [{ asksOrder: true as const, orderSn: input.orderSn, cancellationId, actor: Actor.SYSTEM_TIMER, reason: command.cancellation!.reason, refundPollScheduleMs: input.refundPollScheduleMs }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `Cancel order ${input.orderSn} (${command.cancellation!.reason})${refunding ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
+          searchAttributes: { OrderSn: [input.orderSn], SellerId: [input.sellerId], CancellationStatus: [CancellationStatus.REQUESTED] },
+        });
+      } catch (err) {
+        if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+        log.warn('cancellation workflow id taken by another request: the order gives back itself', { orderSn: input.orderSn, cancellationId });
+        return this.giveBack(command, cancellationId, refunding, refund);
+      }
+    }
+    this.running = { workflowId, refunding, cancellationId, asksOrder: true };
+    command.accepted = accepted;
+    this.accepted = accepted;
+    state.cancellation = { cancellationId, cancellationWorkflowId: workflowId, refunding, progress: 'RUNNING' };
   }
 
   /**
@@ -248,14 +317,20 @@ export class OrderCancellations {
       log.error('cancellation failed', { orderSn: run.input.orderSn, error: current.failed });
       throw ApplicationFailure.nonRetryable(`cancellation ${current.workflowId} failed: ${current.failed}`, ErrorCode.CancellationFailed);
     }
-    await local.finishCancellation.executeWithOptions(
-      { summary: current.refunding ? 'Refund settled: close the cancellation request' : 'Close the cancellation request' },
-      [{ orderSn: run.input.orderSn, cancellationId: current.cancellationId, refunded: current.refunding }],
-    );
+    if (current.asksOrder) {
+      // The cancellation workflow closes its request; this order settles only its own pay status.
+      if (current.refunding) await local.settleCancelledOrder.executeWithOptions({ summary: 'Refund settled: the order says so' }, [{ orderSn: run.input.orderSn, cancellationId: current.cancellationId }]);
+    } else {
+      await local.finishCancellation.executeWithOptions(
+        { summary: current.refunding ? 'Refund settled: close the cancellation request' : 'Close the cancellation request' },
+        [{ orderSn: run.input.orderSn, cancellationId: current.cancellationId, refunded: current.refunding }],
+      );
+    }
     if (current.refunding) run.state.payStatus = REFUND_SETTLED.payStatus;
     run.state.cancellation!.progress = 'COMPLETED';
     run.state.cancellation!.steps?.push('cancellation request closed');
     this.queueLatePayments(current.result!);
+    this.settled.add(current.cancellationId);
     this.running = undefined;
   }
 

@@ -4,7 +4,7 @@
  * the provider on a backoff while it still awaits payment; a PAID answer goes through the same inbox
  * as a verified notification (amount check, dedupe), which signals this workflow like a notification.
  * A payment paid before its first query costs nothing: the query's time only shortens the timer the
- * order's loop waits on anyway. (Payments started before this existed have a payment-watch workflow.)
+ * order's loop waits on anyway.
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
 import { proxyActivities } from '@temporalio/workflow';

@@ -77,6 +77,8 @@ export class OrderRun {
     readonly ownsCancel: boolean,
     /** Whether it gives a cancelled order's money and stock back itself (ORDER_RUNS_CANCELLATION_PATCH). */
     readonly givesBackItself: boolean,
+    /** Whether each cancellation is its own workflow that asks this order (CANCELLATION_WORKFLOW_PATCH). */
+    readonly cancellationWorkflows: boolean = false,
   ) {
     this.db = ownsCancel ? local : remote;
     this.state = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, payStatus: PayStatus.PAY_NO, paidFen: 0, afterSales: [], history: [] };

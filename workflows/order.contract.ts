@@ -5,6 +5,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor, FlowType, OrderSettings, OrderStatus, PayStatus, TimerTask } from '../domain';
+import type { LatePayment } from './late-payment.contract';
+import type { RefundRecord } from './refund.contract';
 import { workflowRef } from './workflow-ref';
 import { ErrorCode } from '../domain/error-codes';
 
@@ -171,8 +173,9 @@ export interface CancelRequest {
   /** The cancellation_request row the API recorded (its idempotency key lives there). */
   cancellationId: number;
   reason: string;
-  actor: Extract<Actor, 'BUYER' | 'SELLER' | 'SUPPORT'>;
-  actorId: string;
+  /** A person (the API recorded the request), or the system (a timer or a failed group the order decided itself). */
+  actor: Extract<Actor, 'BUYER' | 'SELLER' | 'SUPPORT' | 'SYSTEM_TIMER'>;
+  actorId?: string;
 }
 
 export interface CancelAccepted {
@@ -180,9 +183,23 @@ export interface CancelAccepted {
   cancellationWorkflowId: string;
   /** Whether the buyer had paid, so the cancellation refunds. */
   refunding: boolean;
+  /** The first refund, recorded in the cancel's own transaction (a paid order; new runs). */
+  refund?: RefundRecord;
 }
 
 export const cancelUpdate = defineUpdate<CancelAccepted, [CancelRequest]>('cancel');
+
+/**
+ * The cancellation workflow has given the money and stock back (a won cancel): the order settles its
+ * own pay status and refunds the payments that landed meanwhile. Idempotent per cancellationId.
+ */
+export interface CancellationSettled {
+  cancellationId: number;
+  refunded: boolean;
+  latePayments: LatePayment[];
+}
+
+export const cancellationSettledUpdate = defineUpdate<OrderStatus, [CancellationSettled]>('cancellationSettled');
 
 /**
  * The sweep found this order overdue in the database (its timer should have fired): act now, through

@@ -32,7 +32,7 @@ import {
   sweepOverdueSignal,
 } from './order.contract';
 import { OrderAfterSales } from './order-after-sales';
-import { ORDER_RUNS_CANCELLATION_PATCH, OrderCancellations } from './order-cancel';
+import { CANCELLATION_WORKFLOW_PATCH, ORDER_RUNS_CANCELLATION_PATCH, OrderCancellations } from './order-cancel';
 import { UPDATE_BARRIER_ACTIVITY_PATCH } from './update-durability';
 import { OrderPaymentWatches } from './order-payment-watch';
 import { Command, OrderRun } from './order-run';
@@ -59,7 +59,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   // Patches decided in the first task, so one run keeps one version from start to end: a run begun
   // before a deploy takes the old paths throughout, a new one the new paths (the Update interceptor
   // reads the remembered answer of its patch).
-  const run = new OrderRun(input, patched(ORDER_OWNS_CANCEL_PATCH), patched(ORDER_RUNS_CANCELLATION_PATCH));
+  const run = new OrderRun(input, patched(ORDER_OWNS_CANCEL_PATCH), patched(ORDER_RUNS_CANCELLATION_PATCH), patched(CANCELLATION_WORKFLOW_PATCH));
   patched(UPDATE_BARRIER_ACTIVITY_PATCH);
   const { state, at, queue } = run;
   // Each needs the other's answer: a running cancellation refuses after-sales, an open after-sale refuses a cancel.

@@ -4,6 +4,7 @@ import type { UpdateDefinition, WithWorkflowArgs, Workflow, WorkflowIdConflictPo
 import type { AppConfig } from '../../config/app-config';
 import { OrderStatus } from '../../domain';
 import { ORDER_WORKFLOW, OrderRuntimeSettings, OrderWorkflow, OrderWorkflowInput, orderWorkflowId } from '../../workflows/order.contract';
+import { CANCELLATION_WORKFLOW, CancellationRequestInput, cancellationWorkflowId } from '../../workflows/cancellation.contract';
 import type { WorkflowRef } from '../../workflows/workflow-ref';
 
 /**
@@ -59,6 +60,26 @@ export function startOrderWorkflow(
     },
     ...options,
     memo: { flow: input.flow, orderFen: input.orderFen, ...options.memo },
+  });
+}
+
+/**
+ * Starts `cancel-{orderSn}` for one cancel request: durable at the server once this returns, no worker
+ * needed. FAIL on a running one (another request's cancellation, or this request's own: the memo's
+ * cancellationId tells which) so a retried or second cancel never starts a second cancellation; a
+ * closed one may be followed (a cancel refused earlier does not block a later one).
+ */
+export function startCancellationWorkflow(client: Client, taskQueue: string, input: CancellationRequestInput, sellerId: string | number) {
+  return startWorkflow(client, CANCELLATION_WORKFLOW, {
+    workflowId: cancellationWorkflowId(input.orderSn),
+    taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    searchAttributes: { OrderSn: [input.orderSn], SellerId: [String(sellerId)], CancellationStatus: ['RECEIVED'] },
+    memo: { cancellationId: input.cancellationId },
+    // No reason in the summary: it may carry personal data, and a summary is not the payloads' business.
+    staticSummary: `Cancel order ${input.orderSn} (asked by the ${input.actor.toLowerCase()})`,
   });
 }
 

@@ -12,6 +12,8 @@ export class CancellationRequest {
   @Column() reason!: string;
   @Column() status!: string;
   @Column({ name: 'workflow_id', type: 'varchar', nullable: true }) workflowId!: string | null;
+  @Column({ name: 'refusal_code', type: 'varchar', nullable: true }) refusalCode!: string | null;
+  @Column({ name: 'refusal_reason', type: 'varchar', nullable: true }) refusalReason!: string | null;
   @Column({ name: 'response_json', type: 'json', nullable: true }) response!: Record<string, unknown> | null;
   @Column({ name: 'created_at', type: 'datetime', precision: 3, insert: false, update: false }) createdAt!: Date;
   @Column({ name: 'updated_at', type: 'datetime', precision: 3, insert: false, update: false }) updatedAt!: Date;

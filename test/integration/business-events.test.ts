@@ -150,6 +150,42 @@ describe('business events', () => {
     await expectGapless(sellerId);
   });
 
+  it("the cancellation workflow's steps (accepted, order settled, request closed; refused) each run twice write each event once", async () => {
+    const { orderSn, sellerId } = await paidOrder();
+    const id = await cancellationRequest(orderSn);
+    const cancellations = new CancellationActivities(dataSource, noProviders);
+    // The order's cancel leaves the request to its cancellation workflow (requestByCancellation).
+    const cancel = { orderSn, operation: 'SERVICE_CANCEL' as const, from: 'PAID_OFF' as const, to: 'CANCELLED' as const, actor: 'SELLER' as const, actorId: '1', message: 'cancelled: r', cancellation: { reason: 'r', cancellationId: id, refunding: true, requestByCancellation: true } };
+    const [first] = await twice(() => cancellations.cancelOrder(cancel));
+    await twice(() => cancellations.markCancellationAccepted({ cancellationId: id, refunding: true, actor: 'SELLER', actorId: '1' }));
+    await twice(() => cancellations.settleCancelledOrder({ orderSn, cancellationId: id }));
+    await twice(() => cancellations.closeCancellation({ orderSn, cancellationId: id, refunded: true }));
+    expect((await sellerEvents(sellerId)).map((e) => `${e.event_type} ${e.event_id}`)).toEqual([
+      `order.cancelled order:${orderSn}:SERVICE_CANCEL:PAID_OFF->CANCELLED`,
+      `refund.created refund:${first.refund!.refundSn}:created`,
+      `cancellation.refunding cancellation:${id}:REFUNDING`,
+      `order.refund_settled order:${orderSn}:refund-settled:${id}`,
+      `cancellation.completed cancellation:${id}:COMPLETED`,
+    ]);
+    expect(await dataSource.query(`SELECT COUNT(*) AS n FROM order_log WHERE order_sn = ? AND event_key = ?`, [orderSn, `cancellation:${id}:completed`])).toEqual([{ n: 1 }]);
+
+    // Refused by the order (it moved on): REFUSED with the code, once; ALREADY_CANCELLED when the order is cancelled.
+    const other = await paidOrder();
+    const refusedId = await cancellationRequest(other.orderSn);
+    const refusal = { code: 'ORDER_NOT_CANCELLABLE_IN_STATE' as const, reason: 'order is SHIPPED' };
+    const [status] = await twice(() => cancellations.refuseCancellation({ orderSn: other.orderSn, cancellationId: refusedId, refusal }));
+    expect(status).toBe('REFUSED');
+    expect(await dataSource.query('SELECT status, refusal_code, refusal_reason FROM cancellation_request WHERE id = ?', [refusedId])).toEqual([{ status: 'REFUSED', refusal_code: 'ORDER_NOT_CANCELLABLE_IN_STATE', refusal_reason: 'order is SHIPPED' }]);
+    expect(types(await sellerEvents(other.sellerId))).toEqual(['cancellation.refused']);
+    // A second request of the cancelled order (the buyer's), refused because the order is already cancelled.
+    const { insertId } = await dataSource.query(`INSERT INTO cancellation_request (order_sn, actor_role, actor_id, idempotency_key, request_hash, reason, status) VALUES (?, 'buyer', '2', ?, '', 'r', 'RECEIVED')`, [orderSn, `late-${orderSn}`]);
+    const lateId = Number(insertId);
+    const [late] = await twice(() => cancellations.refuseCancellation({ orderSn, cancellationId: lateId, refusal: { code: 'ORDER_NOT_CANCELLABLE_IN_STATE', reason: 'order is CANCELLED' } }));
+    expect(late).toBe('ALREADY_CANCELLED');
+    await expectGapless(sellerId);
+    await expectGapless(other.sellerId);
+  });
+
   it('the legacy cancel (markOrderCancelled) run twice writes the cancel and the request status once', async () => {
     const { orderSn, sellerId } = await paidOrder();
     const id = await cancellationRequest(orderSn);

@@ -41,10 +41,33 @@ describe('seller cancels an order', () => {
       requests: await system.dataSource.query('SELECT id, status FROM cancellation_request WHERE order_sn = ?', [order.orderSn]),
       refunds,
       refundWorkflows: await Promise.all(refunds.map((r: { refund_sn: string }) => query(`refund-${r.refund_sn}`, 'refundState'))),
-      // Its state holds the cancellation's steps: the order workflow gives the money and stock back itself.
       order: await query(`order-${order.orderSn}`, 'state'),
+      // The cancellation's own workflow has the steps.
+      cancellation: await query(`cancel-${order.orderSn}`, 'progress'),
       simNotifications: (await system.sim.notifications()).slice(-5),
     };
+  }
+
+  /**
+   * The cancel has its own workflow, found by OrderSn, which asked the order (askOrderToCancel) and
+   * never ran a transition of the order itself: the CAS is in the order workflow's history only.
+   */
+  async function expectOnlyTheOrderWritesItsStatus(order: PlacedOrder) {
+    const cancellation = system.temporal.workflow.getHandle(`cancel-${order.orderSn}`);
+    expect((await cancellation.describe()).status.name).toBe('COMPLETED');
+    const activities = async (id: string) => {
+      const { events } = await system.temporal.workflow.getHandle(id).fetchHistory();
+      return (events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
+    };
+    const asked = await activities(`cancel-${order.orderSn}`);
+    expect(asked).toContain('askOrderToCancel');
+    expect(asked.filter((a) => /cancelOrder|applyTransition|markOrderCancelled|finishCancellation|settleCancelledOrder/.test(a))).toEqual([]);
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const w of system.temporal.workflow.list({ query: `OrderSn = '${order.orderSn}' AND WorkflowType = 'cancellationWorkflow'` })) ids.push(w.workflowId);
+      return ids.length ? ids : undefined;
+    }, 15_000, `cancel-${order.orderSn} found by OrderSn`);
+    expect(found).toEqual([`cancel-${order.orderSn}`]);
   }
 
   async function expectRestoredExactly(order: PlacedOrder & { outTradeNo: string }) {
@@ -67,9 +90,9 @@ describe('seller cancels an order', () => {
 
     const accepted = await cancel(order, `cancel-${order.orderSn}`);
     expect(accepted.status).toBe(202);
-    // The order workflow takes the cancel and runs it: no cancellation workflow of its own.
-    expect(accepted.body).toMatchObject({ orderSn: order.orderSn, refunding: true, cancellationWorkflowId: `order-${order.orderSn}`, orderWorkflowId: `order-${order.orderSn}` });
-    expect(accepted.body.temporalUiUrl).toContain(`order-${order.orderSn}`);
+    // The cancellation is its own workflow; it asks the order workflow, which cancels.
+    expect(accepted.body).toMatchObject({ orderSn: order.orderSn, status: 'RECEIVED', refunding: true, cancellationWorkflowId: `cancel-${order.orderSn}`, orderWorkflowId: `order-${order.orderSn}` });
+    expect(accepted.body.temporalUiUrl).toContain(`cancel-${order.orderSn}`);
 
     await waitCancelled(order);
     await expectRestoredExactly(order);
@@ -105,7 +128,9 @@ describe('seller cancels an order', () => {
     expect(again.body).toMatchObject({ alreadyCancelled: true, cancellationId: accepted.body.cancellationId });
     expect(await system.sim.moneyMoved(order.outTradeNo)).toMatchObject({ refunds: 1 });
 
-    await recordHistory(system.temporal.workflow.getHandle(`order-${order.orderSn}`), `order-cancelled-paid-${provider}`);
+    await expectOnlyTheOrderWritesItsStatus(order);
+    await recordHistory(system.temporal.workflow.getHandle(`cancel-${order.orderSn}`), `cancellation-asks-order-paid-${provider}`);
+    await recordHistory(system.temporal.workflow.getHandle(`order-${order.orderSn}`), `order-cancelled-by-its-cancellation-paid-${provider}`);
     const refundSn = progress.body.refunds[0].refundSn;
     await recordHistory(system.temporal.workflow.getHandle(`refund-${refundSn}`), `refund-success-${provider}`);
   });
@@ -122,8 +147,9 @@ describe('seller cancels an order', () => {
     expect((await system.sim.getTrade(payment.body.outTradeNo, 'wechatpay')).status).toBe('CLOSED');
     const [row] = await system.dataSource.query('SELECT order_status, pay_status FROM orders WHERE order_sn = ?', [order.orderSn]);
     expect(row).toEqual({ order_status: 'CANCELLED', pay_status: 'PAY_NO' });
-    await expect(system.temporal.workflow.getHandle(`cancel-${order.orderSn}`).describe()).rejects.toThrow(/not found/i);
-    await recordHistory(system.temporal.workflow.getHandle(`order-${order.orderSn}`), 'order-cancelled-unpaid');
+    await expectOnlyTheOrderWritesItsStatus(order);
+    await recordHistory(system.temporal.workflow.getHandle(`cancel-${order.orderSn}`), 'cancellation-asks-order-unpaid');
+    await recordHistory(system.temporal.workflow.getHandle(`order-${order.orderSn}`), 'order-cancelled-by-its-cancellation-unpaid');
   });
 
   it('retries through three provider 5xx answers and moves the money once', async () => {

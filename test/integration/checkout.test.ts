@@ -260,14 +260,14 @@ describe('cart, promotions and checkout', () => {
     // Running the give-back again (a retry after its commit) changes nothing; one log row.
     expect(await releaseOrderCoupons(system.dataSource, orderSn)).toBe(0);
     expect(await system.dataSource.query("SELECT COUNT(*) AS n FROM order_log WHERE order_sn = ? AND event_key = 'coupon:RELEASE'", [orderSn])).toEqual([{ n: 1 }]);
-    // The order workflow ran the give-back itself; its state lists the step.
-    const order = system.temporal.workflow.getHandle(`order-${orderSn}`);
+    // The cancellation's own workflow ran the give-back; its progress lists the step.
+    const cancellation = system.temporal.workflow.getHandle(`cancel-${orderSn}`);
     const progress = await eventually(async () => {
-      const steps = (await order.query<{ cancellation?: { steps?: string[] } }>('state')).cancellation?.steps ?? [];
+      const steps = (await cancellation.query<{ steps?: string[] }>('progress')).steps ?? [];
       return steps.includes('cancellation request closed') ? steps : undefined;
-    }, 30_000, 'cancellation closed in the order state');
+    }, 30_000, 'cancellation closed in its workflow');
     expect(progress).toContain('coupons given back');
-    await recordHistory(order, 'order-cancelled-unpaid-coupon');
+    await recordHistory(cancellation, 'cancellation-asks-order-unpaid-coupon');
 
     // The coupon works again on the next checkout.
     await buyerCall(system, buyerId, 'PUT', '/buy-now', { skuId: shop.skuIds[0], quantity: 1 });

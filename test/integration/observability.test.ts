@@ -110,7 +110,7 @@ describe('logs, metrics and health during a cancellation', () => {
     const [refund] = await system.dataSource.query('SELECT refund_sn FROM refund WHERE order_sn = ?', [order.orderSn]);
     // The worker's lines come through a pipe from its own process: wait until the refund's are in.
     await eventually(async () => (parse(workerLines).filter((l) => l.workflowId === `refund-${refund.refund_sn}` && l.msg === 'Activity completed').length >= 2 ? true : undefined), 30_000, "the refund's activity lines from the worker");
-    await eventually(async () => (parse(workerLines).some((l) => l.workflowId === `order-${order.orderSn}` && l.activityType === 'finishCancellation') ? true : undefined), 30_000, "the order's last cancellation step from the worker");
+    await eventually(async () => (parse(workerLines).some((l) => l.workflowId === `cancel-${order.orderSn}` && l.activityType === 'closeCancellation') ? true : undefined), 30_000, "the cancellation's last step from the worker");
     const api = parse(apiLines);
     const workerLog = parse(workerLines);
     // The API's line for the cancel request: request id, principal, order and the workflow that runs the cancel (the order's).
@@ -120,8 +120,8 @@ describe('logs, metrics and health during a cancellation', () => {
     // Every API line about this order's routes carries its number.
     for (const line of api.filter((l) => String((l.req as { url?: string } | undefined)?.url ?? '').includes(order.orderSn))) expect(line.orderSn).toBe(order.orderSn);
 
-    // Every worker line of this order's workflows and activities (the order, its refund child) carries the order number.
-    const ours = (l: LogLine) => [`order-${order.orderSn}`, `refund-${refund.refund_sn}`].includes(String(l.workflowId));
+    // Every worker line of this order's workflows and activities (the order, its cancellation, the refund child) carries the order number.
+    const ours = (l: LogLine) => [`order-${order.orderSn}`, `cancel-${order.orderSn}`, `refund-${refund.refund_sn}`].includes(String(l.workflowId));
     const cancellationLines = workerLog.filter(ours);
     expect(cancellationLines.length).toBeGreaterThan(5);
     // One exception, by the SDK's design: it writes "Activity started" before any interceptor runs, so in
@@ -132,7 +132,8 @@ describe('logs, metrics and health during a cancellation', () => {
     }
     expect(cancellationLines.filter((l) => l.workflowId === `refund-${refund.refund_sn}` && l.msg === 'Activity completed' && l.orderSn === order.orderSn).length).toBeGreaterThanOrEqual(2);
     // Activity lines name their activity; the refund workflow's lines are there too (found by order number, not by its id).
-    expect(cancellationLines.some((l) => l.activityType === 'restockCancelledOrder')).toBe(true);
+    expect(cancellationLines.some((l) => l.workflowId === `cancel-${order.orderSn}` && l.activityType === 'restockCancelledOrder')).toBe(true);
+    expect(cancellationLines.some((l) => l.workflowId === `cancel-${order.orderSn}` && l.activityType === 'askOrderToCancel')).toBe(true);
     expect(cancellationLines.some((l) => l.workflowId === `refund-${refund.refund_sn}` && l.workflowType === 'refundWorkflow')).toBe(true);
   });
 });

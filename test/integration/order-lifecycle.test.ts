@@ -91,7 +91,10 @@ describe('order lifecycle', () => {
     }, 30_000, 'stock restored');
     const [group] = await system.dataSource.query('SELECT status FROM group_buy WHERE group_id = ?', [first.groupId]);
     expect(group.status).toBe('FAILED');
+    // Each member's cancel, decided by its order workflow, ran in that order's own cancellation workflow.
+    for (const order of [first, second, unpaid]) expect(await system.temporal.workflow.getHandle(`cancel-${order.orderSn}`).result()).toMatchObject({ outcome: 'COMPLETED' });
     await recordHistory(system.temporal.workflow.getHandle(`group-${first.groupId}`), 'group-buy-failed');
+    await recordHistory(system.temporal.workflow.getHandle(`cancel-${first.orderSn}`), 'cancellation-asks-order-group-failed-paid');
   });
 
   it('sells exactly the stock to 50 concurrent buyers of one SKU with stock 10', async () => {
@@ -257,6 +260,13 @@ describe('order timers', () => {
       { operation: 'CANCEL', from: 'CONFIRM', to: 'CANCELLED', actor: 'SYSTEM_TIMER' },
     ]);
     await eventually(async () => ((await goodsRow(system.dataSource, order.skuId)).available_quantity === 10 ? true : undefined), 20_000, 'stock released');
+    // The timer's cancel is the order's own decision; the give-back is the same cancellation workflow's, started as a child.
+    const cancellation = system.temporal.workflow.getHandle(`cancel-${order.orderSn}`);
+    expect(await cancellation.result()).toMatchObject({ outcome: 'COMPLETED' });
+    const [request] = await system.dataSource.query('SELECT actor_role, status FROM cancellation_request WHERE order_sn = ?', [order.orderSn]);
+    expect(request).toEqual({ actor_role: 'SYSTEM_TIMER', status: 'COMPLETED' });
+    await recordHistory(cancellation, 'cancellation-asks-order-timer');
+    await recordHistory(system.temporal.workflow.getHandle(`order-${order.orderSn}`), 'order-cancelled-by-timer-with-its-cancellation');
   });
 
   it('receives, completes and closes the windows of a shipped order on its own, then the workflow ends', async () => {

@@ -30,12 +30,16 @@ describe('the order workflow owns its order', () => {
     expect(accepted.status).toBe(202);
 
     const support = system.token('support', 1);
-    const during = (await system.http('GET', `/orders/${order.orderSn}`, { token: support })).body;
+    // 202 once cancel-{orderSn} is started; the order workflow cancels when that workflow asks it.
+    const during = await eventually(async () => {
+      const body = (await system.http('GET', `/orders/${order.orderSn}`, { token: support })).body;
+      return body.order.orderStatus === 'CANCELLED' && body.workflow.state?.status === 'CANCELLED' ? body : undefined;
+    }, 30_000, 'order cancelled by its workflow');
     const [refund] = await system.dataSource.query('SELECT status FROM refund WHERE order_sn = ?', [order.orderSn]);
     // Still refunding when we looked (the provider has not taken the refund yet).
     expect(['APPLY', 'PROCESSING']).toContain(refund.status);
     expect(during.order).toMatchObject({ orderStatus: 'CANCELLED', payStatus: 'REFUNDING' });
-    expect(during.workflow.state).toMatchObject({ status: 'CANCELLED', payStatus: 'REFUNDING', cancellation: { refunding: true, progress: 'RUNNING', cancellationWorkflowId: orderWorkflowId(order.orderSn) } });
+    expect(during.workflow.state).toMatchObject({ status: 'CANCELLED', payStatus: 'REFUNDING', cancellation: { refunding: true, progress: 'RUNNING', cancellationWorkflowId: cancellationWorkflowId(order.orderSn) } });
     // The history holds the cancel as it happened (the seller's SERVICE_CANCEL), not an invented entry.
     expect(during.workflow.state.history.at(-1)).toMatchObject({ operation: 'SERVICE_CANCEL', from: 'PAID_OFF', to: 'CANCELLED', actor: 'SELLER' });
 

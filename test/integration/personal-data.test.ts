@@ -95,13 +95,13 @@ describe('personal data never enters workflow payloads', () => {
     expect(cancelled.status).toBe(202);
     await eventually(async () => ((await system.dataSource.query(`SELECT 1 FROM cancellation_request WHERE order_sn = ? AND status = 'COMPLETED'`, [orderSn])).length ? true : undefined), 60_000, 'cancellation completed');
 
-    // Every workflow of the order, found the way support finds them: the order (which watched the payment and ran the cancellation) and its refund.
+    // Every workflow of the order, found the way support finds them: the order (which watched the payment), its cancellation and its refund.
     const workflows = await eventually(async () => {
       const found = [];
       for await (const execution of system.temporal.workflow.list({ query: `OrderSn="${orderSn}"` })) found.push(execution);
-      return found.length >= 2 ? found : undefined;
-    }, 30_000, 'the order and refund workflows in visibility');
-    expect(workflows.map((w) => w.type).sort()).toEqual(['orderWorkflow', 'refundWorkflow']);
+      return found.length >= 3 ? found : undefined;
+    }, 30_000, 'the order, cancellation and refund workflows in visibility');
+    expect(workflows.map((w) => w.type).sort()).toEqual(['cancellationWorkflow', 'orderWorkflow', 'refundWorkflow']);
 
     const shipped = await placePaidOrder(system, 'alipay');
     const ship = await system.http('POST', `/orders/${shipped.orderSn}/shipment`, { token: system.token('seller', shipped.sellerId), body: { carrier: CARRIER, trackingNo: TRACKING_NO } });

@@ -1,3 +1,4 @@
+import { waitForCancelDecided } from '../support/cancellations';
 import type fc from 'fast-check';
 import type { ProviderName } from '../../payments';
 import { OrderStatus } from '../../domain';
@@ -152,8 +153,14 @@ export class CancelCommand implements Cmd {
   async run(model: MoneyModel, real: MoneyReal) {
     const order = pick(model.orders, this.index, this.eligible)!;
     const answers = await sendMaybeRacing(model, real, this.race, 'seller cancel', 'POST', `/orders/${order.orderSn}/cancellations`, real.seller(order), { reason: 'out of stock' });
-    if (answers.some((a) => a.status === 202)) order.stage = 'CANCELLED';
-    this.done = `${order.orderSn} ${answers.map(brief).join(' / ')}`;
+    const accepted = answers.find((a) => a.status === 202);
+    let decided = '';
+    if (accepted) {
+      // 202: cancel-{orderSn} is started; the order workflow decides when it asks. Wait for that answer.
+      decided = await waitForCancelDecided(real.system, accepted.body.cancellationId, 60_000);
+      if (decided !== 'REFUSED') order.stage = 'CANCELLED';
+    }
+    this.done = `${order.orderSn} ${answers.map(brief).join(' / ')}${decided ? ` → ${decided}` : ''}`;
   }
   toString() {
     return `SellerCancel(#${this.index}${this.race ? ', racing its replay' : ''})`;

@@ -6,7 +6,6 @@ import { ORDER_WORKFLOW, OrderWorkflow, buildOrderWorkflowInput, closeAfterSaleU
 import { REFUND_WORKFLOW, RefundWorkflow } from '../../workflows/refund.contract';
 import { ORDER_STATUS_SWEEP_WORKFLOW, REFUND_STATUS_CHECK_WORKFLOW, SweepWorkflow } from '../../workflows/sweep.contract';
 import { COMPLAINT_WORKFLOW, ComplaintWorkflow } from '../../workflows/complaint.contract';
-import { PAYMENT_WATCH_WORKFLOW, PaymentWatchWorkflow } from '../../workflows/payment-watch.contract';
 import { RECONCILIATION_WORKFLOW, ReconciliationWorkflow } from '../../workflows/reconciliation.contract';
 import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundWorkflow } from '../../workflows/goodwill-refund.contract';
 import { AFTER_SALE_WORKFLOW, AfterSaleWorkflow } from '../../workflows/after-sale.contract';
@@ -15,7 +14,7 @@ import type { WorkflowRef } from '../../workflows/workflow-ref';
 
 // Compile-time: each implementation has its contract's signature (a mismatch fails the type check).
 const implementations: { [K in keyof typeof workflows]: unknown } = workflows;
-const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, PaymentWatchWorkflow, ReconciliationWorkflow, GoodwillRefundWorkflow, AfterSaleWorkflow, SupportOverdueWorkflow] = [
+const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, ReconciliationWorkflow, GoodwillRefundWorkflow, AfterSaleWorkflow, SupportOverdueWorkflow] = [
   workflows.orderWorkflow,
   workflows.cancellationWorkflow,
   workflows.refundWorkflow,
@@ -24,7 +23,6 @@ const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaym
   workflows.orderStatusSweepWorkflow,
   workflows.refundStatusCheckWorkflow,
   workflows.complaintWorkflow,
-  workflows.paymentWatchWorkflow,
   workflows.reconciliationWorkflow,
   workflows.goodwillRefundWorkflow,
   workflows.afterSaleWorkflow,
@@ -41,7 +39,6 @@ describe('workflow contracts', () => {
     [ORDER_STATUS_SWEEP_WORKFLOW, workflows.orderStatusSweepWorkflow],
     [REFUND_STATUS_CHECK_WORKFLOW, workflows.refundStatusCheckWorkflow],
     [COMPLAINT_WORKFLOW, workflows.complaintWorkflow],
-    [PAYMENT_WATCH_WORKFLOW, workflows.paymentWatchWorkflow],
     [RECONCILIATION_WORKFLOW, workflows.reconciliationWorkflow],
     [GOODWILL_REFUND_WORKFLOW, workflows.goodwillRefundWorkflow],
     [AFTER_SALE_WORKFLOW, workflows.afterSaleWorkflow],
@@ -55,7 +52,7 @@ describe('workflow contracts', () => {
 
   it('covers every workflow the bundle registers', () => {
     expect(refs.map(([ref]) => ref.workflowType).sort()).toEqual(Object.keys(workflows).sort());
-    expect(signatures).toHaveLength(13);
+    expect(signatures).toHaveLength(12);
   });
 
   it('keeps the after-sale Updates under the names the after-sale workflow sends (AFTERSALE-INTERFACE)', () => {

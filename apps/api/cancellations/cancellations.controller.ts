@@ -21,8 +21,11 @@ export class CancellationsController {
   @RateLimitedWrite()
   @ApiProblems('ORDER_NOT_CANCELLABLE_IN_STATE', 'AFTER_SALE_OPEN', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @ApiOperation({
-    summary: 'Cancel an order: refund (if paid), restore stock, take back sales, all in a durable workflow',
-    description: '202 accepted; 200 already cancelled; 409 refused by the order state (shipped, already being cancelled); 422 key reused with another body.',
+    summary: 'Cancel an order: its own durable workflow (cancel-{orderSn}) asks the order, then refunds (if paid), restores stock, takes back sales',
+    description:
+      '202 accepted: the request is recorded and cancel-{orderSn} started, without waiting for a worker; GET …/cancellations/{id} reads how it ends ' +
+      '(COMPLETED, or REFUSED with `refusal.code` when the order refused it meanwhile). 200 already cancelled; 409 refused at once by the order state ' +
+      '(code ORDER_NOT_CANCELLABLE_IN_STATE) or another cancellation of the order running (CANCELLATION_IN_PROGRESS); 422 key reused with another body.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Retrying with the same key replays the first answer' })
   async cancel(

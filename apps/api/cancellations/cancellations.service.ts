@@ -5,12 +5,10 @@ import { runStep } from '../../../db/business-events';
 import { emitCancellationReceived, storeCancellationAnswer } from '../../../db/cancellation-requests';
 import { CancellationStatus, DomainError, ErrorCode, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { CancellationProgress, cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
-import { CancelRequest, cancelUpdate, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
+import { CancelRequest, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
 import type { Principal } from '../auth/principal';
 import { requestHash } from '../common/idempotency';
-import { orderFinished, sendUpdateUntilAnswered } from '../common/refused-update';
-import { workflowRefusal } from '../common/problem-details';
 import { StoredAnswer, refusedAnswer } from '../common/stored-answer';
 import { queryOrUnavailable } from '../../shared/temporal';
 import { OrderAccess } from '../orders/order-access';
@@ -20,8 +18,8 @@ import { ApiMetrics } from '../observability/business-metrics';
 const ACTOR_OF: Record<string, CancelRequest['actor']> = { seller: 'SELLER', buyer: 'BUYER', support: 'SUPPORT' };
 
 /**
- * Records cancel requests (the seed's req_order_ops) and hands them to the order's workflow through a
- * Workflow Update, whose validator answers "accepted" or "refused" before anything happens.
+ * Records cancel requests (the seed's req_order_ops) and hands each to its own cancellation workflow
+ * (`cancel-{orderSn}`), which asks the order workflow: a seller's cancel never waits on a worker.
  */
 @Injectable()
 export class CancellationsService {
@@ -64,12 +62,19 @@ export class CancellationsService {
     // started nothing is finalised here (refused, or the order was already cancelled); an accepted
     // request's status belongs to its workflow.
     const final = answer.httpStatus >= 400 ? CancellationStatus.REFUSED : answer.body.alreadyCancelled ? CancellationStatus.ALREADY_CANCELLED : null;
-    const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: principal.id }));
+    const refusal = answer.httpStatus >= 400 && typeof answer.body.code === 'string' ? { code: answer.body.code, reason: String(answer.body.detail) } : undefined;
+    const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: principal.id }, refusal));
     if (storedFirst) this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
     const [stored] = await this.dataSource.query('SELECT response_json FROM cancellation_request WHERE id = ?', [request.id]);
     return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
   }
 
+  /**
+   * The one cancel rule on the row (an immediate 409 when it already says no), then `cancel-{orderSn}`
+   * started for this request — durable at the server, no worker needed — and 202. The cancellation
+   * asks the order workflow, which decides on its own state; a refusal found there ends the request
+   * REFUSED with its code (GET …/cancellations/{id}).
+   */
   private async decide(principal: Principal, request: CancellationRequest): Promise<StoredAnswer> {
     const order = await this.access.load(principal, request.orderSn);
     if (order.orderStatus === OrderStatus.CANCELLED) {
@@ -80,33 +85,34 @@ export class CancellationsService {
     // A fast 409 from the row, with the function the order workflow decides with (on its own state).
     const check = decideCancel({ flow: flowOf(order.paymentType as PaymentType, order.orderType as OrderType), status: order.orderStatus as OrderStatus, paidFen: order.paidFen, actor });
     if (!check.allowed) return refusedAnswer(new DomainError(check.code, check.reason));
-    try {
-      // One updateId per request: a copy sent again (this call's retry, or the client's) is the same Update.
-      const accepted = await sendUpdateUntilAnswered(
-        this.workflows.handle(request.orderSn),
-        cancelUpdate,
-        [{ cancellationId: request.id, reason: request.reason, actor, actorId: principal.id }],
-        `cancellation-${request.id}`,
-      );
+    const accepted = (status: CancellationStatus, runId?: string): StoredAnswer => {
       const orderWorkflow = orderWorkflowId(request.orderSn);
+      const cancellationWorkflow = cancellationWorkflowId(request.orderSn);
       return {
         httpStatus: 202,
         body: {
-          cancellationId: accepted.cancellationId,
+          cancellationId: request.id,
           orderSn: request.orderSn,
-          status: accepted.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED,
-          refunding: accepted.refunding,
+          status,
+          // As the row says now; the order workflow decides on its own state when the cancellation asks.
+          refunding: check.refunding,
           orderWorkflowId: orderWorkflow,
-          cancellationWorkflowId: accepted.cancellationWorkflowId,
-          temporalUiUrl: this.workflows.uiLink(accepted.cancellationWorkflowId),
+          cancellationWorkflowId: cancellationWorkflow,
+          // This request's run of cancel-{orderSn} (a later request of the same order may run under the same id).
+          ...(runId ? { cancellationRunId: runId } : {}),
+          temporalUiUrl: this.workflows.uiLink(cancellationWorkflow),
           orderTemporalUiUrl: this.workflows.uiLink(orderWorkflow),
         },
       };
-    } catch (err) {
-      const refusal = workflowRefusal(err, orderFinished(request.orderSn));
-      if (refusal !== undefined) return refusedAnswer(refusal);
-      throw err;
-    }
+    };
+    // Its cancellation already moved it (an answer lost before it was stored): never a second start.
+    if (request.status !== CancellationStatus.RECEIVED) return accepted(request.status as CancellationStatus);
+    const started = await this.workflows.startCancellation(
+      { asksOrder: true, orderSn: request.orderSn, cancellationId: request.id, actor, actorId: principal.id, reason: request.reason, refundPollScheduleMs: this.workflows.refundPollScheduleMs() },
+      order.sellerId,
+    );
+    if (started.started || started.runningFor === request.id) return accepted(CancellationStatus.RECEIVED, started.runId);
+    return refusedAnswer(new DomainError(ErrorCode.CANCELLATION_IN_PROGRESS, `order ${request.orderSn} is being cancelled (${cancellationWorkflowId(request.orderSn)}, cancellation ${started.runningFor ?? 'unknown'})`));
   }
 
   async get(principal: Principal, orderSn: string, id: string) {
@@ -126,6 +132,7 @@ export class CancellationsService {
       reason: request.reason,
       requestedBy: { role: request.actorRole, id: request.actorId },
       createdAt: request.createdAt,
+      ...(request.refusalCode ? { refusal: { code: request.refusalCode, reason: request.refusalReason } } : {}),
       cancellationWorkflowId: workflowId,
       temporalUiUrl: this.workflows.uiLink(workflowId),
       progress,
@@ -134,17 +141,20 @@ export class CancellationsService {
   }
 
   /**
-   * The order workflow gives the money and stock back itself (its state has the steps); orders from
-   * before that handed them to a `cancel-{orderSn}` workflow, whose progress query has them.
+   * Each request accepted today has its own run of `cancel-{orderSn}` (its id in the stored answer),
+   * whose progress query has the steps. Orders from before gave the money and stock back in the order
+   * workflow (its state has the steps) or in a `cancel-{orderSn}` of theirs.
    */
   private async progressOf(request: CancellationRequest): Promise<{ workflowId: string; progress: CancellationProgress | { unavailable: string } }> {
+    const workflowId = cancellationWorkflowId(request.orderSn);
+    const runId = (request.response as { body?: { cancellationRunId?: string } } | null)?.body?.cancellationRunId;
+    if (runId) return { workflowId, progress: await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId, runId), cancellationProgressQuery) };
     const order = await queryOrUnavailable(this.workflows.handle(request.orderSn), orderStateQuery);
     const own = 'cancellation' in order ? order.cancellation : undefined;
     if (own?.steps && own.cancellationId === Number(request.id)) {
       const status = own.progress === 'COMPLETED' ? CancellationStatus.COMPLETED : own.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED;
       return { workflowId: own.cancellationWorkflowId, progress: { status, steps: own.steps, ...(own.refundSn ? { refundSn: own.refundSn } : {}) } };
     }
-    const workflowId = cancellationWorkflowId(request.orderSn);
     return { workflowId, progress: await queryOrUnavailable(this.workflows.temporal.workflow.getHandle(workflowId), cancellationProgressQuery) };
   }
 

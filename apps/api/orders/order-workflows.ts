@@ -3,7 +3,8 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@t
 import type { AppConfig } from '../../../config/app-config';
 import type { FlowType } from '../../../domain';
 import { OrderWorkflow, buildOrderWorkflowInput, orderWorkflowId } from '../../../workflows/order.contract';
-import { orderRuntimeOf, startOrderWorkflow } from '../../shared/start-workflows';
+import { CancellationRequestInput, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
+import { orderRuntimeOf, startCancellationWorkflow, startOrderWorkflow } from '../../shared/start-workflows';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 
@@ -43,6 +44,27 @@ export class OrderWorkflows {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     return workflowId;
+  }
+
+  /**
+   * Starts `cancel-{orderSn}` for a cancel request (apps/shared/start-workflows.ts): `started`, or the
+   * request whose cancellation is running (the memo's cancellationId) — this one's own on a retry;
+   * with the run's id (a later cancel of the same order may run under the same workflow id).
+   */
+  async startCancellation(input: CancellationRequestInput, sellerId: string | number): Promise<{ started: boolean; runId: string; runningFor?: number }> {
+    try {
+      const handle = await startCancellationWorkflow(this.temporal, this.config.temporal.taskQueue, input, sellerId);
+      return { started: true, runId: handle.firstExecutionRunId };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const running = await this.temporal.workflow.getHandle(cancellationWorkflowId(input.orderSn)).describe();
+      const runningFor = Number(running.memo?.cancellationId);
+      return { started: false, runId: running.runId, ...(Number.isFinite(runningFor) ? { runningFor } : {}) };
+    }
+  }
+
+  refundPollScheduleMs(): number[] {
+    return orderRuntimeOf(this.config).refundPollScheduleMs;
   }
 
   handle(orderSn: string): WorkflowHandle<OrderWorkflow> {

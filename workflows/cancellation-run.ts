@@ -1,0 +1,66 @@
+/**
+ * A cancellation as its own workflow (`cancel-{orderSn}`, new runs): it asks the order workflow to
+ * cancel — the order checks its table and runs its own compare-and-set, and stays the only writer of
+ * its statuses — and only after a won cancel gives back the money (a refund workflow), the stock, the
+ * sales and the coupons (cancellation-steps.ts), tells the order to settle its pay status and closes
+ * the request. A refusal found at the order ends the request REFUSED with the order's code (or
+ * ALREADY_CANCELLED when another cancellation won). This workflow alone moves its request's status
+ * after the API recorded it (through db/cancellation-requests.ts).
+ * Workflow code: imports only @temporalio/workflow and pure relative modules.
+ */
+import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { CancellationStatus } from '../domain';
+import { cancellationWorkflowId, type CancellationProgress, type CancellationRequestInput, type CancellationResult } from './cancellation.contract';
+import { giveBackMoneyAndStock } from './cancellation-steps';
+import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
+
+/**
+ * Asking the order: the activity heartbeats while it waits for the order's answer, so a killed
+ * worker's attempt is retried within seconds under the same Update id (the same Update).
+ */
+const orderAnswer = proxyActivities<Activities>({ startToCloseTimeout: '1m', heartbeatTimeout: '10s', retry: { ...DATABASE_RETRY, maximumInterval: '5s' } });
+const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
+
+export async function runCancellation(
+  input: CancellationRequestInput,
+  progress: CancellationProgress,
+  step: (status: CancellationStatus, done: string) => void,
+): Promise<CancellationResult> {
+  const { orderSn, cancellationId } = input;
+  const answer = await orderAnswer.askOrderToCancel.executeWithOptions(
+    { summary: `Ask order ${orderSn} to cancel` },
+    [{ orderSn, cancellationId, reason: input.reason, actor: input.actor, ...(input.actorId !== undefined ? { actorId: input.actorId } : {}) }],
+  );
+  if ('refused' in answer) {
+    const status = await db.refuseCancellation.executeWithOptions({ summary: `Refused by the order: ${answer.refused.code}` }, [{ orderSn, cancellationId, refusal: answer.refused }]);
+    progress.refusal = answer.refused;
+    progress.status = status;
+    progress.steps.push(status === CancellationStatus.REFUSED ? `refused by the order (${answer.refused.code})` : 'the order was already cancelled');
+    upsertSearchAttributes({ CancellationStatus: [status] });
+    return { cancellationId, outcome: status === CancellationStatus.REFUSED ? 'REFUSED' : 'ALREADY_CANCELLED', refusal: answer.refused, refunds: [], latePayments: [] };
+  }
+  const { accepted } = answer;
+  if (accepted.cancellationWorkflowId !== cancellationWorkflowId(orderSn)) {
+    // An order workflow from before this shape took the whole cancellation on itself.
+    progress.steps.push(`handed to ${accepted.cancellationWorkflowId}`);
+    return { cancellationId, outcome: 'HANDED_TO_ORDER', refunds: [], latePayments: [] };
+  }
+  const refunding = accepted.refunding;
+  await db.markCancellationAccepted.executeWithOptions(
+    { summary: refunding ? 'Cancel accepted: refunding' : 'Cancel accepted' },
+    [{ cancellationId, refunding, actor: input.actor, ...(input.actorId !== undefined ? { actorId: input.actorId } : {}) }],
+  );
+  step(refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, 'order cancelled');
+  const result = await giveBackMoneyAndStock(
+    { orderSn, cancellationId, reason: input.reason, paid: refunding, refundPollScheduleMs: input.refundPollScheduleMs, ...(accepted.refund ? { refund: accepted.refund } : {}) },
+    { step, refunding: (refundSn) => (progress.refundSn = refundSn) },
+  );
+  await orderAnswer.tellOrderCancellationSettled.executeWithOptions(
+    { summary: refunding ? 'Tell the order: refund settled' : 'Tell the order: stock released' },
+    [{ orderSn, cancellationId, refunded: refunding, latePayments: result.latePayments }],
+  );
+  await db.closeCancellation.executeWithOptions({ summary: 'Close the cancellation request' }, [{ orderSn, cancellationId, refunded: refunding }]);
+  step(CancellationStatus.COMPLETED, 'cancellation request closed');
+  return { ...result, outcome: 'COMPLETED' };
+}

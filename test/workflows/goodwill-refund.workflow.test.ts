@@ -2,6 +2,7 @@ import type { Activities } from '../../activities';
 import { RefundStatus } from '../../domain';
 import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundInput, goodwillRefundAnswerUpdate } from '../../workflows/goodwill-refund.contract';
 import { RefundRecord, RefundState, refundWorkflowId, resolveRefundUpdate } from '../../workflows/refund.contract';
+import { executeUpdateWithStartWorkflow } from '../../apps/shared/start-workflows';
 import { fakeRefunds } from './fake-refunds';
 import { LocalWorkflows, queryUntil, startLocalWorkflows } from './local-env';
 
@@ -18,6 +19,13 @@ describe('goodwill refund workflow (local server, activities replaced)', () => {
   afterAll(async () => {
     await local?.teardown();
   });
+
+  /** As the API starts it: update-with-start, the answer as the Update's result. */
+  async function startAndAsk(taskQueue: string, args: GoodwillRefundInput) {
+    const workflowId = `goodwill-refund-${args.requestId}`;
+    const answer = await executeUpdateWithStartWorkflow(local.env.client, GOODWILL_REFUND_WORKFLOW, goodwillRefundAnswerUpdate, { start: { taskQueue, workflowId, args: [args], workflowIdConflictPolicy: 'FAIL' } });
+    return { answer, handle: local.env.client.workflow.getHandle(workflowId) };
+  }
 
   let requestId = 0;
   const input = (): GoodwillRefundInput => ({ requestId: ++requestId + Date.now(), orderSn: 'O1', refundFen: 800, reason: 'late delivery', supportId: 'support:1', pollScheduleMs: [60_000] });
@@ -44,8 +52,8 @@ describe('goodwill refund workflow (local server, activities replaced)', () => {
     const refunds = fakeRefunds({});
     await local.withWorker({ ...refunds.activities, ...goodwill.activities }, async (taskQueue) => {
       const args = input();
-      const handle = await local.env.client.workflow.start(GOODWILL_REFUND_WORKFLOW.workflowType, { taskQueue, workflowId: `goodwill-refund-${args.requestId}`, args: [args] });
-      expect(await handle.executeUpdate(goodwillRefundAnswerUpdate)).toEqual({ outcome: 'REFUSED', reason: 'exceeds the 300 fen the order has left', code: 'RefundExceedsRemaining' });
+      const { answer, handle } = await startAndAsk(taskQueue, args);
+      expect(answer).toEqual({ outcome: 'REFUSED', reason: 'exceeds the 300 fen the order has left', code: 'RefundExceedsRemaining' });
       expect(await handle.result()).toEqual({ status: 'REFUSED', reason: 'exceeds the 300 fen the order has left' });
     });
     expect(refunds.calls.submits).toHaveLength(0);
@@ -57,8 +65,8 @@ describe('goodwill refund workflow (local server, activities replaced)', () => {
     const refunds = fakeRefunds({ submit: () => RefundStatus.SUCCESS });
     await local.withWorker({ ...refunds.activities, ...goodwill.activities }, async (taskQueue) => {
       const args = input();
-      const handle = await local.env.client.workflow.start(GOODWILL_REFUND_WORKFLOW.workflowType, { taskQueue, workflowId: `goodwill-refund-${args.requestId}`, args: [args] });
-      expect(await handle.executeUpdate(goodwillRefundAnswerUpdate)).toEqual({ outcome: 'ACCEPTED', refundSn: `RG${args.requestId}-1`, refundFen: 800, provider: 'alipay' });
+      const { answer, handle } = await startAndAsk(taskQueue, args);
+      expect(answer).toEqual({ outcome: 'ACCEPTED', refundSn: `RG${args.requestId}-1`, refundFen: 800, provider: 'alipay' });
       expect(await handle.result()).toEqual({ status: 'REFUNDED', refunds: [{ status: 'SUCCESS', refundSn: `RG${args.requestId}-1` }] });
       expect(goodwill.calls.finished).toEqual([`RG${args.requestId}-1`]);
     });
@@ -70,8 +78,7 @@ describe('goodwill refund workflow (local server, activities replaced)', () => {
     const refunds = fakeRefunds({ submit: (call) => (call === 1 ? RefundStatus.CLOSED : RefundStatus.SUCCESS) });
     await local.withWorker({ ...refunds.activities, ...goodwill.activities }, async (taskQueue) => {
       const args = input();
-      const handle = await local.env.client.workflow.start(GOODWILL_REFUND_WORKFLOW.workflowType, { taskQueue, workflowId: `goodwill-refund-${args.requestId}`, args: [args] });
-      await handle.executeUpdate(goodwillRefundAnswerUpdate);
+      const { handle } = await startAndAsk(taskQueue, args);
       const first = local.env.client.workflow.getHandle(refundWorkflowId(`RG${args.requestId}-1`));
       await queryUntil<RefundState>(first, 'refundState', (state) => state.waitingForSupport !== undefined);
       await first.executeUpdate(resolveRefundUpdate, { args: [{ action: 'REISSUE_WITH_NEW_NUMBER', supportId: 'support:1' }] });

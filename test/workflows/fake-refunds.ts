@@ -12,6 +12,10 @@ export type RefundScript = {
 export function fakeRefunds(script: RefundScript) {
   const calls = { claims: [] as RefundSlotRequest[], submits: [] as unknown[][], queries: 0, outcomes: [] as string[], cancellation: [] as string[], offline: 0, reissues: 0 };
   const activities: Partial<Activities> = {
+    // A refund started without its row (a complaint's, a restarted one) reads it first.
+    async getRefund(refundSn: string) {
+      return { refundSn, orderSn: 'O1', provider: 'wechatpay', outTradeNo: 'P1W', refundFen: 500, totalFen: 5000, reason: 'test', status: RefundStatus.APPLY };
+    },
     async claimRefundSlot(request) {
       calls.claims.push(request);
       return script.slots?.[calls.claims.length - 1] ?? { kind: 'slot', slotAtIso: new Date().toISOString(), waitMs: 0, paymentRefundNo: calls.claims.length, spacingMs: 1000 };

@@ -10,6 +10,7 @@ import { OrderLine, businessEvent, eventActor } from '../domain/events';
 import { CommentStatus, ComplainWindowStatus, OrderStatus, OrderType, PayStatus, PaymentType, ServiceStatus, ShipStatus, TradeStatus, flowOf } from '../domain';
 import { buildOrderWorkflowInput, orderWorkflowId } from '../workflows/order.contract';
 import type { SweepDependencies } from './sweeps';
+import { workPriority } from '../domain';
 
 export interface LinkedOrderRequest {
   /** The after-sale that asks for the replacement: at most one linked order per after-sale. */
@@ -58,6 +59,7 @@ export class LinkedOrderActivities {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `${request.orderType === OrderType.CHANGE ? 'Exchange' : 'Re-ship'} for after-sale ${request.serviceSn} of order ${request.sourceOrderSn}`,
         memo: { sourceOrderSn: request.sourceOrderSn, serviceSn: request.serviceSn },
+        priority: workPriority('linked-order', deps.workPriorities !== false),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

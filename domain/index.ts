@@ -25,3 +25,4 @@ export * from './after-sale-amounts';
 export * from './after-sale-settings';
 export * from './after-sale-window';
 export * from './refund-balance';
+export * from './work-priority';

@@ -80,9 +80,13 @@ ui_codec_endpoint="http://127.0.0.1:${CODEC_SERVER_PORT}/token/${ui_codec_token}
 start temporal "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
   --ui-codec-endpoint "$ui_codec_endpoint" --db-filename .data/temporal.sqlite --log-level warn "${search_attributes[@]}" \
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
-  --dynamic-config-value system.enableActivityEagerExecution=true
+  --dynamic-config-value system.enableActivityEagerExecution=true \
+  --dynamic-config-value matching.useNewMatcher=true \
+  --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
+  --dynamic-config-value matching.numTaskqueueWritePartitions=1
 # WAL + synchronous=normal: durable against a process crash, ~2.5x the default journal's rate; eager
-# activities skip a trip through matching (test/support/temporal-dev-server.ts: the same flags for tests).
+# activities skip a trip through matching; the new matcher on one partition makes task priority
+# (domain/work-priority.ts) take effect (test/support/temporal-dev-server.ts: the same flags for tests).
 for _ in $(seq 1 120); do port_busy "$TEMPORAL_PORT" && break; sleep 0.5; done
 "$TEMPORAL_BIN" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 || sleep 2
 

@@ -45,7 +45,7 @@ export function startOrderWorkflow(
   client: Client,
   taskQueue: string,
   input: OrderWorkflowInput,
-  options: Pick<WorkflowStartOptions<OrderWorkflow>, 'workflowIdConflictPolicy' | 'workflowIdReusePolicy' | 'staticSummary'> & { memo?: Record<string, unknown> },
+  options: Pick<WorkflowStartOptions<OrderWorkflow>, 'workflowIdConflictPolicy' | 'workflowIdReusePolicy' | 'staticSummary' | 'priority'> & { memo?: Record<string, unknown> },
 ): Promise<WorkflowHandleWithFirstExecutionRunId<OrderWorkflow>> {
   return startWorkflow(client, ORDER_WORKFLOW, {
     workflowId: orderWorkflowId(input.orderSn),

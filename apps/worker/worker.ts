@@ -32,7 +32,7 @@ export function orderWorkerTuning(config: AppConfig): Partial<WorkerOptions> {
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const { config } = options;
   const providers = createPaymentProviders(config.payments);
-  const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => Runtime.instance().logger.warn(m) });
+  const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, workPriorities: config.workPriorities, warn: (m) => Runtime.instance().logger.warn(m) });
   const workflowCode = workflowCodeOption(options.workflowBundlePath);
   return Worker.create({
     connection: options.connection,
@@ -59,6 +59,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
         taskQueue: options.config.temporal.taskQueue,
         ...orderRuntimeOf(options.config),
         sweeps: options.config.sweeps,
+        workPriorities: options.config.workPriorities,
       },
     }),
   });

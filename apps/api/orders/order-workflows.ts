@@ -6,6 +6,7 @@ import { OrderWorkflow, buildOrderWorkflowInput, orderWorkflowId } from '../../.
 import { orderRuntimeOf, startOrderWorkflow } from '../../shared/start-workflows';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { workPriority } from '../../../domain';
 
 export interface NewOrder {
   orderSn: string;
@@ -38,6 +39,8 @@ export class OrderWorkflows {
       await startOrderWorkflow(this.temporal, this.config.temporal.taskQueue, buildOrderWorkflowInput(order, orderRuntimeOf(this.config)), {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // A buyer at checkout: the order's payment, cancel and refund steps inherit it.
+        priority: workPriority('checkout', this.config.workPriorities),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -142,6 +142,9 @@ async function runMode(mode: 'off' | 'on', options: Options): Promise<ModeResult
     const during = await cancelPhase(system, watch, duringSet, options.cancelRate);
     const handedAtEnd = await handedOver();
     const running = (await sweep.describe()).status.name === 'RUNNING';
+    // The keys the server recorded: a checkout's order, and an order the sweep resumed.
+    const keyOf = async (workflowId: string) => (await system.temporal.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority?.priorityKey || 'none';
+    console.log(`  priority keys recorded: checkout's order ${await keyOf(`order-${duringSet[0].orderSn}`)}, sweep-resumed order ${await keyOf(`order-W${seller}0000001`)}, sweep ${await keyOf(sweepId)}`);
     const sweepNote = `sweep ${running ? 'still running' : 'finished'} when the last cancel was refunded (${handedAtEnd}/${options.overdue} handed over)`;
     console.log(`  cancel → refund submitted ${pp(during.submitted)}; ${sweepNote}`);
     await during.breakdown();

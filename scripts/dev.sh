@@ -95,6 +95,11 @@ start codec-server node dist/apps/codec-server/main.js
 start worker node dist/apps/worker/main.js
 start api node dist/apps/api/main.js
 for _ in $(seq 1 60); do port_busy "$API_PORT" && break; sleep 0.5; done
+# Worker Versioning is opt-in (WORKER_DEPLOYMENT_NAME + WORKER_BUILD_ID, docs/priorities-and-versioning.md):
+# a versioned worker gets no tasks until its version is current, so make it current once it has polled.
+if [ -n "${WORKER_DEPLOYMENT_NAME:-}" ] && [ -n "${WORKER_BUILD_ID:-}" ]; then
+  TEMPORAL_CLI="$TEMPORAL_BIN" bash scripts/set-current-version.sh
+fi
 
 cat <<MSG
 

@@ -1,14 +1,12 @@
 // Everything the worker's workflow bundle registers. Workflow code imports only @temporalio/workflow
 // and pure code by relative path (the bundler ignores tsconfig path aliases).
-export { orderWorkflow } from './order.workflow';
-export { cancellationWorkflow } from './cancellation.workflow';
-export { refundWorkflow } from './refund.workflow';
-export { latePaymentWorkflow } from './late-payment.workflow';
-export { groupBuyWorkflow } from './group-buy.workflow';
-export { orderStatusSweepWorkflow } from './order-status-sweep.workflow';
-export { refundStatusCheckWorkflow } from './refund-status-check.workflow';
-export { complaintWorkflow } from './complaint.workflow';
-export { reconciliationWorkflow } from './reconciliation.workflow';
-export { paymentWatchWorkflow } from './payment-watch.workflow';
-export { goodwillRefundWorkflow } from './goodwill-refund.workflow';
-export { afterSaleWorkflow } from './after-sale.workflow';
+import { setWorkflowOptions } from '@temporalio/workflow';
+import * as registered from './registered';
+import { WORKFLOW_VERSIONING } from './versioning';
+
+export * from './registered';
+
+// Each workflow type's Worker Versioning behaviour (PINNED or AUTO_UPGRADE), from the one table.
+for (const name of Object.keys(registered) as (keyof typeof registered)[]) {
+  setWorkflowOptions({ versioningBehavior: WORKFLOW_VERSIONING[name] }, registered[name] as (...args: never[]) => Promise<unknown>);
+}

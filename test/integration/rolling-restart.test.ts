@@ -51,16 +51,24 @@ describe('rolling restart of the worker during 200 flows', () => {
     let restart: Promise<number | null> | undefined;
     const failures: string[] = [];
     const orders: string[] = [];
+    const unanswered: string[] = [];
+    const at = (what: string) => console.log(`${new Date().toISOString()} ${what}`);
     const flow = async (i: number) => {
       const provider: ProviderName = i % 2 === 0 ? 'wechatpay' : 'alipay';
       const order = await placePaidOrder(system, provider);
       orders.push(order.orderSn);
-      const cancel = await system.http('POST', `/orders/${order.orderSn}/cancellations`, {
-        token: system.token('seller', order.sellerId),
-        headers: { 'idempotency-key': `rolling-${order.orderSn}` },
-        body: { reason: 'rolling restart test' },
-      });
-      if (cancel.status !== 202) throw new Error(`cancel ${order.orderSn}: ${cancel.status} ${JSON.stringify(cancel.body)}`);
+      // A seller backend retries a 503 (no worker answered in time: nothing refused) with the same key, as the answer says.
+      for (let tries = 1; ; tries += 1) {
+        const cancel = await system.http('POST', `/orders/${order.orderSn}/cancellations`, {
+          token: system.token('seller', order.sellerId),
+          headers: { 'idempotency-key': `rolling-${order.orderSn}` },
+          body: { reason: 'rolling restart test' },
+        });
+        if (cancel.status === 202) break;
+        if (cancel.status !== 503 || tries === 5) throw new Error(`cancel ${order.orderSn}: ${cancel.status} ${JSON.stringify(cancel.body)}`);
+        unanswered.push(`${new Date().toISOString()} ${order.orderSn}`);
+        await new Promise((r) => setTimeout(r, 5000));
+      }
       await eventually(async () => {
         const [row] = await system.dataSource.query('SELECT pay_status FROM orders WHERE order_sn = ?', [order.orderSn]);
         return row?.pay_status === 'REFUNDED' ? true : undefined;
@@ -72,17 +80,22 @@ describe('rolling restart of the worker during 200 flows', () => {
         if (i === RESTART_AFTER) {
           // The rollout: the new process first, then SIGTERM to the old one, whose exit code is checked below.
           restart = (async () => {
+            at(`flow ${i} starting: a second worker process starts`);
             const second = spawnWorker();
             await waitPolling(second);
             const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+            at(`second worker (pid ${second.pid}) polling; SIGTERM to the first (pid ${first.pid})`);
             first.kill('SIGTERM');
-            return exited;
+            const code = await exited;
+            at(`first worker exited with ${code}`);
+            return code;
           })();
         }
         await flow(i).catch((err: Error) => failures.push(err.message));
       }
     });
     await Promise.all(lanes);
+    at(`${FLOWS} flows done; cancels answered 503 and sent again: ${unanswered.length ? unanswered.join(', ') : 'none'}`);
     expect(restart).toBeDefined();
     // The old worker stopped by itself (its shutdown ran to the end), not by a kill.
     expect(await restart).toBe(0);

@@ -49,6 +49,7 @@ describe('rolling restart of the worker during 200 flows', () => {
 
     let started = 0;
     let restart: Promise<number | null> | undefined;
+    let sigtermAt = 0;
     const failures: string[] = [];
     const orders: string[] = [];
     const unanswered: string[] = [];
@@ -85,6 +86,7 @@ describe('rolling restart of the worker during 200 flows', () => {
             await waitPolling(second);
             const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
             at(`second worker (pid ${second.pid}) polling; SIGTERM to the first (pid ${first.pid})`);
+            sigtermAt = Date.now();
             first.kill('SIGTERM');
             const code = await exited;
             at(`first worker exited with ${code}`);
@@ -109,15 +111,23 @@ describe('rolling restart of the worker during 200 flows', () => {
     const timedOut: string[] = [];
     const retried: string[] = [];
     let activities = 0;
+    /** Activities the old worker had started before SIGTERM and finished after it: what the grace let run to the end. */
+    let finishedInGrace = 0;
+    const eventMs = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
     for (const id of ids) {
       const events = (await system.temporal.workflow.getHandle(id).fetchHistory()).events ?? [];
+      const byId = new Map(events.map((e) => [String(e.eventId), e]));
       for (const event of events) {
+        const completed = event.activityTaskCompletedEventAttributes;
+        const started = completed && byId.get(String(completed.startedEventId));
+        if (started && started.activityTaskStartedEventAttributes?.identity?.startsWith(`${first.pid}@`) && eventMs(started) < sigtermAt && eventMs(event) >= sigtermAt) finishedInGrace += 1;
         if (event.activityTaskScheduledEventAttributes) activities += 1;
         if (event.activityTaskTimedOutEventAttributes) timedOut.push(`${id} event ${event.eventId}`);
         const attempt = event.activityTaskStartedEventAttributes?.attempt ?? 1;
         if (attempt > 1) retried.push(`${id} event ${event.eventId}: attempt ${attempt} (${event.activityTaskStartedEventAttributes?.lastFailure?.message ?? 'no failure recorded'})`);
       }
     }
+    at(`${ids.length} workflows, ${activities} activities; ${finishedInGrace} started by the old worker before SIGTERM and completed after it`);
     expect(activities).toBeGreaterThan(FLOWS);
     expect(timedOut).toEqual([]);
     expect(retried).toEqual([]);

@@ -3,11 +3,15 @@
  * sweep works through a backlog? (issue 24, "Priority, measured")
  *
  *   npm run bench:priority                               # 10,000 overdue orders, 150 cancels at 5/s per phase
- *   npm run bench:priority -- --overdue 10000 --cancels 150 --cancel-rate 5 --modes off,on
+ *   npm run bench:priority -- --overdue 10000 --cancels 150 --cancel-rate 5 --modes before,off,on
  *
  * On one Temporal dev server (the test harness's global setup: new matcher, one partition), for each
- * mode — `off` (WORK_PRIORITIES=off: no priority keys, as before priorities) then `on` — a fresh
- * system (API, simulator, its own database and task queue, the worker as its own process):
+ * mode a fresh system (API, simulator, its own database and task queue, the worker as its own process):
+ *   before — as before issue 24: WORK_PRIORITIES=off, the SDK's default worker slots, the sweep's old
+ *            in-flight bound (two pages, SWEEP_MAX_IN_FLIGHT=1000);
+ *   off    — WORK_PRIORITIES=off with this environment's worker tuning and SWEEP_MAX_IN_FLIGHT;
+ *   on     — WORK_PRIORITIES=on with the same (after).
+ * Each mode:
  *   1. pays 2 × `--cancels` orders through the API (not measured);
  *   2. alone: their sellers cancel `--cancels` of them at `--cancel-rate` a second;
  *   3. seeds `--overdue` overdue orders and starts the order-status sweep (at batch priority when on);
@@ -34,14 +38,14 @@ interface Options {
   overdue: number;
   cancels: number;
   cancelRate: number;
-  modes: ('off' | 'on')[];
+  modes: Mode[];
 }
 
 function readOptions(argv: string[]): Options {
-  const options: Options = { overdue: 10_000, cancels: 150, cancelRate: 5, modes: ['off', 'on'] };
+  const options: Options = { overdue: 10_000, cancels: 150, cancelRate: 5, modes: ['before', 'on'] };
   for (let i = 0; i < argv.length; i += 2) {
     const [key, value] = [argv[i], argv[i + 1]];
-    if (key === '--modes') options.modes = value.split(',').map((m) => (m === 'on' || m === 'off' ? m : fail(`--modes takes on and/or off, not ${m}`)));
+    if (key === '--modes') options.modes = value.split(',').map((m) => (m in MODES ? (m as Mode) : fail(`--modes takes before, off and/or on, not ${m}`)));
     else if (key === '--overdue' || key === '--cancels' || key === '--cancel-rate') {
       const n = Number(value);
       if (!Number.isFinite(n) || n <= 0) fail(`${key} needs a positive number`);
@@ -57,11 +61,22 @@ function fail(message: string): never {
   throw new Error(message);
 }
 
+type Mode = 'before' | 'off' | 'on';
+/** Each mode's settings over the environment's (an empty value: unset, the SDK's default). */
+const MODES: Record<Mode, { label: string; env: Record<string, string> }> = {
+  before: {
+    label: 'before (priorities off, default slots, in-flight 1000)',
+    env: { WORK_PRIORITIES: 'off', SWEEP_MAX_IN_FLIGHT: '1000', WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '', WORKER_WORKFLOW_TASK_POLLERS: '', WORKER_MAX_CONCURRENT_ACTIVITIES: '', WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: '', WORKER_ACTIVITY_TASK_POLLERS: '' },
+  },
+  off: { label: 'priorities off, this tuning', env: { WORK_PRIORITIES: 'off' } },
+  on: { label: 'after (priorities on, this tuning)', env: { WORK_PRIORITIES: 'on' } },
+};
+
 type Sku = { sellerId: number; skuId: number };
 type Cancel = FlowTimes & { sku: Sku };
 
 interface ModeResult {
-  mode: 'off' | 'on';
+  mode: Mode;
   alone: number[];
   during: number[];
   failed: number;
@@ -82,11 +97,11 @@ async function main(): Promise<void> {
   } finally {
     await globalTeardown();
   }
-  const tuning = ['SWEEP_MAX_IN_FLIGHT', 'SWEEP_BATCH_SIZE', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS'].map((n) => `${n}=${process.env[n] ?? '(default)'}`).join(' ');
+  const tuning = ['SWEEP_MAX_IN_FLIGHT', 'SWEEP_BATCH_SIZE', 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 'WORKER_WORKFLOW_TASK_POLLERS', 'WORKER_MAX_CONCURRENT_ACTIVITIES', 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES'].map((n) => `${n}=${process.env[n] ?? '(default)'}`).join(' ');
   console.log(`\nresults: cancel → refund submitted, ${options.cancels} cancels at ${options.cancelRate}/s per phase, sweep of ${options.overdue} overdue orders; ${tuning}`);
   for (const r of results) {
     const ratio = percentile(r.during, 99) / percentile(r.alone, 99);
-    const label = r.mode === 'off' ? 'before (WORK_PRIORITIES=off)' : 'after  (WORK_PRIORITIES=on) ';
+    const label = MODES[r.mode].label.padEnd(55);
     console.log(`  ${label}  alone:  ${pp(r.alone)}`);
     console.log(`  ${' '.repeat(label.length)}  during: ${pp(r.during)}`);
     console.log(`  ${' '.repeat(label.length)}  p99 during / alone: ${ratio.toFixed(2)}×   p50: ${(percentile(r.during, 50) / percentile(r.alone, 50)).toFixed(2)}×   failed cancels: ${r.failed}   ${r.sweepNote}`);
@@ -94,10 +109,10 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-async function runMode(mode: 'off' | 'on', options: Options): Promise<ModeResult> {
-  console.log(`\n=== WORK_PRIORITIES=${mode} ===`);
+async function runMode(mode: Mode, options: Options): Promise<ModeResult> {
+  console.log(`\n=== ${MODES[mode].label} ===`);
   // Its own database (the sweep scans every order in it) and task queue (leftovers of the other mode stay on theirs).
-  const system = await startTestSystem({ LATE_PAYMENT_WINDOW: '1s', TEST_WORKER_LOG_LEVEL: 'WARN', WORK_PRIORITIES: mode }, { ownDatabase: true });
+  const system = await startTestSystem({ LATE_PAYMENT_WINDOW: '1s', TEST_WORKER_LOG_LEVEL: 'WARN', ...MODES[mode].env }, { ownDatabase: true });
   try {
     // The worker as its own process, as deployed: its CPU apart from the API, simulator and this driver.
     await system.stopWorker();
@@ -139,17 +154,21 @@ async function runMode(mode: 'off' | 'on', options: Options): Promise<ModeResult
     const sweepBegan = Date.now();
     while ((await handedOver()) < 100 && Date.now() - sweepBegan < 300_000) await new Promise((r) => setTimeout(r, 500));
     console.log(`sweep of ${options.overdue} handing over (${await handedOver()} after ${((Date.now() - sweepBegan) / 1000).toFixed(0)} s); during: cancelling ${duringSet.length} at ${options.cancelRate}/s...`);
+    // The sweep's own progress meanwhile: overdue orders its workflows moved on (one status row each).
+    const advanced = async () => Number((await system.dataSource.query('SELECT COUNT(*) AS n FROM order_log l JOIN orders o ON o.order_sn = l.order_sn WHERE o.seller_id = ? AND l.new_status IS NOT NULL', [seller]))[0].n);
+    const [advancedBefore, duringBegan] = [await advanced(), Date.now()];
     const during = await cancelPhase(system, watch, duringSet, options.cancelRate);
+    const [advancedAfter, duringSeconds] = [await advanced(), (Date.now() - duringBegan) / 1000];
     const handedAtEnd = await handedOver();
     const running = (await sweep.describe()).status.name === 'RUNNING';
     // The keys the server recorded: a checkout's order, and an order the sweep resumed.
     const keyOf = async (workflowId: string) => (await system.temporal.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority?.priorityKey || 'none';
     console.log(`  priority keys recorded: checkout's order ${await keyOf(`order-${duringSet[0].orderSn}`)}, sweep-resumed order ${await keyOf(`order-W${seller}0000001`)}, sweep ${await keyOf(sweepId)}`);
-    const sweepNote = `sweep ${running ? 'still running' : 'finished'} when the last cancel was refunded (${handedAtEnd}/${options.overdue} handed over)`;
+    const sweepNote = `sweep ${running ? 'still running' : 'finished'} when the last cancel was refunded (${handedAtEnd}/${options.overdue} claimed; it advanced ${advancedAfter - advancedBefore} orders during the cancels, ${((advancedAfter - advancedBefore) / duringSeconds).toFixed(1)}/s)`;
     console.log(`  cancel → refund submitted ${pp(during.submitted)}; ${sweepNote}`);
     await during.breakdown();
     if (running) await sweep.terminate('benchmark measured').catch(() => undefined);
-    return { mode, alone: alone.submitted, during: during.submitted, failed: alone.failed + during.failed, sweepNote: running ? '' : '(sweep finished before the cancels: during figures understate)' };
+    return { mode, alone: alone.submitted, during: during.submitted, failed: alone.failed + during.failed, sweepNote: running ? `sweep meanwhile: ${((advancedAfter - advancedBefore) / duringSeconds).toFixed(1)} orders/s` : '(sweep finished before the cancels: during figures understate)' };
   } finally {
     await system.stop();
   }

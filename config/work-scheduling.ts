@@ -37,11 +37,13 @@ export function readWorkerVersioning(env: NodeJS.ProcessEnv): WorkerVersioning |
 /**
  * SWEEP_MAX_IN_FLIGHT: orders one sweep run has handed over whose workflows have not moved them yet.
  * The sweep waits while it has this many, so a 10,000-order backlog is fed to the task queue at the
- * rate the workers absorb it instead of all at once. Default 200: ~10 s of work at the measured ~20-30
- * advanced orders a second on the 2-core box.
+ * rate the workers absorb it instead of all at once. Default 50 (bench:priority, docs/priorities-and-versioning.md):
+ * a resumed order's steps are local activities, which the worker runs in arrival order whatever their
+ * priority, so every order in flight is work a seller's cancel may queue behind inside the worker;
+ * 50 is still a few seconds of work at the ~20-30 advanced orders a second of the 2-core box.
  */
 export function readSweepMaxInFlight(env: NodeJS.ProcessEnv): number {
-  const raw = (env.SWEEP_MAX_IN_FLIGHT ?? '200').trim();
+  const raw = (env.SWEEP_MAX_IN_FLIGHT ?? '50').trim();
   const value = Number(raw);
   if (!/^[0-9]+$/.test(raw) || value < 1 || value > 100_000) throw new ConfigError('SWEEP_MAX_IN_FLIGHT', `"${raw}" must be a whole number from 1 to 100000 (orders in flight per sweep)`);
   return value;

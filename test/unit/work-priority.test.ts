@@ -43,9 +43,9 @@ describe('work priority', () => {
     expect(() => readWorkPriorities({ WORK_PRIORITIES: 'maybe' })).toThrow(/WORK_PRIORITIES/);
   });
 
-  it('reads SWEEP_MAX_IN_FLIGHT, default 200, and refuses nonsense', () => {
-    expect(readSweepMaxInFlight({})).toBe(200);
-    expect(readSweepMaxInFlight({ SWEEP_MAX_IN_FLIGHT: '50' })).toBe(50);
+  it('reads SWEEP_MAX_IN_FLIGHT, default 50, and refuses nonsense', () => {
+    expect(readSweepMaxInFlight({})).toBe(50);
+    expect(readSweepMaxInFlight({ SWEEP_MAX_IN_FLIGHT: '200' })).toBe(200);
     for (const bad of ['0', '-1', '1.5', 'lots', '100001']) expect(() => readSweepMaxInFlight({ SWEEP_MAX_IN_FLIGHT: bad })).toThrow(/SWEEP_MAX_IN_FLIGHT/);
   });
 

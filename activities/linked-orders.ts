@@ -11,6 +11,7 @@ import { CommentStatus, ComplainWindowStatus, OrderStatus, OrderType, PayStatus,
 import { buildOrderWorkflowInput, orderWorkflowId } from '../workflows/order.contract';
 import type { SweepDependencies } from './sweeps';
 import { ErrorCode } from '../domain/error-codes';
+import { workPriority } from '../domain';
 
 export interface LinkedOrderRequest {
   /** The after-sale that asks for the replacement: at most one linked order per after-sale. */
@@ -59,6 +60,7 @@ export class LinkedOrderActivities {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `${request.orderType === OrderType.CHANGE ? 'Exchange' : 'Re-ship'} for after-sale ${request.serviceSn} of order ${request.sourceOrderSn}`,
         memo: { sourceOrderSn: request.sourceOrderSn, serviceSn: request.serviceSn },
+        priority: workPriority('linked-order', deps.workPriorities !== false),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

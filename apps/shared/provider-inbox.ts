@@ -5,6 +5,7 @@ import { orderWorkflowId, paymentConfirmedSignal } from '../../workflows/order.c
 import { refundNotifiedSignal, refundWorkflowId } from '../../workflows/refund.contract';
 import { LATE_PAYMENT_WORKFLOW, latePaymentWorkflowId } from '../../workflows/late-payment.contract';
 import { startWorkflow } from './start-workflows';
+import { workPriority } from '../../domain';
 
 type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
 type RefundNotification = Extract<ProviderNotification, { kind: 'refund' }>;
@@ -12,6 +13,8 @@ type RefundNotification = Extract<ProviderNotification, { kind: 'refund' }>;
 export interface ProviderInboxOptions {
   taskQueue: string;
   refundPollScheduleMs: number[];
+  /** WORK_PRIORITIES: the late-payment refund starts at interactive priority (domain/work-priority.ts); unset counts as on. */
+  workPriorities?: boolean;
   warn?: (message: string) => void;
 }
 
@@ -133,6 +136,7 @@ export class ProviderInbox {
         args: [{ orderSn: payment.order_sn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.options.refundPollScheduleMs }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         searchAttributes: { OrderSn: [payment.order_sn] },
+        priority: workPriority('payment', this.options.workPriorities !== false),
       });
       return 'late-payment';
     }

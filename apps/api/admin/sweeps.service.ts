@@ -6,6 +6,7 @@ import { SWEEP_NAMES, SWEEP_WORKFLOWS, SweepName, SweepTaskCounts, sweepSchedule
 import { startWorkflow } from '../../shared/start-workflows';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { workPriority } from '../../../domain';
 
 export interface SweepRunView {
   sweepRunId: number;
@@ -50,6 +51,7 @@ export class SweepsService {
         taskQueue: this.config.temporal.taskQueue,
         args: [{ dryRun: true }],
         staticSummary: `Dry run of ${sweep}: reports what would change, changes nothing`,
+        priority: workPriority(sweep, this.config.workPriorities),
       });
       return { sweep, dryRun, workflowId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId) };
     }

@@ -11,6 +11,7 @@ import { resolveReconciliationCase } from '../../../db/reconciliation-cases';
 import { temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { workPriority } from '../../../domain';
 
 const PROVIDERS = ['wechatpay', 'alipay'];
 const DIFFERENCE_COLUMNS = `id, provider, DATE_FORMAT(bill_date, '%Y-%m-%d') AS billDate, kind, out_trade_no AS outTradeNo, out_refund_no AS outRefundNo,
@@ -71,6 +72,7 @@ export class ReconciliationService {
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `Reconcile the ${provider} bill of ${billDate}`,
+      priority: workPriority('reconciliation', this.config.workPriorities),
     });
     return { workflowId, runId: handle.firstExecutionRunId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId) };
   }

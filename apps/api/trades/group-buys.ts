@@ -7,6 +7,7 @@ import { signalWithStartWorkflow } from '../../shared/start-workflows';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { workPriority } from '../../../domain';
 
 /** Group buys: each is a `group-{groupId}` workflow, started by its first member's checkout. */
 @Injectable()
@@ -53,6 +54,7 @@ export class GroupBuys {
       signal: memberJoinedSignal,
       signalArgs: [{ orderSn }],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      priority: workPriority('group-buy', this.config.workPriorities),
     });
   }
 

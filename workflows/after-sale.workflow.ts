@@ -9,6 +9,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import {
   Actor,
@@ -46,6 +47,7 @@ import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from './refund.contract';
 import { OPERATION_REFUSED } from './order.contract';
 import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
+import { DurableSteps } from './durable-steps';
 import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
 import { acceptAttentionMarks } from './support-overdue.contract';
@@ -143,10 +145,12 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
     return undefined;
   };
 
-  const register = <A>(update: Parameters<typeof setHandler>[0], toCommand: (request: A) => Command) => {
-    setHandler(
-      update as never,
-      (async (request: A) => {
+  // Each step an Update, which the API can also send durably as a Signal (durable-steps.ts).
+  const steps = new DurableSteps();
+  const register = <A>(update: UpdateDefinition<AfterSaleStatus, [A]>, toCommand: (request: A) => Command) => {
+    steps.register(
+      update,
+      async (request: A) => {
         const command = toCommand(request);
         // Handlers run after the barrier that puts their Update in history, so one can come after the
         // loop's last drain: refused then, never queued to wait for ever.
@@ -155,13 +159,11 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
         await condition(() => command.done === true);
         if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, AFTER_SALE_STEP_REFUSED);
         return state.status;
-      }) as never,
-      {
-        validator: ((request: A) => {
-          const refusal = refusalOf(toCommand(request));
-          if (refusal) throw refusalFailure(AFTER_SALE_STEP_REFUSED, refusal);
-        }) as never,
-      } as never,
+      },
+      (request: A) => {
+        const refusal = refusalOf(toCommand(request));
+        if (refusal) throw refusalFailure(AFTER_SALE_STEP_REFUSED, refusal);
+      },
     );
   };
 
@@ -191,6 +193,7 @@ export async function afterSaleWorkflow(input: AfterSaleWorkflowInput): Promise<
     refundFen: r.refundFen,
     reason: r.reason,
   }));
+  steps.open();
 
   /** The deadline that runs in a status, from `sinceMs`. */
   const deadlineIn = (status: AfterSaleStatus, sinceMs: number): (Command & { atMs: number }) | undefined => {

@@ -33,6 +33,7 @@ import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
 import { refundWorkflowId } from './refund.contract';
 import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
+import { DurableSteps } from './durable-steps';
 import { acceptAttentionMarks } from './support-overdue.contract';
 
 const acts = proxyActivities<Activities>({
@@ -93,8 +94,10 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   };
 
   setHandler(complaintStateQuery, () => state);
+  // Each step an Update, which the API can also send durably as a Signal (durable-steps.ts).
+  const steps = new DurableSteps();
   for (const [action, update] of Object.entries(COMPLAINT_STEP_UPDATES) as [ComplaintAction, (typeof COMPLAINT_STEP_UPDATES)[ComplaintAction]][]) {
-    setHandler(
+    steps.register(
       update,
       async (request: ComplaintStepRequest) => {
         const command: Command = { action, actor: request.actor, actorId: request.actorId, content: request.content, refundFen: request.refundFen };
@@ -106,14 +109,13 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
         if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, ErrorCode.ComplaintStepRefused);
         return state.status;
       },
-      {
-        validator: (request: ComplaintStepRequest) => {
-          const refusal = refusalOf({ action, actor: request.actor, content: request.content ?? '', refundFen: request.refundFen });
-          if (refusal) throw refusalFailure(ErrorCode.ComplaintStepRefused, refusal);
-        },
+      (request: ComplaintStepRequest) => {
+        const refusal = refusalOf({ action, actor: request.actor, content: request.content ?? '', refundFen: request.refundFen });
+        if (refusal) throw refusalFailure(ErrorCode.ComplaintStepRefused, refusal);
       },
     );
   }
+  steps.open();
 
   const moveTo = (status: ComplainStatus) => {
     state.status = status;

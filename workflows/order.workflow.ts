@@ -1,4 +1,5 @@
 import { allHandlersFinished, condition, log, patched, setHandler } from '@temporalio/workflow';
+import { DurableSteps } from './durable-steps';
 import {
   Actor,
   CLOCK_STARTED_BY,
@@ -103,26 +104,29 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
     const timer = nextTimer()!;
     queue.push({ ...timer, message: `${timer.message}; found overdue by sweep ${overdue.sweepId}` });
   });
-  setHandler(
+  // Each person's step an Update, which the API can also send durably as a Signal (durable-steps.ts).
+  const steps = new DurableSteps();
+  steps.register(
     shipUpdate,
     (request) => run.submit({ operation: OrderOperate.SHIP, actor: Actor.SELLER, actorId: request.sellerId, shipment: { carrier: request.carrier, trackingNo: request.trackingNo }, message: `shipped with ${request.carrier} ${request.trackingNo}` }),
-    { validator: validate<[ShipRequest]>(OrderOperate.SHIP, Actor.SELLER) },
+    validate<[ShipRequest]>(OrderOperate.SHIP, Actor.SELLER),
   );
-  setHandler(
+  steps.register(
     confirmReceiptUpdate,
     (request) => run.submit({ operation: OrderOperate.ROG, actor: Actor.BUYER, actorId: request.actorId, message: 'buyer confirmed receipt' }),
-    { validator: validate<[ActorRef]>(OrderOperate.ROG, Actor.BUYER) },
+    validate<[ActorRef]>(OrderOperate.ROG, Actor.BUYER),
   );
-  setHandler(
+  steps.register(
     collectCashUpdate,
     (request) => run.submit({ operation: OrderOperate.PAY, actor: Actor.SELLER, actorId: request.actorId, message: `seller collected ${formatFen(input.orderFen)} CNY cash on delivery` }),
-    { validator: validate<[ActorRef]>(OrderOperate.PAY, Actor.SELLER) },
+    validate<[ActorRef]>(OrderOperate.PAY, Actor.SELLER),
   );
-  setHandler(
+  steps.register(
     completeUpdate,
     (request) => run.submit({ operation: OrderOperate.COMPLETE, actor: Actor.ADMIN, actorId: request.actorId, message: 'completed by admin' }),
-    { validator: validate<[ActorRef]>(OrderOperate.COMPLETE, Actor.ADMIN) },
+    validate<[ActorRef]>(OrderOperate.COMPLETE, Actor.ADMIN),
   );
+  steps.open();
   cancels.registerHandler();
   afterSales.registerHandlers();
 

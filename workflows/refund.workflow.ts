@@ -12,6 +12,7 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { DurableSteps } from './durable-steps';
 import type { Activities } from '../activities';
 import { CancellationStatus, RefundStatus, describeRefund } from '../domain';
 import {
@@ -79,29 +80,28 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     // Out-of-order or duplicate notifications never move the refund backwards.
     if (notification.status !== 'PROCESSING' && !isSettled(state.status)) notified = notification.status;
   });
-  setHandler(
+  // Support's resolution is an Update, which the API can also send durably as a Signal (durable-steps.ts).
+  new DurableSteps().register(
     resolveRefundUpdate,
     async (request) => {
       resolution = request;
       await condition(() => resolution === undefined);
       return state.status as RefundStatus;
     },
-    {
-      validator: (request) => {
-        if (!state.waitingForSupport) throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `refund ${input.refundSn} is ${state.status} and not waiting for support`);
-        if (request.action === 'REISSUE_WITH_NEW_NUMBER' && state.status !== RefundStatus.CLOSED) {
-          throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, 'only a CLOSED refund can be re-issued under a new number (an ABNORMAL one may still pay out)');
-        }
-        if (request.action === 'RETRY' && PARKED.includes(state.status)) {
-          throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `a ${state.status} refund cannot be retried with the same number: mark it refunded offline${state.status === RefundStatus.CLOSED ? ' or re-issue it' : ''}`);
-        }
-        if (request.action === 'MARK_REFUNDED_OFFLINE' && !PARKED.includes(state.status) && !refusedBeforeSubmit) {
-          throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `refund is ${state.status}: the provider has not given up on it, so retry it instead`);
-        }
-        if (request.action === 'MARK_REFUNDED_OFFLINE' && !/\S/.test(request.reference ?? '')) throw refusalFailure(ErrorCode.VALIDATION_FAILED, 'reference is required');
-      },
+    (request) => {
+      if (!state.waitingForSupport) throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `refund ${input.refundSn} is ${state.status} and not waiting for support`);
+      if (request.action === 'REISSUE_WITH_NEW_NUMBER' && state.status !== RefundStatus.CLOSED) {
+        throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, 'only a CLOSED refund can be re-issued under a new number (an ABNORMAL one may still pay out)');
+      }
+      if (request.action === 'RETRY' && PARKED.includes(state.status)) {
+        throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `a ${state.status} refund cannot be retried with the same number: mark it refunded offline${state.status === RefundStatus.CLOSED ? ' or re-issue it' : ''}`);
+      }
+      if (request.action === 'MARK_REFUNDED_OFFLINE' && !PARKED.includes(state.status) && !refusedBeforeSubmit) {
+        throw refusalFailure(ErrorCode.REFUND_RESOLUTION_NOT_ALLOWED, `refund is ${state.status}: the provider has not given up on it, so retry it instead`);
+      }
+      if (request.action === 'MARK_REFUNDED_OFFLINE' && !/\S/.test(request.reference ?? '')) throw refusalFailure(ErrorCode.VALIDATION_FAILED, 'reference is required');
     },
-  );
+  ).open();
 
   // Every starter sets RefundStatus from the row; new runs upsert only a change (older ones, every set).
   let indexed: RefundState['status'] | undefined = lean ? refund.status : undefined;

@@ -4,9 +4,9 @@ import { TestSystem, eventually, startTestSystem } from '../support/system';
 /**
  * An HTTP call never waits open-ended on a worker (issue 20, the 1,000-order chaos run): with no
  * worker polling, an after-sale application is recorded and answered 202 within its 20 s wait (the
- * opening PENDING, its row and workflow durable), a later step answers 503 with a code and
- * Retry-After after the 60 s budget instead of a 500; once a worker is back, the application's
- * replay answers 201 with the same after-sale, opened.
+ * opening PENDING, its row and workflow durable), a later step is sent again as a durable Signal and
+ * answered 202 STEP_PENDING within the 60 s budget instead of a 500 or 503; once a worker is back,
+ * the application's replay answers 201 with the same after-sale, opened, and the step is applied once.
  */
 describe('API calls wait on a workflow for a bounded time', () => {
   let system: TestSystem;
@@ -17,7 +17,7 @@ describe('API calls wait on a workflow for a bounded time', () => {
     await system?.stop();
   });
 
-  it('answers 202 for a recorded application and 503 with Retry-After for a step while no worker runs, and completes both once one is back', async () => {
+  it('answers 202 for a recorded application and for a step sent durably while no worker runs, and completes both, once, when one is back', async () => {
     const order = await receivedTwoLineOrder(system, 'wechatpay');
     const [a] = order.lines;
     const api = afterSaleApi(system, order);
@@ -33,14 +33,16 @@ describe('API calls wait on a workflow for a bounded time', () => {
     expect(applyMs).toBeLessThan(25_000);
     const serviceSn: string = pending.body.serviceSn;
 
+    // No worker accepts the audit's Update: it is sent again as a durable Signal (written to the
+    // workflow's history with no worker) and answered 202 with where to read its outcome.
     began = Date.now();
     const audit = await api.audit(serviceSn, { decision: 'PASS' });
     const auditMs = Date.now() - began;
-    expect(audit.status).toBe(503);
-    expect(audit.headers.get('retry-after')).toBe('5');
-    expect(audit.body).toMatchObject({ code: 'WORKFLOW_NOT_ANSWERING' });
+    expect(audit.status).toBe(202);
+    expect(audit.body).toMatchObject({ status: 'PENDING', code: 'STEP_PENDING', workflowId: `after-sale-${serviceSn}` });
     expect(auditMs).toBeLessThan(65_000);
-    process.stdout.write(`without a worker: apply answered 202 in ${applyMs} ms, audit 503 in ${auditMs} ms\n`);
+    process.stdout.write(`without a worker: apply answered 202 in ${applyMs} ms, audit 202 (sent durably) in ${auditMs} ms\n`);
+    const seller = system.token('seller', order.sellerId);
 
     await system.startWorker();
     const opened = await eventually(async () => {
@@ -48,7 +50,13 @@ describe('API calls wait on a workflow for a bounded time', () => {
       return again.status === 201 ? again : undefined;
     }, 60_000, 'the application answered 201');
     expect(opened.body).toMatchObject({ serviceSn, opening: 'ACCEPTED' });
-    // The audit the server kept is delivered once a worker is back (the 503 said it might be): one PASS, then the refund.
+    // The audit is applied once a worker is back, once (its Update, had the server kept it, is answered from the same outcome): one PASS, then the refund.
+    const done = await eventually(async () => {
+      const outcome = await system.http('GET', audit.body.stepUrl, { token: seller });
+      if (outcome.status !== 200) throw new Error(`${outcome.status} ${JSON.stringify(outcome.body)}`);
+      return outcome;
+    }, 90_000, 'the audit done');
+    expect(done.body).toMatchObject({ status: 'DONE', workflowId: `after-sale-${serviceSn}` });
     await waitForAfterSale(system, serviceSn, 'COMPLETED', 90_000);
     const log = await system.dataSource.query(`SELECT action FROM after_sale_log WHERE service_sn = ? AND action = 'AUDIT_PASS'`, [serviceSn]);
     expect(log).toHaveLength(1);

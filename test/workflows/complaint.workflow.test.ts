@@ -9,6 +9,7 @@ import {
   ComplaintState,
   ComplaintWorkflowInput,
 } from '../../workflows/complaint.contract';
+import { durableStepSignal, stepOutcomeQuery } from '../../workflows/durable-steps.contract';
 import { fakeRefunds } from './fake-refunds';
 import { LocalWorkflows, queryUntil, startLocalWorkflows } from './local-env';
 
@@ -105,5 +106,26 @@ describe('complaint workflow (local server, activities replaced)', () => {
     });
     expect(complaints.calls.steps.map((s) => s.action)).toEqual(['REVIEW', 'APPEAL', 'REQUEST_ARBITRATION', 'ARBITRATE']);
     expect(complaints.calls.refunds).toHaveLength(1);
+  });
+
+  it('a step sent durably as a Signal (no worker accepted its Update) runs once; its Update twin is answered from it', async () => {
+    const complaints = fakeComplaints();
+    await local.withWorker(complaints.activities, async (taskQueue) => {
+      const handle = await start(taskQueue, { sellerReplyMs: 60_000, buyerIdleMs: 60_000 });
+      await handle.signal(durableStepSignal, { stepId: 'review-1', update: COMPLAINT_STEP_UPDATES.REVIEW.name, args: [{ ...support, content: 'looks real' }] });
+      await handle.signal(durableStepSignal, { stepId: 'appeal-empty', update: COMPLAINT_STEP_UPDATES.APPEAL.name, args: [{ actor: 'SELLER', actorId: '42', content: ' ' }] });
+      expect(await queryUntil(handle, 'stepOutcome', (outcome: { status: string } | undefined) => outcome?.status === 'DONE', 10_000, ['review-1'])).toEqual({ status: 'DONE', result: ComplainStatus.WAIT_APPEAL });
+      // Checked on delivery, as an Update's validator is: the complaint is still NEW then.
+      expect(await handle.query(stepOutcomeQuery, 'appeal-empty')).toMatchObject({ status: 'REFUSED', code: 'ComplaintStepRefused', message: expect.stringMatching(/NEW/) });
+      // The same step's Update, delivered after all: the same answer, nothing applied twice.
+      expect(await handle.executeUpdate(COMPLAINT_STEP_UPDATES.REVIEW, { args: [{ ...support, content: 'looks real' }], updateId: 'review-1' })).toBe(ComplainStatus.WAIT_APPEAL);
+      // And a Signal twin of an Update that ran is not run again.
+      await handle.executeUpdate(COMPLAINT_STEP_UPDATES.APPEAL, { args: [{ actor: 'SELLER', actorId: '42', content: 'fine when shipped' }], updateId: 'appeal-1' });
+      await handle.signal(durableStepSignal, { stepId: 'appeal-1', update: COMPLAINT_STEP_UPDATES.APPEAL.name, args: [{ actor: 'SELLER', actorId: '42', content: 'fine when shipped' }] });
+      await handle.executeUpdate(COMPLAINT_STEP_UPDATES.WITHDRAW, { args: [{ actor: 'BUYER', actorId: '7', content: 'settled' }] });
+      expect(((await handle.result()) as ComplaintState).status).toBe(ComplainStatus.CANCEL);
+      expect(await handle.query(stepOutcomeQuery, 'appeal-1')).toBeUndefined();
+    });
+    expect(complaints.calls.steps.map((s) => s.action)).toEqual(['REVIEW', 'APPEAL', 'WITHDRAW']);
   });
 });

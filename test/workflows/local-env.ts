@@ -47,10 +47,10 @@ export async function startLocalWorkflows(): Promise<LocalWorkflows> {
 }
 
 /** Polls a workflow's query until `until` holds (the workflow got there), or fails after `timeoutMs`. */
-export async function queryUntil<T>(handle: WorkflowHandle, query: string, until: (answer: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function queryUntil<T>(handle: WorkflowHandle, query: string, until: (answer: T) => boolean, timeoutMs = 10_000, args: unknown[] = []): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const answer = await handle.query<T>(query).catch((err) => { if (process.env.DEBUG_LOCAL) console.log('query failed', err); return undefined; });
+    const answer = await handle.query<T, unknown[]>(query, ...args).catch((err) => { if (process.env.DEBUG_LOCAL) console.log('query failed', err); return undefined; });
     if (answer !== undefined && until(answer)) return answer;
     if (Date.now() > deadline) throw new Error(`${handle.workflowId}: query ${query} never matched; last answer ${JSON.stringify(answer)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

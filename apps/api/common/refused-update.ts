@@ -8,6 +8,7 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import { DomainError, ErrorCode } from '../../../domain/error-codes';
 import { workflowRefusal } from './problem-details';
+import { durableStepSignal } from '../../../workflows/durable-steps.contract';
 
 /** What a refusal says when an order's workflow has finished. */
 export const orderFinished = (orderSn: string) => `order ${orderSn} has no running workflow (it is finished)`;
@@ -89,36 +90,45 @@ export class StepPending extends Error {
 
 /** How long, at the end of a step's wait, the API asks whether the server has accepted the step. */
 const ACCEPTED_CHECK_MS = 3_000;
+/** How long sending the step again as a Signal may take. */
+const SIGNAL_MS = 2_000;
 
 /**
  * A person's step on an entity's workflow: sent as above under an id of its own (one per HTTP
  * call, so the call's own retries are one Update), a refusal answered with the workflow's code and
  * reason (problem-details.ts workflowRefusal; `finished` when its workflow has ended). When no answer
  * came within the budget, the step is asked for once more under its id, up to the Accepted stage:
- * accepted means durable (StepPending, 202); not even accepted is WorkflowNotAnswering (503). The
- * whole call stays within the budget.
+ * accepted means durable. Not accepted, it is sent again as the `durableStep` Signal (the same id and
+ * arguments, workflows/durable-steps.ts), which the server writes to history with no worker; the
+ * workflow runs whichever copy comes first, once. Either way the answer is StepPending (202, where to
+ * read the outcome); only when neither can be placed, WorkflowNotAnswering (503). The whole call stays
+ * within the budget.
  */
 export async function sendStep<Ret, Args extends any[]>(handle: WorkflowHandle, update: UpdateDefinition<Ret, Args>, args: Args, finished: string): Promise<Ret> {
   const updateId = `${update.name}-${randomUUID()}`;
   try {
     try {
-      return await sendUpdateUntilAnswered(handle, update, args, updateId, UPDATE_ANSWER_BUDGET_MS - ACCEPTED_CHECK_MS);
+      return await sendUpdateUntilAnswered(handle, update, args, updateId, UPDATE_ANSWER_BUDGET_MS - ACCEPTED_CHECK_MS - SIGNAL_MS);
     } catch (err) {
       if (!(err instanceof WorkflowNotAnswering)) throw err;
-      const accepted = await handle.client
-        .withDeadline(Date.now() + ACCEPTED_CHECK_MS, () =>
+      const placed =
+        (await answered(handle.client.withDeadline(Date.now() + ACCEPTED_CHECK_MS, () =>
           handle.startUpdate(update as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
-        )
-        .then(
-          () => true,
-          (check) => {
-            if (check instanceof WorkflowUpdateRPCTimeoutOrCancelledError || check instanceof ServiceError) return false;
-            throw check;
-          },
-        );
-      throw accepted ? new StepPending(handle.workflowId, updateId, update.name) : new WorkflowNotAnswering(`${update.name} on ${handle.workflowId}`);
+        ))) || (await answered(handle.client.withDeadline(Date.now() + SIGNAL_MS, () => handle.signal(durableStepSignal, { stepId: updateId, update: update.name, args }))));
+      throw placed ? new StepPending(handle.workflowId, updateId, update.name) : new WorkflowNotAnswering(`${update.name} on ${handle.workflowId}`);
     }
   } catch (err) {
     throw workflowRefusal(err, finished) ?? err;
   }
+}
+
+/** Whether a call got through in time: false when it timed out or the service did not answer; other errors are thrown. */
+function answered(call: Promise<unknown>): Promise<boolean> {
+  return call.then(
+    () => true,
+    (err) => {
+      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof ServiceError) return false;
+      throw err;
+    },
+  );
 }

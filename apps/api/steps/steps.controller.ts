@@ -6,10 +6,14 @@ import type { AppConfig } from '../../../config/app-config';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { workflowRefusal } from '../common/problem-details';
+import { DomainError, ERROR_CATALOGUE, ErrorCode, isErrorCode } from '../../../domain/error-codes';
+import { stepOutcomeQuery } from '../../../workflows/durable-steps.contract';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { pendingAnswer } from './step-pending.filter';
 import { principalKey, verifyStepToken } from './step-token';
 
+/** How long asking the workflow for a Signal-sent step's outcome may take (a query needs a worker). */
+const QUERY_WAIT_MS = 5_000;
 /** How long one read waits for a running step before answering 202 again. */
 const OUTCOME_WAIT_MS = 20_000;
 
@@ -32,7 +36,18 @@ export class StepsController {
     const ref = verifyStepToken(token, this.config.api.jwtSecret);
     // Not this API's token, or another principal's step: as if it did not exist.
     if (!ref || ref.sentBy !== principalKey(principal)) throw new NotFoundException('no such step');
-    const handle = this.temporal.workflow.getHandle(ref.workflowId).getUpdateHandle(ref.updateId);
+    const workflow = this.temporal.workflow.getHandle(ref.workflowId);
+    // A step sent again as a Signal (no worker accepted its Update in time): the workflow keeps its outcome.
+    const durable = await this.temporal
+      .withDeadline(Date.now() + QUERY_WAIT_MS, () => workflow.query(stepOutcomeQuery, ref.updateId))
+      .catch(() => undefined);
+    if (durable?.status === 'DONE') return { status: 'DONE', step: ref.step, workflowId: ref.workflowId, result: durable.result };
+    if (durable?.status === 'REFUSED') throw new DomainError(isErrorCode(durable.code) && ERROR_CATALOGUE[durable.code].status < 500 ? durable.code : ErrorCode.CONFLICT, durable.message);
+    if (durable?.status === 'RUNNING') {
+      res.status(202);
+      return pendingAnswer(ref, `/steps/${token}`);
+    }
+    const handle = workflow.getUpdateHandle(ref.updateId);
     try {
       const result = await this.temporal.withDeadline(Date.now() + OUTCOME_WAIT_MS, () => handle.result());
       return { status: 'DONE', step: ref.step, workflowId: ref.workflowId, result };

@@ -44,3 +44,15 @@ export async function goodsExists(db: Queryable, skuId: number): Promise<boolean
   const [row] = await db.query('SELECT id FROM goods WHERE id = ?', [skuId]);
   return Boolean(row);
 }
+
+/** Whether the SKU is this seller's. */
+export async function sellerOwnsGoods(db: Queryable, skuId: number, sellerId: string): Promise<boolean> {
+  const [own] = await db.query('SELECT 1 FROM goods WHERE id = ? AND seller_id = ?', [skuId, sellerId]);
+  return Boolean(own);
+}
+
+/** A SKU's id, seller and name, or undefined. */
+export async function findGoodsBrief(db: Queryable, skuId: number): Promise<{ id: number; seller_id: number; name: string } | undefined> {
+  const [goods] = await db.query('SELECT id, seller_id, name FROM goods WHERE id = ?', [skuId]);
+  return goods;
+}

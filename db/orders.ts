@@ -1,3 +1,4 @@
+import { CommentStatus, ComplainWindowStatus, OrderStatus, PayStatus, ServiceStatus, ShipStatus } from '../domain';
 import type { Queryable } from './queryable';
 
 /**
@@ -11,5 +12,79 @@ export async function lockBuyerOrderForAfterSale(manager: Queryable, orderSn: st
     'SELECT order_sn, seller_id, buyer_id, order_status, service_status, payment_type, order_type, paid_fen, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
     [orderSn, buyerId],
   );
+  return order;
+}
+
+export interface NewOrderRow {
+  orderSn: string;
+  tradeSn: string;
+  sellerId: number;
+  buyerId: string;
+  paymentType: string;
+  orderType: string;
+  orderFen: number;
+  goodsFen: number;
+  shippingFen: number;
+  discountFen: number;
+  groupId: string | null;
+  createdAt: Date;
+}
+
+/** A checkout's new order: NEW, unpaid, unshipped, no after-sale or complaint; from here its statuses are the order workflow's. */
+export async function insertNewOrder(manager: Queryable, order: NewOrderRow): Promise<void> {
+  await manager.query(
+    `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
+           comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, shipping_fen, discount_fen, group_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [order.orderSn, order.tradeSn, order.sellerId, order.buyerId, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
+      CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, order.paymentType, order.orderType, order.orderFen, order.goodsFen,
+      order.shippingFen, order.discountFen, order.groupId, order.createdAt],
+  );
+}
+
+/** The order's meta rows (javashop's keys: COUPON, COUPON_PRICE, FULL_MINUS, …), one per key. */
+export async function insertOrderMeta(manager: Queryable, orderSn: string, meta: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(meta)) {
+    await manager.query('INSERT INTO order_meta (order_sn, meta_key, meta_value) VALUES (?, ?, ?)', [orderSn, key, value]);
+  }
+}
+
+/** A trade's orders as a replay of its checkout restarts their workflows, by seller. */
+export function readOrdersOfTrade(db: Queryable, tradeSn: string): Promise<Record<string, any>[]> {
+  return db.query(
+    'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, group_id, created_at FROM orders WHERE trade_sn = ? ORDER BY seller_id',
+    [tradeSn],
+  );
+}
+
+/** Whether the buyer has an order in the group. */
+export async function buyerIsInGroup(db: Queryable, groupId: string, buyerId: string): Promise<boolean> {
+  const [member] = await db.query('SELECT 1 FROM orders WHERE group_id = ? AND buyer_id = ? LIMIT 1', [groupId, buyerId]);
+  return Boolean(member);
+}
+
+/** The group's member orders, oldest first. */
+export function readGroupMemberOrders(db: Queryable, groupId: string): Promise<{ orderSn: string; orderStatus: string; payStatus: string }[]> {
+  return db.query('SELECT order_sn AS orderSn, order_status AS orderStatus, pay_status AS payStatus FROM orders WHERE group_id = ? ORDER BY id', [groupId]);
+}
+
+/** The buyer's order, locked while a review of it is written; undefined when not theirs. */
+export async function lockBuyerOrderForReview(manager: Queryable, orderSn: string, buyerId: string): Promise<Record<string, any> | undefined> {
+  const [order] = await manager.query(
+    'SELECT order_sn, seller_id, buyer_id, order_status, comment_status, payment_type, order_type FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
+    [orderSn, buyerId],
+  );
+  return order;
+}
+
+/** The buyer's order, locked while a complaint about it is filed; undefined when not theirs. */
+export async function lockBuyerOrderForComplaint(manager: Queryable, orderSn: string, buyerId: string): Promise<Record<string, any> | undefined> {
+  const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, buyerId]);
+  return order;
+}
+
+/** The order's complaint window status. */
+export async function readOrderComplainStatus(db: Queryable, orderSn: string): Promise<{ complain_status: ComplainWindowStatus }> {
+  const [order] = await db.query('SELECT complain_status FROM orders WHERE order_sn = ?', [orderSn]);
   return order;
 }

@@ -127,3 +127,8 @@ export function emitPaymentRefunded(manager: Queryable, change: PaymentRefundCha
     { type: PAYMENT_STATUS_EVENTS[change.to], key: change.to, payload: { ...change, actor } },
   ));
 }
+
+/** The QR code's URL of a native (QR) payment attempt, as the provider returned it. */
+export async function setPaymentCodeUrl(db: Queryable, outTradeNo: string, codeUrl: string): Promise<void> {
+  await db.query('UPDATE payment SET code_url = ? WHERE out_trade_no = ?', [codeUrl, outTradeNo]);
+}

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { RefundStatus } from '../domain';
+import type { ProviderName } from '../payments/provider';
 import { businessEvent, eventActor } from '../domain/events';
 import { emitEvent, sellerOfOrder } from './business-events';
 
@@ -33,4 +34,16 @@ export async function markRefundSubmitted(
     { type: 'refund.submitted', key: RefundStatus.PROCESSING, payload: { refundSn: refund.refundSn, orderSn: refund.orderSn, provider: refund.provider, refundFen: refund.refundFen, providerRefundId, actor: eventActor('SYSTEM') } },
   ));
   return true;
+}
+
+/** The provider a refund went to. */
+export async function readRefundProvider(db: Pick<EntityManager, 'query'>, refundSn: string): Promise<{ provider: ProviderName }> {
+  const [refund] = await db.query('SELECT provider FROM refund WHERE refund_sn = ?', [refundSn]);
+  return refund;
+}
+
+/** A refund in brief (number, status, amount, provider), or undefined. */
+export async function readRefundBrief(db: Pick<EntityManager, 'query'>, refundSn: string): Promise<{ refund_sn: string; status: string; refund_fen: number; provider: string } | undefined> {
+  const [refund] = await db.query('SELECT refund_sn, status, refund_fen, provider FROM refund WHERE refund_sn = ?', [refundSn]);
+  return refund;
 }

@@ -132,3 +132,9 @@ export function emitPaymentRefunded(manager: Queryable, change: PaymentRefundCha
 export async function setPaymentCodeUrl(db: Queryable, outTradeNo: string, codeUrl: string): Promise<void> {
   await db.query('UPDATE payment SET code_url = ? WHERE out_trade_no = ?', [codeUrl, outTradeNo]);
 }
+
+/** A payment attempt by its out_trade_no (what a provider's result is checked against), or undefined. */
+export async function findPaymentByOutTradeNo(db: Queryable, outTradeNo: string): Promise<{ order_sn: string; provider: string; amount_fen: number; transaction_id: string | null } | undefined> {
+  const [payment] = await db.query('SELECT order_sn, provider, amount_fen, transaction_id FROM payment WHERE out_trade_no = ?', [outTradeNo]);
+  return payment;
+}

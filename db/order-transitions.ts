@@ -34,8 +34,14 @@ export async function lockOrderStatus(manager: Queryable, orderSn: string): Prom
   return order;
 }
 
-/** The order's status (no lock); undefined when there is no such order. */
-export async function readOrderStatus(db: Queryable, orderSn: string): Promise<{ order_status: OrderStatus } | undefined> {
-  const rows: { order_status: OrderStatus }[] = await db.query('SELECT order_status FROM orders WHERE order_sn = ?', [orderSn]);
-  return rows[0];
+/**
+ * A won cancel's money is back: the pay and service statuses it settles to, only while the order's pay
+ * status is still `fromPayStatus` (REFUNDING). Returns whether this call settled it.
+ */
+export async function settleOrderPayStatus(manager: Queryable, orderSn: string, set: Record<string, unknown>, fromPayStatus: string): Promise<boolean> {
+  const settled = await manager.query(
+    `UPDATE orders SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE order_sn = ? AND pay_status = ?`,
+    [...Object.values(set), orderSn, fromPayStatus],
+  );
+  return settled.affectedRows === 1;
 }

@@ -88,3 +88,15 @@ export async function readOrderComplainStatus(db: Queryable, orderSn: string): P
   const [order] = await db.query('SELECT complain_status FROM orders WHERE order_sn = ?', [orderSn]);
   return order;
 }
+
+/** The order's status (no lock); undefined when there is no such order. */
+export async function readOrderStatus(db: Queryable, orderSn: string): Promise<{ order_status: OrderStatus } | undefined> {
+  const rows: { order_status: OrderStatus }[] = await db.query('SELECT order_status FROM orders WHERE order_sn = ?', [orderSn]);
+  return rows[0];
+}
+
+/** The order's pay status (no lock); undefined when there is no such order. */
+export async function readOrderPayStatus(db: Queryable, orderSn: string): Promise<{ pay_status: PayStatus } | undefined> {
+  const [row] = await db.query('SELECT pay_status FROM orders WHERE order_sn = ?', [orderSn]);
+  return row;
+}

@@ -56,3 +56,9 @@ export async function findGoodsBrief(db: Queryable, skuId: number): Promise<{ id
   const [goods] = await db.query('SELECT id, seller_id, name FROM goods WHERE id = ?', [skuId]);
   return goods;
 }
+
+/** A SKU's name and seller, or undefined. */
+export async function findGoodsNameAndSeller(db: Queryable, skuId: number): Promise<{ name: string; seller_id: number | string } | undefined> {
+  const [goods] = await db.query('SELECT name, seller_id FROM goods WHERE id = ?', [skuId]);
+  return goods;
+}

@@ -36,3 +36,12 @@ export async function findOrderLineAmounts(manager: Queryable, orderSn: string, 
   const [line] = await manager.query('SELECT sku_id, name, num, price_fen, paid_fen FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, skuId]);
   return line;
 }
+
+/** A free line of a linked order (nothing to pay or refund); returns its id. */
+export async function insertFreeOrderItem(manager: Queryable, orderSn: string, line: { skuId: number; name: string; num: number }): Promise<number> {
+  const item = await manager.query(
+    'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, discount_fen, paid_fen, refundable_fen) VALUES (?, ?, ?, ?, 0, 0, 0, 0)',
+    [orderSn, line.skuId, line.name, line.num],
+  );
+  return Number(item.insertId);
+}

@@ -100,3 +100,41 @@ export async function readOrderPayStatus(db: Queryable, orderSn: string): Promis
   const [row] = await db.query('SELECT pay_status FROM orders WHERE order_sn = ?', [orderSn]);
   return row;
 }
+
+/** The linked (exchange / re-ship) order an after-sale created, or undefined. */
+export async function findLinkedOrderRow(db: Queryable, serviceSn: string): Promise<Record<string, any> | undefined> {
+  const [row] = await db.query(
+    'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, created_at FROM orders WHERE source_service_sn = ?',
+    [serviceSn],
+  );
+  return row;
+}
+
+/** What a linked order takes from its source order: trade, seller, buyer, payment type; undefined when there is no such order. */
+export async function readLinkedOrderSource(manager: Queryable, orderSn: string): Promise<{ trade_sn: string; seller_id: number | string; buyer_id: number | string; payment_type: string } | undefined> {
+  const [source] = await manager.query('SELECT trade_sn, seller_id, buyer_id, payment_type FROM orders WHERE order_sn = ?', [orderSn]);
+  return source;
+}
+
+/** An after-sale's free exchange / re-ship order: NEW, nothing to pay, linked to its source order and after-sale (unique). */
+export async function insertLinkedOrder(
+  manager: Queryable,
+  order: { orderSn: string; tradeSn: string; sellerId: number | string; buyerId: number | string; paymentType: string; orderType: string; sourceOrderSn: string; serviceSn: string; createdAt: Date },
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
+         comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, shipping_fen, discount_fen,
+         source_order_sn, source_service_sn, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?)`,
+    [order.orderSn, order.tradeSn, order.sellerId, order.buyerId, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
+      CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, order.paymentType, order.orderType, order.sourceOrderSn, order.serviceSn, order.createdAt],
+  );
+}
+
+/** Copies these meta keys of the source order to the new order. */
+export async function copyOrderMeta(manager: Queryable, orderSn: string, sourceOrderSn: string, keys: readonly string[]): Promise<void> {
+  await manager.query(
+    `INSERT INTO order_meta (order_sn, meta_key, meta_value) SELECT ?, meta_key, meta_value FROM order_meta WHERE order_sn = ? AND meta_key IN (?)`,
+    [orderSn, sourceOrderSn, keys],
+  );
+}

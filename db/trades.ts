@@ -27,3 +27,11 @@ export async function findTradeByIdempotencyKey(db: Queryable, buyerId: string, 
   const [trade] = await db.query('SELECT trade_sn, payment_type, request_hash FROM trade WHERE buyer_id = ? AND idempotency_key = ?', [buyerId, key]);
   return trade;
 }
+
+/** A linked order's own trade, PAID_OFF with nothing to pay (a replayed checkout of the source's trade never sees it). */
+export async function insertLinkedTrade(manager: Queryable, trade: { tradeSn: string; buyerId: number | string; paymentType: string }): Promise<void> {
+  await manager.query(
+    `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, freight_fen, discount_fen) VALUES (?, ?, ?, ?, 0, 0, 0, 0)`,
+    [trade.tradeSn, trade.buyerId, trade.paymentType, TradeStatus.PAID_OFF],
+  );
+}

@@ -138,3 +138,8 @@ export async function copyOrderMeta(manager: Queryable, orderSn: string, sourceO
     [orderSn, sourceOrderSn, keys],
   );
 }
+
+/** A refund paid: the order's refunded amount grows by it. */
+export async function addOrderRefundedFen(manager: Queryable, orderSn: string, refundFen: number): Promise<void> {
+  await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refundFen, orderSn]);
+}

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { RefundStatus } from '../domain';
 import type { ProviderName } from '../payments/provider';
+import type { RefundRow } from './refund-balance';
 import { businessEvent, eventActor } from '../domain/events';
 import { emitEvent, sellerOfOrder } from './business-events';
 
@@ -46,4 +47,42 @@ export async function readRefundProvider(db: Pick<EntityManager, 'query'>, refun
 export async function readRefundBrief(db: Pick<EntityManager, 'query'>, refundSn: string): Promise<{ refund_sn: string; status: string; refund_fen: number; provider: string } | undefined> {
   const [refund] = await db.query('SELECT refund_sn, status, refund_fen, provider FROM refund WHERE refund_sn = ?', [refundSn]);
   return refund;
+}
+
+/** The refund's whole row, or undefined. */
+export async function findRefundRow(db: Pick<EntityManager, 'query'>, refundSn: string): Promise<(RefundRow & Record<string, any>) | undefined> {
+  const [row] = await db.query('SELECT * FROM refund WHERE refund_sn = ?', [refundSn]);
+  return row;
+}
+
+/** The refund's status, a plain read (no lock). */
+export async function readRefundStatusUnlocked(manager: Pick<EntityManager, 'query'>, refundSn: string): Promise<RefundStatus> {
+  const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refundSn]);
+  return row.status as RefundStatus;
+}
+
+/**
+ * A provider-reported final state, forward only (APPLY / PROCESSING → final), with the failure reason
+ * (none on SUCCESS) and the success time. Returns whether this call moved it.
+ */
+export async function markRefundOutcome(manager: Pick<EntityManager, 'query'>, refundSn: string, status: string, detail: string | undefined): Promise<boolean> {
+  const updated = await manager.query(
+    `UPDATE refund SET status = ?, failure_reason = ?, succeeded_at = IF(? = 'SUCCESS', CURRENT_TIMESTAMP(3), succeeded_at)
+         WHERE refund_sn = ? AND status IN (?, ?)`,
+    [status, status === 'SUCCESS' ? null : (detail ?? `provider reported ${status}`), status, refundSn, RefundStatus.APPLY, RefundStatus.PROCESSING],
+  );
+  return updated.affectedRows === 1;
+}
+
+/**
+ * Support paid it another way: ABNORMAL / CLOSED (or APPLY refused by the provider's count limit before
+ * it was sent) → REFUNDED_OFFLINE with the reference and who, once. Returns whether this call moved it.
+ */
+export async function markRefundPaidOffline(manager: Pick<EntityManager, 'query'>, refundSn: string, reference: string, supportId: string): Promise<boolean> {
+  const updated = await manager.query(
+    `UPDATE refund SET status = ?, offline_reference = ?, resolved_by = ?, succeeded_at = CURRENT_TIMESTAMP(3)
+          WHERE refund_sn = ? AND (status IN (?, ?) OR (status = ? AND submitted_at IS NULL AND payment_refund_no IS NULL AND failure_reason IS NOT NULL))`,
+    [RefundStatus.REFUNDED_OFFLINE, reference, supportId, refundSn, RefundStatus.ABNORMAL, RefundStatus.CLOSED, RefundStatus.APPLY],
+  );
+  return updated.affectedRows === 1;
 }

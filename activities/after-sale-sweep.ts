@@ -4,7 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AfterSaleStatus } from '../domain';
 import { appendOrderLog } from '../db/order-log';
-import { readOverdueAfterSales } from '../db/after-sale-steps';
+import { readOverdueAfterSales } from '../db/after-sale-reads';
 import { afterSaleOverdueSignal, afterSaleWorkflowId } from '../workflows/after-sale.contract';
 import type { SweepDependencies } from './sweeps';
 import { ErrorCode } from '../domain/error-codes';

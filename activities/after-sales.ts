@@ -5,15 +5,7 @@ import { appendOrderLog } from '../db/order-log';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { AFTER_SALE_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { recordStockMovement } from '../db/stock-ledger';
-import {
-  afterSaleStepLogged,
-  insertAfterSaleLog,
-  lockAfterSaleStatus,
-  readAfterSaleLineQuantities,
-  readAfterSaleLineSku,
-  recordAfterSaleLineReceipt,
-  writeAfterSaleStep,
-} from '../db/after-sale-steps';
+import { afterSaleStepLogged, insertAfterSaleLog, lockAfterSaleStatus, readAfterSaleLineQuantities, readAfterSaleLineSku, recordAfterSaleLineReceipt, writeAfterSaleStep } from '../db/after-sales';
 import { ErrorCode } from '../domain/error-codes';
 
 /** One after-sale step, decided by its workflow (which consulted the after-sale flow table). */

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { ComplaintAction, ComplainStatus } from '../domain';
 import { appendOrderLog, orderLogHas } from '../db/order-log';
-import { lockComplaintStatus, writeComplaintStep } from '../db/complaint-steps';
+import { lockComplaintStatus, writeComplaintStep } from '../db/complaints';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { COMPLAINT_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { ErrorCode } from '../domain/error-codes';

@@ -6,7 +6,8 @@ import { InsufficientStockError, recordStockMovement } from '../db/stock-ledger'
 import { newSn } from '../db/serial-numbers';
 import { appendOrderLog } from '../db/order-log';
 import { runStep } from '../db/business-events';
-import { copyOrderMeta, findLinkedOrderRow, insertLinkedOrder, readLinkedOrderSource } from '../db/orders';
+import { copyOrderMeta, insertLinkedOrder } from '../db/orders';
+import { findLinkedOrderRow, readLinkedOrderSource } from '../db/order-reads';
 import { insertLinkedTrade } from '../db/trades';
 import { findGoodsNameAndSeller } from '../db/goods';
 import { insertFreeOrderItem } from '../db/order-items';

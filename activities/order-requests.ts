@@ -4,7 +4,7 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@tempo
 import type { DataSource } from 'typeorm';
 import { CancelRefusal, CancelRefusalCode, OrderStatus, PayStatus } from '../domain';
 import { ErrorCode, isErrorCode } from '../domain/error-codes';
-import { readOrderPayStatus, readOrderStatus } from '../db/orders';
+import { readOrderPayStatus, readOrderStatus } from '../db/order-reads';
 import {
   AfterSaleClosing,
   AfterSaleOpened,

@@ -1,10 +1,11 @@
-import { AFTER_SALE_RELEASED, Actor, AfterSaleStatus, ServiceType } from '../domain';
+import { AFTER_SALE_RELEASED, Actor, AfterSaleAction, AfterSaleStatus, ServiceType } from '../domain';
 import type { Queryable } from './queryable';
 
 /**
- * The `after_sale`, `after_sale_item` and `after_sale_log` tables: the API records an application here
- * (APPLY, its lines, log row 0) and its stored answer; every later status is the after-sale workflow's
- * step (db/after-sale-steps.ts). The rest reads.
+ * Every write of `after_sale`, `after_sale_item` and `after_sale_log`: the API records an application
+ * (APPLY, its lines, log row 0) and its stored answer; every later status is a step of the after-sale's
+ * workflow (activities/after-sales.ts, inside its runStep: the row's lock, its columns, the seller's
+ * receipt count, the log row). Reads of the application (db/after-sale-reads.ts has the pages' reads).
  */
 
 /** The application already recorded under this buyer's idempotency key, if any. */
@@ -71,40 +72,75 @@ export async function storeAfterSaleAnswer<T>(db: Queryable, serviceSn: string, 
   return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as T;
 }
 
-/** One after-sale row, narrowed to its buyer or seller when given; undefined when not found or not theirs. */
-export async function findAfterSale(db: Queryable, serviceSn: string, party: { buyerId?: string; sellerId?: string }): Promise<Record<string, any> | undefined> {
-  const where = ['service_sn = ?'];
-  const params: unknown[] = [serviceSn];
-  if (party.buyerId !== undefined) (where.push('buyer_id = ?'), params.push(party.buyerId));
-  if (party.sellerId !== undefined) (where.push('seller_id = ?'), params.push(party.sellerId));
-  const [row] = await db.query(`SELECT * FROM after_sale WHERE ${where.join(' AND ')}`, params);
+/** The after-sale's status, locked for the step; undefined when there is no such after-sale. */
+export async function lockAfterSaleStatus(manager: Queryable, serviceSn: string): Promise<{ status: AfterSaleStatus } | undefined> {
+  const [row] = await manager.query('SELECT status FROM after_sale WHERE service_sn = ? FOR UPDATE', [serviceSn]);
   return row;
 }
 
-/** The after-sales of an order, oldest first. */
-export async function listAfterSaleSnsOfOrder(db: Queryable, orderSn: string): Promise<string[]> {
-  const rows: { service_sn: string }[] = await db.query('SELECT service_sn FROM after_sale WHERE order_sn = ? ORDER BY id', [orderSn]);
-  return rows.map((r) => r.service_sn);
+/** Whether the step (its number) is already in the after-sale's log. */
+export async function afterSaleStepLogged(manager: Queryable, serviceSn: string, seq: number): Promise<boolean> {
+  const logged = await manager.query('SELECT 1 FROM after_sale_log WHERE service_sn = ? AND seq = ?', [serviceSn, seq]);
+  return logged.length > 0;
 }
 
-/** The newest 100 after-sales in a status (support's list). */
-export async function listAfterSaleSnsByStatus(db: Queryable, status: string): Promise<string[]> {
-  const rows: { service_sn: string }[] = await db.query('SELECT service_sn FROM after_sale WHERE status = ? ORDER BY id DESC LIMIT 100', [status]);
-  return rows.map((r) => r.service_sn);
+/** What a step writes on the after-sale row besides its status and deadline (each only when given). */
+export interface AfterSaleStepColumns {
+  serviceSn: string;
+  to: AfterSaleStatus;
+  deadline: { action: AfterSaleAction; atIso: string } | null;
+  agreedFen?: number;
+  refuseReason?: string;
+  closedReason?: string;
+  returnShipment?: { carrier: string; trackingNo: string };
+  refundSn?: string;
+  refundedFen?: number;
+  linkedOrderSn?: string;
 }
 
-/** An order's after-sales in brief (the order's page). */
-export function readAfterSaleSummariesOfOrder(db: Queryable, orderSn: string): Promise<Record<string, any>[]> {
-  return db.query('SELECT service_sn, service_type, status, requested_fen, agreed_fen, refunded_fen, linked_order_sn, created_at FROM after_sale WHERE order_sn = ? ORDER BY id', [orderSn]);
+/** The step's status, deadline and fields on the after-sale row (after its compare against the locked status). */
+export async function writeAfterSaleStep(manager: Queryable, step: AfterSaleStepColumns): Promise<void> {
+  const set: Record<string, unknown> = {
+    status: step.to,
+    deadline_action: step.deadline?.action ?? null,
+    deadline_at: step.deadline ? new Date(step.deadline.atIso) : null,
+  };
+  if (step.agreedFen !== undefined) set.agreed_fen = step.agreedFen;
+  if (step.refuseReason !== undefined) set.refuse_reason = step.refuseReason.slice(0, 255);
+  if (step.closedReason !== undefined) set.closed_reason = step.closedReason.slice(0, 255);
+  if (step.returnShipment) {
+    set.return_carrier = step.returnShipment.carrier;
+    set.return_tracking_no = step.returnShipment.trackingNo;
+  }
+  if (step.refundSn !== undefined) set.refund_sn = step.refundSn;
+  if (step.refundedFen !== undefined) set.refunded_fen = step.refundedFen;
+  if (step.linkedOrderSn !== undefined) set.linked_order_sn = step.linkedOrderSn;
+  await manager.query(`UPDATE after_sale SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE service_sn = ?`, [...Object.values(set), step.serviceSn]);
 }
 
-/** An after-sale as described: its row, then (at once) its lines, its log and its refunds. */
-export async function readAfterSaleDetail(db: Queryable, serviceSn: string): Promise<{ row: Record<string, any>; items: any[]; log: any[]; refunds: any[] }> {
-  const [row] = await db.query('SELECT * FROM after_sale WHERE service_sn = ?', [serviceSn]);
-  const [items, log, refunds] = await Promise.all([
-    db.query('SELECT order_item_id, sku_id, name, num, amount_fen, good_num, damaged_num FROM after_sale_item WHERE service_sn = ? ORDER BY order_item_id', [serviceSn]),
-    db.query('SELECT seq, action, old_status, new_status, actor_role, actor_id, message, created_at FROM after_sale_log WHERE service_sn = ? ORDER BY seq', [serviceSn]),
-    db.query('SELECT refund_sn, status, refund_fen, provider, created_at FROM refund WHERE cause_key LIKE ? ORDER BY id', [`after-sale:${serviceSn}:%`]),
-  ]);
-  return { row, items, log, refunds };
+/** The SKU of one of the after-sale's lines, or undefined. */
+export async function readAfterSaleLineSku(manager: Queryable, serviceSn: string, orderItemId: number): Promise<{ sku_id: number } | undefined> {
+  const [item] = await manager.query('SELECT sku_id FROM after_sale_item WHERE service_sn = ? AND order_item_id = ?', [serviceSn, orderItemId]);
+  return item;
+}
+
+/** The seller's count of a returned line: good and damaged units. */
+export async function recordAfterSaleLineReceipt(manager: Queryable, serviceSn: string, entry: { orderItemId: number; goodNum: number; damagedNum: number }): Promise<void> {
+  await manager.query('UPDATE after_sale_item SET good_num = ?, damaged_num = ? WHERE service_sn = ? AND order_item_id = ?', [entry.goodNum, entry.damagedNum, serviceSn, entry.orderItemId]);
+}
+
+/** The after-sale's lines (SKU and quantity), by order line. */
+export function readAfterSaleLineQuantities(manager: Queryable, serviceSn: string): Promise<{ sku_id: number; num: number }[]> {
+  return manager.query('SELECT sku_id, num FROM after_sale_item WHERE service_sn = ? ORDER BY order_item_id', [serviceSn]);
+}
+
+/** The step's row in the after-sale log; its (service_sn, seq) key refuses a second. */
+export async function insertAfterSaleLog(
+  manager: Queryable,
+  step: { serviceSn: string; seq: number; action: AfterSaleAction; from: AfterSaleStatus; to: AfterSaleStatus; actor: string; actorId?: string; message: string },
+): Promise<void> {
+  await manager.query(
+    'INSERT INTO after_sale_log (service_sn, seq, action, old_status, new_status, actor_role, actor_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [step.serviceSn, step.seq, step.action, step.from, step.to, step.actor, step.actorId ?? null, step.message.slice(0, 500)],
+  );
 }

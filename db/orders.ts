@@ -2,18 +2,13 @@ import { CommentStatus, ComplainWindowStatus, OrderStatus, PayStatus, ServiceSta
 import type { Queryable } from './queryable';
 
 /**
- * Reads and locks of the `orders` table the API and the activities take. Its statuses are written only
- * by the order workflow's steps (db/order-transitions.ts); its money columns by the refund and payment steps.
+ * Every write of `orders` (and its `order_meta`). A new order is inserted NEW by the checkout (or an
+ * after-sale's linked order); from then on its statuses (order, pay, ship, service, comment, complain)
+ * change only through the order workflow's steps here — the compare-and-set of a transition, a window
+ * closing, the service status an after-sale sets, the pay status a won cancel settles — called by
+ * activities/order-transitions.ts and activities/cancellations.ts inside their step (runStep). The
+ * refunded amount grows with each refund paid (activities/refunds.ts). Reads: db/order-reads.ts.
  */
-
-/** The buyer's order, locked for an after-sale application; undefined when not theirs. */
-export async function lockBuyerOrderForAfterSale(manager: Queryable, orderSn: string, buyerId: string): Promise<Record<string, any> | undefined> {
-  const [order] = await manager.query(
-    'SELECT order_sn, seller_id, buyer_id, order_status, service_status, payment_type, order_type, paid_fen, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
-    [orderSn, buyerId],
-  );
-  return order;
-}
 
 export interface NewOrderRow {
   orderSn: string;
@@ -42,80 +37,6 @@ export async function insertNewOrder(manager: Queryable, order: NewOrderRow): Pr
   );
 }
 
-/** The order's meta rows (javashop's keys: COUPON, COUPON_PRICE, FULL_MINUS, …), one per key. */
-export async function insertOrderMeta(manager: Queryable, orderSn: string, meta: Record<string, string>): Promise<void> {
-  for (const [key, value] of Object.entries(meta)) {
-    await manager.query('INSERT INTO order_meta (order_sn, meta_key, meta_value) VALUES (?, ?, ?)', [orderSn, key, value]);
-  }
-}
-
-/** A trade's orders as a replay of its checkout restarts their workflows, by seller. */
-export function readOrdersOfTrade(db: Queryable, tradeSn: string): Promise<Record<string, any>[]> {
-  return db.query(
-    'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, group_id, created_at FROM orders WHERE trade_sn = ? ORDER BY seller_id',
-    [tradeSn],
-  );
-}
-
-/** Whether the buyer has an order in the group. */
-export async function buyerIsInGroup(db: Queryable, groupId: string, buyerId: string): Promise<boolean> {
-  const [member] = await db.query('SELECT 1 FROM orders WHERE group_id = ? AND buyer_id = ? LIMIT 1', [groupId, buyerId]);
-  return Boolean(member);
-}
-
-/** The group's member orders, oldest first. */
-export function readGroupMemberOrders(db: Queryable, groupId: string): Promise<{ orderSn: string; orderStatus: string; payStatus: string }[]> {
-  return db.query('SELECT order_sn AS orderSn, order_status AS orderStatus, pay_status AS payStatus FROM orders WHERE group_id = ? ORDER BY id', [groupId]);
-}
-
-/** The buyer's order, locked while a review of it is written; undefined when not theirs. */
-export async function lockBuyerOrderForReview(manager: Queryable, orderSn: string, buyerId: string): Promise<Record<string, any> | undefined> {
-  const [order] = await manager.query(
-    'SELECT order_sn, seller_id, buyer_id, order_status, comment_status, payment_type, order_type FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
-    [orderSn, buyerId],
-  );
-  return order;
-}
-
-/** The buyer's order, locked while a complaint about it is filed; undefined when not theirs. */
-export async function lockBuyerOrderForComplaint(manager: Queryable, orderSn: string, buyerId: string): Promise<Record<string, any> | undefined> {
-  const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, buyerId]);
-  return order;
-}
-
-/** The order's complaint window status. */
-export async function readOrderComplainStatus(db: Queryable, orderSn: string): Promise<{ complain_status: ComplainWindowStatus }> {
-  const [order] = await db.query('SELECT complain_status FROM orders WHERE order_sn = ?', [orderSn]);
-  return order;
-}
-
-/** The order's status (no lock); undefined when there is no such order. */
-export async function readOrderStatus(db: Queryable, orderSn: string): Promise<{ order_status: OrderStatus } | undefined> {
-  const rows: { order_status: OrderStatus }[] = await db.query('SELECT order_status FROM orders WHERE order_sn = ?', [orderSn]);
-  return rows[0];
-}
-
-/** The order's pay status (no lock); undefined when there is no such order. */
-export async function readOrderPayStatus(db: Queryable, orderSn: string): Promise<{ pay_status: PayStatus } | undefined> {
-  const [row] = await db.query('SELECT pay_status FROM orders WHERE order_sn = ?', [orderSn]);
-  return row;
-}
-
-/** The linked (exchange / re-ship) order an after-sale created, or undefined. */
-export async function findLinkedOrderRow(db: Queryable, serviceSn: string): Promise<Record<string, any> | undefined> {
-  const [row] = await db.query(
-    'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, created_at FROM orders WHERE source_service_sn = ?',
-    [serviceSn],
-  );
-  return row;
-}
-
-/** What a linked order takes from its source order: trade, seller, buyer, payment type; undefined when there is no such order. */
-export async function readLinkedOrderSource(manager: Queryable, orderSn: string): Promise<{ trade_sn: string; seller_id: number | string; buyer_id: number | string; payment_type: string } | undefined> {
-  const [source] = await manager.query('SELECT trade_sn, seller_id, buyer_id, payment_type FROM orders WHERE order_sn = ?', [orderSn]);
-  return source;
-}
-
 /** An after-sale's free exchange / re-ship order: NEW, nothing to pay, linked to its source order and after-sale (unique). */
 export async function insertLinkedOrder(
   manager: Queryable,
@@ -131,12 +52,58 @@ export async function insertLinkedOrder(
   );
 }
 
+/** The order's meta rows (javashop's keys: COUPON, COUPON_PRICE, FULL_MINUS, …), one per key. */
+export async function insertOrderMeta(manager: Queryable, orderSn: string, meta: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(meta)) {
+    await manager.query('INSERT INTO order_meta (order_sn, meta_key, meta_value) VALUES (?, ?, ?)', [orderSn, key, value]);
+  }
+}
+
 /** Copies these meta keys of the source order to the new order. */
 export async function copyOrderMeta(manager: Queryable, orderSn: string, sourceOrderSn: string, keys: readonly string[]): Promise<void> {
   await manager.query(
     `INSERT INTO order_meta (order_sn, meta_key, meta_value) SELECT ?, meta_key, meta_value FROM order_meta WHERE order_sn = ? AND meta_key IN (?)`,
     [orderSn, sourceOrderSn, keys],
   );
+}
+
+/** Compare-and-set: the columns, only while the order is still in `from`. Returns whether it matched. */
+export async function compareAndSetOrder(manager: Queryable, orderSn: string, from: OrderStatus, set: Record<string, unknown>): Promise<boolean> {
+  const assignments = Object.keys(set).map((column) => `${column} = ?`);
+  const result = await manager.query(
+    `UPDATE orders SET ${assignments.join(', ')} WHERE order_sn = ? AND order_status = ?`,
+    [...Object.values(set), orderSn, from],
+  );
+  return result.affectedRows === 1;
+}
+
+/** A window column from its open value to its closed value, once. Returns whether this call closed it. */
+export async function closeOrderWindowColumn(manager: Queryable, orderSn: string, window: { column: string; from: string; to: string }): Promise<boolean> {
+  const updated = await manager.query(`UPDATE orders SET ${window.column} = ? WHERE order_sn = ? AND ${window.column} = ?`, [window.to, orderSn, window.from]);
+  return updated.affectedRows === 1;
+}
+
+/** The order's service status (after-sale opened or closed); a cancelled order's row is not touched. */
+export async function setOrderServiceStatus(manager: Queryable, orderSn: string, serviceStatus: string): Promise<void> {
+  await manager.query('UPDATE orders SET service_status = ? WHERE order_sn = ? AND order_status <> ?', [serviceStatus, orderSn, OrderStatus.CANCELLED]);
+}
+
+/**
+ * A won cancel's money is back: the pay and service statuses it settles to, only while the order's pay
+ * status is still `fromPayStatus` (REFUNDING). Returns whether this call settled it.
+ */
+export async function settleOrderPayStatus(manager: Queryable, orderSn: string, set: Record<string, unknown>, fromPayStatus: string): Promise<boolean> {
+  const settled = await manager.query(
+    `UPDATE orders SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE order_sn = ? AND pay_status = ?`,
+    [...Object.values(set), orderSn, fromPayStatus],
+  );
+  return settled.affectedRows === 1;
+}
+
+/** The order's status, locked; undefined when there is no such order. */
+export async function lockOrderStatus(manager: Queryable, orderSn: string): Promise<{ order_status: OrderStatus } | undefined> {
+  const [order] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ? FOR UPDATE', [orderSn]);
+  return order;
 }
 
 /** A refund paid: the order's refunded amount grows by it. */

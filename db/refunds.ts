@@ -1,9 +1,36 @@
 import type { EntityManager } from 'typeorm';
 import { RefundStatus } from '../domain';
 import type { ProviderName } from '../payments/provider';
-import type { RefundRow } from './refund-balance';
 import { businessEvent, eventActor } from '../domain/events';
 import { emitEvent, sellerOfOrder } from './business-events';
+
+/**
+ * Every write of `refund`'s status: created at APPLY (inside the balance draw, db/refund-balance.ts
+ * drawRefund, under the order's lock), then submitted, final, or paid offline. Its slot columns are
+ * db/refund-slots.ts's; its lines (refund_line) db/refund-balance.ts's.
+ */
+
+export interface RefundRow {
+  refund_sn: string;
+  order_sn: string;
+  provider: 'wechatpay' | 'alipay';
+  out_trade_no: string;
+  refund_fen: number;
+  total_fen: number;
+  reason: string;
+  status: RefundStatus;
+}
+
+/** A new refund at APPLY, its number stored before any provider call (the reason cut to 80 characters). */
+export async function insertRefund(
+  manager: Pick<EntityManager, 'query'>,
+  refund: { refundSn: string; causeKey: string; orderSn: string; provider: string; outTradeNo: string; refundFen: number; totalFen: number; reason: string },
+): Promise<void> {
+  await manager.query(
+    `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [refund.refundSn, refund.causeKey, refund.orderSn, refund.provider, refund.outTradeNo, refund.refundFen, refund.totalFen, refund.reason.slice(0, 80), RefundStatus.APPLY],
+  );
+}
 
 /**
  * A refund's status, read with the refund row's lock (the lock its compare-and-set takes anyway, so

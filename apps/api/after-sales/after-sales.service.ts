@@ -7,8 +7,9 @@ import { runStep } from '../../../db/business-events';
 import { businessEvent, eventActor } from '../../../domain/events';
 import { newSn } from '../../../db/serial-numbers';
 import { readRefundBalance } from '../../../db/refund-balance';
-import { findAfterSale, findAfterSaleByIdempotencyKey, insertAfterSaleApplication, listAfterSaleSnsOfOrder, readAfterSaleDetail, readAfterSaleForInput, readUnitsHeldByAfterSales, storeAfterSaleAnswer } from '../../../db/after-sales';
-import { lockBuyerOrderForAfterSale } from '../../../db/orders';
+import { findAfterSaleByIdempotencyKey, insertAfterSaleApplication, readAfterSaleForInput, readUnitsHeldByAfterSales, storeAfterSaleAnswer } from '../../../db/after-sales';
+import { findAfterSale, listAfterSaleSnsOfOrder, readAfterSaleDetail } from '../../../db/after-sale-reads';
+import { lockBuyerOrderForAfterSale } from '../../../db/order-reads';
 import { lockOrderItemsForAfterSale } from '../../../db/order-items';
 import {
   Actor,

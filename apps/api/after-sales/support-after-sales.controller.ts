@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { SupportDecisionDto } from './after-sale.dto';
 import { AfterSalesService } from './after-sales.service';
-import { listAfterSaleSnsByStatus } from '../../../db/after-sales';
+import { listAfterSaleSnsByStatus } from '../../../db/after-sale-reads';
 import { ApiProblems } from '../common/api-problems';
 
 /** Support staff's side of after-sales. In the Temporal UI: AfterSaleStatus="WAIT_FOR_MANUAL". */

@@ -6,7 +6,7 @@ import { Complaint, ComplaintMessage } from '../../../db/entities';
 import { appendOrderLog } from '../../../db/order-log';
 import { runStep } from '../../../db/business-events';
 import { countClosedComplaintsOfLine, findOpenComplaintOfLine, insertComplaint, lineHasOpenComplaint } from '../../../db/complaints';
-import { lockBuyerOrderForComplaint, readOrderComplainStatus } from '../../../db/orders';
+import { lockBuyerOrderForComplaint, readOrderComplainStatus } from '../../../db/order-reads';
 import { findOrderLineAmounts } from '../../../db/order-items';
 import { businessEvent, eventActor } from '../../../domain/events';
 import {

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Order, OrderItem, OrderLog, Refund } from '../../../db/entities';
-import { readAfterSaleSummariesOfOrder } from '../../../db/after-sales';
+import { readAfterSaleSummariesOfOrder } from '../../../db/after-sale-reads';
 import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, orderWorkflowId, shipUpdate } from '../../../workflows/order.contract';
 import { afterSaleWorkflowId } from '../../../workflows/after-sale.contract';

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { appendOrderLog } from '../../../db/order-log';
 import { runStep } from '../../../db/business-events';
 import { ReviewRow, insertBuyerReview, readGoodsReviews, readLineReviews, readOrderReviews, reviewCreatedEvent } from '../../../db/reviews';
-import { lockBuyerOrderForReview } from '../../../db/orders';
+import { lockBuyerOrderForReview } from '../../../db/order-reads';
 import { findOrderLine, readOrderLineNames } from '../../../db/order-items';
 import { findGoodsBrief } from '../../../db/goods';
 import {

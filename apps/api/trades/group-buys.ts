@@ -7,7 +7,7 @@ import { signalWithStartWorkflow } from '../../shared/start-workflows';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { readGroupBuy, readGroupBuyTerms } from '../../../db/group-buys';
-import { buyerIsInGroup, readGroupMemberOrders } from '../../../db/orders';
+import { buyerIsInGroup, readGroupMemberOrders } from '../../../db/order-reads';
 import { sellerOwnsGoods } from '../../../db/goods';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 

@@ -15,7 +15,8 @@ import {
 } from '../../../domain';
 import { newSn } from '../../../db/serial-numbers';
 import { findTradeByIdempotencyKey, insertTrade, setTradeTotals } from '../../../db/trades';
-import { insertNewOrder, insertOrderMeta, readOrdersOfTrade } from '../../../db/orders';
+import { insertNewOrder, insertOrderMeta } from '../../../db/orders';
+import { readOrdersOfTrade } from '../../../db/order-reads';
 import { insertOrderItem } from '../../../db/order-items';
 import { GroupBuyRow, insertGroupBuy, lockGroupBuy } from '../../../db/group-buys';
 import { emitEvent, runStep } from '../../../db/business-events';

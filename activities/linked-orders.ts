@@ -16,6 +16,7 @@ import { OrderStatus, OrderType, PaymentType, flowOf } from '../domain';
 import { buildOrderWorkflowInput, orderWorkflowId } from '../workflows/order.contract';
 import type { SweepDependencies } from './sweeps';
 import { ErrorCode } from '../domain/error-codes';
+import { workPriority } from '../domain';
 
 export interface LinkedOrderRequest {
   /** The after-sale that asks for the replacement: at most one linked order per after-sale. */
@@ -64,6 +65,7 @@ export class LinkedOrderActivities {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `${request.orderType === OrderType.CHANGE ? 'Exchange' : 'Re-ship'} for after-sale ${request.serviceSn} of order ${request.sourceOrderSn}`,
         memo: { sourceOrderSn: request.sourceOrderSn, serviceSn: request.serviceSn },
+        priority: workPriority('linked-order', deps.workPriorities !== false),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -4,7 +4,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import type { DataSource } from 'typeorm';
 import { signalWithStartWorkflow, startOrderWorkflow, startWorkflow } from '../apps/shared/start-workflows';
 import type { SweepConfig } from '../config/app-config';
-import { ORDER_TIMER_RULES, OrderTimerRule, flowOf, timerOverdueBeforeMs } from '../domain';
+import { ORDER_TIMER_RULES, OrderTimerRule, flowOf, timerOverdueBeforeMs, workPriority } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { OrderRuntimeSettings, buildOrderWorkflowInput, orderWorkflowId, sweepOverdueSignal } from '../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSignal, refundWorkflowId } from '../workflows/refund.contract';
@@ -30,6 +30,8 @@ export interface SweepDependencies extends OrderRuntimeSettings {
   temporal: Client;
   taskQueue: string;
   sweeps: SweepConfig;
+  /** WORK_PRIORITIES: the orders handed over start at batch priority (domain/work-priority.ts); unset counts as on. */
+  workPriorities?: boolean;
 }
 
 export interface SweepRunStart {
@@ -60,8 +62,10 @@ export interface SweepPageResult {
 
 /** How many orders of a page are handed over at once: enough to hide round trips, few enough not to flood the frontend. */
 const HANDOVER_CONCURRENCY = 16;
-/** How many pages' worth of handed-over orders may still be waiting for their workflows before the next page starts. */
+/** Without SWEEP_MAX_IN_FLIGHT (dependencies built by hand in tests): two pages' worth in flight, as before the setting. */
 const IN_FLIGHT_PAGES = 2;
+/** The in-flight bound is checked before each chunk of this many hand-overs, so a page larger than the bound does not overshoot it. */
+const HANDOVER_CHUNK = 50;
 const IN_FLIGHT_MAX_WAIT_MS = 60_000;
 
 /**
@@ -115,7 +119,7 @@ export class SweepActivities {
     const deps = this.sweepDeps;
     const rule = ORDER_TIMER_RULES.find((r) => r.key === request.ruleKey);
     if (!rule) throw ApplicationFailure.nonRetryable(`unknown sweep rule ${request.ruleKey}`, ErrorCode.UnknownSweepRule);
-    if (!request.dryRun) await this.waitForHandedOverOrders(request.sweepRunId, rule, deps.sweeps.batchSize * IN_FLIGHT_PAGES);
+    const maxInFlight = deps.sweeps.maxInFlight ?? deps.sweeps.batchSize * IN_FLIGHT_PAGES;
     const cutoff = new Date(timerOverdueBeforeMs(rule, deps.orderSettings, Date.parse(request.asOfIso)));
     const rows = await readOverdueOrders(this.dataSource, rule, request.afterId, cutoff, deps.sweeps.batchSize);
     const lastId = rows.length ? Number(rows[rows.length - 1].id) : request.afterId;
@@ -154,19 +158,25 @@ export class SweepActivities {
     const claimed = rows.filter((r) => owners.get(r.order_sn) === request.sweepRunId);
     counts.skipped = rows.length - claimed.length;
 
-    await forEachConcurrently(claimed, HANDOVER_CONCURRENCY, async (row) => {
-      try {
-        await this.handOverOrder(row, rule, request.sweepId);
-      } catch (err) {
-        // Release the claim so the next run (or a manual one) tries this order again.
-        await releaseHandover(this.dataSource, request.sweepDay, rule.key, row.order_sn, request.sweepRunId);
-        counts.failed += 1;
-        const error = (err as Error).message ?? String(err);
-        log.warn('sweep could not hand the order to its workflow', { orderSn: row.order_sn, rule: rule.key, error });
-        if (failures.length < PAGE_FAILURES_KEPT) failures.push({ key: row.order_sn, task: rule.task, error });
-      }
-      Context.current().heartbeat({ lastId });
-    });
+    for (let from = 0; from < claimed.length; from += HANDOVER_CHUNK) {
+      const chunk = claimed.slice(from, from + HANDOVER_CHUNK);
+      // SWEEP_MAX_IN_FLIGHT: room for this chunk before it is handed over.
+      // This page's claimed rows not handed over yet are in the count (claimed, still in the status): not in flight.
+      await this.waitForHandedOverOrders(request.sweepRunId, rule, Math.max(0, maxInFlight - chunk.length), claimed.length - from);
+      await forEachConcurrently(chunk, HANDOVER_CONCURRENCY, async (row) => {
+        try {
+          await this.handOverOrder(row, rule, request.sweepId);
+        } catch (err) {
+          // Release the claim so the next run (or a manual one) tries this order again.
+          await releaseHandover(this.dataSource, request.sweepDay, rule.key, row.order_sn, request.sweepRunId);
+          counts.failed += 1;
+          const error = (err as Error).message ?? String(err);
+          log.warn('sweep could not hand the order to its workflow', { orderSn: row.order_sn, rule: rule.key, error });
+          if (failures.length < PAGE_FAILURES_KEPT) failures.push({ key: row.order_sn, task: rule.task, error });
+        }
+        Context.current().heartbeat({ lastId });
+      });
+    }
 
     // Orders this run handed over in this id range, including those a crashed earlier attempt of
     // this page handed over (they have moved on, so the query above no longer found them).
@@ -184,10 +194,10 @@ export class SweepActivities {
    * handed over at once advanced at ~3 orders/s). Bounded: orders whose workflow cannot move them
    * (a failed cancellation) must not stall the sweep, so after IN_FLIGHT_MAX_WAIT_MS it goes on.
    */
-  private async waitForHandedOverOrders(sweepRunId: number, rule: OrderTimerRule, limit: number): Promise<void> {
+  private async waitForHandedOverOrders(sweepRunId: number, rule: OrderTimerRule, limit: number, claimedNotHandedOver: number): Promise<void> {
     const deadline = Date.now() + IN_FLIGHT_MAX_WAIT_MS;
     while (Date.now() < deadline) {
-      if (Number(await countHandedOverNotMoved(this.dataSource, sweepRunId, rule)) <= limit) return;
+      if (Number(await countHandedOverNotMoved(this.dataSource, sweepRunId, rule)) - claimedNotHandedOver <= limit) return;
       Context.current().heartbeat();
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -218,6 +228,8 @@ export class SweepActivities {
         workflowIdConflictPolicy: 'FAIL',
         memo: { resumedBy: sweepId },
         staticSummary: `Order ${row.order_sn} resumed at ${row.order_status} by ${sweepId}`,
+        // Batch work: behind every checkout, payment and cancel on the same task queue.
+        priority: workPriority('sweep-handover', deps.workPriorities !== false),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -298,6 +310,7 @@ export class SweepActivities {
       args: [input] as [RefundWorkflowInput],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
       searchAttributes: { OrderSn: [row.order_sn], RefundStatus: [row.status] },
+      priority: workPriority('refund-status-check', deps.workPriorities !== false),
     };
     if (notification) {
       await signalWithStartWorkflow(deps.temporal, REFUND_WORKFLOW, { ...options, signal: refundNotifiedSignal, signalArgs: [notification] as [RefundNotified] });

@@ -50,7 +50,7 @@ function readOptions(argv: string[]): Options {
   return options;
 }
 
-interface FlowTimes {
+export interface FlowTimes {
   orderSn: string;
   provider: ProviderName;
   checkoutMs?: number;
@@ -60,7 +60,7 @@ interface FlowTimes {
 }
 
 /** One query every 50 ms answers every flow waiting for a status: no per-flow polling. */
-class StatusWatch {
+export class StatusWatch {
   private readonly waiting = new Map<string, { want: (row: { order_status: string; pay_status: string }) => boolean; resolve: () => void }[]>();
   private timer?: NodeJS.Timeout;
 
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
 }
 
 /** When each flow's cancel was accepted, its refund submitted (the simulator's log) and settled (MySQL). */
-async function cancelTimings(system: TestSystem, done: FlowTimes[]) {
+export async function cancelTimings(system: TestSystem, done: FlowTimes[]) {
   const sns = done.map((f) => f.orderSn);
   const times: { order_sn: string; refund_sn: string; refunded_at: number | null }[] = sns.length
     ? await system.dataSource.query('SELECT r.order_sn, r.refund_sn, ROUND(UNIX_TIMESTAMP(r.succeeded_at) * 1000) AS refunded_at FROM refund r WHERE r.order_sn IN (?)', [sns])
@@ -242,7 +242,7 @@ async function runFlow(system: TestSystem, watch: StatusWatch, sku: { sellerId: 
   await cancelAndWaitRefunded(system, watch, sku, flow);
 }
 
-async function placePaidOrder(system: TestSystem, watch: StatusWatch, sku: { sellerId: number; skuId: number }, buyerId: number, flow: FlowTimes): Promise<void> {
+export async function placePaidOrder(system: TestSystem, watch: StatusWatch, sku: { sellerId: number; skuId: number }, buyerId: number, flow: FlowTimes): Promise<void> {
   const checkoutStart = Date.now();
   const created = await system.http('POST', '/trades', { token: system.token('buyer', buyerId), body: { items: [{ skuId: sku.skuId, quantity: 1 }], paymentType: 'ONLINE' } });
   flow.checkoutMs = Date.now() - checkoutStart;
@@ -255,13 +255,13 @@ async function placePaidOrder(system: TestSystem, watch: StatusWatch, sku: { sel
   await watch.until(orderSn, (r) => r.order_status === 'PAID_OFF');
 }
 
-async function cancelAndWaitRefunded(system: TestSystem, watch: StatusWatch, sku: { sellerId: number; skuId: number }, flow: FlowTimes): Promise<void> {
+export async function cancelAndWaitRefunded(system: TestSystem, watch: StatusWatch, sku: { sellerId: number; skuId: number }, flow: FlowTimes, timeoutMs = 120_000): Promise<void> {
   const { orderSn } = flow;
   flow.cancelSentAt = Date.now();
   const cancel = await system.http('POST', `/orders/${orderSn}/cancellations`, { token: system.token('seller', sku.sellerId), headers: { 'idempotency-key': `bench-${orderSn}` }, body: { reason: 'benchmark' } });
   flow.cancelAcceptedMs = Date.now() - flow.cancelSentAt;
   if (cancel.status !== 202) throw new Error(`cancel ${cancel.status} ${JSON.stringify(cancel.body)}`);
-  await watch.until(orderSn, (r) => r.pay_status === 'REFUNDED');
+  await watch.until(orderSn, (r) => r.pay_status === 'REFUNDED', timeoutMs);
   // Restock and sales reversal precede the close of the request, which precedes REFUNDED.
 }
 
@@ -269,7 +269,7 @@ async function cancelAndWaitRefunded(system: TestSystem, watch: StatusWatch, sku
  * Where the time from "cancel accepted" to "refund submitted" goes, step by step, from the histories
  * of a few finished flows (read after the measured window, so it does not disturb it).
  */
-async function printStepBreakdown(system: TestSystem, sample: { orderSn: string; cancelSentAt?: number; refundSn?: string; submittedAt?: number }[], which = `${sample.length} flows`): Promise<void> {
+export async function printStepBreakdown(system: TestSystem, sample: { orderSn: string; cancelSentAt?: number; refundSn?: string; submittedAt?: number }[], which = `${sample.length} flows`): Promise<void> {
   const steps = new Map<string, number[]>();
   const add = (name: string, from: number | undefined, to: number | undefined) => {
     if (from === undefined || to === undefined) return;
@@ -323,12 +323,15 @@ async function printStepBreakdown(system: TestSystem, sample: { orderSn: string;
   for (const [name, values] of steps) console.log(`    ${name.padEnd(48)} ${percentile(values, 50).toFixed(0)} ms`);
 }
 
-async function warmUp(system: TestSystem, sku: { sellerId: number; skuId: number }, watch: StatusWatch): Promise<void> {
+export async function warmUp(system: TestSystem, sku: { sellerId: number; skuId: number }, watch: StatusWatch): Promise<void> {
   const flow: FlowTimes = { orderSn: '', provider: 'wechatpay' };
   await runFlow(system, watch, sku, 6_999_999, flow);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run as a script (npm run bench:…); imported, it only lends its helpers (bench/priority.ts).
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -21,7 +21,7 @@ import { measureNoopCeiling } from './noop-ceiling';
 /** How long to wait for the order workflows: 45 min, or longer for big runs (at least 10 orders a second). */
 const drainLimitMs = (n: number) => Math.max(45 * 60_000, n * 100);
 
-function mix(n: number): OrderBatch[] {
+export function mix(n: number): OrderBatch[] {
   const share = (p: number) => Math.round(n * p);
   const batches: OrderBatch[] = [
     { expect: 'CANCELLED', count: share(0.1), status: 'CONFIRM', agoMs: 2 * DAY },
@@ -99,7 +99,10 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// Run as a script (npm run bench:…); imported, it only lends its helpers (bench/priority.ts).
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

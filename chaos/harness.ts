@@ -122,7 +122,7 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
       statuses.set(String(status), (statuses.get(String(status)) ?? 0) + 1);
       if (status >= 500) {
         report.answers5xx += 1;
-        if (report.calls5xx.length < 20) report.calls5xx.push(`${new Date(sent).toISOString()} ${method} ${path} → ${status} after ${Date.now() - sent} ms: ${text.slice(0, 160)}`);
+        if (report.calls5xx.length < 20) report.calls5xx.push(`${new Date(sent).toISOString()} ${method} ${path} → ${status} after ${Date.now() - sent} ms: ${text.slice(0, 160)}\n        ${await workflowAtThatMoment(target, text)}`);
       }
       const answer = { status, body: text ? JSON.parse(text) : undefined };
       // A step accepted but still running: its outcome is the answer (200 done, 409 refused), as a person would read it.
@@ -365,4 +365,26 @@ export function formatReport(report: ChaosReport, options: ChaosOptions): string
     `  recovery after worker kill:   ${stats(report.recoverySeconds.workerKills)}`,
     `  recovery after DB outage:     ${stats(report.recoverySeconds.database)}`,
   ].join('\n');
+}
+
+/**
+ * The workflow a 503 names ("… on complaint-85: …"), as it stands now: its pending workflow task
+ * (state, attempt), pending activities and its last events, so a run says why no worker accepted
+ * the step (a backlog after kills, a failing task, a stuck activity).
+ */
+async function workflowAtThatMoment(target: ChaosTarget, body: string): Promise<string> {
+  const workflowId = /\bon ([a-z-]+-[A-Za-z0-9-]+):/.exec(body)?.[1];
+  if (!workflowId) return 'no workflow named';
+  try {
+    const handle = target.temporal.workflow.getHandle(workflowId);
+    const { raw } = await handle.describe();
+    const task = raw.pendingWorkflowTask;
+    const pendingTask = task ? `workflow task ${task.state} attempt ${task.attempt} scheduled ${task.scheduledTime?.seconds} started ${task.startedTime?.seconds ?? '-'}` : 'no pending workflow task';
+    const activities = (raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} ${a.state} attempt ${a.attempt}${a.lastFailure?.message ? ` (${a.lastFailure.message.slice(0, 60)})` : ''}`);
+    const history = await handle.fetchHistory();
+    const events = (history.events ?? []).slice(-8).map((e) => `${e.eventId}:${Object.keys(e).find((key) => key.endsWith('EventAttributes') && (e as Record<string, unknown>)[key])?.replace('EventAttributes', '') ?? '?'}`);
+    return `${workflowId}: ${raw.workflowExecutionInfo?.historyLength} events; ${pendingTask}; pending activities [${activities.join(', ')}]; last events ${events.join(' ')}`;
+  } catch (err) {
+    return `${workflowId}: not described (${(err as Error).message})`;
+  }
 }

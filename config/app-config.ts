@@ -7,6 +7,7 @@ import { RateLimits, readRateLimits } from './rate-limits';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
 import { WorkerTuning, readWorkerTuning } from './worker-tuning';
 import { SupportQueueSettings, readSupportQueueSettings } from './support-queue';
+import { WorkerVersioning, readSweepMaxInFlight, readWorkPriorities, readWorkerVersioning } from './work-scheduling';
 
 /** Settings every process shares. Read once at start-up; each bad value raises a ConfigError naming it. */
 export interface AppConfig {
@@ -25,7 +26,16 @@ export interface AppConfig {
     rateLimits: RateLimits;
   };
   /** The worker's /metrics + /health port, and where the SDK's own Prometheus exporter listens (appended to /metrics). */
-  worker: { metricsPort: number; metricsHost: string; sdkMetricsAddress: string; tuning: WorkerTuning };
+  worker: {
+    metricsPort: number;
+    metricsHost: string;
+    sdkMetricsAddress: string;
+    tuning: WorkerTuning;
+    /** WORKER_DEPLOYMENT_NAME + WORKER_BUILD_ID: the worker's Worker Deployment version; unset: unversioned (config/work-scheduling.ts). */
+    versioning?: WorkerVersioning;
+  };
+  /** WORK_PRIORITIES (default on): interactive work ahead of batch work by Temporal task priority (domain/work-priority.ts). */
+  workPriorities: boolean;
   /**
    * Timing of the refund workflow's provider polling, so tests can run it in seconds, and the time
    * between two refunds of one payment per provider (WeChat Pay 1 min, Alipay 3 s by default).
@@ -96,6 +106,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       rateLimits: readRateLimits(env),
     },
     worker: readWorkerSettings(env),
+    workPriorities: readWorkPriorities(env),
     refund: {
       pollScheduleMs: readDurationList(env, 'REFUND_POLL_SCHEDULE', '1m,5m,10m,20m,30m'),
       spacingMs: asConfigError(() => readRefundSpacing((name) => env[name], { realProvider: payments.realProvider })),
@@ -122,7 +133,8 @@ function readWorkerSettings(env: Env): AppConfig['worker'] {
   const metricsPort = readPort(env, 'WORKER_METRICS_PORT', 9464);
   const sdkMetricsAddress = readNonEmpty(env, 'WORKER_SDK_METRICS_ADDRESS', `127.0.0.1:${metricsPort === 0 ? 0 : metricsPort + 1}`);
   if (!/^[^\s/]+:\d{1,5}$/.test(sdkMetricsAddress)) throw new ConfigError('WORKER_SDK_METRICS_ADDRESS', `"${sdkMetricsAddress}" must be host:port, e.g. 127.0.0.1:9465`);
-  return { metricsPort, metricsHost: readNonEmpty(env, 'WORKER_METRICS_HOST', '127.0.0.1'), sdkMetricsAddress, tuning: readWorkerTuning(env) };
+  const versioning = readWorkerVersioning(env);
+  return { metricsPort, metricsHost: readNonEmpty(env, 'WORKER_METRICS_HOST', '127.0.0.1'), sdkMetricsAddress, tuning: readWorkerTuning(env), ...(versioning ? { versioning } : {}) };
 }
 
 export interface SweepConfig {
@@ -135,6 +147,8 @@ export interface SweepConfig {
   refundCheckMinAgeMs: number;
   /** Rows per page: one page is one activity and one bounded query, never one transaction for everything. */
   batchSize: number;
+  /** SWEEP_MAX_IN_FLIGHT: handed-over orders not yet moved on before the sweep waits (config/work-scheduling.ts). */
+  maxInFlight: number;
   /** Appended to the schedule ids (`order-status-sweep-{suffix}`), so test systems sharing a Temporal server do not share schedules. */
   scheduleIdSuffix: string;
 }
@@ -155,6 +169,7 @@ function readSweepConfig(env: Env): SweepConfig {
     refundCheckIntervalMs: asConfigError(() => parseDuration(env.REFUND_CHECK_INTERVAL || '1h', 'REFUND_CHECK_INTERVAL')),
     refundCheckMinAgeMs: asConfigError(() => parseDuration(env.REFUND_CHECK_MIN_AGE || '1h', 'REFUND_CHECK_MIN_AGE')),
     batchSize,
+    maxInFlight: readSweepMaxInFlight(env),
     scheduleIdSuffix: suffix,
   };
 }

@@ -25,6 +25,7 @@ import { connectDataSource, migrate } from '../db/data-source';
 import { SimControl } from '../test/payments/sim-control';
 import { freePort } from '../test/support/free-port';
 import { TcpProxy } from '../test/support/tcp-proxy';
+import { TEMPORAL_DEV_SERVER_PRIORITY_CONFIG } from '../test/support/temporal-dev-server';
 
 const ROOT = join(__dirname, '..');
 
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
     const temporalBin = execFileSync('bash', [join(ROOT, 'scripts/temporal-cli.sh')], { encoding: 'utf8' }).trim();
     const temporalPort = await freePort();
     const attributes = readFileSync(join(ROOT, 'temporal-config/search-attributes.txt'), 'utf8').split('\n').filter(Boolean).flatMap((l) => ['--search-attribute', l.trim()]);
-    const temporalServer = spawn(temporalBin, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(temporalPort), '--log-level', 'error', ...attributes], { stdio: 'ignore' });
+    const temporalServer = spawn(temporalBin, ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(temporalPort), '--log-level', 'error', ...TEMPORAL_DEV_SERVER_PRIORITY_CONFIG, ...attributes], { stdio: 'ignore' });
     cleanups.push(() => void temporalServer.kill('SIGTERM'));
     const temporalAddress = `127.0.0.1:${temporalPort}`;
     const temporal = await connectTemporal(temporalAddress);

@@ -80,9 +80,13 @@ ui_codec_endpoint="http://127.0.0.1:${CODEC_SERVER_PORT}/token/${ui_codec_token}
 start temporal "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
   --ui-codec-endpoint "$ui_codec_endpoint" --db-filename .data/temporal.sqlite --log-level warn "${search_attributes[@]}" \
   --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
-  --dynamic-config-value system.enableActivityEagerExecution=true
+  --dynamic-config-value system.enableActivityEagerExecution=true \
+  --dynamic-config-value matching.useNewMatcher=true \
+  --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
+  --dynamic-config-value matching.numTaskqueueWritePartitions=1
 # WAL + synchronous=normal: durable against a process crash, ~2.5x the default journal's rate; eager
-# activities skip a trip through matching (test/support/temporal-dev-server.ts: the same flags for tests).
+# activities skip a trip through matching; the new matcher on one partition makes task priority
+# (domain/work-priority.ts) take effect (test/support/temporal-dev-server.ts: the same flags for tests).
 for _ in $(seq 1 120); do port_busy "$TEMPORAL_PORT" && break; sleep 0.5; done
 "$TEMPORAL_BIN" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 || sleep 2
 
@@ -91,6 +95,11 @@ start codec-server node dist/apps/codec-server/main.js
 start worker node dist/apps/worker/main.js
 start api node dist/apps/api/main.js
 for _ in $(seq 1 60); do port_busy "$API_PORT" && break; sleep 0.5; done
+# Worker Versioning is opt-in (WORKER_DEPLOYMENT_NAME + WORKER_BUILD_ID, docs/priorities-and-versioning.md):
+# a versioned worker gets no tasks until its version is current, so make it current once it has polled.
+if [ -n "${WORKER_DEPLOYMENT_NAME:-}" ] && [ -n "${WORKER_BUILD_ID:-}" ]; then
+  TEMPORAL_CLI="$TEMPORAL_BIN" bash scripts/set-current-version.sh
+fi
 
 cat <<MSG
 

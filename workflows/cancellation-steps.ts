@@ -9,9 +9,9 @@
  * started before that run the same steps, so their recorded histories replay unchanged.
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { ParentClosePolicy, executeChild, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ParentClosePolicy, executeChild, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { CancellationStatus, describeRefund } from '../domain';
+import { CancellationStatus, describeRefund, stepPriority } from '../domain';
 import type { CancellationResult } from './cancellation.contract';
 import { refundWorkflowId, type RefundOutcome, type RefundRecord } from './refund.contract';
 import { refundWorkflow } from './refund.workflow';
@@ -84,7 +84,10 @@ export async function refundUntilSettled(
   for (let attempt = 1; ; attempt += 1) {
     const refund = await recordRefund(attempt);
     refunding(refund.refundSn);
+    // A cancel's refund is interactive work even in an order a batch job resumed (domain/work-priority.ts).
+    const priority = stepPriority('cancel', workflowInfo().priority?.priorityKey);
     const outcome = await executeChild(refundWorkflow, {
+      ...(priority ? { priority } : {}),
       workflowId: refundWorkflowId(refund.refundSn),
       args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs, ...(input.passRecord ? { refund } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,

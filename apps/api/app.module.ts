@@ -94,7 +94,7 @@ export class AppModule {
           inject: [PAYMENT_PROVIDERS],
           useFactory: (providers: ReturnType<typeof createPaymentProviders>) => {
             const inboxLog = logger.child({ component: 'provider-inbox' });
-            return new ProviderInbox(connections.dataSource, connections.temporal, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => inboxLog.warn(m) });
+            return new ProviderInbox(connections.dataSource, connections.temporal, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, workPriorities: config.workPriorities, warn: (m) => inboxLog.warn(m) });
           },
         },
         CancellationsService,

@@ -7,6 +7,7 @@ import { LATE_PAYMENT_WORKFLOW, latePaymentWorkflowId } from '../../workflows/la
 import { startWorkflow } from './start-workflows';
 import { findPaymentByOutTradeNo } from '../../db/payments';
 import { markProviderNotificationDelivered, providerNotificationDelivered, recordProviderNotification } from '../../db/provider-notifications';
+import { workPriority } from '../../domain';
 
 type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
 type RefundNotification = Extract<ProviderNotification, { kind: 'refund' }>;
@@ -14,6 +15,8 @@ type RefundNotification = Extract<ProviderNotification, { kind: 'refund' }>;
 export interface ProviderInboxOptions {
   taskQueue: string;
   refundPollScheduleMs: number[];
+  /** WORK_PRIORITIES: the late-payment refund starts at interactive priority (domain/work-priority.ts); unset counts as on. */
+  workPriorities?: boolean;
   warn?: (message: string) => void;
 }
 
@@ -137,6 +140,7 @@ export class ProviderInbox {
         args: [{ orderSn: payment.order_sn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.options.refundPollScheduleMs }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         searchAttributes: { OrderSn: [payment.order_sn] },
+        priority: workPriority('payment', this.options.workPriorities !== false),
       });
       return 'late-payment';
     }

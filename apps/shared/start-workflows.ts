@@ -46,7 +46,7 @@ export function startOrderWorkflow(
   client: Client,
   taskQueue: string,
   input: OrderWorkflowInput,
-  options: Pick<WorkflowStartOptions<OrderWorkflow>, 'workflowIdConflictPolicy' | 'workflowIdReusePolicy' | 'staticSummary'> & { memo?: Record<string, unknown> },
+  options: Pick<WorkflowStartOptions<OrderWorkflow>, 'workflowIdConflictPolicy' | 'workflowIdReusePolicy' | 'staticSummary' | 'priority'> & { memo?: Record<string, unknown> },
 ): Promise<WorkflowHandleWithFirstExecutionRunId<OrderWorkflow>> {
   return startWorkflow(client, ORDER_WORKFLOW, {
     workflowId: orderWorkflowId(input.orderSn),
@@ -69,7 +69,8 @@ export function startOrderWorkflow(
  * cancellationId tells which) so a retried or second cancel never starts a second cancellation; a
  * closed one may be followed (a cancel refused earlier does not block a later one).
  */
-export function startCancellationWorkflow(client: Client, taskQueue: string, input: CancellationRequestInput, sellerId: string | number) {
+/** `priority`: a person's cancel is interactive work (domain/work-priority.ts); absent when priorities are off. */
+export function startCancellationWorkflow(client: Client, taskQueue: string, input: CancellationRequestInput, sellerId: string | number, priority?: { priorityKey: number }) {
   return startWorkflow(client, CANCELLATION_WORKFLOW, {
     workflowId: cancellationWorkflowId(input.orderSn),
     taskQueue,
@@ -78,6 +79,7 @@ export function startCancellationWorkflow(client: Client, taskQueue: string, inp
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     searchAttributes: { OrderSn: [input.orderSn], SellerId: [String(sellerId)], CancellationStatus: ['RECEIVED'] },
     memo: { cancellationId: input.cancellationId },
+    ...(priority ? { priority } : {}),
     // No reason in the summary: it may carry personal data, and a summary is not the payloads' business.
     staticSummary: `Cancel order ${input.orderSn} (asked by the ${input.actor.toLowerCase()})`,
   });

@@ -49,8 +49,8 @@ runMain(async () => {
   process.once('SIGTERM', stop);
 
   logger.info(
-    { taskQueue: config.temporal.taskQueue, temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, database: config.databaseTls.description, probePort },
-    `worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.security}); MySQL ${config.databaseTls.description}; metrics and health on http://${config.worker.metricsHost}:${probePort}`,
+    { taskQueue: config.temporal.taskQueue, workerVersion: config.worker.versioning ?? 'unversioned', temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, database: config.databaseTls.description, probePort },
+    `worker polling task queue "${config.temporal.taskQueue}"${config.worker.versioning ? ` as version ${config.worker.versioning.deploymentName}.${config.worker.versioning.buildId}` : ''} on ${config.temporal.address} (${config.temporal.security}); MySQL ${config.databaseTls.description}; metrics and health on http://${config.worker.metricsHost}:${probePort}`,
   );
   await worker.run();
   await probe.close();

@@ -3,6 +3,13 @@ import type { AppConfig } from '../../config/app-config';
 import { RECONCILIATION_PROVIDERS, RECONCILIATION_WORKFLOW, ReconciliationInput, ReconciliationProvider } from '../../workflows/reconciliation.contract';
 import { SWEEP_WORKFLOWS, SweepName, sweepScheduleId } from '../../workflows/sweep.contract';
 import { supportOverdueScheduleOptions } from './support-overdue-schedule';
+import { PrioritizedWork, workPriority } from '../../domain';
+
+/** The schedule's runs start at the priority of their kind of work; nothing when priorities are off (no key: the server's default). */
+function priorityOf(config: AppConfig, kind: PrioritizedWork): { priority?: { priorityKey: number } } {
+  const priority = workPriority(kind, config.workPriorities);
+  return priority ? { priority } : {};
+}
 
 /** The schedule id of a sweep in this deployment (SCHEDULE_ID_SUFFIX appended). */
 export function scheduleIdOf(config: AppConfig, sweep: SweepName): string {
@@ -35,6 +42,8 @@ function scheduleOptions(config: AppConfig, sweep: SweepName): ScheduleOptions {
       args: [{}],
       memo: { description: DESCRIPTION[sweep] },
       staticSummary: DESCRIPTION[sweep],
+      // Batch work: its activities and the orders it hands over wait behind every person's request.
+      ...priorityOf(config, sweep),
     },
     policies: {
       // A sweep still running (a large backlog) makes the next one redundant, not concurrent.
@@ -71,6 +80,7 @@ function reconciliationScheduleOptions(config: AppConfig, provider: Reconciliati
       args: [input],
       memo: { description },
       staticSummary: description,
+      ...priorityOf(config, 'reconciliation'),
     },
     // The day's run row makes a second run of the same day harmless; overlapping runs are still pointless.
     // A morning missed by an outage still runs if the server is back the same day.

@@ -9,6 +9,7 @@ import { ProviderInbox } from '../shared/provider-inbox';
 import { orderRuntimeOf } from '../shared/start-workflows';
 import { temporalDataConverter } from '../shared/temporal';
 import { WORKFLOW_LOG_CONTEXT, workflowCodeOption } from './workflow-bundle';
+import { DEFAULT_VERSIONING_BEHAVIOR } from '../../workflows/versioning';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -28,11 +29,22 @@ export function orderWorkerTuning(config: AppConfig): Partial<WorkerOptions> {
   return { ...counts, shutdownGraceTime: shutdownGraceTimeMs };
 }
 
+/**
+ * Worker Versioning (WORKER_DEPLOYMENT_NAME + WORKER_BUILD_ID): the worker polls as that version of
+ * the deployment; each workflow type's PINNED or AUTO_UPGRADE is in workflows/versioning.ts. Unset:
+ * unversioned, as before (tests, npm run dev unless it sets them).
+ */
+export function orderWorkerVersioning(config: AppConfig): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  const versioning = config.worker.versioning;
+  if (!versioning) return {};
+  return { workerDeploymentOptions: { useWorkerVersioning: true, version: { deploymentName: versioning.deploymentName, buildId: versioning.buildId }, defaultVersioningBehavior: DEFAULT_VERSIONING_BEHAVIOR } };
+}
+
 /** The worker that runs every order, cancellation and refund workflow and their activities. */
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const { config } = options;
   const providers = createPaymentProviders(config.payments);
-  const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, warn: (m) => Runtime.instance().logger.warn(m) });
+  const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, workPriorities: config.workPriorities, warn: (m) => Runtime.instance().logger.warn(m) });
   const workflowCode = workflowCodeOption(options.workflowBundlePath);
   return Worker.create({
     connection: options.connection,
@@ -41,6 +53,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     // The same codec as every client's: what the API starts, the worker reads, and the other way round.
     dataConverter: temporalDataConverter(options.config.temporal.payloadEncryption),
     ...orderWorkerTuning(config),
+    ...orderWorkerVersioning(config),
     // The bundle prebuilt by npm run build (or WORKFLOW_BUNDLE); the sources under ts-node/jest.
     ...workflowCode,
     interceptors: {
@@ -59,6 +72,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
         taskQueue: options.config.temporal.taskQueue,
         ...orderRuntimeOf(options.config),
         sweeps: options.config.sweeps,
+        workPriorities: options.config.workPriorities,
       },
     }),
   });

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { afterSaleApi, receivedTwoLineOrder } from '../support/after-sales';
-import { freePort } from '../support/free-port';
+import { freePort, startOnFreePorts } from '../support/free-port';
 import { placePaidOrder } from '../support/orders';
 import { NamedExpression, dashboardExpressions, labelValuesSelector, ruleExpressions } from '../support/promql-names';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
@@ -112,12 +112,18 @@ describe('a real Prometheus scraping the API, a worker process and the Temporal 
     // Its own database: the gauges count whole tables, and the last test adds rows that need support.
     system = await startTestSystem({}, { ownDatabase: true });
     await system.stopWorker();
-    const port = await freePort();
-    let sdkPort = await freePort();
-    while (sdkPort === port) sdkPort = await freePort();
-    worker = system.spawnWorkerProcess({ WORKER_METRICS_PORT: String(port), WORKER_SDK_METRICS_ADDRESS: `127.0.0.1:${sdkPort}` });
-    const workerTarget = `127.0.0.1:${port}`;
-    await eventually(async () => ((await fetch(`http://${workerTarget}/health`)).status === 200 ? true : undefined), 60_000, 'worker process healthy');
+    // Fixed ports (Prometheus's configuration names them), picked free; picked again if another test
+    // binds one first and the worker exits (EADDRINUSE).
+    const started = await startOnFreePorts('worker process', async () => {
+      const port = await freePort();
+      let sdkPort = await freePort();
+      while (sdkPort === port) sdkPort = await freePort();
+      const target = `127.0.0.1:${port}`;
+      const child = system.spawnWorkerProcess({ WORKER_METRICS_PORT: String(port), WORKER_SDK_METRICS_ADDRESS: `127.0.0.1:${sdkPort}` });
+      return { child, value: target, ready: async () => (await fetch(`http://${target}/health`)).status === 200 };
+    });
+    worker = started.child;
+    const workerTarget = started.value;
 
     scratch = mkdtempSync(join(tmpdir(), 'orders-prometheus-'));
     const temporal = new URL(temporalMetricsUrl);
@@ -132,14 +138,17 @@ describe('a real Prometheus scraping the API, a worker process and the Temporal 
       ],
     };
     writeFileSync(join(scratch, 'prometheus.yml'), stringify(config));
-    const prometheusPort = await freePort();
-    prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
-    prometheus = spawn(prometheusBin, [`--config.file=${join(scratch, 'prometheus.yml')}`, `--storage.tsdb.path=${join(scratch, 'data')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    prometheus.stderr!.setEncoding('utf8').on('data', (chunk: string) => (prometheusLog = (prometheusLog + chunk).slice(-20_000)));
-    await eventually(async () => {
-      if (prometheus!.exitCode !== null) throw new Error(`prometheus exited with ${prometheus!.exitCode}: ${prometheusLog}`);
-      return (await fetch(`${prometheusUrl}/-/ready`)).status === 200 ? true : undefined;
-    }, 30_000, 'prometheus ready');
+    // Prometheus on a free port, picked again if it is taken before Prometheus binds it.
+    const started2 = await startOnFreePorts('prometheus', async () => {
+      const url = `http://127.0.0.1:${await freePort()}`;
+      const child = spawn(prometheusBin, [`--config.file=${join(scratch, 'prometheus.yml')}`, `--storage.tsdb.path=${join(scratch, 'data')}`, `--web.listen-address=${new URL(url).host}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (prometheusLog = (prometheusLog + chunk).slice(-20_000)));
+      return { child, value: url, ready: async () => (await fetch(`${url}/-/ready`)).status === 200 };
+    }, { timeoutMs: 30_000 }).catch((err: Error) => {
+      throw new Error(`${err.message}: ${prometheusLog}`);
+    });
+    prometheus = started2.child;
+    prometheusUrl = started2.value;
 
     // A little traffic: a paid order cancelled by its seller, its refund failing once at the provider
     // (an activity failure, retried), and a received order's after-sale.

@@ -14,7 +14,17 @@ export const TEMPORAL_DEV_SERVER_SQLITE_FLAGS = ['--sqlite-pragma', 'journal_mod
  * Eager activity execution: an activity a workflow task schedules is handed back to the same worker in
  * the task's completion answer instead of a trip through matching (off by default on the server).
  */
-export const TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+/**
+ * Task priority (domain/work-priority.ts): the new matcher dispatches a backlog by priorityKey, within
+ * one partition, so the task queue gets exactly one (as the real server's temporal-config/dynamicconfig/).
+ */
+export const TEMPORAL_DEV_SERVER_PRIORITY_CONFIG = [
+  '--dynamic-config-value', 'matching.useNewMatcher=true',
+  '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+];
+
+export const TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true', ...TEMPORAL_DEV_SERVER_PRIORITY_CONFIG];
 
 /** `--search-attribute Name=Type` for every attribute the workflows set (temporal-config/search-attributes.txt). */
 export function searchAttributeFlags(): string[] {

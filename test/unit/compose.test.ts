@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
+import { TEMPORAL_DEV_SERVER_PRIORITY_CONFIG } from '../support/temporal-dev-server';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -486,6 +487,14 @@ describe('docker-compose.yml', () => {
     expect(valueOf('frontend.enableUpdateWorkflowExecutionAsyncAccepted')).toBe(true);
     expect(valueOf('system.forceSearchAttributesCacheRefreshOnRead')).toBe(true);
     expect(valueOf('limit.maxIDLength')).toEqual(expect.any(Number));
+    // Task priority (domain/work-priority.ts) takes effect: the new matcher, one partition — the dev servers' flags too.
+    const priority = { 'matching.useNewMatcher': true, 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 };
+    const devScript = fs.readFileSync(path.join(ROOT, 'scripts', 'dev.sh'), 'utf8');
+    for (const [key, value] of Object.entries(priority)) {
+      expect({ key, value: valueOf(key) }).toEqual({ key, value });
+      expect(devScript).toContain(`--dynamic-config-value ${key}=${value}`);
+      expect(TEMPORAL_DEV_SERVER_PRIORITY_CONFIG).toContain(`${key}=${value}`);
+    }
   });
 
   it('shares one keys volume, mounted at PAYMENT_KEYS_DIR, between api, worker and payment-sim', () => {

@@ -7,6 +7,7 @@ import { startWorkflow } from '../../shared/start-workflows';
 import { readRecentSweepRuns } from '../../../db/sweeps';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { workPriority } from '../../../domain';
 
 export interface SweepRunView {
   sweepRunId: number;
@@ -51,6 +52,7 @@ export class SweepsService {
         taskQueue: this.config.temporal.taskQueue,
         args: [{ dryRun: true }],
         staticSummary: `Dry run of ${sweep}: reports what would change, changes nothing`,
+        priority: workPriority(sweep, this.config.workPriorities),
       });
       return { sweep, dryRun, workflowId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId) };
     }

@@ -51,6 +51,7 @@ import { WorkflowNotAnswering, sendStep, sendUpdateUntilAnswered } from '../comm
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
 import type { ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, SupportDecisionDto } from './after-sale.dto';
+import { workPriority } from '../../../domain';
 
 
 /** How long an application waits for the order's answer before it answers 202 (recorded, opening pending). */
@@ -90,6 +91,7 @@ export class AfterSalesService {
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       searchAttributes: { OrderSn: [orderSn], ServiceSn: [input.serviceSn], SellerId: [input.sellerId], BuyerId: [input.buyerId], AfterSaleStatus: [AfterSaleStatus.APPLY] },
+      priority: workPriority('after-sale', this.config.workPriorities),
       staticSummary: `After-sale ${input.serviceSn} (${input.serviceType}) of order ${orderSn}: ${input.lines.map((l) => `${l.num} × ${l.name}`).join(', ')}${input.requestedFen ? `, ${formatFen(input.requestedFen)} CNY asked` : ''}`,
     }).catch((err) => {
       // A replayed application whose workflow already finished: its row tells the answer below.

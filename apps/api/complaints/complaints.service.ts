@@ -37,6 +37,7 @@ import { DomainError, ErrorCode } from '../../../domain/error-codes';
 import { sendStep } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
+import { workPriority } from '../../../domain';
 
 const ACTOR_OF: Record<string, 'BUYER' | 'SELLER' | 'SUPPORT'> = { buyer: 'BUYER', seller: 'SELLER', support: 'SUPPORT', admin: 'SUPPORT' };
 const OPEN_STATUSES = Object.values(ComplainStatus).filter((s) => !isComplaintClosed(s));
@@ -108,6 +109,7 @@ export class ComplaintsService {
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       searchAttributes: { OrderSn: [orderSn], SellerId: [input.sellerId], BuyerId: [input.buyerId], ComplaintStatus: [ComplainStatus.NEW] },
+      priority: workPriority('complaint', this.config.workPriorities),
       staticSummary: `Complaint ${filed.id} about ${filed.line.name} in order ${orderSn}: ${filed.topic}`,
     }).catch((err) => {
       // A finished complaint whose row is still open cannot be restarted; the 409 below still holds.

@@ -7,6 +7,7 @@ import { CancellationRequestInput, cancellationWorkflowId } from '../../../workf
 import { orderRuntimeOf, startCancellationWorkflow, startOrderWorkflow } from '../../shared/start-workflows';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { workPriority } from '../../../domain';
 
 export interface NewOrder {
   orderSn: string;
@@ -39,6 +40,8 @@ export class OrderWorkflows {
       await startOrderWorkflow(this.temporal, this.config.temporal.taskQueue, buildOrderWorkflowInput(order, orderRuntimeOf(this.config)), {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // A buyer at checkout: the order's payment, cancel and refund steps inherit it.
+        priority: workPriority('checkout', this.config.workPriorities),
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -53,7 +56,7 @@ export class OrderWorkflows {
    */
   async startCancellation(input: CancellationRequestInput, sellerId: string | number): Promise<{ started: boolean; runId: string; runningFor?: number }> {
     try {
-      const handle = await startCancellationWorkflow(this.temporal, this.config.temporal.taskQueue, input, sellerId);
+      const handle = await startCancellationWorkflow(this.temporal, this.config.temporal.taskQueue, input, sellerId, workPriority('cancel', this.config.workPriorities));
       return { started: true, runId: handle.firstExecutionRunId };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -12,6 +12,7 @@ import { readCaseLog, readDifference, readDifferences, readReconciliationRuns } 
 import { temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { workPriority } from '../../../domain';
 
 const PROVIDERS = ['wechatpay', 'alipay'];
 
@@ -52,6 +53,7 @@ export class ReconciliationService {
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       staticSummary: `Reconcile the ${provider} bill of ${billDate}`,
+      priority: workPriority('reconciliation', this.config.workPriorities),
     });
     return { workflowId, runId: handle.firstExecutionRunId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId) };
   }

@@ -15,6 +15,7 @@ import { requestHash } from '../common/idempotency';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
+import { workPriority } from '../../../domain';
 
 export interface GoodwillAnswer {
   httpStatus: number;
@@ -80,6 +81,7 @@ export class GoodwillRefundsService {
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           searchAttributes: { OrderSn: [row.order_sn] },
+          priority: workPriority('goodwill-refund', this.config.workPriorities),
           staticSummary: `Goodwill refund ${row.id} of order ${row.order_sn} by ${staff.role} ${staff.id}`,
         },
       });

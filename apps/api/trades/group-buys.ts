@@ -10,6 +10,7 @@ import { readGroupBuy, readGroupBuyTerms } from '../../../db/group-buys';
 import { buyerIsInGroup, readGroupMemberOrders } from '../../../db/order-reads';
 import { sellerOwnsGoods } from '../../../db/goods';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { workPriority } from '../../../domain';
 
 /** Group buys: each is a `group-{groupId}` workflow, started by its first member's checkout. */
 @Injectable()
@@ -56,6 +57,7 @@ export class GroupBuys {
       signal: memberJoinedSignal,
       signalArgs: [{ orderSn }],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      priority: workPriority('group-buy', this.config.workPriorities),
     });
   }
 

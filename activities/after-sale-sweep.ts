@@ -4,6 +4,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { AfterSaleStatus } from '../domain';
 import { appendOrderLog } from '../db/order-log';
+import { readOverdueAfterSales } from '../db/after-sale-reads';
 import { afterSaleOverdueSignal, afterSaleWorkflowId } from '../workflows/after-sale.contract';
 import type { SweepDependencies } from './sweeps';
 import { ErrorCode } from '../domain/error-codes';
@@ -35,10 +36,7 @@ export class AfterSaleSweep {
     if (!this.deps) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for the sweeps', ErrorCode.SweepNotConfigured);
     const result: AfterSaleSweepResult = { scanned: 0, signalled: 0, missing: 0 };
     for (let afterId = 0; ; ) {
-      const rows: { id: number; service_sn: string; order_sn: string; status: string; deadline_action: string }[] = await this.dataSource.query(
-        'SELECT id, service_sn, order_sn, status, deadline_action FROM after_sale WHERE deadline_at < ? AND status NOT IN (?) AND id > ? ORDER BY id LIMIT ?',
-        [new Date(request.asOfIso), FINAL, afterId, this.deps.sweeps.batchSize],
-      );
+      const rows = await readOverdueAfterSales(this.dataSource, new Date(request.asOfIso), FINAL, afterId, this.deps.sweeps.batchSize);
       for (const row of rows) {
         result.scanned += 1;
         try {

@@ -5,6 +5,7 @@ import { appendOrderLog } from '../db/order-log';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { AFTER_SALE_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { recordStockMovement } from '../db/stock-ledger';
+import { afterSaleStepLogged, insertAfterSaleLog, lockAfterSaleStatus, readAfterSaleLineQuantities, readAfterSaleLineSku, recordAfterSaleLineReceipt, writeAfterSaleStep } from '../db/after-sales';
 import { ErrorCode } from '../domain/error-codes';
 
 /** One after-sale step, decided by its workflow (which consulted the after-sale flow table). */
@@ -47,36 +48,17 @@ export class AfterSaleActivities {
 
   async applyAfterSaleStep(step: AfterSaleStepRecord): Promise<{ replayed: boolean; status: AfterSaleStatus }> {
     return runStep(this.dataSource, async (manager) => {
-      const [row] = await manager.query('SELECT status FROM after_sale WHERE service_sn = ? FOR UPDATE', [step.serviceSn]);
+      const row = await lockAfterSaleStatus(manager, step.serviceSn);
       if (!row) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} does not exist`, ErrorCode.AfterSaleNotFound);
-      const logged = await manager.query('SELECT 1 FROM after_sale_log WHERE service_sn = ? AND seq = ?', [step.serviceSn, step.seq]);
-      if (logged.length) return { replayed: true, status: row.status };
+      if (await afterSaleStepLogged(manager, step.serviceSn, step.seq)) return { replayed: true, status: row.status };
       if (row.status !== step.from) {
         // Only this after-sale's workflow writes the row: a mismatch is a hand edit it must not paper over.
         throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} is ${row.status}, expected ${step.from}`, ErrorCode.AfterSaleMoved);
       }
-      const set: Record<string, unknown> = {
-        status: step.to,
-        deadline_action: step.deadline?.action ?? null,
-        deadline_at: step.deadline ? new Date(step.deadline.atIso) : null,
-      };
-      if (step.agreedFen !== undefined) set.agreed_fen = step.agreedFen;
-      if (step.refuseReason !== undefined) set.refuse_reason = step.refuseReason.slice(0, 255);
-      if (step.closedReason !== undefined) set.closed_reason = step.closedReason.slice(0, 255);
-      if (step.returnShipment) {
-        set.return_carrier = step.returnShipment.carrier;
-        set.return_tracking_no = step.returnShipment.trackingNo;
-      }
-      if (step.refundSn !== undefined) set.refund_sn = step.refundSn;
-      if (step.refundedFen !== undefined) set.refunded_fen = step.refundedFen;
-      if (step.linkedOrderSn !== undefined) set.linked_order_sn = step.linkedOrderSn;
-      await manager.query(`UPDATE after_sale SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE service_sn = ?`, [...Object.values(set), step.serviceSn]);
+      await writeAfterSaleStep(manager, step);
       if (step.receipt) await this.recordReceipt(manager, step);
       if (step.action === AfterSaleAction.COMPLETE && refundsMoney(step.serviceType) && (step.refundedFen ?? 0) > 0) await this.returnSales(manager, step);
-      await manager.query(
-        'INSERT INTO after_sale_log (service_sn, seq, action, old_status, new_status, actor_role, actor_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [step.serviceSn, step.seq, step.action, step.from, step.to, step.actor, step.actorId ?? null, step.message.slice(0, 500)],
-      );
+      await insertAfterSaleLog(manager, step);
       await appendOrderLog(manager, {
         orderSn: step.orderSn,
         eventKey: `after-sale:${step.serviceSn}:${step.seq}:${step.action}`,
@@ -120,16 +102,16 @@ export class AfterSaleActivities {
   /** The seller's count per line, and the good units back on the shelf (once per after-sale and line). */
   private async recordReceipt(manager: EntityManager, step: AfterSaleStepRecord): Promise<void> {
     for (const entry of step.receipt ?? []) {
-      const [item] = await manager.query('SELECT sku_id FROM after_sale_item WHERE service_sn = ? AND order_item_id = ?', [step.serviceSn, entry.orderItemId]);
+      const item = await readAfterSaleLineSku(manager, step.serviceSn, entry.orderItemId);
       if (!item) throw ApplicationFailure.nonRetryable(`after-sale ${step.serviceSn} has no line ${entry.orderItemId}`, ErrorCode.AfterSaleLineNotFound);
-      await manager.query('UPDATE after_sale_item SET good_num = ?, damaged_num = ? WHERE service_sn = ? AND order_item_id = ?', [entry.goodNum, entry.damagedNum, step.serviceSn, entry.orderItemId]);
+      await recordAfterSaleLineReceipt(manager, step.serviceSn, entry);
       if (entry.goodNum > 0) await recordStockMovement(manager, step.orderSn, item.sku_id, entry.goodNum, 'RETURN_RESTOCK', cause(step.serviceSn));
     }
   }
 
   /** Sales taken back for every unit the after-sale refunded (returned or not). */
   private async returnSales(manager: EntityManager, step: AfterSaleStepRecord): Promise<void> {
-    const items: { sku_id: number; num: number }[] = await manager.query('SELECT sku_id, num FROM after_sale_item WHERE service_sn = ? ORDER BY order_item_id', [step.serviceSn]);
+    const items = await readAfterSaleLineQuantities(manager, step.serviceSn);
     for (const item of items) await recordStockMovement(manager, step.orderSn, item.sku_id, item.num, 'SALE_RETURN', cause(step.serviceSn));
   }
 }

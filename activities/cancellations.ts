@@ -9,11 +9,13 @@ import { toActivityFailure } from './provider-failures';
 import { appendOrderLog } from '../db/order-log';
 import { emitEvent, runStep, sellerOfOrder } from '../db/business-events';
 import { recordSystemCancellationRequest, refuseCancellationRequest } from '../db/cancellation-requests';
-import { markPaymentClosed, markPaymentPaid } from '../db/payments';
+import { markPaymentClosed, markPaymentPaid, readOpenPaymentAttempts } from '../db/payments';
+import { readOrderStatus } from '../db/order-reads';
+import { settleOrderPayStatus } from '../db/orders';
 import { businessEvent, eventActor } from '../domain/events';
 import { OrderTransitions, TransitionRequest, TransitionResult, applyTransitionIn, statusColumns } from './order-transitions';
 import { RefundRecord, createRefundIn } from './refunds';
-import { StockMovementKind, recordStockMovements } from '../db/stock-ledger';
+import { StockMovementKind, recordStockMovements, salesCounted } from '../db/stock-ledger';
 
 /**
  * The steps of a cancellation, each a guarded effect: the old scanners' status flags survive as the
@@ -56,10 +58,7 @@ export class CancellationActivities {
    * query answer) for the order workflow to refund.
    */
   async closeOpenPayments(orderSn: string): Promise<LatePayment[]> {
-    const open: { provider: ProviderName; out_trade_no: string }[] = await this.dataSource.query(
-      `SELECT provider, out_trade_no FROM payment WHERE order_sn = ? AND status = 'CREATED'`,
-      [orderSn],
-    );
+    const open = await readOpenPaymentAttempts(this.dataSource, orderSn);
     const landed: LatePayment[] = [];
     for (const payment of open) {
       const provider = this.providers[payment.provider];
@@ -153,7 +152,7 @@ export class CancellationActivities {
    */
   async refuseCancellation(request: { orderSn: string; cancellationId: number; refusal: CancelRefusal }): Promise<CancellationStatus> {
     return runStep(this.dataSource, async (manager) => {
-      const [order] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
+      const order = await readOrderStatus(manager, request.orderSn);
       const status = order?.order_status === OrderStatus.CANCELLED ? CancellationStatus.ALREADY_CANCELLED : CancellationStatus.REFUSED;
       const result = await refuseCancellationRequest(manager, request.cancellationId, status, request.refusal, eventActor('SYSTEM'));
       if (!result) throw ApplicationFailure.nonRetryable(`cancellation request ${request.cancellationId} does not exist`, 'CancellationNotFound');
@@ -168,11 +167,7 @@ export class CancellationActivities {
 
 async function settleOrderIn(manager: EntityManager, request: { orderSn: string; cancellationId: number }): Promise<void> {
   const set = statusColumns(REFUND_SETTLED);
-  const settled = await manager.query(
-    `UPDATE orders SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE order_sn = ? AND pay_status = ?`,
-    [...Object.values(set), request.orderSn, PayStatus.REFUNDING],
-  );
-  if (settled.affectedRows === 1) {
+  if (await settleOrderPayStatus(manager, request.orderSn, set, PayStatus.REFUNDING)) {
     emitEvent(manager, businessEvent(
       { type: 'order', id: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
       { type: 'order.refund_settled', key: `refund-settled:${request.cancellationId}`, payload: { orderSn: request.orderSn, cancellationId: request.cancellationId, payStatus: REFUND_SETTLED.payStatus, serviceStatus: REFUND_SETTLED.serviceStatus, actor: eventActor('SYSTEM') } },
@@ -199,8 +194,7 @@ async function restoreStockIn(manager: EntityManager, orderSn: string, kind: Ext
 }
 
 async function reverseSalesIn(manager: EntityManager, orderSn: string): Promise<number> {
-  const counted = await manager.query(`SELECT 1 FROM stock_movement WHERE order_sn = ? AND kind = 'SALE' LIMIT 1`, [orderSn]);
-  if (!counted.length) return 0;
+  if (!(await salesCounted(manager, orderSn))) return 0;
   const applied = await recordStockMovements(manager, orderSn, 'SALE_REVERSAL');
   if (applied > 0) await appendOrderLog(manager, { orderSn, eventKey: 'stock:SALE_REVERSAL', operation: 'SALES', actorRole: 'SYSTEM', message: `sales count reversed for ${applied} SKU(s)` }, 'ignore');
   return applied;

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
-import { ComplaintAction, ComplainStatus, isComplaintClosed } from '../domain';
-import { appendOrderLog } from '../db/order-log';
+import { ComplaintAction, ComplainStatus } from '../domain';
+import { appendOrderLog, orderLogHas } from '../db/order-log';
+import { lockComplaintStatus, writeComplaintStep } from '../db/complaints';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { COMPLAINT_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { ErrorCode } from '../domain/error-codes';
@@ -35,31 +36,14 @@ export class ComplaintActivities {
   async applyComplaintStep(step: ComplaintStepRecord): Promise<{ replayed: boolean; status: ComplainStatus }> {
     const eventKey = `complaint:${step.complaintId}:${step.seq}:${step.action}`;
     return runStep(this.dataSource, async (manager) => {
-      const [row] = await manager.query('SELECT status FROM complaint WHERE id = ? FOR UPDATE', [step.complaintId]);
+      const row = await lockComplaintStatus(manager, step.complaintId);
       if (!row) throw ApplicationFailure.nonRetryable(`complaint ${step.complaintId} does not exist`, ErrorCode.ComplaintNotFound);
-      const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [step.orderSn, eventKey]);
-      if (logged.length) return { replayed: true, status: row.status };
+      if (await orderLogHas(manager, step.orderSn, eventKey)) return { replayed: true, status: row.status };
       if (row.status !== step.from) {
         // Only this complaint's workflow writes the row: a mismatch is a hand edit, which it must not paper over.
         throw ApplicationFailure.nonRetryable(`complaint ${step.complaintId} is ${row.status}, expected ${step.from}`, ErrorCode.ComplaintMoved);
       }
-      const set: Record<string, unknown> = { status: step.to };
-      // A closed complaint frees its line for a new one (the unique open_line_key goes NULL).
-      if (isComplaintClosed(step.to)) set.open_line_key = null;
-      if (step.action === ComplaintAction.APPEAL) set.appeal_content = step.content ?? '';
-      if (step.action === ComplaintAction.ARBITRATE) {
-        set.arbitration_result = step.content ?? '';
-        set.refund_fen = step.refund?.refundFen ?? null;
-        set.refund_sn = step.refund?.refundSn ?? null;
-      }
-      if (step.action === ComplaintAction.WITHDRAW) set.closed_reason = (step.content ?? '').slice(0, 255);
-      await manager.query(`UPDATE complaint SET ${Object.keys(set).map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...Object.values(set), step.complaintId]);
-      if (step.action === ComplaintAction.MESSAGE) {
-        await manager.query(
-          'INSERT INTO complaint_message (complaint_id, message_key, owner_role, owner_id, content) VALUES (?, ?, ?, ?, ?)',
-          [step.complaintId, String(step.seq), step.actor, Number(step.actorId ?? 0), step.content ?? ''],
-        );
-      }
+      await writeComplaintStep(manager, step);
       await appendOrderLog(manager, {
         orderSn: step.orderSn,
         eventKey,

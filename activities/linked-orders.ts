@@ -6,8 +6,13 @@ import { InsufficientStockError, recordStockMovement } from '../db/stock-ledger'
 import { newSn } from '../db/serial-numbers';
 import { appendOrderLog } from '../db/order-log';
 import { runStep } from '../db/business-events';
+import { copyOrderMeta, insertLinkedOrder } from '../db/orders';
+import { findLinkedOrderRow, readLinkedOrderSource } from '../db/order-reads';
+import { insertLinkedTrade } from '../db/trades';
+import { findGoodsNameAndSeller } from '../db/goods';
+import { insertFreeOrderItem } from '../db/order-items';
 import { OrderLine, businessEvent, eventActor } from '../domain/events';
-import { CommentStatus, ComplainWindowStatus, OrderStatus, OrderType, PayStatus, PaymentType, ServiceStatus, ShipStatus, TradeStatus, flowOf } from '../domain';
+import { OrderStatus, OrderType, PaymentType, flowOf } from '../domain';
 import { buildOrderWorkflowInput, orderWorkflowId } from '../workflows/order.contract';
 import type { SweepDependencies } from './sweeps';
 import { ErrorCode } from '../domain/error-codes';
@@ -69,10 +74,7 @@ export class LinkedOrderActivities {
   }
 
   private async findLinkedOrder(serviceSn: string) {
-    const [row] = await this.dataSource.query(
-      'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, created_at FROM orders WHERE source_service_sn = ?',
-      [serviceSn],
-    );
+    const row = await findLinkedOrderRow(this.dataSource, serviceSn);
     if (!row) return undefined;
     return { orderSn: row.order_sn as string, sellerId: row.seller_id, buyerId: row.buyer_id, flow: flowOf(row.payment_type, row.order_type), orderFen: Number(row.order_fen), createdAt: new Date(row.created_at) };
   }
@@ -90,7 +92,7 @@ export class LinkedOrderActivities {
   }
 
   private async insert(manager: EntityManager, request: LinkedOrderRequest): Promise<void> {
-    const [source] = await manager.query('SELECT trade_sn, seller_id, buyer_id, payment_type FROM orders WHERE order_sn = ?', [request.sourceOrderSn]);
+    const source = await readLinkedOrderSource(manager, request.sourceOrderSn);
     if (!source) throw ApplicationFailure.nonRetryable(`order ${request.sourceOrderSn} does not exist`, ErrorCode.OrderNotFound);
     const orderSn = newSn('O');
     const tradeSn = newSn('T');
@@ -98,35 +100,22 @@ export class LinkedOrderActivities {
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const paymentType = source.payment_type as PaymentType;
     // Its own trade, so a replayed checkout of the source's trade never sees (or restarts) it.
-    await manager.query(
-      `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, freight_fen, discount_fen) VALUES (?, ?, ?, ?, 0, 0, 0, 0)`,
-      [tradeSn, source.buyer_id, paymentType, TradeStatus.PAID_OFF],
-    );
-    await manager.query(
-      `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
-         comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, shipping_fen, discount_fen,
-         source_order_sn, source_service_sn, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?)`,
-      [orderSn, tradeSn, source.seller_id, source.buyer_id, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
-        CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, paymentType, request.orderType, request.sourceOrderSn, request.serviceSn, createdAt],
-    );
+    await insertLinkedTrade(manager, { tradeSn, buyerId: source.buyer_id, paymentType });
+    await insertLinkedOrder(manager, {
+      orderSn, tradeSn, sellerId: source.seller_id, buyerId: source.buyer_id, paymentType, orderType: request.orderType,
+      sourceOrderSn: request.sourceOrderSn, serviceSn: request.serviceSn, createdAt,
+    });
     const lines = [...request.lines].sort((a, b) => a.skuId - b.skuId);
     const items: OrderLine[] = [];
     for (const line of lines) {
-      const [goods] = await manager.query('SELECT name, seller_id FROM goods WHERE id = ?', [line.skuId]);
+      const goods = await findGoodsNameAndSeller(manager, line.skuId);
       if (!goods || String(goods.seller_id) !== String(source.seller_id)) {
         throw ApplicationFailure.nonRetryable(`SKU ${line.skuId} is not sold by the seller of order ${request.sourceOrderSn}`, ErrorCode.BadLinkedOrder);
       }
-      const item = await manager.query(
-        'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, discount_fen, paid_fen, refundable_fen) VALUES (?, ?, ?, ?, 0, 0, 0, 0)',
-        [orderSn, line.skuId, goods.name, line.num],
-      );
-      items.push({ orderItemId: Number(item.insertId), skuId: line.skuId, name: goods.name, num: line.num, priceFen: 0, paidFen: 0 });
+      const orderItemId = await insertFreeOrderItem(manager, orderSn, { skuId: line.skuId, name: goods.name, num: line.num });
+      items.push({ orderItemId, skuId: line.skuId, name: goods.name, num: line.num, priceFen: 0, paidFen: 0 });
     }
-    await manager.query(
-      `INSERT INTO order_meta (order_sn, meta_key, meta_value) SELECT ?, meta_key, meta_value FROM order_meta WHERE order_sn = ? AND meta_key IN (?)`,
-      [orderSn, request.sourceOrderSn, INHERITED_META],
-    );
+    await copyOrderMeta(manager, orderSn, request.sourceOrderSn, INHERITED_META);
     // Stock last, in SKU order (the hot goods rows, locked as late as possible), as at checkout.
     for (const line of lines) {
       try {

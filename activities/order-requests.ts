@@ -4,6 +4,7 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@tempo
 import type { DataSource } from 'typeorm';
 import { CancelRefusal, CancelRefusalCode, OrderStatus, PayStatus } from '../domain';
 import { ErrorCode, isErrorCode } from '../domain/error-codes';
+import { readOrderPayStatus, readOrderStatus } from '../db/order-reads';
 import {
   AfterSaleClosing,
   AfterSaleOpened,
@@ -78,7 +79,7 @@ export class OrderRequestActivities {
       return await this.untilCancelled((client) => client.workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(closeAfterSaleUpdate, { args: [closing], updateId: `close-after-sale-${closing.serviceSn}` }));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        const [row] = await this.dataSource.query('SELECT order_status FROM orders WHERE order_sn = ?', [orderSn]);
+        const row = await readOrderStatus(this.dataSource, orderSn);
         if (row) return row.order_status as OrderStatus;
       }
       throw refusalOf(err, orderSn) ?? err;
@@ -112,7 +113,7 @@ export class OrderRequestActivities {
       await this.untilCancelled((client) => client.workflow.getHandle(orderWorkflowId(orderSn)).executeUpdate(cancellationSettledUpdate, { args: [settled], updateId: `cancellation-settled-${settled.cancellationId}` }));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        const [row] = await this.dataSource.query('SELECT pay_status FROM orders WHERE order_sn = ?', [orderSn]);
+        const row = await readOrderPayStatus(this.dataSource, orderSn);
         if (row && row.pay_status !== PayStatus.REFUNDING) return;
       }
       throw refusalOf(err, orderSn) ?? err;

@@ -2,7 +2,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/common';
 import { Actor, CancellationStatus, CommentStatus, ComplainWindowStatus, ImpliedStatuses, OrderOperate, OrderStatus, OrderWindow, ServiceStatus, impliedStatuses } from '../domain';
 import { setCancellationStatus } from './cancellation-requests';
-import { appendOrderLog } from '../db/order-log';
+import { appendOrderLog, orderLogHas } from '../db/order-log';
+import { closeOrderWindowColumn, compareAndSetOrder, lockOrderStatus, setOrderServiceStatus } from '../db/orders';
+import { readOrderStatus } from '../db/order-reads';
 import { writeAutomaticReviews } from '../db/reviews';
 import { recordStockMovements } from '../db/stock-ledger';
 import { runStep, sellerOfOrder } from '../db/business-events';
@@ -75,8 +77,7 @@ export class OrderTransitions {
   async closeOrderWindow(request: { orderSn: string; window: OrderWindow }): Promise<boolean> {
     const window = WINDOWS[request.window];
     return runStep(this.dataSource, async (manager) => {
-      const updated = await manager.query(`UPDATE orders SET ${window.column} = ? WHERE order_sn = ? AND ${window.column} = ?`, [window.to, request.orderSn, window.from]);
-      const closed = updated.affectedRows === 1;
+      const closed = await closeOrderWindowColumn(manager, request.orderSn, window);
       const eventKey = `window:${request.window}`;
       const event = closed
         ? businessEvent(
@@ -99,12 +100,11 @@ export class OrderTransitions {
   async recordAfterSale(request: AfterSaleRecord): Promise<boolean> {
     const eventKey = `after-sale:${request.serviceSn}:${request.step}`;
     return runStep(this.dataSource, async (manager) => {
-      const [order] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ? FOR UPDATE', [request.orderSn]);
+      const order = await lockOrderStatus(manager, request.orderSn);
       if (!order) throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, ErrorCode.OrderNotFound);
-      const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
-      if (logged.length > 0) return false;
+      if (await orderLogHas(manager, request.orderSn, eventKey)) return false;
       if (request.serviceStatus) {
-        await manager.query('UPDATE orders SET service_status = ? WHERE order_sn = ? AND order_status <> ?', [request.serviceStatus, request.orderSn, OrderStatus.CANCELLED]);
+        await setOrderServiceStatus(manager, request.orderSn, request.serviceStatus);
       }
       const event = businessEvent(
         { type: 'order', id: request.orderSn, sellerId: await sellerOfOrder(manager, request.orderSn), orderSn: request.orderSn },
@@ -128,12 +128,7 @@ export class OrderTransitions {
 export async function applyTransitionIn(manager: EntityManager, request: TransitionRequest): Promise<TransitionResult> {
   const eventKey = request.eventKey ?? `${request.operation}:${request.from}->${request.to}`;
   const set = { order_status: request.to, ...columnsFor(request) };
-  const assignments = Object.keys(set).map((column) => `${column} = ?`);
-  const result = await manager.query(
-    `UPDATE orders SET ${assignments.join(', ')} WHERE order_sn = ? AND order_status = ?`,
-    [...Object.values(set), request.orderSn, request.from],
-  );
-  if (result.affectedRows === 1) {
+  if (await compareAndSetOrder(manager, request.orderSn, request.from, set)) {
     const sellerId = await sellerOfOrder(manager, request.orderSn);
     await appendOrderLog(manager, {
       orderSn: request.orderSn,
@@ -157,16 +152,15 @@ export async function applyTransitionIn(manager: EntityManager, request: Transit
 
 /** The CAS matched nothing: either our own earlier attempt committed (replay) or the order moved on. */
 async function explainMiss(manager: EntityManager, request: TransitionRequest, eventKey: string): Promise<TransitionResult> {
-  const rows: { order_status: OrderStatus }[] = await manager.query('SELECT order_status FROM orders WHERE order_sn = ?', [request.orderSn]);
-  if (rows.length === 0) {
+  const row = await readOrderStatus(manager, request.orderSn);
+  if (!row) {
     throw ApplicationFailure.nonRetryable(`order ${request.orderSn} does not exist`, ErrorCode.OrderNotFound);
   }
-  const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [request.orderSn, eventKey]);
-  if (logged.length > 0) return { applied: true, replayed: true, status: rows[0].order_status };
+  if (await orderLogHas(manager, request.orderSn, eventKey)) return { applied: true, replayed: true, status: row.order_status };
   return {
     applied: false,
-    status: rows[0].order_status,
-    reason: `order ${request.orderSn} is ${rows[0].order_status}, expected ${request.from}`,
+    status: row.order_status,
+    reason: `order ${request.orderSn} is ${row.order_status}, expected ${request.from}`,
   };
 }
 

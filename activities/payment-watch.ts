@@ -6,6 +6,7 @@ import { isAwaitingPayment } from '../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../payments';
 import type { PaymentCheck } from '../workflows/payment-watch.contract';
 import { ErrorCode } from '../domain/error-codes';
+import { readPaymentWithOrderStatus } from '../db/payments';
 
 /** The payment watch's one activity: ask the provider about an unpaid payment and act on a PAID answer. */
 export class PaymentWatchActivities {
@@ -21,12 +22,7 @@ export class PaymentWatchActivities {
    * delivery) a no-op. Provider faults are "ask again at the next interval", not a failure.
    */
   async checkUnpaidPayment(request: { orderSn: string; outTradeNo: string }): Promise<PaymentCheck> {
-    const [row] = await this.dataSource.query(
-      `SELECT o.order_status, o.pay_status, p.status AS payment_status, p.provider
-         FROM payment p JOIN orders o ON o.order_sn = p.order_sn
-        WHERE p.out_trade_no = ? AND p.order_sn = ?`,
-      [request.outTradeNo, request.orderSn],
-    );
+    const row = await readPaymentWithOrderStatus(this.dataSource, request.outTradeNo, request.orderSn);
     if (!row) throw ApplicationFailure.nonRetryable(`no payment ${request.outTradeNo} for order ${request.orderSn}`, ErrorCode.PaymentNotFound);
     if (!isAwaitingPayment(row.order_status, row.pay_status)) return { outcome: 'order-moved-on', detail: `order is ${row.order_status} / ${row.pay_status}` };
     if (row.payment_status !== 'CREATED') return { outcome: 'order-moved-on', detail: `payment is ${row.payment_status}` };

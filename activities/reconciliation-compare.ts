@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import { DifferenceKind, chinaDayWindow, compareBillEntry, formatFen } from '../domain';
 import { runStep } from '../db/business-events';
 import { NewCase, openReconciliationCases } from '../db/reconciliation-cases';
+import { readBillPage, readOurSidePage } from '../db/reconciliation';
 
 export const SYSTEM_ACTOR = 'system:reconciliation';
 
@@ -49,23 +50,6 @@ export interface OurSidePageResult {
 
 export type NewDifference = NewCase;
 
-interface BillRowJoined {
-  line_no: number;
-  kind: 'PAYMENT' | 'REFUND';
-  out_trade_no: string;
-  out_refund_no: string;
-  transaction_id: string;
-  amount_fen: number | string;
-  payment_status: string | null;
-  payment_fen: number | null;
-  payment_order: string | null;
-  refund_status: string | null;
-  refund_fen: number | null;
-  refund_order: string | null;
-  first_line: number;
-  recorded_kind: string | null;
-}
-
 /** P:{out_trade_no} for payments, R:{out_refund_no} for refunds: what a case is about. */
 export const refKeyOf = (kind: 'PAYMENT' | 'REFUND', outTradeNo: string, outRefundNo: string) => (kind === 'PAYMENT' ? `P:${outTradeNo}` : `R:${outRefundNo}`);
 
@@ -74,25 +58,7 @@ export class ReconciliationCompare {
 
   /** One page of bill rows, each matched against our record by out_trade_no / refund number. */
   async compareBillPage(request: ComparePageRequest): Promise<ComparePageResult> {
-    const rows: BillRowJoined[] = await this.dataSource.query(
-      `SELECT b.line_no, b.kind, b.out_trade_no, b.out_refund_no, b.transaction_id, b.amount_fen,
-              p.status AS payment_status, p.amount_fen AS payment_fen, p.order_sn AS payment_order,
-              r.status AS refund_status, r.refund_fen AS refund_fen, r.order_sn AS refund_order,
-              CASE WHEN b.kind = 'PAYMENT'
-                THEN (SELECT MIN(d.line_no) FROM reconciliation_bill_row d WHERE d.run_id = b.run_id AND d.kind = 'PAYMENT' AND d.out_trade_no = b.out_trade_no)
-                ELSE (SELECT MIN(d.line_no) FROM reconciliation_bill_row d WHERE d.run_id = b.run_id AND d.kind = 'REFUND' AND d.out_refund_no = b.out_refund_no)
-              END AS first_line,
-              (SELECT x.kind FROM reconciliation_difference x
-                WHERE x.provider = ? AND x.bill_date = ? AND x.kind <> 'DUPLICATE'
-                  AND x.ref_key = IF(b.kind = 'PAYMENT', CONCAT('P:', b.out_trade_no), CONCAT('R:', b.out_refund_no)) LIMIT 1) AS recorded_kind
-         FROM reconciliation_bill_row b
-         LEFT JOIN payment p ON b.kind = 'PAYMENT' AND p.out_trade_no = b.out_trade_no AND p.provider = ?
-         LEFT JOIN refund r ON b.kind = 'REFUND' AND r.refund_sn = b.out_refund_no AND r.provider = ?
-        WHERE b.run_id = ? AND b.line_no > ?
-        ORDER BY b.line_no
-        LIMIT ?`,
-      [request.provider, request.billDate, request.provider, request.provider, request.runId, request.afterLineNo, request.pageSize],
-    );
+    const rows = await readBillPage(this.dataSource, request);
     let matched = 0;
     let matchedFen = 0;
     let differences = 0;
@@ -144,20 +110,7 @@ export class ReconciliationCompare {
     const after = request.after ?? { atIso: start.toISOString(), id: 0 };
     const afterAt = new Date(after.atIso);
     const payments = request.side === 'payments';
-    const rows: { id: number; at: Date; out_trade_no: string; refund_sn?: string; order_sn: string; amount_fen: number; transaction_id: string | null; on_bill: number }[] = await this.dataSource.query(
-      payments
-        ? `SELECT p.id, p.paid_at AS at, p.out_trade_no, p.order_sn, p.amount_fen, p.transaction_id,
-                  EXISTS (SELECT 1 FROM reconciliation_bill_row b WHERE b.run_id = ? AND b.kind = 'PAYMENT' AND b.out_trade_no = p.out_trade_no) AS on_bill
-             FROM payment p
-            WHERE p.provider = ? AND p.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') AND p.paid_at >= ? AND p.paid_at < ? AND (p.paid_at > ? OR p.id > ?)
-            ORDER BY p.paid_at, p.id LIMIT ?`
-        : `SELECT r.id, r.succeeded_at AS at, r.out_trade_no, r.refund_sn, r.order_sn, r.refund_fen AS amount_fen, r.provider_refund_id AS transaction_id,
-                  EXISTS (SELECT 1 FROM reconciliation_bill_row b WHERE b.run_id = ? AND b.kind = 'REFUND' AND b.out_refund_no = r.refund_sn) AS on_bill
-             FROM refund r
-            WHERE r.provider = ? AND r.status = 'SUCCESS' AND r.succeeded_at >= ? AND r.succeeded_at < ? AND (r.succeeded_at > ? OR r.id > ?)
-            ORDER BY r.succeeded_at, r.id LIMIT ?`,
-      [request.runId, request.provider, afterAt < start ? start : afterAt, end, afterAt, after.id, request.pageSize],
-    );
+    const rows = await readOurSidePage(this.dataSource, { payments, runId: request.runId, provider: request.provider, from: afterAt < start ? start : afterAt, end, afterAt, afterId: after.id, pageSize: request.pageSize });
     const found: NewDifference[] = rows
       .filter((row) => !Number(row.on_bill))
       .map((row) =>

@@ -6,7 +6,17 @@ import { DifferenceKind, DifferenceStatus, isBillDate } from '../domain';
 import { BillIntegrityError, BillRow, PaymentProvider, ProviderError, ProviderName } from '../payments';
 import { ComparePageRequest, OurSidePageRequest, ReconciliationCompare, SYSTEM_ACTOR } from './reconciliation-compare';
 import { runStep } from '../db/business-events';
-import { autoFixReconciliationCase } from '../db/reconciliation-cases';
+import { autoFixReconciliationCase, noteOpenReconciliationCase } from '../db/reconciliation-cases';
+import {
+  analyzeBillRows,
+  beginReconciliationRun,
+  countDifferencesByKind,
+  deleteBillRowsBatch,
+  finishReconciliationRun,
+  insertBillRows,
+  readStrandedPaymentCases,
+  setRunBillTotals,
+} from '../db/reconciliation';
 import { toActivityFailure } from './provider-failures';
 import { ErrorCode } from '../domain/error-codes';
 
@@ -52,14 +62,8 @@ export class ReconciliationActivities {
     const execution = Context.current().info.workflowExecution;
     if (!execution) throw ApplicationFailure.nonRetryable('a reconciliation run is begun by its workflow', ErrorCode.BadReconciliationRequest);
     // run_count counts executions, not attempts: a retried begin() of the same execution adds nothing.
-    await this.dataSource.query(
-      `INSERT INTO reconciliation_run (provider, bill_date, status, workflow_id, last_execution_id) VALUES (?, ?, 'RUNNING', ?, ?)
-       ON DUPLICATE KEY UPDATE run_count = run_count + IF(last_execution_id = VALUES(last_execution_id), 0, 1),
-         last_execution_id = VALUES(last_execution_id), workflow_id = VALUES(workflow_id), status = 'RUNNING', finished_at = NULL`,
-      [request.provider, request.billDate, execution.workflowId, execution.runId],
-    );
-    const [row] = await this.dataSource.query('SELECT id FROM reconciliation_run WHERE provider = ? AND bill_date = ?', [request.provider, request.billDate]);
-    return { runId: Number(row.id), provider: request.provider, billDate: request.billDate };
+    const runId = await beginReconciliationRun(this.dataSource, { provider: request.provider, billDate: request.billDate, workflowId: execution.workflowId, executionId: execution.runId });
+    return { runId, provider: request.provider, billDate: request.billDate };
   }
 
   /** Downloads and verifies the bill, streaming its rows into reconciliation_bill_row (replacing a previous download). */
@@ -71,17 +75,13 @@ export class ReconciliationActivities {
       throw toActivityFailure(err);
     }
     for (;;) {
-      const deleted = await this.dataSource.query('DELETE FROM reconciliation_bill_row WHERE run_id = ? LIMIT 10000', [day.runId]);
-      if (deleted.affectedRows === 0) break;
+      if ((await deleteBillRowsBatch(this.dataSource, day.runId)) === 0) break;
     }
     let batch: BillRow[] = [];
     let loaded = 0;
     const flush = async () => {
       if (batch.length === 0) return;
-      await this.dataSource.query(
-        `INSERT INTO reconciliation_bill_row (run_id, line_no, kind, out_trade_no, out_refund_no, transaction_id, provider_refund_id, amount_fen, booked_at) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        batch.flatMap((r) => [day.runId, r.lineNo, r.kind, r.outTradeNo, r.outRefundNo ?? '', r.transactionId, r.providerRefundId ?? null, r.amountFen, new Date(r.bookedAt)]),
-      );
+      await insertBillRows(this.dataSource, day.runId, batch);
       loaded += batch.length;
       batch = [];
       Context.current().heartbeat(loaded);
@@ -99,12 +99,9 @@ export class ReconciliationActivities {
     await flush();
     // The table just grew by a whole bill: fresh index statistics keep the comparison pages' correlated
     // lookups on their indexes (with stale ones the first day's pages ran ten times slower).
-    await this.dataSource.query('ANALYZE TABLE reconciliation_bill_row');
+    await analyzeBillRows(this.dataSource);
     const t = bill.totals;
-    await this.dataSource.query(
-      'UPDATE reconciliation_run SET bill_digest = ?, bill_payments = ?, bill_payment_fen = ?, bill_refunds = ?, bill_refund_fen = ? WHERE id = ?',
-      [bill.digest ?? null, t.payments, t.paymentFen, t.refunds, t.refundFen, day.runId],
-    );
+    await setRunBillTotals(this.dataSource, day.runId, bill.digest ?? null, t);
     log.info('bill loaded', { provider: day.provider, billDate: day.billDate, rows: loaded });
     return { ...t, ...(bill.digest ? { digest: bill.digest } : {}) };
   }
@@ -125,12 +122,7 @@ export class ReconciliationActivities {
    */
   async handOverStrandedPayments(request: ReconciliationDay & { afterId: number }): Promise<{ lastId: number; exhausted: boolean; handedOver: number }> {
     if (!this.inbox) throw ApplicationFailure.nonRetryable('this worker was built without a Temporal client for reconciliation', ErrorCode.ReconciliationNotConfigured);
-    const rows: { id: number; out_trade_no: string; order_sn: string | null; amount_fen: number | null }[] = await this.dataSource.query(
-      `SELECT d.id, d.out_trade_no, p.order_sn, p.amount_fen
-         FROM reconciliation_difference d LEFT JOIN payment p ON p.out_trade_no = d.out_trade_no AND p.provider = d.provider
-        WHERE d.run_id = ? AND d.kind = ? AND d.status = ? AND d.id > ? ORDER BY d.id LIMIT ?`,
-      [request.runId, DifferenceKind.STRANDED_PAYMENT, DifferenceStatus.OPEN, request.afterId, HANDOVER_PAGE],
-    );
+    const rows = await readStrandedPaymentCases(this.dataSource, { runId: request.runId, kind: DifferenceKind.STRANDED_PAYMENT, status: DifferenceStatus.OPEN, afterId: request.afterId, limit: HANDOVER_PAGE });
     let handedOver = 0;
     for (const row of rows) {
       if (!row.order_sn) {
@@ -178,25 +170,19 @@ export class ReconciliationActivities {
   }
 
   async finishReconciliation(request: ReconciliationDay & { matched: number; matchedFen: number }): Promise<{ differences: Partial<Record<DifferenceKind, number>>; differenceCount: number }> {
-    const rows: { kind: DifferenceKind; n: number | string }[] = await this.dataSource.query(
-      'SELECT kind, COUNT(*) AS n FROM reconciliation_difference WHERE provider = ? AND bill_date = ? GROUP BY kind ORDER BY kind',
-      [request.provider, request.billDate],
-    );
+    const rows = (await countDifferencesByKind(this.dataSource, request.provider, request.billDate)) as { kind: DifferenceKind; n: number | string }[];
     const differences: Partial<Record<DifferenceKind, number>> = {};
     let differenceCount = 0;
     for (const row of rows) {
       differences[row.kind] = Number(row.n);
       differenceCount += Number(row.n);
     }
-    await this.dataSource.query(
-      `UPDATE reconciliation_run SET status = 'DONE', matched_count = ?, matched_fen = ?, difference_count = ?, finished_at = CURRENT_TIMESTAMP(3) WHERE id = ?`,
-      [request.matched, request.matchedFen, differenceCount, request.runId],
-    );
+    await finishReconciliationRun(this.dataSource, request.runId, { matched: request.matched, matchedFen: request.matchedFen, differenceCount });
     return { differences, differenceCount };
   }
 
   /** Why an open stranded payment was not handed over, for the support case (kept OPEN). */
   private async note(differenceId: number, why: string): Promise<void> {
-    await this.dataSource.query('UPDATE reconciliation_difference SET auto_fix = ? WHERE id = ? AND status = ?', [why.slice(0, 255), differenceId, DifferenceStatus.OPEN]);
+    await noteOpenReconciliationCase(this.dataSource, differenceId, why);
   }
 }

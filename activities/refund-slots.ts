@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import { DEFAULT_REFUND_SPACING, RefundSpacing, RefundStatus, nextRefundSlot, refundCountRefusal } from '../domain';
+import { DEFAULT_REFUND_SPACING, RefundSpacing, nextRefundSlot, refundCountRefusal } from '../domain';
 import { ErrorCode } from '../domain/error-codes';
+import { countPriorSubmittedRefunds, lockPaymentRefundClock, lockRefundForSlot, readRefundSlot, recordRefundRefusedBeforeSubmit, recordRefundSlot } from '../db/refund-slots';
 
 export interface RefundSlotRequest {
   refundSn: string;
@@ -40,26 +41,23 @@ export class RefundSlotActivities {
     return this.dataSource.transaction(async (manager) => {
       // Locking reads only until the payment row is ours: InnoDB's snapshot for plain reads starts at
       // the first plain read, which must come after the lock, or it would miss the claim committed just before.
-      const [mine] = await manager.query('SELECT provider, out_trade_no, slot_claims, payment_refund_no, submit_slot_at FROM refund WHERE refund_sn = ? FOR UPDATE', [request.refundSn]);
+      const mine = await lockRefundForSlot(manager, request.refundSn);
       if (!mine) throw ApplicationFailure.nonRetryable(`refund ${request.refundSn} does not exist`, ErrorCode.RefundNotFound);
       const refund = { provider: mine.provider as keyof RefundSpacing, out_trade_no: mine.out_trade_no as string };
       const spacingMs = this.spacing[refund.provider];
       // The payment row's lock orders every claim of this payment (refund row, then payment row: the order recordRefundOutcome locks them in too).
-      const [payment] = await manager.query('SELECT next_refund_at, NOW(3) AS now FROM payment WHERE out_trade_no = ? FOR UPDATE', [refund.out_trade_no]);
+      const payment = await lockPaymentRefundClock(manager, refund.out_trade_no);
       if (!payment) throw ApplicationFailure.nonRetryable(`payment ${refund.out_trade_no} of refund ${request.refundSn} does not exist`, ErrorCode.NothingToRefund);
       if (Number(mine.slot_claims) >= request.claim && mine.submit_slot_at) return this.describe(manager, request.refundSn, spacingMs);
 
       let paymentRefundNo = mine.payment_refund_no === null ? null : Number(mine.payment_refund_no);
       if (paymentRefundNo === null) {
         // Refunds submitted before numbering existed count too (submitted_at set, no number).
-        const [{ prior }] = await manager.query(
-          `SELECT COUNT(*) AS prior FROM refund WHERE out_trade_no = ? AND refund_sn <> ? AND (payment_refund_no IS NOT NULL OR submitted_at IS NOT NULL)`,
-          [refund.out_trade_no, request.refundSn],
-        );
+        const prior = await countPriorSubmittedRefunds(manager, refund.out_trade_no, request.refundSn);
         const refusal = refundCountRefusal(refund.provider, Number(prior));
         if (refusal) {
           // Recorded on the row (it stays APPLY: never sent), so support sees why and may pay it offline.
-          await manager.query('UPDATE refund SET failure_reason = ? WHERE refund_sn = ? AND status = ?', [refusal.slice(0, 255), request.refundSn, RefundStatus.APPLY]);
+          await recordRefundRefusedBeforeSubmit(manager, request.refundSn, refusal);
           return { kind: 'refused', reason: refusal };
         }
         paymentRefundNo = Number(prior) + 1;
@@ -67,14 +65,13 @@ export class RefundSlotActivities {
       // The database's clock decides, so every worker's claims agree whatever their own clocks say.
       const nextFreeAt = payment.next_refund_at;
       const slot = nextRefundSlot({ nowMs: new Date(payment.now).getTime(), nextFreeAtMs: nextFreeAt ? new Date(nextFreeAt).getTime() : undefined, spacingMs, afterTooFrequent: request.afterTooFrequent });
-      await manager.query('UPDATE refund SET submit_slot_at = ?, slot_claims = ?, payment_refund_no = ? WHERE refund_sn = ?', [new Date(slot.slotAtMs), request.claim, paymentRefundNo, request.refundSn]);
-      await manager.query('UPDATE payment SET next_refund_at = ? WHERE out_trade_no = ?', [new Date(slot.nextFreeAtMs), refund.out_trade_no]);
+      await recordRefundSlot(manager, { refundSn: request.refundSn, outTradeNo: refund.out_trade_no, slotAt: new Date(slot.slotAtMs), claim: request.claim, paymentRefundNo, nextFreeAt: new Date(slot.nextFreeAtMs) });
       return this.describe(manager, request.refundSn, spacingMs);
     });
   }
 
   private async describe(manager: { query: DataSource['query'] }, refundSn: string, spacingMs: number): Promise<RefundSlot> {
-    const [row] = await manager.query('SELECT submit_slot_at, payment_refund_no, NOW(3) AS now FROM refund WHERE refund_sn = ?', [refundSn]);
+    const row = await readRefundSlot(manager, refundSn);
     const slotAtMs = new Date(row.submit_slot_at).getTime();
     return { kind: 'slot', slotAtIso: new Date(slotAtMs).toISOString(), waitMs: Math.max(0, slotAtMs - new Date(row.now).getTime()), paymentRefundNo: Number(row.payment_refund_no), spacingMs };
   }

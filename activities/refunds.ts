@@ -7,7 +7,8 @@ import { RefundRefusedError, drawRefund, giveBackClosedRefund, refundLinesOf, ta
 import { REFUND_TOO_FREQUENT, type RefundRecord } from '../workflows/refund.contract';
 import { appendOrderLog } from '../db/order-log';
 import { emitEvent, runStep, sellerOfOrder } from '../db/business-events';
-import { markRefundSubmitted, readRefundStatus } from '../db/refunds';
+import { findRefundRow, markRefundOutcome, markRefundPaidOffline, markRefundSubmitted, readRefundStatus, readRefundStatusUnlocked } from '../db/refunds';
+import { addOrderRefundedFen } from '../db/orders';
 import { PaymentRefundChange, emitPaymentRefunded, settlePaymentAfterRefunds } from '../db/payments';
 import { REFUND_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { toActivityFailure } from './provider-failures';
@@ -61,7 +62,7 @@ export class RefundActivities {
   }
 
   async getRefund(refundSn: string): Promise<RefundRecord> {
-    const [row] = await this.dataSource.query('SELECT * FROM refund WHERE refund_sn = ?', [refundSn]);
+    const row = await findRefundRow(this.dataSource, refundSn);
     if (!row) throw ApplicationFailure.nonRetryable(`refund ${refundSn} does not exist`, ErrorCode.RefundNotFound);
     return toRecord(row);
   }
@@ -118,17 +119,12 @@ export class RefundActivities {
     if (request.status === 'PROCESSING') return refund.status;
     return runStep(this.dataSource, async (manager) => {
       const before = await readRefundStatus(manager, refund.refundSn);
-      const updated = await manager.query(
-        `UPDATE refund SET status = ?, failure_reason = ?, succeeded_at = IF(? = 'SUCCESS', CURRENT_TIMESTAMP(3), succeeded_at)
-         WHERE refund_sn = ? AND status IN (?, ?)`,
-        [request.status, request.status === 'SUCCESS' ? null : (request.detail ?? `provider reported ${request.status}`), request.status, refund.refundSn, RefundStatus.APPLY, RefundStatus.PROCESSING],
-      );
-      if (updated.affectedRows === 1) {
+      if (await markRefundOutcome(manager, refund.refundSn, request.status, request.detail)) {
         // The compare-and-set above moves a refund to CLOSED once, so its lines get their money back once.
         if (request.status === 'CLOSED') await giveBackClosedRefund(manager, refund.refundSn);
         let paymentMoved: PaymentRefundChange | undefined;
         if (request.status === 'SUCCESS') {
-          await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
+          await addOrderRefundedFen(manager, refund.orderSn, refund.refundFen);
           paymentMoved = await settlePaymentAfterRefunds(manager, refund.outTradeNo);
         }
         await appendOrderLog(manager, {
@@ -151,8 +147,7 @@ export class RefundActivities {
         ));
         if (paymentMoved) emitPaymentRefunded(manager, paymentMoved, sellerId, eventActor('PAYMENT_CALLBACK'));
       }
-      const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
-      return row.status as RefundStatus;
+      return readRefundStatusUnlocked(manager, refund.refundSn);
     });
   }
 
@@ -163,8 +158,8 @@ export class RefundActivities {
       const before = await readRefundStatus(manager, refund.refundSn);
       if (refund.status === RefundStatus.CLOSED) {
         // A CLOSED refund gave its money back to the balance: paid offline, it takes it again, if still there.
-        const [row] = await manager.query('SELECT * FROM refund WHERE refund_sn = ?', [refund.refundSn]);
-        const refused = await takeAgainForOffline(manager, row);
+        const row = await findRefundRow(manager, refund.refundSn);
+        const refused = await takeAgainForOffline(manager, row!);
         if (refused) {
           await appendOrderLog(manager, {
             orderSn: refund.orderSn,
@@ -177,13 +172,8 @@ export class RefundActivities {
           return RefundStatus.CLOSED;
         }
       }
-      const updated = await manager.query(
-        `UPDATE refund SET status = ?, offline_reference = ?, resolved_by = ?, succeeded_at = CURRENT_TIMESTAMP(3)
-          WHERE refund_sn = ? AND (status IN (?, ?) OR (status = ? AND submitted_at IS NULL AND payment_refund_no IS NULL AND failure_reason IS NOT NULL))`,
-        [RefundStatus.REFUNDED_OFFLINE, request.reference, request.supportId, refund.refundSn, RefundStatus.ABNORMAL, RefundStatus.CLOSED, RefundStatus.APPLY],
-      );
-      if (updated.affectedRows === 1) {
-        await manager.query('UPDATE orders SET refunded_fen = refunded_fen + ? WHERE order_sn = ?', [refund.refundFen, refund.orderSn]);
+      if (await markRefundPaidOffline(manager, refund.refundSn, request.reference, request.supportId)) {
+        await addOrderRefundedFen(manager, refund.orderSn, refund.refundFen);
         await appendOrderLog(manager, {
           orderSn: refund.orderSn,
           eventKey: `refund:${refund.refundSn}:offline`,
@@ -201,8 +191,7 @@ export class RefundActivities {
           },
         ));
       }
-      const [row] = await manager.query('SELECT status FROM refund WHERE refund_sn = ?', [refund.refundSn]);
-      return row.status as RefundStatus;
+      return readRefundStatusUnlocked(manager, refund.refundSn);
     });
   }
 

@@ -1,17 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { TimerClock } from '../domain';
+import { writeSweepRunCounts } from '../db/sweeps';
 import { SweepCounts, SweepTaskCounts, addCounts } from '../workflows/sweep.contract';
 
 /** What the sweep pages share (activities/sweeps.ts, activities/window-sweep.ts). */
-
-/** The order row's column for each timer clock (domain/order-timers.ts); legacy rows without it fall back to created_at. */
-export const CLOCK_COLUMN: Record<TimerClock, string> = {
-  createdAt: 'created_at',
-  shippedAt: 'shipped_at',
-  receivedAt: 'received_at',
-  paidAt: 'paid_at',
-  completedAt: 'completed_at',
-};
 
 /** How many of a page's failures its result keeps (the rest are counted). */
 export const PAGE_FAILURES_KEPT = 5;
@@ -20,7 +11,7 @@ export const PAGE_FAILURES_KEPT = 5;
 export async function writeSweepTotals(dataSource: DataSource, sweepRunId: number, totalsBefore: SweepTaskCounts, task: string, page: SweepCounts): Promise<void> {
   const totals: SweepTaskCounts = JSON.parse(JSON.stringify(totalsBefore));
   addCounts(totals, task, page);
-  await dataSource.query('UPDATE sweep_run SET counts_json = ? WHERE id = ?', [JSON.stringify(totals), sweepRunId]);
+  await writeSweepRunCounts(dataSource, sweepRunId, totals);
 }
 
 export async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -4,12 +4,24 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import type { DataSource } from 'typeorm';
 import { signalWithStartWorkflow, startOrderWorkflow, startWorkflow } from '../apps/shared/start-workflows';
 import type { SweepConfig } from '../config/app-config';
-import { FlowType, ORDER_TIMER_RULES, OrderStatus, OrderTimerRule, OrderType, PaymentType, TimerClock, flowOf, timerOverdueBeforeMs, workPriority } from '../domain';
+import { ORDER_TIMER_RULES, OrderTimerRule, flowOf, timerOverdueBeforeMs, workPriority } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { OrderRuntimeSettings, buildOrderWorkflowInput, orderWorkflowId, sweepOverdueSignal } from '../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSignal, refundWorkflowId } from '../workflows/refund.contract';
 import { SweepCounts, SweepFailure, SweepName, SweepTaskCounts, emptyCounts } from '../workflows/sweep.contract';
-import { CLOCK_COLUMN, PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
+import { PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
+import {
+  OverdueOrderRow,
+  beginSweepRunRow,
+  claimHandovers,
+  countHandedOverInRange,
+  countHandedOverNotMoved,
+  finishSweepRunRow,
+  readHandovers,
+  readLongProcessingRefunds,
+  readOverdueOrders,
+  releaseHandover,
+} from '../db/sweeps';
 import { RefundActivities } from './refunds';
 import { ErrorCode } from '../domain/error-codes';
 
@@ -48,22 +60,6 @@ export interface SweepPageResult {
 }
 
 
-// The same rule as flowOf(), per flow: group buys are PINTUAN and replacements REPLACEMENT whatever
-// their payment type; the rest follow the payment type.
-const REPLACEMENT_TYPES_SQL = `('${OrderType.CHANGE}', '${OrderType.SUPPLY_AGAIN}')`;
-const FLOW_SQL: Record<FlowType, string> = {
-  PINTUAN: `order_type = '${OrderType.PINTUAN}'`,
-  REPLACEMENT: `order_type IN ${REPLACEMENT_TYPES_SQL}`,
-  COD: `(payment_type = '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}' AND order_type NOT IN ${REPLACEMENT_TYPES_SQL})`,
-  ONLINE: `(payment_type <> '${PaymentType.COD}' AND order_type <> '${OrderType.PINTUAN}' AND order_type NOT IN ${REPLACEMENT_TYPES_SQL})`,
-};
-
-/** The rows of the flows a timer rule applies to (every flow: no filter). */
-function flowFilterSql(flows: readonly FlowType[]): string {
-  if (flows.length === Object.keys(FLOW_SQL).length) return '';
-  return `AND (${flows.map((flow) => FLOW_SQL[flow]).join(' OR ')})`;
-}
-
 /** How many orders of a page are handed over at once: enough to hide round trips, few enough not to flood the frontend. */
 const HANDOVER_CONCURRENCY = 16;
 /** Without SWEEP_MAX_IN_FLIGHT (dependencies built by hand in tests): two pages' worth in flight, as before the setting. */
@@ -71,21 +67,6 @@ const IN_FLIGHT_PAGES = 2;
 /** The in-flight bound is checked before each chunk of this many hand-overs, so a page larger than the bound does not overshoot it. */
 const HANDOVER_CHUNK = 50;
 const IN_FLIGHT_MAX_WAIT_MS = 60_000;
-
-interface OverdueOrderRow {
-  id: number;
-  order_sn: string;
-  seller_id: number;
-  buyer_id: number;
-  order_status: OrderStatus;
-  payment_type: PaymentType;
-  order_type: OrderType;
-  order_fen: number;
-  paid_fen: number;
-  pay_order_no: string | null;
-  created_at: Date;
-  since: Date;
-}
 
 /**
  * The scheduled reconcilers' effects. They never change an order or a refund themselves: they find
@@ -120,19 +101,12 @@ export class SweepActivities {
     if (!workflowExecution) throw ApplicationFailure.nonRetryable('a sweep run is begun by its sweep workflow', ErrorCode.SweepNotConfigured);
     const asOf = new Date();
     const sweepDay = dayIn(asOf, this.sweepDeps.sweeps.orderSweepTimeZone);
-    await this.dataSource.query(
-      `INSERT IGNORE INTO sweep_run (sweep_name, workflow_id, first_run_id, dry_run, sweep_day, as_of, status, counts_json) VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', '{}')`,
-      [request.sweep, workflowExecution.workflowId, workflowExecution.runId, request.dryRun ? 1 : 0, sweepDay, asOf],
-    );
-    const [row] = await this.dataSource.query('SELECT id, as_of, DATE_FORMAT(sweep_day, ?) AS sweep_day FROM sweep_run WHERE first_run_id = ?', ['%Y-%m-%d', workflowExecution.runId]);
+    const row = await beginSweepRunRow(this.dataSource, { sweep: request.sweep, workflowId: workflowExecution.workflowId, firstRunId: workflowExecution.runId, dryRun: request.dryRun, sweepDay, asOf });
     return { sweepRunId: Number(row.id), sweepDay: row.sweep_day, asOfIso: new Date(row.as_of).toISOString() };
   }
 
   async finishSweepRun(request: { sweepRunId: number; tasks: SweepTaskCounts }): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE sweep_run SET status = 'COMPLETED', counts_json = ?, finished_at = COALESCE(finished_at, CURRENT_TIMESTAMP(3)) WHERE id = ?`,
-      [JSON.stringify(request.tasks), request.sweepRunId],
-    );
+    await finishSweepRunRow(this.dataSource, request.sweepRunId, request.tasks);
   }
 
   /**
@@ -147,13 +121,7 @@ export class SweepActivities {
     if (!rule) throw ApplicationFailure.nonRetryable(`unknown sweep rule ${request.ruleKey}`, ErrorCode.UnknownSweepRule);
     const maxInFlight = deps.sweeps.maxInFlight ?? deps.sweeps.batchSize * IN_FLIGHT_PAGES;
     const cutoff = new Date(timerOverdueBeforeMs(rule, deps.orderSettings, Date.parse(request.asOfIso)));
-    const flowFilter = flowFilterSql(rule.flows);
-    const since = `COALESCE(${CLOCK_COLUMN[rule.clock]}, created_at)`;
-    const rows: OverdueOrderRow[] = await this.dataSource.query(
-      `SELECT id, order_sn, seller_id, buyer_id, order_status, payment_type, order_type, order_fen, paid_fen, pay_order_no, created_at, ${since} AS since
-       FROM orders WHERE order_status = ? AND id > ? ${flowFilter} AND ${since} < ? ORDER BY id LIMIT ?`,
-      [rule.status, request.afterId, cutoff, deps.sweeps.batchSize],
-    );
+    const rows = await readOverdueOrders(this.dataSource, rule, request.afterId, cutoff, deps.sweeps.batchSize);
     const lastId = rows.length ? Number(rows[rows.length - 1].id) : request.afterId;
     const exhausted = rows.length < deps.sweeps.batchSize;
     const counts = emptyCounts();
@@ -165,10 +133,7 @@ export class SweepActivities {
 
     const sns = rows.map((r) => r.order_sn);
     const handedOver = async (): Promise<Map<string, number>> => {
-      const found: { order_sn: string; sweep_run_id: number }[] = await this.dataSource.query(
-        'SELECT order_sn, sweep_run_id FROM sweep_handover WHERE sweep_day = ? AND rule_key = ? AND order_sn IN (?)',
-        [request.sweepDay, rule.key, sns],
-      );
+      const found = await readHandovers(this.dataSource, request.sweepDay, rule.key, sns);
       return new Map(found.map((f) => [f.order_sn, Number(f.sweep_run_id)]));
     };
 
@@ -187,10 +152,7 @@ export class SweepActivities {
     // Claim before signalling (INSERT IGNORE: a concurrent run that claimed first keeps the order).
     const unclaimed = ours.filter((r) => !owners.has(r.order_sn));
     if (unclaimed.length) {
-      await this.dataSource.query(
-        'INSERT IGNORE INTO sweep_handover (sweep_day, rule_key, order_sn, order_id, sweep_run_id) VALUES ?',
-        [unclaimed.map((r) => [request.sweepDay, rule.key, r.order_sn, r.id, request.sweepRunId])],
-      );
+      await claimHandovers(this.dataSource, request.sweepDay, rule.key, request.sweepRunId, unclaimed);
       owners = await handedOver();
     }
     const claimed = rows.filter((r) => owners.get(r.order_sn) === request.sweepRunId);
@@ -206,7 +168,7 @@ export class SweepActivities {
           await this.handOverOrder(row, rule, request.sweepId);
         } catch (err) {
           // Release the claim so the next run (or a manual one) tries this order again.
-          await this.dataSource.query('DELETE FROM sweep_handover WHERE sweep_day = ? AND rule_key = ? AND order_sn = ? AND sweep_run_id = ?', [request.sweepDay, rule.key, row.order_sn, request.sweepRunId]);
+          await releaseHandover(this.dataSource, request.sweepDay, rule.key, row.order_sn, request.sweepRunId);
           counts.failed += 1;
           const error = (err as Error).message ?? String(err);
           log.warn('sweep could not hand the order to its workflow', { orderSn: row.order_sn, rule: rule.key, error });
@@ -218,11 +180,7 @@ export class SweepActivities {
 
     // Orders this run handed over in this id range, including those a crashed earlier attempt of
     // this page handed over (they have moved on, so the query above no longer found them).
-    const [{ n }] = await this.dataSource.query(
-      'SELECT COUNT(*) AS n FROM sweep_handover WHERE sweep_run_id = ? AND rule_key = ? AND order_id > ? AND order_id <= ?',
-      [request.sweepRunId, rule.key, request.afterId, lastId],
-    );
-    counts.advanced = Number(n);
+    counts.advanced = Number(await countHandedOverInRange(this.dataSource, request.sweepRunId, rule.key, request.afterId, lastId));
     counts.scanned = counts.advanced + counts.skipped + counts.failed;
     await writeSweepTotals(this.dataSource, request.sweepRunId, request.totalsBefore, rule.task, counts);
     return { lastId, exhausted, counts, failures };
@@ -239,11 +197,7 @@ export class SweepActivities {
   private async waitForHandedOverOrders(sweepRunId: number, rule: OrderTimerRule, limit: number, claimedNotHandedOver: number): Promise<void> {
     const deadline = Date.now() + IN_FLIGHT_MAX_WAIT_MS;
     while (Date.now() < deadline) {
-      const [{ n }] = await this.dataSource.query(
-        'SELECT COUNT(*) AS n FROM sweep_handover h JOIN orders o ON o.order_sn = h.order_sn WHERE h.sweep_run_id = ? AND h.rule_key = ? AND o.order_status = ?',
-        [sweepRunId, rule.key, rule.status],
-      );
-      if (Number(n) - claimedNotHandedOver <= limit) return;
+      if (Number(await countHandedOverNotMoved(this.dataSource, sweepRunId, rule)) - claimedNotHandedOver <= limit) return;
       Context.current().heartbeat();
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -294,11 +248,7 @@ export class SweepActivities {
   async checkProcessingRefunds(request: SweepPageRequest & { checkId: string }): Promise<SweepPageResult> {
     const deps = this.sweepDeps;
     const cutoff = new Date(Date.parse(request.asOfIso) - deps.sweeps.refundCheckMinAgeMs);
-    const rows: { id: number; refund_sn: string; order_sn: string; cause_key: string; status: string }[] = await this.dataSource.query(
-      `SELECT id, refund_sn, order_sn, cause_key, status FROM refund
-       WHERE status = 'PROCESSING' AND id > ? AND COALESCE(submitted_at, created_at) < ? ORDER BY id LIMIT ?`,
-      [request.afterId, cutoff, deps.sweeps.batchSize],
-    );
+    const rows = await readLongProcessingRefunds(this.dataSource, request.afterId, cutoff, deps.sweeps.batchSize);
     const lastId = rows.length ? Number(rows[rows.length - 1].id) : request.afterId;
     const counts: SweepCounts = { ...emptyCounts(), restarted: 0 };
     const failures: SweepFailure[] = [];

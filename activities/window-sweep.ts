@@ -1,10 +1,11 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { DataSource } from 'typeorm';
-import { ORDER_WINDOW_RULES, OrderStatus, OrderWindow } from '../domain';
+import { ORDER_WINDOW_RULES, OrderWindow } from '../domain';
 import { SweepFailure, emptyCounts } from '../workflows/sweep.contract';
 import { OrderTransitions, WINDOWS } from './order-transitions';
-import { CLOCK_COLUMN, PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
+import { PAGE_FAILURES_KEPT, forEachConcurrently, writeSweepTotals } from './sweep-support';
+import { readOrdersWithOverdueWindow } from '../db/sweeps';
 import type { SweepDependencies, SweepPageRequest, SweepPageResult } from './sweeps';
 import { ErrorCode } from '../domain/error-codes';
 
@@ -34,12 +35,7 @@ export class WindowSweepActivities {
     if (!rule) throw ApplicationFailure.nonRetryable(`unknown window ${request.window}`, ErrorCode.UnknownSweepRule);
     const column = WINDOWS[rule.window];
     const cutoff = new Date(Date.parse(request.asOfIso) - deps.orderSettings[rule.delay]);
-    const clock = `COALESCE(${CLOCK_COLUMN[rule.clock]}, completed_at)`;
-    const rows: { id: number; order_sn: string }[] = await this.dataSource.query(
-      // A legacy row without completed_at is left alone: its windows run from a completion nobody recorded.
-      `SELECT id, order_sn FROM orders WHERE order_status = ? AND id > ? AND ${column.column} = ? AND completed_at IS NOT NULL AND ${clock} < ? ORDER BY id LIMIT ?`,
-      [OrderStatus.COMPLETE, request.afterId, column.from, cutoff, deps.sweeps.batchSize],
-    );
+    const rows = await readOrdersWithOverdueWindow(this.dataSource, { column: column.column, open: column.from, clock: rule.clock, afterId: request.afterId, cutoff, limit: deps.sweeps.batchSize });
     const lastId = rows.length ? Number(rows[rows.length - 1].id) : request.afterId;
     const counts = emptyCounts();
     const failures: SweepFailure[] = [];

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { CancellationRequest } from './entities';
 import { CancellationStatus } from '../domain';
 import { CANCELLATION_STATUS_EVENTS, EventActor, businessEvent } from '../domain/events';
 import { emitEvent, nextOrdinal, ordinalKey, sellerOfOrder } from './business-events';
@@ -57,8 +58,29 @@ export async function recordSystemCancellationRequest(manager: Queryable, reques
   return Number(row.id);
 }
 
+/**
+ * A person's request, recorded at RECEIVED (its idempotency key taken) with cancellation.received, inside
+ * the caller's step. A second request under the key fails with ER_DUP_ENTRY.
+ */
+export async function insertCancellationRequest(
+  manager: EntityManager,
+  request: { actorRole: string; actorId: string; idempotencyKey: string; orderSn: string; requestHash: string; reason: string },
+  sellerId: number | string,
+): Promise<CancellationRequest> {
+  const repo = manager.getRepository(CancellationRequest);
+  const saved = await repo.save(repo.create({ ...request, status: CancellationStatus.RECEIVED }));
+  await emitCancellationReceived(manager, { id: Number(saved.id), orderSn: request.orderSn, reason: request.reason, actorRole: request.actorRole, actorId: request.actorId, sellerId });
+  return saved;
+}
+
+/** The answer stored on the request (the first one stored wins). */
+export async function readStoredCancellationAnswer<T>(db: Queryable, id: number): Promise<T> {
+  const [stored] = await db.query('SELECT response_json FROM cancellation_request WHERE id = ?', [id]);
+  return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as T;
+}
+
 /** A request the API just inserted (RECEIVED): its event. */
-export async function emitCancellationReceived(manager: Queryable, row: { id: number; orderSn: string; reason: string; actorRole: string; actorId: string; sellerId: number | string }): Promise<void> {
+async function emitCancellationReceived(manager: Queryable, row: { id: number; orderSn: string; reason: string; actorRole: string; actorId: string; sellerId: number | string }): Promise<void> {
   await emitCancellationEvent(
     manager,
     { id: row.id, order_sn: row.orderSn, status: CancellationStatus.RECEIVED, reason: row.reason, actor_role: row.actorRole, actor_id: row.actorId },

@@ -93,3 +93,38 @@ async function emitGoodwillEvent(
     ),
   );
 }
+
+export interface GoodwillRequestRow {
+  id: number;
+  order_sn: string;
+  request_hash: string;
+  refund_fen: number;
+  reason: string;
+  status: string;
+  refund_sn: string | null;
+  refusal: string | null;
+  response_json: unknown;
+}
+
+/** A goodwill request by its id. */
+export async function findGoodwillRequest(db: Queryable, id: number | string): Promise<GoodwillRequestRow | undefined> {
+  const [row] = await db.query(`SELECT * FROM goodwill_refund WHERE id = ?`, [id]);
+  return row;
+}
+
+/** The goodwill request a staff member recorded under this idempotency key. */
+export async function findGoodwillRequestByKey(db: Queryable, actorRole: string, actorId: string, idempotencyKey: string): Promise<GoodwillRequestRow | undefined> {
+  const [row] = await db.query(`SELECT * FROM goodwill_refund WHERE actor_role = ? AND actor_id = ? AND idempotency_key = ?`, [actorRole, actorId, idempotencyKey]);
+  return row;
+}
+
+/** A goodwill request of this order, or undefined. */
+export async function findGoodwillRequestOfOrder(db: Queryable, id: string, orderSn: string): Promise<GoodwillRequestRow | undefined> {
+  const rows: GoodwillRequestRow[] = await db.query('SELECT * FROM goodwill_refund WHERE id = ? AND order_sn = ?', [id, orderSn]);
+  return rows[0];
+}
+
+/** Keeps the first answer given to the request (concurrent retries of one key all answer the same). */
+export async function storeGoodwillAnswer(db: Queryable, id: number, answer: unknown): Promise<void> {
+  await db.query('UPDATE goodwill_refund SET response_json = COALESCE(response_json, ?) WHERE id = ?', [JSON.stringify(answer), id]);
+}

@@ -38,3 +38,9 @@ export async function appendOrderLog(
   if (inserted) for (const event of Array.isArray(events) ? events : [events as BusinessEvent]) emitEvent(manager, event);
   return inserted;
 }
+
+/** Whether the order log already has the step's row (a retried step finds it and repeats nothing). */
+export async function orderLogHas(manager: Pick<EntityManager, 'query'>, orderSn: string, eventKey: string): Promise<boolean> {
+  const logged = await manager.query('SELECT 1 FROM order_log WHERE order_sn = ? AND event_key = ?', [orderSn, eventKey]);
+  return logged.length > 0;
+}

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { PaymentStatus, RefundStatus, paymentStatusAfterRefunds } from '../domain';
+import { OrderStatus, PayStatus, PaymentStatus, RefundStatus, paymentStatusAfterRefunds } from '../domain';
+import type { ProviderName } from '../payments/provider';
 import { EventActor, PAYMENT_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { emitEvent } from './business-events';
 
@@ -126,4 +127,31 @@ export function emitPaymentRefunded(manager: Queryable, change: PaymentRefundCha
     { type: 'payment', id: change.outTradeNo, sellerId, orderSn: change.orderSn },
     { type: PAYMENT_STATUS_EVENTS[change.to], key: change.to, payload: { ...change, actor } },
   ));
+}
+
+/** The QR code's URL of a native (QR) payment attempt, as the provider returned it. */
+export async function setPaymentCodeUrl(db: Queryable, outTradeNo: string, codeUrl: string): Promise<void> {
+  await db.query('UPDATE payment SET code_url = ? WHERE out_trade_no = ?', [codeUrl, outTradeNo]);
+}
+
+/** A payment attempt by its out_trade_no (what a provider's result is checked against), or undefined. */
+export async function findPaymentByOutTradeNo(db: Queryable, outTradeNo: string): Promise<{ order_sn: string; provider: string; amount_fen: number; transaction_id: string | null } | undefined> {
+  const [payment] = await db.query('SELECT order_sn, provider, amount_fen, transaction_id FROM payment WHERE out_trade_no = ?', [outTradeNo]);
+  return payment;
+}
+
+/** The order's payment attempts still open (CREATED), to close at their providers. */
+export function readOpenPaymentAttempts(db: Queryable, orderSn: string): Promise<{ provider: ProviderName; out_trade_no: string }[]> {
+  return db.query(`SELECT provider, out_trade_no FROM payment WHERE order_sn = ? AND status = 'CREATED'`, [orderSn]);
+}
+
+/** A payment attempt with its order's statuses (the unpaid-payment check), or undefined. */
+export async function readPaymentWithOrderStatus(db: Queryable, outTradeNo: string, orderSn: string): Promise<{ order_status: OrderStatus; pay_status: PayStatus; payment_status: string; provider: string } | undefined> {
+  const [row] = await db.query(
+    `SELECT o.order_status, o.pay_status, p.status AS payment_status, p.provider
+         FROM payment p JOIN orders o ON o.order_sn = p.order_sn
+        WHERE p.out_trade_no = ? AND p.order_sn = ?`,
+    [outTradeNo, orderSn],
+  );
+  return row;
 }

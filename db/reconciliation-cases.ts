@@ -112,3 +112,8 @@ function emitCaseEvent(manager: Queryable, row: CaseRow, from: DifferenceStatus 
     },
   ));
 }
+
+/** Why an open case was not fixed automatically, on the case (it stays OPEN for support). */
+export async function noteOpenReconciliationCase(db: Queryable, differenceId: number, why: string): Promise<void> {
+  await db.query('UPDATE reconciliation_difference SET auto_fix = ? WHERE id = ? AND status = ?', [why.slice(0, 255), differenceId, DifferenceStatus.OPEN]);
+}

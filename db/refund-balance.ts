@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { ErrorCode, RefundAllocation, RefundAsk, RefundBalance, RefundRefusal, RefundRefusalCode, RefundStatus, allocateRefund, describeRefund, isRefundRefused } from '../domain';
 import { appendOrderLog } from './order-log';
 import { newSn } from './serial-numbers';
+import { RefundRow, insertRefund } from './refunds';
 import { sellerOfOrder } from './business-events';
 import { businessEvent, eventActor } from '../domain/events';
 
@@ -30,16 +31,7 @@ export interface DrawRefundRequest {
   ask: RefundAsk;
 }
 
-export interface RefundRow {
-  refund_sn: string;
-  order_sn: string;
-  provider: 'wechatpay' | 'alipay';
-  out_trade_no: string;
-  refund_fen: number;
-  total_fen: number;
-  reason: string;
-  status: RefundStatus;
-}
+export type { RefundRow } from './refunds';
 
 /**
  * Reads the balance of an order's payment; with `lock`, under the order row's lock (the one lock
@@ -94,10 +86,7 @@ export async function drawRefund(manager: EntityManager, request: DrawRefundRequ
   if (isRefundRefused(allocation)) throw new RefundRefusedError(allocation.code, allocation.message);
   await takeFromLines(manager, request.orderSn, allocation);
   const refundSn = newSn('R');
-  await manager.query(
-    `INSERT INTO refund (refund_sn, cause_key, order_sn, provider, out_trade_no, refund_fen, total_fen, reason, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [refundSn, request.causeKey, request.orderSn, balance.provider, balance.outTradeNo, allocation.refundFen, balance.capturedFen, request.reason.slice(0, 80), RefundStatus.APPLY],
-  );
+  await insertRefund(manager, { refundSn, causeKey: request.causeKey, orderSn: request.orderSn, provider: balance.provider, outTradeNo: balance.outTradeNo, refundFen: allocation.refundFen, totalFen: balance.capturedFen, reason: request.reason });
   for (const line of allocation.lines) {
     await manager.query('INSERT INTO refund_line (refund_sn, order_item_id, refund_fen) VALUES (?, ?, ?)', [refundSn, line.orderItemId, line.refundFen]);
   }

@@ -50,3 +50,40 @@ export function reviewCreatedEvent(review: { orderSn: string; skuId: number; kin
     },
   );
 }
+
+export interface ReviewRow {
+  id: number;
+  order_sn: string;
+  sku_id: number;
+  kind: ReviewKind;
+  grade: ReviewGrade | null;
+  content: string;
+  automatic: number;
+  created_at: Date;
+}
+
+/** The reviews of one order line (kind and whether automatic), for the review rule. */
+export function readLineReviews(manager: Queryable, orderSn: string, skuId: number): Promise<Pick<ReviewRow, 'kind' | 'automatic'>[]> {
+  return manager.query('SELECT kind, automatic FROM order_review WHERE order_sn = ? AND sku_id = ?', [orderSn, skuId]);
+}
+
+/** A buyer's own review (or follow-up) of a line; the (order, sku, kind) unique key refuses a second. */
+export async function insertBuyerReview(
+  manager: Queryable,
+  review: { orderSn: string; skuId: number; buyerId: number | string; sellerId: number | string; kind: ReviewKind; grade: ReviewGrade | null; content: string },
+): Promise<void> {
+  await manager.query(
+    'INSERT INTO order_review (order_sn, sku_id, buyer_id, seller_id, kind, grade, content) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    [review.orderSn, review.skuId, review.buyerId, review.sellerId, review.kind, review.grade, review.content],
+  );
+}
+
+/** An order's reviews, oldest first. */
+export function readOrderReviews(db: Queryable, orderSn: string): Promise<ReviewRow[]> {
+  return db.query('SELECT * FROM order_review WHERE order_sn = ? ORDER BY id', [orderSn]);
+}
+
+/** A goods' latest 200 reviews, newest first. */
+export function readGoodsReviews(db: Queryable, skuId: number): Promise<ReviewRow[]> {
+  return db.query('SELECT * FROM order_review WHERE sku_id = ? ORDER BY id DESC LIMIT 200', [skuId]);
+}

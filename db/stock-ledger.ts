@@ -79,3 +79,9 @@ export class InsufficientStockError extends Error {
     this.name = 'InsufficientStockError';
   }
 }
+
+/** Whether the order's sales were counted (a SALE movement exists), so there is something to reverse. */
+export async function salesCounted(manager: Pick<EntityManager, 'query'>, orderSn: string): Promise<boolean> {
+  const counted = await manager.query(`SELECT 1 FROM stock_movement WHERE order_sn = ? AND kind = 'SALE' LIMIT 1`, [orderSn]);
+  return counted.length > 0;
+}

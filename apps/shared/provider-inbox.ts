@@ -5,6 +5,8 @@ import { orderWorkflowId, paymentConfirmedSignal } from '../../workflows/order.c
 import { refundNotifiedSignal, refundWorkflowId } from '../../workflows/refund.contract';
 import { LATE_PAYMENT_WORKFLOW, latePaymentWorkflowId } from '../../workflows/late-payment.contract';
 import { startWorkflow } from './start-workflows';
+import { findPaymentByOutTradeNo } from '../../db/payments';
+import { markProviderNotificationDelivered, providerNotificationDelivered, recordProviderNotification } from '../../db/provider-notifications';
 import { workPriority } from '../../domain';
 
 type PaymentNotification = Extract<ProviderNotification, { kind: 'payment' }>;
@@ -78,7 +80,7 @@ export class ProviderInbox {
     // A payment notification is checked against our payment row, read once for the check and the delivery.
     let payment: PaymentRow | undefined;
     if (notification.kind === 'payment') {
-      [payment] = await this.dataSource.query('SELECT order_sn, provider, amount_fen, transaction_id FROM payment WHERE out_trade_no = ?', [notification.outTradeNo]);
+      payment = await findPaymentByOutTradeNo(this.dataSource, notification.outTradeNo);
       const problem = checkPayment(notification, payment);
       if (problem) return { accepted: false, reason: problem };
     }
@@ -89,22 +91,24 @@ export class ProviderInbox {
       // Not marked delivered: the provider's next attempt goes through all of this again.
       if (typeof delivery === 'object') return { accepted: false, reason: delivery.refused };
       deliveredTo = delivery;
-      await this.dataSource.query('UPDATE provider_notification SET delivered_at = CURRENT_TIMESTAMP(3) WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
+      await markProviderNotificationDelivered(this.dataSource, notification.provider, notification.notificationId);
     }
     return { accepted: true, duplicate: !fresh, ...(deliveredTo ? { deliveredTo } : {}) };
   }
 
   private async record(notification: ProviderNotification): Promise<boolean> {
-    const result = await this.dataSource.query(
-      `INSERT IGNORE INTO provider_notification (provider, notification_id, kind, out_trade_no, out_refund_no, payload_json) VALUES (?, ?, ?, ?, ?, ?)`,
-      [notification.provider, notification.notificationId, notification.kind, notification.outTradeNo, notification.kind === 'refund' ? notification.outRefundNo : null, JSON.stringify(notification)],
-    );
-    return result.affectedRows === 1;
+    return recordProviderNotification(this.dataSource, {
+      provider: notification.provider,
+      notificationId: notification.notificationId,
+      kind: notification.kind,
+      outTradeNo: notification.outTradeNo,
+      outRefundNo: notification.kind === 'refund' ? notification.outRefundNo : null,
+      payload: notification,
+    });
   }
 
   private async delivered(notification: ProviderNotification): Promise<boolean> {
-    const [row] = await this.dataSource.query('SELECT delivered_at FROM provider_notification WHERE provider = ? AND notification_id = ?', [notification.provider, notification.notificationId]);
-    return Boolean(row?.delivered_at);
+    return providerNotificationDelivered(this.dataSource, notification.provider, notification.notificationId);
   }
 
   /** Who took the payment, or why it cannot be delivered yet. */

@@ -5,6 +5,7 @@ import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { withinMs } from '../shared/within';
+import { pingDatabase } from '../../db/metrics';
 import { ScheduleMetrics, registerDatabaseMetrics } from './operational-metrics';
 
 /**
@@ -97,7 +98,7 @@ export class WorkerProbe {
     const polling = this.health().status === 'ok';
     let mysql = 'up';
     try {
-      await withinMs(this.dataSource.query('SELECT 1'), 3000);
+      await withinMs(pingDatabase(this.dataSource), 3000);
     } catch (err) {
       mysql = `down: ${(err as Error).message.split('\n')[0]}`;
     }

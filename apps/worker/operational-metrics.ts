@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { DifferenceKind, DifferenceStatus } from '../../domain/reconciliation';
+import { DifferenceKind } from '../../domain/reconciliation';
 import { RECONCILIATION_PROVIDERS } from '../../workflows/reconciliation.contract';
+import { countOpenDifferencesByProviderKind, readRefundsWaitingForSupport, readUndeliveredNotifications } from '../../db/metrics';
 
 /**
  * What operators and support must act on, read from MySQL (and the Temporal schedules) at scrape time,
@@ -34,12 +35,7 @@ export function registerDatabaseMetrics(registry: Registry, dataSource: DataSour
   // ABNORMAL, or CLOSED and not re-issued: support resolves it (POST /support/refunds/{refundSn}/resolution).
   // The age runs from the row's last change, which is when it became ABNORMAL or CLOSED.
   const waiting = perScrape(async () => {
-    const [row] = await dataSource.query(
-      `SELECT COUNT(*) AS n, COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(r.updated_at), CURRENT_TIMESTAMP(3)), 0) / 1000000 AS age
-       FROM refund r
-       WHERE r.status = 'ABNORMAL'
-          OR (r.status = 'CLOSED' AND NOT EXISTS (SELECT 1 FROM order_log l WHERE l.order_sn = r.order_sn AND l.event_key = CONCAT('refund:', r.refund_sn, ':reissue')))`,
-    );
+    const row = await readRefundsWaitingForSupport(dataSource);
     return { count: Number(row.n), age: Number(row.age) };
   });
   new Gauge({
@@ -63,12 +59,7 @@ export function registerDatabaseMetrics(registry: Registry, dataSource: DataSour
   // An undelivered one means the provider's money news reached no workflow (Temporal down, or refused until
   // the provider confirms it); the provider retries it for about a day, after which reconciliation catches it.
   const undelivered = perScrape(async () => {
-    const rows: { provider: string; n: string | number; age: string | number | null }[] = await dataSource.query(
-      `SELECT provider, COUNT(*) AS n, TIMESTAMPDIFF(MICROSECOND, MIN(received_at), CURRENT_TIMESTAMP(3)) / 1000000 AS age
-       FROM provider_notification
-       WHERE delivered_at IS NULL AND received_at > CURRENT_TIMESTAMP(3) - INTERVAL ${UNDELIVERED_NOTIFICATION_WINDOW_HOURS} HOUR
-       GROUP BY provider`,
-    );
+    const rows = await readUndeliveredNotifications(dataSource, UNDELIVERED_NOTIFICATION_WINDOW_HOURS);
     return new Map(rows.map((row) => [row.provider, { count: Number(row.n), age: Number(row.age ?? 0) }]));
   });
   new Gauge({
@@ -99,10 +90,7 @@ export function registerDatabaseMetrics(registry: Registry, dataSource: DataSour
     labelNames: ['provider', 'kind'] as const,
     registers: [registry],
     async collect() {
-      const rows: { provider: string; kind: string; n: string | number }[] = await dataSource.query(
-        'SELECT provider, kind, COUNT(*) AS n FROM reconciliation_difference WHERE status = ? GROUP BY provider, kind',
-        [DifferenceStatus.OPEN],
-      );
+      const rows = await countOpenDifferencesByProviderKind(dataSource);
       const found = new Map(rows.map((row) => [`${row.provider}/${row.kind}`, Number(row.n)]));
       // Every provider and kind, zero included: an alert compares values instead of guessing at absent series.
       const kinds = new Set<string>([...Object.values(DifferenceKind), ...rows.map((row) => row.kind)]);

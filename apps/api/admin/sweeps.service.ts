@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { SWEEP_NAMES, SWEEP_WORKFLOWS, SweepName, SweepTaskCounts, sweepScheduleId } from '../../../workflows/sweep.contract';
 import { startWorkflow } from '../../shared/start-workflows';
+import { readRecentSweepRuns } from '../../../db/sweeps';
 import { temporalUiLink } from '../../shared/temporal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { workPriority } from '../../../domain';
@@ -91,11 +92,7 @@ export class SweepsService {
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
-    const rows: Record<string, any>[] = await this.dataSource.query(
-      `SELECT id, workflow_id, dry_run, DATE_FORMAT(sweep_day, '%Y-%m-%d') AS sweep_day, as_of, status, started_at, finished_at, counts_json
-       FROM sweep_run WHERE sweep_name = ? ORDER BY id DESC LIMIT ?`,
-      [sweep, RECENT_RUNS],
-    );
+    const rows = await readRecentSweepRuns(this.dataSource, sweep, RECENT_RUNS);
     const lastRuns: SweepRunView[] = rows.map((r) => ({
       sweepRunId: Number(r.id),
       workflowId: r.workflow_id,

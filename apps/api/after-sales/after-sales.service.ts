@@ -7,6 +7,10 @@ import { runStep } from '../../../db/business-events';
 import { businessEvent, eventActor } from '../../../domain/events';
 import { newSn } from '../../../db/serial-numbers';
 import { readRefundBalance } from '../../../db/refund-balance';
+import { findAfterSaleByIdempotencyKey, insertAfterSaleApplication, readAfterSaleForInput, readUnitsHeldByAfterSales, storeAfterSaleAnswer } from '../../../db/after-sales';
+import { findAfterSale, listAfterSaleSnsOfOrder, readAfterSaleDetail } from '../../../db/after-sale-reads';
+import { lockBuyerOrderForAfterSale } from '../../../db/order-reads';
+import { lockOrderItemsForAfterSale } from '../../../db/order-items';
 import {
   Actor,
   AFTER_SALE_RELEASED,
@@ -96,9 +100,7 @@ export class AfterSalesService {
     const answer = await this.openingAnswer(input.serviceSn);
     // Pending is not an answer to keep: a replay of the application asks the workflow again.
     if (answer.httpStatus === 202) return answer;
-    await this.dataSource.query('UPDATE after_sale SET response_json = COALESCE(response_json, ?) WHERE service_sn = ?', [JSON.stringify(answer), input.serviceSn]);
-    const [stored] = await this.dataSource.query('SELECT response_json FROM after_sale WHERE service_sn = ?', [input.serviceSn]);
-    return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
+    return storeAfterSaleAnswer(this.dataSource, input.serviceSn, answer);
   }
 
   /**
@@ -140,16 +142,13 @@ export class AfterSalesService {
     idempotencyKey: string,
   ): Promise<{ answer: StoredAnswer } | { input: AfterSaleWorkflowInput }> {
     const { orderSn } = body;
-    const [order] = await manager.query(
-      'SELECT order_sn, seller_id, buyer_id, order_status, service_status, payment_type, order_type, paid_fen, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
-      [orderSn, buyer.id],
-    );
+    const order = await lockBuyerOrderForAfterSale(manager, orderSn, buyer.id);
     if (!order) throw new NotFoundException(`order ${orderSn} not found`);
     // A retry of the same application (same key) replays it, after the lock, so a concurrent twin waits for the first.
-    const [existing] = await manager.query('SELECT service_sn, request_hash, response_json FROM after_sale WHERE buyer_id = ? AND idempotency_key = ?', [buyer.id, idempotencyKey]);
+    const existing = await findAfterSaleByIdempotencyKey(manager, buyer.id, idempotencyKey);
     if (existing) {
       if (existing.request_hash !== hash) throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request');
-      if (existing.response_json) return { answer: typeof existing.response_json === 'string' ? JSON.parse(existing.response_json) : existing.response_json };
+      if (existing.response_json) return { answer: (typeof existing.response_json === 'string' ? JSON.parse(existing.response_json) : existing.response_json) as StoredAnswer };
       return { input: await this.inputOf(manager, existing.service_sn) };
     }
     // The fast 409 from the row, with the rule the order workflow's validator decides with.
@@ -163,17 +162,10 @@ export class AfterSalesService {
     });
     if (refusal) throw new DomainError(ErrorCode.AFTER_SALE_NOT_ALLOWED, refusal);
     if (refundsMoney(body.serviceType) && !(order.paid_fen > 0)) throw new DomainError(ErrorCode.NOT_PAID, `order ${orderSn} was not paid: there is nothing to refund`);
-    const items: { id: number; sku_id: number; name: string; num: number; paid_fen: number }[] = await manager.query(
-      'SELECT id, sku_id, name, num, paid_fen FROM order_item WHERE order_sn = ? ORDER BY id FOR UPDATE',
-      [orderSn],
-    );
+    const items = await lockOrderItemsForAfterSale(manager, orderSn);
     // What each line and the payment have left, after every refund of any cause (the one refundable balance).
     const balance = await readRefundBalance(manager, orderSn, { lock: false });
-    const taken: { order_item_id: number; n: number | string }[] = await manager.query(
-      `SELECT i.order_item_id, SUM(i.num) AS n FROM after_sale_item i JOIN after_sale a ON a.service_sn = i.service_sn
-       WHERE i.order_sn = ? AND a.status NOT IN (?) GROUP BY i.order_item_id`,
-      [orderSn, AFTER_SALE_RELEASED],
-    );
+    const taken = await readUnitsHeldByAfterSales(manager, orderSn);
     const facts: AfterSaleLineFacts[] = items.map((item) => ({
       orderItemId: Number(item.id),
       skuId: Number(item.sku_id),
@@ -189,20 +181,13 @@ export class AfterSalesService {
     const requestedFen = money ? planned.plan.reduce((sum, line) => sum + line.amountFen, 0) : 0;
     if (money && requestedFen <= 0) throw new DomainError(RefundRefusal.NOTHING_TO_REFUND, 'nothing remains refundable on these lines');
     const serviceSn = newSn('S');
-    await manager.query(
-      `INSERT INTO after_sale (service_sn, order_sn, seller_id, buyer_id, service_type, status, reason, description, requested_fen, idempotency_key, request_hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [serviceSn, orderSn, order.seller_id, order.buyer_id, body.serviceType, AfterSaleStatus.APPLY, body.reason, body.description ?? null, requestedFen, idempotencyKey, hash],
-    );
-    for (const line of planned.plan) {
-      await manager.query('INSERT INTO after_sale_item (service_sn, order_sn, order_item_id, sku_id, name, num, amount_fen) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        serviceSn, orderSn, line.orderItemId, line.skuId, line.name, line.num, money ? line.amountFen : 0,
-      ]);
-    }
     const message = `after-sale ${serviceSn} (${body.serviceType}) applied for ${planned.plan.map((l) => `${l.num} × ${l.name}`).join(', ')}${money ? `, ${formatFen(requestedFen)} CNY asked` : ''}: ${body.reason}`;
-    await manager.query('INSERT INTO after_sale_log (service_sn, seq, action, old_status, new_status, actor_role, actor_id, message) VALUES (?, 0, ?, NULL, ?, ?, ?, ?)', [
-      serviceSn, 'APPLY', AfterSaleStatus.APPLY, Actor.BUYER, buyer.id, message.slice(0, 500),
-    ]);
+    await insertAfterSaleApplication(
+      manager,
+      { serviceSn, orderSn, sellerId: order.seller_id, buyerId: order.buyer_id, serviceType: body.serviceType, reason: body.reason, description: body.description ?? null, requestedFen, idempotencyKey, requestHash: hash },
+      planned.plan.map((line) => ({ ...line, amountFen: money ? line.amountFen : 0 })),
+      message,
+    );
     await appendOrderLog(manager, { orderSn, eventKey: `after-sale:${serviceSn}:0:APPLY`, operation: 'AFTER_SALE', newStatus: AfterSaleStatus.APPLY, actorRole: Actor.BUYER, actorId: buyer.id, message }, 'fail', businessEvent(
       { type: 'after_sale', id: serviceSn, sellerId: order.seller_id, orderSn },
       {
@@ -225,8 +210,7 @@ export class AfterSalesService {
 
   /** The workflow input, always from the rows (a replay after a crash starts the same workflow). */
   private async inputOf(manager: EntityManager, serviceSn: string): Promise<AfterSaleWorkflowInput> {
-    const [row] = await manager.query('SELECT * FROM after_sale WHERE service_sn = ?', [serviceSn]);
-    const items = await manager.query('SELECT order_item_id, sku_id, name, num, amount_fen FROM after_sale_item WHERE service_sn = ? ORDER BY order_item_id', [serviceSn]);
+    const { row, items } = await readAfterSaleForInput(manager, serviceSn);
     return {
       serviceSn,
       orderSn: row.order_sn,
@@ -243,11 +227,10 @@ export class AfterSalesService {
 
   /** One after-sale row as its buyer, its seller or support may see it; anyone else gets a 404. */
   private async load(principal: Principal, serviceSn: string): Promise<Record<string, any>> {
-    const where = ['service_sn = ?'];
-    const params: unknown[] = [serviceSn];
-    if (principal.role === 'buyer') (where.push('buyer_id = ?'), params.push(principal.id));
-    if (principal.role === 'seller') (where.push('seller_id = ?'), params.push(principal.id));
-    const [row] = await this.dataSource.query(`SELECT * FROM after_sale WHERE ${where.join(' AND ')}`, params);
+    const row = await findAfterSale(this.dataSource, serviceSn, {
+      buyerId: principal.role === 'buyer' ? principal.id : undefined,
+      sellerId: principal.role === 'seller' ? principal.id : undefined,
+    });
     if (!row) throw new NotFoundException(`after-sale ${serviceSn} not found`);
     return row;
   }
@@ -258,17 +241,12 @@ export class AfterSalesService {
   }
 
   async listForOrder(orderSn: string) {
-    const rows: { service_sn: string }[] = await this.dataSource.query('SELECT service_sn FROM after_sale WHERE order_sn = ? ORDER BY id', [orderSn]);
-    return Promise.all(rows.map((r) => this.describe(r.service_sn, { live: false })));
+    const serviceSns = await listAfterSaleSnsOfOrder(this.dataSource, orderSn);
+    return Promise.all(serviceSns.map((serviceSn) => this.describe(serviceSn, { live: false })));
   }
 
   async describe(serviceSn: string, options: { live: boolean } = { live: true }) {
-    const [row] = await this.dataSource.query('SELECT * FROM after_sale WHERE service_sn = ?', [serviceSn]);
-    const [items, log, refunds] = await Promise.all([
-      this.dataSource.query('SELECT order_item_id, sku_id, name, num, amount_fen, good_num, damaged_num FROM after_sale_item WHERE service_sn = ? ORDER BY order_item_id', [serviceSn]),
-      this.dataSource.query('SELECT seq, action, old_status, new_status, actor_role, actor_id, message, created_at FROM after_sale_log WHERE service_sn = ? ORDER BY seq', [serviceSn]),
-      this.dataSource.query('SELECT refund_sn, status, refund_fen, provider, created_at FROM refund WHERE cause_key LIKE ? ORDER BY id', [`after-sale:${serviceSn}:%`]),
-    ]);
+    const { row, items, log, refunds } = await readAfterSaleDetail(this.dataSource, serviceSn);
     const workflowId = afterSaleWorkflowId(serviceSn);
     return {
       serviceSn,

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { SupportDecisionDto } from './after-sale.dto';
 import { AfterSalesService } from './after-sales.service';
+import { listAfterSaleSnsByStatus } from '../../../db/after-sale-reads';
 import { ApiProblems } from '../common/api-problems';
 
 /** Support staff's side of after-sales. In the Temporal UI: AfterSaleStatus="WAIT_FOR_MANUAL". */
@@ -27,8 +28,8 @@ export class SupportAfterSalesController {
     if (typeof wanted !== 'string' || !(Object.values(AfterSaleStatus) as string[]).includes(wanted)) {
       throw new BadRequestException(`status must be one of ${Object.values(AfterSaleStatus).join(', ')}`);
     }
-    const rows: { service_sn: string }[] = await this.dataSource.query('SELECT service_sn FROM after_sale WHERE status = ? ORDER BY id DESC LIMIT 100', [wanted]);
-    return Promise.all(rows.map((r) => this.afterSales.describe(r.service_sn, { live: false })));
+    const serviceSns = await listAfterSaleSnsByStatus(this.dataSource, wanted);
+    return Promise.all(serviceSns.map((serviceSn) => this.afterSales.describe(serviceSn, { live: false })));
   }
 
   @Post(':serviceSn/decision')

@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CancellationRequest, Refund } from '../../../db/entities';
 import { runStep } from '../../../db/business-events';
-import { emitCancellationReceived, storeCancellationAnswer } from '../../../db/cancellation-requests';
+import { insertCancellationRequest, readStoredCancellationAnswer, storeCancellationAnswer } from '../../../db/cancellation-requests';
 import { CancellationStatus, DomainError, ErrorCode, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { CancellationProgress, cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
 import { CancelRequest, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
@@ -41,9 +41,7 @@ export class CancellationsService {
       try {
         // Recorded with its cancellation.received event, in one step (db/business-events.ts).
         request = await runStep(this.dataSource, async (manager) => {
-          const saved = await manager.getRepository(CancellationRequest).save(repo.create({ ...byKey, orderSn, requestHash: hash, reason, status: CancellationStatus.RECEIVED }));
-          await emitCancellationReceived(manager, { id: Number(saved.id), orderSn, reason, actorRole: principal.role, actorId: principal.id, sellerId: order.sellerId });
-          return saved;
+          return insertCancellationRequest(manager, { ...byKey, orderSn, requestHash: hash, reason }, order.sellerId);
         });
       } catch (err) {
         if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
@@ -65,8 +63,7 @@ export class CancellationsService {
     const refusal = answer.httpStatus >= 400 && typeof answer.body.code === 'string' ? { code: answer.body.code, reason: String(answer.body.detail) } : undefined;
     const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: principal.id }, refusal));
     if (storedFirst) this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
-    const [stored] = await this.dataSource.query('SELECT response_json FROM cancellation_request WHERE id = ?', [request.id]);
-    return (typeof stored.response_json === 'string' ? JSON.parse(stored.response_json) : stored.response_json) as StoredAnswer;
+    return readStoredCancellationAnswer<StoredAnswer>(this.dataSource, request.id);
   }
 
   /**

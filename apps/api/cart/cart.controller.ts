@@ -6,6 +6,7 @@ import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { AddCartItemDto, CheckAllDto, UpdateCartItemDto } from './cart.dto';
 import { CartStore } from './cart-store';
 import { ApiProblems } from '../common/api-problems';
+import { goodsExists, readGoodsByIds } from '../../../db/goods';
 
 /**
  * The buyer's cart and buy-now item (in Redis). Lines name a SKU and a quantity only; the answer
@@ -25,7 +26,7 @@ export class CartController {
   @ApiOperation({ summary: 'The cart, grouped per shop, with current prices and stock' })
   async view(@CurrentPrincipal() buyer: Principal) {
     const lines = await this.cart.lines(buyer.id);
-    const goods = lines.length ? await this.dataSource.query('SELECT id, seller_id, name, price_fen, available_quantity FROM goods WHERE id IN (?)', [lines.map((l) => l.skuId)]) : [];
+    const goods = lines.length ? await readGoodsByIds(this.dataSource, lines.map((l) => l.skuId)) : [];
     const shops = new Map<number, unknown[]>();
     for (const line of lines) {
       const row = goods.find((g: { id: number }) => g.id === line.skuId);
@@ -89,7 +90,6 @@ export class CartController {
   }
 
   private async requireSku(skuId: number): Promise<void> {
-    const [row] = await this.dataSource.query('SELECT id FROM goods WHERE id = ?', [skuId]);
-    if (!row) throw new UnprocessableEntityException(`unknown SKU: ${skuId}`);
+    if (!(await goodsExists(this.dataSource, skuId))) throw new UnprocessableEntityException(`unknown SKU: ${skuId}`);
   }
 }

@@ -1,19 +1,12 @@
 import { UnprocessableEntityException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ClaimedCoupon, PromotionRefused, ShopTotals, mergeQuantities, priceShop } from '../../../domain';
-import { ShopPromotions, readClaimedCoupons, readShopPromotions } from '../promotions/promotion-reader';
+import { ShopPromotions, readClaimedCoupons, readShopPromotions } from '../../../db/promotions';
+import { GoodsRow, readGoodsForPricing } from '../../../db/goods';
 
 export interface CheckoutItem {
   skuId: number;
   quantity: number;
-}
-
-export interface GoodsRow {
-  id: number;
-  seller_id: number;
-  name: string;
-  price_fen: number;
-  available_quantity: number;
 }
 
 export interface ShopQuote {
@@ -45,7 +38,7 @@ export async function quoteCheckout(
   if (typeof quantities === 'string') throw new UnprocessableEntityException(quantities);
   const skuIds = [...quantities.keys()].sort((a, b) => a - b);
   if (!skuIds.length) throw new UnprocessableEntityException('nothing to check out: the cart has no checked lines (or there is no buy-now item)');
-  const goods: GoodsRow[] = await db.query('SELECT id, seller_id, name, price_fen, available_quantity FROM goods WHERE id IN (?) ORDER BY id', [skuIds]);
+  const goods: GoodsRow[] = await readGoodsForPricing(db, skuIds);
   const missing = skuIds.filter((id) => !goods.some((g) => g.id === id));
   if (missing.length) throw new UnprocessableEntityException(`unknown SKU: ${missing.join(', ')}`);
 

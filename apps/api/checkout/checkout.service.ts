@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { PaymentType } from '../../../domain';
 import { CartStore, CheckoutWay } from '../cart/cart-store';
 import { requestHash } from '../common/idempotency';
-import { readUnusedCoupons } from '../promotions/promotion-reader';
+import { readUnusedCoupons } from '../../../db/promotions';
 import { TradeAnswer, TradesService } from '../trades/trades.service';
 import { quoteCheckout } from './checkout-pricer';
 import { SubmitCheckoutDto } from './checkout.dto';

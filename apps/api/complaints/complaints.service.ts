@@ -5,6 +5,9 @@ import type { AppConfig } from '../../../config/app-config';
 import { Complaint, ComplaintMessage } from '../../../db/entities';
 import { appendOrderLog } from '../../../db/order-log';
 import { runStep } from '../../../db/business-events';
+import { countClosedComplaintsOfLine, findOpenComplaintOfLine, insertComplaint, lineHasOpenComplaint } from '../../../db/complaints';
+import { lockBuyerOrderForComplaint, readOrderComplainStatus } from '../../../db/order-reads';
+import { findOrderLineAmounts } from '../../../db/order-items';
 import { businessEvent, eventActor } from '../../../domain/events';
 import {
   Actor,
@@ -60,9 +63,9 @@ export class ComplaintsService {
    */
   async file(buyer: Principal, orderSn: string, dto: { skuId: number; topic: string; content: string }) {
     const filed = await runStep(this.dataSource, async (manager) => {
-      const [order] = await manager.query('SELECT order_sn, seller_id, buyer_id, order_status, complain_status, completed_at FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE', [orderSn, buyer.id]);
+      const order = await lockBuyerOrderForComplaint(manager, orderSn, buyer.id);
       if (!order) throw new NotFoundException(`order ${orderSn} not found`);
-      const [line] = await manager.query('SELECT sku_id, name, num, price_fen, paid_fen FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, dto.skuId]);
+      const line = await findOrderLineAmounts(manager, orderSn, dto.skuId);
       if (!line) throw new NotFoundException(`order ${orderSn} has no line for SKU ${dto.skuId}`);
       const refusal = complaintFilingRefusal({
         orderStatus: order.order_status as OrderStatus,
@@ -72,14 +75,10 @@ export class ComplaintsService {
         complainExpiredMs: this.config.orderSettings.complainExpiredMs,
       });
       if (refusal) throw new DomainError(ErrorCode.COMPLAINT_NOT_ALLOWED, refusal);
-      const [open] = await manager.query('SELECT id, topic FROM complaint WHERE open_line_key = ?', [openLineKey(orderSn, dto.skuId)]);
+      const open = await findOpenComplaintOfLine(manager, orderSn, dto.skuId);
       if (open) return { id: Number(open.id), topic: open.topic as string, order, line, alreadyOpen: true };
       const topic = dto.topic.trim();
-      const inserted = await manager.query(
-        `INSERT INTO complaint (order_sn, sku_id, buyer_id, seller_id, topic, content, status, open_line_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [orderSn, dto.skuId, order.buyer_id, order.seller_id, topic, dto.content.trim(), ComplainStatus.NEW, openLineKey(orderSn, dto.skuId)],
-      );
-      const id = Number(inserted.insertId);
+      const id = await insertComplaint(manager, { orderSn, skuId: dto.skuId, buyerId: order.buyer_id, sellerId: order.seller_id, topic, content: dto.content.trim() });
       await appendOrderLog(manager, { orderSn, eventKey: `complaint:${id}:filed`, operation: 'COMPLAINT', newStatus: ComplainStatus.NEW, actorRole: Actor.BUYER, actorId: buyer.id, message: `complaint ${id} filed about ${line.name}: ${topic}` }, 'fail', businessEvent(
         { type: 'complaint', id, sellerId: order.seller_id, orderSn },
         { type: 'complaint.filed', key: 'filed', payload: { complaintId: id, orderSn, skuId: Number(dto.skuId), buyerId: String(order.buyer_id), status: ComplainStatus.NEW, topic, actor: eventActor(Actor.BUYER, buyer.id) } },
@@ -156,12 +155,12 @@ export class ComplaintsService {
   async get(principal: Principal, id: number) {
     const complaint = await this.load(principal, id);
     const workflowId = complaintWorkflowId(id);
-    const [messages, [order], [closed]] = await Promise.all([
+    const [messages, order, closed] = await Promise.all([
       this.dataSource.getRepository(ComplaintMessage).find({ where: { complaintId: id }, order: { id: 'ASC' } }),
-      this.dataSource.query('SELECT complain_status FROM orders WHERE order_sn = ?', [complaint.orderSn]),
-      this.dataSource.query(`SELECT COUNT(*) AS n FROM complaint WHERE order_sn = ? AND sku_id = ? AND status IN (?, ?)`, [complaint.orderSn, complaint.skuId, ComplainStatus.CANCEL, ComplainStatus.COMPLETE]),
+      readOrderComplainStatus(this.dataSource, complaint.orderSn),
+      countClosedComplaintsOfLine(this.dataSource, complaint.orderSn, complaint.skuId),
     ]);
-    const lineOpen = (await this.dataSource.query('SELECT 1 FROM complaint WHERE open_line_key = ?', [openLineKey(complaint.orderSn, complaint.skuId)])).length > 0;
+    const lineOpen = await lineHasOpenComplaint(this.dataSource, complaint.orderSn, complaint.skuId);
     return {
       ...complaint,
       id: Number(complaint.id),
@@ -191,8 +190,4 @@ export class ComplaintsService {
     const rows = await query.getMany();
     return rows.map((c) => ({ ...c, id: Number(c.id), workflowId: complaintWorkflowId(c.id), temporalUiUrl: temporalUiLink(this.config.temporal, complaintWorkflowId(c.id)) }));
   }
-}
-
-function openLineKey(orderSn: string, skuId: number): string {
-  return `${orderSn}:${skuId}`;
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, NotFoundException, Param, Post } from '@nestjs/c
 import { ParseIdPipe } from '../common/query-params';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { Goods } from '../../../db/entities';
+import { findGoods, insertGoods } from '../../../db/goods';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { CreateGoodsDto } from './create-goods.dto';
@@ -19,18 +19,14 @@ export class GoodsController {
   @ApiOperation({ summary: 'List a new SKU for sale (price in fen, stock on hand)' })
   async create(@CurrentPrincipal() seller: Principal, @Body() dto: CreateGoodsDto) {
     // The seller id is bound as the token's string: Number() would alias ids above 2^53.
-    const saved = await this.dataSource.query(
-      'INSERT INTO goods (seller_id, name, price_fen, quantity, available_quantity, sales_count) VALUES (?, ?, ?, ?, ?, 0)',
-      [seller.id, dto.name.trim(), dto.priceFen, dto.stock, dto.stock],
-    );
-    return this.dataSource.getRepository(Goods).findOneByOrFail({ id: Number(saved.insertId) });
+    return insertGoods(this.dataSource, { sellerId: seller.id, name: dto.name.trim(), priceFen: dto.priceFen, stock: dto.stock });
   }
 
   @Get(':id')
   @Roles('buyer', 'seller', 'support', 'admin')
   @ApiOperation({ summary: 'One SKU: price, stock on hand, available stock, sales count' })
   async get(@Param('id', new ParseIdPipe('id')) id: string) {
-    const goods = await this.dataSource.getRepository(Goods).findOneBy({ id: id as unknown as number }); // BIGINT bound as its string
+    const goods = await findGoods(this.dataSource, id); // BIGINT bound as its string
     if (!goods) throw new NotFoundException(`goods ${id} not found`);
     return goods;
   }

@@ -5,6 +5,7 @@ import { Client } from '@temporalio/client';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { withinMs } from '../../shared/within';
+import { pingDatabase } from '../../../db/metrics';
 import { Public } from '../auth/roles.decorator';
 import { REDIS_CLIENT } from '../redis/redis';
 import { TEMPORAL_CLIENT } from '../tokens';
@@ -55,7 +56,7 @@ export class HealthController {
 
   private readiness() {
     return this.health.check([
-      () => this.probe('mysql', () => this.dataSource.query('SELECT 1')),
+      () => this.probe('mysql', () => pingDatabase(this.dataSource)),
       () => this.probe('temporal', () => this.temporal.connection.workflowService.getSystemInfo({})),
       () => this.probe('redis', () => this.redis.ping()),
     ]);

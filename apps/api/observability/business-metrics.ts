@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { ComplainStatus } from '../../../domain';
+import { countAfterSalesByTypeStatus, countComplaintsByStatus, countRefundsByProviderStatus } from '../../../db/metrics';
 
 /** The API's one metrics registry, scraped at GET /metrics. Names say what the business counts. */
 @Injectable()
@@ -37,7 +38,7 @@ export class ApiMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows: { provider: string; status: string; n: string | number }[] = await dataSource.query('SELECT provider, status, COUNT(*) AS n FROM refund GROUP BY provider, status');
+        const rows: { provider: string; status: string; n: string | number }[] = await countRefundsByProviderStatus(dataSource);
         for (const row of rows) this.set({ provider: row.provider, status: row.status }, Number(row.n));
       },
     });
@@ -49,7 +50,7 @@ export class ApiMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const rows: { service_type: string; status: string; n: string | number }[] = await dataSource.query('SELECT service_type, status, COUNT(*) AS n FROM after_sale GROUP BY service_type, status');
+        const rows: { service_type: string; status: string; n: string | number }[] = await countAfterSalesByTypeStatus(dataSource);
         for (const row of rows) this.set({ service_type: row.service_type, status: row.status }, Number(row.n));
       },
     });
@@ -60,7 +61,7 @@ export class ApiMetrics {
       labelNames: ['status'] as const,
       registers: [this.registry],
       async collect() {
-        const rows: { status: string; n: string | number }[] = await dataSource.query('SELECT status, COUNT(*) AS n FROM complaint GROUP BY status');
+        const rows: { status: string; n: string | number }[] = await countComplaintsByStatus(dataSource);
         const found = new Map(rows.map((row) => [row.status, Number(row.n)]));
         for (const status of new Set([...Object.values(ComplainStatus), ...found.keys()])) this.set({ status }, found.get(status) ?? 0);
       },

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Order, OrderItem, OrderLog, Refund } from '../../../db/entities';
+import { readAfterSaleSummariesOfOrder } from '../../../db/after-sale-reads';
 import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, orderWorkflowId, shipUpdate } from '../../../workflows/order.contract';
 import { afterSaleWorkflowId } from '../../../workflows/after-sale.contract';
@@ -29,7 +30,7 @@ export class OrdersService {
     const [items, log, afterSales, refunds] = await Promise.all([
       this.dataSource.getRepository(OrderItem).find({ where: { orderSn }, order: { skuId: 'ASC' } }),
       this.dataSource.getRepository(OrderLog).find({ where: { orderSn }, order: { id: 'ASC' } }),
-      this.dataSource.query('SELECT service_sn, service_type, status, requested_fen, agreed_fen, refunded_fen, linked_order_sn, created_at FROM after_sale WHERE order_sn = ? ORDER BY id', [orderSn]),
+      readAfterSaleSummariesOfOrder(this.dataSource, orderSn),
       this.dataSource.getRepository(Refund).find({ where: { orderSn }, order: { id: 'ASC' } }),
     ]);
     const workflowId = orderWorkflowId(orderSn);

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../../../config/app-config';
 import { Payment } from '../../../db/entities';
 import { runStep } from '../../../db/business-events';
-import { insertPaymentAttempt } from '../../../db/payments';
+import { insertPaymentAttempt, setPaymentCodeUrl } from '../../../db/payments';
 import { FlowType, PayStatus, flowOf, isAwaitingPayment, type OrderType, type PaymentType } from '../../../domain';
 import { PaymentProvider, ProviderError, ProviderName } from '../../../payments';
 import { PaymentStarted, paymentStartedSignal } from '../../../workflows/order.contract';
@@ -63,7 +63,7 @@ export class PaymentsService {
       await this.watch(orderSn, { outTradeNo, provider: providerName, expiresAtIso: expiresAt.toISOString(), queryScheduleMs: this.config.paymentQueryScheduleMs });
       const common = { orderSn, provider: providerName, outTradeNo, amountFen: payment.amountFen, statusUrl: `/orders/${orderSn}/payment` };
       if (result.kind === 'qr') {
-        await this.dataSource.query('UPDATE payment SET code_url = ? WHERE out_trade_no = ?', [result.codeUrl, outTradeNo]);
+        await setPaymentCodeUrl(this.dataSource, outTradeNo, result.codeUrl);
         return { ...common, codeUrl: result.codeUrl, qrImageUrl: `/orders/${orderSn}/payment/qr.png?provider=${providerName}` };
       }
       return { ...common, gatewayUrl: result.gatewayUrl, formItems: result.formItems };

@@ -7,7 +7,7 @@ import { claimCoupon, insertCoupon } from '../../../db/coupons';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { CreateCouponDto, CreateFullReductionDto, ShippingFeeDto } from './promotion.dto';
-import { readBuyerCoupons } from './promotion-reader';
+import { insertFullReduction, readBuyerCoupons, setShopShipping } from '../../../db/promotions';
 import { DomainError, ErrorCode } from '../../../domain/error-codes';
 import { ApiProblems } from '../common/api-problems';
 
@@ -29,7 +29,7 @@ export class PromotionsController {
   @Roles('seller')
   @ApiOperation({ summary: "Set the shop's flat shipping fee per order" })
   async setShipping(@CurrentPrincipal() seller: Principal, @Body() dto: ShippingFeeDto) {
-    await this.dataSource.query('INSERT INTO shop_shipping (seller_id, shipping_fen) VALUES (?, ?) ON DUPLICATE KEY UPDATE shipping_fen = VALUES(shipping_fen)', [seller.id, dto.shippingFen]);
+    await setShopShipping(this.dataSource.manager, seller.id, dto.shippingFen);
     return { sellerId: seller.id, shippingFen: dto.shippingFen };
   }
 
@@ -39,11 +39,8 @@ export class PromotionsController {
   async createFullReduction(@CurrentPrincipal() seller: Principal, @Body() dto: CreateFullReductionDto) {
     if (dto.discountFen > dto.thresholdFen) throw new BadRequestException('discountFen must not exceed thresholdFen');
     const [startsAt, endsAt] = window(dto.startsAt, dto.endsAt, ['startsAt', 'endsAt']);
-    const result = await this.dataSource.query(
-      'INSERT INTO full_reduction (seller_id, title, threshold_fen, discount_fen, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [seller.id, dto.title.trim(), dto.thresholdFen, dto.discountFen, startsAt, endsAt],
-    );
-    return { id: result.insertId, sellerId: seller.id, title: dto.title.trim(), thresholdFen: dto.thresholdFen, discountFen: dto.discountFen, startsAt, endsAt };
+    const id = await insertFullReduction(this.dataSource.manager, { sellerId: seller.id, title: dto.title.trim(), thresholdFen: dto.thresholdFen, discountFen: dto.discountFen, startsAt, endsAt });
+    return { id, sellerId: seller.id, title: dto.title.trim(), thresholdFen: dto.thresholdFen, discountFen: dto.discountFen, startsAt, endsAt };
   }
 
   @Post('promotions/coupons')

@@ -8,15 +8,13 @@ import { RECONCILIATION_WORKFLOW, reconciliationWorkflowId } from '../../../work
 import { startWorkflow } from '../../shared/start-workflows';
 import { runStep } from '../../../db/business-events';
 import { resolveReconciliationCase } from '../../../db/reconciliation-cases';
+import { readCaseLog, readDifference, readDifferences, readReconciliationRuns } from '../../../db/reconciliation-reports';
 import { temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { workPriority } from '../../../domain';
 
 const PROVIDERS = ['wechatpay', 'alipay'];
-const DIFFERENCE_COLUMNS = `id, provider, DATE_FORMAT(bill_date, '%Y-%m-%d') AS billDate, kind, out_trade_no AS outTradeNo, out_refund_no AS outRefundNo,
-  transaction_id AS transactionId, order_sn AS orderSn, provider_fen AS providerFen, our_fen AS ourFen, detail, status, auto_fix AS autoFix,
-  resolution_note AS resolutionNote, resolved_by AS resolvedBy, resolved_at AS resolvedAt, created_at AS createdAt`;
 
 export interface DifferenceFilter {
   status?: string;
@@ -37,24 +35,7 @@ export class ReconciliationService {
   async runs(provider?: string, from?: string, to?: string) {
     if (provider !== undefined && !PROVIDERS.includes(provider)) throw new BadRequestException('provider must be wechatpay or alipay');
     for (const [name, value] of [['from', from], ['to', to]] as const) if (value !== undefined && !isBillDate(value)) throw new BadRequestException(`${name} must be a yyyy-MM-dd date`);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const filter = (condition: string, value: unknown) => {
-      where.push(condition);
-      params.push(value);
-    };
-    if (provider) filter('provider = ?', provider);
-    if (from) filter('bill_date >= ?', from);
-    if (to) filter('bill_date <= ?', to);
-    const rows = await this.dataSource.query(
-      `SELECT id, provider, DATE_FORMAT(bill_date, '%Y-%m-%d') AS billDate, status, workflow_id AS workflowId, run_count AS runCount,
-              bill_payments AS billPayments, bill_payment_fen AS billPaymentFen, bill_refunds AS billRefunds, bill_refund_fen AS billRefundFen,
-              matched_count AS matched, matched_fen AS matchedFen, difference_count AS differences,
-              (SELECT COUNT(*) FROM reconciliation_difference d WHERE d.provider = r.provider AND d.bill_date = r.bill_date AND d.status = 'OPEN') AS openDifferences,
-              started_at AS startedAt, finished_at AS finishedAt
-         FROM reconciliation_run r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY bill_date DESC, provider LIMIT 100`,
-      params,
-    );
+    const rows = await readReconciliationRuns(this.dataSource, { provider, from, to });
     return rows.map((r: Record<string, unknown>) => ({ ...numbers(r, ['billPayments', 'billPaymentFen', 'billRefunds', 'billRefundFen', 'matched', 'matchedFen', 'differences', 'openDifferences']), temporalUiUrl: temporalUiLink(this.config.temporal, String(r.workflowId)) }));
   }
 
@@ -83,21 +64,14 @@ export class ReconciliationService {
     if (filter.provider !== undefined && !PROVIDERS.includes(filter.provider)) throw new BadRequestException('provider must be wechatpay or alipay');
     if (filter.billDate !== undefined && !isBillDate(filter.billDate)) throw new BadRequestException('billDate must be a yyyy-MM-dd date');
     if (filter.kind !== undefined && !(Object.values(DifferenceKind) as string[]).includes(filter.kind)) throw new BadRequestException(`kind must be one of ${Object.values(DifferenceKind).join(', ')}`);
-    const where = ['status = ?'];
-    const params: unknown[] = [status];
-    for (const [column, value] of [['provider', filter.provider], ['bill_date', filter.billDate], ['kind', filter.kind]] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
-    const rows = await this.dataSource.query(`SELECT ${DIFFERENCE_COLUMNS} FROM reconciliation_difference WHERE ${where.join(' AND ')} ORDER BY id LIMIT 500`, params);
+    const rows = await readDifferences(this.dataSource, { status, provider: filter.provider, billDate: filter.billDate, kind: filter.kind });
     return rows.map((r: Record<string, unknown>) => numbers(r, ['id', 'providerFen', 'ourFen']));
   }
 
   async difference(id: number) {
-    const [row] = await this.dataSource.query(`SELECT ${DIFFERENCE_COLUMNS} FROM reconciliation_difference WHERE id = ?`, [id]);
+    const row = await readDifference(this.dataSource, id);
     if (!row) throw new NotFoundException(`difference ${id} not found`);
-    const log = await this.dataSource.query('SELECT action, actor, note, created_at AS at FROM reconciliation_case_log WHERE difference_id = ? ORDER BY id', [id]);
+    const log = await readCaseLog(this.dataSource, id);
     return { ...numbers(row, ['id', 'providerFen', 'ourFen']), caseLog: log };
   }
 

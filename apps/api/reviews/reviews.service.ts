@@ -2,7 +2,10 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { appendOrderLog } from '../../../db/order-log';
 import { runStep } from '../../../db/business-events';
-import { reviewCreatedEvent } from '../../../db/reviews';
+import { ReviewRow, insertBuyerReview, readGoodsReviews, readLineReviews, readOrderReviews, reviewCreatedEvent } from '../../../db/reviews';
+import { lockBuyerOrderForReview } from '../../../db/order-reads';
+import { findOrderLine, readOrderLineNames } from '../../../db/order-items';
+import { findGoodsBrief } from '../../../db/goods';
 import {
   Actor,
   CommentStatus,
@@ -21,17 +24,6 @@ import type { Principal } from '../auth/principal';
 import { OrderAccess } from '../orders/order-access';
 import { DomainError, ErrorCode } from '../../../domain/error-codes';
 
-interface ReviewRow {
-  id: number;
-  order_sn: string;
-  sku_id: number;
-  kind: ReviewKind;
-  grade: ReviewGrade | null;
-  content: string;
-  automatic: number;
-  created_at: Date;
-}
-
 /**
  * Reviews need no workflow: a review changes no order status. The order workflow's state is read
  * from the order row (its status, written only by that workflow, and comment_status, which its
@@ -48,14 +40,11 @@ export class ReviewsService {
   async write(buyer: Principal, orderSn: string, review: { kind: ReviewKind; skuId: number; grade?: ReviewGrade; content: string }) {
     try {
       await runStep(this.dataSource, async (manager) => {
-        const [order] = await manager.query(
-          'SELECT order_sn, seller_id, buyer_id, order_status, comment_status, payment_type, order_type FROM orders WHERE order_sn = ? AND buyer_id = ? FOR UPDATE',
-          [orderSn, buyer.id],
-        );
+        const order = await lockBuyerOrderForReview(manager, orderSn, buyer.id);
         if (!order) throw new NotFoundException(`order ${orderSn} not found`);
-        const [line] = await manager.query('SELECT name FROM order_item WHERE order_sn = ? AND sku_id = ?', [orderSn, review.skuId]);
+        const line = await findOrderLine(manager, orderSn, review.skuId);
         if (!line) throw new NotFoundException(`order ${orderSn} has no line for SKU ${review.skuId}`);
-        const existing: ReviewRow[] = await manager.query('SELECT kind, automatic FROM order_review WHERE order_sn = ? AND sku_id = ?', [orderSn, review.skuId]);
+        const existing = await readLineReviews(manager, orderSn, review.skuId);
         const check = checkOperation({ flow: flowOf(order.payment_type as PaymentType, order.order_type as OrderType), status: order.order_status as OrderStatus, operation: OrderOperate.COMMENT, actor: Actor.BUYER });
         const refusal = reviewRefusal({
           kind: review.kind,
@@ -64,10 +53,7 @@ export class ReviewsService {
           windowClosed: order.comment_status === CommentStatus.FINISHED,
         });
         if (refusal) throw new DomainError(ErrorCode.REVIEW_NOT_ALLOWED, refusal);
-        await manager.query(
-          'INSERT INTO order_review (order_sn, sku_id, buyer_id, seller_id, kind, grade, content) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          [orderSn, review.skuId, order.buyer_id, order.seller_id, review.kind, review.grade ?? null, review.content.trim()],
-        );
+        await insertBuyerReview(manager, { orderSn, skuId: review.skuId, buyerId: order.buyer_id, sellerId: order.seller_id, kind: review.kind, grade: review.grade ?? null, content: review.content.trim() });
         await appendOrderLog(manager, {
           orderSn,
           eventKey: `review:${review.skuId}:${review.kind}`,
@@ -89,8 +75,8 @@ export class ReviewsService {
   async forOrder(principal: Principal, orderSn: string) {
     const order = await this.access.load(principal, orderSn);
     const [lines, reviews]: [{ sku_id: number; name: string }[], ReviewRow[]] = await Promise.all([
-      this.dataSource.query('SELECT sku_id, name FROM order_item WHERE order_sn = ? ORDER BY sku_id', [orderSn]),
-      this.dataSource.query('SELECT * FROM order_review WHERE order_sn = ? ORDER BY id', [orderSn]),
+      readOrderLineNames(this.dataSource, orderSn),
+      readOrderReviews(this.dataSource, orderSn),
     ]);
     return {
       orderSn,
@@ -109,9 +95,9 @@ export class ReviewsService {
 
   /** A goods' reviews, newest first. Sellers read only their own goods' (another's is a 404). */
   async forGoods(principal: Principal, skuId: number) {
-    const [goods] = await this.dataSource.query('SELECT id, seller_id, name FROM goods WHERE id = ?', [skuId]);
+    const goods = await findGoodsBrief(this.dataSource, skuId);
     if (!goods || (principal.role === 'seller' && String(goods.seller_id) !== principal.id)) throw new NotFoundException(`goods ${skuId} not found`);
-    const reviews: ReviewRow[] = await this.dataSource.query('SELECT * FROM order_review WHERE sku_id = ? ORDER BY id DESC LIMIT 200', [skuId]);
+    const reviews = await readGoodsReviews(this.dataSource, skuId);
     return { skuId, name: goods.name, reviews: reviews.map(present) };
   }
 }

@@ -2,7 +2,8 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { runStep } from '../../../db/business-events';
-import { insertGoodwillRequest } from '../../../db/goodwill-refunds';
+import { GoodwillRequestRow as GoodwillRow, findGoodwillRequest, findGoodwillRequestByKey, findGoodwillRequestOfOrder, insertGoodwillRequest, storeGoodwillAnswer } from '../../../db/goodwill-refunds';
+import { readRefundBrief, readRefundProvider } from '../../../db/refunds';
 import type { AppConfig } from '../../../config/app-config';
 import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundAnswer, goodwillRefundAnswerUpdate, goodwillRefundWorkflowId } from '../../../workflows/goodwill-refund.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
@@ -19,18 +20,6 @@ import { workPriority } from '../../../domain';
 export interface GoodwillAnswer {
   httpStatus: number;
   body: Record<string, unknown>;
-}
-
-interface GoodwillRow {
-  id: number;
-  order_sn: string;
-  request_hash: string;
-  refund_fen: number;
-  reason: string;
-  status: string;
-  refund_sn: string | null;
-  refusal: string | null;
-  response_json: unknown;
 }
 
 /**
@@ -52,7 +41,7 @@ export class GoodwillRefundsService {
   async request(staff: Principal, orderSn: string, refundFen: number, reason: string, idempotencyKey: string): Promise<GoodwillAnswer> {
     await this.access.load(staff, orderSn);
     const hash = requestHash({ orderSn, refundFen, reason });
-    const byKey = () => this.row('actor_role = ? AND actor_id = ? AND idempotency_key = ?', [staff.role, staff.id, idempotencyKey]);
+    const byKey = () => findGoodwillRequestByKey(this.dataSource, staff.role, staff.id, idempotencyKey);
     // A retry finds its request first: a replay is answered from the row, without so much as an insert attempt.
     let row = await byKey();
     if (!row) {
@@ -60,7 +49,7 @@ export class GoodwillRefundsService {
         const id = await runStep(this.dataSource, (manager) =>
           insertGoodwillRequest(manager, { orderSn, actorRole: staff.role, actorId: staff.id, idempotencyKey, requestHash: hash, refundFen, reason }),
         );
-        row = (await this.row('id = ?', [id]))!;
+        row = (await findGoodwillRequest(this.dataSource, id))!;
       } catch (err) {
         if ((err as { code?: string }).code !== 'ER_DUP_ENTRY') throw err;
         row = (await byKey())!;
@@ -72,8 +61,8 @@ export class GoodwillRefundsService {
     // twin still waiting): ask the workflow, with the same Update id, so a twin's question is the same Update.
     const answer = await this.decide(staff, row);
     // The first answer stored wins, so concurrent retries of one key all answer the same.
-    await this.dataSource.query('UPDATE goodwill_refund SET response_json = COALESCE(response_json, ?) WHERE id = ?', [JSON.stringify(answer), row.id]);
-    const stored = (await this.row('id = ?', [row.id]))!;
+    await storeGoodwillAnswer(this.dataSource, row.id, answer);
+    const stored = (await findGoodwillRequest(this.dataSource, row.id))!;
     return parseJson(stored.response_json) as GoodwillAnswer;
   }
 
@@ -99,10 +88,10 @@ export class GoodwillRefundsService {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
       // Its workflow finished before this retry could ask it: the row it wrote is the answer.
-      const done = (await this.row('id = ?', [row.id]))!;
+      const done = (await findGoodwillRequest(this.dataSource, row.id))!;
       if (done.status === 'REFUSED') answer = { outcome: 'REFUSED', reason: done.refusal ?? 'refused', code: ErrorCode.CONFLICT };
       else if (done.refund_sn) {
-        const [refund] = await this.dataSource.query('SELECT provider FROM refund WHERE refund_sn = ?', [done.refund_sn]);
+        const refund = await readRefundProvider(this.dataSource, done.refund_sn);
         answer = { outcome: 'ACCEPTED', refundSn: done.refund_sn, refundFen: done.refund_fen, provider: refund.provider };
       } else throw err;
     }
@@ -126,10 +115,9 @@ export class GoodwillRefundsService {
 
   /** One goodwill refund as support sees it: the request, its refund row, the workflow link. */
   async get(orderSn: string, id: string) {
-    const rows: GoodwillRow[] = await this.dataSource.query('SELECT * FROM goodwill_refund WHERE id = ? AND order_sn = ?', [id, orderSn]);
-    if (!rows.length) return undefined;
-    const row = rows[0];
-    const [refund] = row.refund_sn ? await this.dataSource.query('SELECT refund_sn, status, refund_fen, provider FROM refund WHERE refund_sn = ?', [row.refund_sn]) : [];
+    const row = await findGoodwillRequestOfOrder(this.dataSource, id, orderSn);
+    if (!row) return undefined;
+    const refund = row.refund_sn ? await readRefundBrief(this.dataSource, row.refund_sn) : undefined;
     const workflowId = goodwillRefundWorkflowId(row.id);
     return {
       goodwillRefundId: Number(row.id),
@@ -142,11 +130,6 @@ export class GoodwillRefundsService {
       workflowId,
       temporalUiUrl: this.workflows.uiLink(workflowId),
     };
-  }
-
-  private async row(where: string, params: unknown[]): Promise<GoodwillRow | undefined> {
-    const [row] = await this.dataSource.query(`SELECT * FROM goodwill_refund WHERE ${where}`, params);
-    return row;
   }
 }
 

@@ -6,6 +6,9 @@ import { GROUP_BUY_WORKFLOW, groupBuyStateQuery, groupBuyWorkflowId, memberJoine
 import { signalWithStartWorkflow } from '../../shared/start-workflows';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
+import { readGroupBuy, readGroupBuyTerms } from '../../../db/group-buys';
+import { buyerIsInGroup, readGroupMemberOrders } from '../../../db/order-reads';
+import { sellerOwnsGoods } from '../../../db/goods';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { workPriority } from '../../../domain';
 
@@ -25,7 +28,7 @@ export class GroupBuys {
    */
   async join(groupId: string, orderSn: string, options: { replay?: boolean } = {}): Promise<void> {
     if (options.replay && (await this.joinedOrFinished(groupId, orderSn))) return;
-    const [group] = await this.dataSource.query('SELECT sku_id, size, deadline_at FROM group_buy WHERE group_id = ?', [groupId]);
+    const group = await readGroupBuyTerms(this.dataSource, groupId);
     try {
       await this.signalWithStart(groupId, orderSn, group);
     } catch (err) {
@@ -64,17 +67,15 @@ export class GroupBuys {
    * them the group exists).
    */
   async get(principal: Principal, groupId: string) {
-    const [group] = await this.dataSource.query('SELECT group_id AS groupId, sku_id AS skuId, size, status, deadline_at AS deadlineAt, created_at AS createdAt FROM group_buy WHERE group_id = ?', [groupId]);
+    const group = await readGroupBuy(this.dataSource, groupId);
     if (!group) throw new NotFoundException(`group ${groupId} not found`);
     if (principal.role === 'buyer') {
-      const [member] = await this.dataSource.query('SELECT 1 FROM orders WHERE group_id = ? AND buyer_id = ? LIMIT 1', [groupId, principal.id]);
-      if (!member) throw new NotFoundException(`group ${groupId} not found`);
+      if (!(await buyerIsInGroup(this.dataSource, groupId, principal.id))) throw new NotFoundException(`group ${groupId} not found`);
     }
     if (principal.role === 'seller') {
-      const [own] = await this.dataSource.query('SELECT 1 FROM goods WHERE id = ? AND seller_id = ?', [group.skuId, principal.id]);
-      if (!own) throw new NotFoundException(`group ${groupId} not found`);
+      if (!(await sellerOwnsGoods(this.dataSource, group.skuId, principal.id))) throw new NotFoundException(`group ${groupId} not found`);
     }
-    const members = await this.dataSource.query('SELECT order_sn AS orderSn, order_status AS orderStatus, pay_status AS payStatus FROM orders WHERE group_id = ? ORDER BY id', [groupId]);
+    const members = await readGroupMemberOrders(this.dataSource, groupId);
     const workflowId = groupBuyWorkflowId(groupId);
     const live = await queryOrUnavailable(this.temporal.workflow.getHandle(workflowId), groupBuyStateQuery);
     return { ...group, members, workflow: { workflowId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId), state: live } };

@@ -5,21 +5,20 @@ import { GroupBuys } from './group-buys';
 import { DataSource, EntityManager } from 'typeorm';
 import { recordStockMovement, InsufficientStockError } from '../../../db/stock-ledger';
 import {
-  CommentStatus,
-  ComplainWindowStatus,
   GroupBuyStatus,
   OrderStatus,
   OrderType,
-  PayStatus,
   PaymentType,
-  ServiceStatus,
-  ShipStatus,
-  TradeStatus,
   MemberCouponStatus,
   MAX_AMOUNT_FEN,
   flowOf,
 } from '../../../domain';
 import { newSn } from '../../../db/serial-numbers';
+import { findTradeByIdempotencyKey, insertTrade, setTradeTotals } from '../../../db/trades';
+import { insertNewOrder, insertOrderMeta } from '../../../db/orders';
+import { readOrdersOfTrade } from '../../../db/order-reads';
+import { insertOrderItem } from '../../../db/order-items';
+import { GroupBuyRow, insertGroupBuy, lockGroupBuy } from '../../../db/group-buys';
 import { emitEvent, runStep } from '../../../db/business-events';
 import { useCoupon as markCouponUsed } from '../../../db/coupons';
 import { OrderLine, businessEvent, eventActor } from '../../../domain/events';
@@ -63,13 +62,6 @@ export interface TradeRequest {
   requestHash: string;
 }
 
-interface GroupBuyRow {
-  groupId: string;
-  skuId: number;
-  size: number;
-  status: string;
-  deadlineAt: Date;
-}
 
 
 /**
@@ -125,11 +117,7 @@ export class TradesService {
     // request wait here and then fail as a duplicate, before it uses a coupon or reserves stock
     // (it would otherwise be refused for the coupon this request used, instead of replaying it).
     // The amounts are filled in once every order is priced.
-    await manager.query(
-      `INSERT INTO trade (trade_sn, buyer_id, payment_type, trade_status, total_fen, goods_fen, freight_fen, discount_fen, consignee_json, idempotency_key, request_hash)
-       VALUES (?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?)`,
-      [tradeSn, buyerId, paymentType, TradeStatus.NEW, request.consignee ? JSON.stringify(request.consignee) : null, request.idempotencyKey ?? null, request.requestHash],
-    );
+    await insertTrade(manager, { tradeSn, buyerId, paymentType, consigneeJson: request.consignee ? JSON.stringify(request.consignee) : null, idempotencyKey: request.idempotencyKey ?? null, requestHash: request.requestHash });
     const orderType = request.groupBuy ? OrderType.PINTUAN : OrderType.NORMAL;
     const flow = flowOf(paymentType, orderType);
     const group = request.groupBuy ? await this.joinOrOpenGroup(manager, request.groupBuy, shops[0].goods[0].id, createdAt) : undefined;
@@ -145,14 +133,10 @@ export class TradesService {
       sum.discount += totals.discountFen;
       // Checked before the INSERT: the amount columns are INT, and the transaction rolls back the rest.
       if (sum.payable > MAX_AMOUNT_FEN) throw new UnprocessableEntityException(`the trade total of ${sum.payable} fen exceeds the largest amount an order can hold (${MAX_AMOUNT_FEN} fen)`);
-      await manager.query(
-        `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
-           comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, shipping_fen, discount_fen, group_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [orderSn, tradeSn, shop.sellerId, buyerId, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
-          CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, paymentType, orderType, totals.payableFen, totals.goodsFen,
-          totals.shippingFen, totals.discountFen, group?.groupId ?? null, createdAt],
-      );
+      await insertNewOrder(manager, {
+        orderSn, tradeSn, sellerId: shop.sellerId, buyerId, paymentType, orderType, orderFen: totals.payableFen, goodsFen: totals.goodsFen,
+        shippingFen: totals.shippingFen, discountFen: totals.discountFen, groupId: group?.groupId ?? null, createdAt,
+      });
       // The order's event first, so a consumer reads the order before the coupon it used. Its lines are
       // filled in below: events are written at the end of the step (db/business-events.ts).
       const lines: OrderLine[] = [];
@@ -172,17 +156,14 @@ export class TradesService {
       if (shop.coupon) await useCoupon(manager, buyerId, { memberCouponId: shop.coupon.memberCouponId, couponId: shop.coupon.couponId, sellerId: shop.sellerId }, orderSn);
       for (const line of totals.lines) {
         const row = shop.goods.find((g) => g.id === line.skuId)!;
-        const item = await manager.query(
-          'INSERT INTO order_item (order_sn, sku_id, name, num, price_fen, discount_fen, paid_fen, refundable_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-          [orderSn, line.skuId, row.name, line.num, line.priceFen, line.discountFen, line.paidFen, line.paidFen],
-        );
-        lines.push({ orderItemId: Number(item.insertId), skuId: line.skuId, name: row.name, num: line.num, priceFen: line.priceFen, paidFen: line.paidFen });
+        const orderItemId = await insertOrderItem(manager, orderSn, { skuId: line.skuId, name: row.name, num: line.num, priceFen: line.priceFen, discountFen: line.discountFen, paidFen: line.paidFen });
+        lines.push({ orderItemId, skuId: line.skuId, name: row.name, num: line.num, priceFen: line.priceFen, paidFen: line.paidFen });
         reservations.push({ orderSn, skuId: line.skuId, num: line.num, name: row.name });
       }
-      await writeOrderMeta(manager, orderSn, { ...(request.orderMeta ?? {}), ...promotionMeta(shop) });
+      await insertOrderMeta(manager, orderSn, { ...(request.orderMeta ?? {}), ...promotionMeta(shop) });
       orders.push({ orderSn, sellerId: shop.sellerId, buyerId, flow, orderFen: totals.payableFen, createdAt, groupId: group?.groupId });
     }
-    await manager.query('UPDATE trade SET total_fen = ?, goods_fen = ?, freight_fen = ?, discount_fen = ? WHERE trade_sn = ?', [sum.payable, sum.goods, sum.shipping, sum.discount, tradeSn]);
+    await setTradeTotals(manager, tradeSn, sum);
     // Stock last, in SKU order: the goods rows are the hot rows every checkout of them locks, so they
     // are locked as late and in as fixed an order as possible (short waits, no lock-order deadlocks).
     for (const r of reservations.sort((a, b) => a.skuId - b.skuId)) {
@@ -199,17 +180,14 @@ export class TradesService {
   /** Joins an open group for the same SKU, or opens a new one (its row locked for the rest of the checkout). */
   private async joinOrOpenGroup(manager: EntityManager, request: GroupBuyDto, skuId: number, now: Date): Promise<GroupBuyRow> {
     if (request.groupId) {
-      const [group]: GroupBuyRow[] = await manager.query(
-        'SELECT group_id AS groupId, sku_id AS skuId, size, status, deadline_at AS deadlineAt FROM group_buy WHERE group_id = ? FOR UPDATE',
-        [request.groupId],
-      );
+      const group = await lockGroupBuy(manager, request.groupId);
       if (!group) throw new UnprocessableEntityException(`group ${request.groupId} does not exist`);
       if (group.skuId !== skuId) throw new UnprocessableEntityException(`group ${request.groupId} is buying SKU ${group.skuId}, not ${skuId}`);
       if (group.status !== GroupBuyStatus.FORMING || new Date(group.deadlineAt) <= now) throw new DomainError(ErrorCode.GROUP_BUY_CLOSED, `group ${request.groupId} is no longer open (${group.status})`);
       return group;
     }
     const group: GroupBuyRow = { groupId: newSn('G'), skuId, size: request.size ?? 2, status: GroupBuyStatus.FORMING, deadlineAt: new Date(now.getTime() + this.config.groupBuyDeadlineMs) };
-    await manager.query('INSERT INTO group_buy (group_id, sku_id, size, status, deadline_at) VALUES (?, ?, ?, ?, ?)', [group.groupId, skuId, group.size, group.status, group.deadlineAt]);
+    await insertGroupBuy(manager, group);
     return group;
   }
 
@@ -220,15 +198,12 @@ export class TradesService {
    * is not yet among its members.
    */
   private async replay(buyerId: string, key: string, hash: string): Promise<TradeAnswer | undefined> {
-    const [trade] = await this.dataSource.query('SELECT trade_sn, payment_type, request_hash FROM trade WHERE buyer_id = ? AND idempotency_key = ?', [buyerId, key]);
+    const trade = await findTradeByIdempotencyKey(this.dataSource, buyerId, key);
     if (!trade) return undefined;
     if (trade.request_hash !== hash) {
       throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request body');
     }
-    const rows = await this.dataSource.query(
-      'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, group_id, created_at FROM orders WHERE trade_sn = ? ORDER BY seller_id',
-      [trade.trade_sn],
-    );
+    const rows = await readOrdersOfTrade(this.dataSource, trade.trade_sn);
     const orders: NewOrder[] = rows.map((row: Record<string, any>) => ({
       orderSn: row.order_sn,
       sellerId: row.seller_id,
@@ -238,7 +213,7 @@ export class TradesService {
       createdAt: new Date(row.created_at),
       groupId: row.group_id ?? undefined,
     }));
-    return this.startWorkflows(trade.trade_sn, trade.payment_type, orders, true);
+    return this.startWorkflows(trade.trade_sn, trade.payment_type as PaymentType, orders, true);
   }
 
   /** On a replay the workflows may have finished long ago: the stored answer is still the answer. */
@@ -269,12 +244,6 @@ function promotionMeta(shop: ShopQuote): Record<string, string> {
   }
   if (totals.fullReductionFen > 0) meta.FULL_MINUS = JSON.stringify({ fullReductionId: totals.fullReductionId, discountFen: totals.fullReductionFen });
   return meta;
-}
-
-async function writeOrderMeta(manager: EntityManager, orderSn: string, meta: Record<string, string>): Promise<void> {
-  for (const [key, value] of Object.entries(meta)) {
-    await manager.query('INSERT INTO order_meta (order_sn, meta_key, meta_value) VALUES (?, ?, ?)', [orderSn, key, value]);
-  }
 }
 
 function isDuplicateKey(err: unknown): boolean {

@@ -1,9 +1,31 @@
-import { EntityManager } from 'typeorm';
-import { ClaimedCoupon, FullReductionRule, MemberCouponStatus } from '../../../domain';
+import type { EntityManager } from 'typeorm';
+import { ClaimedCoupon, FullReductionRule, MemberCouponStatus } from '../domain';
+
+/**
+ * The shop promotions a seller sets (`shop_shipping`, `full_reduction`: their one writer), and the reads
+ * that price a checkout (with the buyer's claimed coupons; coupons are written by db/coupons.ts).
+ */
 
 export interface ShopPromotions {
   shippingFen: number;
   fullReductions: (FullReductionRule & { title: string })[];
+}
+
+/** The shop's flat shipping fee per order, set or replaced. */
+export async function setShopShipping(manager: Pick<EntityManager, 'query'>, sellerId: string, shippingFen: number): Promise<void> {
+  await manager.query('INSERT INTO shop_shipping (seller_id, shipping_fen) VALUES (?, ?) ON DUPLICATE KEY UPDATE shipping_fen = VALUES(shipping_fen)', [sellerId, shippingFen]);
+}
+
+/** A full-reduction rule of the shop; returns its id. */
+export async function insertFullReduction(
+  manager: Pick<EntityManager, 'query'>,
+  rule: { sellerId: string; title: string; thresholdFen: number; discountFen: number; startsAt: Date; endsAt: Date },
+): Promise<number> {
+  const result = await manager.query(
+    'INSERT INTO full_reduction (seller_id, title, threshold_fen, discount_fen, starts_at, ends_at) VALUES (?, ?, ?, ?, ?, ?)',
+    [rule.sellerId, rule.title, rule.thresholdFen, rule.discountFen, rule.startsAt, rule.endsAt],
+  );
+  return result.insertId;
 }
 
 /** Reads promotions for pricing; the checkout view and the trade writer read through here. */

@@ -168,10 +168,25 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
 }
 
 
+/**
+ * A fresh, migrated database for one test file. Its AUTO_INCREMENT ids start at a random offset of
+ * their own: workflow ids are built from row ids (`complaint-{id}`, `goodwill-refund-{id}`, …) and all
+ * test files share one Temporal server, so two databases both counting from 1 would name each other's
+ * workflows (the support work-queue test then read another file's `complaint-1`).
+ */
 async function createOwnDatabase(sharedUrl: string): Promise<string> {
   const url = new URL(sharedUrl);
-  url.pathname = `${url.pathname}_${randomBytes(3).toString('hex')}`;
+  const name = `${url.pathname.slice(1)}_${randomBytes(3).toString('hex')}`;
+  url.pathname = `/${name}`;
   await migrate(url.toString());
+  const connection = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password), database: name });
+  try {
+    const start = (1 + randomBytes(2).readUInt16BE(0)) * 10_000; // below 2^31: INT ids too
+    const tables: { name: string }[] = (await connection.query(`SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND AUTO_INCREMENT IS NOT NULL`, [name]))[0] as never;
+    for (const table of tables) await connection.query(`ALTER TABLE \`${table.name}\` AUTO_INCREMENT = ${start}`);
+  } finally {
+    await connection.end();
+  }
   return url.toString();
 }
 

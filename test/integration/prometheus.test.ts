@@ -247,8 +247,13 @@ describe('a real Prometheus scraping the API, a worker process and the Temporal 
     expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError}`)).toEqual([]);
     const { alerts } = await api<{ alerts: { labels: Record<string, string>; state: string }[] }>('/api/v1/alerts');
     expect(alerts.filter((a) => a.state === 'firing').map((a) => a.labels)).toEqual([]);
-    // Not even pending — but a scrape timing out on this busy 2-core box makes `up` 0 for a second.
-    expect(alerts.filter((a) => a.labels.alertname !== 'ScrapeTargetDown').map((a) => a.labels)).toEqual([]);
+    // Not even pending — but a scrape timing out on this busy 2-core box makes `up` 0 for a second;
+    // and the dev server's backlog is shared with the other test files, some of which queue workflow
+    // tasks with no worker on purpose (cancels and steps answered without a worker), so the stall
+    // rule may be pending on the server's side of its join while this worker has not yet completed a
+    // task in its window (its behaviour is promtool's to test: deploy/prometheus/tests/).
+    const sharedServer = new Set(['ScrapeTargetDown', 'TemporalWorkflowTasksStalled']);
+    expect(alerts.filter((a) => !sharedServer.has(a.labels.alertname)).map((a) => a.labels)).toEqual([]);
   });
 
   it('carries rows that need support into the alert rules through the worker', async () => {

@@ -27,3 +27,4 @@ export * from './after-sale-window';
 export * from './refund-balance';
 export * from './error-codes';
 export * from './support-work';
+export * from './provider-gate';

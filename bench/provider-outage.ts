@@ -15,6 +15,7 @@
  * refund calls at the provider, in any one second) against the configured rate.
  */
 import 'reflect-metadata';
+import '../test/support/quiet-runtime';
 import globalSetup from '../test/support/global-setup';
 import globalTeardown from '../test/support/global-teardown';
 import { PlacedOrder, placePaidOrder } from '../test/support/orders';

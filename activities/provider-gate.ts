@@ -8,6 +8,8 @@ import { signalWithStartWorkflow } from '../apps/shared/start-workflows';
 
 /** How long an activity trusts the gate's state it last asked about (one query a second per gate and worker). */
 const STATE_TTL_MS = 1_000;
+/** A gate that does not answer its query this fast counts as closed: the call goes as without a gate. */
+const QUERY_TIMEOUT_MS = 2_000;
 /** Outcomes are sent to the gate in batches, at most this often per gate and worker. */
 const FLUSH_MS = 500;
 
@@ -80,7 +82,10 @@ export class ProviderGate {
     const id = providerGateWorkflowId(provider, family);
     const cached = this.states.get(id);
     if (cached && Date.now() - cached.at < STATE_TTL_MS) return cached.state;
-    const state = this.temporal.workflow.getHandle(id).query(providerGateStateQuery).catch(() => undefined);
+    const query = this.temporal.workflow.getHandle(id).query(providerGateStateQuery).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS)));
+    const state = Promise.race([query, timeout]).finally(() => clearTimeout(timer));
     this.states.set(id, { at: Date.now(), state });
     return state;
   }

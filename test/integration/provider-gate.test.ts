@@ -54,6 +54,10 @@ describe('provider gate: a WeChat Pay refund outage', () => {
       for await (const wf of system.temporal.workflow.list({ query: `WorkflowId = "${WECHAT_REFUND_GATE}" AND ProviderGateState = "OPEN"` })) return wf;
       return undefined;
     }, 30_000, 'the open gate in visibility');
+    // The support console's line reads it from GET /support/provider-gates.
+    const gates = await system.http('GET', '/support/provider-gates', { token: system.token('support', 1) });
+    expect(gates.status).toBe(200);
+    expect(gates.body.find((g: { provider: string; family: string }) => g.provider === 'wechatpay' && g.family === 'refunds')).toMatchObject({ status: 'OPEN', running: true, workflowId: WECHAT_REFUND_GATE });
     const waitingAll = await eventually(async () => ((await gateState(system))?.waiting === ORDERS ? (await gateState(system))! : undefined), 60_000, 'every refund waiting');
 
     const refunds = await eventually(async () => {

@@ -53,16 +53,21 @@ export interface ProviderGateSettings {
   failureRate: number;
   /** PROVIDER_GATE_PROBE_INTERVAL: while open, one probe call this often (default 30s). */
   probeIntervalMs: number;
-  /** PROVIDER_GATE_RELEASE_RATE: waiting calls released per second once it closes (default 5, at most the provider's ceiling). */
+  /** PROVIDER_GATE_RELEASE_RATE: waiting calls released per second once it closes, a whole number (default 3, at most the providers' ceiling of 3). */
   releasePerSecond: number;
 }
 
 /**
- * The most calls a second the gate releases after an outage: the providers' rate limit for calls that
- * may still fail (6 a second, see activities/provider-failures.ts). Released calls are resubmits of
- * waiting refunds; a burst above it would earn FREQUENCY_LIMITED answers and re-open the gate.
+ * The providers' rate limit for calls that may still fail: 6 a second (see activities/provider-failures.ts).
+ * A released refund makes up to two calls (it asks about its number, then submits it), so the gate
+ * releases at most 3 a second: a burst above it would earn FREQUENCY_LIMITED answers and re-open the gate.
  */
-export const GATE_RELEASE_CEILING_PER_SECOND: Readonly<Record<GateProvider, number>> = { wechatpay: 6, alipay: 6 };
+export const PROVIDER_CALL_CEILING_PER_SECOND: Readonly<Record<GateProvider, number>> = { wechatpay: 6, alipay: 6 };
+export const CALLS_PER_RELEASE = 2;
+export const GATE_RELEASE_CEILING_PER_SECOND: Readonly<Record<GateProvider, number>> = {
+  wechatpay: PROVIDER_CALL_CEILING_PER_SECOND.wechatpay / CALLS_PER_RELEASE,
+  alipay: PROVIDER_CALL_CEILING_PER_SECOND.alipay / CALLS_PER_RELEASE,
+};
 
 export const DEFAULT_PROVIDER_GATE_SETTINGS: ProviderGateSettings = {
   enabled: false,
@@ -70,7 +75,7 @@ export const DEFAULT_PROVIDER_GATE_SETTINGS: ProviderGateSettings = {
   minCalls: 10,
   failureRate: 0.5,
   probeIntervalMs: 30_000,
-  releasePerSecond: 5,
+  releasePerSecond: 3,
 };
 
 /** Adds outcomes to the per-second buckets and drops what is older than the window. */
@@ -115,24 +120,12 @@ export function probeCloses(outcome: GateOutcome): boolean {
 }
 
 /**
- * A token bucket holding at most one token: releases are spaced 1000/ratePerSecond ms apart, so no
- * one-second window ever holds more than the rate (a larger bucket would allow a burst on top of it).
+ * The release pace: batches of at most `releasePerSecond` waiting calls, each batch at least a second
+ * after the previous one (the gate sleeps a second between them), so no one-second window holds two
+ * batches and none holds more than the rate, however slowly the gate's tasks run.
  */
-export interface ReleaseBucket {
-  tokens: number;
-  atMs: number;
-}
-
-/** How many waiting calls may go now (at most `want`), and the bucket after taking them. */
-export function takeReleases(bucket: ReleaseBucket, nowMs: number, ratePerSecond: number, want: number): { granted: number; bucket: ReleaseBucket } {
-  const refilled = Math.min(1, bucket.tokens + (Math.max(0, nowMs - bucket.atMs) * ratePerSecond) / 1000);
-  const granted = Math.max(0, Math.min(want, Math.floor(refilled)));
-  return { granted, bucket: { tokens: refilled - granted, atMs: nowMs } };
-}
-
-/** Milliseconds until the bucket holds one whole token again. */
-export function msUntilNextRelease(bucket: ReleaseBucket, ratePerSecond: number): number {
-  return bucket.tokens >= 1 ? 0 : Math.ceil(((1 - bucket.tokens) * 1000) / ratePerSecond);
+export function releaseBatch<T>(waiting: readonly T[], releasePerSecond: number): T[] {
+  return waiting.slice(0, Math.max(1, Math.floor(releasePerSecond)));
 }
 
 /**
@@ -168,6 +161,6 @@ export function readProviderGateSettings(get: (name: string) => string | undefin
     minCalls: number('PROVIDER_GATE_MIN_CALLS', d.minCalls, (n) => Number.isInteger(n) && n >= 1 && n <= 100_000, 'a whole number from 1 to 100000'),
     failureRate: number('PROVIDER_GATE_FAILURE_RATE', d.failureRate, (n) => n > 0 && n <= 1, 'a share above 0 and at most 1, e.g. 0.5'),
     probeIntervalMs: duration('PROVIDER_GATE_PROBE_INTERVAL', d.probeIntervalMs, 1_000, 10 * 60_000),
-    releasePerSecond: number('PROVIDER_GATE_RELEASE_RATE', d.releasePerSecond, (n) => n > 0 && n <= ceiling, `calls a second above 0 and at most the providers' ceiling of ${ceiling}`),
+    releasePerSecond: number('PROVIDER_GATE_RELEASE_RATE', d.releasePerSecond, (n) => Number.isInteger(n) && n >= 1 && n <= ceiling, `whole calls a second from 1 to the providers' ceiling of ${ceiling}`),
   };
 }

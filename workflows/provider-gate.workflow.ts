@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { GateBucket, ReleaseBucket, addOutcomes, msUntilNextRelease, probeCloses, shouldOpen, takeReleases, windowCounts } from '../domain/provider-gate';
+import { GateBucket, addOutcomes, probeCloses, releaseBatch, shouldOpen, windowCounts } from '../domain/provider-gate';
 import {
   GateCarry,
   GateProbe,
@@ -29,7 +29,7 @@ const probe = proxyActivities<Activities>({ startToCloseTimeout: '15s', retry: {
 
 /** A closed gate with nothing waiting and no call reported for this long ends; the next report starts it again. */
 const IDLE_END_MS = 60 * 60_000;
-/** Events before the gate continues as new (each release is a timer and a signal). */
+/** Events before the gate continues as new (each release is a signal, each batch a timer). */
 const HISTORY_LIMIT = 4_000;
 
 /**
@@ -37,7 +37,7 @@ const HISTORY_LIMIT = 4_000;
  * reports of activities/provider-gate.ts); when the window's share of retryable failures crosses the
  * threshold it opens. While open, calls are not sent: their workflows register here and wait; every
  * probe interval one probe asks the provider about a waiting refund (a read: nothing is submitted). The
- * first answer closes it, and the waiting workflows are released one at a time at the configured rate;
+ * first answer closes it, and the waiting workflows are released in batches of the rate a second apart;
  * each resubmits its own refund number after asking the provider first.
  */
 export async function providerGateWorkflow(input: ProviderGateInput): Promise<void> {
@@ -95,7 +95,6 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
     waiting.set(waiter.workflowId, waiter);
   });
 
-  let bucket: ReleaseBucket = { tokens: 1, atMs: Date.now() };
   for (;;) {
     index();
     if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
@@ -117,27 +116,21 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
         openSinceMs = undefined;
         // Old failures would open it again at once: the window starts over with the provider's answer.
         buckets = [];
-        bucket = { tokens: 1, atMs: Date.now() };
       }
       continue;
     }
     if (waiting.size > 0) {
-      // Released one at a time, 1000/rate ms apart (a one-token bucket): never above the rate in any second.
-      const take = takeReleases(bucket, Date.now(), settings.releasePerSecond, 1);
-      bucket = take.bucket;
-      if (take.granted === 0) {
-        await sleep(Math.max(1, msUntilNextRelease(bucket, settings.releasePerSecond)));
-        continue;
-      }
-      const next = waiting.values().next().value as GateWaiter;
-      waiting.delete(next.workflowId);
-      released += 1;
-      try {
-        await getExternalWorkflowHandle(next.workflowId).signal(gateReleasedSignal, { gateId });
-      } catch (err) {
-        // It finished meanwhile (support resolved it): nothing to release.
-        log.info('waiting workflow is gone', { workflowId: next.workflowId, error: (err as Error).message });
-      }
+      // A batch of at most the rate, then a second's pause: no one-second window holds more than the rate.
+      const batch = releaseBatch([...waiting.values()], settings.releasePerSecond);
+      for (const w of batch) waiting.delete(w.workflowId);
+      released += batch.length;
+      const signals = batch.map((w) =>
+        getExternalWorkflowHandle(w.workflowId)
+          .signal(gateReleasedSignal, { gateId })
+          // It finished meanwhile (support resolved it): nothing to release.
+          .catch((err: Error) => log.info('waiting workflow is gone', { workflowId: w.workflowId, error: err.message })),
+      );
+      await Promise.all([sleep(1000, { summary: `Released ${batch.length}; ${waiting.size} still waiting (${settings.releasePerSecond} a second)` }), ...signals]);
       continue;
     }
     const woke = await condition(() => openSinceMs !== undefined || waiting.size > 0, IDLE_END_MS);

@@ -7,7 +7,7 @@ import { WECHAT_REFUND_GATE, cancelPaidOrder, gateState, maxInAnySecond, moneyCh
 /**
  * A WeChat Pay refund outage (issue 25 item 4), short: 20 paid orders cancelled while the simulator
  * fails every WeChat Pay refund call for 30 s. The gate opens, refund workflows wait on it instead of
- * retrying, it probes every 5 s, closes when the provider answers and releases them at 4 a second; every
+ * retrying, it probes every 5 s, closes when the provider answers and releases them at 3 a second; every
  * refund succeeds once, under its own number.
  */
 jest.setTimeout(300_000);
@@ -15,7 +15,7 @@ jest.setTimeout(300_000);
 const ORDERS = 20;
 const OUTAGE_MS = 30_000;
 const PROBE_MS = 5_000;
-const RELEASE_RATE = 4;
+const RELEASE_RATE = 3;
 
 describe('provider gate: a WeChat Pay refund outage', () => {
   let system: TestSystem;
@@ -82,7 +82,7 @@ describe('provider gate: a WeChat Pay refund outage', () => {
     expect(await moneyCheck(system, orders)).toEqual({ refunds: ORDERS, succeeded: ORDERS, atProvider: ORDERS, lost: 0, doubled: 0 });
 
     // The release never beat its rate.
-    const released = await releaseTimes(system, refunds.map((r) => r.refund_sn));
+    const released = await releaseTimes(system);
     expect(released.length).toBeGreaterThanOrEqual(ORDERS);
     expect(maxInAnySecond(released)).toBeLessThanOrEqual(RELEASE_RATE);
 

@@ -72,13 +72,19 @@ export async function moneyCheck(system: TestSystem, orders: PlacedOrder[]): Pro
   return { refunds: rows.length, succeeded: rows.filter((r) => r.status === 'SUCCESS').length, atProvider: ledger.length, lost, doubled };
 }
 
-/** When the gate released each waiting refund: the `gateReleased` signal in the refund workflow's history. */
-export async function releaseTimes(system: TestSystem, refundSns: string[]): Promise<number[]> {
+/**
+ * When the gate released each waiting refund: its `gateReleased` signals in its own histories (every
+ * run: it continues as new on a long history), as the server recorded the commands.
+ */
+export async function releaseTimes(system: TestSystem): Promise<number[]> {
+  const runIds = new Set<string>();
+  for await (const run of system.temporal.workflow.list({ query: `WorkflowId = "${WECHAT_REFUND_GATE}"` })) runIds.add(run.runId);
+  runIds.add((await system.temporal.workflow.getHandle(WECHAT_REFUND_GATE).describe()).runId);
   const times: number[] = [];
-  for (const refundSn of refundSns) {
-    const history = await system.temporal.workflow.getHandle(`refund-${refundSn}`).fetchHistory();
+  for (const runId of runIds) {
+    const history = await system.temporal.workflow.getHandle(WECHAT_REFUND_GATE, runId).fetchHistory();
     for (const event of history.events ?? []) {
-      if (event.workflowExecutionSignaledEventAttributes?.signalName !== 'gateReleased') continue;
+      if (event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName !== 'gateReleased') continue;
       const t = event.eventTime!;
       times.push(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
     }

@@ -3,12 +3,11 @@ import {
   GateOutcome,
   OrderSettingError,
   addOutcomes,
-  msUntilNextRelease,
   probeCloses,
+  releaseBatch,
   providerGateWorkflowId,
   readProviderGateSettings,
   shouldOpen,
-  takeReleases,
   windowCounts,
 } from '../../../domain';
 
@@ -51,38 +50,17 @@ describe('provider gate rule', () => {
     expect(probeCloses(at(1, 'retryable'))).toBe(false);
   });
 
-  it('releases never faster than the rate, whatever the asking pattern', () => {
-    const rate = 5;
-    let bucket = { tokens: 0, atMs: 0 };
-    const released: number[] = [];
-    for (let now = 0; now <= 20_000; now += 37) {
-      const take = takeReleases(bucket, now, rate, 1000);
-      bucket = take.bucket;
-      for (let i = 0; i < take.granted; i++) released.push(now);
-    }
-    // In any one-second window: at most `rate` (the bucket holds one token: releases are 1000/rate ms apart).
-    for (const t of released) expect(released.filter((u) => u >= t && u < t + 1000).length).toBeLessThanOrEqual(rate);
-    // Polled every 37 ms it loses a little; woken exactly when a token is whole (as the gate workflow sleeps) it keeps the rate.
-    expect(released.length).toBeGreaterThanOrEqual(rate * 20 * 0.85);
-    let exact = { tokens: 1, atMs: 0 };
-    let now = 0;
-    let count = 0;
-    while (now < 10_000) {
-      const take = takeReleases(exact, now, rate, 1);
-      exact = take.bucket;
-      count += take.granted;
-      now += Math.max(1, msUntilNextRelease(exact, rate));
-    }
-    expect(count).toBe(rate * 10);
-    expect(msUntilNextRelease({ tokens: 0.5, atMs: 0 }, 5)).toBe(100);
-    expect(msUntilNextRelease({ tokens: 1, atMs: 0 }, 5)).toBe(0);
+  it('releases batches of at most the rate, oldest first', () => {
+    expect(releaseBatch([1, 2, 3, 4, 5], 3)).toEqual([1, 2, 3]);
+    expect(releaseBatch([1], 3)).toEqual([1]);
+    expect(releaseBatch([1, 2], 1)).toEqual([1]);
   });
 
   it('reads validated settings, off by default', () => {
     expect(readProviderGateSettings(() => undefined)).toEqual(DEFAULT_PROVIDER_GATE_SETTINGS);
-    const env: Record<string, string> = { PROVIDER_GATE: 'on', PROVIDER_GATE_WINDOW: '30s', PROVIDER_GATE_MIN_CALLS: '5', PROVIDER_GATE_FAILURE_RATE: '0.8', PROVIDER_GATE_PROBE_INTERVAL: '5s', PROVIDER_GATE_RELEASE_RATE: '2.5' };
-    expect(readProviderGateSettings((n) => env[n])).toEqual({ enabled: true, windowMs: 30_000, minCalls: 5, failureRate: 0.8, probeIntervalMs: 5_000, releasePerSecond: 2.5 });
-    for (const [name, value] of [['PROVIDER_GATE', 'maybe'], ['PROVIDER_GATE_WINDOW', '500ms'], ['PROVIDER_GATE_MIN_CALLS', '0'], ['PROVIDER_GATE_FAILURE_RATE', '1.5'], ['PROVIDER_GATE_PROBE_INTERVAL', 'soon'], ['PROVIDER_GATE_RELEASE_RATE', '50']]) {
+    const env: Record<string, string> = { PROVIDER_GATE: 'on', PROVIDER_GATE_WINDOW: '30s', PROVIDER_GATE_MIN_CALLS: '5', PROVIDER_GATE_FAILURE_RATE: '0.8', PROVIDER_GATE_PROBE_INTERVAL: '5s', PROVIDER_GATE_RELEASE_RATE: '2' };
+    expect(readProviderGateSettings((n) => env[n])).toEqual({ enabled: true, windowMs: 30_000, minCalls: 5, failureRate: 0.8, probeIntervalMs: 5_000, releasePerSecond: 2 });
+    for (const [name, value] of [['PROVIDER_GATE', 'maybe'], ['PROVIDER_GATE_WINDOW', '500ms'], ['PROVIDER_GATE_MIN_CALLS', '0'], ['PROVIDER_GATE_FAILURE_RATE', '1.5'], ['PROVIDER_GATE_PROBE_INTERVAL', 'soon'], ['PROVIDER_GATE_RELEASE_RATE', '50'], ['PROVIDER_GATE_RELEASE_RATE', '2.5']]) {
       expect(() => readProviderGateSettings((n) => (n === name ? value : undefined))).toThrow(OrderSettingError);
       expect(() => readProviderGateSettings((n) => (n === name ? value : undefined))).toThrow(name);
     }

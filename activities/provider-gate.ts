@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { PaymentProvider, ProviderError, ProviderName } from '../payments';
@@ -6,9 +6,9 @@ import { GateFailureClass, GateFamily, GateOutcome, ProviderGateSettings, provid
 import { PROVIDER_GATE_OPEN, PROVIDER_GATE_WORKFLOW, ProviderGateState, gateOutcomesSignal, providerGateStateQuery } from '../workflows/provider-gate.contract';
 import { signalWithStartWorkflow } from '../apps/shared/start-workflows';
 
-/** How long an activity trusts the gate's state it last asked about (one query a second per gate and worker). */
+/** How old the gate's known state may be before one query refreshes it (at most one a second per gate and worker). */
 const STATE_TTL_MS = 1_000;
-/** A gate that does not answer its query this fast counts as closed: the call goes as without a gate. */
+/** The first ask of a worker waits this long for the gate's answer; without one it counts as closed. */
 const QUERY_TIMEOUT_MS = 2_000;
 /** Outcomes are sent to the gate in batches, at most this often per gate and worker. */
 const FLUSH_MS = 500;
@@ -22,7 +22,7 @@ const FLUSH_MS = 500;
 export class ProviderGate {
   private readonly pending = new Map<string, { provider: ProviderName; family: GateFamily; outcomes: GateOutcome[] }>();
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly states = new Map<string, { at: number; state: Promise<ProviderGateState | undefined> }>();
+  private readonly states = new Map<string, KnownState>();
 
   constructor(
     private readonly temporal: Client,
@@ -77,17 +77,38 @@ export class ProviderGate {
     }));
   }
 
-  /** The gate's state (cached for a second); undefined when it is not running (closed). */
-  state(provider: ProviderName, family: GateFamily): Promise<ProviderGateState | undefined> {
+  /**
+   * The gate's state; undefined when it is not running (closed). Stale-while-revalidate: after the first
+   * answer every call gets the last one at once and, when it is older than a second, one query refreshes
+   * it in the background. A busy gate answers its query late; its last known state stands meanwhile
+   * (an open gate is not taken for closed because its query was slow).
+   */
+  async state(provider: ProviderName, family: GateFamily): Promise<ProviderGateState | undefined> {
     const id = providerGateWorkflowId(provider, family);
-    const cached = this.states.get(id);
-    if (cached && Date.now() - cached.at < STATE_TTL_MS) return cached.state;
-    const query = this.temporal.workflow.getHandle(id).query(providerGateStateQuery).catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), QUERY_TIMEOUT_MS)));
-    const state = Promise.race([query, timeout]).finally(() => clearTimeout(timer));
-    this.states.set(id, { at: Date.now(), state });
-    return state;
+    let known = this.states.get(id);
+    if (!known) {
+      known = { at: 0, state: undefined };
+      this.states.set(id, known);
+    }
+    if (Date.now() - known.at >= STATE_TTL_MS && !known.refreshing) {
+      const entry = known;
+      entry.refreshing = this.refresh(id, entry);
+      // Only the first ask waits (at most QUERY_TIMEOUT_MS); later ones answer with what is known.
+      if (entry.at === 0) await Promise.race([entry.refreshing, new Promise((resolve) => setTimeout(resolve, QUERY_TIMEOUT_MS).unref())]);
+    }
+    return known.state;
+  }
+
+  private async refresh(id: string, entry: KnownState): Promise<void> {
+    try {
+      entry.state = await this.temporal.workflow.getHandle(id).query(providerGateStateQuery);
+    } catch (err) {
+      // Not running: closed. Any other failure keeps the last known state.
+      if (err instanceof WorkflowNotFoundError) entry.state = undefined;
+    } finally {
+      entry.at = Date.now();
+      entry.refreshing = undefined;
+    }
   }
 
   /** Throws the failure that makes a gated workflow wait on the gate, when the gate is open. */
@@ -102,6 +123,13 @@ export class ProviderGate {
       details: [{ gateId }],
     });
   }
+}
+
+interface KnownState {
+  /** When the last query answered (0: never). */
+  at: number;
+  state: ProviderGateState | undefined;
+  refreshing?: Promise<void>;
 }
 
 /** A probe's answer: no failure means the provider answered. */

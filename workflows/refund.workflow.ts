@@ -50,7 +50,7 @@ export const REFUND_SPACING_PATCH = 'refund-submit-spacing';
  */
 export const PROVIDER_GATE_PATCH = 'provider-gate';
 
-/** A waiting refund asks the gate again after this long without a release (a lost signal must not strand it). */
+/** A waiting refund registers with the gate again after this long without a release (a gate that ended must not strand it). */
 const GATE_RECHECK = '10m';
 
 /** "Too frequent" answers in a row before the refund is parked for support (each one waits a full spacing). */
@@ -96,8 +96,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     gateReleased = false;
     state.waitingForGate = gateId;
     try {
-      await getExternalWorkflowHandle(gateId).signal(gateWaitSignal, { workflowId: workflowInfo().workflowId, refundSn: input.refundSn, amountFen: refund.refundFen });
-      await condition(() => gateReleased, GATE_RECHECK);
+      // Registering again is harmless (the gate keeps one entry per workflow): only the gate's release lets it call again.
+      do {
+        await getExternalWorkflowHandle(gateId).signal(gateWaitSignal, { workflowId: workflowInfo().workflowId, refundSn: input.refundSn, amountFen: refund.refundFen });
+      } while (!(await condition(() => gateReleased, GATE_RECHECK)));
     } catch (signalErr) {
       // The gate is gone (it closed and ended): try again after a pause; the activity asks it again first.
       log.warn('could not register with the provider gate', { gateId, error: (signalErr as Error).message });

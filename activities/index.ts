@@ -21,6 +21,8 @@ import { GoodwillRefundActivities } from './goodwill-refunds';
 import { SweepActivities, SweepDependencies } from './sweeps';
 import { WindowSweepActivities } from './window-sweep';
 import { SupportWorkActivities } from './support-work';
+import { ProviderGate, probeProviderActivity } from './provider-gate';
+import type { ProviderGateSettings } from '../domain/provider-gate';
 
 export interface ActivityDependencies {
   dataSource: DataSource;
@@ -33,6 +35,10 @@ export interface ActivityDependencies {
   inbox?: ProviderInbox;
   /** Time between refunds of one payment per provider (WECHATPAY_REFUND_SPACING, ALIPAY_REFUND_SPACING); default the providers' real minimums. */
   refundSpacing?: RefundSpacing;
+  /** The provider gates (PROVIDER_GATE_*); on only with a Temporal client (sweeps.temporal). */
+  providerGate?: ProviderGateSettings;
+  /** Where the gate's reporting problems are logged. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -42,7 +48,8 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   const orders = new OrderTransitions(deps.dataSource);
   const cancellations = new CancellationActivities(deps.dataSource, deps.providers);
-  const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl);
+  const gate = deps.providerGate?.enabled && deps.sweeps ? new ProviderGate(deps.sweeps.temporal, deps.sweeps.taskQueue, deps.providerGate, deps.warn) : undefined;
+  const refunds = new RefundActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, gate);
   const refundSlots = new RefundSlotActivities(deps.dataSource, deps.refundSpacing);
   const goodwill = new GoodwillRefundActivities(deps.dataSource);
   const complaints = new ComplaintActivities(deps.dataSource);
@@ -51,7 +58,7 @@ export function createActivities(deps: ActivityDependencies) {
   const sweeps = new SweepActivities(deps.dataSource, deps.providers, deps.notifyBaseUrl, deps.sweeps);
   // Reconciliation hands stranded payments to the same inbox as notifications and the payment watch.
   const reconciliation = new ReconciliationActivities(deps.dataSource, deps.providers, deps.inbox);
-  const paymentWatch = new PaymentWatchActivities(deps.dataSource, deps.providers, deps.inbox);
+  const paymentWatch = new PaymentWatchActivities(deps.dataSource, deps.providers, deps.inbox, gate);
   // Other workflows' requests of an order (Updates) and replacement orders need the worker's client.
   const orderRequests = new OrderRequestActivities(deps.dataSource, () => deps.sweeps?.temporal);
   const linkedOrders = new LinkedOrderActivities(deps.dataSource, () => deps.sweeps);
@@ -96,6 +103,7 @@ export function createActivities(deps: ActivityDependencies) {
     markRefundedOffline: refunds.markRefundedOffline.bind(refunds),
     logRefundReissue: refunds.logRefundReissue.bind(refunds),
     claimRefundSlot: refundSlots.claimRefundSlot.bind(refundSlots),
+    probeProvider: probeProviderActivity(deps.dataSource, deps.providers),
     recordGoodwillRefund: goodwill.recordGoodwillRefund.bind(goodwill),
     finishGoodwillRefund: goodwill.finishGoodwillRefund.bind(goodwill),
 

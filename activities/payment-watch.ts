@@ -7,6 +7,7 @@ import { PaymentProvider, ProviderError, ProviderName } from '../payments';
 import type { PaymentCheck } from '../workflows/payment-watch.contract';
 import { ErrorCode } from '../domain/error-codes';
 import { readPaymentWithOrderStatus } from '../db/payments';
+import type { ProviderGate } from './provider-gate';
 
 /** The payment watch's one activity: ask the provider about an unpaid payment and act on a PAID answer. */
 export class PaymentWatchActivities {
@@ -15,6 +16,8 @@ export class PaymentWatchActivities {
     private readonly providers: Record<ProviderName, PaymentProvider>,
     /** Delivers a PAID answer like a notification; needs the worker's Temporal client. */
     private readonly inbox?: ProviderInbox,
+    /** PROVIDER_GATE=on: queries are counted by the payment-queries gate and skipped while it is open. */
+    private readonly gate?: ProviderGate,
   ) {}
 
   /**
@@ -28,8 +31,12 @@ export class PaymentWatchActivities {
     if (row.payment_status !== 'CREATED') return { outcome: 'order-moved-on', detail: `payment is ${row.payment_status}` };
     const provider = row.provider as ProviderName;
     let result;
+    const gateState = await this.gate?.state(provider, 'payment-queries');
+    // While the gate is open the watch asks again at its next interval without calling the provider.
+    if (gateState?.status === 'OPEN') return { outcome: 'waiting', detail: `the ${provider} payment-queries gate is open since ${gateState.openSinceIso}: not asked` };
     try {
-      result = await this.providers[provider].queryPayment(request.outTradeNo);
+      const query = () => this.providers[provider].queryPayment(request.outTradeNo);
+      result = await (this.gate ? this.gate.call(provider, 'payment-queries', query) : query());
     } catch (err) {
       if (err instanceof ProviderError) return { outcome: 'waiting', detail: `query failed: ${err.message}` };
       throw err;

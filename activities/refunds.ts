@@ -12,6 +12,7 @@ import { addOrderRefundedFen } from '../db/orders';
 import { PaymentRefundChange, emitPaymentRefunded, settlePaymentAfterRefunds } from '../db/payments';
 import { REFUND_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { toActivityFailure } from './provider-failures';
+import type { ProviderGate } from './provider-gate';
 import { ErrorCode } from '../domain/error-codes';
 
 export type { RefundRecord };
@@ -42,6 +43,11 @@ export interface SubmitRefundOptions {
   reportTooFrequent?: boolean;
   /** Ask the provider before submitting (a resubmit after "too frequent": WeChat may have accepted it). */
   queryFirst?: boolean;
+  /**
+   * The workflow waits on the provider gate (patched 'provider-gate'): while the gate is open nothing is
+   * sent and the failure is PROVIDER_GATE_OPEN, also after a retryable failure that finds it open.
+   */
+  gate?: boolean;
 }
 
 /**
@@ -54,7 +60,20 @@ export class RefundActivities {
     private readonly dataSource: DataSource,
     private readonly providers: Record<ProviderName, PaymentProvider>,
     private readonly notifyBaseUrl: string,
+    /** PROVIDER_GATE=on: calls are counted by the refunds gate and, for workflows that ask, held while it is open. */
+    private readonly gate?: ProviderGate,
   ) {}
+
+  /** Runs one provider call, counted by the refunds gate when there is one. */
+  private call<T>(provider: ProviderName, run: () => Promise<T>): Promise<T> {
+    return this.gate ? this.gate.call(provider, 'refunds', run) : run();
+  }
+
+  /** A retryable provider failure of a gated call becomes PROVIDER_GATE_OPEN when the gate is open now. */
+  private async holdOrFail(err: unknown, refund: RefundRecord, gated: boolean | undefined, what: string): Promise<never> {
+    if (gated && this.gate && err instanceof ProviderError && err.errorClass === 'retryable') await this.gate.holdIfOpen(refund.provider, 'refunds', what);
+    throw toActivityFailure(err);
+  }
 
   /** Creates the refund for `causeKey` once, in its own transaction (createRefundIn). */
   async createRefund(request: CreateRefundRequest): Promise<RefundRecord> {
@@ -76,37 +95,40 @@ export class RefundActivities {
     const refund = await this.getRefund(refundSn);
     if (refund.status !== RefundStatus.APPLY && refund.status !== RefundStatus.PROCESSING) return refund.status;
     const provider = this.providers[refund.provider];
+    // Nothing is sent while the gate is open: the workflow waits for its release, then submits this same number.
+    if (options.gate) await this.gate?.holdIfOpen(refund.provider, 'refunds', `refund ${refundSn}`);
     try {
       if (Context.current().info.attempt > 1 || refund.status === RefundStatus.PROCESSING || options.queryFirst) {
-        const known = await provider.queryRefund(refund.outTradeNo, refund.refundSn);
+        const known = await this.call(refund.provider, () => provider.queryRefund(refund.outTradeNo, refund.refundSn));
         if (known.status !== 'NOT_FOUND') return this.recordSubmission(refund, known.status, known.providerRefundId);
       }
-      const result = await provider.submitRefund({
+      const result = await this.call(refund.provider, () => provider.submitRefund({
         outTradeNo: refund.outTradeNo,
         outRefundNo: refund.refundSn,
         refundFen: refund.refundFen,
         totalFen: refund.totalFen,
         reason: refund.reason,
         notifyUrl: `${this.notifyBaseUrl}/notify/${refund.provider}`,
-      });
+      }));
       return this.recordSubmission(refund, result.status, result.providerRefundId);
     } catch (err) {
       if (options.reportTooFrequent && err instanceof ProviderError && isRefundTooFrequent(err.provider, err.code)) {
         // Not retried here: the workflow waits for a new submit slot of the payment, then resubmits this number.
         throw ApplicationFailure.create({ message: err.message, type: REFUND_TOO_FREQUENT, nonRetryable: true, details: [{ provider: err.provider, code: err.code }] });
       }
-      throw toActivityFailure(err);
+      return this.holdOrFail(err, refund, options.gate, `refund ${refundSn}`);
     }
   }
 
-  /** Asks the provider how the refund stands (the source of truth when a notification is lost). */
-  async queryRefund(refundSn: string): Promise<RefundProgress> {
+  /** Asks the provider how the refund stands (the source of truth when a notification is lost); `gate` as for submitRefund. */
+  async queryRefund(refundSn: string, options: { gate?: boolean } = {}): Promise<RefundProgress> {
     const refund = await this.getRefund(refundSn);
+    if (options.gate) await this.gate?.holdIfOpen(refund.provider, 'refunds', `refund query ${refundSn}`);
     try {
-      const result = await this.providers[refund.provider].queryRefund(refund.outTradeNo, refund.refundSn);
+      const result = await this.call(refund.provider, () => this.providers[refund.provider].queryRefund(refund.outTradeNo, refund.refundSn));
       return result.status;
     } catch (err) {
-      throw toActivityFailure(err);
+      return this.holdOrFail(err, refund, options.gate, `refund query ${refundSn}`);
     }
   }
 

@@ -1,4 +1,4 @@
-import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings, RefundSpacing, parseDuration, readAfterSaleSettings, readComplaintSettings, readOrderSettings, readRefundSpacing } from '../domain';
+import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings, ProviderGateSettings, RefundSpacing, parseDuration, readAfterSaleSettings, readComplaintSettings, readOrderSettings, readProviderGateSettings, readRefundSpacing } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { ConfigError } from './config-error';
 import { DatabaseTlsSettings, readDatabaseTls } from './database-tls';
@@ -63,6 +63,8 @@ export interface AppConfig {
   redis: RedisConfig;
   /** Support's work queue: a service level per kind of waiting item, and how often overdue items are marked. */
   supportQueue: SupportQueueSettings;
+  /** The provider gates (PROVIDER_GATE=on|off and its thresholds): domain/provider-gate.ts, docs/support.md#provider-gate. */
+  providerGate: ProviderGateSettings;
 }
 
 export interface ReconciliationConfig {
@@ -122,6 +124,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     reconciliation: { cron: readCron(env, 'RECONCILIATION_CRON', '0 10 * * *'), timeZone: readTimeZone(env, 'RECONCILIATION_TIMEZONE', 'Asia/Shanghai') },
     redis: readRedisConfig(env),
     supportQueue: readSupportQueueSettings(env),
+    providerGate: asConfigError(() => readProviderGateSettings((name) => env[name])),
   };
   // Read last, so a deployment missing several secrets hears about JWT_SECRET first; deployed exactly
   // when the JWT secret must be a real one (readJwtSecret).

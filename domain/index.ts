@@ -28,3 +28,4 @@ export * from './refund-balance';
 export * from './error-codes';
 export * from './support-work';
 export * from './work-priority';
+export * from './provider-gate';

@@ -62,6 +62,8 @@ export interface RefundState {
   waitingForSlotUntil?: string;
   /** Submit slots claimed (one more after each "too frequent" answer). */
   slotClaims?: number;
+  /** Waiting behind this provider gate (its workflow id) for its release: the provider is failing. */
+  waitingForGate?: string;
 }
 
 export const refundNotifiedSignal = defineSignal<[RefundNotified]>('refundNotified');

@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   log,
   patched,
   proxyActivities,
@@ -11,6 +12,7 @@ import {
   setHandler,
   sleep,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { DurableSteps } from './durable-steps';
 import type { Activities } from '../activities';
@@ -29,6 +31,7 @@ import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY, REFUND_RECORD_RETRY } from '
 import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
 import { acceptAttentionMarks } from './support-overdue.contract';
+import { PROVIDER_GATE_OPEN, gateReleasedSignal, gateWaitSignal } from './provider-gate.contract';
 
 /** Histories from before it ran the refund's bookkeeping as normal activities; new runs use local ones. */
 export const REFUND_LOCAL_DB_PATCH = 'refund-local-db-steps';
@@ -39,6 +42,17 @@ export const REFUND_LOCAL_DB_PATCH = 'refund-local-db-steps';
  * "too frequent" answer instead of retrying inside the activity.
  */
 export const REFUND_SPACING_PATCH = 'refund-submit-spacing';
+
+/**
+ * Histories from before the provider gate: new runs pass `gate` to the provider-call activities and,
+ * when one answers PROVIDER_GATE_OPEN (the gate is open: nothing was sent, or a failure was not
+ * retried), register with the gate and wait for its release, then ask the provider first and submit
+ * the same number.
+ */
+export const PROVIDER_GATE_PATCH = 'provider-gate';
+
+/** A waiting refund registers with the gate again after this long without a release (a gate that ended must not strand it). */
+const GATE_RECHECK = '10m';
 
 /** "Too frequent" answers in a row before the refund is parked for support (each one waits a full spacing). */
 const MAX_TOO_FREQUENT_ANSWERS = 10;
@@ -70,6 +84,31 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   const refund = input.refund ?? (await db.getRefund.executeWithOptions({ summary: `Read refund ${input.refundSn}` }, [input.refundSn]));
   const state: RefundState = { refundSn: input.refundSn, status: refund.status, polls: 0, notifications: 0 };
   const spaced = patched(REFUND_SPACING_PATCH);
+  const gated = patched(PROVIDER_GATE_PATCH);
+  let gateReleased = false;
+  setHandler(gateReleasedSignal, () => {
+    gateReleased = true;
+  });
+  /** True when the failure was the gate holding the call: then it has waited for the gate's release. */
+  const waitedForGate = async (err: ActivityFailure): Promise<boolean> => {
+    const cause = err.cause;
+    if (!gated || !(cause instanceof ApplicationFailure) || cause.type !== PROVIDER_GATE_OPEN) return false;
+    const gateId = (cause.details?.[0] as { gateId?: string } | undefined)?.gateId ?? '';
+    gateReleased = false;
+    state.waitingForGate = gateId;
+    try {
+      // Registering again is harmless (the gate keeps one entry per workflow): only the gate's release lets it call again.
+      do {
+        await getExternalWorkflowHandle(gateId).signal(gateWaitSignal, { workflowId: workflowInfo().workflowId, refundSn: input.refundSn, amountFen: refund.refundFen });
+      } while (!(await condition(() => gateReleased, GATE_RECHECK)));
+    } catch (signalErr) {
+      // The gate is gone (it closed and ended): try again after a pause; the activity asks it again first.
+      log.warn('could not register with the provider gate', { gateId, error: (signalErr as Error).message });
+      await sleep('1m');
+    }
+    state.waitingForGate = undefined;
+    return true;
+  };
   let refusedBeforeSubmit = false;
   let notified: RefundNotifiedStatus | undefined;
   let resolution: RefundResolution | undefined;
@@ -146,20 +185,27 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
           state.waitingForSlotUntil = undefined;
         }
       }
-      try {
-        const args: Parameters<Activities['submitRefund']> = spaced ? [input.refundSn, { reportTooFrequent: true, queryFirst: tooFrequent > 0 }] : [input.refundSn];
-        setStatus(await remote.submitRefund.executeWithOptions({ ...providerCallOptions, summary: tooFrequent === 0 ? summary : `Resubmit ${summary}` }, args));
-        return;
-      } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
-        const cause = err.cause;
-        if (spaced && cause instanceof ApplicationFailure && cause.type === REFUND_TOO_FREQUENT && tooFrequent < MAX_TOO_FREQUENT_ANSWERS) {
-          log.info('provider says refunds of this payment come too fast; waiting for a later slot', { refundSn: input.refundSn, answers: tooFrequent + 1 });
-          continue;
+      let cause: Error;
+      for (let gateWaits = 0; ; gateWaits += 1) {
+        try {
+          // After a wait on the gate the provider is asked first: the held call may have reached it.
+          const options = { reportTooFrequent: true, queryFirst: tooFrequent > 0 || gateWaits > 0, ...(gated ? { gate: true } : {}) };
+          const args: Parameters<Activities['submitRefund']> = spaced ? [input.refundSn, options] : [input.refundSn];
+          setStatus(await remote.submitRefund.executeWithOptions({ ...providerCallOptions, summary: tooFrequent === 0 && gateWaits === 0 ? summary : `Resubmit ${summary}` }, args));
+          return;
+        } catch (err) {
+          if (!(err instanceof ActivityFailure)) throw err;
+          if (await waitedForGate(err)) continue;
+          cause = err.cause ?? err;
+          break;
         }
-        state.waitingForSupport = `provider refused the refund: ${cause?.message ?? err.message}`;
-        return;
       }
+      if (spaced && cause instanceof ApplicationFailure && cause.type === REFUND_TOO_FREQUENT && tooFrequent < MAX_TOO_FREQUENT_ANSWERS) {
+        log.info('provider says refunds of this payment come too fast; waiting for a later slot', { refundSn: input.refundSn, answers: tooFrequent + 1 });
+        continue;
+      }
+      state.waitingForSupport = `provider refused the refund: ${cause.message}`;
+      return;
     }
   };
 
@@ -179,9 +225,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       state.polls += 1;
       let progress: RefundState['status'];
       try {
-        progress = await remote.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, [input.refundSn]);
+        progress = await remote.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, gated ? [input.refundSn, { gate: true }] : [input.refundSn]);
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
+        if (await waitedForGate(err)) continue;
         log.warn('refund query failed; polling on', { refundSn: input.refundSn, error: err.cause?.message });
         continue;
       }

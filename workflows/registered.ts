@@ -11,3 +11,4 @@ export { reconciliationWorkflow } from './reconciliation.workflow';
 export { goodwillRefundWorkflow } from './goodwill-refund.workflow';
 export { afterSaleWorkflow } from './after-sale.workflow';
 export { supportOverdueWorkflow } from './support-overdue.workflow';
+export { providerGateWorkflow } from './provider-gate.workflow';

@@ -30,6 +30,8 @@ export const WORKFLOW_VERSIONING: Record<keyof typeof import('./registered'), Ve
   latePaymentWorkflow: 'PINNED',
   goodwillRefundWorkflow: 'PINNED',
   supportOverdueWorkflow: 'PINNED',
+  // Long-lived (continues as new); its state is rebuilt from its own counts, so a new version may take it on.
+  providerGateWorkflow: 'AUTO_UPGRADE',
   orderStatusSweepWorkflow: 'PINNED',
   refundStatusCheckWorkflow: 'PINNED',
   reconciliationWorkflow: 'PINNED',

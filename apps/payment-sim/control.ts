@@ -1,5 +1,5 @@
 /**
- * The control API under /__sim/: reset, scripted faults and refunds, the refund clock, notification
+ * The control API under /__sim/: reset, scripted faults, outages (every call of some operations fails) and refunds, the refund clock, notification
  * controls, paying and closing trades by hand, bill seeds and injections (bills.ts), and the read-out
  * of trades, refunds, the ledger, logged requests and notifications.
  */
@@ -8,7 +8,7 @@ import type { BillDesk } from './bills';
 import type { SimLedger } from './ledger';
 import type { Notifier } from './notifier';
 import type { SimKeys } from './sim-keys';
-import type { FaultRule, NotificationControl, RefundScript, SimInfo, SimOperation, SimRefund, SimTrade } from './types';
+import type { FaultRule, NotificationControl, OutageRule, RefundScript, SimInfo, SimOperation, SimRefund, SimTrade } from './types';
 import { HttpError, sendJson, type Wire } from './wire';
 
 export class ControlApi {
@@ -102,6 +102,20 @@ export class ControlApi {
       if (!operations.includes(rule.operation)) throw new HttpError(400, `operation must be one of ${operations.join(', ')}`);
       if (!Array.isArray(rule.outcomes) || rule.outcomes.length === 0 || rule.outcomes.some((o) => typeof o !== 'string')) throw new HttpError(400, 'outcomes must be a non-empty array of strings');
       this.wire.faults.push({ ...rule, outcomes: [...rule.outcomes] });
+      return ok();
+    }
+    if (method === 'POST' && path === '/outages') {
+      const operations = body.operations as SimOperation[];
+      const known: SimOperation[] = ['createPayment', 'queryPayment', 'closePayment', 'submitRefund', 'queryRefund', 'tradeBill'];
+      if (!Array.isArray(operations) || operations.length === 0 || operations.some((o) => !known.includes(o))) throw new HttpError(400, `operations must list some of ${known.join(', ')}`);
+      const durationMs = body.durationMs === undefined ? undefined : Number(body.durationMs);
+      if (durationMs !== undefined && (!Number.isFinite(durationMs) || durationMs <= 0)) throw new HttpError(400, 'durationMs must be a positive number');
+      const rule: OutageRule = { ...(provider ? { provider: provider as OutageRule['provider'] } : {}), operations: [...operations], ...(durationMs ? { untilMs: Date.now() + durationMs } : {}) };
+      this.wire.outages.push(rule);
+      return ok(rule);
+    }
+    if (method === 'DELETE' && path === '/outages') {
+      this.wire.outages = [];
       return ok();
     }
     if (method === 'DELETE' && path === '/faults') {

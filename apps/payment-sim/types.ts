@@ -28,6 +28,16 @@ export interface FaultRule {
   outcomes: FaultOutcome[];
 }
 
+/**
+ * An outage: every call of these operations (of this provider, or both) answers 500 SYSTEM_ERROR
+ * without being applied, until `untilMs` (absent: until DELETE /__sim/outages).
+ */
+export interface OutageRule {
+  provider?: SimProvider;
+  operations: SimOperation[];
+  untilMs?: number;
+}
+
 export interface RefundScript {
   processingMs: number;
   then: 'SUCCESS' | 'ABNORMAL' | 'CLOSED';

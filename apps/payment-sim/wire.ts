@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type * as http from 'node:http';
-import type { FaultOutcome, FaultRule, RequestLogEntry, SimOperation, SimProvider } from './types';
+import type { FaultOutcome, FaultRule, OutageRule, RequestLogEntry, SimOperation, SimProvider } from './types';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -39,6 +39,7 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
 
 export class Wire {
   faults: FaultRule[] = [];
+  outages: OutageRule[] = [];
   requests: RequestLogEntry[] = [];
   readonly hanging = new Set<http.ServerResponse>();
 
@@ -47,6 +48,7 @@ export class Wire {
 
   reset(): void {
     this.faults = [];
+    this.outages = [];
     this.requests = [];
   }
 
@@ -62,6 +64,9 @@ export class Wire {
   }
 
   takeFault(provider: SimProvider, operation: SimOperation, key: string | undefined): FaultOutcome | undefined {
+    const now = Date.now();
+    this.outages = this.outages.filter((o) => o.untilMs === undefined || o.untilMs > now);
+    if (this.outages.some((o) => (o.provider === undefined || o.provider === provider) && o.operations.includes(operation))) return '500';
     const rule = this.faults.find(
       (r) => r.outcomes.length > 0 && r.operation === operation && (r.provider === undefined || r.provider === provider) && (r.key === undefined || r.key === key),
     );

@@ -8,6 +8,7 @@ import { connectTemporalClient, connectWorkerConnection } from '../shared/tempor
 import { WorkerProbe } from './observability';
 import { applySchedules } from './schedules';
 import { registerSupportQueueMetrics } from './support-queue-metrics';
+import { registerProviderGateMetrics } from './provider-gate-metrics';
 import { createOrderWorker } from './worker';
 
 runMain(async () => {
@@ -33,6 +34,7 @@ runMain(async () => {
   registerSupportQueueMetrics(probe.registry, dataSource, config.supportQueue.serviceLevelsMs);
   const connection = await connectWorkerConnection(config.temporal);
   const temporalClient = await connectTemporalClient(config.temporal);
+  if (config.providerGate.enabled) registerProviderGateMetrics(probe.registry, temporalClient);
   const worker = await createOrderWorker({ connection, config, dataSource, temporalClient, activityInterceptors: [probe.activityInterceptor] });
   probe.watch(worker);
   const probePort = await probe.listen(config.worker.metricsPort, config.worker.metricsHost);

@@ -67,6 +67,8 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       notifyBaseUrl: options.config.api.publicBaseUrl,
       inbox,
       refundSpacing: options.config.refund.spacingMs,
+      providerGate: options.config.providerGate,
+      warn: (message) => Runtime.instance().logger.warn(message),
       sweeps: options.temporalClient && {
         temporal: options.temporalClient,
         taskQueue: options.config.temporal.taskQueue,

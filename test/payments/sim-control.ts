@@ -75,6 +75,15 @@ export class SimControl {
     await this.call('DELETE', '/faults');
   }
 
+  /** Every call of `operations` (of `provider`, or both) fails with 500 SYSTEM_ERROR for `durationMs` (absent: until endOutages). */
+  async startOutage(rule: { provider?: SimProvider; operations: SimOperation[]; durationMs?: number }): Promise<void> {
+    await this.call('POST', '/outages', rule);
+  }
+
+  async endOutages(): Promise<void> {
+    await this.call('DELETE', '/outages');
+  }
+
   /** Applies to the refund with this number when it is created (or right away if it is PROCESSING). */
   async scriptRefund(outRefundNo: string, script: RefundScript, provider?: SimProvider): Promise<void> {
     await this.call('POST', `/refunds/${encodeURIComponent(outRefundNo)}/script`, { ...script, ...(provider ? { provider } : {}) });

@@ -10,11 +10,12 @@ import { RECONCILIATION_WORKFLOW, ReconciliationWorkflow } from '../../workflows
 import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundWorkflow } from '../../workflows/goodwill-refund.contract';
 import { AFTER_SALE_WORKFLOW, AfterSaleWorkflow } from '../../workflows/after-sale.contract';
 import { SUPPORT_OVERDUE_WORKFLOW, SupportOverdueWorkflow } from '../../workflows/support-overdue.contract';
+import { PROVIDER_GATE_WORKFLOW, ProviderGateWorkflow } from '../../workflows/provider-gate.contract';
 import type { WorkflowRef } from '../../workflows/workflow-ref';
 
 // Compile-time: each implementation has its contract's signature (a mismatch fails the type check).
 const implementations: { [K in keyof typeof workflows]: unknown } = workflows;
-const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, ReconciliationWorkflow, GoodwillRefundWorkflow, AfterSaleWorkflow, SupportOverdueWorkflow] = [
+const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, ReconciliationWorkflow, GoodwillRefundWorkflow, AfterSaleWorkflow, SupportOverdueWorkflow, ProviderGateWorkflow] = [
   workflows.orderWorkflow,
   workflows.cancellationWorkflow,
   workflows.refundWorkflow,
@@ -27,6 +28,7 @@ const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaym
   workflows.goodwillRefundWorkflow,
   workflows.afterSaleWorkflow,
   workflows.supportOverdueWorkflow,
+  workflows.providerGateWorkflow,
 ];
 
 describe('workflow contracts', () => {
@@ -43,6 +45,7 @@ describe('workflow contracts', () => {
     [GOODWILL_REFUND_WORKFLOW, workflows.goodwillRefundWorkflow],
     [AFTER_SALE_WORKFLOW, workflows.afterSaleWorkflow],
     [SUPPORT_OVERDUE_WORKFLOW, workflows.supportOverdueWorkflow],
+    [PROVIDER_GATE_WORKFLOW, workflows.providerGateWorkflow],
   ];
 
   it.each(refs.map(([ref, impl]) => [ref.workflowType, impl] as const))('%s names a workflow the bundle registers', (workflowType, impl) => {
@@ -52,7 +55,7 @@ describe('workflow contracts', () => {
 
   it('covers every workflow the bundle registers', () => {
     expect(refs.map(([ref]) => ref.workflowType).sort()).toEqual(Object.keys(workflows).sort());
-    expect(signatures).toHaveLength(12);
+    expect(signatures).toHaveLength(13);
   });
 
   it('keeps the after-sale Updates under the names the after-sale workflow sends (AFTERSALE-INTERFACE)', () => {

@@ -86,6 +86,17 @@ export const SUPPORT_SCRIPT = String.raw`(function () {
     });
   }
 
+  function loadGates() {
+    return api('/support/provider-gates').then(function (gates) {
+      var open = gates.filter(function (g) { return g.status === 'OPEN' || g.waiting > 0; });
+      var line = el('gates');
+      line.className = open.length ? 'open' : '';
+      line.textContent = open.length === 0 ? 'Provider gates: all closed.' : open.map(function (g) {
+        return g.provider + ' ' + g.family + ' ' + (g.status === 'OPEN' ? 'failing since ' + g.openSinceIso.replace('T', ' ').replace('Z', '') : 'closed, releasing') + ': ' + g.waiting + ' waiting (' + yuan(g.waitingFen) + ')' + (g.lastProbe ? ', last probe ' + g.lastProbe.atIso.replace('T', ' ').replace('Z', '') + ' ' + g.lastProbe.detail : '');
+      }).join(' · ');
+    }).catch(function () { el('gates').textContent = 'Provider gates: unknown'; });
+  }
+
   if (!token) { say('Open this page with a support token: /support/console#token=…', 'no-token'); return; }
   el('search').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -98,6 +109,7 @@ export const SUPPORT_SCRIPT = String.raw`(function () {
       if (orders.length === 1) return openTimeline(orders[0].orderSn);
     }).catch(function (err) { say(err.message, 'error'); });
   });
+  loadGates();
   loadQueue().then(function () { say('Ready.', 'ready'); }).catch(function (err) { say(err.message, 'error'); });
 })();
 `;

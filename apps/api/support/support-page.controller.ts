@@ -14,7 +14,7 @@ body[data-state=error] #status,body[data-state=no-token] #status{background:#fde
 form{margin:10px 0}input,select,button{font-size:14px;padding:5px 8px}button{background:#444;color:#fff;border:0;border-radius:5px}
 table{width:100%;border-collapse:collapse}th,td{padding:3px 6px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}th{background:#fafafa}
 td.num{text-align:right;white-space:nowrap}td.kind{font-family:ui-monospace,monospace;white-space:nowrap}tr.overdue td{background:#fff1f0}tr.pending td{color:#666;font-style:italic}
-a.temporal{color:#4f46e5;white-space:nowrap}#orders{margin:6px 0;padding-left:18px}`;
+a.temporal{color:#4f46e5;white-space:nowrap}#gates.open{background:#fff1f0;color:#a11;padding:6px 10px;border-radius:6px}#orders{margin:6px 0;padding-left:18px}`;
 
 /**
  * Support's console, served by the API: find an order by number, buyer or seller; its timeline with
@@ -43,6 +43,7 @@ export class SupportPageController {
 <title>Support console</title><style>${STYLE}</style></head>
 <body data-page="support"><main><h1>Support console</h1>
 <p id="status">Loading…</p>
+<p id="gates">Provider gates: …</p>
 <form id="search"><select id="field"><option value="orderSn">Order number</option><option value="buyerId">Buyer id</option><option value="sellerId">Seller id</option></select>
 <input id="q" placeholder="O2026… / 1001" size="28"> <button type="submit">Search</button></form>
 <ul id="orders"></ul>

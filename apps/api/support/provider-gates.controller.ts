@@ -1,0 +1,32 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Client } from '@temporalio/client';
+import { GATE_FAMILIES, GateProvider, providerGateWorkflowId } from '../../../domain/provider-gate';
+import { providerGateStateQuery } from '../../../workflows/provider-gate.contract';
+import { Roles } from '../auth/roles.decorator';
+import { OrderWorkflows } from '../orders/order-workflows';
+import { TEMPORAL_CLIENT } from '../tokens';
+
+const PROVIDERS: readonly GateProvider[] = ['wechatpay', 'alipay'];
+
+/** The provider gates (docs/support.md#provider-gate): one line each on the support console. */
+@ApiTags('support')
+@ApiBearerAuth()
+@Controller('support/provider-gates')
+export class ProviderGatesController {
+  constructor(
+    private readonly workflows: OrderWorkflows,
+    @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+  ) {}
+
+  @Get()
+  @Roles('support', 'admin')
+  @ApiOperation({ summary: 'Each provider gate: OPEN / CLOSED, open since, calls and money waiting, last probe. A gate not running is CLOSED. In the Temporal UI: ProviderGateState="OPEN"' })
+  async list() {
+    return Promise.all(PROVIDERS.flatMap((provider) => GATE_FAMILIES.map(async (family) => {
+      const workflowId = providerGateWorkflowId(provider, family);
+      const state = await this.temporal.workflow.getHandle(workflowId).query(providerGateStateQuery).catch(() => undefined);
+      return { provider, family, status: state?.status ?? 'CLOSED', openSinceIso: state?.openSinceIso ?? null, waiting: state?.waiting ?? 0, waitingFen: state?.waitingFen ?? 0, lastProbe: state?.lastProbe ?? null, running: state !== undefined, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId) };
+    })));
+  }
+}

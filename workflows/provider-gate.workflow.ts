@@ -1,0 +1,142 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { GateBucket, addOutcomes, probeCloses, releaseBatch, shouldOpen, windowCounts } from '../domain/provider-gate';
+import {
+  GateCarry,
+  GateProbe,
+  GateWaiter,
+  ProviderGateInput,
+  ProviderGateState,
+  gateOutcomesSignal,
+  gateReleasedSignal,
+  gateWaitSignal,
+  providerGateStateQuery,
+} from './provider-gate.contract';
+
+/** One probe call, never retried by Temporal: the next probe is the retry. */
+const probe = proxyActivities<Activities>({ startToCloseTimeout: '15s', retry: { maximumAttempts: 1 } });
+
+/** A closed gate with nothing waiting and no call reported for this long ends; the next report starts it again. */
+const IDLE_END_MS = 60 * 60_000;
+/** Events before the gate continues as new (each release is a signal, each batch a timer). */
+const HISTORY_LIMIT = 4_000;
+
+/**
+ * `provider-gate-{provider}-{family}`: counts the family's provider calls by failure class (the
+ * reports of activities/provider-gate.ts); when the window's share of retryable failures crosses the
+ * threshold it opens. While open, calls are not sent: their workflows register here and wait; every
+ * probe interval one probe asks the provider about a waiting refund (a read: nothing is submitted). The
+ * first answer closes it, and the waiting workflows are released in batches of the rate a second apart;
+ * each resubmits its own refund number after asking the provider first.
+ */
+export async function providerGateWorkflow(input: ProviderGateInput): Promise<void> {
+  const { provider, family, settings } = input;
+  const carried: GateCarry = input.carried ?? { buckets: [], waiting: [], probes: 0, released: 0, opened: 0 };
+  let buckets: GateBucket[] = carried.buckets;
+  let openSinceMs = carried.openSinceMs;
+  const waiting = new Map<string, GateWaiter>(carried.waiting.map((w) => [w.workflowId, w]));
+  let lastProbe: GateProbe | undefined = carried.lastProbe;
+  let probes = carried.probes;
+  let released = carried.released;
+  let opened = carried.opened;
+  let lastReportMs = Date.now();
+  const gateId = workflowInfo().workflowId;
+
+  const state = (): ProviderGateState => {
+    const amounts = [...waiting.values()].reduce((sum, w) => sum + w.amountFen, 0);
+    return {
+      provider,
+      family,
+      status: openSinceMs === undefined ? 'CLOSED' : 'OPEN',
+      ...(openSinceMs !== undefined ? { openSinceIso: new Date(openSinceMs).toISOString() } : {}),
+      waiting: waiting.size,
+      waitingFen: amounts,
+      ...(lastProbe ? { lastProbe } : {}),
+      probes,
+      released,
+      opened,
+      window: windowCounts(buckets, Date.now(), settings.windowMs),
+      settings,
+    };
+  };
+  // The Temporal UI finds an open gate (ProviderGateState="OPEN") and how much waits behind it.
+  let indexed = '';
+  const index = () => {
+    const s = state();
+    const key = `${s.status}/${s.waiting}/${s.openSinceIso ?? ''}`;
+    if (key === indexed) return;
+    indexed = key;
+    upsertSearchAttributes({ ProviderGateState: [s.status, `${provider}-${family}`], ProviderGateWaiting: [s.waiting], ProviderGateOpenSince: s.openSinceIso ? [new Date(s.openSinceIso)] : [] });
+  };
+
+  setHandler(providerGateStateQuery, state);
+  setHandler(gateOutcomesSignal, (outcomes) => {
+    lastReportMs = Date.now();
+    buckets = addOutcomes(buckets, outcomes, Date.now(), settings.windowMs);
+    if (openSinceMs === undefined && shouldOpen(windowCounts(buckets, Date.now(), settings.windowMs), settings)) {
+      openSinceMs = Date.now();
+      opened += 1;
+      log.warn('provider gate opened', { provider, family, window: windowCounts(buckets, Date.now(), settings.windowMs) });
+    }
+  });
+  setHandler(gateWaitSignal, (waiter) => {
+    lastReportMs = Date.now();
+    waiting.set(waiter.workflowId, waiter);
+  });
+
+  for (;;) {
+    index();
+    if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      const carry: GateCarry = { buckets, ...(openSinceMs !== undefined ? { openSinceMs } : {}), waiting: [...waiting.values()], ...(lastProbe ? { lastProbe } : {}), probes, released, opened };
+      return continueAsNew<typeof providerGateWorkflow>({ provider, family, settings, carried: carry });
+    }
+    if (openSinceMs !== undefined) {
+      await sleep(settings.probeIntervalMs, { summary: `Gate open since ${new Date(openSinceMs).toISOString()}: wait to probe ${provider} ${family}` });
+      const target = waiting.values().next().value as GateWaiter | undefined;
+      probes += 1;
+      const answer = await probe.probeProvider.executeWithOptions(
+        { startToCloseTimeout: '15s', retry: { maximumAttempts: 1 }, summary: `Probe ${provider} ${family}${target ? ` (ask about ${target.refundSn})` : ''}` },
+        [{ provider, family, refundSn: target?.refundSn }],
+      ).catch((err: Error) => ({ failure: 'retryable' as const, detail: `probe failed: ${err.message}` }));
+      lastProbe = { atIso: new Date().toISOString(), answered: probeCloses({ atMs: Date.now(), failure: answer.failure }), detail: answer.detail };
+      if (lastProbe.answered) {
+        log.info('provider gate closed: the provider answered a probe', { provider, family, openForMs: Date.now() - openSinceMs, waiting: waiting.size });
+        openSinceMs = undefined;
+        // Old failures would open it again at once: the window starts over with the provider's answer.
+        buckets = [];
+      }
+      continue;
+    }
+    if (waiting.size > 0) {
+      // A batch of at most the rate, then a second's pause: no one-second window holds more than the rate.
+      const batch = releaseBatch([...waiting.values()], settings.releasePerSecond);
+      for (const w of batch) waiting.delete(w.workflowId);
+      released += batch.length;
+      const signals = batch.map((w) =>
+        getExternalWorkflowHandle(w.workflowId)
+          .signal(gateReleasedSignal, { gateId })
+          // It finished meanwhile (support resolved it): nothing to release.
+          .catch((err: Error) => log.info('waiting workflow is gone', { workflowId: w.workflowId, error: err.message })),
+      );
+      await Promise.all([sleep(1000, { summary: `Released ${batch.length}; ${waiting.size} still waiting (${settings.releasePerSecond} a second)` }), ...signals]);
+      continue;
+    }
+    const woke = await condition(() => openSinceMs !== undefined || waiting.size > 0, IDLE_END_MS);
+    if (!woke && Date.now() - lastReportMs >= IDLE_END_MS) {
+      await condition(allHandlersFinished);
+      return;
+    }
+  }
+}

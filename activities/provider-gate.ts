@@ -1,3 +1,5 @@
+import { readLatestPaymentOf } from '../db/payments';
+import { readRefundToProbe } from '../db/refunds';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
@@ -147,14 +149,12 @@ export function probeProviderActivity(dataSource: DataSource, providers: Record<
     const client = providers[request.provider];
     try {
       if (request.family === 'refunds') {
-        const [row] = request.refundSn
-          ? await dataSource.query('SELECT refund_sn, out_trade_no FROM refund WHERE refund_sn = ?', [request.refundSn])
-          : await dataSource.query('SELECT refund_sn, out_trade_no FROM refund WHERE provider = ? ORDER BY id DESC LIMIT 1', [request.provider]);
+        const row = await readRefundToProbe(dataSource, request.provider, request.refundSn);
         if (!row) return { detail: 'no refund to ask about' };
         const answer = await client.queryRefund(row.out_trade_no, row.refund_sn);
         return { detail: `refund ${row.refund_sn}: ${answer.status}` };
       }
-      const [row] = await dataSource.query('SELECT out_trade_no FROM payment WHERE provider = ? ORDER BY id DESC LIMIT 1', [request.provider]);
+      const row = await readLatestPaymentOf(dataSource, request.provider);
       if (!row) return { detail: 'no payment to ask about' };
       const answer = await client.queryPayment(row.out_trade_no);
       return { detail: `payment ${row.out_trade_no}: ${answer.state}` };

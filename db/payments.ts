@@ -155,3 +155,9 @@ export async function readPaymentWithOrderStatus(db: Queryable, outTradeNo: stri
   );
   return row;
 }
+
+/** The payment a provider gate's probe asks about: the provider's latest. */
+export async function readLatestPaymentOf(db: Queryable, provider: ProviderName): Promise<{ out_trade_no: string } | undefined> {
+  const [row] = await db.query('SELECT out_trade_no FROM payment WHERE provider = ? ORDER BY id DESC LIMIT 1', [provider]);
+  return row;
+}

@@ -113,3 +113,11 @@ export async function markRefundPaidOffline(manager: Pick<EntityManager, 'query'
   );
   return updated.affectedRows === 1;
 }
+
+/** The refund a provider gate's probe asks about: the one named, or the provider's latest. */
+export async function readRefundToProbe(db: Pick<EntityManager, 'query'>, provider: ProviderName, refundSn?: string): Promise<{ refund_sn: string; out_trade_no: string } | undefined> {
+  const [row] = refundSn
+    ? await db.query('SELECT refund_sn, out_trade_no FROM refund WHERE refund_sn = ?', [refundSn])
+    : await db.query('SELECT refund_sn, out_trade_no FROM refund WHERE provider = ? ORDER BY id DESC LIMIT 1', [provider]);
+  return row;
+}

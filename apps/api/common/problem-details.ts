@@ -66,12 +66,16 @@ export function workflowRefusal(err: unknown, finished?: string): DomainError | 
   if (err instanceof WorkflowNotFoundError) return new DomainError(ErrorCode.WORKFLOW_FINISHED, finished ?? `${err.workflowId ?? 'the workflow'} has no running workflow (it is finished)`);
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
   const cause = err.cause;
-  const message = cause?.message ?? err.message;
-  if (cause instanceof ApplicationFailure && isErrorCode(cause.type) && ERROR_CATALOGUE[cause.type].status < 500) {
-    const [details] = cause.details ?? [];
-    return new DomainError(cause.type, message, isPlainObject(details) ? details : undefined);
-  }
-  return new DomainError(ErrorCode.CONFLICT, message);
+  const [details] = cause instanceof ApplicationFailure ? (cause.details ?? []) : [];
+  return refusalOfType(cause instanceof ApplicationFailure ? cause.type : undefined, cause?.message ?? err.message, isPlainObject(details) ? details : undefined);
+}
+
+/**
+ * A workflow's refusal by its failure type: that code when it is a catalogue code of a 4xx, else a
+ * CONFLICT with the workflow's reason (an Update's refusal above, a durable step's kept outcome).
+ */
+export function refusalOfType(type: string | null | undefined, message: string, details?: Record<string, unknown>): DomainError {
+  return isErrorCode(type) && ERROR_CATALOGUE[type].status < 500 ? new DomainError(type, message, details) : new DomainError(ErrorCode.CONFLICT, message);
 }
 
 /** Any error a request ended with, as a problem. Unknown errors are INTERNAL, their message and stack kept out. */

@@ -64,8 +64,7 @@ export async function sendUpdateUntilAnswered<Ret, Args extends any[]>(
       const attemptDeadline = Math.min(deadline, Date.now() + ATTEMPT_MS);
       return await handle.client.withDeadline(attemptDeadline, () => handle.executeUpdate(update as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId }));
     } catch (err) {
-      const unanswered = err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof ServiceError;
-      if (!unanswered) throw err;
+      if (!unanswered(err)) throw err;
       const left = deadline - Date.now();
       if (left < 250) throw new WorkflowNotAnswering(`${update.name} on ${handle.workflowId}`, budgetMs);
       await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000, left - 200)));
@@ -122,12 +121,17 @@ export async function sendStep<Ret, Args extends any[]>(handle: WorkflowHandle, 
   }
 }
 
-/** Whether a call got through in time: false when it timed out or the service did not answer; other errors are thrown. */
+/** No answer from the workflow's side: the call's deadline passed or the service did not answer (as opposed to a refusal). */
+function unanswered(err: unknown): boolean {
+  return err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof ServiceError;
+}
+
+/** Whether a call got through in time: false when unanswered; other errors are thrown. */
 function answered(call: Promise<unknown>): Promise<boolean> {
   return call.then(
     () => true,
     (err) => {
-      if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || err instanceof ServiceError) return false;
+      if (unanswered(err)) return false;
       throw err;
     },
   );

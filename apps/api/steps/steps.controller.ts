@@ -5,8 +5,7 @@ import { Client, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/cl
 import type { AppConfig } from '../../../config/app-config';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
-import { workflowRefusal } from '../common/problem-details';
-import { DomainError, ERROR_CATALOGUE, ErrorCode, isErrorCode } from '../../../domain/error-codes';
+import { refusalOfType, workflowRefusal } from '../common/problem-details';
 import { stepOutcomeQuery } from '../../../workflows/durable-steps.contract';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
 import { pendingAnswer } from './step-pending.filter';
@@ -42,7 +41,7 @@ export class StepsController {
       .withDeadline(Date.now() + QUERY_WAIT_MS, () => workflow.query(stepOutcomeQuery, ref.updateId))
       .catch(() => undefined);
     if (durable?.status === 'DONE') return { status: 'DONE', step: ref.step, workflowId: ref.workflowId, result: durable.result };
-    if (durable?.status === 'REFUSED') throw new DomainError(isErrorCode(durable.code) && ERROR_CATALOGUE[durable.code].status < 500 ? durable.code : ErrorCode.CONFLICT, durable.message);
+    if (durable?.status === 'REFUSED') throw refusalOfType(durable.code, durable.message);
     if (durable?.status === 'RUNNING') {
       res.status(202);
       return pendingAnswer(ref, `/steps/${token}`);

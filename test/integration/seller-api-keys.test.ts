@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { waitForOrderCancelled } from '../support/cancellations';
 import { placeOrder, placePaidOrder } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
@@ -31,8 +32,8 @@ describe('seller API keys', () => {
     expect(made.scopes).toEqual(['orders:read', 'orders:write']);
     // Only the hash is stored: the key itself is nowhere in the row.
     const [row] = await system.dataSource.query('SELECT seller_id, HEX(secret_sha256) AS hash, last_used_at FROM seller_api_key WHERE id = ?', [made.id]);
-    expect(row).toMatchObject({ seller_id: String(order.sellerId), last_used_at: null });
-    expect(row.hash).toBe(require('node:crypto').createHash('sha256').update(made.key).digest('hex').toUpperCase());
+    expect({ sellerId: String(row.seller_id), lastUsedAt: row.last_used_at }).toEqual({ sellerId: String(order.sellerId), lastUsedAt: null });
+    expect(row.hash).toBe(createHash('sha256').update(made.key).digest('hex').toUpperCase());
 
     const accepted = await cancel(order.orderSn, made.key, `key-${order.orderSn}`);
     expect(accepted.status).toBe(202);

@@ -1,7 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
 import type { ApiKeyScope } from '../../../domain/api-key-scopes';
-import { ApiProblems } from '../common/api-problems';
 
 export const SCOPE_KEY = 'apiKeyScope';
 
@@ -11,4 +10,4 @@ export const SCOPE_KEY = 'apiKeyScope';
  * roles are. Tokens (development or the identity provider's) are not scoped: their role decides.
  */
 export const Scopes = (scope: ApiKeyScope) =>
-  applyDecorators(SetMetadata(SCOPE_KEY, scope), ApiExtension('x-api-key-scope', scope), ApiProblems('API_KEY_INVALID', 'INSUFFICIENT_SCOPE'));
+  applyDecorators(SetMetadata(SCOPE_KEY, scope), ApiExtension('x-api-key-scope', scope));

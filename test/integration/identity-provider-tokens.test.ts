@@ -24,6 +24,7 @@ describe('tokens from an identity provider (JWKS)', () => {
   let jwksServer: Server;
   let published: SigningKey[] = [];
   let jwksFetches = 0;
+  let providerDown = false;
   let ecKey: SigningKey;
   let rsaKey: SigningKey;
 
@@ -32,6 +33,11 @@ describe('tokens from an identity provider (JWKS)', () => {
     published = [ecKey, rsaKey];
     jwksServer = createServer((req, res) => {
       jwksFetches++;
+      if (providerDown) {
+        res.statusCode = 500;
+        res.end('down');
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ keys: published.map((k) => k.jwk) }));
     });
@@ -125,5 +131,20 @@ describe('tokens from an identity provider (JWKS)', () => {
     // The retired key is gone from the fetched set: its new tokens are refused after the next fetch.
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect((await refusal(await sign(ecKey))).status).toBe(401);
+  });
+
+  it('answers 503 while the provider\'s keys cannot be read, and keeps accepting the keys it has cached', async () => {
+    const cached = await sign(rsaKey);
+    expect((await system.http('GET', '/orders', { token: cached })).status).toBe(200);
+    providerDown = true;
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400)); // past the cooldown: an unknown kid makes it fetch
+      const unknown = await system.http('GET', '/orders', { token: await sign(await makeKey('ec-3', 'ES256')) });
+      expect(unknown.status).toBe(503);
+      expect(unknown.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE', detail: expect.stringContaining('AUTH_JWKS_URL') });
+      expect((await system.http('GET', '/orders', { token: cached })).status).toBe(200);
+    } finally {
+      providerDown = false;
+    }
   });
 });

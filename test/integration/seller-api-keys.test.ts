@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { waitForOrderCancelled } from '../support/cancellations';
-import { placeOrder, placePaidOrder } from '../support/orders';
+import { OrderStatus } from '../../domain';
+import { afterSaleApi } from '../support/after-sales';
+import { placeOrder, placePaidOrder, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 
 /**
@@ -58,6 +60,32 @@ describe('seller API keys', () => {
     expect(listed.body.keys[0].lastUsedAt).toEqual(expect.any(String));
     expect(listed.body.keys[0]).not.toHaveProperty('key');
     expect(JSON.stringify(listed.body)).not.toContain(made.key.split('_').at(-1));
+  });
+
+  it('ships with an orders:write key and audits an after-sale with an after-sales:write key, each step naming its key', async () => {
+    const order = await placePaidOrder(system, 'alipay');
+    const writer = await createKey(order.sellerId, ['orders:write']);
+    const auditor = await createKey(order.sellerId, ['after-sales:write']);
+    const shipped = await system.http('POST', `/orders/${order.orderSn}/shipment`, { token: writer.key, body: { carrier: 'SF', trackingNo: `SF${order.orderSn.slice(-8)}` } });
+    expect(shipped.status).toBe(200);
+    await system.http('POST', `/orders/${order.orderSn}/receipt`, { token: system.token('buyer', order.buyerId) });
+    await waitForStatus(system, order.orderSn, OrderStatus.ROG);
+    const [line] = await system.dataSource.query('SELECT id FROM order_item WHERE order_sn = ?', [order.orderSn]);
+    const api = afterSaleApi(system, order);
+    const applied = await api.apply({ serviceType: 'REFUND_ONLY', lines: [{ orderItemId: Number(line.id), num: 1 }], reason: 'one tin dented' }, `key-as-${order.orderSn}`);
+    expect(applied.status).toBe(201);
+    const serviceSn: string = applied.body.serviceSn;
+
+    // The order key may not audit; the after-sale key may.
+    expect((await api.audit(serviceSn, { decision: 'PASS' }, writer.key)).body.code).toBe('INSUFFICIENT_SCOPE');
+    const passed = await api.audit(serviceSn, { decision: 'PASS' }, auditor.key);
+    expect(passed.status).toBe(200);
+    expect(passed.body.status).toBe('PASS');
+
+    const [shipLine] = await system.dataSource.query(`SELECT actor_role, actor_id FROM order_log WHERE order_sn = ? AND operation = 'SHIP'`, [order.orderSn]);
+    expect(shipLine).toEqual({ actor_role: 'SELLER', actor_id: `key:${writer.id}` });
+    const afterSale = await api.get(serviceSn, api.seller);
+    expect(afterSale.body.log.find((step: { action: string }) => step.action === 'AUDIT_PASS')).toMatchObject({ actor: 'SELLER', actorId: `key:${auditor.id}` });
   });
 
   it('refuses a key without the route\'s scope (403), a route closed to keys (403), and another seller\'s order (404)', async () => {

@@ -47,8 +47,7 @@ export class BearerTokens {
     try {
       ({ payload } = await jwtVerify(token, this.jwks, { issuer: provider.issuer, audience: provider.audience, algorithms: PROVIDER_ALGORITHMS, requiredClaims: ['exp'] }));
     } catch (err) {
-      // The provider's keys unreadable (down, timed out, garbage): not the caller's fault, and worth a retry.
-      if (!(err instanceof joseErrors.JOSEError) || err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) {
+      if (providerUnreadable(err)) {
         throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, `the identity provider's keys (AUTH_JWKS_URL) could not be read: ${(err as Error).message}`);
       }
       throw new TokenRefused(`invalid bearer token: ${refusalOf(err)}`);
@@ -66,6 +65,16 @@ function principalOf(payload: JWTPayload, provider: IdentityProviderSettings): P
   const id = typeof subject === 'number' ? String(subject) : subject;
   if (!isValidId(id)) throw new TokenRefused(`bearer token's ${provider.subjectClaim} claim must be a positive id within BIGINT`);
   return { role: roles[0], id: id as string };
+}
+
+/**
+ * The provider's keys could not be read — down, timed out, not 200, not a key set — rather than the
+ * token being bad: not the caller's fault, and worth a retry (503). jose throws its bare JOSEError
+ * (ERR_JOSE_GENERIC) only when fetching the set; every token problem has its own class.
+ */
+function providerUnreadable(err: unknown): boolean {
+  if (!(err instanceof joseErrors.JOSEError)) return true;
+  return err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || err.code === 'ERR_JOSE_GENERIC';
 }
 
 /** Words for a refusal the caller may read: what failed, never key material. */

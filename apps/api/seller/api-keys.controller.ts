@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { insertApiKey, listApiKeys, revokeApiKey, StoredApiKey } from '../../../db/seller-api-keys';
+import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, StoredApiKey } from '../../../db/seller-api-keys';
 import { formatApiKey, newKeySecret, sha256Of } from '../auth/api-keys';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
@@ -29,8 +29,8 @@ export class ApiKeysController {
   async create(@CurrentPrincipal() seller: Principal, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKey> {
     const secret = newKeySecret();
     const id = await insertApiKey(this.dataSource, { sellerId: seller.id, name: dto.name.trim(), scopes: dto.scopes }, (keyId) => sha256Of(formatApiKey(keyId, secret)));
-    const key = formatApiKey(id, secret);
-    return { id, name: dto.name.trim(), scopes: dto.scopes, createdAt: new Date().toISOString(), lastUsedAt: null, revoked: false, revokedAt: null, key };
+    const stored = await findApiKey(this.dataSource, id);
+    return { ...viewOf(stored!), key: formatApiKey(id, secret) };
   }
 
   @Get()

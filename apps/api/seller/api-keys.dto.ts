@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsString, Matches, MaxLength } from 'class-validator';
 import { API_KEY_SCOPES, type ApiKeyScope } from '../../../domain/api-key-scopes';
 
@@ -51,6 +51,6 @@ export class ApiKeyList {
   @ApiProperty({ type: [ApiKeyView], description: 'Newest first' })
   keys!: ApiKeyView[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, description: 'Pass as `before` for the next page; null on the last page' })
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `before` for the next page; null on the last page' })
   next!: string | null;
 }

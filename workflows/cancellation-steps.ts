@@ -5,11 +5,11 @@
  * (and take back the sales, or give back the coupons). Every step is an idempotent activity that
  * leaves a log row and shows by name in the UI.
  *
- * New order workflows run these steps themselves; cancellation workflows (`cancel-{orderSn}`)
- * started before that run the same steps, so their recorded histories replay unchanged.
+ * The cancellation workflow (`cancel-{orderSn}`) runs them; the order workflow runs them itself only
+ * when another request's cancellation workflow holds that id (order-cancel.ts).
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { ParentClosePolicy, executeChild, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, executeChild, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CancellationStatus, describeRefund, stepPriority } from '../domain';
 import type { CancellationResult } from './cancellation.contract';
@@ -47,15 +47,12 @@ export async function giveBackMoneyAndStock(input: GiveBackInput, progress: Give
     step(CancellationStatus.REQUESTED, 'provider payment orders closed');
     await local.restockCancelledOrder.executeWithOptions({ summary: 'Release reserved stock' }, [{ orderSn: input.orderSn, paid: false }]);
     step(CancellationStatus.REQUESTED, 'stock released');
-    // Added with checkout coupons; cancellations recorded before it replay without the step.
-    if (patched('coupon-give-back')) {
-      await local.releaseOrderCoupons.executeWithOptions({ summary: 'Give back the coupons the order used' }, [input.orderSn]);
-      step(CancellationStatus.REQUESTED, 'coupons given back');
-    }
+    await local.releaseOrderCoupons.executeWithOptions({ summary: 'Give back the coupons the order used' }, [input.orderSn]);
+    step(CancellationStatus.REQUESTED, 'coupons given back');
     return result;
   }
   result.refunds = await refundUntilSettled(
-    { ...input, passRecord: true },
+    input,
     async (attempt) =>
       attempt === 1 && input.refund
         ? input.refund
@@ -76,7 +73,7 @@ export async function giveBackMoneyAndStock(input: GiveBackInput, progress: Give
  * support gets a new number: a new cause key (`recordRefund` of the next attempt), a new refund workflow.
  */
 export async function refundUntilSettled(
-  input: { orderSn: string; cancellationId: number; refundPollScheduleMs: number[]; passRecord: boolean },
+  input: { orderSn: string; cancellationId: number; refundPollScheduleMs: number[] },
   recordRefund: (attempt: number) => Promise<RefundRecord>,
   refunding: (refundSn: string) => void = () => undefined,
 ): Promise<RefundOutcome[]> {
@@ -89,7 +86,7 @@ export async function refundUntilSettled(
     const outcome = await executeChild(refundWorkflow, {
       ...(priority ? { priority } : {}),
       workflowId: refundWorkflowId(refund.refundSn),
-      args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs, ...(input.passRecord ? { refund } : {}) }],
+      args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs, refund }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: describeRefund(refund.refundFen, refund.provider),
       searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },

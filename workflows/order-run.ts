@@ -10,10 +10,8 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
   proxyLocalActivities,
   startChild,
-  upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -32,9 +30,8 @@ import {
   OrderWorkflowInput,
   PaymentConfirmed,
 } from './order.contract';
-import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
+import { LOCAL_DATABASE_RETRY } from './retry-policies';
 
-export const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: DATABASE_RETRY });
 export const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
 
 /** The operation name of an after-sale command: not a flow-table operation, it leaves the order status alone. */
@@ -68,19 +65,10 @@ export class OrderRun {
   readonly queue: Command[] = [];
   /** Payments already handed to the late-payment workflow. */
   readonly refundedPayments = new Set<string>();
-  /** New runs apply their database steps as local activities; histories from before the patch as normal ones. */
-  readonly db: typeof local;
+  /** The database steps run as local activities: no server round trip of their own. */
+  readonly db = local;
 
-  constructor(
-    readonly input: OrderWorkflowInput,
-    /** Whether this run owns its cancel (ORDER_OWNS_CANCEL_PATCH). */
-    readonly ownsCancel: boolean,
-    /** Whether it gives a cancelled order's money and stock back itself (ORDER_RUNS_CANCELLATION_PATCH). */
-    readonly givesBackItself: boolean,
-    /** Whether each cancellation is its own workflow that asks this order (CANCELLATION_WORKFLOW_PATCH). */
-    readonly cancellationWorkflows: boolean = false,
-  ) {
-    this.db = ownsCancel ? local : remote;
+  constructor(readonly input: OrderWorkflowInput) {
     this.state = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, payStatus: PayStatus.PAY_NO, paidFen: 0, afterSales: [], history: [] };
     this.at = { [OrderStatus.NEW]: Date.parse(input.createdAtIso) };
     if (input.resume) {
@@ -137,8 +125,6 @@ export class OrderRun {
     this.state.status = status;
     this.at[status] = Date.now();
     upsertSearchAttributes({ OrderStatus: [status] });
-    // The search attribute already says it; older histories also wrote the memo (one more event each).
-    if (!this.ownsCancel) upsertMemo({ status });
   }
 
   record(operation: OrderOperate | 'CANCEL', from: OrderStatus, to: OrderStatus, actor: string): void {

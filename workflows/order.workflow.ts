@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, log, patched, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, setHandler } from '@temporalio/workflow';
 import { DurableSteps } from './durable-steps';
 import {
   Actor,
@@ -33,18 +33,10 @@ import {
   sweepOverdueSignal,
 } from './order.contract';
 import { OrderAfterSales } from './order-after-sales';
-import { CANCELLATION_WORKFLOW_PATCH, ORDER_RUNS_CANCELLATION_PATCH, OrderCancellations } from './order-cancel';
-import { UPDATE_BARRIER_ACTIVITY_PATCH } from './update-durability';
+import { OrderCancellations } from './order-cancel';
 import { OrderPaymentWatches } from './order-payment-watch';
 import { Command, OrderRun } from './order-run';
 import { acceptAttentionMarks } from './support-overdue.contract';
-
-/**
- * Histories recorded before this patch ran every database step as a normal activity and let the
- * cancellation workflow mark the order CANCELLED; they replay on that path. New runs apply their
- * transitions as local activities (no server round trip of their own) and own the cancel CAS.
- */
-export const ORDER_OWNS_CANCEL_PATCH = 'order-owns-cancel-local-db-steps';
 
 /**
  * The order's state machine (`order-{orderSn}`). It owns the order's statuses: every change,
@@ -57,11 +49,7 @@ export const ORDER_OWNS_CANCEL_PATCH = 'order-owns-cancel-local-db-steps';
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderState> {
   // Support's overdue marker may ask this workflow to show up under NeedsAttention (support-overdue.contract.ts).
   acceptAttentionMarks();
-  // Patches decided in the first task, so one run keeps one version from start to end: a run begun
-  // before a deploy takes the old paths throughout, a new one the new paths (the Update interceptor
-  // reads the remembered answer of its patch).
-  const run = new OrderRun(input, patched(ORDER_OWNS_CANCEL_PATCH), patched(ORDER_RUNS_CANCELLATION_PATCH), patched(CANCELLATION_WORKFLOW_PATCH));
-  patched(UPDATE_BARRIER_ACTIVITY_PATCH);
+  const run = new OrderRun(input);
   const { state, at, queue } = run;
   // Each needs the other's answer: a running cancellation refuses after-sales, an open after-sale refuses a cancel.
   const cancels: OrderCancellations = new OrderCancellations(run, (): string | undefined => afterSales.cancelBlockedBy());
@@ -152,7 +140,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
         // Money the order cannot take (a second payment by another route) goes back to the buyer. The
         // order's own transaction told twice (a notification and the payment watch's query racing the
         // first PAY) is the same money, not a second payment: never refunded.
-        const samePayment = command.payment?.transactionId === state.transactionId && patched('same-transaction-is-not-a-second-payment');
+        const samePayment = command.payment?.transactionId === state.transactionId;
         if (command.payment && state.paidFen > 0 && !samePayment) await run.refundUnwantedPayment(command.payment, `the order was already paid (${state.transactionId})`);
         return;
       }
@@ -255,10 +243,6 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   if (!input.resume) await execute({ operation: OrderOperate.CONFIRM, actor: Actor.SYSTEM, message: 'stock reserved, order confirmed' });
 
   while (!isTerminalOrderStatus(state.status)) {
-    if (cancels.running) {
-      await cancels.followLegacyCancellation();
-      break;
-    }
     const timer = nextTimer();
     // An open after-sale that returns goods holds the timer: no timer runs until it closes, then the
     // loop comes round and the timer fires at once if its time has passed.
@@ -284,8 +268,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSta
   // Cancelled: stay a while so payments already in flight are refunded by this workflow (R8).
   if (state.status === OrderStatus.CANCELLED) await serveUntil(Date.now() + input.latePaymentWindowMs);
   run.refuseQueued(`order is already ${state.status}`);
-  // Histories recorded before the windows existed end at COMPLETE; the patch keeps them replayable.
-  if (state.status === OrderStatus.COMPLETE && patched('after-sale-windows')) {
+  if (state.status === OrderStatus.COMPLETE) {
     await closeWindows();
     // An after-sale still open when its window closed is served until it closes.
     await serveUntil(undefined, () => afterSales.openCount() === 0);

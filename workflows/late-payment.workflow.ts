@@ -1,9 +1,9 @@
-import { ActivityFailure, ParentClosePolicy, executeChild, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityFailure, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeRefund, formatFen } from '../domain';
+import { formatFen } from '../domain';
 import type { LatePaymentInput, LatePaymentOutcome } from './late-payment.contract';
-import { RefundOutcome, RefundRecord, refundWorkflowId } from './refund.contract';
-import { refundWorkflow } from './refund.workflow';
+import type { RefundOutcome, RefundRecord } from './refund.contract';
+import { refundUntilSettled } from './refund-loop';
 import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY } from './retry-policies';
 
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
@@ -46,12 +46,13 @@ async function notConfirmed(input: LatePaymentInput): Promise<string | undefined
   }
 }
 
-function refundLatePayment(input: LatePaymentInput, refund: RefundRecord): Promise<RefundOutcome> {
-  return executeChild(refundWorkflow, {
-    workflowId: refundWorkflowId(refund.refundSn),
-    args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, pollScheduleMs: input.refundPollScheduleMs, refund }],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    staticSummary: describeRefund(refund.refundFen, refund.provider, 'Refund an unwanted payment of'),
-    searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },
+/** The payment's full refund, through the one refund loop; a CLOSED one support re-issues is not taken here (support pays it offline). */
+async function refundLatePayment(input: LatePaymentInput, refund: RefundRecord): Promise<RefundOutcome> {
+  const outcomes = await refundUntilSettled(refund, {
+    orderSn: input.orderSn,
+    pollScheduleMs: input.refundPollScheduleMs,
+    verb: 'Refund an unwanted payment of',
+    reissue: async () => undefined,
   });
+  return outcomes[0];
 }

@@ -77,7 +77,7 @@ export class OrderAfterSales {
         if (!command) {
           command = { operation: AFTER_SALE, actor: Actor.BUYER, actorId: opening.buyerId, message: `after-sale ${opening.serviceSn} opened`, afterSale: { open: opening } };
           this.pendingOpen.set(opening.serviceSn, command);
-          run.enqueue(command);
+          run.loop.enqueue(command);
         }
         const waitFor = command;
         await condition(() => waitFor.done === true);
@@ -111,7 +111,7 @@ export class OrderAfterSales {
         if (!command) {
           command = { operation: AFTER_SALE, actor: Actor.SYSTEM, message: `after-sale ${closing.serviceSn} ${closing.outcome}`, afterSale: { close: closing } };
           this.pendingClose.set(closing.serviceSn, command);
-          run.enqueue(command);
+          run.loop.enqueue(command);
         }
         const waitFor = command;
         await condition(() => waitFor.done === true);

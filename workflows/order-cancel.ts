@@ -68,7 +68,7 @@ export class OrderCancellations {
         if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
         // The operation (CANCEL or SERVICE_CANCEL) is decided when the command runs, on the state then.
         const command: Command = { operation: OrderOperate.CANCEL, actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
-        run.enqueue(command);
+        run.loop.enqueue(command);
         // Answered as soon as the cancel is applied: the money and stock steps are the cancellation
         // workflow's, whose id is known, so the caller need not wait for it to start.
         await condition(() => command.accepted !== undefined || command.done === true);
@@ -256,7 +256,7 @@ export class OrderCancellations {
 
   private queueLatePayments(result: CancellationResult): void {
     for (const late of result.latePayments) {
-      this.run.enqueue({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
+      this.run.loop.enqueue({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
     }
   }
 }

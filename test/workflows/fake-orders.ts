@@ -1,9 +1,43 @@
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import type { TransitionRequest, TransitionResult } from '../../activities/order-transitions';
 import { OrderRequestActivities } from '../../activities/order-requests';
 import type { PaymentCheck } from '../../workflows/payment-watch.contract';
-import { CancellationStatus, OrderStatus, RefundStatus } from '../../domain';
+import { CancellationStatus, DEFAULT_ORDER_SETTINGS, FlowType, OrderSettings, OrderStatus, RefundStatus } from '../../domain';
+import { ORDER_WORKFLOW, OrderWorkflow, OrderWorkflowInput, orderWorkflowId } from '../../workflows/order.contract';
+
+/** Every status timer a minute away (nothing moves unless a test says so); the windows close in ms. */
+export function orderSettings(fast: Partial<OrderSettings> = {}): OrderSettings {
+  return { ...DEFAULT_ORDER_SETTINGS, cancelOrderMs: 60_000, rogOrderMs: 60_000, completeOrderMs: 60_000, completeOrderPayMs: 60_000, commentOrderMs: 50, complainExpiredMs: 100, serviceExpiredMs: 150, ...fast };
+}
+
+let ordersStarted = 0;
+/** Starts `order-{orderSn}`: a new online order of 25.00 CNY with `orderSettings(fast)`, unless `extra` says otherwise. */
+export async function startOrder(client: Client, taskQueue: string, fast: Partial<OrderSettings> = {}, extra: Partial<OrderWorkflowInput> = {}) {
+  const input: OrderWorkflowInput = {
+    orderSn: `O${Date.now()}${++ordersStarted}`,
+    sellerId: '42',
+    buyerId: '7',
+    flow: FlowType.ONLINE,
+    orderFen: 2500,
+    createdAtIso: new Date().toISOString(),
+    settings: orderSettings(fast),
+    latePaymentWindowMs: 100,
+    refundPollScheduleMs: [60_000],
+    ...extra,
+  };
+  const handle = await client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW.workflowType, { taskQueue, workflowId: orderWorkflowId(input.orderSn), args: [input] });
+  return { orderSn: input.orderSn, input, handle };
+}
+
+/** An Update's answer, or its refusal as `code: message` (the failure type is the catalogue code). */
+export function updateAnswer(sent: Promise<unknown>): Promise<string> {
+  return sent.then(
+    (answer) => String(answer),
+    (err) => (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? `${err.cause.type}: ${err.cause.message}` : `unexpected ${err}`),
+  );
+}
 
 /**
  * The order table in memory for the order workflow's fast tests: each transition is the same
@@ -20,6 +54,7 @@ export function fakeOrderTable(options: { paymentChecks?: (call: number) => Paym
     cancels: [] as TransitionRequest[],
     settled: [] as number[],
     paymentChecks: [] as string[],
+    afterSales: [] as string[],
   };
   const compareAndSet = (request: TransitionRequest): TransitionResult => {
     const status = rows.get(request.orderSn) ?? OrderStatus.NEW;
@@ -42,7 +77,15 @@ export function fakeOrderTable(options: { paymentChecks?: (call: number) => Paym
     },
     async cancelOrder(request) {
       calls.cancels.push(request);
-      return { transition: compareAndSet(request) };
+      const transition = compareAndSet(request);
+      // A won refunding cancel records its refund in the same transaction.
+      const { cancellationId, refunding, reason } = request.cancellation;
+      const refund = transition.applied && refunding ? { refundSn: `RC-${cancellationId}`, orderSn: request.orderSn, provider: 'wechatpay' as const, outTradeNo: `${request.orderSn}P1W`, refundFen: 2500, totalFen: 2500, reason, status: RefundStatus.APPLY } : undefined;
+      return { transition, ...(refund ? { refund } : {}) };
+    },
+    async recordAfterSale({ serviceSn, step, serviceStatus }) {
+      calls.afterSales.push(`${step} ${serviceSn}${serviceStatus ? ` → ${serviceStatus}` : ''}`);
+      return true;
     },
     async settleCancelledOrder({ cancellationId }) {
       calls.settled.push(cancellationId);
@@ -56,10 +99,10 @@ export function fakeOrderTable(options: { paymentChecks?: (call: number) => Paym
 }
 
 /**
- * The cancellation workflow's side of a cancel the order decided itself (its auto-cancel timer): the
- * order's answers come from the order workflow itself, through the real request activities on the
- * test server's client; only the request, payment-order and stock tables are in memory.
- * `landedMeanwhile` is what closing the payment orders finds already paid.
+ * The cancellation workflow's side of a cancel (`cancel-{orderSn}`, a person's or the auto-cancel
+ * timer's): the order's answers come from the order workflow itself, through the real request
+ * activities on the test server's client; only the request, payment-order and stock tables are in
+ * memory. `landedMeanwhile` is what closing the payment orders finds already paid.
  */
 export function fakeCancellationSide(client: Client, landedMeanwhile: Awaited<ReturnType<Activities['closeOpenPayments']>> = []) {
   const requests = new OrderRequestActivities(undefined as never, () => client);
@@ -78,9 +121,9 @@ export function fakeCancellationSide(client: Client, landedMeanwhile: Awaited<Re
       effects.push('close payment orders');
       return landedMeanwhile;
     },
-    async restockCancelledOrder() {
-      effects.push('release stock');
-      return { restocked: 1, salesReversed: 0 };
+    async restockCancelledOrder({ paid }) {
+      effects.push(paid ? 'restock and take back sales' : 'release stock');
+      return { restocked: 1, salesReversed: paid ? 1 : 0 };
     },
     async releaseOrderCoupons() {
       effects.push('give back coupons');

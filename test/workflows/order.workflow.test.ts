@@ -1,7 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { Actor, DEFAULT_ORDER_SETTINGS, FlowType, OrderSettings, OrderStatus, PayStatus, RefundStatus } from '../../domain';
-import { ErrorCode } from '../../domain/error-codes';
+import { Actor, FlowType, OrderSettings, OrderStatus, PayStatus, RefundStatus } from '../../domain';
 import {
   ORDER_WORKFLOW,
   OrderState,
@@ -18,7 +15,7 @@ import {
   sweepOverdueSignal,
 } from '../../workflows/order.contract';
 import type { LatePaymentOutcome } from '../../workflows/late-payment.contract';
-import { fakeLatePayments, fakeOrderTable } from './fake-orders';
+import { fakeLatePayments, fakeOrderTable, orderSettings, startOrder, updateAnswer } from './fake-orders';
 import { fakeRefunds } from './fake-refunds';
 import { LocalWorkflows, childrenStarted, queryUntil, resultOf, startLocalWorkflows } from './local-env';
 
@@ -37,26 +34,7 @@ describe('order workflow (local server, activities replaced)', () => {
     await local?.teardown();
   });
 
-  /** Every status timer a minute away (nothing moves unless the test says so); the windows close in ms. */
-  const settings = (fast: Partial<OrderSettings> = {}): OrderSettings => ({
-    ...DEFAULT_ORDER_SETTINGS,
-    cancelOrderMs: 60_000,
-    rogOrderMs: 60_000,
-    completeOrderMs: 60_000,
-    completeOrderPayMs: 60_000,
-    commentOrderMs: 50,
-    complainExpiredMs: 100,
-    serviceExpiredMs: 150,
-    ...fast,
-  });
-
-  let n = 0;
-  const start = async (taskQueue: string, fast: Partial<OrderSettings> = {}, extra: Partial<OrderWorkflowInput> = {}) => {
-    const orderSn = `OW${Date.now()}${++n}`;
-    const input: OrderWorkflowInput = { orderSn, sellerId: '42', buyerId: '7', flow: FlowType.ONLINE, orderFen: 2500, createdAtIso: new Date().toISOString(), settings: settings(fast), latePaymentWindowMs: 100, refundPollScheduleMs: [60_000], ...extra };
-    const handle = await local.env.client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW.workflowType, { taskQueue, workflowId: orderWorkflowId(orderSn), args: [input] });
-    return { orderSn, handle };
-  };
+  const start = (taskQueue: string, fast: Partial<OrderSettings> = {}, extra: Partial<OrderWorkflowInput> = {}) => startOrder(local.env.client, taskQueue, fast, extra);
   const payment = (orderSn: string, k: number, amountFen = 2500): PaymentConfirmed => ({
     provider: 'wechatpay',
     outTradeNo: `${orderSn}P${k}W`,
@@ -65,12 +43,7 @@ describe('order workflow (local server, activities replaced)', () => {
     paidAt: new Date().toISOString(),
     notificationId: `N-${k}-${Math.random()}`,
   });
-  /** An Update's answer, or its refusal as `code: message`. */
-  const answer = (sent: Promise<unknown>) =>
-    sent.then(
-      (status) => String(status),
-      (err) => (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? `${err.cause.type}: ${err.cause.message}` : `unexpected ${err}`),
-    );
+  const answer = updateAnswer;
   const statusIs = (status: OrderStatus) => (state: OrderState) => state.status === status;
 
   it('online: confirmed, paid by notification, shipped, received, completed on its timer; then the windows close in time order', async () => {
@@ -172,7 +145,7 @@ describe('order workflow (local server, activities replaced)', () => {
       const resume = { status: OrderStatus.SHIPPED, sinceIso: new Date().toISOString(), paidFen: 2500, transactionId: 'T-old' };
       const orderSn = `OR${Date.now()}`;
       table.rows.set(orderSn, OrderStatus.SHIPPED);
-      const input: OrderWorkflowInput = { orderSn, sellerId: '42', buyerId: '7', flow: FlowType.ONLINE, orderFen: 2500, createdAtIso: new Date(Date.now() - 86_400_000).toISOString(), settings: settings(), latePaymentWindowMs: 100, refundPollScheduleMs: [60_000], resume };
+      const input: OrderWorkflowInput = { orderSn, sellerId: '42', buyerId: '7', flow: FlowType.ONLINE, orderFen: 2500, createdAtIso: new Date(Date.now() - 86_400_000).toISOString(), settings: orderSettings(), latePaymentWindowMs: 100, refundPollScheduleMs: [60_000], resume };
       // The sweep signals with start: the workflow sees the signal as it begins.
       const handle = await local.env.client.workflow.signalWithStart<OrderWorkflow, [SweepOverdue]>(ORDER_WORKFLOW.workflowType, {
         taskQueue,

@@ -1,10 +1,10 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Activities } from '../../activities';
-import { DEFAULT_ORDER_SETTINGS, FlowType, OrderStatus } from '../../domain';
+import { OrderStatus } from '../../domain';
 import { ServiceLevels, WorkItem, escalationKey, isOverdue, workflowOfItem } from '../../domain/support-work';
-import { ORDER_WORKFLOW, OrderState, OrderWorkflow, orderWorkflowId } from '../../workflows/order.contract';
+import type { OrderState } from '../../workflows/order.contract';
 import { SUPPORT_OVERDUE_WORKFLOW, SupportOverdueWorkflow, needsAttentionSignal } from '../../workflows/support-overdue.contract';
-import { fakeOrderTable } from './fake-orders';
+import { fakeOrderTable, startOrder } from './fake-orders';
 import { LocalWorkflows, queryUntil, startLocalWorkflows } from './local-env';
 
 /**
@@ -70,11 +70,7 @@ describe('support-overdue workflow (local server, activities replaced)', () => {
       item('MANUAL_AFTER_SALE', 'S1', 30 * HOUR, { escalated: true }),
     ]);
     await local.withWorker({ ...table.activities, ...queue.activities }, async (taskQueue) => {
-      const order = await local.env.client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW.workflowType, {
-        taskQueue,
-        workflowId: orderWorkflowId(orderSn),
-        args: [{ orderSn, sellerId: '42', buyerId: '7', flow: FlowType.ONLINE, orderFen: 2500, createdAtIso: new Date().toISOString(), settings: DEFAULT_ORDER_SETTINGS, latePaymentWindowMs: 100, refundPollScheduleMs: [60_000] }],
-      });
+      const { handle: order } = await startOrder(local.env.client, taskQueue, {}, { orderSn });
       await queryUntil<OrderState>(order, 'state', (state) => state.status === OrderStatus.CONFIRM);
       const run = () => local.env.client.workflow.execute<SupportOverdueWorkflow>(SUPPORT_OVERDUE_WORKFLOW.workflowType, { taskQueue, workflowId: `support-overdue-${Date.now()}`, args: [{ serviceLevelsMs: levels }] });
 

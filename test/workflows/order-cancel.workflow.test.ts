@@ -1,4 +1,6 @@
-import { Actor, OrderStatus, PayStatus, RefundStatus } from '../../domain';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Actor, FlowType, OrderStatus, PayStatus, RefundStatus } from '../../domain';
+import { groupFailedSignal, groupFormedSignal } from '../../workflows/group-buy.contract';
 import { CANCELLATION_WORKFLOW, CancellationRequestInput, CancellationWorkflow, cancellationWorkflowId } from '../../workflows/cancellation.contract';
 import {
   CancelRequest,
@@ -19,7 +21,8 @@ import { LocalWorkflows, queryUntil, startLocalWorkflows } from './local-env';
  * (`cancel-{orderSn}`) asking it through the real request activities: a paid order's cancel is a
  * SERVICE_CANCEL whose refund the order records and settles; while it runs every other step is
  * refused; an open return refuses a cancel and holds the order's timers until it closes; a cancel the
- * table refuses changes nothing.
+ * table refuses changes nothing; a group-buy order ships once its group formed and cancels (refunding)
+ * itself when the group fails.
  */
 describe('order workflow cancels and after-sales (local server, activities replaced)', () => {
   let local: LocalWorkflows;
@@ -32,13 +35,19 @@ describe('order workflow cancels and after-sales (local server, activities repla
 
   const statusIs = (status: OrderStatus) => (state: OrderState) => state.status === status;
   /** A new order, paid by notification. */
-  const paidOrder = async (taskQueue: string, fast: Parameters<typeof startOrder>[2] = {}) => {
-    const order = await startOrder(local.env.client, taskQueue, fast);
+  const paidOrder = async (taskQueue: string, fast: Parameters<typeof startOrder>[2] = {}, extra: Parameters<typeof startOrder>[3] = {}) => {
+    const order = await startOrder(local.env.client, taskQueue, fast, extra);
     await queryUntil<OrderState>(order.handle, 'state', statusIs(OrderStatus.CONFIRM));
     await order.handle.signal(paymentConfirmedSignal, { provider: 'wechatpay', outTradeNo: `${order.orderSn}P1W`, transactionId: `T-${order.orderSn}`, amountFen: 2500, paidAt: new Date().toISOString(), notificationId: 'N1' });
     await queryUntil<OrderState>(order.handle, 'state', statusIs(OrderStatus.PAID_OFF));
     return order;
   };
+  /** The signals the order sent its group buy (`signal → workflow`), from its history. */
+  const groupSignals = async (handle: WorkflowHandle) =>
+    ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const sent = e.signalExternalWorkflowExecutionInitiatedEventAttributes;
+      return sent ? [`${sent.signalName} → ${sent.workflowExecution?.workflowId}`] : [];
+    });
   /** The cancellation workflow the API starts for a person's recorded request. */
   const cancellation = (taskQueue: string, orderSn: string, request: CancelRequest) => {
     const input: CancellationRequestInput = { asksOrder: true, orderSn, refundPollScheduleMs: [60_000], ...request };
@@ -98,5 +107,33 @@ describe('order workflow cancels and after-sales (local server, activities repla
     expect(side.effects).toEqual(['ask order', 'refused AFTER_SALE_OPEN', 'ask order', 'refused ORDER_NOT_CANCELLABLE_IN_STATE']);
     expect(table.calls.cancels).toEqual([]);
     expect(table.calls.afterSales).toEqual(['open AS1 → APPLY', 'close AS1 → NOT_APPLY']);
+  });
+
+  it("group buy: the order tells its group it paid; ships only once the group formed; a failed group cancels and refunds it itself", async () => {
+    const table = fakeOrderTable();
+    const side = fakeCancellationSide(local.env.client);
+    const refunds = fakeRefunds({ submit: () => RefundStatus.SUCCESS });
+    await local.withWorker({ ...table.activities, ...side.activities, ...refunds.activities }, async (taskQueue) => {
+      const formed = await paidOrder(taskQueue, {}, { flow: FlowType.PINTUAN, groupId: 'G1' });
+      const ship = () => updateAnswer(formed.handle.executeUpdate(shipUpdate, { args: [{ sellerId: '42', carrier: 'SF', trackingNo: 'SF3' }] }));
+      expect(await ship()).toBe('ORDER_OPERATION_NOT_ALLOWED: order is PAID_OFF: a group-buy order ships only after its group has formed');
+      await formed.handle.signal(groupFormedSignal, { groupId: 'G1' });
+      await queryUntil<OrderState>(formed.handle, 'state', statusIs(OrderStatus.FORMED));
+      expect(await ship()).toBe(OrderStatus.SHIPPED);
+      expect(await groupSignals(formed.handle)).toEqual(['memberPaid → group-G1']);
+      await formed.handle.terminate('test done');
+
+      const failed = await paidOrder(taskQueue, {}, { flow: FlowType.PINTUAN, groupId: 'G2' });
+      await failed.handle.signal(groupFailedSignal, { groupId: 'G2', reason: 'group G2 not filled in time' });
+      const done = await failed.handle.result();
+      expect(done).toMatchObject({ status: OrderStatus.CANCELLED, payStatus: PayStatus.REFUNDED, cancellation: { cancellationId: 901, cancellationWorkflowId: `cancel-${failed.orderSn}`, refunding: true, progress: 'COMPLETED' } });
+      expect(done.history.at(-1)).toMatchObject({ operation: 'SERVICE_CANCEL', from: OrderStatus.PAID_OFF, actor: Actor.SYSTEM_TIMER });
+      expect(await groupSignals(failed.handle)).toEqual(['memberPaid → group-G2', 'memberLeft → group-G2']);
+      expect(await local.env.client.workflow.getHandle(`cancel-${failed.orderSn}`).result()).toMatchObject({ outcome: 'COMPLETED', refunds: [{ status: 'SUCCESS', refundSn: 'RC-901' }] });
+    });
+    expect(table.calls.systemCancellations).toEqual(['group G2 not filled in time']);
+    expect(table.calls.cancels).toMatchObject([{ operation: 'SERVICE_CANCEL', actor: Actor.SYSTEM_TIMER, cancellation: { cancellationId: 901, refunding: true } }]);
+    expect(table.calls.settled).toEqual([901]);
+    expect(refunds.calls.submits).toHaveLength(1);
   });
 });

@@ -50,7 +50,7 @@ describe('order workflow cancels and after-sales (local server, activities repla
     });
   /** The cancellation workflow the API starts for a person's recorded request. */
   const cancellation = (taskQueue: string, orderSn: string, request: CancelRequest) => {
-    const input: CancellationRequestInput = { asksOrder: true, orderSn, refundPollScheduleMs: [60_000], ...request };
+    const input: CancellationRequestInput = { orderSn, refundPollScheduleMs: [60_000], ...request };
     return local.env.client.workflow.execute<CancellationWorkflow>(CANCELLATION_WORKFLOW.workflowType, { taskQueue, workflowId: cancellationWorkflowId(orderSn), args: [input] });
   };
 

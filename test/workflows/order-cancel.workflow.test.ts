@@ -73,7 +73,7 @@ describe('order workflow cancels and after-sales (local server, activities repla
       expect(done).toMatchObject({ status: OrderStatus.CANCELLED, payStatus: PayStatus.REFUNDED, cancellation: { cancellationId: 5, progress: 'COMPLETED' } });
       expect(done.history.map((h) => `${h.operation} by ${h.actor}`)).toEqual(['CONFIRM by SYSTEM', 'PAY by PAYMENT_CALLBACK', 'SERVICE_CANCEL by BUYER']);
     });
-    expect(table.calls.cancels).toMatchObject([{ operation: 'SERVICE_CANCEL', from: OrderStatus.PAID_OFF, to: OrderStatus.CANCELLED, actor: Actor.BUYER, actorId: '7', cancellation: { cancellationId: 5, refunding: true, requestByCancellation: true } }]);
+    expect(table.calls.cancels).toMatchObject([{ operation: 'SERVICE_CANCEL', from: OrderStatus.PAID_OFF, to: OrderStatus.CANCELLED, actor: Actor.BUYER, actorId: '7', cancellation: { cancellationId: 5, refunding: true } }]);
     expect(table.calls.settled).toEqual([5]);
     expect(table.calls.systemCancellations).toEqual([]);
     expect(side.effects).toEqual(['ask order', 'accepted', 'restock and take back sales', 'tell order settled', 'close request']);

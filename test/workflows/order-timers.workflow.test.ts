@@ -63,7 +63,7 @@ describe('order workflow timers (local server, activities replaced)', () => {
       }
     });
     expect(table.calls.systemCancellations).toEqual(['not paid in time (cancel_order_day)']);
-    expect(table.calls.cancels).toMatchObject([{ operation: 'CANCEL', from: OrderStatus.CONFIRM, to: OrderStatus.CANCELLED, actor: Actor.SYSTEM_TIMER, cancellation: { cancellationId: 901, refunding: false, requestByCancellation: true } }]);
+    expect(table.calls.cancels).toMatchObject([{ operation: 'CANCEL', from: OrderStatus.CONFIRM, to: OrderStatus.CANCELLED, actor: Actor.SYSTEM_TIMER, cancellation: { cancellationId: 901, refunding: false } }]);
     // Nothing was paid, so the order has no refund to settle: the cancellation closes its own request.
     expect(table.calls.settled).toEqual([]);
     expect(cancellation.effects).toEqual(['ask order', 'accepted', 'close payment orders', 'release stock', 'give back coupons', 'tell order settled', 'close request']);

@@ -106,7 +106,7 @@ export class CancellationsService {
     // Its cancellation already moved it (an answer lost before it was stored): never a second start.
     if (request.status !== CancellationStatus.RECEIVED) return accepted(request.status as CancellationStatus);
     const started = await this.workflows.startCancellation(
-      { asksOrder: true, orderSn: request.orderSn, cancellationId: request.id, actor, actorId: actorIdOf(principal), reason: request.reason, refundPollScheduleMs: this.workflows.refundPollScheduleMs() },
+      { orderSn: request.orderSn, cancellationId: request.id, actor, actorId: actorIdOf(principal), reason: request.reason, refundPollScheduleMs: this.workflows.refundPollScheduleMs() },
       order.sellerId,
     );
     if (started.started || started.runningFor === request.id) return accepted(CancellationStatus.RECEIVED, started.runId);

@@ -7,7 +7,10 @@
  * - queries (grpc_QueryWorkflow), activity heartbeats and rejected Updates are counted by the metric
  *   and absent from histories; they are reported apart (`notInHistory`);
  * - a memo upsert (command_ModifyWorkflowProperties) is counted by the metric but is not on Cloud's
- *   published list; reported apart too (`memoUpserts`).
+ *   published list; reported apart too (`memoUpserts`);
+ * - an upsert of TemporalChangeVersion alone (the TS SDK writes one with each patch marker) is counted
+ *   by the metric as any upsert, and exempt on Cloud's list: countEngineWork counts it apart
+ *   (`changeVersionUpserts`), so metric = actions + changeVersionUpserts + memoUpserts.
  */
 export interface ActionSnapshot {
   /** action_type → count, summed over the namespace's series. */

@@ -42,6 +42,8 @@ export interface EngineWork {
   updates: number;
   childWorkflows: number;
   searchAttributeUpserts: number;
+  /** Upserts of TemporalChangeVersion alone (the SDK's patch bookkeeping): exempt from billing, counted by the server's metric. */
+  changeVersionUpserts: number;
   memoUpserts: number;
   /** Billable actions by the published definition (see above), by kind; `actions` is their sum. */
   actionsByKind: Record<string, number>;
@@ -53,7 +55,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 export function emptyEngineWork(): EngineWork {
   return {
     workflows: 0, events: 0, workflowTasks: 0, workflowTasksLost: 0, activityTasks: 0, activityRetries: 0, localActivities: 0, localActivityBatches: 0,
-    timers: 0, signals: 0, updates: 0, childWorkflows: 0, searchAttributeUpserts: 0, memoUpserts: 0, actionsByKind: {}, actions: 0,
+    timers: 0, signals: 0, updates: 0, childWorkflows: 0, searchAttributeUpserts: 0, changeVersionUpserts: 0, memoUpserts: 0, actionsByKind: {}, actions: 0,
   };
 }
 
@@ -124,6 +126,7 @@ export function countEngineWork(history: temporal.api.history.v1.IHistory | Hist
       work.searchAttributeUpserts += 1;
       const names = Object.keys(event.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {});
       if (names.some((name) => name !== CHANGE_VERSION)) bill('search attributes upserted');
+      else work.changeVersionUpserts += 1;
     } else if (event.workflowPropertiesModifiedEventAttributes) {
       work.memoUpserts += 1;
     } else if (event.workflowExecutionOptionsUpdatedEventAttributes) {

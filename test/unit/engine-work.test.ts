@@ -5,7 +5,7 @@ type Event = temporal.api.history.v1.IHistoryEvent;
 
 /** A history from event attribute objects, numbered from 1 as the server numbers them. */
 function history(...events: Omit<Event, 'eventId'>[]): Event[] {
-  return events.map((event, i) => ({ ...event, eventId: i + 1 }) as Event);
+  return events.map((event, i) => ({ ...event, eventId: i + 1 }) as unknown as Event);
 }
 const started = (attrs: Event['workflowExecutionStartedEventAttributes'] = {}) => ({ workflowExecutionStartedEventAttributes: attrs });
 const task = () => [{ workflowTaskScheduledEventAttributes: {} }, { workflowTaskStartedEventAttributes: {} }];
@@ -85,7 +85,7 @@ describe('countEngineWork (billable actions by https://docs.temporal.io/cloud/ac
       { workflowPropertiesModifiedEventAttributes: { upsertedMemo: { fields: { status: {} } } } },
       done(),
     ));
-    expect(work).toMatchObject({ searchAttributeUpserts: 2, memoUpserts: 1, actions: 2 });
+    expect(work).toMatchObject({ searchAttributeUpserts: 2, changeVersionUpserts: 1, memoUpserts: 1, actions: 2 });
     expect(work.actionsByKind).toEqual({ 'workflow started': 1, 'search attributes upserted': 1 });
   });
 

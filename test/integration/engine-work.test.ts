@@ -35,7 +35,7 @@ describe('engine work per flow (events, workflow tasks, billable actions) stays 
   it.each(FLOW_KINDS)('%s', async (kind) => {
     const before = metricsUrl ? await readActionMetric(metricsUrl) : undefined;
     const run = await runFlowOfKind(system, kind);
-    const ids = await flowWorkflowIds(system, run, Object.keys(committed[kind] ?? {}).length || undefined);
+    const ids = await flowWorkflowIds(system, run);
     const byType = await countFlow(system, ids);
     const total = [...byType.values()].reduce(addEngineWork, emptyEngineWork());
 
@@ -50,7 +50,8 @@ describe('engine work per flow (events, workflow tasks, billable actions) stays 
     measured[kind] = Object.fromEntries([...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, work]) => [type, pinnedFigures(work)]));
     const { grown, dropped } = compare(committed[kind] ?? {}, byType);
     if (dropped.length) console.log(`${kind}: lower the committed figures in test/fixtures/engine-work.json (RECORD_ENGINE_WORK=1): ${dropped.join('; ')}`);
-    expect(grown).toEqual([]);
+    // Recording writes this run's figures (afterAll); otherwise none may exceed the committed ones.
+    if (process.env.RECORD_ENGINE_WORK !== '1') expect(grown).toEqual([]);
     // Every workflow ran to a clean end or a quiet wait: no task was lost and retried.
     expect(total.workflowTasksLost).toBe(0);
   });

@@ -21,7 +21,8 @@ export async function readActionMetric(metricsUrl: string, namespace = 'default'
   const text = await (await fetch(metricsUrl)).text();
   const byType = new Map<string, number>();
   for (const line of text.split('\n')) {
-    if (!line.startsWith('action{')) continue;
+    // `action` (tally's exporter) or `action_total` (OpenTelemetry's counter suffix), by server version.
+    if (!line.startsWith('action{') && !line.startsWith('action_total{')) continue;
     const labels = line.slice(line.indexOf('{') + 1, line.lastIndexOf('}'));
     const value = Number(line.slice(line.lastIndexOf('}') + 1).trim());
     const label = (name: string) => new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(labels)?.[1];

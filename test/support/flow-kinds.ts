@@ -93,14 +93,14 @@ async function expectOk(answer: Promise<{ status: number; body: unknown }>, what
   if (status >= 300) throw new Error(`${what}: ${status} ${JSON.stringify(body)}`);
 }
 
-/** Every workflow of the flow: by OrderSn (visibility, eventually consistent: until the count is stable) plus the extra ids. */
-export async function flowWorkflowIds(system: TestSystem, run: FlowRun, expected?: number): Promise<string[]> {
+/** Every workflow of the flow: by OrderSn (visibility, eventually consistent: until two reads agree) plus the extra ids. */
+export async function flowWorkflowIds(system: TestSystem, run: FlowRun): Promise<string[]> {
   const query = run.orderSns.map((sn) => `OrderSn="${sn}"`).join(' OR ');
   let previous = -1;
   return eventually(async () => {
     const ids = new Set(run.extraWorkflowIds);
     for await (const wf of system.temporal.workflow.list({ query })) ids.add(wf.workflowId);
-    const stable = expected !== undefined ? ids.size >= expected : ids.size === previous;
+    const stable = ids.size === previous;
     previous = ids.size;
     return stable ? [...ids].sort() : undefined;
   }, 20_000, `the workflows of ${run.orderSns.join(', ')} listed`);

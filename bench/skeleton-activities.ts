@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 
 /**
- * The skeleton's activities (bench/skeleton/index.ts): no work of their own. `step` (a local
+ * The skeleton's activities (bench/skeleton-workflows/index.ts): no work of their own. `step` (a local
  * activity, as the real database steps) tells the driver in this process where a flow has got to;
  * the Update senders are what the real ones are (an Update from an activity); the refund's submit
  * answers after the simulator's processing time, with the provider's notification as a signal.

@@ -8,8 +8,10 @@ import { readPayloadEncryption } from '../config/payload-encryption';
 import { drive } from './measure';
 import { skeletonActivities } from './skeleton-activities';
 
+const PROVIDER_ROUND_TRIP_MS = 100;
+
 /**
- * The flow's skeleton (bench/skeleton/index.ts) on the same server, on a task queue of its own with its
+ * The flow's skeleton (bench/skeleton-workflows/index.ts) on the same server, on a task queue of its own with its
  * own worker in this process (the order worker's options and payload codec, as the no-op ceiling):
  * `count` flows, `concurrency` at a time, driven as the real flow is (start the order; payment started;
  * paid; once paid, the cancellation; done when refunded), waiting on the steps the workflows report.
@@ -25,7 +27,7 @@ export async function measureSkeleton(client: Client, count: number, concurrency
     waiting.get(key)?.();
   };
   const until = (flowId: string, what: string) => new Promise<void>((resolve) => (reached.has(`${flowId}:${what}`) ? resolve() : waiting.set(`${flowId}:${what}`, resolve)));
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('./skeleton-workflows'), logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: process.env.TEST_TEMPORAL_ADDRESS! });
   const worker = await Worker.create({
     connection,
@@ -41,6 +43,9 @@ export async function measureSkeleton(client: Client, count: number, concurrency
     const order = await client.workflow.start('skeletonOrderWorkflow', { taskQueue, workflowId: `skeleton-order-${flowId}`, args: [input], searchAttributes: { OrderSn: [flowId], OrderStatus: ['NEW'] } });
     await until(flowId, 'confirmed');
     await order.signal('paymentStarted');
+    // The provider's round trip between the two (the real flow: the simulator takes the payment and
+    // its notification comes back through the API), so the two signals reach the order in two tasks, as there.
+    await new Promise((r) => setTimeout(r, PROVIDER_ROUND_TRIP_MS));
     await order.signal('paymentConfirmed');
     await until(flowId, 'paid');
     await client.workflow.start('skeletonCancellationWorkflow', { taskQueue, workflowId: `skeleton-cancel-${flowId}`, args: [input], searchAttributes: { OrderSn: [flowId], CancellationStatus: ['RECEIVED'] } });

@@ -9,9 +9,26 @@ import { FLOW_KINDS, countFlow, flowWorkflowIds, runFlowOfKind, settled } from '
 import type { TestSystem } from '../test/support/system';
 import { drive } from './measure';
 
+/**
+ * The action metric once it has stopped moving: the server publishes its counters to the Prometheus
+ * endpoint on a reporting interval, so a read right after the last action may miss it.
+ */
 export async function actionMetricNow(): Promise<ActionSnapshot | undefined> {
   const url = process.env.TEST_TEMPORAL_METRICS_URL;
-  return url ? readActionMetric(url).catch(() => undefined) : undefined;
+  if (!url) return undefined;
+  try {
+    let last = await readActionMetric(url);
+    for (let i = 0; i < 10; i += 1) {
+      await new Promise((r) => setTimeout(r, 1500));
+      const next = await readActionMetric(url);
+      const same = next.byType.size === last.byType.size && [...next.byType].every(([type, n]) => last.byType.get(type) === n);
+      last = next;
+      if (same) break;
+    }
+    return last;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { temporalDataConverter } from '../apps/shared/temporal';
 import { orderWorkerTuning } from '../apps/worker/worker';
@@ -8,8 +8,6 @@ import { readPayloadEncryption } from '../config/payload-encryption';
 import { drive } from './measure';
 import { skeletonActivities } from './skeleton-activities';
 
-const PROVIDER_ROUND_TRIP_MS = 100;
-
 /**
  * The flow's skeleton (bench/skeleton-workflows/index.ts) on the same server, on a task queue of its own with its
  * own worker in this process (the order worker's options and payload codec, as the no-op ceiling):
@@ -17,7 +15,13 @@ const PROVIDER_ROUND_TRIP_MS = 100;
  * paid; once paid, the cancellation; done when refunded), waiting on the steps the workflows report.
  * Returns flows/s and the flow ids (each flow's workflows carry OrderSn = its id).
  */
-export async function measureSkeleton(client: Client, count: number, concurrency: number, options: { lateWindowMs: number; refundProcessingMs: number }): Promise<{ rate: number; flowIds: string[] }> {
+export async function measureSkeleton(
+  client: Client,
+  count: number,
+  concurrency: number,
+  options: { lateWindowMs: number; refundProcessingMs: number },
+  hooks: { beforeMeasured?: () => Promise<void> } = {},
+): Promise<{ rate: number; flowIds: string[] }> {
   const taskQueue = `bench-skeleton-${randomBytes(3).toString('hex')}`;
   const waiting = new Map<string, () => void>();
   const reached = new Set<string>();
@@ -43,16 +47,21 @@ export async function measureSkeleton(client: Client, count: number, concurrency
     const order = await client.workflow.start('skeletonOrderWorkflow', { taskQueue, workflowId: `skeleton-order-${flowId}`, args: [input], searchAttributes: { OrderSn: [flowId], OrderStatus: ['NEW'] } });
     await until(flowId, 'confirmed');
     await order.signal('paymentStarted');
-    // The provider's round trip between the two (the real flow: the simulator takes the payment and
-    // its notification comes back through the API), so the two signals reach the order in two tasks, as there.
-    await new Promise((r) => setTimeout(r, PROVIDER_ROUND_TRIP_MS));
+    // In the real flow the provider's round trip (the simulator takes the payment, its notification
+    // comes back through the API) lets the order handle the first signal in a task of its own before
+    // the second arrives: here the driver waits for that task to complete (no history, no action).
+    await untilNoWorkflowTaskPending(order);
     await order.signal('paymentConfirmed');
     await until(flowId, 'paid');
     await client.workflow.start('skeletonCancellationWorkflow', { taskQueue, workflowId: `skeleton-cancel-${flowId}`, args: [input], searchAttributes: { OrderSn: [flowId], CancellationStatus: ['RECEIVED'] } });
     await until(flowId, 'refunded');
   };
-  // Warm-up, as the real flow's: the worker's first tasks pay for caches.
-  await Promise.all(Array.from({ length: 5 }, (_, i) => flow(`warm-${taskQueue}-${i}`)));
+  // Warm-up, as the real flow's: the worker's first tasks pay for caches; run to their end, so none of
+  // their actions falls into the measured window.
+  const warmUp = Array.from({ length: 5 }, (_, i) => `warm-${taskQueue}-${i}`);
+  await Promise.all(warmUp.map(flow));
+  await Promise.all(warmUp.map((id) => client.workflow.getHandle(`skeleton-order-${id}`).result()));
+  await hooks.beforeMeasured?.();
   const flowIds = Array.from({ length: count }, (_, i) => `${taskQueue}-${i}`);
   const began = Date.now();
   await drive(flowIds, concurrency, 0, flow);
@@ -63,4 +72,13 @@ export async function measureSkeleton(client: Client, count: number, concurrency
   await running;
   await connection.close();
   return { rate, flowIds };
+}
+
+/** Until the workflow's pending task (if any) has completed: what the real flow's provider round trip gives it. */
+async function untilNoWorkflowTaskPending(handle: WorkflowHandle): Promise<void> {
+  for (;;) {
+    const { raw } = await handle.describe();
+    if (!raw.pendingWorkflowTask) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

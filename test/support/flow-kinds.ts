@@ -147,7 +147,8 @@ async function withRefundNotificationHeld(system: TestSystem, orderSn: string, p
     return row?.refund_sn as string | undefined;
   }, 60_000, `a refund of ${orderSn} submitted`);
   await settled(system, `refund-${refundSn}`);
-  await system.sim.flushNotifications();
+  // The simulator sends it once the refund has settled there (its processing time): release it then.
+  await eventually(async () => ((await system.sim.flushNotifications()).released > 0 ? true : undefined), 30_000, `the refund notification of ${orderSn} held back`);
 }
 
 /** Every workflow of these orders has nothing in flight: the next step starts from a quiet flow. */

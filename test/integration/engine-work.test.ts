@@ -16,6 +16,16 @@ import { TestSystem, startTestSystem } from '../support/system';
 const FIXTURE = join(__dirname, '..', 'fixtures', 'engine-work.json');
 type Committed = Record<FlowKind, Record<string, PinnedFigures>>;
 
+/**
+ * The one count that varies with no driver able to pin it: the API starts an after-sale's workflow and
+ * then sends its opening Update (apps/api/after-sales), which reaches the workflow either with its first
+ * task or in a task of its own (3 events and 1 task more; the same actions). The committed figure is
+ * the larger; the smaller passes without a hint to lower the file.
+ */
+const KNOWN_VARIANCE: Partial<Record<FlowKind, Record<string, Partial<PinnedFigures>>>> = {
+  'after-sale-return': { afterSaleWorkflow: { events: 3, workflowTasks: 1 } },
+};
+
 describe('engine work per flow (events, workflow tasks, billable actions) stays within the committed figures', () => {
   let system: TestSystem;
   const committed: Partial<Committed> = JSON.parse(readFileSync(FIXTURE, 'utf8'));
@@ -48,7 +58,7 @@ describe('engine work per flow (events, workflow tasks, billable actions) stays 
     }
 
     measured[kind] = Object.fromEntries([...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, work]) => [type, pinnedFigures(work)]));
-    const { grown, dropped } = compare(committed[kind] ?? {}, byType);
+    const { grown, dropped } = compare(committed[kind] ?? {}, byType, KNOWN_VARIANCE[kind] ?? {});
     if (dropped.length) console.log(`${kind}: lower the committed figures in test/fixtures/engine-work.json (RECORD_ENGINE_WORK=1): ${dropped.join('; ')}`);
     // Recording writes this run's figures (afterAll); otherwise none may exceed the committed ones.
     if (process.env.RECORD_ENGINE_WORK !== '1') expect(grown).toEqual([]);
@@ -57,7 +67,7 @@ describe('engine work per flow (events, workflow tasks, billable actions) stays 
   });
 });
 
-function compare(pinned: Record<string, PinnedFigures>, byType: Map<string, EngineWork>): { grown: string[]; dropped: string[] } {
+function compare(pinned: Record<string, PinnedFigures>, byType: Map<string, EngineWork>, variance: Record<string, Partial<PinnedFigures>>): { grown: string[]; dropped: string[] } {
   const grown: string[] = [];
   const dropped: string[] = [];
   for (const [type, work] of byType) {
@@ -68,7 +78,7 @@ function compare(pinned: Record<string, PinnedFigures>, byType: Map<string, Engi
     }
     for (const key of PINNED_FIGURES) {
       if (work[key] > limit[key]) grown.push(`${type}.${key} ${work[key]} > committed ${limit[key]}`);
-      else if (work[key] < limit[key]) dropped.push(`${type}.${key} ${work[key]} < committed ${limit[key]}`);
+      else if (work[key] < limit[key] - (variance[type]?.[key] ?? 0)) dropped.push(`${type}.${key} ${work[key]} < committed ${limit[key]}`);
     }
   }
   for (const type of Object.keys(pinned)) if (!byType.has(type)) dropped.push(`${type}: no longer runs`);

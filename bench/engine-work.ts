@@ -4,7 +4,7 @@
  * same window, and one flow of each kind (test/support/flow-kinds.ts) counted the same way.
  */
 import { ActionSnapshot, actionDelta, formatActionDelta, readActionMetric } from '../test/support/action-metric';
-import { EngineWork, addEngineWork, countEngineWork, emptyEngineWork, formatEngineWork } from '../test/support/engine-work';
+import { EngineWork, addEngineWork, countInto, emptyEngineWork, formatEngineWork } from '../test/support/engine-work';
 import { FLOW_KINDS, countFlow, flowWorkflowIds, runFlowOfKind, settled } from '../test/support/flow-kinds';
 import type { TestSystem } from '../test/support/system';
 import { drive } from './measure';
@@ -52,12 +52,7 @@ export async function settleFlows(system: TestSystem, orderSns: string[], orderW
  */
 export async function reportEngineWork(system: TestSystem, workflowIds: string[], flows: number, label: string, metric?: { before?: ActionSnapshot; after?: ActionSnapshot }): Promise<EngineWork> {
   const byType = new Map<string, EngineWork>();
-  await drive(workflowIds, 10, 0, async (id) => {
-    const history = await system.temporal.workflow.getHandle(id).fetchHistory();
-    const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'unknown';
-    const work = countEngineWork(history);
-    byType.set(type, byType.has(type) ? addEngineWork(byType.get(type)!, work) : work);
-  });
+  await drive(workflowIds, 10, 0, async (id) => countInto(byType, await system.temporal.workflow.getHandle(id).fetchHistory()));
   const total = [...byType.values()].reduce(addEngineWork, emptyEngineWork());
   const per = (n: number) => (n / flows).toFixed(2);
   console.log(`\n  engine work per ${label} flow (all ${flows} flows' histories, per flow; billable actions by https://docs.temporal.io/cloud/actions):`);

@@ -4,6 +4,7 @@
  *   npm run bench:flow                                   # 200 flows, 40 at a time, no rate limit
  *   npm run bench:flow -- --flows 300 --concurrency 40 --rate 10 --noop 1000
  *   npm run bench:flow -- --cancels 300 --cancel-rate 10            # the cancel phase's size and rate
+ *   npm run bench:flow -- --skeleton 0 --kinds 0                     # without the skeleton or the flow kinds
  *
  * Starts its own Temporal dev server (WAL, like npm run dev) and throwaway MariaDB database (the test
  * harness's global setup), the payment simulator and the API in this process and the worker as its
@@ -12,8 +13,12 @@
  *   2. `--flows` full flows through the HTTP API, both providers alternating: checkout → pay (the
  *      simulator pays, its signed notification reaches the API) → seller cancels → refund → restock →
  *      sales reversed, started at most `--rate` a second with at most `--concurrency` in flight;
- *   3. the cancel path alone: `--cancels` orders checked out and paid first, then cancelled by their
- *      sellers at `--cancel-rate` a second (default 200 at 10/s); `--cancels 0` skips it.
+ *   3. the flow's skeleton (bench/skeleton.ts), `--skeleton` flows at the same concurrency; then the
+ *      engine work of every measured flow and skeleton flow, counted from their histories beside the
+ *      server's `action` metric over the same flows (bench/engine-work.ts);
+ *   4. the cancel path alone: `--cancels` orders checked out and paid first, then cancelled by their
+ *      sellers at `--cancel-rate` a second (default 200 at 10/s); `--cancels 0` skips it;
+ *   5. one flow of each kind (test/support/flow-kinds.ts), counted from its histories (`--kinds 0` skips).
  * Progress and completion are read from MySQL (one polling query for all flows), refund submission
  * times from the simulator's request log, so the measurement adds no Temporal queries.
  */

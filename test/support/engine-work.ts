@@ -155,6 +155,13 @@ export function addEngineWork(total: EngineWork, more: EngineWork): EngineWork {
   return sum;
 }
 
+/** Counts one run's history into `byType`, under its workflow type (runs of one type summed). */
+export function countInto(byType: Map<string, EngineWork>, history: temporal.api.history.v1.IHistory): void {
+  const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'unknown';
+  const work = countEngineWork(history);
+  byType.set(type, byType.has(type) ? addEngineWork(byType.get(type)!, work) : work);
+}
+
 /** The figures the regression test pins and the bench prints, per workflow type. */
 export const PINNED_FIGURES = ['events', 'workflowTasks', 'activityTasks', 'localActivityBatches', 'timers', 'actions'] as const;
 export type PinnedFigures = Record<(typeof PINNED_FIGURES)[number], number>;

@@ -2,7 +2,7 @@ import { OrderStatus } from '../../domain';
 import { groupBuyWorkflowId } from '../../workflows/group-buy.contract';
 import type { ProviderName } from '../../payments';
 import { afterSaleApi, afterSaleWorkflowDone, waitForAfterSale } from './after-sales';
-import { EngineWork, addEngineWork, countEngineWork } from './engine-work';
+import { EngineWork, countInto } from './engine-work';
 import { PlaceOrderOptions, PlacedOrder, placeOrder, startPayment, waitForStatus } from './orders';
 import { TestSystem, eventually } from './system';
 
@@ -198,10 +198,7 @@ export async function countFlow(system: TestSystem, workflowIds: string[]): Prom
   const byType = new Map<string, EngineWork>();
   for (const id of workflowIds) {
     await settled(system, id);
-    const history = await system.temporal.workflow.getHandle(id).fetchHistory();
-    const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? 'unknown';
-    const work = countEngineWork(history);
-    byType.set(type, byType.has(type) ? addEngineWork(byType.get(type)!, work) : work);
+    countInto(byType, await system.temporal.workflow.getHandle(id).fetchHistory());
   }
   return byType;
 }

@@ -1,5 +1,5 @@
 import type { temporal } from '@temporalio/proto';
-import { addEngineWork, countEngineWork } from '../support/engine-work';
+import { EngineWork, addEngineWork, countEngineWork, countInto } from '../support/engine-work';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -92,6 +92,15 @@ describe('countEngineWork (billable actions by https://docs.temporal.io/cloud/ac
   it('failed or timed-out workflow tasks are counted as lost tasks, not completed ones', () => {
     const work = countEngineWork(history(started(), ...task(), { workflowTaskTimedOutEventAttributes: {} }, ...task(), completed(), done()));
     expect(work).toMatchObject({ workflowTasks: 1, workflowTasksLost: 1, actions: 1 });
+  });
+
+  it('countInto sums runs of one workflow type under that type', () => {
+    const byType = new Map<string, EngineWork>();
+    const run = () => ({ events: history(started({ workflowType: { name: 'orderWorkflow' } }), ...task(), completed(), done()) });
+    countInto(byType, run());
+    countInto(byType, run());
+    expect([...byType.keys()]).toEqual(['orderWorkflow']);
+    expect(byType.get('orderWorkflow')).toMatchObject({ workflows: 2, events: 10, workflowTasks: 2, actions: 2 });
   });
 
   it('an empty history is no workflow and no work', () => {

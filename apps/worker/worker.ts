@@ -68,6 +68,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       inbox,
       refundSpacing: options.config.refund.spacingMs,
       providerGate: options.config.providerGate,
+      webhooks: options.config.webhooks,
       warn: (message) => Runtime.instance().logger.warn(message),
       sweeps: options.temporalClient && {
         temporal: options.temporalClient,

@@ -103,13 +103,16 @@ export class WebhookActivities {
     return { outcome, error };
   }
 
-  /** Moves the cursor over the settled prefix, keeps the failing mark, and reports the batch. */
+  /** Moves the cursor over the settled prefix after it, keeps the failing mark, and reports the batch. */
   private async finish(endpoint: WebhookEndpointRow, events: StoredBusinessEvent[], settled: Set<number>, last: number, tally: { delivered: number; failed: number; retried: number; lastError?: string }, schedule: WebhookRetrySchedule): Promise<WebhookBatchResult> {
     const full = events.length >= this.settings.batchSize;
     const blocked = events.find((e) => !settled.has(e.sellerSeq));
-    // Every unsettled event up to `last` was in the batch (unless it was full): all settled → the cursor reaches `last`.
-    const cursor = blocked ? blocked.sellerSeq - 1 : full ? events[events.length - 1].sellerSeq : Math.max(last, events.at(-1)?.sellerSeq ?? 0, endpoint.cursorSeq);
-    if (cursor > endpoint.cursorSeq) await advanceWebhookCursor(this.dataSource, endpoint.id, cursor, endpoint.replayGeneration);
+    // Re-sent and replayed messages sit at or below the cursor and do not move it. After it: every
+    // unsettled event up to `last` was in the batch (unless it was full), so with all of them settled the cursor reaches `last`.
+    const after = events.filter((e) => e.sellerSeq > endpoint.cursorSeq);
+    const blockedAfter = after.find((e) => !settled.has(e.sellerSeq));
+    const cursor = blockedAfter ? blockedAfter.sellerSeq - 1 : full ? Math.max(after.at(-1)?.sellerSeq ?? 0, endpoint.cursorSeq) : Math.max(last, after.at(-1)?.sellerSeq ?? 0, endpoint.cursorSeq);
+    if (cursor > endpoint.cursorSeq) await advanceWebhookCursor(this.dataSource, endpoint.id, cursor);
     if (tally.retried > 0) await markWebhookEndpointFailing(this.dataSource, endpoint.id, new Date());
     else if (tally.delivered + tally.failed > 0) await markWebhookEndpointFailing(this.dataSource, endpoint.id, null);
     return {

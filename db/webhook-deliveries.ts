@@ -10,32 +10,23 @@ import type { WebhookAttemptOutcome, WebhookMessageStatus } from '../domain/webh
  */
 
 /**
- * The seller's events after `afterSeq` that this endpoint has not settled (no message, or a PENDING
- * one), in sequence order, at most `limit`. Events already DELIVERED or FAILED for it are skipped, so a
- * retried or replayed batch never sends a delivered message again.
+ * What the endpoint has to deliver, in sequence order, at most `limit`: messages queued again at or
+ * below its cursor (re-sent, replayed), and the seller's events after the cursor that it has not
+ * settled (no message yet, or a PENDING one). Events already DELIVERED or FAILED for it are skipped, so
+ * a retried batch never sends a delivered message again. Two index range reads, not a scan of the stream.
  */
-export async function readUnsettledEvents(db: Queryable, endpointId: number, sellerId: number, afterSeq: number, limit: number): Promise<StoredBusinessEvent[]> {
+export async function readUnsettledEvents(db: Queryable, endpointId: number, sellerId: number, cursorSeq: number, limit: number): Promise<StoredBusinessEvent[]> {
   const columns = EVENT_COLUMNS.split(',').map((c) => `e.${c.trim()}`).join(', ');
   const rows = await db.query(
-    `SELECT ${columns} FROM business_event e
-     LEFT JOIN webhook_message m ON m.endpoint_id = ? AND m.seller_seq = e.seller_seq
-     WHERE e.seller_id = ? AND e.seller_seq > ? AND (m.status IS NULL OR m.status = 'PENDING')
-     ORDER BY e.seller_seq LIMIT ?`,
-    [endpointId, sellerId, afterSeq, limit],
+    `(SELECT ${columns} FROM webhook_message m JOIN business_event e ON e.seller_id = ? AND e.seller_seq = m.seller_seq
+      WHERE m.endpoint_id = ? AND m.status = 'PENDING' AND m.seller_seq <= ? ORDER BY m.seller_seq LIMIT ?)
+     UNION ALL
+     (SELECT ${columns} FROM business_event e LEFT JOIN webhook_message m ON m.endpoint_id = ? AND m.seller_seq = e.seller_seq
+      WHERE e.seller_id = ? AND e.seller_seq > ? AND (m.status IS NULL OR m.status = 'PENDING') ORDER BY e.seller_seq LIMIT ?)
+     ORDER BY seller_seq LIMIT ?`,
+    [sellerId, endpointId, cursorSeq, limit, endpointId, sellerId, cursorSeq, limit, limit],
   );
   return rows.map(toStored);
-}
-
-/** The first event number after `afterSeq` the endpoint has not settled (undefined: none yet). */
-export async function firstUnsettledSeq(db: Queryable, endpointId: number, sellerId: number, afterSeq: number): Promise<number | undefined> {
-  const [row] = await db.query(
-    `SELECT e.seller_seq FROM business_event e
-     LEFT JOIN webhook_message m ON m.endpoint_id = ? AND m.seller_seq = e.seller_seq
-     WHERE e.seller_id = ? AND e.seller_seq > ? AND (m.status IS NULL OR m.status = 'PENDING')
-     ORDER BY e.seller_seq LIMIT 1`,
-    [endpointId, sellerId, afterSeq],
-  );
-  return row ? Number(row.seller_seq) : undefined;
 }
 
 /** One of the seller's events by its id (a re-send names it), or undefined: not there, or another seller's. */
@@ -82,10 +73,23 @@ export async function recordWebhookAttempt(dataSource: DataSource, attempt: Webh
   });
 }
 
-/** Replay: every message of the endpoint after `afterSeq` is PENDING again (events never tried are already). */
-export async function requeueWebhookMessagesAfter(db: Queryable, endpointId: number, afterSeq: number): Promise<number> {
-  const result = await db.query(`UPDATE webhook_message SET status = 'PENDING' WHERE endpoint_id = ? AND seller_seq > ? AND status <> 'PENDING'`, [endpointId, afterSeq]);
-  return result.affectedRows;
+/**
+ * Replay: every event of the seller after `afterSeq` up to the endpoint's cursor (of its types, when it
+ * filters) is queued again as a PENDING message; those after the cursor are on their way anyway.
+ * Answers how many were queued.
+ */
+export async function requeueWebhookMessagesAfter(db: Queryable, endpoint: { id: number; sellerId: number; cursorSeq: number; eventTypes: string[] | null }, afterSeq: number): Promise<number> {
+  const types = endpoint.eventTypes;
+  const where = `seller_id = ? AND seller_seq > ? AND seller_seq <= ? ${types ? `AND event_type IN (${types.map(() => '?').join(', ')})` : ''}`;
+  const values = [endpoint.sellerId, afterSeq, endpoint.cursorSeq, ...(types ?? [])];
+  const [{ n }] = await db.query(`SELECT COUNT(*) AS n FROM business_event WHERE ${where}`, values);
+  await db.query(
+    `INSERT INTO webhook_message (endpoint_id, seller_seq, event_id, status)
+     SELECT ?, seller_seq, event_id, 'PENDING' FROM business_event WHERE ${where}
+     ON DUPLICATE KEY UPDATE status = 'PENDING'`,
+    [endpoint.id, ...values],
+  );
+  return Number(n);
 }
 
 /** Re-send: this one message is PENDING again (created PENDING if it was never tried). */

@@ -18,8 +18,6 @@ export interface WebhookEndpointRow {
   status: WebhookEndpointStatus;
   statusReason: string | null;
   cursorSeq: number;
-  /** Replays and re-sends so far (advanceWebhookCursor compares it). */
-  replayGeneration: number;
   failingSince: Date | null;
   secret: string;
   previousSecret: string | null;
@@ -31,7 +29,7 @@ export interface WebhookEndpointRow {
   updatedAt: Date;
 }
 
-const COLUMNS = `id, seller_id, url, description, event_types, status, status_reason, cursor_seq, replay_generation, failing_since, secret, previous_secret,
+const COLUMNS = `id, seller_id, url, description, event_types, status, status_reason, cursor_seq, failing_since, secret, previous_secret,
   previous_secret_until, delivered_count, failed_count, failed_attempt_count, created_at, updated_at`;
 
 export interface NewWebhookEndpoint {
@@ -134,21 +132,9 @@ export async function markWebhookEndpointFailing(db: Queryable, id: number, sinc
   else await db.query('UPDATE webhook_endpoint SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL', [id]);
 }
 
-/**
- * Moves the cursor forward to `seq`, only if no replay or re-send happened since the caller read the
- * endpoint (`generation`): a batch computed before a replay must not skip what the replay queued.
- */
-export async function advanceWebhookCursor(db: Queryable, id: number, seq: number, generation: number): Promise<boolean> {
-  const result = await db.query('UPDATE webhook_endpoint SET cursor_seq = ? WHERE id = ? AND cursor_seq < ? AND replay_generation = ?', [seq, id, seq, generation]);
-  return result.affectedRows === 1;
-}
-
-/**
- * A replay or re-send: the cursor goes back to `seq` if it is past it, and the generation moves on (so a
- * delivery batch running meanwhile does not move the cursor over what is queued again).
- */
-export async function rewindWebhookCursor(db: Queryable, id: number, seq: number): Promise<void> {
-  await db.query('UPDATE webhook_endpoint SET cursor_seq = LEAST(cursor_seq, ?), replay_generation = replay_generation + 1 WHERE id = ?', [seq, id]);
+/** Moves the cursor forward (never back: a late, retried batch cannot undo progress; replays queue messages instead). */
+export async function advanceWebhookCursor(db: Queryable, id: number, seq: number): Promise<void> {
+  await db.query('UPDATE webhook_endpoint SET cursor_seq = ? WHERE id = ? AND cursor_seq < ?', [seq, id, seq]);
 }
 
 /** Counts one attempt on its endpoint (the metrics): delivered, failed for good, or a failed try that will be retried. */
@@ -213,7 +199,6 @@ function toEndpoint(row: Record<string, any>): WebhookEndpointRow {
     status: row.status,
     statusReason: row.status_reason,
     cursorSeq: Number(row.cursor_seq),
-    replayGeneration: Number(row.replay_generation),
     failingSince: row.failing_since ? new Date(row.failing_since) : null,
     secret: row.secret,
     previousSecret: row.previous_secret,

@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - webhook_endpoint: one seller's receiver URL, its event-type filter, its Standard Webhooks secret
  *   (and the previous one while a rotation overlaps), its status, and its cursor: every event of the
  *   seller with seller_seq ≤ cursor_seq is settled for it (delivered, failed for good, or filtered out).
- *   replay_generation counts replays and re-sends: the delivery activity moves the cursor forward only
- *   if none happened since it read it (a replay's rewind is never undone). The counters feed the worker's metrics. Deleting is soft (deleted_at, status DELETED).
+ *   The cursor only moves forward; a replay or re-send queues PENDING messages at or below it, which
+ *   the delivery activity reads first. The counters feed the worker's metrics. Deleting is soft (deleted_at, status DELETED).
  * - webhook_message: one event for one endpoint once it was tried: PENDING, DELIVERED or FAILED (a 4xx
  *   that is not retried). (endpoint_id, seller_seq) is the key: an endpoint belongs to one seller, and a
  *   seller's numbers are unique. A re-send or replay sets it PENDING again.
@@ -30,7 +30,6 @@ export class Webhooks1732000000970 implements MigrationInterface {
       status VARCHAR(16) NOT NULL,
       status_reason VARCHAR(500) NULL,
       cursor_seq BIGINT NOT NULL DEFAULT 0,
-      replay_generation INT NOT NULL DEFAULT 0,
       failing_since DATETIME(3) NULL,
       delivered_count BIGINT NOT NULL DEFAULT 0,
       failed_count BIGINT NOT NULL DEFAULT 0,

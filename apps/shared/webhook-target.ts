@@ -12,7 +12,6 @@ import type { LookupAddress, LookupAllOptions } from 'node:dns';
  * local receivers through in development and tests.
  */
 
-const FORBIDDEN = new BlockList();
 const FORBIDDEN_V4: [string, number, string][] = [
   ['0.0.0.0', 8, 'unspecified ("this network")'],
   ['10.0.0.0', 8, 'private'],
@@ -44,22 +43,23 @@ const FORBIDDEN_V6: [string, number, string][] = [
   ['fec0::', 10, 'site-local'],
   ['ff00::', 8, 'multicast'],
 ];
-for (const [net, prefix] of FORBIDDEN_V4) FORBIDDEN.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of FORBIDDEN_V6) FORBIDDEN.addSubnet(net, prefix, 'ipv6');
+// One list per family: Node's BlockList matches an IPv4 address against IPv4-mapped IPv6 rules too,
+// so ::ffff:0:0/96 in a shared list would refuse every IPv4 address.
+const blockList = (ranges: [string, number, string][], type: 'ipv4' | 'ipv6') => {
+  const list = new BlockList();
+  for (const [net, prefix] of ranges) list.addSubnet(net, prefix, type);
+  return list;
+};
+const FORBIDDEN = { ipv4: blockList(FORBIDDEN_V4, 'ipv4'), ipv6: blockList(FORBIDDEN_V6, 'ipv6') };
 
 /** Why an address may not receive webhooks (undefined: it may). */
 export function forbiddenAddressReason(address: string): string | undefined {
   const family = isIP(address);
   if (family === 0) return 'not an IP address';
   const type = family === 4 ? 'ipv4' : 'ipv6';
-  if (!FORBIDDEN.check(address, type)) return undefined;
-  const ranges = family === 4 ? FORBIDDEN_V4 : FORBIDDEN_V6;
-  const single = new BlockList();
-  for (const [net, prefix, why] of ranges) {
-    single.addSubnet(net, prefix, type);
-    if (single.check(address, type)) return `${address} is ${why}`;
-  }
-  return `${address} is not a public address`;
+  if (!FORBIDDEN[type].check(address, type)) return undefined;
+  const range = (family === 4 ? FORBIDDEN_V4 : FORBIDDEN_V6).find(([net, prefix]) => blockList([[net, prefix, '']], type).check(address, type));
+  return `${address} is ${range?.[2] ?? 'not a public address'}`;
 }
 
 /** How names are resolved (dns.lookup by default; a test passes its own to play a DNS change). */

@@ -171,7 +171,6 @@ describe('webhooks: the seller outbox pushed to endpoints', () => {
   });
 
   it('a receiver down (connection refused, then 500s) gets its whole backlog in order after it recovers', async () => {
-    await flaky.listen();
     await register('flaky', flaky);
     await flaky.close();
     const outage = placeAndCancel(4);

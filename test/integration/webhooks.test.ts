@@ -201,6 +201,7 @@ describe('webhooks: the seller outbox pushed to endpoints', () => {
     }, RETRY_FOR_MS + 60_000, 'the endpoint paused');
     expect(paused.statusReason).toMatch(/failing since .*ECONNREFUSED/);
     await system.temporal.workflow.getHandle(webhookEndpointWorkflowId(endpoints.gone.id)).result();
+    await recordHistory(system.temporal.workflow.getHandle(webhookEndpointWorkflowId(endpoints.gone.id)), 'webhook-endpoint-paused');
     await gone.listen();
     const enabled = await system.http('PATCH', `/seller/webhook-endpoints/${endpoints.gone.id}`, { token: seller(), body: { enabled: true } });
     expect(enabled.body.status).toBe('ENABLED');

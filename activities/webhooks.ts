@@ -36,7 +36,8 @@ export class WebhookActivities {
     // The last number first: every event up to it has committed, so if all unsettled ones up to it are settled below, the cursor may move to it.
     const last = await lastSellerSeq(this.dataSource, endpoint.sellerId);
     const events = await readUnsettledEvents(this.dataSource, endpoint.id, endpoint.sellerId, endpoint.cursorSeq, this.settings.batchSize);
-    const wanted = events.filter((e) => endpoint.eventTypes === null || endpoint.eventTypes.includes(e.eventType));
+    // Its types only — except a message queued again at or below the cursor: the seller asked for that one (a re-send of any of its events).
+    const wanted = events.filter((e) => endpoint.eventTypes === null || endpoint.eventTypes.includes(e.eventType) || e.sellerSeq <= endpoint.cursorSeq);
     const settled = new Set(events.filter((e) => !wanted.includes(e)).map((e) => e.sellerSeq));
     const tally = { delivered: 0, failed: 0, retried: 0, lastError: undefined as string | undefined };
     let stopping = false;

@@ -1,4 +1,6 @@
+import { Registry } from 'prom-client';
 import { Webhook } from 'standardwebhooks';
+import { registerWebhookMetrics } from '../../apps/worker/webhook-metrics';
 import { webhookEndpointStateQuery, webhookEndpointWorkflowId } from '../../workflows/webhook-endpoint.contract';
 import { newSellerId, recordHistory, seedGoods } from '../support/fixtures';
 import { PlacedOrder, payOrder, placeOrder } from '../support/orders';
@@ -132,6 +134,19 @@ describe('webhooks: the seller outbox pushed to endpoints', () => {
       for await (const wf of system.temporal.workflow.list({ query: `WorkflowId = "${webhookEndpointWorkflowId(endpoints.all.id)}" AND WebhookEndpointHealth = "HEALTHY" AND ExecutionStatus = "Running"` })) return wf;
       return undefined;
     }, 30_000, 'the endpoint workflow in visibility');
+
+    // The worker's metrics: deliveries per endpoint as counted with each attempt; the dead endpoint's backlog ages.
+    const registry = new Registry();
+    registerWebhookMetrics(registry, system.dataSource);
+    const metrics = await registry.metrics();
+    const labels = (name: string) => `endpoint_id="${endpoints[name].id}",seller_id="${sellerId}"`;
+    const delivered = attempts.filter((a) => a.outcome === 'DELIVERED').length;
+    expect(metrics).toContain(`orders_webhook_deliveries_total{${labels('all')},outcome="delivered"} ${delivered}`);
+    expect(metrics).toContain(`orders_webhook_backlog_age_seconds{${labels('all')}} 0`);
+    expect(metrics).toContain(`orders_webhook_endpoint_status{${labels('all')},status="ENABLED"} 1`);
+    const goneAge = Number(new RegExp(`orders_webhook_backlog_age_seconds\\{${labels('gone')}\\} ([0-9.]+)`).exec(metrics)?.[1]);
+    expect(goneAge).toBeGreaterThan(0);
+    expect(metrics).toMatch(new RegExp(`orders_webhook_deliveries_total\\{${labels('gone')},outcome="retried"\\} [1-9]`));
   });
 
   it('a 400 fails that message only: visible as FAILED, not retried, and re-sent on request', async () => {

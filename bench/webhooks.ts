@@ -24,6 +24,7 @@ import { businessEvent, eventActor } from '../domain/events';
 import { newSellerId } from '../test/support/fixtures';
 import { startTestSystem, TestSystem, eventually } from '../test/support/system';
 import { WebhookReceiver } from '../test/support/webhook-receiver';
+import { installWebhookNotifier } from '../apps/shared/webhook-notifier';
 import { drive, percentile } from './measure';
 import { measureNoopCeiling } from './noop-ceiling';
 
@@ -56,6 +57,8 @@ async function emit(system: TestSystem, sellerId: number, orderSn: string | null
 async function main(): Promise<void> {
   await globalSetup();
   const system = await startTestSystem({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true' }, { ownDatabase: true });
+  // The bench commits on the test system's own pool: it wakes endpoints like the API's and the worker's pools do.
+  installWebhookNotifier(system.dataSource, system.temporal);
   const receivers: WebhookReceiver[] = [];
   try {
     const ceiling = await measureNoopCeiling(system.temporal, 300, 20);

@@ -8,6 +8,7 @@ import { cancelPaidOrder } from '../support/provider-outage';
 import { waitForOrderCancelled } from '../support/cancellations';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 import { ReceivedWebhook, WebhookReceiver } from '../support/webhook-receiver';
+import { RegisteredEndpoint, outOfSequence, producedEvents, registerEndpoint, waitForAllDelivered } from '../support/webhooks';
 
 /**
  * Webhooks end to end (issue 22 item 3; docs/webhooks.md) on the real system — Temporal, MariaDB, the
@@ -22,12 +23,6 @@ jest.setTimeout(300_000);
 
 const RETRY_FOR_MS = 12_000;
 
-interface Endpoint {
-  id: number;
-  secret: string;
-  /** The seller's last event number when it was registered: it receives what follows. */
-  from: number;
-}
 
 describe('webhooks: the seller outbox pushed to endpoints', () => {
   let system: TestSystem;
@@ -40,29 +35,15 @@ describe('webhooks: the seller outbox pushed to endpoints', () => {
   const gone = new WebhookReceiver();
   const redirected = new WebhookReceiver();
   const target = new WebhookReceiver();
-  const endpoints: Record<string, Endpoint> = {};
+  const endpoints: Record<string, RegisteredEndpoint> = {};
   const orders: PlacedOrder[] = [];
 
   const seller = () => system.token('seller', sellerId);
   const register = async (name: string, receiver: WebhookReceiver, body: Record<string, unknown> = {}) => {
-    const created = await system.http('POST', '/seller/webhook-endpoints', { token: seller(), body: { url: receiver.url, description: name, ...body } });
-    expect(created.status).toBe(201);
-    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
-    receiver.useSecrets(created.body.secret);
-    endpoints[name] = { id: created.body.id, secret: created.body.secret, from: created.body.cursor };
-    return created.body;
+    endpoints[name] = await registerEndpoint(system, sellerId, receiver, { description: name, ...body });
   };
-  const produced = async (types?: string[], after = 0) => {
-    const rows: { event_id: string; seller_seq: number; order_sn: string | null; event_type: string }[] = await system.dataSource.query('SELECT event_id, seller_seq, order_sn, event_type FROM business_event WHERE seller_id = ? AND seller_seq > ? ORDER BY seller_seq', [sellerId, after]);
-    return rows.filter((r) => !types || types.includes(r.event_type));
-  };
-  /** Waits until the receiver has accepted exactly the events produced since its endpoint was registered (by webhook-id), and returns their ids. */
-  const allArrive = async (receiver: WebhookReceiver, endpoint: Endpoint, types?: string[], timeoutMs = 90_000) =>
-    eventually(async () => {
-      const expected = (await produced(types, endpoint.from)).map((r) => r.event_id).sort();
-      const got = receiver.accepted().map((r) => r.webhookId).sort();
-      return got.length === expected.length && got.every((id, i) => id === expected[i]) ? expected : undefined;
-    }, timeoutMs, `every event at ${receiver.url}`);
+  const produced = (types?: string[], after = 0) => producedEvents(system, sellerId, types, after);
+  const allArrive = (receiver: WebhookReceiver, endpoint: RegisteredEndpoint, types?: string[], timeoutMs = 90_000) => waitForAllDelivered(system, sellerId, receiver, endpoint, types, timeoutMs);
   const placeAndCancel = async (count: number) => {
     const placed = await Promise.all(Array.from({ length: count }, async () => {
       const order = await placeOrder(system, { sku: { skuId, sellerId }, quantity: 1 });
@@ -261,12 +242,5 @@ describe('webhooks: the seller outbox pushed to endpoints', () => {
 
 /** Each order's events arrived in their seller_seq order (first arrival of each webhook-id). */
 function expectInSequencePerOrder(deliveries: ReceivedWebhook[]): void {
-  const lastByOrder = new Map<string, number>();
-  const outOfOrder: string[] = [];
-  for (const d of deliveries) {
-    const key = d.body.data.orderSn ?? `${d.body.data.entityType}:${d.body.data.entityId}`;
-    if ((lastByOrder.get(key) ?? 0) > d.body.data.sellerSeq) outOfOrder.push(`${key}: ${d.body.data.sellerSeq} after ${lastByOrder.get(key)}`);
-    lastByOrder.set(key, Math.max(lastByOrder.get(key) ?? 0, d.body.data.sellerSeq));
-  }
-  expect(outOfOrder).toEqual([]);
+  expect(outOfSequence(deliveries)).toEqual([]);
 }

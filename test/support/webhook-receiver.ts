@@ -16,8 +16,8 @@ export interface ReceivedWebhook {
   at: number;
 }
 
-/** How the receiver answers a request: a status (with an optional Location), or nothing (the socket is destroyed). */
-export type Answer = { status: number; location?: string } | 'hang-up';
+/** How the receiver answers a request: a status (with an optional Location, after an optional delay), or nothing (the socket is destroyed). */
+export type Answer = { status: number; location?: string; delayMs?: number } | 'hang-up';
 export type AnswerRule = (delivery: Omit<ReceivedWebhook, 'status' | 'at'>) => Answer;
 
 /**
@@ -87,6 +87,7 @@ export class WebhookReceiver {
       req.socket.destroy();
       return;
     }
+    if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
     this.received.push({ ...delivery, status: answer.status, at: Date.now() });
     res.writeHead(answer.status, { 'content-type': 'text/plain', ...(answer.location ? { location: answer.location } : {}) });
     res.end(answer.status < 300 ? 'ok' : `answer ${answer.status}`);

@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AfterSaleAction, AfterSaleStatus, ServiceType, refundsMoney } from '../domain';
-import { appendOrderLog } from '../db/order-log';
-import { runStep, sellerOfOrder } from '../db/business-events';
-import { AFTER_SALE_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
+import { appendEntityStepLog } from '../db/order-log';
+import { runStep } from '../db/business-events';
+import { AFTER_SALE_ACTION_EVENTS, eventActor } from '../domain/events';
 import { recordStockMovement } from '../db/stock-ledger';
 import { afterSaleStepLogged, insertAfterSaleLog, lockAfterSaleStatus, readAfterSaleLineQuantities, readAfterSaleLineSku, recordAfterSaleLineReceipt, writeAfterSaleStep } from '../db/after-sales';
 import { ErrorCode } from '../domain/error-codes';
@@ -59,17 +59,10 @@ export class AfterSaleActivities {
       if (step.receipt) await this.recordReceipt(manager, step);
       if (step.action === AfterSaleAction.COMPLETE && refundsMoney(step.serviceType) && (step.refundedFen ?? 0) > 0) await this.returnSales(manager, step);
       await insertAfterSaleLog(manager, step);
-      await appendOrderLog(manager, {
-        orderSn: step.orderSn,
-        eventKey: `after-sale:${step.serviceSn}:${step.seq}:${step.action}`,
-        operation: 'AFTER_SALE',
-        oldStatus: step.from,
-        newStatus: step.to,
-        actorRole: step.actor,
-        actorId: step.actorId,
-        message: step.message,
-      }, 'fail', businessEvent(
-        { type: 'after_sale', id: step.serviceSn, sellerId: await sellerOfOrder(manager, step.orderSn), orderSn: step.orderSn },
+      await appendEntityStepLog(
+        manager,
+        { ...step, eventKey: `after-sale:${step.serviceSn}:${step.seq}:${step.action}`, operation: 'AFTER_SALE' },
+        { type: 'after_sale', id: step.serviceSn },
         {
           type: AFTER_SALE_ACTION_EVENTS[step.action],
           key: `${step.seq}:${step.action}`,
@@ -94,7 +87,7 @@ export class AfterSaleActivities {
             message: step.message,
           },
         },
-      ));
+      );
       return { replayed: false, status: step.to };
     });
   }

@@ -2,7 +2,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { CancelRefusal, CancellationStatus, OrderStatus, PayStatus, REFUND_SETTLED } from '../domain';
 import { PaymentProvider, ProviderName } from '../payments';
-import type { CancelOrderRequest } from '../workflows/cancellation.contract';
 import type { LatePayment } from '../workflows/late-payment.contract';
 import { setCancellationStatus } from './cancellation-requests';
 import { toActivityFailure } from './provider-failures';
@@ -29,27 +28,6 @@ export class CancellationActivities {
     private readonly providers: Record<ProviderName, PaymentProvider>,
   ) {
     this.transitions = new OrderTransitions(dataSource);
-  }
-
-  /**
-   * Cancellations started before the order workflow applied its own cancel: order → CANCELLED with
-   * its log row, once, through the same compare-and-set. Kept for their replay and retries only.
-   */
-  async markOrderCancelled(request: CancelOrderRequest): Promise<{ applied: boolean; status: OrderStatus }> {
-    const result = await this.transitions.applyTransition({
-      orderSn: request.orderSn,
-      operation: request.operation,
-      from: request.from,
-      to: OrderStatus.CANCELLED,
-      actor: request.actor,
-      actorId: request.actorId,
-      message: `cancelled: ${request.reason}`,
-      cancellation: { reason: request.reason },
-    });
-    if (result.applied) {
-      await runStep(this.dataSource, (manager) => setCancellationStatus(manager, request.cancellationId, request.paid ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, eventActor(request.actor, request.actorId)));
-    }
-    return { applied: result.applied, status: result.status };
   }
 
   /**
@@ -95,16 +73,6 @@ export class CancellationActivities {
     });
   }
 
-  /** Gives the order's stock back (RELEASE when unpaid, RESTORE when paid), exactly once per SKU. */
-  async restoreStock(request: { orderSn: string; kind: Extract<StockMovementKind, 'RELEASE' | 'RESTORE'> }): Promise<number> {
-    return this.dataSource.transaction((manager) => restoreStockIn(manager, request.orderSn, request.kind));
-  }
-
-  /** Takes back the sales counted at payment, exactly once, and only if they were counted. */
-  async reverseSales(orderSn: string): Promise<number> {
-    return this.dataSource.transaction((manager) => reverseSalesIn(manager, orderSn));
-  }
-
   /**
    * A cancelled order's goods go back on the shelf in one transaction: reserved stock released
    * (unpaid), or sold stock restored and the sales count taken back (paid). Each ledger row once.
@@ -118,9 +86,10 @@ export class CancellationActivities {
 
   /**
    * The money is back (or there was none): the order's pay and service statuses settle (written by
-   * the order workflow, whose statuses they are) and the request closes, with a log row. Order
-   * workflows that give the money and stock back themselves (runs before the cancellation was its own
-   * workflow again); new ones settle (settleCancelledOrder) and the cancellation closes (closeCancellation).
+   * the order workflow, whose statuses they are) and the request closes, with a log row: an order
+   * workflow that gave the money and stock back itself (its cancellation workflow id was taken by
+   * another request). Otherwise the order settles (settleCancelledOrder) and its cancellation
+   * workflow closes the request (closeCancellation).
    */
   async finishCancellation(request: { orderSn: string; cancellationId: number; refunded: boolean }): Promise<void> {
     await runStep(this.dataSource, async (manager) => {
@@ -203,11 +172,6 @@ async function reverseSalesIn(manager: EntityManager, orderSn: string): Promise<
 /** A cancellation the system itself decided (unpaid timeout): recorded like a person's, once per order. */
 export async function recordSystemCancellation(dataSource: DataSource, request: { orderSn: string; reason: string }): Promise<number> {
   return runStep(dataSource, (manager) => recordSystemCancellationRequest(manager, request));
-}
-
-/** A payment the order cannot take (cancelled, or paid already): recorded as such, never applied, before it is refunded. */
-export async function recordLatePayment(dataSource: DataSource, request: { orderSn: string; payment: LatePayment; why: string }): Promise<void> {
-  await runStep(dataSource, (manager) => recordLatePaymentIn(manager, request));
 }
 
 /** The late payment recorded and its full refund created (number committed) in one transaction, once. */

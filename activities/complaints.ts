@@ -1,10 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { ComplaintAction, ComplainStatus } from '../domain';
-import { appendOrderLog, orderLogHas } from '../db/order-log';
+import { appendEntityStepLog, orderLogHas } from '../db/order-log';
 import { lockComplaintStatus, writeComplaintStep } from '../db/complaints';
-import { runStep, sellerOfOrder } from '../db/business-events';
-import { COMPLAINT_ACTION_EVENTS, businessEvent, eventActor } from '../domain/events';
+import { runStep } from '../db/business-events';
+import { COMPLAINT_ACTION_EVENTS, eventActor } from '../domain/events';
 import { ErrorCode } from '../domain/error-codes';
 
 /** One step of a complaint, decided by its workflow (which consulted the complaint flow table). */
@@ -44,17 +44,10 @@ export class ComplaintActivities {
         throw ApplicationFailure.nonRetryable(`complaint ${step.complaintId} is ${row.status}, expected ${step.from}`, ErrorCode.ComplaintMoved);
       }
       await writeComplaintStep(manager, step);
-      await appendOrderLog(manager, {
-        orderSn: step.orderSn,
-        eventKey,
-        operation: 'COMPLAINT',
-        oldStatus: step.from,
-        newStatus: step.to,
-        actorRole: step.actor,
-        actorId: step.actorId,
-        message: step.message,
-      }, 'fail', businessEvent(
-        { type: 'complaint', id: step.complaintId, sellerId: await sellerOfOrder(manager, step.orderSn), orderSn: step.orderSn },
+      await appendEntityStepLog(
+        manager,
+        { ...step, eventKey, operation: 'COMPLAINT' },
+        { type: 'complaint', id: step.complaintId },
         {
           type: COMPLAINT_ACTION_EVENTS[step.action],
           key: `${step.seq}:${step.action}`,
@@ -71,7 +64,7 @@ export class ComplaintActivities {
             message: step.message,
           },
         },
-      ));
+      );
       return { replayed: false, status: step.to };
     });
   }

@@ -6,7 +6,7 @@ import { AfterSaleActivities } from './after-sales';
 import { AfterSaleSweep } from './after-sale-sweep';
 import { ComplaintActivities } from './complaints';
 import type { LatePayment } from '../workflows/late-payment.contract';
-import { CancellationActivities, recordLatePayment, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
+import { CancellationActivities, recordLatePaymentRefund, recordSystemCancellation } from './cancellations';
 import { releaseOrderCoupons } from './coupons';
 import { settleGroupBuy } from './group-buys';
 import { LinkedOrderActivities } from './linked-orders';
@@ -81,11 +81,8 @@ export function createActivities(deps: ActivityDependencies) {
     createLinkedOrder: linkedOrders.createLinkedOrder.bind(linkedOrders),
     settleGroupBuy: (request: { groupId: string; status: GroupBuyStatus }) => settleGroupBuy(deps.dataSource, request),
 
-    markOrderCancelled: cancellations.markOrderCancelled.bind(cancellations),
     cancelOrder: cancellations.cancelOrder.bind(cancellations),
     closeOpenPayments: cancellations.closeOpenPayments.bind(cancellations),
-    restoreStock: cancellations.restoreStock.bind(cancellations),
-    reverseSales: cancellations.reverseSales.bind(cancellations),
     restockCancelledOrder: cancellations.restockCancelledOrder.bind(cancellations),
     finishCancellation: cancellations.finishCancellation.bind(cancellations),
     settleCancelledOrder: cancellations.settleCancelledOrder.bind(cancellations),
@@ -96,7 +93,6 @@ export function createActivities(deps: ActivityDependencies) {
     tellOrderCancellationSettled: orderRequests.tellOrderCancellationSettled.bind(orderRequests),
     setCancellationStatus: cancellations.setCancellationStatus.bind(cancellations),
     recordSystemCancellation: (request: { orderSn: string; reason: string }) => recordSystemCancellation(deps.dataSource, request),
-    recordLatePayment: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePayment(deps.dataSource, request),
     releaseOrderCoupons: (orderSn: string) => releaseOrderCoupons(deps.dataSource, orderSn),
     recordLatePaymentRefund: (request: { orderSn: string; payment: LatePayment; why: string }) => recordLatePaymentRefund(deps.dataSource, request),
     confirmLatePayment: latePayments.confirmLatePayment.bind(latePayments),

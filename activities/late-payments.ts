@@ -3,7 +3,7 @@ import { latePaymentNotConfirmed } from '../domain';
 import { appendOrderLog } from '../db/order-log';
 import type { PaymentProvider, ProviderName } from '../payments';
 import type { LatePayment, LatePaymentConfirmation } from '../workflows/late-payment.contract';
-import { toActivityFailure } from './provider-failures';
+import { askProvider } from './provider-failures';
 
 /** The late-payment workflow's questions to the provider and its note for support. */
 export class LatePaymentActivities {
@@ -17,12 +17,7 @@ export class LatePaymentActivities {
    * second run asks again and answers the same; provider faults are retried by the workflow's policy.
    */
   async confirmLatePayment(payment: LatePayment): Promise<LatePaymentConfirmation> {
-    let answer;
-    try {
-      answer = await this.providers[payment.provider].queryPayment(payment.outTradeNo);
-    } catch (err) {
-      throw toActivityFailure(err);
-    }
+    const answer = await askProvider(() => this.providers[payment.provider].queryPayment(payment.outTradeNo));
     const reason = latePaymentNotConfirmed(payment, answer);
     return reason ? { confirmed: false, reason } : { confirmed: true };
   }

@@ -1,7 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { ApplicationFailure } from '@temporalio/common';
-import { Actor, CancellationStatus, CommentStatus, ComplainWindowStatus, ImpliedStatuses, OrderOperate, OrderStatus, OrderWindow, ServiceStatus, impliedStatuses } from '../domain';
-import { setCancellationStatus } from './cancellation-requests';
+import { Actor, CommentStatus, ComplainWindowStatus, ImpliedStatuses, OrderOperate, OrderStatus, OrderWindow, ServiceStatus, impliedStatuses } from '../domain';
 import { appendOrderLog, orderLogHas } from '../db/order-log';
 import { closeOrderWindowColumn, compareAndSetOrder, lockOrderStatus, setOrderServiceStatus } from '../db/orders';
 import { readOrderStatus } from '../db/order-reads';
@@ -32,15 +31,13 @@ export interface TransitionRequest {
   payment?: { provider: string; outTradeNo?: string; transactionId?: string; amountFen: number; paidAt: string };
   shipment?: { carrier: string; trackingNo: string };
   /**
-   * CANCEL / SERVICE_CANCEL: why, and (when the order workflow applies the cancel) the request whose
-   * status moves with the order in the same transaction.
+   * CANCEL / SERVICE_CANCEL: why, and the request it answers (whose status is its cancellation
+   * workflow's to write, not this compare-and-set's).
    */
   cancellation?: {
     reason: string;
     cancellationId?: number;
     refunding?: boolean;
-    /** The request's status is its cancellation workflow's to write (new runs): the CAS leaves it alone. */
-    requestByCancellation?: boolean;
   };
   /**
    * An after-sale is open on the order: its service status (APPLY) stays, instead of the one the
@@ -141,10 +138,6 @@ export async function applyTransitionIn(manager: EntityManager, request: Transit
       message: request.message,
     }, 'fail', transitionEvent(request, eventKey, sellerId, set));
     await applyEffects(manager, request, sellerId);
-    const cancellationId = request.cancellation?.cancellationId;
-    if (cancellationId !== undefined && !request.cancellation!.requestByCancellation) {
-      await setCancellationStatus(manager, cancellationId, request.cancellation!.refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED, eventActor(request.actor, request.actorId));
-    }
     return { applied: true, replayed: false, status: request.to } as const;
   }
   return explainMiss(manager, request, eventKey);

@@ -19,3 +19,12 @@ export function toActivityFailure(err: unknown): unknown {
   const type = err.errorClass === 'needs-operator' ? ErrorCode.ProviderNeedsOperator : ErrorCode.ProviderFinal;
   return ApplicationFailure.create({ message: err.message, type, nonRetryable: true, details });
 }
+
+/** A provider call whose failure is the activity's failure, classified as above. */
+export async function askProvider<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}

@@ -17,7 +17,7 @@ import {
   readStrandedPaymentCases,
   setRunBillTotals,
 } from '../db/reconciliation';
-import { toActivityFailure } from './provider-failures';
+import { askProvider, toActivityFailure } from './provider-failures';
 import { ErrorCode } from '../domain/error-codes';
 
 /** Bill rows per INSERT while loading: big enough to be fast, small enough for one packet. */
@@ -68,12 +68,7 @@ export class ReconciliationActivities {
 
   /** Downloads and verifies the bill, streaming its rows into reconciliation_bill_row (replacing a previous download). */
   async loadBill(day: ReconciliationDay): Promise<BillLoaded> {
-    let bill;
-    try {
-      bill = await this.providers[day.provider].fetchTradeBill(day.billDate);
-    } catch (err) {
-      throw toActivityFailure(err);
-    }
+    const bill = await askProvider(() => this.providers[day.provider].fetchTradeBill(day.billDate));
     for (;;) {
       if ((await deleteBillRowsBatch(this.dataSource, day.runId)) === 0) break;
     }

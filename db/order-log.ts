@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { BusinessEvent } from '../domain/events';
-import { emitEvent } from './business-events';
+import { type BusinessEvent, type EntityOf, type EventEntity, type EventTransition, type EventType, businessEvent } from '../domain/events';
+import { emitEvent, sellerOfOrder } from './business-events';
 
 export interface OrderLogEntry {
   orderSn: string;
@@ -37,6 +37,21 @@ export async function appendOrderLog(
   const inserted = result.affectedRows === 1;
   if (inserted) for (const event of Array.isArray(events) ? events : [events as BusinessEvent]) emitEvent(manager, event);
   return inserted;
+}
+
+/**
+ * A step of an entity that lives on an order (an after-sale, a complaint): its order-log row under
+ * the step's event key and its business event, in the seller's stream of the order — once, like
+ * every appendOrderLog ('fail': the caller's guard has already decided the step is new).
+ */
+export async function appendEntityStepLog<T extends EventType>(
+  manager: Pick<EntityManager, 'query'>,
+  step: { orderSn: string; eventKey: string; operation: string; from: string; to: string; actor: string; actorId?: string; message: string },
+  entity: Omit<EventEntity<EntityOf<T>>, 'sellerId' | 'orderSn'>,
+  transition: EventTransition<T>,
+): Promise<boolean> {
+  const event = businessEvent<T>({ ...entity, sellerId: await sellerOfOrder(manager, step.orderSn), orderSn: step.orderSn } as EventEntity<EntityOf<T>>, transition);
+  return appendOrderLog(manager, { orderSn: step.orderSn, eventKey: step.eventKey, operation: step.operation, oldStatus: step.from, newStatus: step.to, actorRole: step.actor, actorId: step.actorId, message: step.message }, 'fail', event);
 }
 
 /** Whether the order log already has the step's row (a retried step finds it and repeats nothing). */

@@ -1,4 +1,6 @@
 import { Actor } from './enums';
+import { ErrorCode } from './error-codes';
+import { TransitionCheck, TransitionRule, TransitionTable, checkTransition } from './transition-table';
 
 /**
  * The after-sale service (javashop ServiceTypeEnum / ServiceStatusEnum, reference/order-model.md §1.2,
@@ -69,11 +71,8 @@ export const AfterSaleAction = {
 } as const;
 export type AfterSaleAction = (typeof AfterSaleAction)[keyof typeof AfterSaleAction];
 
-export interface AfterSaleFlowRule {
-  from: readonly AfterSaleStatus[];
-  action: AfterSaleAction;
+export interface AfterSaleFlowRule extends TransitionRule<AfterSaleStatus, AfterSaleAction> {
   to: AfterSaleStatus;
-  actors: readonly Actor[];
   /** Only for these service types (absent: all). */
   types?: readonly ServiceType[];
 }
@@ -104,15 +103,31 @@ export const AFTER_SALE_FLOW: readonly AfterSaleFlowRule[] = [
   { from: [REFUNDING, PASS, STOCK_IN], action: AfterSaleAction.COMPLETE, to: COMPLETED, actors: SYSTEM },
 ];
 
-export type AfterSaleCheck = { allowed: true; to: AfterSaleStatus } | { allowed: false; reason: string };
+export type AfterSaleCheck = TransitionCheck<AfterSaleStatus, typeof ErrorCode.AfterSaleStepRefused>;
+
+/** Each service type's table: the rows for all types and for it. */
+const TABLES = new Map(
+  Object.values(ServiceType).map((type): [ServiceType, TransitionTable<AfterSaleStatus, AfterSaleAction, typeof ErrorCode.AfterSaleStepRefused>] => [
+    type,
+    {
+      rules: AFTER_SALE_FLOW.filter((rule) => !rule.types || rule.types.includes(type)),
+      refuse: ({ state, action, actor }, why) => ({
+        code: ErrorCode.AfterSaleStepRefused,
+        reason:
+          why.kind === 'NO_SUCH_STEP'
+            ? `a ${type} after-sale has no ${action} step`
+            : why.kind === 'NOT_FROM_STATE'
+              ? `the after-sale is ${state}: ${action} is allowed only from ${why.rules.flatMap((r) => r.from).join(' / ')}`
+              : `${action} is not for ${actor}`,
+      }),
+    },
+  ]),
+);
 
 export function checkAfterSaleAction(input: { status: AfterSaleStatus; action: AfterSaleAction; actor: Actor; serviceType: ServiceType }): AfterSaleCheck {
-  const rules = AFTER_SALE_FLOW.filter((r) => r.action === input.action && (!r.types || r.types.includes(input.serviceType)));
-  if (!rules.length) return { allowed: false, reason: `a ${input.serviceType} after-sale has no ${input.action} step` };
-  const rule = rules.find((r) => r.from.includes(input.status));
-  if (!rule) return { allowed: false, reason: `the after-sale is ${input.status}: ${input.action} is allowed only from ${rules.flatMap((r) => r.from).join(' / ')}` };
-  if (!rule.actors.includes(input.actor)) return { allowed: false, reason: `${input.action} is not for ${input.actor}` };
-  return { allowed: true, to: rule.to };
+  const table = TABLES.get(input.serviceType);
+  if (!table) return { allowed: false, code: ErrorCode.AfterSaleStepRefused, reason: `unknown after-sale type "${String(input.serviceType)}"` };
+  return checkTransition(table, { state: input.status, action: input.action, actor: input.actor });
 }
 
 export const isAfterSaleFinal = (status: AfterSaleStatus): boolean => status === COMPLETED || status === CLOSED || status === REFUSE;

@@ -1,4 +1,6 @@
 import { Actor, ComplainStatus, ComplainWindowStatus, OrderStatus } from './enums';
+import { ErrorCode } from './error-codes';
+import { TransitionCheck, TransitionRule, TransitionTable, checkTransition } from './transition-table';
 
 /**
  * The complaint flow (javashop OrderComplainManagerImpl, reference/order-model.md §1.2) as one data
@@ -21,12 +23,7 @@ export const ComplaintAction = {
 } as const;
 export type ComplaintAction = (typeof ComplaintAction)[keyof typeof ComplaintAction];
 
-export interface ComplaintFlowRule {
-  from: readonly ComplainStatus[];
-  action: ComplaintAction;
-  to: ComplainStatus | 'SAME';
-  actors: readonly Actor[];
-}
+export type ComplaintFlowRule = TransitionRule<ComplainStatus, ComplaintAction>;
 
 const { NEW, WAIT_APPEAL, COMMUNICATION, WAIT_ARBITRATION, COMPLETE, CANCEL } = ComplainStatus;
 const OPEN: readonly ComplainStatus[] = [NEW, WAIT_APPEAL, COMMUNICATION, WAIT_ARBITRATION];
@@ -45,15 +42,23 @@ export const COMPLAINT_FLOW: readonly ComplaintFlowRule[] = [
   { from: [COMMUNICATION], action: ComplaintAction.WITHDRAW, to: CANCEL, actors: [Actor.SYSTEM_TIMER] },
 ];
 
-export type ComplaintCheck = { allowed: true; to: ComplainStatus } | { allowed: false; reason: string };
+export type ComplaintCheck = TransitionCheck<ComplainStatus, typeof ErrorCode.ComplaintStepRefused>;
+
+const COMPLAINT_TABLE: TransitionTable<ComplainStatus, ComplaintAction, typeof ErrorCode.ComplaintStepRefused> = {
+  rules: COMPLAINT_FLOW,
+  refuse: ({ state, action, actor }, why) => ({
+    code: ErrorCode.ComplaintStepRefused,
+    reason:
+      why.kind === 'NOT_FOR_ACTOR'
+        ? `${actor} may not ${describeAction(action)} a ${state} complaint`
+        : isComplaintClosed(state)
+          ? `the complaint is closed (${state})`
+          : `${describeAction(action)} is not possible while the complaint is ${state}`,
+  }),
+};
 
 export function checkComplaintAction(status: ComplainStatus, action: ComplaintAction, actor: Actor): ComplaintCheck {
-  const rules = COMPLAINT_FLOW.filter((rule) => rule.action === action && rule.from.includes(status));
-  const rule = rules.find((r) => r.actors.includes(actor));
-  if (rule) return { allowed: true, to: rule.to === 'SAME' ? status : rule.to };
-  if (rules.length) return { allowed: false, reason: `${actor} may not ${describeAction(action)} a ${status} complaint` };
-  if (isComplaintClosed(status)) return { allowed: false, reason: `the complaint is closed (${status})` };
-  return { allowed: false, reason: `${describeAction(action)} is not possible while the complaint is ${status}` };
+  return checkTransition(COMPLAINT_TABLE, { state: status, action, actor });
 }
 
 export function isComplaintClosed(status: ComplainStatus): boolean {

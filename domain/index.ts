@@ -29,4 +29,5 @@ export * from './error-codes';
 export * from './support-work';
 export * from './work-priority';
 export * from './provider-gate';
+export * from './api-key-scopes';
 export * from './webhooks';

@@ -9,6 +9,7 @@
  */
 import { Actor, OrderOperate, OrderStatus, OrderType, PaymentType } from './enums';
 import { ErrorCode } from './error-codes';
+import { TransitionCheck, TransitionTable, checkTransition } from './transition-table';
 
 /**
  * The flow an order follows. Like javashop: the payment type for NORMAL orders, and PINTUAN for
@@ -167,7 +168,7 @@ export function findFlowTransition(
   return TRANSITIONS.get(transitionKey(flow, status, operation));
 }
 
-export type OperationCheck = { allowed: true; to: OrderStatus } | { allowed: false; reason: string; code: OrderRefusalCode };
+export type OperationCheck = TransitionCheck<OrderStatus, OrderRefusalCode>;
 /** A cancel the table refuses is ORDER_NOT_CANCELLABLE_IN_STATE; any other operation ORDER_OPERATION_NOT_ALLOWED. */
 export type OrderRefusalCode = typeof ErrorCode.ORDER_OPERATION_NOT_ALLOWED | typeof ErrorCode.ORDER_NOT_CANCELLABLE_IN_STATE;
 
@@ -195,13 +196,20 @@ export function checkOperation(request: OperationRequest): OperationCheck {
   if (!OPERATION_VALUES.includes(operation)) return refuse(operation, `unknown operation "${String(operation)}"`);
   if (!ACTOR_VALUES.includes(actor)) return refuse(operation, `unknown actor "${String(actor)}"`);
 
-  const transition = findFlowTransition(flow, status, operation);
-  if (transition) {
-    if (transition.actors.includes(actor)) return { allowed: true, to: transition.to };
-    return refuse(operation, `${actor} may not ${operation} an order that is ${status} (only ${transition.actors.join(', ')} may)`);
-  }
-  return refuse(operation, explainRefusal(flow, status, operation));
+  return checkTransition(ORDER_TABLES[flow], { state: status, action: operation, actor });
 }
+
+/** Each flow's table: the rows of ORDER_FLOW for it, refused in the words of explainRefusal. */
+const ORDER_TABLES = Object.fromEntries(
+  ALL_FLOWS.map((flow): [FlowType, TransitionTable<OrderStatus, OrderOperate, OrderRefusalCode>] => [
+    flow,
+    {
+      rules: ORDER_FLOW.filter((rule) => rule.flows.includes(flow)).map((rule) => ({ from: rule.from, action: rule.operation, to: rule.to, actors: rule.actors })),
+      refuse: ({ state, action, actor }, why) =>
+        refuse(action, why.kind === 'NOT_FOR_ACTOR' ? `${actor} may not ${action} an order that is ${state} (only ${why.rules[0].actors.join(', ')} may)` : explainRefusal(flow, state, action)),
+    },
+  ]),
+) as Record<FlowType, TransitionTable<OrderStatus, OrderOperate, OrderRefusalCode>>;
 
 /** The operations `actor` may perform now, in OrderOperate order. */
 export function allowedOperations(flow: FlowType, status: OrderStatus, actor: Actor): OrderOperate[] {
@@ -210,7 +218,7 @@ export function allowedOperations(flow: FlowType, status: OrderStatus, actor: Ac
 
 const CANCEL_OPERATIONS: readonly OrderOperate[] = [OrderOperate.CANCEL, OrderOperate.SERVICE_CANCEL];
 
-function refuse(operation: OrderOperate, reason: string): OperationCheck {
+function refuse(operation: OrderOperate, reason: string): { allowed: false; reason: string; code: OrderRefusalCode } {
   return { allowed: false, reason, code: CANCEL_OPERATIONS.includes(operation) ? ErrorCode.ORDER_NOT_CANCELLABLE_IN_STATE : ErrorCode.ORDER_OPERATION_NOT_ALLOWED };
 }
 

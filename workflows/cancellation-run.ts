@@ -11,7 +11,7 @@
 import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CancellationStatus } from '../domain';
-import { cancellationWorkflowId, type CancellationProgress, type CancellationRequestInput, type CancellationResult } from './cancellation.contract';
+import { type CancellationProgress, type CancellationRequestInput, type CancellationResult } from './cancellation.contract';
 import { giveBackMoneyAndStock } from './cancellation-steps';
 import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
 
@@ -41,11 +41,6 @@ export async function runCancellation(
     return { cancellationId, outcome: status === CancellationStatus.REFUSED ? 'REFUSED' : 'ALREADY_CANCELLED', refusal: answer.refused, refunds: [], latePayments: [] };
   }
   const { accepted } = answer;
-  if (accepted.cancellationWorkflowId !== cancellationWorkflowId(orderSn)) {
-    // An order workflow from before this shape took the whole cancellation on itself.
-    progress.steps.push(`handed to ${accepted.cancellationWorkflowId}`);
-    return { cancellationId, outcome: 'HANDED_TO_ORDER', refunds: [], latePayments: [] };
-  }
   const refunding = accepted.refunding;
   await db.markCancellationAccepted.executeWithOptions(
     { summary: refunding ? 'Cancel accepted: refunding' : 'Cancel accepted' },

@@ -5,16 +5,16 @@
  * (and take back the sales, or give back the coupons). Every step is an idempotent activity that
  * leaves a log row and shows by name in the UI.
  *
- * New order workflows run these steps themselves; cancellation workflows (`cancel-{orderSn}`)
- * started before that run the same steps, so their recorded histories replay unchanged.
+ * The cancellation workflow (`cancel-{orderSn}`) runs them; the order workflow runs them itself only
+ * when another request's cancellation workflow holds that id (order-cancel.ts).
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { ParentClosePolicy, executeChild, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { CancellationStatus, describeRefund, stepPriority } from '../domain';
+import { CancellationStatus } from '../domain';
 import type { CancellationResult } from './cancellation.contract';
-import { refundWorkflowId, type RefundOutcome, type RefundRecord } from './refund.contract';
-import { refundWorkflow } from './refund.workflow';
+import type { RefundRecord } from './refund.contract';
+import { refundUntilSettled } from './refund-loop';
 import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY } from './retry-policies';
 
 const remote = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: PROVIDER_CALL_RETRY });
@@ -47,54 +47,25 @@ export async function giveBackMoneyAndStock(input: GiveBackInput, progress: Give
     step(CancellationStatus.REQUESTED, 'provider payment orders closed');
     await local.restockCancelledOrder.executeWithOptions({ summary: 'Release reserved stock' }, [{ orderSn: input.orderSn, paid: false }]);
     step(CancellationStatus.REQUESTED, 'stock released');
-    // Added with checkout coupons; cancellations recorded before it replay without the step.
-    if (patched('coupon-give-back')) {
-      await local.releaseOrderCoupons.executeWithOptions({ summary: 'Give back the coupons the order used' }, [input.orderSn]);
-      step(CancellationStatus.REQUESTED, 'coupons given back');
-    }
+    await local.releaseOrderCoupons.executeWithOptions({ summary: 'Give back the coupons the order used' }, [input.orderSn]);
+    step(CancellationStatus.REQUESTED, 'coupons given back');
     return result;
   }
-  result.refunds = await refundUntilSettled(
-    { ...input, passRecord: true },
-    async (attempt) =>
-      attempt === 1 && input.refund
-        ? input.refund
-        : local.createRefund.executeWithOptions(
-            { summary: attempt === 1 ? 'Record the refund and its number' : `Record re-issued refund #${attempt} under a new number` },
-            [{ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' }],
-          ),
-    progress.refunding.bind(progress),
-  );
+  const recordRefund = (attempt: number) =>
+    local.createRefund.executeWithOptions(
+      { summary: attempt === 1 ? 'Record the refund and its number' : `Record re-issued refund #${attempt} under a new number` },
+      [{ causeKey: `cancel:${input.cancellationId}:${attempt}`, orderSn: input.orderSn, reason: input.reason || 'order cancelled' }],
+    );
+  result.refunds = await refundUntilSettled(input.refund ?? (await recordRefund(1)), {
+    orderSn: input.orderSn,
+    pollScheduleMs: input.refundPollScheduleMs,
+    cancellationId: input.cancellationId,
+    interactive: true,
+    reissue: recordRefund,
+    started: (refund) => progress.refunding(refund.refundSn),
+  });
   step(CancellationStatus.REFUNDING, 'buyer refunded');
   await local.restockCancelledOrder.executeWithOptions({ summary: 'Restore stock and take back the sales count' }, [{ orderSn: input.orderSn, paid: true }]);
   step(CancellationStatus.REFUNDING, 'stock restored, sales reversed');
   return result;
-}
-
-/**
- * The cancellation's refund as a child refund workflow, until it settles. A CLOSED refund re-issued by
- * support gets a new number: a new cause key (`recordRefund` of the next attempt), a new refund workflow.
- */
-export async function refundUntilSettled(
-  input: { orderSn: string; cancellationId: number; refundPollScheduleMs: number[]; passRecord: boolean },
-  recordRefund: (attempt: number) => Promise<RefundRecord>,
-  refunding: (refundSn: string) => void = () => undefined,
-): Promise<RefundOutcome[]> {
-  const outcomes: RefundOutcome[] = [];
-  for (let attempt = 1; ; attempt += 1) {
-    const refund = await recordRefund(attempt);
-    refunding(refund.refundSn);
-    // A cancel's refund is interactive work even in an order a batch job resumed (domain/work-priority.ts).
-    const priority = stepPriority('cancel', workflowInfo().priority?.priorityKey);
-    const outcome = await executeChild(refundWorkflow, {
-      ...(priority ? { priority } : {}),
-      workflowId: refundWorkflowId(refund.refundSn),
-      args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, cancellationId: input.cancellationId, pollScheduleMs: input.refundPollScheduleMs, ...(input.passRecord ? { refund } : {}) }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: describeRefund(refund.refundFen, refund.provider),
-      searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },
-    });
-    outcomes.push(outcome);
-    if (outcome.status !== 'REISSUE') return outcomes;
-  }
 }

@@ -1,14 +1,4 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  ParentClosePolicy,
-  allHandlersFinished,
-  condition,
-  executeChild,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   Actor,
@@ -17,7 +7,6 @@ import {
   REFUND_REFUSAL_CODES,
   checkComplaintAction,
   complaintWaitingOn,
-  describeRefund,
   formatFen,
   isComplaintClosed,
 } from '../domain';
@@ -28,12 +17,11 @@ import {
   ComplaintWorkflowInput,
   complaintStateQuery,
 } from './complaint.contract';
-import { refundWorkflow } from './refund.workflow';
+import { refundUntilSettled } from './refund-loop';
 import { ErrorCode } from '../domain/error-codes';
-import { refusalFailure } from './refusals';
-import { refundWorkflowId } from './refund.contract';
+import type { RefundRecord } from './refund.contract';
 import { DATABASE_STEP_RETRY, DATABASE_STEP_TIMEOUT } from './retry-policies';
-import { DurableSteps } from './durable-steps';
+import { CommandLoop, type LoopCommand } from './command-loop';
 import { acceptAttentionMarks } from './support-overdue.contract';
 
 const acts = proxyActivities<Activities>({
@@ -43,14 +31,12 @@ const acts = proxyActivities<Activities>({
 });
 
 /** A step to execute: from a person (an Update) or from a deadline. */
-interface Command {
+interface Command extends LoopCommand {
   action: ComplaintAction;
   actor: Actor;
   actorId?: string;
   content: string;
   refundFen?: number;
-  done?: boolean;
-  refusal?: string;
 }
 
 const LABEL: Record<ComplaintAction, string> = {
@@ -74,12 +60,12 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   // Support's overdue marker may ask this workflow to show up under NeedsAttention (support-overdue.contract.ts).
   acceptAttentionMarks();
   const state: ComplaintState = { complaintId: input.complaintId, orderSn: input.orderSn, skuId: input.skuId, status: ComplainStatus.NEW, steps: [] };
-  const queue: Command[] = [];
-  /** Set when the loop has stopped: steps from then on are refused with it. */
-  let closedReason: string | undefined;
+  const loop = new CommandLoop<Command>(ErrorCode.ComplaintStepRefused);
   /** Since when the current wait (and so its deadline) runs. */
   let waitingSince = Date.now();
   let lastParty: 'BUYER' | 'SELLER' | undefined;
+  /** The arbitration's refund as recorded (its workflow runs once the complaint is closed). */
+  let refundRecord: RefundRecord | undefined;
 
   const refusalOf = (command: Pick<Command, 'action' | 'actor' | 'content' | 'refundFen'>): string | undefined => {
     const check = checkComplaintAction(state.status, command.action, command.actor);
@@ -94,28 +80,19 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
   };
 
   setHandler(complaintStateQuery, () => state);
-  // Each step an Update, which the API can also send durably as a Signal (durable-steps.ts).
-  const steps = new DurableSteps();
+  // Each step an Update, which the API can also send durably as a Signal (command-loop.ts).
   for (const [action, update] of Object.entries(COMPLAINT_STEP_UPDATES) as [ComplaintAction, (typeof COMPLAINT_STEP_UPDATES)[ComplaintAction]][]) {
-    steps.register(
+    loop.step(
       update,
-      async (request: ComplaintStepRequest) => {
-        const command: Command = { action, actor: request.actor, actorId: request.actorId, content: request.content, refundFen: request.refundFen };
-        // Handlers run after the barrier that puts their Update in history, so one can come after the
-        // loop's last drain: refused then, never queued to wait for ever (two arbitrations racing).
-        if (closedReason !== undefined) throw ApplicationFailure.nonRetryable(closedReason, ErrorCode.ComplaintStepRefused);
-        queue.push(command);
-        await condition(() => command.done === true);
-        if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, ErrorCode.ComplaintStepRefused);
-        return state.status;
+      (request: ComplaintStepRequest): Command => ({ action, actor: request.actor, actorId: request.actorId, content: request.content ?? '', refundFen: request.refundFen }),
+      (command) => {
+        const refusal = refusalOf(command);
+        return refusal === undefined ? undefined : { code: ErrorCode.ComplaintStepRefused, message: refusal };
       },
-      (request: ComplaintStepRequest) => {
-        const refusal = refusalOf({ action, actor: request.actor, content: request.content ?? '', refundFen: request.refundFen });
-        if (refusal) throw refusalFailure(ErrorCode.ComplaintStepRefused, refusal);
-      },
+      () => state.status,
     );
   }
-  steps.open();
+  loop.open();
 
   const moveTo = (status: ComplainStatus) => {
     state.status = status;
@@ -135,24 +112,22 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
     return undefined;
   };
 
-  const execute = async (command: Command): Promise<void> => {
-    try {
+  const execute = (command: Command): Promise<void> => loop.execute(command, async () => {
       const refusal = refusalOf(command);
       if (refusal) {
         command.refusal = refusal;
         return;
       }
       const check = checkComplaintAction(state.status, command.action, command.actor) as { to: ComplainStatus };
-      let refund: ComplaintState['refund'];
+      let refund: RefundRecord | undefined;
       if (command.action === ComplaintAction.ARBITRATE && command.refundFen) {
         // Created once per complaint (cause key), drawn from the line's refundable balance under the order row's lock:
         // the validator only knows the line's price; what other refunds already took is decided here.
         try {
-          const created = await acts.createRefund.executeWithOptions(
+          refund = await acts.createRefund.executeWithOptions(
             { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `Record the arbitration refund of ${formatFen(command.refundFen)} CNY` },
             [{ causeKey: `complaint:${input.complaintId}:1`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: command.refundFen, lines: [{ skuId: input.skuId, refundFen: command.refundFen }] }],
           );
-          refund = { refundSn: created.refundSn, refundFen: created.refundFen, provider: created.provider, status: created.status };
         } catch (err) {
           if (!(err instanceof ActivityFailure)) throw err;
           command.refusal = err.cause?.message ?? err.message;
@@ -163,12 +138,16 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       const from = state.status;
       const by = command.actor === Actor.SYSTEM_TIMER ? 'deadline' : command.actor.toLowerCase();
       const message = `complaint ${input.complaintId}: ${LABEL[command.action]} (${by})${command.content ? `: ${command.content}` : ''}${refund ? `; refund ${formatFen(refund.refundFen)} CNY (${refund.refundSn})` : ''}`;
+      const shown: ComplaintState['refund'] = refund && { refundSn: refund.refundSn, refundFen: refund.refundFen, provider: refund.provider, status: refund.status };
       await acts.applyComplaintStep.executeWithOptions(
         { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `${LABEL[command.action]} by ${by}: ${from} → ${check.to}` },
-        [{ complaintId: input.complaintId, orderSn: input.orderSn, seq, action: command.action, from, to: check.to, actor: command.actor, actorId: command.actorId, content: command.content, refund, message }],
+        [{ complaintId: input.complaintId, orderSn: input.orderSn, seq, action: command.action, from, to: check.to, actor: command.actor, actorId: command.actorId, content: command.content, refund: shown, message }],
       );
       state.steps.push({ seq, action: command.action, actor: command.actor, from, to: check.to, atIso: new Date().toISOString() });
-      if (refund) state.refund = refund;
+      if (refund) {
+        state.refund = shown;
+        refundRecord = refund;
+      }
       const waitedFor = complaintWaitingOn(from, lastParty);
       if (command.actor === Actor.BUYER || command.actor === Actor.SELLER) lastParty = command.actor;
       if (check.to !== from) moveTo(check.to);
@@ -176,46 +155,35 @@ export async function complaintWorkflow(input: ComplaintWorkflowInput): Promise<
       // party's second message in a row leave it running.
       state.waitingOn = complaintWaitingOn(state.status, lastParty);
       if (check.to !== from || waitedFor !== state.waitingOn) waitingSince = Date.now();
-    } finally {
-      command.done = true;
-    }
-  };
+  });
 
   while (!isComplaintClosed(state.status)) {
     const deadline = deadlineOf();
     state.deadline = deadline && { action: deadline.action, atIso: new Date(deadline.atMs).toISOString() };
     const woken = deadline
-      ? await condition(() => queue.length > 0, Math.max(deadline.atMs - Date.now(), 1))
-      : (await condition(() => queue.length > 0), true);
-    await execute(woken ? queue.shift()! : deadline!);
+      ? await condition(() => loop.hasWork(), Math.max(deadline.atMs - Date.now(), 1))
+      : (await condition(() => loop.hasWork()), true);
+    await execute(woken ? loop.take()! : deadline!);
   }
   state.waitingOn = undefined;
   state.deadline = undefined;
-  closedReason = `the complaint is closed (${state.status})`;
-  for (const command of queue.splice(0)) {
-    command.refusal = closedReason;
-    command.done = true;
-  }
+  loop.close(`the complaint is closed (${state.status})`);
 
-  // The arbitration's refund runs through the same refund workflow as cancellations (submit with the
-  // stored number, poll, park ABNORMAL/CLOSED for support); a CLOSED one that support re-issues gets
-  // a new number under the next cause key.
-  for (let attempt = 2; state.refund; attempt += 1) {
-    const refund: NonNullable<ComplaintState['refund']> = state.refund;
-    const outcome = await executeChild(refundWorkflow, {
-      workflowId: refundWorkflowId(refund.refundSn),
-      args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, pollScheduleMs: input.refundPollScheduleMs }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `Complaint ${input.complaintId}: ${describeRefund(refund.refundFen, refund.provider)}`,
-      searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },
+  // The arbitration's refund runs through the one refund loop (refund-loop.ts); a CLOSED one that
+  // support re-issues gets a new number under the next cause key.
+  if (refundRecord) {
+    const outcomes = await refundUntilSettled(refundRecord, {
+      orderSn: input.orderSn,
+      pollScheduleMs: input.refundPollScheduleMs,
+      summaryPrefix: `Complaint ${input.complaintId}: `,
+      reissue: (attempt, closed) =>
+        acts.createRefund.executeWithOptions(
+          { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `Record re-issued arbitration refund #${attempt} under a new number` },
+          [{ causeKey: `complaint:${input.complaintId}:${attempt}`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: closed.refundFen, reissueOf: closed.refundSn }],
+        ),
+      started: (refund) => (state.refund = { refundSn: refund.refundSn, refundFen: refund.refundFen, provider: refund.provider, status: refund.status }),
     });
-    refund.status = outcome.status;
-    if (outcome.status !== 'REISSUE') break;
-    const created = await acts.createRefund.executeWithOptions(
-      { startToCloseTimeout: DATABASE_STEP_TIMEOUT, summary: `Record re-issued arbitration refund #${attempt} under a new number` },
-      [{ causeKey: `complaint:${input.complaintId}:${attempt}`, orderSn: input.orderSn, reason: `complaint ${input.complaintId} arbitration`, refundFen: refund.refundFen, reissueOf: refund.refundSn }],
-    );
-    state.refund = { refundSn: created.refundSn, refundFen: created.refundFen, provider: created.provider, status: created.status };
+    state.refund!.status = outcomes[outcomes.length - 1].status;
   }
   await condition(allHandlersFinished);
   return state;

@@ -1,6 +1,6 @@
-import { ParentClosePolicy, allHandlersFinished, condition, executeChild, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeRefund, formatFen } from '../domain';
+import { formatFen } from '../domain';
 import {
   GoodwillRefundAnswer,
   GoodwillRefundInput,
@@ -9,8 +9,7 @@ import {
   goodwillRefundAnswerUpdate,
   goodwillRefundStateQuery,
 } from './goodwill-refund.contract';
-import { RefundOutcome, refundWorkflowId } from './refund.contract';
-import { refundWorkflow } from './refund.workflow';
+import { refundUntilSettled } from './refund-loop';
 import { LOCAL_DATABASE_RETRY } from './retry-policies';
 
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
@@ -32,33 +31,37 @@ export async function goodwillRefundWorkflow(input: GoodwillRefundInput): Promis
     return answer!;
   });
 
-  const refunds: RefundOutcome[] = [];
-  for (let attempt = 1; ; attempt += 1) {
-    const recorded = await local.recordGoodwillRefund.executeWithOptions(
+  const record = (attempt: number) =>
+    local.recordGoodwillRefund.executeWithOptions(
       { summary: attempt === 1 ? `Record a goodwill refund of ${formatFen(input.refundFen)} CNY` : `Record re-issued goodwill refund #${attempt} under a new number` },
       [{ requestId: input.requestId, orderSn: input.orderSn, refundFen: input.refundFen, reason: input.reason, supportId: input.supportId, attempt }],
     );
-    if (recorded.kind === 'refused') {
-      state.step = 'REFUSED';
-      state.refusal = recorded.reason;
-      answer ??= { outcome: 'REFUSED', reason: recorded.reason, code: recorded.code };
-      await condition(allHandlersFinished);
-      return { status: 'REFUSED', reason: recorded.reason };
-    }
-    const refund = recorded.refund;
-    state.step = 'REFUNDING';
-    state.refundSn = refund.refundSn;
-    answer ??= { outcome: 'ACCEPTED', refundSn: refund.refundSn, refundFen: refund.refundFen, provider: refund.provider };
-    const outcome = await executeChild(refundWorkflow, {
-      workflowId: refundWorkflowId(refund.refundSn),
-      args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, pollScheduleMs: input.pollScheduleMs, refund }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `Goodwill: ${describeRefund(refund.refundFen, refund.provider)}`,
-      searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },
-    });
-    refunds.push(outcome);
-    if (outcome.status !== 'REISSUE') break;
-  }
+  const refused = async ({ reason, code }: { reason: string; code: string }): Promise<GoodwillRefundResult> => {
+    state.step = 'REFUSED';
+    state.refusal = reason;
+    answer ??= { outcome: 'REFUSED', reason, code };
+    await condition(allHandlersFinished);
+    return { status: 'REFUSED', reason };
+  };
+  const first = await record(1);
+  if (first.kind === 'refused') return refused(first);
+  let reissueRefused: { reason: string; code: string } | undefined;
+  const refunds = await refundUntilSettled(first.refund, {
+    orderSn: input.orderSn,
+    pollScheduleMs: input.pollScheduleMs,
+    summaryPrefix: 'Goodwill: ',
+    reissue: async (attempt) => {
+      const recorded = await record(attempt);
+      if (recorded.kind === 'refused') reissueRefused = recorded;
+      return recorded.kind === 'recorded' ? recorded.refund : undefined;
+    },
+    started: (refund) => {
+      state.step = 'REFUNDING';
+      state.refundSn = refund.refundSn;
+      answer ??= { outcome: 'ACCEPTED', refundSn: refund.refundSn, refundFen: refund.refundFen, provider: refund.provider };
+    },
+  });
+  if (reissueRefused) return refused(reissueRefused);
   await local.finishGoodwillRefund.executeWithOptions({ summary: 'Goodwill refund paid out' }, [{ requestId: input.requestId, refundSn: state.refundSn! }]);
   state.step = 'REFUNDED';
   await condition(allHandlersFinished);

@@ -1,12 +1,11 @@
-import { ActivityFailure, ParentClosePolicy, executeChild, log, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityFailure, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { describeRefund, formatFen } from '../domain';
+import { formatFen } from '../domain';
 import type { LatePaymentInput, LatePaymentOutcome } from './late-payment.contract';
-import { RefundOutcome, RefundRecord, refundWorkflowId } from './refund.contract';
-import { refundWorkflow } from './refund.workflow';
-import { DATABASE_RETRY, LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY } from './retry-policies';
+import type { RefundOutcome, RefundRecord } from './refund.contract';
+import { refundUntilSettled } from './refund-loop';
+import { LOCAL_DATABASE_RETRY, PROVIDER_CALL_RETRY } from './retry-policies';
 
-const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: DATABASE_RETRY });
 const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
 const provider = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: PROVIDER_CALL_RETRY });
 
@@ -16,26 +15,18 @@ const provider = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry
  * workflow, or by the API when the order's workflow has already finished; the shared id makes it once.
  */
 export async function latePaymentWorkflow(input: LatePaymentInput): Promise<LatePaymentOutcome> {
-  // A refund moves money: new runs first ask the provider whether this payment is real (older
-  // histories replay without the question).
-  if (patched('late-payment-confirmed-by-provider')) {
-    const reason = await notConfirmed(input);
-    if (reason) {
-      log.warn('late payment not confirmed by the provider: not refunded, support to check', { orderSn: input.orderSn, transactionId: input.payment.transactionId, reason });
-      await local.recordUnconfirmedLatePayment.executeWithOptions({ summary: `Log for support: ${input.payment.transactionId} not refunded` }, [{ orderSn: input.orderSn, payment: input.payment, reason }]);
-      return { status: 'NOT_CONFIRMED', reason };
-    }
+  // A refund moves money: first ask the provider whether this payment is real.
+  const reason = await notConfirmed(input);
+  if (reason) {
+    log.warn('late payment not confirmed by the provider: not refunded, support to check', { orderSn: input.orderSn, transactionId: input.payment.transactionId, reason });
+    await local.recordUnconfirmedLatePayment.executeWithOptions({ summary: `Log for support: ${input.payment.transactionId} not refunded` }, [{ orderSn: input.orderSn, payment: input.payment, reason }]);
+    return { status: 'NOT_CONFIRMED', reason };
   }
-  // New runs record the payment and its refund in one local step; older histories replay two activities.
-  if (patched('late-payment-one-local-step')) {
-    const refund = await local.recordLatePaymentRefund.executeWithOptions(
-      { summary: `Record payment ${input.payment.transactionId} as not accepted and create its refund` },
-      [{ orderSn: input.orderSn, payment: input.payment, why: input.why }],
-    );
-    return refundLatePayment(input, refund, true);
-  }
-  await remote.recordLatePayment({ orderSn: input.orderSn, payment: input.payment, why: input.why });
-  const refund = await remote.createRefund({ causeKey: `late-payment:${input.payment.outTradeNo}`, orderSn: input.orderSn, reason: input.why, outTradeNo: input.payment.outTradeNo });
+  // The payment recorded as not accepted and its refund created, in one local step.
+  const refund = await local.recordLatePaymentRefund.executeWithOptions(
+    { summary: `Record payment ${input.payment.transactionId} as not accepted and create its refund` },
+    [{ orderSn: input.orderSn, payment: input.payment, why: input.why }],
+  );
   return refundLatePayment(input, refund);
 }
 
@@ -55,12 +46,13 @@ async function notConfirmed(input: LatePaymentInput): Promise<string | undefined
   }
 }
 
-function refundLatePayment(input: LatePaymentInput, refund: RefundRecord, passRecord = false): Promise<RefundOutcome> {
-  return executeChild(refundWorkflow, {
-    workflowId: refundWorkflowId(refund.refundSn),
-    args: [{ refundSn: refund.refundSn, orderSn: input.orderSn, pollScheduleMs: input.refundPollScheduleMs, ...(passRecord ? { refund } : {}) }],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    staticSummary: describeRefund(refund.refundFen, refund.provider, 'Refund an unwanted payment of'),
-    searchAttributes: { OrderSn: [input.orderSn], RefundStatus: [refund.status] },
+/** The payment's full refund, through the one refund loop; a CLOSED one support re-issues is not taken here (support pays it offline). */
+async function refundLatePayment(input: LatePaymentInput, refund: RefundRecord): Promise<RefundOutcome> {
+  const outcomes = await refundUntilSettled(refund, {
+    orderSn: input.orderSn,
+    pollScheduleMs: input.refundPollScheduleMs,
+    verb: 'Refund an unwanted payment of',
+    reissue: async () => undefined,
   });
+  return outcomes[0];
 }

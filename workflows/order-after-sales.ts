@@ -66,6 +66,19 @@ export class OrderAfterSales {
     return this.busy() ?? afterSaleApplyRefusal({ flow: input.flow, status: state.status, completedAtMs: at[OrderStatus.COMPLETE], settings: input.settings, nowMs: Date.now() });
   }
 
+  /** The one queued command for `serviceSn` (a copy of the same Update waits for the first), once it has run. */
+  private async runOnce(pending: Map<string, Command>, serviceSn: string, make: () => Command): Promise<Command> {
+    let command = pending.get(serviceSn);
+    if (!command) {
+      command = make();
+      pending.set(serviceSn, command);
+      this.run.loop.enqueue(command);
+    }
+    const waitFor = command;
+    await condition(() => waitFor.done === true);
+    return waitFor;
+  }
+
   registerHandlers(): void {
     const { run } = this;
     setHandler(
@@ -73,14 +86,7 @@ export class OrderAfterSales {
       async (opening: AfterSaleOpening): Promise<AfterSaleOpened> => {
         const known = this.opened.get(opening.serviceSn);
         if (known) return known;
-        let command = this.pendingOpen.get(opening.serviceSn);
-        if (!command) {
-          command = { operation: AFTER_SALE, actor: Actor.BUYER, actorId: opening.buyerId, message: `after-sale ${opening.serviceSn} opened`, afterSale: { open: opening } };
-          this.pendingOpen.set(opening.serviceSn, command);
-          run.enqueue(command);
-        }
-        const waitFor = command;
-        await condition(() => waitFor.done === true);
+        const waitFor = await this.runOnce(this.pendingOpen, opening.serviceSn, () => ({ operation: AFTER_SALE, actor: Actor.BUYER, actorId: opening.buyerId, message: `after-sale ${opening.serviceSn} opened`, afterSale: { open: opening } }));
         if (waitFor.refusal) throw ApplicationFailure.nonRetryable(waitFor.refusal, OPERATION_REFUSED);
         return this.opened.get(opening.serviceSn)!;
       },
@@ -107,14 +113,7 @@ export class OrderAfterSales {
           log.warn('close of an after-sale this order does not hold', { orderSn: run.input.orderSn, serviceSn: closing.serviceSn });
           return run.state.status;
         }
-        let command = this.pendingClose.get(closing.serviceSn);
-        if (!command) {
-          command = { operation: AFTER_SALE, actor: Actor.SYSTEM, message: `after-sale ${closing.serviceSn} ${closing.outcome}`, afterSale: { close: closing } };
-          this.pendingClose.set(closing.serviceSn, command);
-          run.enqueue(command);
-        }
-        const waitFor = command;
-        await condition(() => waitFor.done === true);
+        await this.runOnce(this.pendingClose, closing.serviceSn, () => ({ operation: AFTER_SALE, actor: Actor.SYSTEM, message: `after-sale ${closing.serviceSn} ${closing.outcome}`, afterSale: { close: closing } }));
         return this.closed.get(closing.serviceSn) ?? run.state.status;
       },
       {

@@ -17,25 +17,15 @@ import { CancelAccepted, CancelRequest, CancellationInProgress, CancellationSett
 import { Command, OrderRun, local } from './order-run';
 import type { RefundRecord } from './refund.contract';
 
-/**
- * Order workflows from before it handed the money and stock to a cancellation workflow (one more
- * workflow per cancel); new runs give them back in their own steps and start only the refund.
- */
-export const ORDER_RUNS_CANCELLATION_PATCH = 'order-gives-back-money-and-stock-itself';
-
-/**
- * Each cancellation is its own workflow again (`cancel-{orderSn}`, issue 21): it asks this order to
- * cancel, gives the money and stock back after a won cancel and tells the order to settle. Runs from
- * before it give them back in their own steps (ORDER_RUNS_CANCELLATION_PATCH).
- */
-export const CANCELLATION_WORKFLOW_PATCH = 'cancellation-is-its-own-workflow';
-
 interface RunningCancellation {
   workflowId: string;
   refunding: boolean;
   cancellationId: number;
-  /** Its own cancellation workflow gives the money and stock back and tells this order (cancellationSettled). */
-  asksOrder?: boolean;
+  /**
+   * Its cancellation workflow gives the money and stock back, tells this order (cancellationSettled)
+   * and closes the request; false when this order gives them back itself (giveBack).
+   */
+  byCancellationWorkflow: boolean;
   result?: CancellationResult;
   failed?: string;
 }
@@ -78,7 +68,7 @@ export class OrderCancellations {
         if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
         // The operation (CANCEL or SERVICE_CANCEL) is decided when the command runs, on the state then.
         const command: Command = { operation: OrderOperate.CANCEL, actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
-        run.enqueue(command);
+        run.loop.enqueue(command);
         // Answered as soon as the cancel is applied: the money and stock steps are the cancellation
         // workflow's, whose id is known, so the caller need not wait for it to start.
         await condition(() => command.accepted !== undefined || command.done === true);
@@ -109,7 +99,7 @@ export class OrderCancellations {
       {
         validator: (settled: CancellationSettled) => {
           if (this.settled.has(settled.cancellationId)) return;
-          if (this.running?.asksOrder && this.running.cancellationId === settled.cancellationId) return;
+          if (this.running?.byCancellationWorkflow && this.running.cancellationId === settled.cancellationId) return;
           throw ApplicationFailure.create({ message: `cancellation ${settled.cancellationId} is not this order's running cancellation`, type: OPERATION_REFUSED, nonRetryable: true });
         },
       },
@@ -138,48 +128,6 @@ export class OrderCancellations {
     );
   }
 
-  /** Runs from before ORDER_RUNS_CANCELLATION_PATCH: money and stock go to a cancellation workflow; the loop waits for it. */
-  private async startCancellationWorkflow(command: Command, cancellationId: number, from: OrderStatus, refunding: boolean, refund?: RefundRecord): Promise<void> {
-    const { input, state, ownsCancel } = this.run;
-    const workflowId = cancellationWorkflowId(input.orderSn);
-    const child = await startChild(cancellationWorkflow, {
-      workflowId,
-      args: [{
-        orderSn: input.orderSn,
-        cancellationId,
-        from,
-        operation: refunding ? 'SERVICE_CANCEL' : 'CANCEL',
-        actor: command.actor,
-        actorId: command.actorId,
-        reason: command.cancellation!.reason,
-        paid: refunding,
-        refundPollScheduleMs: input.refundPollScheduleMs,
-        ...(ownsCancel ? { orderCancelled: true as const } : {}),
-        ...(refund ? { refund } : {}),
-      }],
-      // The cancellation must finish even if an operator terminates this order workflow.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: ownsCancel
-        ? refunding ? `Refund ${formatFen(state.paidFen)} CNY, restore stock and sales of cancelled order ${input.orderSn}` : `Close the payment orders and release the stock of cancelled order ${input.orderSn}`
-        : `Cancel order ${input.orderSn}${refunding ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
-      searchAttributes: {
-        OrderSn: [input.orderSn],
-        SellerId: [input.sellerId],
-        // Set at the start, so the cancellation needs no upsert of its own until it completes.
-        ...(ownsCancel ? { CancellationStatus: [refunding ? CancellationStatus.REFUNDING : CancellationStatus.REQUESTED] } : {}),
-      },
-    });
-    const running: RunningCancellation = { workflowId, refunding, cancellationId };
-    this.running = running;
-    child.result().then(
-      (result) => (running.result = result),
-      (err: Error) => (running.failed = err.message),
-    );
-    command.accepted = { cancellationId, cancellationWorkflowId: workflowId, refunding };
-    this.accepted = command.accepted;
-    if (ownsCancel) state.cancellation = { cancellationId, cancellationWorkflowId: workflowId, refunding, progress: 'RUNNING' };
-  }
-
   /**
    * The cancel itself: the same compare-and-set as every other transition, with the request's status
    * in its transaction. Only a won CAS hands money and stock over; a lost one refunds and restocks
@@ -190,7 +138,6 @@ export class OrderCancellations {
     const { input, state } = run;
     const cancellationId = await this.cancellationIdOf(command);
     const from = state.status;
-    if (!run.ownsCancel) return this.startCancellationWorkflow(command, cancellationId, from, refunding);
     this.inFlight = cancellationId;
     const { transition: result, refund } = await local.cancelOrder.executeWithOptions({ summary: `Cancel order ${input.orderSn} (${from} → CANCELLED)${refunding ? ' and record its refund' : ''}` }, [{
       orderSn: input.orderSn,
@@ -200,8 +147,8 @@ export class OrderCancellations {
       actor: command.actor,
       actorId: command.actorId,
       message: `cancelled: ${command.cancellation!.reason}`,
-      // New runs: the request's status is its cancellation workflow's to write.
-      cancellation: { reason: command.cancellation!.reason, cancellationId, refunding, ...(run.cancellationWorkflows ? { requestByCancellation: true } : {}) },
+      // The request's status is its cancellation workflow's to write, not this CAS's.
+      cancellation: { reason: command.cancellation!.reason, cancellationId, refunding },
     }]);
     if (!result.applied) {
       this.inFlight = undefined;
@@ -213,21 +160,13 @@ export class OrderCancellations {
     run.record(operation, from, OrderStatus.CANCELLED, command.actor);
     if (impliedStatuses(operation).payStatus) state.payStatus = impliedStatuses(operation).payStatus;
     run.moveTo(OrderStatus.CANCELLED);
-    if (run.cancellationWorkflows) {
-      await this.handToCancellationWorkflow(command, cancellationId, refunding, refund);
-    } else if (run.givesBackItself) {
-      this.giveBack(command, cancellationId, refunding, refund);
-    } else {
-      command.accepted = { cancellationId, cancellationWorkflowId: cancellationWorkflowId(input.orderSn), refunding };
-      this.accepted = command.accepted;
-      await this.startCancellationWorkflow(command, cancellationId, from, refunding, refund);
-    }
+    await this.handToCancellationWorkflow(command, cancellationId, refunding, refund);
     this.inFlight = undefined;
     if (input.groupId) await run.tellGroup(memberLeftSignal);
   }
 
   /**
-   * A won cancel on new runs: its cancellation workflow (`cancel-{orderSn}`) gives the money and stock
+   * A won cancel: its cancellation workflow (`cancel-{orderSn}`) gives the money and stock
    * back. A person's cancel came from that workflow (the API started it), which gets this answer; a
    * cancel this order decided itself (timer, failed group) starts it now, as a child that outlives
    * this run, and it asks for the cancel too — the same answer, by the request's id. If another
@@ -242,7 +181,7 @@ export class OrderCancellations {
       try {
         await startChild(cancellationWorkflow, {
           workflowId,
-          args: [{ asksOrder: true as const, orderSn: input.orderSn, cancellationId, actor: Actor.SYSTEM_TIMER, reason: command.cancellation!.reason, refundPollScheduleMs: input.refundPollScheduleMs }],
+          args: [{ orderSn: input.orderSn, cancellationId, actor: Actor.SYSTEM_TIMER, reason: command.cancellation!.reason, refundPollScheduleMs: input.refundPollScheduleMs }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           staticSummary: `Cancel order ${input.orderSn} (${command.cancellation!.reason})${refunding ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
           searchAttributes: { OrderSn: [input.orderSn], SellerId: [input.sellerId], CancellationStatus: [CancellationStatus.REQUESTED] },
@@ -253,7 +192,7 @@ export class OrderCancellations {
         return this.giveBack(command, cancellationId, refunding, refund);
       }
     }
-    this.running = { workflowId, refunding, cancellationId, asksOrder: true };
+    this.running = { workflowId, refunding, cancellationId, byCancellationWorkflow: true };
     command.accepted = accepted;
     this.accepted = accepted;
     state.cancellation = { cancellationId, cancellationWorkflowId: workflowId, refunding, progress: 'RUNNING' };
@@ -267,7 +206,7 @@ export class OrderCancellations {
   private giveBack(command: Command, cancellationId: number, refunding: boolean, refund?: RefundRecord): void {
     const { input, state } = this.run;
     const workflowId = workflowInfo().workflowId;
-    const running: RunningCancellation = { workflowId, refunding, cancellationId };
+    const running: RunningCancellation = { workflowId, refunding, cancellationId, byCancellationWorkflow: false };
     this.running = running;
     command.accepted = { cancellationId, cancellationWorkflowId: workflowId, refunding };
     this.accepted = command.accepted;
@@ -285,25 +224,6 @@ export class OrderCancellations {
   }
 
   /**
-   * Histories from before ORDER_OWNS_CANCEL_PATCH: the order turns CANCELLED when its cancellation
-   * workflow ends (the cancellation workflow applied the status there).
-   */
-  async followLegacyCancellation(): Promise<void> {
-    const { run } = this;
-    const running = this.running!;
-    await condition(() => running.result !== undefined || running.failed !== undefined);
-    if (running.failed) {
-      log.error('cancellation failed', { orderSn: run.input.orderSn, error: running.failed });
-      throw ApplicationFailure.nonRetryable(`cancellation ${running.workflowId} failed: ${running.failed}`, ErrorCode.CancellationFailed);
-    }
-    run.state.history.push({ operation: 'CANCEL', from: run.state.status, to: OrderStatus.CANCELLED, actor: 'CANCELLATION', atIso: new Date().toISOString() });
-    this.queueLatePayments(running.result!);
-    this.running = undefined;
-    run.moveTo(OrderStatus.CANCELLED);
-    if (run.input.groupId) await run.tellGroup(memberLeftSignal);
-  }
-
-  /**
    * The cancellation workflow has given the money and stock back: the order closes the request and,
    * if money went back, records the refund as settled — its own statuses, in one transaction.
    * `serveUntil` keeps refunding payments that land meanwhile.
@@ -317,7 +237,7 @@ export class OrderCancellations {
       log.error('cancellation failed', { orderSn: run.input.orderSn, error: current.failed });
       throw ApplicationFailure.nonRetryable(`cancellation ${current.workflowId} failed: ${current.failed}`, ErrorCode.CancellationFailed);
     }
-    if (current.asksOrder) {
+    if (current.byCancellationWorkflow) {
       // The cancellation workflow closes its request; this order settles only its own pay status.
       if (current.refunding) await local.settleCancelledOrder.executeWithOptions({ summary: 'Refund settled: the order says so' }, [{ orderSn: run.input.orderSn, cancellationId: current.cancellationId }]);
     } else {
@@ -336,7 +256,7 @@ export class OrderCancellations {
 
   private queueLatePayments(result: CancellationResult): void {
     for (const late of result.latePayments) {
-      this.run.enqueue({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
+      this.run.loop.enqueue({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * What every part of the order workflow (order.workflow.ts, order-cancel.ts, order-after-sales.ts)
- * shares: the run's state, its queue of commands, the activity proxies and the small steps that
+ * shares: the run's state, its command loop, the activity proxies and the small steps that
  * change the live state the same way everywhere. Workflow code: imports only @temporalio/workflow and
  * pure relative modules.
  */
@@ -10,15 +10,13 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
   proxyLocalActivities,
   startChild,
-  upsertMemo,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { Actor, OrderOperate, OrderStatus, PayStatus } from '../domain';
-import type { ErrorCode } from '../domain/error-codes';
+import { CommandLoop, type LoopCommand } from './command-loop';
 import { groupBuyWorkflowId, memberPaidSignal } from './group-buy.contract';
 import { latePaymentWorkflowId } from './late-payment.contract';
 import { latePaymentWorkflow } from './late-payment.workflow';
@@ -32,16 +30,15 @@ import {
   OrderWorkflowInput,
   PaymentConfirmed,
 } from './order.contract';
-import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
+import { LOCAL_DATABASE_RETRY } from './retry-policies';
 
-export const remote = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: DATABASE_RETRY });
 export const local = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
 
 /** The operation name of an after-sale command: not a flow-table operation, it leaves the order status alone. */
 export const AFTER_SALE = 'AFTER_SALE';
 
 /** A request to change the order, from a person, a provider, a timer or an after-sale; executed one at a time. */
-export interface Command {
+export interface Command extends LoopCommand {
   operation: OrderOperate | typeof AFTER_SALE;
   actor: Actor;
   actorId?: string;
@@ -54,33 +51,21 @@ export interface Command {
   /** An after-sale taken on or let go (order-after-sales.ts). */
   afterSale?: { open: AfterSaleOpening } | { close: AfterSaleClosing };
   opened?: AfterSaleOpened;
-  done?: boolean;
-  refusal?: string;
-  /** The refusal's catalogue code, when the rule that refused it names one (else OperationRefused). */
-  refusalCode?: ErrorCode;
 }
 
-/** One order workflow run: its input, live state (the query's answer), command queue and database proxy. */
+/** One order workflow run: its input, live state (the query's answer), command loop and database proxy. */
 export class OrderRun {
   readonly state: OrderState;
   /** When the order entered each status (the timers' clocks). */
   readonly at: Partial<Record<OrderStatus, number>>;
-  readonly queue: Command[] = [];
+  /** People's steps, signals and timers, executed one at a time by the workflow's loop. */
+  readonly loop = new CommandLoop<Command>(OPERATION_REFUSED);
   /** Payments already handed to the late-payment workflow. */
   readonly refundedPayments = new Set<string>();
-  /** New runs apply their database steps as local activities; histories from before the patch as normal ones. */
-  readonly db: typeof local;
+  /** The database steps run as local activities: no server round trip of their own. */
+  readonly db = local;
 
-  constructor(
-    readonly input: OrderWorkflowInput,
-    /** Whether this run owns its cancel (ORDER_OWNS_CANCEL_PATCH). */
-    readonly ownsCancel: boolean,
-    /** Whether it gives a cancelled order's money and stock back itself (ORDER_RUNS_CANCELLATION_PATCH). */
-    readonly givesBackItself: boolean,
-    /** Whether each cancellation is its own workflow that asks this order (CANCELLATION_WORKFLOW_PATCH). */
-    readonly cancellationWorkflows: boolean = false,
-  ) {
-    this.db = ownsCancel ? local : remote;
+  constructor(readonly input: OrderWorkflowInput) {
     this.state = { orderSn: input.orderSn, flow: input.flow, status: OrderStatus.NEW, payStatus: PayStatus.PAY_NO, paidFen: 0, afterSales: [], history: [] };
     this.at = { [OrderStatus.NEW]: Date.parse(input.createdAtIso) };
     if (input.resume) {
@@ -92,53 +77,11 @@ export class OrderRun {
     }
   }
 
-  /** Why commands are refused from now on: set once the workflow has stopped executing commands. */
-  private closedReason?: string;
-
-  /**
-   * Queues a command for the loop, or refuses it at once when the loop has stopped. An Update's
-   * handler runs only after the barrier that puts it in history (update-durability.ts), so it can
-   * come after the last drain of the queue; queued then, it would wait for ever and hold the
-   * workflow open (the money soak's racing arbitrations hung this way in the complaint workflow).
-   */
-  enqueue(command: Command): void {
-    if (this.closedReason !== undefined) {
-      command.refusal = this.closedReason;
-      command.done = true;
-      return;
-    }
-    this.queue.push(command);
-  }
-
-  /** Refuses every queued command with `reason` (they will not run). */
-  refuseQueued(reason: string): void {
-    for (const command of this.queue.splice(0)) {
-      command.refusal = reason;
-      command.done = true;
-    }
-  }
-
-  /** The loop has stopped for good: refuses what is queued and everything queued from now on. */
-  close(reason: string): void {
-    this.closedReason = reason;
-    this.refuseQueued(reason);
-  }
-
-  /** Queues a command and waits for the loop to execute it; a refusal becomes the Update's failure. */
-  async submit(command: Command): Promise<OrderStatus> {
-    this.enqueue(command);
-    await condition(() => command.done === true);
-    if (command.refusal) throw ApplicationFailure.nonRetryable(command.refusal, command.refusalCode ?? OPERATION_REFUSED);
-    return this.state.status;
-  }
-
   moveTo(status: OrderStatus): void {
     if (status === this.state.status) return;
     this.state.status = status;
     this.at[status] = Date.now();
     upsertSearchAttributes({ OrderStatus: [status] });
-    // The search attribute already says it; older histories also wrote the memo (one more event each).
-    if (!this.ownsCancel) upsertMemo({ status });
   }
 
   record(operation: OrderOperate | 'CANCEL', from: OrderStatus, to: OrderStatus, actor: string): void {

@@ -1,4 +1,4 @@
-import { continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ORDER_TIMER_RULES, ORDER_WINDOW_RULES } from '../domain';
 import { SWEEP_PAGE_RETRY } from './retry-policies';
@@ -17,10 +17,6 @@ import {
  */
 const PAGES_PER_RUN = 20;
 
-/** The sweep also signals after-sales past their deadline (first run of each sweep). */
-export const AFTER_SALE_SWEEP_PATCH = 'sweep-overdue-after-sales';
-/** New runs also close the comment, complaint and after-sale windows overdue in the database (after the timer rules). */
-export const SWEEP_CLOSES_WINDOWS_PATCH = 'sweep-closes-windows';
 /** The sweep position of a window (its rules come after the timer rules'). */
 const WINDOW_POSITION = 'window:';
 
@@ -42,9 +38,8 @@ const acts = proxyActivities<Activities>({
  * conditional update the order workflow's window timers use (closeOrderWindow).
  */
 export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<SweepProgress> {
-  // The after-sales past their deadline (issue 10): once per sweep, in its first run. Histories from
-  // before it existed replay without it.
-  if (!input.resumeFrom && !input.dryRun && patched(AFTER_SALE_SWEEP_PATCH)) {
+  // The after-sales past their deadline: once per sweep, in its first run.
+  if (!input.resumeFrom && !input.dryRun) {
     const asOfIso = new Date().toISOString();
     const found = await acts.sweepOverdueAfterSales.executeWithOptions(
       { startToCloseTimeout: '10m', heartbeatTimeout: '15s', retry: SWEEP_PAGE_RETRY, summary: 'Signal the after-sales past their deadline' },
@@ -52,9 +47,8 @@ export async function orderStatusSweepWorkflow(input: SweepInput = {}): Promise<
     );
     if (found.scanned > 0) log.info('overdue after-sales', { ...found });
   }
-  // Runs recorded before the sweep closed windows page through the timer rules only.
-  const closesWindows = patched(SWEEP_CLOSES_WINDOWS_PATCH);
-  const positions = [...ORDER_TIMER_RULES.map((r) => r.key), ...(closesWindows ? ORDER_WINDOW_RULES.map((r) => `${WINDOW_POSITION}${r.window}`) : [])];
+  // The timer rules first, then the comment, complaint and after-sale windows overdue in the database.
+  const positions = [...ORDER_TIMER_RULES.map((r) => r.key), ...ORDER_WINDOW_RULES.map((r) => `${WINDOW_POSITION}${r.window}`)];
   return runSweep('order-status-sweep', input, async (progress) => {
     const position = progress.position.rule;
     if (position.startsWith(WINDOW_POSITION)) {

@@ -6,7 +6,6 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -32,24 +31,6 @@ import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
 import { acceptAttentionMarks } from './support-overdue.contract';
 import { PROVIDER_GATE_OPEN, gateReleasedSignal, gateWaitSignal } from './provider-gate.contract';
-
-/** Histories from before it ran the refund's bookkeeping as normal activities; new runs use local ones. */
-export const REFUND_LOCAL_DB_PATCH = 'refund-local-db-steps';
-
-/**
- * Histories from before refunds of one payment were paced: new runs claim the payment's next submit
- * slot (the provider's spacing) before submitting, wait for it on a timer, and wait again after a
- * "too frequent" answer instead of retrying inside the activity.
- */
-export const REFUND_SPACING_PATCH = 'refund-submit-spacing';
-
-/**
- * Histories from before the provider gate: new runs pass `gate` to the provider-call activities and,
- * when one answers PROVIDER_GATE_OPEN (the gate is open: nothing was sent, or a failure was not
- * retried), register with the gate and wait for its release, then ask the provider first and submit
- * the same number.
- */
-export const PROVIDER_GATE_PATCH = 'provider-gate';
 
 /** A waiting refund registers with the gate again after this long without a release (a gate that ended must not strand it). */
 const GATE_RECHECK = '10m';
@@ -78,13 +59,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   // Support's overdue marker may ask this workflow to show up under NeedsAttention (support-overdue.contract.ts).
   acceptAttentionMarks();
   // Provider calls stay normal activities (their own retry timeline); the database steps are local.
-  const lean = patched(REFUND_LOCAL_DB_PATCH);
-  const db = lean ? local : remote;
+  const db = local;
   // Its creator passes the row it just wrote; a restarted refund (the refund check) reads it.
   const refund = input.refund ?? (await db.getRefund.executeWithOptions({ summary: `Read refund ${input.refundSn}` }, [input.refundSn]));
   const state: RefundState = { refundSn: input.refundSn, status: refund.status, polls: 0, notifications: 0 };
-  const spaced = patched(REFUND_SPACING_PATCH);
-  const gated = patched(PROVIDER_GATE_PATCH);
   let gateReleased = false;
   setHandler(gateReleasedSignal, () => {
     gateReleased = true;
@@ -92,7 +70,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   /** True when the failure was the gate holding the call: then it has waited for the gate's release. */
   const waitedForGate = async (err: ActivityFailure): Promise<boolean> => {
     const cause = err.cause;
-    if (!gated || !(cause instanceof ApplicationFailure) || cause.type !== PROVIDER_GATE_OPEN) return false;
+    if (!(cause instanceof ApplicationFailure) || cause.type !== PROVIDER_GATE_OPEN) return false;
     const gateId = (cause.details?.[0] as { gateId?: string } | undefined)?.gateId ?? '';
     gateReleased = false;
     state.waitingForGate = gateId;
@@ -142,12 +120,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     },
   ).open();
 
-  // Every starter sets RefundStatus from the row; new runs upsert only a change (older ones, every set).
-  let indexed: RefundState['status'] | undefined = lean ? refund.status : undefined;
+  // Every starter sets RefundStatus from the row; the workflow upserts only a change.
+  let indexed: RefundState['status'] = refund.status;
   const setStatus = (status: RefundState['status']) => {
     state.status = status;
     if (status === indexed) return;
-    indexed = lean ? status : undefined;
+    indexed = status;
     upsertSearchAttributes({ RefundStatus: [status] });
   };
   setStatus(refund.status);
@@ -156,42 +134,39 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   let slotClaims = 0;
   const submit = async (): Promise<void> => {
     for (let tooFrequent = 0; ; tooFrequent += 1) {
-      if (spaced) {
-        refusedBeforeSubmit = false;
-        // The payment's next submit slot, claimed under its row lock: refunds of one payment reach the provider a spacing apart.
-        slotClaims += 1;
-        state.slotClaims = slotClaims;
-        let slot;
-        try {
-          slot = await db.claimRefundSlot.executeWithOptions(
-            { summary: tooFrequent === 0 ? "Claim the payment's next refund slot" : `Claim a later slot: the provider said too frequent (${tooFrequent})` },
-            [{ refundSn: input.refundSn, claim: slotClaims, afterTooFrequent: tooFrequent > 0 }],
-          );
-        } catch (err) {
-          if (!(err instanceof ActivityFailure)) throw err;
-          // Only a missing row gets here (database errors are retried): support looks at it, nothing is sent.
-          state.waitingForSupport = `no submit slot for the refund: ${err.cause?.message ?? err.message}`;
-          return;
-        }
-        if (slot.kind === 'refused') {
-          // Never sent (the provider's count limit): support may pay it offline, or retry it.
-          state.waitingForSupport = slot.reason;
-          refusedBeforeSubmit = true;
-          return;
-        }
-        if (slot.waitMs > 0) {
-          state.waitingForSlotUntil = slot.slotAtIso;
-          await sleep(slot.waitMs, { summary: `Wait ${seconds(slot.waitMs)} for refund #${slot.paymentRefundNo} of this payment (one per ${seconds(slot.spacingMs)})` });
-          state.waitingForSlotUntil = undefined;
-        }
+      refusedBeforeSubmit = false;
+      // The payment's next submit slot, claimed under its row lock: refunds of one payment reach the provider a spacing apart.
+      slotClaims += 1;
+      state.slotClaims = slotClaims;
+      let slot;
+      try {
+        slot = await db.claimRefundSlot.executeWithOptions(
+          { summary: tooFrequent === 0 ? "Claim the payment's next refund slot" : `Claim a later slot: the provider said too frequent (${tooFrequent})` },
+          [{ refundSn: input.refundSn, claim: slotClaims, afterTooFrequent: tooFrequent > 0 }],
+        );
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        // Only a missing row gets here (database errors are retried): support looks at it, nothing is sent.
+        state.waitingForSupport = `no submit slot for the refund: ${err.cause?.message ?? err.message}`;
+        return;
+      }
+      if (slot.kind === 'refused') {
+        // Never sent (the provider's count limit): support may pay it offline, or retry it.
+        state.waitingForSupport = slot.reason;
+        refusedBeforeSubmit = true;
+        return;
+      }
+      if (slot.waitMs > 0) {
+        state.waitingForSlotUntil = slot.slotAtIso;
+        await sleep(slot.waitMs, { summary: `Wait ${seconds(slot.waitMs)} for refund #${slot.paymentRefundNo} of this payment (one per ${seconds(slot.spacingMs)})` });
+        state.waitingForSlotUntil = undefined;
       }
       let cause: Error;
       for (let gateWaits = 0; ; gateWaits += 1) {
         try {
           // After a wait on the gate the provider is asked first: the held call may have reached it.
-          const options = { reportTooFrequent: true, queryFirst: tooFrequent > 0 || gateWaits > 0, ...(gated ? { gate: true } : {}) };
-          const args: Parameters<Activities['submitRefund']> = spaced ? [input.refundSn, options] : [input.refundSn];
-          setStatus(await remote.submitRefund.executeWithOptions({ ...providerCallOptions, summary: tooFrequent === 0 && gateWaits === 0 ? summary : `Resubmit ${summary}` }, args));
+          const options = { reportTooFrequent: true, queryFirst: tooFrequent > 0 || gateWaits > 0, gate: true };
+          setStatus(await remote.submitRefund.executeWithOptions({ ...providerCallOptions, summary: tooFrequent === 0 && gateWaits === 0 ? summary : `Resubmit ${summary}` }, [input.refundSn, options]));
           return;
         } catch (err) {
           if (!(err instanceof ActivityFailure)) throw err;
@@ -200,7 +175,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
           break;
         }
       }
-      if (spaced && cause instanceof ApplicationFailure && cause.type === REFUND_TOO_FREQUENT && tooFrequent < MAX_TOO_FREQUENT_ANSWERS) {
+      if (cause instanceof ApplicationFailure && cause.type === REFUND_TOO_FREQUENT && tooFrequent < MAX_TOO_FREQUENT_ANSWERS) {
         log.info('provider says refunds of this payment come too fast; waiting for a later slot', { refundSn: input.refundSn, answers: tooFrequent + 1 });
         continue;
       }
@@ -225,7 +200,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       state.polls += 1;
       let progress: RefundState['status'];
       try {
-        progress = await remote.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, gated ? [input.refundSn, { gate: true }] : [input.refundSn]);
+        progress = await remote.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, [input.refundSn, { gate: true }]);
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         if (await waitedForGate(err)) continue;

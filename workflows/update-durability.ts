@@ -14,22 +14,16 @@
  * the answer to the accepting task. It was a 1 ms timer, but the server fires no timer sooner than
  * `history.timerProcessorMaxTimeShift` (1 s) after it is set: every Update waited a second for it.
  */
-import { patched, proxyActivities, sleep, type WorkflowInboundCallsInterceptor } from '@temporalio/workflow';
+import { proxyActivities, type WorkflowInboundCallsInterceptor } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DATABASE_STEP_RETRY } from './retry-policies';
-
-/** Histories from before it replay their Updates without a barrier. */
-export const UPDATE_IN_HISTORY_FIRST_PATCH = 'update-in-history-before-its-effects';
-/** Histories from before it used the 1 ms timer as the barrier; new runs the no-op activity. */
-export const UPDATE_BARRIER_ACTIVITY_PATCH = 'update-barrier-is-an-activity';
 
 /** A no-op: an attempt lost with a killed worker is noticed after 5 s and retried at most 5 s apart. */
 const { updateAccepted } = proxyActivities<Activities>({ startToCloseTimeout: '5s', retry: DATABASE_STEP_RETRY });
 
 export const updateInHistoryFirst: WorkflowInboundCallsInterceptor = {
   async handleUpdate(input, next) {
-    if (patched(UPDATE_BARRIER_ACTIVITY_PATCH)) await updateAccepted.executeWithOptions({ summary: `Update ${input.name} accepted` }, [input.name]);
-    else if (patched(UPDATE_IN_HISTORY_FIRST_PATCH)) await sleep(1);
+    await updateAccepted.executeWithOptions({ summary: `Update ${input.name} accepted` }, [input.name]);
     return next(input);
   },
 };

@@ -1,24 +1,18 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+/**
+ * Alipay OpenAPI v2 operations (create, query, close, refund, trade bill) through the official
+ * alipay-sdk v4, always verifying answers. Wire shapes are in dto.ts, failures become ProviderErrors
+ * in errors.ts, notifications are read in notifications.ts, the bill zip is fetched in bill-download.ts.
+ */
 import { AlipaySdk } from 'alipay-sdk';
-import { BillIntegrityError, BillRow, BillTotals, TradeBill, emptyTotals } from '../bills';
-import { listZipEntries, openZipEntry } from '../zip-reader';
-import { ALIPAY_DETAIL_SUFFIX, parseAlipayTradeBill } from './trade-bill';
-import type { AlipayConfig } from '../config';
-import { classifyAlipayError } from '../error-classes';
-import { alipayTimeToIso, isoToAlipayTime } from '../provider-time';
 import { fenToYuanString, yuanStringToFen } from '../../domain/money';
+import { positiveFen } from '../amounts';
+import type { TradeBill } from '../bills';
+import type { AlipayConfig } from '../config';
+import { alipayTimeToIso, isoToAlipayTime } from '../provider-time';
 import {
   CreatePaymentInput,
   CreatePaymentResult,
   NotificationAck,
-  NotificationRejectedError,
   PaymentProvider,
   PaymentQueryResult,
   PaymentState,
@@ -28,52 +22,10 @@ import {
   RefundResult,
   SubmitRefundInput,
 } from '../provider';
-
-/** Response fields we read (snake_case: the SDK runs with camelcase off so names match the docs). */
-interface AlipayResult {
-  code: string;
-  msg: string;
-  sub_code?: string;
-  sub_msg?: string;
-  [field: string]: unknown;
-}
-
-interface PrecreateResult extends AlipayResult {
-  out_trade_no?: string;
-  qr_code?: string;
-}
-
-interface TradeQueryResult extends AlipayResult {
-  trade_no?: string;
-  out_trade_no?: string;
-  trade_status?: 'WAIT_BUYER_PAY' | 'TRADE_CLOSED' | 'TRADE_SUCCESS' | 'TRADE_FINISHED';
-  total_amount?: string;
-  send_pay_date?: string;
-}
-
-interface RefundCreateResult extends AlipayResult {
-  trade_no?: string;
-  out_trade_no?: string;
-  fund_change?: string;
-  refund_fee?: string;
-  gmt_refund_pay?: string;
-}
-
-interface BillUrlResult extends AlipayResult {
-  bill_download_url?: string;
-}
-
-/** A bill of a million rows takes a while to download; it gets its own, longer limit. */
-const BILL_DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
-
-interface RefundQueryResultWire extends AlipayResult {
-  out_request_no?: string;
-  out_trade_no?: string;
-  trade_no?: string;
-  refund_amount?: string;
-  refund_status?: string;
-  gmt_refund_pay?: string;
-}
+import { downloadAlipayTradeBill } from './bill-download';
+import type { AlipayResult, BillUrlResult, PrecreateResult, RefundCreateResult, RefundQueryResultWire, TradeQueryResult } from './dto';
+import { businessError, malformedAnswer, sdkFailure } from './errors';
+import { readAlipayNotification } from './notifications';
 
 /**
  * Parameters alipay-sdk puts in the gateway URL query rather than the POST body; the cashier form
@@ -115,7 +67,7 @@ export class AlipayProvider implements PaymentProvider {
       const signedUrl = this.sdk.pageExecute('alipay.trade.page.pay', 'GET', {
         bizContent: {
           out_trade_no: input.outTradeNo,
-          total_amount: fenToYuanString(checkFen(input.amountFen)),
+          total_amount: fenToYuanString(positiveFen(input.amountFen)),
           subject: input.description,
           product_code: 'FAST_INSTANT_TRADE_PAY',
           ...(timeExpire ? { time_expire: timeExpire } : {}),
@@ -136,15 +88,15 @@ export class AlipayProvider implements PaymentProvider {
       'alipay.trade.precreate',
       {
         out_trade_no: input.outTradeNo,
-        total_amount: fenToYuanString(checkFen(input.amountFen)),
+        total_amount: fenToYuanString(positiveFen(input.amountFen)),
         subject: input.description,
         ...(timeExpire ? { time_expire: timeExpire } : {}),
       },
       { notify_url: input.notifyUrl },
       true,
     );
-    if (res.code !== '10000') throw this.businessError(res, true);
-    if (typeof res.qr_code !== 'string' || res.qr_code === '') throw this.malformed('precreate answer without qr_code');
+    if (res.code !== '10000') throw businessError(res, true);
+    if (typeof res.qr_code !== 'string' || res.qr_code === '') throw malformedAnswer('precreate answer without qr_code');
     return { kind: 'qr', codeUrl: res.qr_code };
   }
 
@@ -152,8 +104,8 @@ export class AlipayProvider implements PaymentProvider {
     const res = await this.exec<TradeQueryResult>('alipay.trade.query', { out_trade_no: outTradeNo });
     // Before the buyer scans there is no trade at all; that is "not paid yet", not a failure.
     if (res.code !== '10000' && res.sub_code === 'ACQ.TRADE_NOT_EXIST') return { state: 'NOTPAY', outTradeNo };
-    if (res.code !== '10000') throw this.businessError(res, false);
-    if (res.out_trade_no !== undefined && res.out_trade_no !== outTradeNo) throw this.malformed(`asked for ${outTradeNo}, got ${res.out_trade_no}`);
+    if (res.code !== '10000') throw businessError(res, false);
+    if (res.out_trade_no !== undefined && res.out_trade_no !== outTradeNo) throw malformedAnswer(`asked for ${outTradeNo}, got ${res.out_trade_no}`);
     let state: PaymentState;
     switch (res.trade_status) {
       case 'WAIT_BUYER_PAY':
@@ -169,7 +121,7 @@ export class AlipayProvider implements PaymentProvider {
         state = res.send_pay_date ? 'REFUNDED' : 'CLOSED';
         break;
       default:
-        throw this.malformed(`unknown trade_status ${String(res.trade_status)}`);
+        throw malformedAnswer(`unknown trade_status ${String(res.trade_status)}`);
     }
     return {
       state,
@@ -191,7 +143,7 @@ export class AlipayProvider implements PaymentProvider {
       if (q.state === 'PAID' || q.state === 'REFUNDED') return { alreadyPaid: true };
       if (q.state === 'CLOSED') return { alreadyPaid: false };
     }
-    throw this.businessError(res, true);
+    throw businessError(res, true);
   }
 
   async submitRefund(input: SubmitRefundInput): Promise<RefundResult> {
@@ -199,14 +151,14 @@ export class AlipayProvider implements PaymentProvider {
       'alipay.trade.refund',
       {
         out_trade_no: input.outTradeNo,
-        refund_amount: fenToYuanString(checkFen(input.refundFen)),
+        refund_amount: fenToYuanString(positiveFen(input.refundFen)),
         out_request_no: input.outRefundNo,
         refund_reason: input.reason,
       },
       {},
       true,
     );
-    if (res.code !== '10000') throw this.businessError(res, true);
+    if (res.code !== '10000') throw businessError(res, true);
     return {
       // code 10000 only means "request accepted"; fund_change 'Y' is Alipay's word that money moved.
       status: normaliseFundChange(res.fund_change),
@@ -224,7 +176,7 @@ export class AlipayProvider implements PaymentProvider {
       query_options: ['gmt_refund_pay'],
     });
     if (res.code !== '10000' && res.sub_code === 'ACQ.TRADE_NOT_EXIST') return { status: 'NOT_FOUND', outRefundNo };
-    if (res.code !== '10000') throw this.businessError(res, false);
+    if (res.code !== '10000') throw businessError(res, false);
     // "未返回该字段表示退款请求未收到或者退款失败": re-submitting with the same out_request_no is the
     // documented next step, and it is safe because Alipay refunds a request number at most once.
     if (res.refund_status !== 'REFUND_SUCCESS') return { status: 'NOT_FOUND', outRefundNo };
@@ -238,61 +190,7 @@ export class AlipayProvider implements PaymentProvider {
   }
 
   verifyNotification(_headers: Record<string, string | string[] | undefined>, rawBody: Buffer): ProviderNotification {
-    const params: Record<string, string> = {};
-    for (const [k, v] of new URLSearchParams(rawBody.toString('utf8'))) params[k] = v;
-    if (!params.sign) throw new NotificationRejectedError('no sign');
-    let verified: boolean;
-    try {
-      verified = this.sdk.checkNotifySignV2(params);
-    } catch (err) {
-      throw new NotificationRejectedError(`signature check failed: ${(err as Error).message}`);
-    }
-    if (!verified) throw new NotificationRejectedError('bad signature');
-    if (params.app_id !== this.config.appId) throw new NotificationRejectedError(`app_id ${params.app_id} is not ours`);
-    const notificationId = params.notify_id;
-    const outTradeNo = params.out_trade_no;
-    const tradeStatus = params.trade_status;
-    if (!notificationId || !outTradeNo || !tradeStatus) throw new NotificationRejectedError('missing notify_id, out_trade_no or trade_status');
-
-    const amount = (name: string): number => {
-      const v = params[name];
-      if (v === undefined) throw new NotificationRejectedError(`missing ${name}`);
-      try {
-        return yuanStringToFen(v);
-      } catch {
-        throw new NotificationRejectedError(`${name} is not a yuan amount: ${v}`);
-      }
-    };
-
-    // Refund notifications reuse trade_status_sync and are recognised by out_biz_no + refund_fee.
-    if (params.out_biz_no && params.refund_fee !== undefined) {
-      return {
-        provider: 'alipay',
-        notificationId,
-        kind: 'refund',
-        outTradeNo,
-        outRefundNo: params.out_biz_no,
-        ...(params.trade_no ? { providerRefundId: params.trade_no } : {}),
-        status: 'SUCCESS',
-        refundFen: amount('refund_fee'),
-        ...(params.gmt_refund ? { succeededAt: notifiedInstant(params.gmt_refund, 'gmt_refund') } : {}),
-      };
-    }
-    let state: PaymentState;
-    if (tradeStatus === 'TRADE_SUCCESS' || tradeStatus === 'TRADE_FINISHED') state = 'PAID';
-    else if (tradeStatus === 'TRADE_CLOSED') state = 'CLOSED';
-    else throw new NotificationRejectedError(`unexpected trade_status ${tradeStatus}`);
-    if (!params.trade_no) throw new NotificationRejectedError('missing trade_no');
-    return {
-      provider: 'alipay',
-      notificationId,
-      kind: 'payment',
-      outTradeNo,
-      transactionId: params.trade_no,
-      state,
-      amountFen: amount('total_amount'),
-      ...(params.gmt_payment ? { paidAt: notifiedInstant(params.gmt_payment, 'gmt_payment') } : {}),
-    };
+    return readAlipayNotification(this.sdk, this.config.appId, rawBody);
   }
 
   ack(ok: boolean): NotificationAck {
@@ -300,37 +198,19 @@ export class AlipayProvider implements PaymentProvider {
     return { status: 200, contentType: 'text/plain; charset=utf-8', body: ok ? 'success' : 'fail' };
   }
 
-  /**
-   * The day's trade bill: the signed (and verified) downloadurl answer names the zip; the zip is
-   * streamed to a temporary file (its entry sizes live in the central directory at the end), then the
-   * detail CSV is streamed out of it row by row. The temporary file is gone once the rows are read.
-   */
+  /** The day's trade bill: the signed (and verified) downloadurl answer names the zip to download. */
   async fetchTradeBill(billDate: string): Promise<TradeBill> {
     const res = await this.exec<BillUrlResult>('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: billDate });
-    if (res.code !== '10000') throw this.businessError(res, false);
-    if (typeof res.bill_download_url !== 'string' || res.bill_download_url === '') throw this.malformed('downloadurl answer without bill_download_url');
-    const dir = await mkdtemp(join(tmpdir(), 'alipay-bill-'));
-    const zipPath = join(dir, 'bill.zip');
-    const digest = createHash('sha1');
-    try {
-      const download = await fetch(res.bill_download_url, { signal: AbortSignal.timeout(BILL_DOWNLOAD_TIMEOUT_MS) });
-      if (!download.ok || !download.body) throw new ProviderError({ provider: 'alipay', errorClass: 'retryable', code: `HTTP_${download.status}`, message: `bill download: HTTP ${download.status}`, httpStatus: download.status });
-      const hashing = new Transform({ transform: (chunk: Buffer, _enc, done) => (digest.update(chunk), done(null, chunk)) });
-      await pipeline(Readable.fromWeb(download.body as unknown as WebReadableStream<Uint8Array>), hashing, createWriteStream(zipPath));
-    } catch (err) {
-      await rm(dir, { recursive: true, force: true });
-      if (err instanceof ProviderError) throw err;
-      throw new ProviderError({ provider: 'alipay', errorClass: 'retryable', code: 'NETWORK_ERROR', message: `bill download: ${(err as Error).message}`, cause: err });
-    }
-    const totals = emptyTotals();
-    return { provider: 'alipay', billDate, totals, digest: digest.digest('hex'), rows: readDetailRows(dir, zipPath, totals) };
+    if (res.code !== '10000') throw businessError(res, false);
+    if (typeof res.bill_download_url !== 'string' || res.bill_download_url === '') throw malformedAnswer('downloadurl answer without bill_download_url');
+    return downloadAlipayTradeBill(billDate, res.bill_download_url);
   }
 
   private fen(yuan: string): number {
     try {
       return yuanStringToFen(yuan);
     } catch (err) {
-      throw this.malformed((err as Error).message);
+      throw malformedAnswer((err as Error).message);
     }
   }
 
@@ -339,25 +219,8 @@ export class AlipayProvider implements PaymentProvider {
     try {
       return alipayTimeToIso(text, field);
     } catch (err) {
-      throw this.malformed((err as Error).message);
+      throw malformedAnswer((err as Error).message);
     }
-  }
-
-  private malformed(message: string): ProviderError {
-    return new ProviderError({ provider: 'alipay', errorClass: 'retryable', code: 'INVALID_RESPONSE', message, outcomeUnknown: true });
-  }
-
-  private businessError(res: AlipayResult, mutating: boolean): ProviderError {
-    const code = res.sub_code ?? res.code;
-    const errorClass = classifyAlipayError(res.code, res.sub_code);
-    return new ProviderError({
-      provider: 'alipay',
-      errorClass,
-      code,
-      message: `${res.code} ${res.msg}${res.sub_msg ? `: ${res.sub_msg}` : ''}`,
-      // 20000 / ACQ.SYSTEM_ERROR: "此时业务处理结果是未知的".
-      outcomeUnknown: mutating && errorClass === 'retryable',
-    });
   }
 
   /**
@@ -367,7 +230,7 @@ export class AlipayProvider implements PaymentProvider {
   private async exec<T extends AlipayResult>(method: string, bizContent: Record<string, unknown>, common: Record<string, string> = {}, mutating = false): Promise<T> {
     try {
       const result = await this.sdk.exec(method, { bizContent, ...common }, { validateSign: true });
-      if (typeof result?.code !== 'string') throw this.malformed(`${method} answer without code`);
+      if (typeof result?.code !== 'string') throw malformedAnswer(`${method} answer without code`);
       return result as T;
     } catch (err) {
       if (err instanceof ProviderError) throw err;
@@ -376,75 +239,7 @@ export class AlipayProvider implements PaymentProvider {
   }
 }
 
-function sdkFailure(err: unknown, mutating: boolean): ProviderError {
-  const e = err as Error & { cause?: Error & { name?: string; code?: string } };
-  const message = e?.message ?? String(err);
-  const statusMatch = /status: (\d{3})/.exec(message);
-  if (statusMatch) {
-    const httpStatus = Number(statusMatch[1]);
-    return new ProviderError({
-      provider: 'alipay',
-      errorClass: classifyAlipayError(`HTTP_${httpStatus}`, undefined, httpStatus),
-      code: `HTTP_${httpStatus}`,
-      message,
-      httpStatus,
-      outcomeUnknown: mutating && httpStatus >= 500,
-      cause: err,
-    });
-  }
-  if (message.startsWith('HttpClient Request error')) {
-    const timedOut = /timeout/i.test(`${e.cause?.name ?? ''} ${e.cause?.code ?? ''} ${message}`);
-    return new ProviderError({
-      provider: 'alipay',
-      errorClass: 'retryable',
-      code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
-      message,
-      outcomeUnknown: true,
-      cause: err,
-    });
-  }
-  return new ProviderError({
-    provider: 'alipay',
-    errorClass: 'retryable',
-    code: /验签|sign/i.test(message) ? 'INVALID_RESPONSE_SIGNATURE' : 'INVALID_RESPONSE',
-    message,
-    outcomeUnknown: true,
-    cause: err,
-  });
-}
-
-async function* readDetailRows(dir: string, zipPath: string, totals: BillTotals): AsyncGenerator<BillRow> {
-  try {
-    let entries;
-    try {
-      entries = await listZipEntries(zipPath);
-    } catch (err) {
-      throw new BillIntegrityError('alipay', (err as Error).message);
-    }
-    const detail = entries.find((e) => e.name.endsWith(ALIPAY_DETAIL_SUFFIX));
-    if (!detail) throw new BillIntegrityError('alipay', `zip has no *${ALIPAY_DETAIL_SUFFIX} (entries: ${entries.map((e) => e.name).join(', ')})`);
-    yield* parseAlipayTradeBill(await openZipEntry(zipPath, detail), totals);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 /** Alipay's rule: only fund_change 'Y' proves the money moved; 'N' or nothing means go and query. */
 export function normaliseFundChange(fundChange: unknown): 'SUCCESS' | 'PROCESSING' {
   return fundChange === 'Y' ? 'SUCCESS' : 'PROCESSING';
 }
-
-/** A time in a signed notification; an unreadable one refuses the notification (Alipay sends it again). */
-function notifiedInstant(text: string, field: string): string {
-  try {
-    return alipayTimeToIso(text, field);
-  } catch (err) {
-    throw new NotificationRejectedError((err as Error).message);
-  }
-}
-
-function checkFen(fen: number): number {
-  if (!Number.isSafeInteger(fen) || fen <= 0) throw new RangeError(`amount must be a positive integer number of fen, got ${fen}`);
-  return fen;
-}
-

@@ -1,51 +1,33 @@
+/**
+ * WeChat Pay API v3 operations (native QR payment, query, close, refund, trade bill): each request
+ * signed with the merchant key, each answer verified against the platform key. Failures become
+ * ProviderErrors in errors.ts, notifications are read in notifications.ts, states mapped in states.ts.
+ */
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
+import { positiveFen } from '../amounts';
 import { TradeBill, emptyTotals } from '../bills';
 import type { WechatPayConfig } from '../config';
-import { classifyWechatPayError } from '../error-classes';
 import { rfc3339ToIso } from '../provider-time';
 import {
   CreatePaymentInput,
   CreatePaymentResult,
   NotificationAck,
-  NotificationRejectedError,
   PaymentProvider,
   PaymentQueryResult,
-  PaymentState,
   ProviderError,
   ProviderNotification,
   RefundQueryResult,
   RefundResult,
-  RefundStatus,
   SubmitRefundInput,
 } from '../provider';
-import type {
-  CloseOrderRequest,
-  CreateRefundRequest,
-  NativePrepayRequest,
-  NativePrepayResponse,
-  NotificationEnvelope,
-  Refund,
-  RefundNotificationResource,
-  TradeBillAnswer,
-  Transaction,
-  WechatErrorBody,
-  WechatRefundStatus,
-  WechatTradeState,
-} from './dto';
-import {
-  decryptResource,
-  formatAuthorization,
-  header,
-  newNonce,
-  requestMessage,
-  rfc3339China,
-  signRsaSha256,
-  unixSeconds,
-  wechatpaySignatureProblem,
-} from './signing';
+import type { CloseOrderRequest, CreateRefundRequest, NativePrepayRequest, NativePrepayResponse, Refund, TradeBillAnswer, Transaction } from './dto';
+import { billDownloadRefused, billDownloadUnanswered, errorAnswer, malformedAnswer, unansweredCall, unverifiedAnswer } from './errors';
+import { readWechatPayNotification } from './notifications';
+import { formatAuthorization, header, newNonce, requestMessage, rfc3339China, signRsaSha256, unixSeconds, wechatpaySignatureProblem } from './signing';
+import { REFUND_STATUS, TRADE_STATE } from './states';
 import { parseWechatTradeBill } from './trade-bill';
 
 /** A bill of a million rows takes a while to stream; the download gets its own, longer limit. */
@@ -63,24 +45,6 @@ interface RawResponse {
   body: Buffer;
   headers: Headers;
 }
-
-const TRADE_STATE: Record<WechatTradeState, PaymentState> = {
-  SUCCESS: 'PAID',
-  // WeChat reports REFUND ("转入退款") for a trade with refunds; the simulator only does so once fully refunded.
-  REFUND: 'REFUNDED',
-  NOTPAY: 'NOTPAY',
-  USERPAYING: 'NOTPAY',
-  PAYERROR: 'NOTPAY',
-  CLOSED: 'CLOSED',
-  REVOKED: 'CLOSED',
-};
-
-const REFUND_STATUS: Record<WechatRefundStatus, RefundStatus> = {
-  SUCCESS: 'SUCCESS',
-  PROCESSING: 'PROCESSING',
-  ABNORMAL: 'ABNORMAL',
-  CLOSED: 'CLOSED',
-};
 
 /** Hand-written WeChat Pay API v3 client (payments.md §0.4: no trustworthy Node SDK). */
 export class WechatPayProvider implements PaymentProvider {
@@ -107,10 +71,10 @@ export class WechatPayProvider implements PaymentProvider {
       out_trade_no: input.outTradeNo,
       ...(input.expiresAt ? { time_expire: rfc3339China(input.expiresAt) } : {}),
       notify_url: input.notifyUrl,
-      amount: { total: checkFen(input.amountFen), currency: 'CNY' },
+      amount: { total: positiveFen(input.amountFen), currency: 'CNY' },
     };
     const res = await this.call<NativePrepayResponse>('POST', '/v3/pay/transactions/native', body, true);
-    if (typeof res.code_url !== 'string' || res.code_url === '') throw this.malformed('native order answer without code_url');
+    if (typeof res.code_url !== 'string' || res.code_url === '') throw malformedAnswer('native order answer without code_url');
     return { kind: 'qr', codeUrl: res.code_url };
   }
 
@@ -123,8 +87,8 @@ export class WechatPayProvider implements PaymentProvider {
       throw err;
     }
     const state = TRADE_STATE[tx.trade_state];
-    if (!state) throw this.malformed(`unknown trade_state ${String(tx.trade_state)}`);
-    if (tx.out_trade_no !== outTradeNo) throw this.malformed(`asked for ${outTradeNo}, got ${tx.out_trade_no}`);
+    if (!state) throw malformedAnswer(`unknown trade_state ${String(tx.trade_state)}`);
+    if (tx.out_trade_no !== outTradeNo) throw malformedAnswer(`asked for ${outTradeNo}, got ${tx.out_trade_no}`);
     return {
       state,
       outTradeNo,
@@ -155,7 +119,7 @@ export class WechatPayProvider implements PaymentProvider {
       out_refund_no: input.outRefundNo,
       reason: input.reason,
       notify_url: input.notifyUrl,
-      amount: { refund: checkFen(input.refundFen), total: checkFen(input.totalFen), currency: 'CNY' },
+      amount: { refund: positiveFen(input.refundFen), total: positiveFen(input.totalFen), currency: 'CNY' },
     };
     const refund = await this.call<Refund>('POST', '/v3/refund/domestic/refunds', body, true);
     return this.toRefundResult(refund, input.outRefundNo);
@@ -187,26 +151,17 @@ export class WechatPayProvider implements PaymentProvider {
    */
   async fetchTradeBill(billDate: string): Promise<TradeBill> {
     const answer = await this.call<TradeBillAnswer>('GET', `/v3/bill/tradebill?bill_date=${encodeURIComponent(billDate)}&bill_type=ALL&tar_type=GZIP`);
-    if (answer?.hash_type !== 'SHA1' || typeof answer.hash_value !== 'string' || typeof answer.download_url !== 'string') throw this.malformed('tradebill answer without SHA1 hash and download_url');
+    if (answer?.hash_type !== 'SHA1' || typeof answer.hash_value !== 'string' || typeof answer.download_url !== 'string') throw malformedAnswer('tradebill answer without SHA1 hash and download_url');
     const url = new URL(answer.download_url);
     // The download is signed with our merchant key: never send that signature to another host.
-    if (url.origin !== new URL(this.config.baseUrl).origin) throw this.malformed(`download_url ${url.origin} is not the API host`);
+    if (url.origin !== new URL(this.config.baseUrl).origin) throw malformedAnswer(`download_url ${url.origin} is not the API host`);
     let res: Response;
     try {
       res = await fetch(url, { headers: { Accept: 'application/json', ...this.authorization('GET', `${url.pathname}${url.search}`, '') }, signal: AbortSignal.timeout(BILL_DOWNLOAD_TIMEOUT_MS), redirect: 'error' });
     } catch (err) {
-      throw new ProviderError({ provider: 'wechatpay', errorClass: 'retryable', code: 'NETWORK_ERROR', message: (err as Error).message, cause: err });
+      throw billDownloadUnanswered(err);
     }
-    if (!res.ok || !res.body) {
-      const text = await res.text();
-      let code = `HTTP_${res.status}`;
-      try {
-        code = (JSON.parse(text) as WechatErrorBody).code || code;
-      } catch {
-        // not JSON
-      }
-      throw new ProviderError({ provider: 'wechatpay', errorClass: classifyWechatPayError(code, res.status), code, message: `bill download: HTTP ${res.status}`, httpStatus: res.status });
-    }
+    if (!res.ok || !res.body) throw billDownloadRefused(res.status, await res.text());
     const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
     const gunzip = createGunzip();
     body.on('error', (err) => gunzip.destroy(err));
@@ -215,67 +170,7 @@ export class WechatPayProvider implements PaymentProvider {
   }
 
   verifyNotification(headers: Record<string, string | string[] | undefined>, rawBody: Buffer): ProviderNotification {
-    const problem = wechatpaySignatureProblem(headers, rawBody, this.platformKeys, this.now());
-    if (problem) throw new NotificationRejectedError(problem);
-
-    let envelope: NotificationEnvelope;
-    try {
-      envelope = JSON.parse(rawBody.toString('utf8')) as NotificationEnvelope;
-    } catch {
-      throw new NotificationRejectedError('body is not JSON');
-    }
-    if (!envelope || typeof envelope.id !== 'string' || !envelope.resource || typeof envelope.resource.ciphertext !== 'string') {
-      throw new NotificationRejectedError('not a WeChat Pay notification envelope');
-    }
-    if (typeof envelope.event_type !== 'string') throw new NotificationRejectedError('notification without a string event_type');
-    let plaintext: string;
-    try {
-      plaintext = decryptResource(envelope.resource, this.config.apiV3Key);
-    } catch (err) {
-      throw new NotificationRejectedError(`resource does not decrypt: ${(err as Error).message}`);
-    }
-    let resource: unknown;
-    try {
-      resource = JSON.parse(plaintext);
-    } catch {
-      throw new NotificationRejectedError('decrypted resource is not JSON');
-    }
-
-    if (envelope.event_type === 'TRANSACTION.SUCCESS') {
-      const tx = resource as Transaction;
-      if (tx.mchid !== this.config.mchid || tx.appid !== this.config.appid) throw new NotificationRejectedError('payment notification for another merchant or app');
-      if (tx.trade_state !== 'SUCCESS' || !tx.transaction_id || typeof tx.amount?.total !== 'number') {
-        throw new NotificationRejectedError('payment notification without a successful transaction');
-      }
-      return {
-        provider: 'wechatpay',
-        notificationId: envelope.id,
-        kind: 'payment',
-        outTradeNo: tx.out_trade_no,
-        transactionId: tx.transaction_id,
-        state: 'PAID',
-        amountFen: tx.amount.total,
-        ...(tx.success_time ? { paidAt: notifiedInstant(tx.success_time, 'success_time') } : {}),
-      };
-    }
-    if (envelope.event_type.startsWith('REFUND.')) {
-      const r = resource as RefundNotificationResource;
-      if (r.mchid !== this.config.mchid) throw new NotificationRejectedError('refund notification for another merchant');
-      const status = REFUND_STATUS[r.refund_status];
-      if (!status || typeof r.amount?.refund !== 'number') throw new NotificationRejectedError('refund notification without refund_status/amount');
-      return {
-        provider: 'wechatpay',
-        notificationId: envelope.id,
-        kind: 'refund',
-        outTradeNo: r.out_trade_no,
-        outRefundNo: r.out_refund_no,
-        providerRefundId: r.refund_id,
-        status,
-        refundFen: r.amount.refund,
-        ...(r.success_time ? { succeededAt: notifiedInstant(r.success_time, 'success_time') } : {}),
-      };
-    }
-    throw new NotificationRejectedError(`unsupported event_type ${envelope.event_type}`);
+    return readWechatPayNotification(headers, rawBody, this.config, this.platformKeys, this.now());
   }
 
   ack(ok: boolean): NotificationAck {
@@ -286,8 +181,8 @@ export class WechatPayProvider implements PaymentProvider {
 
   private toRefundResult(refund: Refund, outRefundNo: string): RefundResult {
     const status = REFUND_STATUS[refund.status];
-    if (!status) throw this.malformed(`unknown refund status ${String(refund.status)}`);
-    if (refund.out_refund_no !== outRefundNo) throw this.malformed(`asked for refund ${outRefundNo}, got ${refund.out_refund_no}`);
+    if (!status) throw malformedAnswer(`unknown refund status ${String(refund.status)}`);
+    if (refund.out_refund_no !== outRefundNo) throw malformedAnswer(`asked for refund ${outRefundNo}, got ${refund.out_refund_no}`);
     return {
       status,
       outRefundNo,
@@ -302,12 +197,8 @@ export class WechatPayProvider implements PaymentProvider {
     try {
       return rfc3339ToIso(text, field);
     } catch (err) {
-      throw this.malformed((err as Error).message);
+      throw malformedAnswer((err as Error).message);
     }
-  }
-
-  private malformed(message: string): ProviderError {
-    return new ProviderError({ provider: 'wechatpay', errorClass: 'retryable', code: 'INVALID_RESPONSE', message, outcomeUnknown: true });
   }
 
   /** The signed Authorization (and serial) headers of one request. */
@@ -342,15 +233,7 @@ export class WechatPayProvider implements PaymentProvider {
       });
       raw = { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
     } catch (err) {
-      const timedOut = (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError';
-      throw new ProviderError({
-        provider: 'wechatpay',
-        errorClass: 'retryable',
-        code: timedOut ? 'TIMEOUT' : 'NETWORK_ERROR',
-        message: timedOut ? `no answer within ${this.timeoutMs} ms` : (err as Error).message,
-        outcomeUnknown: true,
-        cause: err,
-      });
+      throw unansweredCall(err, this.timeoutMs);
     }
 
     const ok = raw.status >= 200 && raw.status < 300;
@@ -359,16 +242,7 @@ export class WechatPayProvider implements PaymentProvider {
     // do send those) is still read for its code: the worst a forged one can do is stop a retry.
     if (ok || signed) {
       const problem = wechatpaySignatureProblem(raw.headers, raw.body, this.platformKeys, this.now());
-      if (problem) {
-        throw new ProviderError({
-          provider: 'wechatpay',
-          errorClass: 'retryable',
-          code: 'INVALID_RESPONSE_SIGNATURE',
-          message: `HTTP ${raw.status} answer not accepted: ${problem}`,
-          httpStatus: raw.status,
-          outcomeUnknown: true,
-        });
-      }
+      if (problem) throw unverifiedAnswer(raw.status, problem);
     }
 
     if (ok) {
@@ -376,39 +250,10 @@ export class WechatPayProvider implements PaymentProvider {
       try {
         return JSON.parse(raw.body.toString('utf8')) as T;
       } catch {
-        throw this.malformed(`HTTP ${raw.status} body is not JSON`);
+        throw malformedAnswer(`HTTP ${raw.status} body is not JSON`);
       }
     }
 
-    let error: Partial<WechatErrorBody> = {};
-    try {
-      error = JSON.parse(raw.body.toString('utf8')) as WechatErrorBody;
-    } catch {
-      // keep the HTTP status as the only information
-    }
-    const code = typeof error.code === 'string' && error.code !== '' ? error.code : `HTTP_${raw.status}`;
-    const errorClass = classifyWechatPayError(code, raw.status);
-    throw new ProviderError({
-      provider: 'wechatpay',
-      errorClass,
-      code,
-      message: typeof error.message === 'string' ? error.message : `HTTP ${raw.status}`,
-      httpStatus: raw.status,
-      outcomeUnknown: mutating && raw.status >= 500,
-    });
-  }
-}
-
-function checkFen(fen: number): number {
-  if (!Number.isSafeInteger(fen) || fen <= 0) throw new RangeError(`amount must be a positive integer number of fen, got ${fen}`);
-  return fen;
-}
-
-/** A time in a signed notification; an unreadable one refuses the notification (WeChat Pay sends it again). */
-function notifiedInstant(text: string, field: string): string {
-  try {
-    return rfc3339ToIso(text, field);
-  } catch (err) {
-    throw new NotificationRejectedError((err as Error).message);
+    throw errorAnswer(raw.status, raw.body, mutating);
   }
 }

@@ -72,34 +72,7 @@ describe('activities are idempotent', () => {
     expect(stale).toMatchObject({ applied: false, status: 'SHIPPED' });
   });
 
-  it('cancelling, restocking and reversing sales twice has each effect once', async () => {
-    const { orderSn, skuId } = await paidOrder();
-    const inserted = await dataSource.query(
-      `INSERT INTO cancellation_request (order_sn, actor_role, actor_id, idempotency_key, request_hash, reason, status) VALUES (?, 'seller', '1', ?, '', 'r', 'RECEIVED')`,
-      [orderSn, orderSn],
-    );
-    const id = Number(inserted.insertId);
-    const cancellations = new CancellationActivities(dataSource, noProviders);
-    const cancel = { orderSn, cancellationId: id, from: 'PAID_OFF' as const, operation: 'SERVICE_CANCEL' as const, actor: 'SELLER' as const, reason: 'r', paid: true };
-    expect(await cancellations.markOrderCancelled(cancel)).toEqual({ applied: true, status: 'CANCELLED' });
-    expect(await cancellations.markOrderCancelled(cancel)).toEqual({ applied: true, status: 'CANCELLED' });
-    expect(await cancellations.restoreStock({ orderSn, kind: 'RESTORE' })).toBe(1);
-    expect(await cancellations.restoreStock({ orderSn, kind: 'RESTORE' })).toBe(0);
-    expect(await cancellations.reverseSales(orderSn)).toBe(1);
-    expect(await cancellations.reverseSales(orderSn)).toBe(0);
-    await cancellations.finishCancellation({ orderSn, cancellationId: id, refunded: true });
-    await cancellations.finishCancellation({ orderSn, cancellationId: id, refunded: true });
-    expect(await goodsRow(dataSource, skuId)).toEqual({ quantity: 10, available_quantity: 10, sales_count: 0 });
-    const events = await dataSource.query('SELECT event_key FROM order_log WHERE order_sn = ? ORDER BY id', [orderSn]);
-    expect(events.map((e: { event_key: string }) => e.event_key)).toEqual([
-      'SERVICE_CANCEL:PAID_OFF->CANCELLED',
-      'stock:RESTORE',
-      'stock:SALE_REVERSAL',
-      `cancellation:${id}:completed`,
-    ]);
-  });
-
-  it('the order applying its cancel (CAS + refund record) twice cancels once, records one refund and moves the request once; restocking a paid cancel twice restores and reverses once', async () => {
+  it('the order applying its cancel (CAS + refund record) twice cancels once and records one refund; its cancellation accepting it twice moves the request once; restocking a paid cancel twice restores and reverses once', async () => {
     const { orderSn, skuId } = await paidOrder();
     const inserted = await dataSource.query(
       `INSERT INTO cancellation_request (order_sn, actor_role, actor_id, idempotency_key, request_hash, reason, status) VALUES (?, 'seller', '1', ?, '', 'r', 'RECEIVED')`,
@@ -118,6 +91,10 @@ describe('activities are idempotent', () => {
     expect(Number(refunds[0].n)).toBe(1);
     const [row] = await dataSource.query('SELECT order_status, pay_status, service_status FROM orders WHERE order_sn = ?', [orderSn]);
     expect(row).toEqual({ order_status: 'CANCELLED', pay_status: 'REFUNDING', service_status: 'PASS' });
+    const [received] = await dataSource.query('SELECT status FROM cancellation_request WHERE id = ?', [id]);
+    expect(received.status).toBe('RECEIVED');
+    await cancellations.markCancellationAccepted({ cancellationId: id, refunding: true, actor: 'SELLER' });
+    await cancellations.markCancellationAccepted({ cancellationId: id, refunding: true, actor: 'SELLER' });
     const [request] = await dataSource.query('SELECT status FROM cancellation_request WHERE id = ?', [id]);
     expect(request.status).toBe('REFUNDING');
 

@@ -128,6 +128,7 @@ describe('business events', () => {
     const cancellations = new CancellationActivities(dataSource, noProviders);
     const cancel = { orderSn, operation: 'SERVICE_CANCEL' as const, from: 'PAID_OFF' as const, to: 'CANCELLED' as const, actor: 'SELLER' as const, actorId: '1', message: 'cancelled: r', cancellation: { reason: 'r', cancellationId: id, refunding: true } };
     const [first] = await twice(() => cancellations.cancelOrder(cancel));
+    await twice(() => cancellations.markCancellationAccepted({ cancellationId: id, refunding: true, actor: 'SELLER', actorId: '1' }));
     // The refund is parked and support steps in: the request waits, refunds again, waits again.
     for (const status of ['NEEDS_SUPPORT', 'REFUNDING', 'NEEDS_SUPPORT', 'REFUNDING'] as const) await twice(() => cancellations.setCancellationStatus({ cancellationId: id, status }));
     await twice(() => cancellations.restockCancelledOrder({ orderSn, paid: true }));
@@ -135,8 +136,8 @@ describe('business events', () => {
     const events = await sellerEvents(sellerId);
     expect(events.map((e) => `${e.event_type} ${e.event_id}`)).toEqual([
       `order.cancelled order:${orderSn}:SERVICE_CANCEL:PAID_OFF->CANCELLED`,
-      `cancellation.refunding cancellation:${id}:REFUNDING`,
       `refund.created refund:${first.refund!.refundSn}:created`,
+      `cancellation.refunding cancellation:${id}:REFUNDING`,
       `cancellation.needs_support cancellation:${id}:NEEDS_SUPPORT`,
       `cancellation.refunding cancellation:${id}:REFUNDING:2`,
       `cancellation.needs_support cancellation:${id}:NEEDS_SUPPORT:2`,
@@ -144,8 +145,8 @@ describe('business events', () => {
       `order.refund_settled order:${orderSn}:refund-settled:${id}`,
       `cancellation.completed cancellation:${id}:COMPLETED`,
     ]);
-    expect(events[1].payload).toEqual({ cancellationId: id, orderSn, from: 'RECEIVED', to: 'REFUNDING', reason: 'r', requestedBy: { role: 'SELLER', id: '1' }, actor: { role: 'SELLER', id: '1' } });
-    expect(events[2].payload).toMatchObject({ refundSn: first.refund!.refundSn, causeKey: `cancel:${id}:1`, refundFen: 1000, lines: [{ refundFen: 1000 }] });
+    expect(events[2].payload).toEqual({ cancellationId: id, orderSn, from: 'RECEIVED', to: 'REFUNDING', reason: 'r', requestedBy: { role: 'SELLER', id: '1' }, actor: { role: 'SELLER', id: '1' } });
+    expect(events[1].payload).toMatchObject({ refundSn: first.refund!.refundSn, causeKey: `cancel:${id}:1`, refundFen: 1000, lines: [{ refundFen: 1000 }] });
     expect(events.every((e) => e.order_sn === orderSn)).toBe(true);
     await expectGapless(sellerId);
   });
@@ -154,8 +155,8 @@ describe('business events', () => {
     const { orderSn, sellerId } = await paidOrder();
     const id = await cancellationRequest(orderSn);
     const cancellations = new CancellationActivities(dataSource, noProviders);
-    // The order's cancel leaves the request to its cancellation workflow (requestByCancellation).
-    const cancel = { orderSn, operation: 'SERVICE_CANCEL' as const, from: 'PAID_OFF' as const, to: 'CANCELLED' as const, actor: 'SELLER' as const, actorId: '1', message: 'cancelled: r', cancellation: { reason: 'r', cancellationId: id, refunding: true, requestByCancellation: true } };
+    // The order's cancel leaves the request to its cancellation workflow.
+    const cancel = { orderSn, operation: 'SERVICE_CANCEL' as const, from: 'PAID_OFF' as const, to: 'CANCELLED' as const, actor: 'SELLER' as const, actorId: '1', message: 'cancelled: r', cancellation: { reason: 'r', cancellationId: id, refunding: true } };
     const [first] = await twice(() => cancellations.cancelOrder(cancel));
     await twice(() => cancellations.markCancellationAccepted({ cancellationId: id, refunding: true, actor: 'SELLER', actorId: '1' }));
     await twice(() => cancellations.settleCancelledOrder({ orderSn, cancellationId: id }));
@@ -184,15 +185,6 @@ describe('business events', () => {
     expect(late).toBe('ALREADY_CANCELLED');
     await expectGapless(sellerId);
     await expectGapless(other.sellerId);
-  });
-
-  it('the legacy cancel (markOrderCancelled) run twice writes the cancel and the request status once', async () => {
-    const { orderSn, sellerId } = await paidOrder();
-    const id = await cancellationRequest(orderSn);
-    const cancellations = new CancellationActivities(dataSource, noProviders);
-    await twice(() => cancellations.markOrderCancelled({ orderSn, cancellationId: id, from: 'PAID_OFF', operation: 'SERVICE_CANCEL', actor: 'SELLER', reason: 'r', paid: true }));
-    expect(types(await sellerEvents(sellerId))).toEqual(['order.cancelled', 'cancellation.refunding']);
-    await expectGapless(sellerId);
   });
 
   it('a system cancellation recorded twice is one request with one event; closing the open payments twice closes each once', async () => {
@@ -419,21 +411,23 @@ describe('business events', () => {
         }
         const id = await cancellationRequest(o.orderSn);
         const cancel = { orderSn: o.orderSn, operation: 'SERVICE_CANCEL' as const, from: 'PAID_OFF' as const, to: 'CANCELLED' as const, actor: 'SELLER' as const, message: 'cancelled', cancellation: { reason: 'r', cancellationId: id, refunding: true } };
-        return Promise.all([cancellations.cancelOrder(cancel), cancellations.cancelOrder(cancel)]);
+        await Promise.all([cancellations.cancelOrder(cancel), cancellations.cancelOrder(cancel)]);
+        const accepted = { cancellationId: id, refunding: true, actor: 'SELLER' };
+        return Promise.all([cancellations.markCancellationAccepted(accepted), cancellations.markCancellationAccepted(accepted)]);
       });
       await Promise.all(second);
       const count = await expectGapless(sellerId);
-      // Per order: paid + payment paid, then shipped (1) or cancelled + request refunding + refund created (3).
+      // Per order: paid + payment paid, then shipped (1) or cancelled + refund created + request refunding (3).
       expect(count).toBe(12 * 2 + 6 * 1 + 6 * 3);
       const events = await sellerEvents(sellerId);
       for (const o of orders) {
         const mine = types(events.filter((e) => e.order_sn === o.orderSn));
-        expect([['order.paid', 'payment.paid', 'order.shipped'], ['order.paid', 'payment.paid', 'order.cancelled', 'cancellation.refunding', 'refund.created']]).toContainEqual(mine);
+        expect([['order.paid', 'payment.paid', 'order.shipped'], ['order.paid', 'payment.paid', 'order.cancelled', 'refund.created', 'cancellation.refunding']]).toContainEqual(mine);
         // One order's events are numbered in the order its steps happened.
         const seqs = events.filter((e) => e.order_sn === o.orderSn).map((e) => e.seller_seq);
         expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       }
-      expect((await readOrderEvents(dataSource.manager, orders[1].orderSn)).map((e) => e.eventType)).toEqual(['order.paid', 'payment.paid', 'order.cancelled', 'cancellation.refunding', 'refund.created']);
+      expect((await readOrderEvents(dataSource.manager, orders[1].orderSn)).map((e) => e.eventType)).toEqual(['order.paid', 'payment.paid', 'order.cancelled', 'refund.created', 'cancellation.refunding']);
       // A consumer resuming after any number sees exactly the rest.
       const after = await readSellerEvents(dataSource.manager, sellerId, 17, 100);
       expect(after.map((e) => e.sellerSeq)).toEqual(Array.from({ length: count - 17 }, (_, i) => 18 + i));

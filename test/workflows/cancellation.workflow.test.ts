@@ -61,7 +61,7 @@ describe('cancellation workflow (local server, activities replaced)', () => {
   let n = 0;
   const run = (taskQueue: string) => {
     n += 1;
-    const input: CancellationRequestInput = { asksOrder: true, orderSn: `OC${Date.now()}${n}`, cancellationId: n, actor: 'SELLER', actorId: '42', reason: 'warehouse flooded', refundPollScheduleMs: [60_000] };
+    const input: CancellationRequestInput = { orderSn: `OC${Date.now()}${n}`, cancellationId: n, actor: 'SELLER', actorId: '42', reason: 'warehouse flooded', refundPollScheduleMs: [60_000] };
     const handle = local.env.client.workflow.start(CANCELLATION_WORKFLOW.workflowType, { taskQueue, workflowId: cancellationWorkflowId(input.orderSn), args: [input] });
     return { input, handle };
   };

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
-import { WORKFLOW_LOG_CONTEXT, workflowCodeOption } from '../../apps/worker/workflow-bundle';
+import { writeWorkflowBundle } from '../../apps/worker/workflow-bundle';
 import { TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, searchAttributeFlags } from '../support/temporal-dev-server';
 
 /**
@@ -21,13 +23,23 @@ export interface LocalWorkflows {
   teardown(): Promise<void>;
 }
 
+/**
+ * The server schedules every timer at least history.timerProcessorMaxTimeShift (1 s by default) ahead,
+ * so a 1 ms timer fired after about a second: these servers shift by 20 ms, and a test's timers of a
+ * few hundred ms fire when they are due.
+ */
+const FAST_TIMERS = ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="20ms"'];
+
 export async function startLocalWorkflows(): Promise<LocalWorkflows> {
   const cli = process.env.TEST_TEMPORAL_CLI ?? execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'temporal-cli.sh')], { encoding: 'utf8' }).trim();
+  // The run's prebuilt bundle when jest's global setup made one; else one bundle of the sources for
+  // this file's workers, written while the server starts (webpack once, not at every worker).
+  const ownBundle = process.env.TEST_WORKFLOW_BUNDLE ? undefined : join(tmpdir(), `local-workflows-${process.pid}-${randomUUID()}.js`);
+  const bundle = ownBundle ? writeWorkflowBundle(ownBundle) : Promise.resolve(process.env.TEST_WORKFLOW_BUNDLE!);
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli }, ip: '127.0.0.1', extraArgs: ['--log-level', 'error', ...TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, ...searchAttributeFlags()] },
+    server: { executable: { type: 'existing-path', path: cli }, ip: '127.0.0.1', extraArgs: ['--log-level', 'error', ...TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, ...FAST_TIMERS, ...searchAttributeFlags()] },
   });
-  // The run's prebuilt bundle when jest's global setup made one; the sources otherwise.
-  const code = workflowCodeOption(process.env.TEST_WORKFLOW_BUNDLE);
+  const codePath = await bundle;
   return {
     env,
     async withWorker(activities, body) {
@@ -37,12 +49,15 @@ export async function startLocalWorkflows(): Promise<LocalWorkflows> {
         taskQueue,
         // The barrier every Update handler passes first (workflows/update-durability.ts) is a no-op anyway.
         activities: { updateAccepted: async () => undefined, ...activities },
-        ...code,
-        ...('workflowsPath' in code ? { interceptors: { workflowModules: [WORKFLOW_LOG_CONTEXT] } } : {}),
+        // The bundle carries the log-context interceptor (writeWorkflowBundle).
+        workflowBundle: { codePath },
       });
       return worker.runUntil(body(taskQueue));
     },
-    teardown: () => env.teardown(),
+    async teardown() {
+      await env.teardown();
+      if (ownBundle) rmSync(ownBundle, { force: true });
+    },
   };
 }
 
@@ -83,4 +98,24 @@ export async function timersStarted(handle: WorkflowHandle): Promise<number[]> {
     const timeout = event.timerStartedEventAttributes?.startToFireTimeout;
     return timeout ? [Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6)] : [];
   });
+}
+
+/** The ids of the child workflows a workflow started, in order, from its history. */
+export async function childrenStarted(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).flatMap((event) => {
+    const id = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+    return id ? [id] : [];
+  });
+}
+
+/** The result of workflow `workflowId` once it exists (another workflow starts it), or fails after `timeoutMs`. */
+export async function resultOf<T>(client: Client, workflowId: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const handle = client.workflow.getHandle(workflowId);
+    const started = await handle.describe().then(() => true, (err) => { if (!(err instanceof WorkflowNotFoundError) || Date.now() > deadline) throw err; return false; });
+    if (started) return handle.result() as Promise<T>;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -40,14 +40,13 @@ import {
   withdrawAfterSaleUpdate,
 } from '../../../workflows/after-sale.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
-import type { Principal } from '../auth/principal';
+import { actorIdOf, type Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
-import { startWorkflow } from '../../shared/start-workflows';
 import { StoredAnswer, refusedAnswer } from '../common/stored-answer';
 import { workflowRefusal } from '../common/problem-details';
 import { DomainError, ErrorCode } from '../../../domain/error-codes';
 import { requestHash } from '../common/idempotency';
-import { WorkflowNotAnswering, sendStep, sendUpdateUntilAnswered } from '../common/refused-update';
+import { WorkflowNotAnswering, sendStep, sendUpdateWithStartUntilAnswered } from '../common/refused-update';
 import { OrderWorkflows } from '../orders/order-workflows';
 import { APP_CONFIG } from '../tokens';
 import type { ApplyAfterSaleDto, AuditAfterSaleDto, ReceiptDto, SupportDecisionDto } from './after-sale.dto';
@@ -84,41 +83,50 @@ export class AfterSalesService {
     const recorded = await runStep(this.dataSource, (manager) => this.record(manager, buyer, body, hash, idempotencyKey));
     if ('answer' in recorded) return recorded.answer;
     const input = recorded.input;
-    await startWorkflow(this.workflows.temporal, AFTER_SALE_WORKFLOW, {
-      workflowId: afterSaleWorkflowId(input.serviceSn),
-      taskQueue: this.config.temporal.taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      searchAttributes: { OrderSn: [orderSn], ServiceSn: [input.serviceSn], SellerId: [input.sellerId], BuyerId: [input.buyerId], AfterSaleStatus: [AfterSaleStatus.APPLY] },
-      priority: workPriority('after-sale', this.config.workPriorities),
-      staticSummary: `After-sale ${input.serviceSn} (${input.serviceType}) of order ${orderSn}: ${input.lines.map((l) => `${l.num} × ${l.name}`).join(', ')}${input.requestedFen ? `, ${formatFen(input.requestedFen)} CNY asked` : ''}`,
-    }).catch((err) => {
-      // A replayed application whose workflow already finished: its row tells the answer below.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    });
-    const answer = await this.openingAnswer(input.serviceSn);
+    const answer = await this.openingAnswer(input, orderSn);
     // Pending is not an answer to keep: a replay of the application asks the workflow again.
     if (answer.httpStatus === 202) return answer;
     return storeAfterSaleAnswer(this.dataSource, input.serviceSn, answer);
   }
 
   /**
-   * The order workflow's answer to the opening, through the after-sale workflow's Update (one Update
-   * id per after-sale: a concurrent twin of the application, or its retry, waits on the same Update).
-   * No worker answering within OPENING_WAIT_MS is not an error: the application is recorded and its
-   * workflow started (both durable), so the answer is 202 with the after-sale as it stands, and the
-   * opening's outcome lands on it (`opening` turns ACCEPTED, or the after-sale CLOSED with the reason).
+   * Starts `after-sale-{serviceSn}` and asks for the order workflow's answer in one call
+   * (update-with-start; one Update id per after-sale: a concurrent twin of the application, or its
+   * retry, attaches to the same workflow and waits on the same Update). No worker answering within
+   * OPENING_WAIT_MS is not an error: the application is recorded and its workflow started (both
+   * durable), so the answer is 202 with the after-sale as it stands, and the opening's outcome lands
+   * on it (`opening` turns ACCEPTED, or the after-sale CLOSED with the reason).
    */
-  private async openingAnswer(serviceSn: string): Promise<StoredAnswer> {
-    const handle = this.workflows.temporal.workflow.getHandle(afterSaleWorkflowId(serviceSn));
+  private async openingAnswer(input: AfterSaleWorkflowInput, orderSn: string): Promise<StoredAnswer> {
+    const { serviceSn } = input;
     try {
-      const opened = await sendUpdateUntilAnswered(handle, awaitOpeningUpdate, [], `opening-${serviceSn}`, OPENING_WAIT_MS);
+      const opened = await sendUpdateWithStartUntilAnswered(
+        this.workflows.temporal,
+        AFTER_SALE_WORKFLOW,
+        awaitOpeningUpdate,
+        {
+          updateId: `opening-${serviceSn}`,
+          start: {
+            workflowId: afterSaleWorkflowId(serviceSn),
+            taskQueue: this.config.temporal.taskQueue,
+            args: [input],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            searchAttributes: { OrderSn: [orderSn], ServiceSn: [serviceSn], SellerId: [input.sellerId], BuyerId: [input.buyerId], AfterSaleStatus: [AfterSaleStatus.APPLY] },
+            priority: workPriority('after-sale', this.config.workPriorities),
+            staticSummary: `After-sale ${serviceSn} (${input.serviceType}) of order ${orderSn}: ${input.lines.map((l) => `${l.num} × ${l.name}`).join(', ')}${input.requestedFen ? `, ${formatFen(input.requestedFen)} CNY asked` : ''}`,
+          },
+        },
+        OPENING_WAIT_MS,
+      );
       return opened.opening?.accepted ? { httpStatus: 201, body: await this.describe(serviceSn) } : refused(opened.opening?.reason ?? 'the order refused the after-sale');
     } catch (err) {
-      // Not answering in time, or finished (a replay after the after-sale closed): the row tells. An
-      // after-sale opened and later withdrawn is CLOSED with a reason, yet its opening was accepted.
-      if (err instanceof WorkflowNotAnswering || workflowRefusal(err, `after-sale ${serviceSn} has finished`) !== undefined) return this.openingFromRow(serviceSn);
+      // Not answering in time, or finished (a replay after the after-sale closed, whose id is not
+      // reused): the row tells. An after-sale opened and later withdrawn is CLOSED with a reason, yet
+      // its opening was accepted.
+      if (err instanceof WorkflowNotAnswering || err instanceof WorkflowExecutionAlreadyStartedError || workflowRefusal(err, `after-sale ${serviceSn} has finished`) !== undefined) {
+        return this.openingFromRow(serviceSn);
+      }
       throw err;
     }
   }
@@ -277,7 +285,7 @@ export class AfterSalesService {
   audit(seller: Principal, serviceSn: string, dto: AuditAfterSaleDto) {
     const action = dto.decision === 'PASS' ? AfterSaleAction.AUDIT_PASS : AfterSaleAction.AUDIT_REFUSE;
     return this.step(seller, serviceSn, action, Actor.SELLER, (handle, finished) =>
-      sendStep(handle, auditAfterSaleUpdate, [{ actorId: seller.id, decision: dto.decision, refundFen: dto.refundFen, reason: dto.reason?.trim() }], finished));
+      sendStep(handle, auditAfterSaleUpdate, [{ actorId: actorIdOf(seller), decision: dto.decision, refundFen: dto.refundFen, reason: dto.reason?.trim() }], finished));
   }
 
   shipReturn(buyer: Principal, serviceSn: string, carrier: string, trackingNo: string) {
@@ -287,7 +295,7 @@ export class AfterSalesService {
 
   recordReceipt(seller: Principal, serviceSn: string, dto: ReceiptDto) {
     return this.step(seller, serviceSn, AfterSaleAction.RECEIVE, Actor.SELLER, (handle, finished) =>
-      sendStep(handle, recordReceiptUpdate, [{ actorId: seller.id, lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, goodNum: l.goodNum, damagedNum: l.damagedNum })), note: dto.note?.trim() || undefined }], finished));
+      sendStep(handle, recordReceiptUpdate, [{ actorId: actorIdOf(seller), lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, goodNum: l.goodNum, damagedNum: l.damagedNum })), note: dto.note?.trim() || undefined }], finished));
   }
 
   withdraw(buyer: Principal, serviceSn: string, reason: string) {

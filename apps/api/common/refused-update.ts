@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type Client,
   ServiceError,
   WorkflowHandle,
+  type WorkflowStartOptions,
   WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowUpdateStage,
 } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { UpdateDefinition, Workflow } from '@temporalio/common';
+import { executeUpdateWithStartWorkflow } from '../../shared/start-workflows';
+import type { WorkflowRef } from '../../../workflows/workflow-ref';
 import { DomainError, ErrorCode } from '../../../domain/error-codes';
 import { workflowRefusal } from './problem-details';
 import { durableStepSignal } from '../../../workflows/durable-steps.contract';
@@ -50,24 +54,48 @@ export class WorkflowNotAnswering extends DomainError {
  * idempotent for its request); each attempt waits at most ATTEMPT_MS, the whole call the budget. A refusal or a
  * finished workflow is an answer: never sent again, thrown as is. Past the budget: WorkflowNotAnswering.
  */
-export async function sendUpdateUntilAnswered<Ret, Args extends any[]>(
+export function sendUpdateUntilAnswered<Ret, Args extends any[]>(
   handle: WorkflowHandle,
   update: UpdateDefinition<Ret, Args>,
   args: Args,
   updateId: string,
   budgetMs = UPDATE_ANSWER_BUDGET_MS,
 ): Promise<Ret> {
+  // (The cast only picks one of executeUpdate's overloads for a generic argument list.)
+  return untilAnswered(`${update.name} on ${handle.workflowId}`, budgetMs, (attemptDeadline) =>
+    handle.client.withDeadline(attemptDeadline, () => handle.executeUpdate(update as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId })),
+  );
+}
+
+/**
+ * The same for an Update sent with its workflow's start in one call (update-with-start): every
+ * attempt starts the workflow or, by its conflict policy, attaches to the one a first attempt
+ * started, and sends the Update under the same id — so a start whose answer was lost is not a
+ * second workflow, and an Update the server dropped is admitted again.
+ */
+export function sendUpdateWithStartUntilAnswered<W extends Workflow, Ret, Args extends any[]>(
+  client: Client,
+  workflow: WorkflowRef<W>,
+  update: UpdateDefinition<Ret, Args>,
+  options: { start: WorkflowStartOptions<W> & { workflowIdConflictPolicy: 'USE_EXISTING' }; args?: Args; updateId: string },
+  budgetMs = UPDATE_ANSWER_BUDGET_MS,
+): Promise<Ret> {
+  return untilAnswered(`${update.name} on ${options.start.workflowId}`, budgetMs, (attemptDeadline) =>
+    client.withDeadline(attemptDeadline, () => executeUpdateWithStartWorkflow(client, workflow, update, options)),
+  );
+}
+
+/** Runs `attempt` (each with a deadline of at most ATTEMPT_MS) again while it ends unanswered, within the budget; past it WorkflowNotAnswering. */
+async function untilAnswered<Ret>(what: string, budgetMs: number, attempt: (attemptDeadline: number) => Promise<Ret>): Promise<Ret> {
   const deadline = Date.now() + budgetMs;
-  for (let attempt = 1; ; attempt += 1) {
+  for (let n = 1; ; n += 1) {
     try {
-      // (The cast only picks one of executeUpdate's overloads for a generic argument list.)
-      const attemptDeadline = Math.min(deadline, Date.now() + ATTEMPT_MS);
-      return await handle.client.withDeadline(attemptDeadline, () => handle.executeUpdate(update as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId }));
+      return await attempt(Math.min(deadline, Date.now() + ATTEMPT_MS));
     } catch (err) {
       if (!unanswered(err)) throw err;
       const left = deadline - Date.now();
-      if (left < 250) throw new WorkflowNotAnswering(`${update.name} on ${handle.workflowId}`, budgetMs);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000, left - 200)));
+      if (left < 250) throw new WorkflowNotAnswering(what, budgetMs);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * n, 5000, left - 200)));
     }
   }
 }

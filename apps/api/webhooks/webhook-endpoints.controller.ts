@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import type { WebhookMessageStatus } from '../../../domain/webhooks';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { Scopes } from '../auth/scopes.decorator';
 import { ApiProblems } from '../common/api-problems';
 import { ParseIdPipe, singleParam } from '../common/query-params';
 import { RateLimitedWrite } from '../common/rate-limits';
@@ -15,6 +16,8 @@ const MESSAGE_STATUSES: readonly WebhookMessageStatus[] = ['PENDING', 'DELIVERED
 @ApiTags('webhooks')
 @ApiBearerAuth()
 @Roles('seller')
+// A seller's API key with the webhooks:manage scope may manage them too (docs/seller-integration.md).
+@Scopes('webhooks:manage')
 @Controller('seller/webhook-endpoints')
 export class WebhookEndpointsController {
   constructor(private readonly endpoints: WebhookEndpointsService) {}

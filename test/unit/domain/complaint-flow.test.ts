@@ -50,10 +50,10 @@ WAIT_ARBITRATION WITHDRAW             BUYER         CANCEL
   });
 
   it('explains refusals: wrong actor, wrong status, closed complaint', () => {
-    expect(checkComplaintAction(ComplainStatus.WAIT_APPEAL, ComplaintAction.APPEAL, Actor.BUYER)).toEqual({ allowed: false, reason: 'BUYER may not appeal a WAIT_APPEAL complaint' });
-    expect(checkComplaintAction(ComplainStatus.NEW, ComplaintAction.APPEAL, Actor.SELLER)).toEqual({ allowed: false, reason: 'appeal is not possible while the complaint is NEW' });
-    expect(checkComplaintAction(ComplainStatus.COMPLETE, ComplaintAction.MESSAGE, Actor.BUYER)).toEqual({ allowed: false, reason: 'the complaint is closed (COMPLETE)' });
-    expect(checkComplaintAction(ComplainStatus.CANCEL, ComplaintAction.WITHDRAW, Actor.BUYER)).toEqual({ allowed: false, reason: 'the complaint is closed (CANCEL)' });
+    expect(checkComplaintAction(ComplainStatus.WAIT_APPEAL, ComplaintAction.APPEAL, Actor.BUYER)).toEqual({ allowed: false, code: 'ComplaintStepRefused', reason: 'BUYER may not appeal a WAIT_APPEAL complaint' });
+    expect(checkComplaintAction(ComplainStatus.NEW, ComplaintAction.APPEAL, Actor.SELLER)).toEqual({ allowed: false, code: 'ComplaintStepRefused', reason: 'appeal is not possible while the complaint is NEW' });
+    expect(checkComplaintAction(ComplainStatus.COMPLETE, ComplaintAction.MESSAGE, Actor.BUYER)).toEqual({ allowed: false, code: 'ComplaintStepRefused', reason: 'the complaint is closed (COMPLETE)' });
+    expect(checkComplaintAction(ComplainStatus.CANCEL, ComplaintAction.WITHDRAW, Actor.BUYER)).toEqual({ allowed: false, code: 'ComplaintStepRefused', reason: 'the complaint is closed (CANCEL)' });
   });
 
   it('has no rule leaving a closed complaint', () => {

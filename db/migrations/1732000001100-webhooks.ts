@@ -13,8 +13,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - webhook_attempt: every HTTP attempt (time, status code, latency, error, a capped excerpt of the
  *   answer), read by the seller through the API with an id cursor.
  */
-export class Webhooks1732000000970 implements MigrationInterface {
-  name = 'Webhooks1732000000970';
+export class Webhooks1732000001100 implements MigrationInterface {
+  name = 'Webhooks1732000001100';
 
   async up(q: QueryRunner): Promise<void> {
     const table = (sql: string) => q.query(`${sql} ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);

@@ -53,6 +53,18 @@ describe('webhooks: targets inside are refused', () => {
     expect(receiver.connections).toBe(0);
   });
 
+  it('takes a seller API key with the webhooks:manage scope; one without it is a 403', async () => {
+    const key = async (scopes: string[]) => (await system.http('POST', '/seller/api-keys', { token: system.token('seller', sellerId), body: { name: `hooks ${scopes}`, scopes } })).body.key as string;
+    const manager = await key(['webhooks:manage']);
+    expect((await system.http('GET', '/seller/webhook-endpoints', { token: manager })).status).toBe(200);
+    const refused = await system.http('POST', '/seller/webhook-endpoints', { token: manager, body: { url: `http://127.0.0.1:${receiver.port}/hooks` } });
+    expect(refused.body.code).toBe('WEBHOOK_URL_REFUSED');
+    const reader = await key(['events:read']);
+    const denied = await system.http('GET', '/seller/webhook-endpoints', { token: reader });
+    expect(denied.status).toBe(403);
+    expect(denied.body.code).toBe('INSUFFICIENT_SCOPE');
+  });
+
   it('refuses an endpoint that points inside anyway at every connection: attempts say why, the receiver sees nothing', async () => {
     // As if it had been registered while the setting was on (or its name resolved outside then).
     const id = await insertWebhookEndpoint(system.dataSource, { sellerId, url: receiver.url, description: 'points inside', eventTypes: null, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });

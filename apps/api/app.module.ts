@@ -59,6 +59,8 @@ import { PagesController } from './pages/pages.controller';
 import { PromotionsController } from './promotions/promotions.controller';
 import { REDIS_CLIENT } from './redis/redis';
 import { SUPPORT_CONTROLLERS, SUPPORT_PROVIDERS } from './support/support.parts';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 
 /** Closes the API's MySQL pool, Redis and Temporal connections when Nest shuts down. */
 class ConnectionsCloser implements OnApplicationShutdown {
@@ -82,7 +84,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config, connections.redis)), TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, ...SELLER_CONTROLLERS, StepsController],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, ...SELLER_CONTROLLERS, StepsController, WebhookEndpointsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -121,6 +123,7 @@ export class AppModule {
         CheckoutService,
         ...SUPPORT_PROVIDERS,
         ...SELLER_PROVIDERS,
+        WebhookEndpointsService,
       ],
     };
   }

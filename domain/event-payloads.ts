@@ -106,6 +106,9 @@ export interface PaymentCreatedPayload {
   orderSn: string;
   provider: string;
   amountFen: number;
+  /** A trade payment (one per order it pays for, on that order's seller stream): the trade, and this order's share of amountFen. */
+  tradeSn?: string;
+  shareFen?: number;
   actor: EventActor;
 }
 

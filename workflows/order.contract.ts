@@ -77,6 +77,8 @@ export interface PaymentConfirmed {
   amountFen: number;
   paidAt: string;
   notificationId: string;
+  /** A trade payment: the trade it paid, and amountFen is this order's share of it (payment_share). */
+  tradeSn?: string;
 }
 
 export interface ShipRequest {

@@ -149,7 +149,10 @@ export type ServiceStatus = (typeof ServiceStatus)[keyof typeof ServiceStatus];
 /** Status of a trade (one checkout that may hold several shop orders). */
 export const TradeStatus = {
   NEW: 'NEW',
+  /** Nothing is left to pay and something was paid: every order is paid (by the trade or one by one) or cancelled unpaid. */
   PAID_OFF: 'PAID_OFF',
+  /** Every order was cancelled (or refused for stock) before it was paid. */
+  CANCELLED: 'CANCELLED',
 } as const;
 export type TradeStatus = (typeof TradeStatus)[keyof typeof TradeStatus];
 

@@ -320,3 +320,14 @@ export interface ReconciliationCasePayload {
   note: string;
   actor: EventActor;
 }
+
+export interface TradeStatusPayload {
+  tradeSn: string;
+  from: string;
+  to: string;
+  /** Each order of the trade as it stood when the trade moved. */
+  orders: { orderSn: string; orderStatus: string; payStatus: string }[];
+  /** The order whose transition settled the trade. */
+  causedBy: string;
+  actor: EventActor;
+}

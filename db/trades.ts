@@ -90,3 +90,12 @@ export async function settleTradeStatus(manager: Queryable, tradeSn: string, cau
   }, 'ignore', event);
   return to;
 }
+
+/** The trade, when the caller may see it (a buyer only their own: `buyerId`; support any), or undefined. */
+export async function readTradeFor(db: Queryable, tradeSn: string, buyerId?: string): Promise<{ trade_sn: string; buyer_id: number | string; trade_status: TradeStatus; total_fen: number } | undefined> {
+  const [trade] = await db.query(
+    `SELECT trade_sn, buyer_id, trade_status, total_fen FROM trade WHERE trade_sn = ?${buyerId === undefined ? '' : ' AND buyer_id = ?'}`,
+    buyerId === undefined ? [tradeSn] : [tradeSn, buyerId],
+  );
+  return trade;
+}

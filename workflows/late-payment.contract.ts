@@ -24,8 +24,9 @@ export interface LatePayment {
   transactionId: string;
   amountFen: number;
   paidAt: string;
-  /** A share of a trade payment (amountFen is the order's share). */
+  /** A share of a trade payment (amountFen is the order's share, paymentFen the whole payment's amount). */
   tradeSn?: string;
+  paymentFen?: number;
 }
 
 export interface LatePaymentInput {

@@ -138,7 +138,7 @@ export class ProviderInbox {
     const shares = await readPaymentShares(this.dataSource, notification.outTradeNo);
     let delivered: PaymentDelivery = 'order';
     for (const share of shares) {
-      const outcome = await this.deliverToOrder(notification, payment, share.orderSn, { ...paid, amountFen: share.amountFen, tradeSn: payment.trade_sn });
+      const outcome = await this.deliverToOrder(notification, payment, share.orderSn, { ...paid, amountFen: share.amountFen, tradeSn: payment.trade_sn, paymentFen: payment.amount_fen });
       if (typeof outcome === 'object') return outcome;
       if (outcome === 'late-payment') delivered = outcome;
     }

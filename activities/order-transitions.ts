@@ -10,6 +10,7 @@ import { recordStockMovements } from '../db/stock-ledger';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { markPaymentPaid } from '../db/payments';
 import { lockTradeOfOrder, settleTradeStatus } from '../db/trades';
+import { settleOrderOutStatus } from '../db/order-out-status';
 import { ORDER_OPERATION_EVENTS, OrderTransitionPayload, businessEvent, eventActor } from '../domain/events';
 import { ErrorCode } from '../domain/error-codes';
 
@@ -229,6 +230,9 @@ async function applyEffects(manager: EntityManager, request: TransitionRequest, 
     await recordStockMovements(manager, request.orderSn, 'SALE');
   } else if (request.operation === OrderOperate.SHIP) {
     await recordStockMovements(manager, request.orderSn, 'SHIP');
+  } else if (request.operation === OrderOperate.CONFIRM) {
+    // The order's first step confirms the stock its checkout reserved: its out-status leaves WAIT.
+    await settleOrderOutStatus(manager, request.orderSn);
   }
 }
 

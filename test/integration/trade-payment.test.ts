@@ -75,6 +75,11 @@ describe('trade payment: one provider payment for a two-shop trade', () => {
     await expectPaidByOnePayment(trade, payment.outTradeNo, 'wechatpay');
     const status = await system.http('GET', `/trades/${trade.tradeSn}/payment`, { token: buyer(trade) });
     expect(status.body).toMatchObject({ tradeStatus: 'PAID_OFF', paid: true, amountFen: 8800, awaitingFen: 0, payments: [{ outTradeNo: payment.outTradeNo, status: 'PAID', amountFen: 8800 }] });
+    // Each order's stock was taken (its out-status, readable on the order).
+    for (const order of trade.orders) {
+      const read = await system.http('GET', `/orders/${order.orderSn}`, { token: buyer(trade) });
+      expect(read.body.outStatus).toEqual([{ outType: 'GOODS', outStatus: 'SUCCESS', reason: null, updatedAt: expect.any(String) }]);
+    }
     // Nothing is left to pay.
     expect(await system.http('POST', `/trades/${trade.tradeSn}/payment`, { token: buyer(trade), body: { provider: 'wechatpay' } })).toMatchObject({ status: 409, body: { code: 'PAYMENT_NOT_ALLOWED' } });
     await recordHistory(system.temporal.workflow.getHandle(orderWorkflowId(trade.orders[0].orderSn)), 'order-trade-paid-wechatpay');

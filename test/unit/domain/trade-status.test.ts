@@ -1,4 +1,4 @@
-import { OrderStatus, PayStatus, TradeStatus, tradeStatusAfter } from '../../../domain';
+import { OrderOutType, OrderStatus, PayStatus, TradeStatus, outTypeOf, tradeStatusAfter } from '../../../domain';
 
 const order = (orderStatus: string, payStatus: string) => ({ orderStatus, payStatus });
 
@@ -29,5 +29,12 @@ describe('trade status from its orders', () => {
     expect(tradeStatusAfter(TradeStatus.PAID_OFF, [order(OrderStatus.CANCELLED, PayStatus.PAY_NO)])).toBeUndefined();
     expect(tradeStatusAfter(TradeStatus.CANCELLED, [order(OrderStatus.PAID_OFF, PayStatus.PAY_YES)])).toBeUndefined();
     expect(tradeStatusAfter(TradeStatus.NEW, [])).toBeUndefined();
+  });
+});
+
+describe('order out type', () => {
+  it('a group-buy order takes group-buy goods, every other order goods', () => {
+    expect(outTypeOf('PINTUAN')).toBe(OrderOutType.GROUPBUY_GOODS);
+    for (const type of ['NORMAL', 'CHANGE', 'SUPPLY_AGAIN']) expect(outTypeOf(type)).toBe(OrderOutType.GOODS);
   });
 });

@@ -40,17 +40,22 @@ export type { RefundRow } from './refunds';
 export async function readRefundBalance(manager: EntityManager, orderSn: string, options: { outTradeNo?: string; lock: boolean }): Promise<(RefundBalance & { provider: 'wechatpay' | 'alipay'; paymentFen: number }) | undefined> {
   const [order] = await manager.query(`SELECT order_sn FROM orders WHERE order_sn = ?${options.lock ? ' FOR UPDATE' : ''}`, [orderSn]);
   if (!order) throw new RefundRefusedError(ErrorCode.OrderNotFound, `order ${orderSn} does not exist`);
-  // The order's own payments, and the trade payments with a share for it (amount_fen: the share).
-  const captured: { provider: 'wechatpay' | 'alipay'; out_trade_no: string; amount_fen: number; payment_fen: number; shared: number }[] = await manager.query(
+  // The order's own payments, and the trade payments with a share for it (amount_fen: the share). Under
+  // the lock a locking read: a trade payment may have been marked PAID by a sibling order's step that
+  // committed after this transaction's snapshot.
+  type Captured = { provider: 'wechatpay' | 'alipay'; out_trade_no: string; amount_fen: number; payment_fen: number; paid_at: Date; id: number; shared: number };
+  const own: Captured[] = await manager.query(
     `SELECT provider, out_trade_no, amount_fen, amount_fen AS payment_fen, paid_at, id, 0 AS shared
-         FROM payment WHERE order_sn = ? AND status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
-     UNION ALL
-     SELECT p.provider, p.out_trade_no, s.amount_fen, p.amount_fen AS payment_fen, p.paid_at, p.id, 1 AS shared
-         FROM payment_share s JOIN payment p ON p.out_trade_no = s.out_trade_no
-        WHERE s.order_sn = ? AND p.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
-     ORDER BY paid_at, id`,
-    [orderSn, orderSn],
+         FROM payment WHERE order_sn = ? AND status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')`,
+    [orderSn],
   );
+  const shared: Captured[] = await manager.query(
+    `SELECT p.provider, p.out_trade_no, s.amount_fen, p.amount_fen AS payment_fen, p.paid_at, p.id, 1 AS shared
+         FROM payment_share s JOIN payment p ON p.out_trade_no = s.out_trade_no
+        WHERE s.order_sn = ? AND p.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')${options.lock ? ' LOCK IN SHARE MODE' : ''}`,
+    [orderSn],
+  );
+  const captured = [...own, ...shared].sort((a, b) => new Date(a.paid_at).getTime() - new Date(b.paid_at).getTime() || Number(a.id) - Number(b.id));
   const payment = options.outTradeNo ? captured.find((p) => p.out_trade_no === options.outTradeNo) : captured[0];
   if (!payment) return undefined;
   // Under the lock this is a locking read: REPEATABLE READ would otherwise answer from the snapshot of the

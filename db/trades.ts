@@ -1,6 +1,7 @@
 import { TradeStatus, tradeStatusAfter } from '../domain';
 import { PLATFORM_SELLER_ID, businessEvent, eventActor } from '../domain/events';
-import { appendOrderLog } from './order-log';
+import type { EntityManager } from 'typeorm';
+import { emitEvent } from './business-events';
 import type { Queryable } from './queryable';
 
 /**
@@ -46,8 +47,12 @@ export async function insertLinkedTrade(manager: Queryable, trade: { tradeSn: st
  * settle it one after the other, each seeing the other's committed status (and never deadlock on each
  * other's order rows). Returns the trade's number, or undefined for an order without a trade row.
  */
-export async function lockTradeOfOrder(manager: Queryable, orderSn: string): Promise<string | undefined> {
-  const [order] = await manager.query('SELECT trade_sn FROM orders WHERE order_sn = ?', [orderSn]);
+export async function lockTradeOfOrder(manager: EntityManager, orderSn: string): Promise<string | undefined> {
+  // An order's trade_sn never changes, so it is read outside this transaction (the pool, not the
+  // manager): a plain read inside would fix the transaction's consistent-read snapshot before the locks
+  // below are waited for, and the step's later reads (its replay check) would miss what the twin it
+  // waited for committed.
+  const [order] = await manager.connection.query('SELECT trade_sn FROM orders WHERE order_sn = ?', [orderSn]);
   if (!order) return undefined;
   const [trade] = await manager.query('SELECT trade_sn FROM trade WHERE trade_sn = ? FOR UPDATE', [order.trade_sn]);
   return trade?.trade_sn;
@@ -55,17 +60,23 @@ export async function lockTradeOfOrder(manager: Queryable, orderSn: string): Pro
 
 /**
  * The trade's status from its orders' (domain tradeStatusAfter), moved NEW → PAID_OFF / CANCELLED by a
- * compare-and-set, with a log row on the order that settled it and trade.paid_off / trade.cancelled on
- * the platform stream, in the caller's transaction (which holds the trade's lock: lockTradeOfOrder).
- * The orders are read with a locking read, so the decision sees every committed order status.
+ * compare-and-set, with its trade_log row (naming the order that settled it) and trade.paid_off /
+ * trade.cancelled on the platform stream, in the caller's transaction (which holds the trade's lock: lockTradeOfOrder).
+ * The decision sees every other order's committed status and this order's new one.
  */
-export async function settleTradeStatus(manager: Queryable, tradeSn: string, causedBy: { orderSn: string; actorRole: string; actorId?: string | null }): Promise<TradeStatus | undefined> {
+export async function settleTradeStatus(manager: EntityManager, tradeSn: string, causedBy: { orderSn: string; actorRole: string; actorId?: string | null }): Promise<TradeStatus | undefined> {
   const [trade] = await manager.query('SELECT trade_status FROM trade WHERE trade_sn = ? FOR UPDATE', [tradeSn]);
   if (!trade) return undefined;
-  const orders: { order_sn: string; order_status: string; pay_status: string }[] = await manager.query(
-    'SELECT order_sn, order_status, pay_status FROM orders WHERE trade_sn = ? ORDER BY order_sn LOCK IN SHARE MODE',
+  // The other orders as committed (read outside this transaction: every PAY / CANCEL of them waits for
+  // the trade's lock we hold, so none is half-way; no share lock on their rows, which a refund holding
+  // one of them while it waits for the payment row would turn into a deadlock), this one as this
+  // transaction just set it.
+  const committed: { order_sn: string; order_status: string; pay_status: string }[] = await manager.connection.query(
+    'SELECT order_sn, order_status, pay_status FROM orders WHERE trade_sn = ? ORDER BY order_sn',
     [tradeSn],
   );
+  const [mine] = await manager.query('SELECT order_status, pay_status FROM orders WHERE order_sn = ? FOR UPDATE', [causedBy.orderSn]);
+  const orders = committed.map((o) => (o.order_sn === causedBy.orderSn && mine ? { ...o, order_status: mine.order_status, pay_status: mine.pay_status } : o));
   const to = tradeStatusAfter(trade.trade_status, orders.map((o) => ({ orderStatus: o.order_status, payStatus: o.pay_status })));
   if (!to) return undefined;
   const moved = await manager.query('UPDATE trade SET trade_status = ? WHERE trade_sn = ? AND trade_status = ?', [to, tradeSn, trade.trade_status]);
@@ -78,16 +89,14 @@ export async function settleTradeStatus(manager: Queryable, tradeSn: string, cau
       payload: { tradeSn, from: trade.trade_status, to, orders: orders.map((o) => ({ orderSn: o.order_sn, orderStatus: o.order_status, payStatus: o.pay_status })), causedBy: causedBy.orderSn, actor: eventActor(causedBy.actorRole, causedBy.actorId) },
     },
   );
-  await appendOrderLog(manager, {
-    orderSn: causedBy.orderSn,
-    eventKey: `trade:${tradeSn}:${to}`,
-    operation: 'TRADE',
-    oldStatus: trade.trade_status,
-    newStatus: to,
-    actorRole: causedBy.actorRole,
-    actorId: causedBy.actorId ?? null,
-    message: `trade ${tradeSn} ${to === TradeStatus.PAID_OFF ? 'paid off' : 'cancelled'}: ${orders.map((o) => `${o.order_sn} ${o.order_status}/${o.pay_status}`).join(', ')}`,
-  }, 'ignore', event);
+  const logged = await manager.query(
+    `INSERT IGNORE INTO trade_log (trade_sn, event_key, old_status, new_status, caused_by_order_sn, actor_role, actor_id, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      tradeSn, to, trade.trade_status, to, causedBy.orderSn, causedBy.actorRole, causedBy.actorId ?? null,
+      `trade ${tradeSn} ${to === TradeStatus.PAID_OFF ? 'paid off' : 'cancelled'}: ${orders.map((o) => `${o.order_sn} ${o.order_status}/${o.pay_status}`).join(', ')}`.slice(0, 500),
+    ],
+  );
+  if (logged.affectedRows === 1) emitEvent(manager, event);
   return to;
 }
 

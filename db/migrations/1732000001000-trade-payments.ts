@@ -5,7 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * no `order_sn` (one out_trade_no, one provider payment for the trade's unpaid orders), and one
  * `payment_share` row per order it pays for, with that order's amount (Σ shares = the payment's
  * amount). Refunds of an order paid this way draw from its share (db/refund-balance.ts). The buyer's
- * Idempotency-Key on POST /trades/{sn}/payment is kept on the attempt it created.
+ * Idempotency-Key on POST /trades/{sn}/payment is kept on the attempt it created. `trade_log` records
+ * the trade's status moves (NEW → PAID_OFF / CANCELLED).
  */
 export class TradePayments1732000001000 implements MigrationInterface {
   name = 'TradePayments1732000001000';
@@ -28,9 +29,24 @@ export class TradePayments1732000001000 implements MigrationInterface {
       KEY idx_payment_share_order (order_sn),
       CONSTRAINT chk_payment_share_amount CHECK (amount_fen > 0)
     )`);
+    // The trade's own log: each status move (db/trades.ts settleTradeStatus), once per event_key.
+    await q.query(`CREATE TABLE trade_log (
+      id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+      trade_sn VARCHAR(32) NOT NULL,
+      event_key VARCHAR(64) NOT NULL,
+      old_status VARCHAR(16) NOT NULL,
+      new_status VARCHAR(16) NOT NULL,
+      caused_by_order_sn VARCHAR(32) NOT NULL,
+      actor_role VARCHAR(16) NOT NULL,
+      actor_id VARCHAR(64) NULL,
+      message VARCHAR(500) NOT NULL,
+      created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+      UNIQUE KEY uk_trade_log_event (trade_sn, event_key)
+    )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE trade_log');
     await q.query('DROP TABLE payment_share');
     await q.query(`ALTER TABLE payment DROP CONSTRAINT chk_payment_owner, DROP KEY uk_payment_trade_idempotency, DROP KEY idx_payment_trade,
       DROP COLUMN request_hash, DROP COLUMN idempotency_key, DROP COLUMN trade_sn, MODIFY order_sn VARCHAR(32) NOT NULL`);

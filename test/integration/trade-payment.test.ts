@@ -135,6 +135,7 @@ describe('trade payment: one provider payment for a two-shop trade', () => {
     expect(await system.dataSource.query('SELECT status FROM payment WHERE out_trade_no = ?', [payment.outTradeNo])).toEqual([{ status: 'PARTIALLY_REFUNDED' }]);
     const late = system.temporal.workflow.getHandle(latePaymentWorkflowId(payment.outTradeNo, cancelled.orderSn));
     expect(await late.result()).toMatchObject({ status: 'SUCCESS' });
+    await recordHistory(late, 'late-payment-trade-share');
   });
 
   it('every order cancelled unpaid: the trade is CANCELLED', async () => {

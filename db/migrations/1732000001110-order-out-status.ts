@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * order and out type (GOODS, GROUPBUY_GOODS), WAIT when the order is written with its reservation,
  * then SUCCESS / FAIL (with the reason) when the order workflow's first step confirms the stock.
  */
-export class OrderOutStatus1732000001010 implements MigrationInterface {
-  name = 'OrderOutStatus1732000001010';
+export class OrderOutStatus1732000001110 implements MigrationInterface {
+  name = 'OrderOutStatus1732000001110';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE order_out_status (

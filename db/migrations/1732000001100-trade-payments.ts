@@ -8,8 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Idempotency-Key on POST /trades/{sn}/payment is kept on the attempt it created. `trade_log` records
  * the trade's status moves (NEW → PAID_OFF / CANCELLED).
  */
-export class TradePayments1732000001000 implements MigrationInterface {
-  name = 'TradePayments1732000001000';
+export class TradePayments1732000001100 implements MigrationInterface {
+  name = 'TradePayments1732000001100';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE payment

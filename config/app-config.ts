@@ -1,5 +1,6 @@
 import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings, ProviderGateSettings, RefundSpacing, parseDuration, readAfterSaleSettings, readComplaintSettings, readOrderSettings, readProviderGateSettings, readRefundSpacing } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
+import { AuthSettings, readAuthSettings } from './auth';
 import { ConfigError } from './config-error';
 import { DatabaseTlsSettings, readDatabaseTls } from './database-tls';
 import { PayloadEncryptionSettings, readPayloadEncryption } from './payload-encryption';
@@ -22,6 +23,8 @@ export interface AppConfig {
     port: number;
     publicBaseUrl: string;
     jwtSecret: string;
+    /** Which bearer tokens the API accepts: HS256 development tokens (local only), the identity provider's (JWKS): config/auth.ts. */
+    auth: AuthSettings;
     /** Requests a minute per principal and route, by principal kind (role) and scope (writes, polls): config/rate-limits.ts. */
     rateLimits: RateLimits;
   };
@@ -106,6 +109,8 @@ export function readAppConfig(env: Env = process.env): AppConfig {
       publicBaseUrl: readUrl(env, 'PUBLIC_BASE_URL', `http://127.0.0.1:${apiPort}`),
       jwtSecret: readJwtSecret(env, payments.realProvider),
       rateLimits: readRateLimits(env),
+      // Set last (below): a deployment missing its secrets hears about JWT_SECRET and the codec keys first.
+      auth: { devTokens: false },
     },
     worker: readWorkerSettings(env),
     workPriorities: readWorkPriorities(env),
@@ -128,8 +133,10 @@ export function readAppConfig(env: Env = process.env): AppConfig {
   };
   // Read last, so a deployment missing several secrets hears about JWT_SECRET first; deployed exactly
   // when the JWT secret must be a real one (readJwtSecret).
-  const payloadEncryption = readPayloadEncryption(env, env.NODE_ENV === 'production' || payments.realProvider);
-  return { ...config, temporal: { ...config.temporal, payloadEncryption } };
+  const deployed = env.NODE_ENV === 'production' || payments.realProvider;
+  const payloadEncryption = readPayloadEncryption(env, deployed);
+  const auth = readAuthSettings(env, deployed);
+  return { ...config, api: { ...config.api, auth }, temporal: { ...config.temporal, payloadEncryption } };
 }
 
 function readWorkerSettings(env: Env): AppConfig['worker'] {

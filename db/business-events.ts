@@ -144,7 +144,7 @@ const COLUMNS = 'seller_id, seller_seq, event_id, event_type, entity_type, entit
  * committed so far with a number ≤ the last one returned is in the answer or an earlier one: resume
  * with the last `sellerSeq` as the next `afterSeq`.
  */
-export async function readSellerEvents(db: Queryable, sellerId: number, afterSeq: number, limit: number): Promise<StoredBusinessEvent[]> {
+export async function readSellerEvents(db: Queryable, sellerId: number | string, afterSeq: number, limit: number): Promise<StoredBusinessEvent[]> {
   const rows = await db.query(`SELECT ${COLUMNS} FROM business_event WHERE seller_id = ? AND seller_seq > ? ORDER BY seller_seq LIMIT ?`, [sellerId, afterSeq, limit]);
   return rows.map(toStored);
 }
@@ -156,7 +156,7 @@ export async function readOrderEvents(db: Queryable, orderSn: string): Promise<S
 }
 
 /** A seller's last number (0: no event yet). */
-export async function lastSellerSeq(db: Queryable, sellerId: number): Promise<number> {
+export async function lastSellerSeq(db: Queryable, sellerId: number | string): Promise<number> {
   const [row] = await db.query('SELECT last_seq FROM seller_event_sequence WHERE seller_id = ?', [sellerId]);
   return row ? Number(row.last_seq) : 0;
 }

@@ -24,6 +24,8 @@ const API_CODES = {
   VALIDATION_FAILED: entry(400, 'The request is not valid', 'a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep'),
   UNAUTHENTICATED: entry(401, 'Authentication is required', 'no bearer token, or one that is expired, malformed or badly signed'),
   FORBIDDEN: entry(403, 'Not allowed for this role', 'the caller\'s role may not call this route at all (another party\'s resource is NOT_FOUND instead)'),
+  API_KEY_INVALID: entry(401, 'The API key is not valid', 'an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)'),
+  INSUFFICIENT_SCOPE: entry(403, 'The API key lacks the scope', 'an API key without the scope the route needs, or a route no API key may call (key management, buyer and support routes)'),
   NOT_FOUND: entry(404, 'Not found', 'the resource does not exist, or belongs to another party (never 403: a 404 tells nothing about it)'),
   PAYLOAD_TOO_LARGE: entry(413, 'The request body is too large', 'the body is above the 64 kB cap'),
   IDEMPOTENCY_KEY_REUSED: entry(422, 'Idempotency-Key reused with another request', 'the Idempotency-Key was already used with a different request body'),

@@ -30,3 +30,4 @@ export * from './error-codes';
 export * from './support-work';
 export * from './work-priority';
 export * from './provider-gate';
+export * from './api-key-scopes';

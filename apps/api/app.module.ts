@@ -1,7 +1,7 @@
 import { StepsController } from './steps/steps.controller';
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
+import { JwtModule, JwtService } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { throttlerOptions } from './common/rate-limits';
@@ -12,6 +12,9 @@ import type { AppConfig } from '../../config/app-config';
 import { SweepsController } from './admin/sweeps.controller';
 import { SweepsService } from './admin/sweeps.service';
 import { AuthGuard } from './auth/auth.guard';
+import { ApiKeys } from './auth/api-keys';
+import { BearerTokens } from './auth/bearer-tokens';
+import { SELLER_CONTROLLERS, SELLER_PROVIDERS } from './seller/seller.parts';
 import { GoodsController } from './goods/goods.controller';
 import { HealthController } from './health/health.controller';
 import { ApiMetrics } from './observability/business-metrics';
@@ -81,13 +84,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config, connections.redis)), TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, TradePaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, StepsController],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, TradePaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, ...SELLER_CONTROLLERS, StepsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
         { provide: TEMPORAL_CLIENT, useValue: connections.temporal },
         { provide: REDIS_CLIENT, useValue: connections.redis },
         { provide: PAYMENT_PROVIDERS, useFactory: () => createPaymentProviders(config.payments) },
+        { provide: BearerTokens, inject: [JwtService], useFactory: (jwt: JwtService) => new BearerTokens(config.api.auth, jwt) },
+        ApiKeys,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: RequestLogContext },
         ApiMetrics,
@@ -118,6 +123,7 @@ export class AppModule {
         CartStore,
         CheckoutService,
         ...SUPPORT_PROVIDERS,
+        ...SELLER_PROVIDERS,
       ],
     };
   }

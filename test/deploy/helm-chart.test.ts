@@ -338,7 +338,12 @@ describe('Helm chart deploy/helm/durable-orders', () => {
     const defaultsSecret = named(rendered['values.yaml'], 'Secret', `${FULLNAME}-secrets`).stringData!;
     expect(() => readAppConfig(processEnv(rendered['values.yaml'], defaultsSecret))).toThrow(ConfigError);
     expect(() => readAppConfig(processEnv(rendered['values.yaml'], defaultsSecret))).toThrow(/^JWT_SECRET: is not set/);
-    expect(() => readAppConfig(processEnv(rendered['values.yaml'], { ...defaultsSecret, JWT_SECRET: 'x'.repeat(40), PAYLOAD_CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` }))).not.toThrow();
+    const ownSecrets = processEnv(rendered['values.yaml'], { ...defaultsSecret, JWT_SECRET: 'x'.repeat(40), PAYLOAD_CODEC_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` });
+    // ...then at the identity provider, which a deployment names in config.extraEnv (values-production.yaml).
+    expect(() => readAppConfig(ownSecrets)).toThrow(/^AUTH_JWKS_URL: is not set/);
+    const provider = Object.fromEntries(Object.entries(configMap(rendered['values-production.yaml'])).filter(([name]) => name.startsWith('AUTH_')));
+    expect(Object.keys(provider).sort()).toEqual(['AUTH_AUDIENCE', 'AUTH_ISSUER', 'AUTH_JWKS_URL']);
+    expect(() => readAppConfig({ ...ownSecrets, ...provider })).not.toThrow();
   });
 
   it('uses the same setting names as docker-compose.yml, and only names the app reads', () => {

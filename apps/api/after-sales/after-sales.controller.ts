@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nes
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { Scopes } from '../auth/scopes.decorator';
 import { readIdempotencyKey } from '../common/idempotency';
 import { RateLimitedWrite } from '../common/rate-limits';
 import { answerOf } from '../common/stored-answer';
@@ -42,6 +43,7 @@ export class AfterSalesController {
 
   @Get('orders/:orderSn/after-sales')
   @Roles('buyer', 'seller', 'support', 'admin')
+  @Scopes('orders:read')
   @ApiOperation({ summary: 'The after-sales of an order (its buyer, its seller, support)' })
   async list(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
     await this.access.load(principal, orderSn);
@@ -50,6 +52,7 @@ export class AfterSalesController {
 
   @Get('after-sales/:serviceSn')
   @Roles('buyer', 'seller', 'support', 'admin')
+  @Scopes('orders:read')
   @ApiOperation({ summary: 'One after-sale: row, lines, log, refunds, live workflow state and Temporal UI link' })
   get(@CurrentPrincipal() principal: Principal, @Param('serviceSn') serviceSn: string) {
     return this.afterSales.get(principal, serviceSn);
@@ -59,6 +62,7 @@ export class AfterSalesController {
   @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
+  @Scopes('after-sales:write')
   @ApiOperation({ summary: 'Seller audits: PASS (with the agreed refund ≤ the lines’ amount) or REFUSE (with a reason)' })
   audit(@CurrentPrincipal() seller: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: AuditAfterSaleDto) {
     return this.afterSales.audit(seller, serviceSn, dto);
@@ -77,6 +81,7 @@ export class AfterSalesController {
   @ApiProblems('AfterSaleStepRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
+  @Scopes('after-sales:write')
   @ApiOperation({ summary: 'Seller records what came back per line (good and damaged units): STOCK_IN, or WAIT_FOR_MANUAL when units are missing' })
   receipt(@CurrentPrincipal() seller: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: ReceiptDto) {
     return this.afterSales.recordReceipt(seller, serviceSn, dto);

@@ -40,7 +40,7 @@ import {
   withdrawAfterSaleUpdate,
 } from '../../../workflows/after-sale.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
-import type { Principal } from '../auth/principal';
+import { actorIdOf, type Principal } from '../auth/principal';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
 import { startWorkflow } from '../../shared/start-workflows';
 import { StoredAnswer, refusedAnswer } from '../common/stored-answer';
@@ -277,7 +277,7 @@ export class AfterSalesService {
   audit(seller: Principal, serviceSn: string, dto: AuditAfterSaleDto) {
     const action = dto.decision === 'PASS' ? AfterSaleAction.AUDIT_PASS : AfterSaleAction.AUDIT_REFUSE;
     return this.step(seller, serviceSn, action, Actor.SELLER, (handle, finished) =>
-      sendStep(handle, auditAfterSaleUpdate, [{ actorId: seller.id, decision: dto.decision, refundFen: dto.refundFen, reason: dto.reason?.trim() }], finished));
+      sendStep(handle, auditAfterSaleUpdate, [{ actorId: actorIdOf(seller), decision: dto.decision, refundFen: dto.refundFen, reason: dto.reason?.trim() }], finished));
   }
 
   shipReturn(buyer: Principal, serviceSn: string, carrier: string, trackingNo: string) {
@@ -287,7 +287,7 @@ export class AfterSalesService {
 
   recordReceipt(seller: Principal, serviceSn: string, dto: ReceiptDto) {
     return this.step(seller, serviceSn, AfterSaleAction.RECEIVE, Actor.SELLER, (handle, finished) =>
-      sendStep(handle, recordReceiptUpdate, [{ actorId: seller.id, lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, goodNum: l.goodNum, damagedNum: l.damagedNum })), note: dto.note?.trim() || undefined }], finished));
+      sendStep(handle, recordReceiptUpdate, [{ actorId: actorIdOf(seller), lines: dto.lines.map((l) => ({ orderItemId: l.orderItemId, goodNum: l.goodNum, damagedNum: l.damagedNum })), note: dto.note?.trim() || undefined }], finished));
   }
 
   withdraw(buyer: Principal, serviceSn: string, reason: string) {

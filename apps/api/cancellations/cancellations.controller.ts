@@ -3,6 +3,7 @@ import { ParseIdPipe } from '../common/query-params';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { Scopes } from '../auth/scopes.decorator';
 import { readIdempotencyKey } from '../common/idempotency';
 import { RateLimitedWrite } from '../common/rate-limits';
 import { answerOf } from '../common/stored-answer';
@@ -18,6 +19,7 @@ export class CancellationsController {
 
   @Post()
   @Roles('seller', 'buyer', 'support')
+  @Scopes('orders:write')
   @RateLimitedWrite()
   @ApiProblems('ORDER_NOT_CANCELLABLE_IN_STATE', 'AFTER_SALE_OPEN', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @ApiOperation({
@@ -41,6 +43,7 @@ export class CancellationsController {
 
   @Get(':id')
   @Roles('seller', 'buyer', 'support', 'admin')
+  @Scopes('orders:read')
   @ApiOperation({ summary: 'Progress of a cancellation: its steps, refunds and Temporal UI links' })
   get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string, @Param('id', new ParseIdPipe('id')) id: string) {
     return this.cancellations.get(principal, orderSn, id);

@@ -7,7 +7,7 @@ import { CancellationStatus, DomainError, ErrorCode, OrderStatus, decideCancel, 
 import { CancellationProgress, cancellationProgressQuery, cancellationWorkflowId } from '../../../workflows/cancellation.contract';
 import { CancelRequest, orderStateQuery, orderWorkflowId } from '../../../workflows/order.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
-import type { Principal } from '../auth/principal';
+import { actorIdOf, type Principal } from '../auth/principal';
 import { requestHash } from '../common/idempotency';
 import { StoredAnswer, refusedAnswer } from '../common/stored-answer';
 import { queryOrUnavailable } from '../../shared/temporal';
@@ -34,7 +34,8 @@ export class CancellationsService {
     const order = await this.access.load(principal, orderSn);
     const hash = requestHash({ orderSn, reason });
     const repo = this.dataSource.getRepository(CancellationRequest);
-    const byKey = { actorRole: principal.role, actorId: principal.id, idempotencyKey };
+    // An API key's requests are its own (actor `key:{id}`): its idempotency keys, and the order log's attribution.
+    const byKey = { actorRole: principal.role, actorId: actorIdOf(principal), idempotencyKey };
     // A retry finds its request first: a replay is answered from the row, without so much as an insert attempt.
     let request = await repo.findOneBy(byKey);
     if (!request) {
@@ -61,7 +62,7 @@ export class CancellationsService {
     // request's status belongs to its workflow.
     const final = answer.httpStatus >= 400 ? CancellationStatus.REFUSED : answer.body.alreadyCancelled ? CancellationStatus.ALREADY_CANCELLED : null;
     const refusal = answer.httpStatus >= 400 && typeof answer.body.code === 'string' ? { code: answer.body.code, reason: String(answer.body.detail) } : undefined;
-    const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: principal.id }, refusal));
+    const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: actorIdOf(principal) }, refusal));
     if (storedFirst) this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
     return readStoredCancellationAnswer<StoredAnswer>(this.dataSource, request.id);
   }
@@ -105,7 +106,7 @@ export class CancellationsService {
     // Its cancellation already moved it (an answer lost before it was stored): never a second start.
     if (request.status !== CancellationStatus.RECEIVED) return accepted(request.status as CancellationStatus);
     const started = await this.workflows.startCancellation(
-      { asksOrder: true, orderSn: request.orderSn, cancellationId: request.id, actor, actorId: principal.id, reason: request.reason, refundPollScheduleMs: this.workflows.refundPollScheduleMs() },
+      { asksOrder: true, orderSn: request.orderSn, cancellationId: request.id, actor, actorId: actorIdOf(principal), reason: request.reason, refundPollScheduleMs: this.workflows.refundPollScheduleMs() },
       order.sellerId,
     );
     if (started.started || started.runningFor === request.id) return accepted(CancellationStatus.RECEIVED, started.runId);

@@ -7,7 +7,7 @@ import { PROBLEM_CONTENT_TYPE, codeForStatus } from './problem-details';
  * operation, per status, the codes it can answer (`code` narrowed to an enum, and listed in the
  * description). A route names its own refusals with @ApiProblems(…); documentProblems adds what
  * every route of its kind can answer (INTERNAL; VALIDATION_FAILED with input; UNAUTHENTICATED and
- * FORBIDDEN behind a token; NOT_FOUND with a path parameter; RATE_LIMITED where limited).
+ * FORBIDDEN, API_KEY_INVALID and INSUFFICIENT_SCOPE behind a token; NOT_FOUND with a path parameter; RATE_LIMITED where limited).
  */
 const PROBLEM_CODES = 'x-problem-codes';
 
@@ -54,7 +54,8 @@ function commonCodes(operation: Operation): ApiErrorCode[] {
   const parameters = operation.parameters ?? [];
   if (parameters.length || operation.requestBody) codes.push(ErrorCode.VALIDATION_FAILED);
   if (operation.requestBody) codes.push(ErrorCode.PAYLOAD_TOO_LARGE);
-  if (operation.security?.length) codes.push(ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN);
+  // Behind the guard: any route meets a bad token or key (401) and a role or a key it does not take (403).
+  if (operation.security?.length) codes.push(ErrorCode.UNAUTHENTICATED, ErrorCode.API_KEY_INVALID, ErrorCode.FORBIDDEN, ErrorCode.INSUFFICIENT_SCOPE);
   if (parameters.some((p) => p.in === 'path')) codes.push(ErrorCode.NOT_FOUND);
   if (parameters.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key')) codes.push(ErrorCode.IDEMPOTENCY_KEY_REUSED);
   if (operation.responses['429']) codes.push(ErrorCode.RATE_LIMITED);

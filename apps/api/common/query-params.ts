@@ -34,3 +34,11 @@ export class ParseIdPipe implements PipeTransform<unknown, string> {
     return idParam(this.name, value) ?? (() => { throw new BadRequestException(`${this.name} is required`); })();
   }
 }
+
+/** A small whole number in a range (`limit`, `wait`), or its fallback when absent. */
+export function boundedIntParam(name: string, value: unknown, range: { fallback: number; min: number; max: number }): number {
+  const text = singleParam(name, value);
+  if (text === undefined) return range.fallback;
+  if (!/^[0-9]{1,6}$/.test(text) || Number(text) < range.min || Number(text) > range.max) throw new BadRequestException(`${name} must be a whole number from ${range.min} to ${range.max}`);
+  return Number(text);
+}

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { Scopes } from '../auth/scopes.decorator';
 import { idParam, pageParam, singleParam } from '../common/query-params';
 import { ShipOrderDto } from './order-operation.dto';
 import { OrdersService } from './orders.service';
@@ -15,6 +16,7 @@ export class OrdersController {
 
   @Get()
   @Roles('buyer', 'seller', 'support', 'admin')
+  @Scopes('orders:read')
   @ApiOperation({ summary: 'List orders (sellers and buyers see their own) from MySQL' })
   @ApiQuery({ name: 'status', required: false })
   @ApiQuery({ name: 'sellerId', required: false, description: 'support/admin only' })
@@ -25,6 +27,7 @@ export class OrdersController {
 
   @Get(':orderSn')
   @Roles('buyer', 'seller', 'support', 'admin')
+  @Scopes('orders:read')
   @ApiOperation({ summary: 'One order: row, items (with their ids for after-sales), log, after-sales, refunds, live workflow state and Temporal UI link' })
   get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
     return this.orders.get(principal, orderSn);
@@ -34,6 +37,7 @@ export class OrdersController {
   @ApiProblems('ORDER_OPERATION_NOT_ALLOWED', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
+  @Scopes('orders:write')
   @ApiOperation({ summary: 'Seller ships the order (carrier and tracking number)' })
   ship(@CurrentPrincipal() seller: Principal, @Param('orderSn') orderSn: string, @Body() dto: ShipOrderDto) {
     return this.orders.ship(seller, orderSn, dto.carrier, dto.trackingNo);
@@ -52,6 +56,7 @@ export class OrdersController {
   @ApiProblems('ORDER_OPERATION_NOT_ALLOWED', 'CANCELLATION_IN_PROGRESS', 'OperationRefused', 'WORKFLOW_FINISHED', 'CONFLICT', 'WORKFLOW_NOT_ANSWERING')
   @HttpCode(200)
   @Roles('seller')
+  @Scopes('orders:write')
   @ApiOperation({ summary: 'Cash on delivery: seller reports the cash collected at the door' })
   collectCash(@CurrentPrincipal() seller: Principal, @Param('orderSn') orderSn: string) {
     return this.orders.collectCash(seller, orderSn);

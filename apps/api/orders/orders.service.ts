@@ -7,7 +7,7 @@ import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderTyp
 import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, orderWorkflowId, shipUpdate } from '../../../workflows/order.contract';
 import { afterSaleWorkflowId } from '../../../workflows/after-sale.contract';
 import { refundWorkflowId } from '../../../workflows/refund.contract';
-import type { Principal } from '../auth/principal';
+import { actorIdOf, type Principal } from '../auth/principal';
 import { queryOrUnavailable } from '../../shared/temporal';
 import type { UpdateDefinition } from '@temporalio/common';
 import { orderFinished, sendStep } from '../common/refused-update';
@@ -77,7 +77,7 @@ export class OrdersService {
 
   async ship(principal: Principal, orderSn: string, carrier: string, trackingNo: string) {
     await this.precheck(principal, orderSn, OrderOperate.SHIP, Actor.SELLER);
-    return this.update(orderSn, shipUpdate, [{ sellerId: principal.id, carrier, trackingNo }]);
+    return this.update(orderSn, shipUpdate, [{ sellerId: actorIdOf(principal), carrier, trackingNo }]);
   }
 
   async confirmReceipt(principal: Principal, orderSn: string) {
@@ -87,7 +87,7 @@ export class OrdersService {
 
   async collectCash(principal: Principal, orderSn: string) {
     await this.precheck(principal, orderSn, OrderOperate.PAY, Actor.SELLER);
-    return this.update(orderSn, collectCashUpdate, [{ actorId: principal.id }]);
+    return this.update(orderSn, collectCashUpdate, [{ actorId: actorIdOf(principal) }]);
   }
 
   async complete(principal: Principal, orderSn: string) {

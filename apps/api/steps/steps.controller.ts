@@ -5,6 +5,7 @@ import { Client, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/cl
 import type { AppConfig } from '../../../config/app-config';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
+import { Scopes } from '../auth/scopes.decorator';
 import { refusalOfType, workflowRefusal } from '../common/problem-details';
 import { stepOutcomeQuery } from '../../../workflows/durable-steps.contract';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
@@ -28,6 +29,7 @@ export class StepsController {
 
   @Get(':token')
   @Roles('buyer', 'seller', 'support', 'admin')
+  @Scopes('orders:read')
   @ApiOperation({ summary: "A pending step's outcome: 200 done (with the workflow's answer), 409 refused (with the reason), 202 still running (waits up to 20 s)" })
   @ApiResponse({ status: 202, description: 'still running: { status: PENDING, code: STEP_PENDING, stepUrl }' })
   @ApiProblems('CONFLICT', 'WORKFLOW_FINISHED')

@@ -47,11 +47,12 @@ describe('no published secret outside local development', () => {
     expect(problem({ WECHATPAY_BASE_URL: 'https://api.mch.weixin.qq.com' }).setting).toBe('WECHATPAY_MCHID');
   });
 
-  // A deployment also brings its own payload codec keys (config/payload-encryption.ts).
+  // A deployment also brings its own payload codec keys (config/payload-encryption.ts) and its identity provider (config/auth.ts).
   const OWN_CODEC_KEYS = { PAYLOAD_CODEC_KEYS: `prod-1:${Buffer.alloc(32, 7).toString('base64')}` };
+  const IDENTITY_PROVIDER = { AUTH_JWKS_URL: 'https://id.shop.example/.well-known/jwks.json', AUTH_ISSUER: 'https://id.shop.example', AUTH_AUDIENCE: 'orders' };
 
   it('a secret of its own passes, and a short one is refused', () => {
-    expect(readAppConfig({ PAYMENT_KEYS_DIR: keysDir, NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(48), ...OWN_CODEC_KEYS }).api.jwtSecret).toBe('k'.repeat(48));
+    expect(readAppConfig({ PAYMENT_KEYS_DIR: keysDir, NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(48), ...OWN_CODEC_KEYS, ...IDENTITY_PROVIDER }).api.jwtSecret).toBe('k'.repeat(48));
     expect(problem({ NODE_ENV: 'production', JWT_SECRET: 'short' }).message).toMatch(/at least 32/);
   });
 
@@ -59,7 +60,14 @@ describe('no published secret outside local development', () => {
     const own = { NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(48) };
     expect(problem(own).message).toMatch(/^PAYLOAD_CODEC_KEYS: is not set; outside local development/);
     expect(problem({ ...own, PAYLOAD_CODEC_KEYS: 'off' }).setting).toBe('PAYLOAD_CODEC_KEYS');
-    expect(readAppConfig({ PAYMENT_KEYS_DIR: keysDir, ...own, ...OWN_CODEC_KEYS }).temporal.payloadEncryption.currentKeyId).toBe('prod-1');
+    expect(readAppConfig({ PAYMENT_KEYS_DIR: keysDir, ...own, ...OWN_CODEC_KEYS, ...IDENTITY_PROVIDER }).temporal.payloadEncryption.currentKeyId).toBe('prod-1');
+  });
+
+  it('NODE_ENV=production with its secrets but no identity provider stops start-up naming AUTH_JWKS_URL (development tokens are local only)', () => {
+    const own = { NODE_ENV: 'production', JWT_SECRET: 'k'.repeat(48), ...OWN_CODEC_KEYS };
+    expect(problem(own).message).toMatch(/^AUTH_JWKS_URL: is not set; outside local development/);
+    expect(problem({ ...own, ...IDENTITY_PROVIDER, AUTH_DEV_TOKENS: 'on' }).setting).toBe('AUTH_DEV_TOKENS');
+    expect(readAppConfig({ PAYMENT_KEYS_DIR: keysDir, ...own, ...IDENTITY_PROVIDER }).api.auth).toMatchObject({ devTokens: false, identityProvider: { issuer: 'https://id.shop.example' } });
   });
 
   it.each(['apps/api/main.ts', 'apps/worker/main.ts'])('%s in production mode with the default secret exits with one line naming JWT_SECRET', async (entry) => {

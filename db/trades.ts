@@ -1,6 +1,5 @@
 import { TradeStatus, tradeStatusAfter } from '../domain';
 import { PLATFORM_SELLER_ID, businessEvent, eventActor } from '../domain/events';
-import type { EntityManager } from 'typeorm';
 import { emitEvent } from './business-events';
 import type { Queryable } from './queryable';
 
@@ -42,17 +41,15 @@ export async function insertLinkedTrade(manager: Queryable, trade: { tradeSn: st
 }
 
 /**
- * Locks the order's trade row, before the order's own row is touched: every order transition that
- * may settle the trade (PAY, CANCEL) takes this lock first, so two orders of one trade paid at once
- * settle it one after the other, each seeing the other's committed status (and never deadlock on each
- * other's order rows). Returns the trade's number, or undefined for an order without a trade row.
+ * Locks the order's row, then its trade's row, before the order's status changes: every order
+ * transition that may settle the trade (PAY, CANCEL) takes the trade's lock, so two orders of one
+ * trade paid at once settle it one after the other. Both are locking reads, which fix no
+ * consistent-read snapshot: every plain read of the step comes after the trade's lock, so it sees what
+ * a sibling order's transition committed before (and a retried twin's log row). Returns the trade's
+ * number, or undefined for an order without a trade row.
  */
-export async function lockTradeOfOrder(manager: EntityManager, orderSn: string): Promise<string | undefined> {
-  // An order's trade_sn never changes, so it is read outside this transaction (the pool, not the
-  // manager): a plain read inside would fix the transaction's consistent-read snapshot before the locks
-  // below are waited for, and the step's later reads (its replay check) would miss what the twin it
-  // waited for committed.
-  const [order] = await manager.connection.query('SELECT trade_sn FROM orders WHERE order_sn = ?', [orderSn]);
+export async function lockTradeOfOrder(manager: Queryable, orderSn: string): Promise<string | undefined> {
+  const [order] = await manager.query('SELECT trade_sn FROM orders WHERE order_sn = ? FOR UPDATE', [orderSn]);
   if (!order) return undefined;
   const [trade] = await manager.query('SELECT trade_sn FROM trade WHERE trade_sn = ? FOR UPDATE', [order.trade_sn]);
   return trade?.trade_sn;
@@ -64,19 +61,15 @@ export async function lockTradeOfOrder(manager: EntityManager, orderSn: string):
  * trade.cancelled on the platform stream, in the caller's transaction (which holds the trade's lock: lockTradeOfOrder).
  * The decision sees every other order's committed status and this order's new one.
  */
-export async function settleTradeStatus(manager: EntityManager, tradeSn: string, causedBy: { orderSn: string; actorRole: string; actorId?: string | null }): Promise<TradeStatus | undefined> {
+export async function settleTradeStatus(manager: Queryable, tradeSn: string, causedBy: { orderSn: string; actorRole: string; actorId?: string | null }): Promise<TradeStatus | undefined> {
   const [trade] = await manager.query('SELECT trade_status FROM trade WHERE trade_sn = ? FOR UPDATE', [tradeSn]);
   if (!trade) return undefined;
-  // The other orders as committed (read outside this transaction: every PAY / CANCEL of them waits for
-  // the trade's lock we hold, so none is half-way; no share lock on their rows, which a refund holding
-  // one of them while it waits for the payment row would turn into a deadlock), this one as this
-  // transaction just set it.
-  const committed: { order_sn: string; order_status: string; pay_status: string }[] = await manager.connection.query(
+  // A plain read: this step's snapshot was taken after the trade's lock (lockTradeOfOrder), so it holds
+  // every sibling's PAY / CANCEL (each commits before releasing that lock) and this order's new status.
+  const orders: { order_sn: string; order_status: string; pay_status: string }[] = await manager.query(
     'SELECT order_sn, order_status, pay_status FROM orders WHERE trade_sn = ? ORDER BY order_sn',
     [tradeSn],
   );
-  const [mine] = await manager.query('SELECT order_status, pay_status FROM orders WHERE order_sn = ? FOR UPDATE', [causedBy.orderSn]);
-  const orders = committed.map((o) => (o.order_sn === causedBy.orderSn && mine ? { ...o, order_status: mine.order_status, pay_status: mine.pay_status } : o));
   const to = tradeStatusAfter(trade.trade_status, orders.map((o) => ({ orderStatus: o.order_status, payStatus: o.pay_status })));
   if (!to) return undefined;
   const moved = await manager.query('UPDATE trade SET trade_status = ? WHERE trade_sn = ? AND trade_status = ?', [to, tradeSn, trade.trade_status]);

@@ -112,6 +112,20 @@ describe('trade payment: one provider payment for a two-shop trade', () => {
     expect(await system.sim.moneyMoved(rest.outTradeNo, 'wechatpay')).toEqual({ capturedFen: second.orderFen, refundedFen: 0, refunds: 0 });
   });
 
+  it('both orders paid on their own at the same moment: the trade is settled once, PAID_OFF, by whichever came second', async () => {
+    const trade = await twoShopTrade(system);
+    const started = await Promise.all(trade.orders.map((o) => system.http('POST', `/orders/${o.orderSn}/payment`, { token: buyer(trade), body: { provider: 'wechatpay' } })));
+    expect(started.map((r) => r.status)).toEqual([201, 201]);
+    await Promise.all(started.map((r) => system.sim.payTrade(r.body.outTradeNo, 'wechatpay')));
+    for (const order of trade.orders) await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF, 60_000);
+    await waitForTradeStatus(system, trade.tradeSn, TradeStatus.PAID_OFF);
+    const log = await system.dataSource.query('SELECT event_key, old_status, new_status, caused_by_order_sn FROM trade_log WHERE trade_sn = ?', [trade.tradeSn]);
+    expect(log).toEqual([{ event_key: 'PAID_OFF', old_status: 'NEW', new_status: 'PAID_OFF', caused_by_order_sn: expect.any(String) }]);
+    const [event] = await system.dataSource.query(`SELECT payload_json FROM business_event WHERE entity_type = 'trade' AND entity_id = ?`, [trade.tradeSn]);
+    const payload = typeof event.payload_json === 'string' ? JSON.parse(event.payload_json) : event.payload_json;
+    expect(payload.orders.map((o: { payStatus: string }) => o.payStatus)).toEqual(['PAY_YES', 'PAY_YES']);
+  });
+
   it('a late trade payment: the order cancelled meanwhile gets its share refunded, the other is paid', async () => {
     const trade = await twoShopTrade(system);
     const [cancelled, kept] = trade.orders;

@@ -25,6 +25,7 @@ export * from './after-sale-amounts';
 export * from './after-sale-settings';
 export * from './after-sale-window';
 export * from './refund-balance';
+export * from './trade-status';
 export * from './error-codes';
 export * from './support-work';
 export * from './work-priority';

@@ -4,7 +4,7 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../config/app-config';
 import { connectDataSource } from '../../db/data-source';
 import { connectTemporalClient } from '../shared/temporal';
@@ -19,7 +19,7 @@ import { connectRedis } from './redis/redis';
 import { MAX_BODY_BYTES, bodyDepthLimit, bodyParserErrors } from './common/body-limits';
 import { ProblemDetailsFilter } from './common/problem.filter';
 import { validationFailed } from './common/problem-details';
-import { documentProblems } from './common/api-problems';
+import { buildOpenApiDocument } from './openapi-document';
 
 /**
  * Builds the HTTP API (used by main.ts and by the integration tests). Logs go to `options.logger`
@@ -62,14 +62,7 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   // filter registered last is asked first: a step accepted but still running is a 202, not a problem.
   app.useGlobalFilters(new ProblemDetailsFilter(), new StepPendingFilter(config.api.jwtSecret));
   app.enableShutdownHooks();
-  const document = documentProblems(SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Durable order orchestration API')
-      .setDescription('Trades, orders, payments, cancellations and refunds; every order is a Temporal workflow.')
-      .addBearerAuth()
-      .build(),
-  ));
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document);
   return app;
 }

@@ -1,0 +1,19 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { documentProblems } from './common/api-problems';
+
+/**
+ * The API's OpenAPI document, as served at /docs-json. One builder for the running API and for
+ * `npm run client:generate` (scripts/seller-client.ts), so the generated client describes exactly
+ * what the server answers.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  return documentProblems(SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Durable order orchestration API')
+      .setDescription('Trades, orders, payments, cancellations and refunds; every order is a Temporal workflow.')
+      .addBearerAuth()
+      .build(),
+  ));
+}

@@ -62,10 +62,12 @@ export async function startSellerBackend(options: SellerBackendOptions): Promise
   async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const webhookId = String(req.headers['webhook-id'] ?? '');
+    // Registration still answering: 503 is retried, while a 4xx would fail the message for good.
+    if (!webhook) return void res.writeHead(503).end();
     let delivery: Delivery;
     try {
       // Verified over the exact bytes received, before anything is parsed or trusted.
-      delivery = webhook!.verify(raw, req.headers as Record<string, string>) as Delivery;
+      delivery = webhook.verify(raw, req.headers as Record<string, string>) as Delivery;
     } catch (err) {
       deliveries.push({ webhookId, type: 'unknown', orderSn: null, outcome: 'rejected' });
       res.writeHead(err instanceof WebhookVerificationError ? 401 : 400).end();

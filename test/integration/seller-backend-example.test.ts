@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSellerClient, ok } from '../../clients/seller';
 import { SellerBackend, startSellerBackend } from '../../examples/seller-backend/seller-backend';
 import { waitForOrderCancelled } from '../support/cancellations';
@@ -50,6 +52,12 @@ describe('examples/seller-backend', () => {
   });
 
   const deliveriesOf = (orderSn: string, type: string) => backend.deliveries.filter((d) => d.orderSn === orderSn && d.type === type);
+
+  it('the committed client describes the running API: clients/seller/openapi.json is what /docs-json serves', async () => {
+    const served = await system.http('GET', '/docs-json');
+    expect(served.status).toBe(200);
+    expect(served.body).toEqual(JSON.parse(readFileSync(join(__dirname, '../../clients/seller/openapi.json'), 'utf8')));
+  });
 
   it('cancels the order paid for a blocked SKU with its key, verified and once; the other order stays paid', async () => {
     await payOrder(system, blocked, 'wechatpay');

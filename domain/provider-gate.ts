@@ -167,6 +167,14 @@ export const callSlotSpacingMs = (callsPerSecond: number): number => Math.ceil((
 export type CallSlot = { kind: 'slot'; atMs: number; nextFreeMs: number } | { kind: 'later'; retryAfterMs: number };
 
 /**
+ * A call made outside the slots (the gate's own probe) still counts: the next slot is at least a
+ * spacing after it, so the release that follows a probe's answer cannot crowd the probe's second.
+ */
+export function afterUnslottedCall(nextFreeMs: number, callAtMs: number, callsPerSecond: number): number {
+  return Math.max(nextFreeMs, callAtMs + callSlotSpacingMs(callsPerSecond));
+}
+
+/**
  * The pacing rule for released work's provider calls (a one-place token bucket of depth one, kept by
  * the gate): each call gets the next free instant, at least `callSlotSpacingMs` after the previous
  * one, so any one-second window holds at most `callsPerSecond` calls. A slot further ahead than the

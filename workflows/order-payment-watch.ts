@@ -16,6 +16,8 @@ import { PROVIDER_GATE_OPEN } from './provider-gate.contract';
 
 /** A held query never waits longer than this for the gate's next probe (the probe interval is at most 10 min). */
 const MAX_GATE_WAIT_MS = 10 * 60_000;
+/** A held watch's detail in the order's query (the support console shows it). */
+const HELD_BY_GATE = 'held by the open provider gate';
 
 const { checkUnpaidPayment } = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: PAYMENT_QUERY_RETRY });
 
@@ -73,6 +75,8 @@ export class OrderPaymentWatches {
         continue;
       }
       watch.view.queries += 1;
+      // Asked again: no longer held by the gate.
+      if (watch.view.detail === HELD_BY_GATE) delete watch.view.detail;
       if (check.outcome !== 'waiting') this.end(watch, check.outcome, check.detail);
       else if (watch.last) this.end(watch, 'expired', check.detail);
       else this.schedule(watch);
@@ -83,7 +87,7 @@ export class OrderPaymentWatches {
   private holdUntil(watch: Watch, askAgainAtMs: number): void {
     watch.nextAtMs = Math.min(Math.max(askAgainAtMs, Date.now() + 1_000), Date.now() + MAX_GATE_WAIT_MS);
     watch.view.nextQueryAtIso = new Date(watch.nextAtMs).toISOString();
-    watch.view.detail = 'held by the open provider gate';
+    watch.view.detail = HELD_BY_GATE;
   }
 
   private schedule(watch: Watch): void {

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { GateBucket, addOutcomes, probeCloses, releaseBatch, releasesPerSecond, reserveCallSlot, shouldOpen, windowCounts } from '../domain/provider-gate';
+import { GateBucket, addOutcomes, afterUnslottedCall, probeCloses, releaseBatch, releasesPerSecond, reserveCallSlot, shouldOpen, windowCounts } from '../domain/provider-gate';
 import {
   GateCarry,
   GateProbe,
@@ -125,6 +125,8 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
         { startToCloseTimeout: '15s', retry: { maximumAttempts: 1 }, summary: `Probe ${provider} ${family}${target ? ` (ask about ${target.refundSn})` : ''}` },
         [{ provider, family, refundSn: target?.refundSn }],
       ).catch((err: Error) => ({ failure: 'retryable' as const, detail: `probe failed: ${err.message}` }));
+      // The probe reached the provider before now: released calls keep a slot's distance from it.
+      nextFreeSlotMs = afterUnslottedCall(nextFreeSlotMs, Date.now(), settings.releaseCallsPerSecond);
       lastProbe = { atIso: new Date().toISOString(), answered: probeCloses({ atMs: Date.now(), failure: answer.failure }), detail: answer.detail };
       if (lastProbe.answered) {
         log.info('provider gate closed: the provider answered a probe', { provider, family, openForMs: Date.now() - openSinceMs, waiting: waiting.size });

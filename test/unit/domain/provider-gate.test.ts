@@ -7,6 +7,7 @@ import {
   releaseBatch,
   releasesPerSecond,
   reserveCallSlot,
+  afterUnslottedCall,
   callSlotSpacingMs,
   CALL_SLOT_HORIZON_MS,
   providerGateWorkflowId,
@@ -96,6 +97,9 @@ describe('provider gate rule', () => {
     expect(reserveCallSlot(0, 5_000, 5)).toEqual({ kind: 'slot', atMs: 5_000, nextFreeMs: 5_250 });
     expect(reserveCallSlot(5_250, 5_100, 5)).toEqual({ kind: 'slot', atMs: 5_250, nextFreeMs: 5_500 });
     expect(reserveCallSlot(20_000, 5_000, 5)).toEqual({ kind: 'later', retryAfterMs: 10_250 });
+    // The gate's probe took the provider's attention at 5 000: the first release call comes a spacing later.
+    expect(reserveCallSlot(afterUnslottedCall(0, 5_000, 5), 5_010, 5)).toMatchObject({ kind: 'slot', atMs: 5_250 });
+    expect(afterUnslottedCall(9_000, 5_000, 5)).toBe(9_000);
   });
 
   it('reads validated settings, off by default', () => {

@@ -4,6 +4,7 @@ import { ProviderGateState, providerGateStateQuery } from '../../workflows/provi
 import { orderStateQuery, orderWorkflowId } from '../../workflows/order.contract';
 import { PlacedOrder, placeOrder, startPayment, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
+import { recordHistory } from '../support/fixtures';
 
 /**
  * The order's payment watch waits on the payment-queries gate (issue 25 item 4): unpaid WeChat Pay
@@ -78,5 +79,7 @@ describe('provider gate: payment queries wait on it', () => {
       return view && view.detail !== 'held by the open provider gate' ? view : undefined;
     }, 30_000, 'the other watches asking again');
     expect(resumed.outcome).toBeUndefined();
+    // An order whose watch was held by the gate, then found the payment: a replay fixture.
+    await recordHistory(system.temporal.workflow.getHandle(orderWorkflowId(orders[0].orderSn)), 'order-payment-watch-held-by-gate');
   });
 });

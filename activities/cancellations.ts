@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { CancelRefusal, CancellationStatus, OrderStatus, PayStatus, REFUND_SETTLED } from '../domain';
 import { PaymentProvider, ProviderName } from '../payments';
-import type { LatePayment } from '../workflows/late-payment.contract';
+import { latePaymentCauseKey, type LatePayment } from '../workflows/late-payment.contract';
 import { setCancellationStatus } from './cancellation-requests';
 import { toActivityFailure } from './provider-failures';
 import { appendOrderLog } from '../db/order-log';
@@ -178,7 +178,7 @@ export async function recordSystemCancellation(dataSource: DataSource, request: 
 export async function recordLatePaymentRefund(dataSource: DataSource, request: { orderSn: string; payment: LatePayment; why: string }): Promise<RefundRecord> {
   return runStep(dataSource, async (manager) => {
     await recordLatePaymentIn(manager, request);
-    return createRefundIn(manager, { causeKey: `late-payment:${request.payment.outTradeNo}`, orderSn: request.orderSn, reason: request.why, outTradeNo: request.payment.outTradeNo });
+    return createRefundIn(manager, { causeKey: latePaymentCauseKey(request.payment, request.orderSn), orderSn: request.orderSn, reason: request.why, outTradeNo: request.payment.outTradeNo });
   });
 }
 
@@ -191,7 +191,7 @@ async function recordLatePaymentIn(manager: EntityManager, request: { orderSn: s
   );
   await appendOrderLog(manager, {
     orderSn: request.orderSn,
-    eventKey: `late-payment:${payment.outTradeNo}`,
+    eventKey: latePaymentCauseKey(payment, request.orderSn),
     operation: 'PAY',
     actorRole: 'PAYMENT_CALLBACK',
     message: `payment ${payment.transactionId} (${payment.amountFen} fen via ${payment.provider}) not accepted (${request.why}): refunding it automatically`,

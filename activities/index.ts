@@ -23,6 +23,9 @@ import { WindowSweepActivities } from './window-sweep';
 import { SupportWorkActivities } from './support-work';
 import { ProviderGate, probeProviderActivity } from './provider-gate';
 import type { ProviderGateSettings } from '../domain/provider-gate';
+import { DEFAULT_WEBHOOK_SETTINGS, WebhookSettings } from '../domain/webhooks';
+import type { Resolve } from '../apps/shared/webhook-target';
+import { WebhookActivities } from './webhooks';
 
 export interface ActivityDependencies {
   dataSource: DataSource;
@@ -39,6 +42,10 @@ export interface ActivityDependencies {
   providerGate?: ProviderGateSettings;
   /** Where the gate's reporting problems are logged. */
   warn?: (message: string) => void;
+  /** Webhook delivery settings (WEBHOOK_*); the defaults when absent. */
+  webhooks?: WebhookSettings;
+  /** How webhook hosts resolve (a test plays a DNS change); the system's resolver when absent. */
+  webhookResolve?: Resolve;
 }
 
 /**
@@ -121,6 +128,16 @@ export function createActivities(deps: ActivityDependencies) {
     finishReconciliation: reconciliation.finishReconciliation.bind(reconciliation),
     checkUnpaidPayment: paymentWatch.checkUnpaidPayment.bind(paymentWatch),
     ...supportWorkActivities(deps),
+    ...webhookActivities(deps),
+  };
+}
+
+/** The webhook endpoint workflow's batch delivery and pause (docs/webhooks.md). */
+function webhookActivities(deps: ActivityDependencies) {
+  const webhooks = new WebhookActivities(deps.dataSource, deps.webhooks ?? DEFAULT_WEBHOOK_SETTINGS, deps.webhookResolve);
+  return {
+    deliverWebhookBatch: webhooks.deliverWebhookBatch.bind(webhooks),
+    pauseWebhookEndpoint: webhooks.pauseWebhookEndpoint.bind(webhooks),
   };
 }
 

@@ -7,12 +7,13 @@ import { newSn } from '../db/serial-numbers';
 import { appendOrderLog } from '../db/order-log';
 import { runStep } from '../db/business-events';
 import { copyOrderMeta, insertLinkedOrder } from '../db/orders';
+import { insertOrderOutWait } from '../db/order-out-status';
 import { findLinkedOrderRow, readLinkedOrderSource } from '../db/order-reads';
 import { insertLinkedTrade } from '../db/trades';
 import { findGoodsNameAndSeller } from '../db/goods';
 import { insertFreeOrderItem } from '../db/order-items';
 import { OrderLine, businessEvent, eventActor } from '../domain/events';
-import { OrderStatus, OrderType, PaymentType, flowOf } from '../domain';
+import { OrderOutType, OrderStatus, OrderType, PaymentType, flowOf } from '../domain';
 import { buildOrderWorkflowInput, orderWorkflowId } from '../workflows/order.contract';
 import type { SweepDependencies } from './sweeps';
 import { ErrorCode } from '../domain/error-codes';
@@ -105,6 +106,7 @@ export class LinkedOrderActivities {
       orderSn, tradeSn, sellerId: source.seller_id, buyerId: source.buyer_id, paymentType, orderType: request.orderType,
       sourceOrderSn: request.sourceOrderSn, serviceSn: request.serviceSn, createdAt,
     });
+    await insertOrderOutWait(manager, orderSn, OrderOutType.GOODS);
     const lines = [...request.lines].sort((a, b) => a.skuId - b.skuId);
     const items: OrderLine[] = [];
     for (const line of lines) {

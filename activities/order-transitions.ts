@@ -8,6 +8,8 @@ import { writeAutomaticReviews } from '../db/reviews';
 import { recordStockMovements } from '../db/stock-ledger';
 import { runStep, sellerOfOrder } from '../db/business-events';
 import { markPaymentPaid } from '../db/payments';
+import { lockTradeOfOrder, settleTradeStatus } from '../db/trades';
+import { settleOrderOutStatus } from '../db/order-out-status';
 import { ORDER_OPERATION_EVENTS, OrderTransitionPayload, businessEvent, eventActor } from '../domain/events';
 import { ErrorCode } from '../domain/error-codes';
 
@@ -125,6 +127,8 @@ export class OrderTransitions {
 export async function applyTransitionIn(manager: EntityManager, request: TransitionRequest): Promise<TransitionResult> {
   const eventKey = request.eventKey ?? `${request.operation}:${request.from}->${request.to}`;
   const set = { order_status: request.to, ...columnsFor(request) };
+  // A payment or a cancellation may settle the order's trade: its lock first (db/trades.ts).
+  const tradeSn = SETTLES_TRADE.includes(request.operation) ? await lockTradeOfOrder(manager, request.orderSn) : undefined;
   if (await compareAndSetOrder(manager, request.orderSn, request.from, set)) {
     const sellerId = await sellerOfOrder(manager, request.orderSn);
     await appendOrderLog(manager, {
@@ -138,10 +142,14 @@ export async function applyTransitionIn(manager: EntityManager, request: Transit
       message: request.message,
     }, 'fail', transitionEvent(request, eventKey, sellerId, set));
     await applyEffects(manager, request, sellerId);
+    if (tradeSn) await settleTradeStatus(manager, tradeSn, { orderSn: request.orderSn, actorRole: request.actor, actorId: request.actorId });
     return { applied: true, replayed: false, status: request.to } as const;
   }
   return explainMiss(manager, request, eventKey);
 }
+
+/** The operations after which the trade may leave NEW (domain/trade-status.ts). */
+const SETTLES_TRADE: readonly string[] = [OrderOperate.PAY, OrderOperate.CANCEL, OrderOperate.SERVICE_CANCEL];
 
 /** The CAS matched nothing: either our own earlier attempt committed (replay) or the order moved on. */
 async function explainMiss(manager: EntityManager, request: TransitionRequest, eventKey: string): Promise<TransitionResult> {
@@ -215,6 +223,9 @@ async function applyEffects(manager: EntityManager, request: TransitionRequest, 
     await recordStockMovements(manager, request.orderSn, 'SALE');
   } else if (request.operation === OrderOperate.SHIP) {
     await recordStockMovements(manager, request.orderSn, 'SHIP');
+  } else if (request.operation === OrderOperate.CONFIRM) {
+    // The order's first step confirms the stock its checkout reserved: its out-status leaves WAIT.
+    await settleOrderOutStatus(manager, request.orderSn);
   }
 }
 

@@ -120,7 +120,9 @@ export class ReconciliationActivities {
     const rows = await readStrandedPaymentCases(this.dataSource, { runId: request.runId, kind: DifferenceKind.STRANDED_PAYMENT, status: DifferenceStatus.OPEN, afterId: request.afterId, limit: HANDOVER_PAGE });
     let handedOver = 0;
     for (const row of rows) {
-      if (!row.order_sn) {
+      // A trade payment is handed to its trade's orders (the inbox gives each its share).
+      const owner = row.order_sn ? `order ${row.order_sn}` : row.trade_sn ? `trade ${row.trade_sn}` : undefined;
+      if (!owner) {
         await this.note(row.id, 'no order of ours has this out_trade_no: support must find the buyer and refund');
         continue;
       }
@@ -154,9 +156,11 @@ export class ReconciliationActivities {
         await this.note(row.id, `not handed over: ${outcome.reason}`);
         continue;
       }
-      const how = outcome.deliveredTo === 'late-payment'
-        ? `order ${row.order_sn}'s workflow has finished: handed to late-payment-${row.out_trade_no}, which refunds it`
-        : `handed to order ${row.order_sn}'s workflow as a verified payment`;
+      const how = row.trade_sn
+        ? `handed to trade ${row.trade_sn}'s orders, each with its share${outcome.deliveredTo === 'late-payment' ? ' (a finished order\'s share is refunded by its late-payment workflow)' : ''}`
+        : outcome.deliveredTo === 'late-payment'
+          ? `order ${row.order_sn}'s workflow has finished: handed to late-payment-${row.out_trade_no}, which refunds it`
+          : `handed to order ${row.order_sn}'s workflow as a verified payment`;
       await runStep(this.dataSource, (manager) => autoFixReconciliationCase(manager, Number(row.id), how, SYSTEM_ACTOR));
       handedOver += 1;
     }

@@ -150,7 +150,7 @@ export class RefundActivities {
         let paymentMoved: PaymentRefundChange | undefined;
         if (request.status === 'SUCCESS') {
           await addOrderRefundedFen(manager, refund.orderSn, refund.refundFen);
-          paymentMoved = await settlePaymentAfterRefunds(manager, refund.outTradeNo);
+          paymentMoved = await settlePaymentAfterRefunds(manager, refund.outTradeNo, refund.orderSn);
         }
         await appendOrderLog(manager, {
           orderSn: refund.orderSn,

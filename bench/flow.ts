@@ -4,6 +4,7 @@
  *   npm run bench:flow                                   # 200 flows, 40 at a time, no rate limit
  *   npm run bench:flow -- --flows 300 --concurrency 40 --rate 10 --noop 1000
  *   npm run bench:flow -- --cancels 300 --cancel-rate 10            # the cancel phase's size and rate
+ *   npm run bench:flow -- --skeleton 0 --kinds 0                     # without the skeleton or the flow kinds
  *
  * Starts its own Temporal dev server (WAL, like npm run dev) and throwaway MariaDB database (the test
  * harness's global setup), the payment simulator and the API in this process and the worker as its
@@ -12,8 +13,12 @@
  *   2. `--flows` full flows through the HTTP API, both providers alternating: checkout → pay (the
  *      simulator pays, its signed notification reaches the API) → seller cancels → refund → restock →
  *      sales reversed, started at most `--rate` a second with at most `--concurrency` in flight;
- *   3. the cancel path alone: `--cancels` orders checked out and paid first, then cancelled by their
- *      sellers at `--cancel-rate` a second (default 200 at 10/s); `--cancels 0` skips it.
+ *   3. the flow's skeleton (bench/skeleton.ts), `--skeleton` flows at the same concurrency; then the
+ *      engine work of every measured flow and skeleton flow, counted from their histories beside the
+ *      server's `action` metric over the same flows (bench/engine-work.ts);
+ *   4. the cancel path alone: `--cancels` orders checked out and paid first, then cancelled by their
+ *      sellers at `--cancel-rate` a second (default 200 at 10/s); `--cancels 0` skips it;
+ *   5. one flow of each kind (test/support/flow-kinds.ts), counted from its histories (`--kinds 0` skips).
  * Progress and completion are read from MySQL (one polling query for all flows), refund submission
  * times from the simulator's request log, so the measurement adds no Temporal queries.
  */
@@ -27,6 +32,9 @@ import { startTestSystem, TestSystem } from '../test/support/system';
 import type { ProviderName } from '../payments';
 import { cpuSeconds, drive, percentile, pidOf } from './measure';
 import { measureNoopCeiling } from './noop-ceiling';
+import { actionMetricNow, reportEngineWork, reportFlowKinds, settleFlows } from './engine-work';
+import { measureSkeleton } from './skeleton';
+import { ENGINE_WORK_ENV } from '../test/support/flow-kinds';
 
 interface Options {
   flows: number;
@@ -37,14 +45,18 @@ interface Options {
   /** The cancel phase: this many orders paid beforehand, then cancelled at `cancelRate` a second (0 cancels: no phase). */
   cancels: number;
   cancelRate: number;
+  /** Flows of the skeleton (the flow's own shape, no-op bodies) right after the full flows, at their concurrency (0: none). */
+  skeleton: number;
+  /** 1: end with one flow of each kind, counted from its histories (test/fixtures/engine-work.json pins them). */
+  kinds: number;
 }
 
 function readOptions(argv: string[]): Options {
-  const options: Options = { flows: 200, concurrency: 40, rate: 0, noop: 1000, noopConcurrency: 50, cancels: 200, cancelRate: 10 };
+  const options: Options = { flows: 200, concurrency: 40, rate: 0, noop: 1000, noopConcurrency: 50, cancels: 200, cancelRate: 10, skeleton: 200, kinds: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) as keyof Options;
     const value = Number(argv[i + 1]);
-    if (!(key in options) || !Number.isFinite(value) || value < 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1]}; options: --flows --concurrency --rate --noop --noop-concurrency --cancels --cancel-rate`);
+    if (!(key in options) || !Number.isFinite(value) || value < 0) throw new Error(`bad option ${argv[i]} ${argv[i + 1]}; options: --flows --concurrency --rate --noop --noop-concurrency --cancels --cancel-rate --skeleton --kinds`);
     options[key] = value;
   }
   return options;
@@ -98,8 +110,9 @@ async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('WARN') });
   await globalSetup();
-  // Cancelled orders' workflows linger for late payments; the benchmark has none to wait for.
-  const system = await startTestSystem({ LATE_PAYMENT_WINDOW: '1s', TEST_WORKER_LOG_LEVEL: 'WARN' });
+  // Cancelled orders' workflows linger for late payments (1 s here); the providers' notifications win
+  // every race against the workflows' polls, so the engine work counted is the same flow to flow.
+  const system = await startTestSystem({ ...ENGINE_WORK_ENV, TEST_WORKER_LOG_LEVEL: 'WARN' });
   try {
     // The worker as its own process, so its CPU is measured apart from the API and the driver.
     await system.stopWorker();
@@ -125,6 +138,7 @@ async function main(): Promise<void> {
 
 
     const flows: FlowTimes[] = [];
+    const actionsBefore = await actionMetricNow();
     const cpuBefore = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), self: process.cpuUsage() };
     console.log(`full flows: ${options.flows}, ${options.concurrency} at a time, ${options.rate ? `${options.rate}/s` : 'no rate limit'}...`);
     const began = Date.now();
@@ -143,6 +157,10 @@ async function main(): Promise<void> {
     const cpuAfter = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), self: process.cpuUsage(cpuBefore.self) };
 
     const done = flows.filter((f) => !f.error);
+    // Every action of these flows is in the metric once their workflows have closed (the skeleton's are not yet).
+    const flowWorkflows = await settleFlows(system, done.map((f) => f.orderSn));
+    const actionsAfter = await actionMetricNow();
+    const skeleton = options.skeleton > 0 ? await runSkeleton(system, options, temporalPid) : undefined;
     const { checkout, accepted, toSubmitted, toRefunded, sampleOf } = await cancelTimings(system, done);
     const flowRate = done.length / (elapsedMs / 1000);
     const cancelRate = accepted.length / (elapsedMs / 1000);
@@ -154,6 +172,10 @@ async function main(): Promise<void> {
     row('no-op ceiling (same server)', `${noopRate.toFixed(1)} workflows/s`);
     row('full flows', `${flowRate.toFixed(2)} flows/s   (cancels ${cancelRate.toFixed(1)}/s)`);
     row('ratio to the no-op ceiling', `${((flowRate / noopRate) * 100).toFixed(1)} %`);
+    if (skeleton) {
+      row('skeleton of the flow (same shape)', `${skeleton.rate.toFixed(2)} flows/s   (${options.skeleton} flows, concurrency ${options.concurrency}; server CPU ${(skeleton.serverCpuPerFlow * 1000).toFixed(0)} ms a flow)`);
+      row('full flows / skeleton', `${((flowRate / skeleton.rate) * 100).toFixed(1)} %`);
+    }
     row('checkout (POST /trades)', pp(checkout));
     row('cancel accepted (POST → 202)', pp(accepted));
     row('cancel → refund submitted (sim log)', pp(toSubmitted));
@@ -162,15 +184,35 @@ async function main(): Promise<void> {
     row('CPU worker process', cpu(cpuBefore.worker, cpuAfter.worker));
     row('CPU api + simulator + driver', `${((cpuAfter.self.user + cpuAfter.self.system) / 1e6).toFixed(1)} s`);
     row('CPU mariadb (shared with others)', cpu(cpuBefore.mariadb, cpuAfter.mariadb));
+    await reportEngineWork(system, flowWorkflows, done.length, 'full', { before: actionsBefore, after: actionsAfter });
+    if (skeleton) await reportEngineWork(system, skeleton.workflowIds, options.skeleton, 'skeleton', { before: skeleton.actionsBefore, after: skeleton.actionsAfter });
     await printStepBreakdown(system, done.slice(-10).map(sampleOf));
     const errors = flows.filter((f) => f.error).slice(0, 3);
     for (const f of errors) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
     if (options.cancels > 0) await cancelPhase(system, watch, skus, options, { row, pp });
+    if (options.kinds > 0) await reportFlowKinds(system);
   } finally {
     await system.stop();
     await globalTeardown();
   }
   process.exit(0);
+}
+
+/** The skeleton right after the full flows, on the same server at the same concurrency; its workflows settled and the action metric around them. */
+async function runSkeleton(system: TestSystem, options: Options, temporalPid: number | undefined) {
+  console.log(`skeleton of the flow: ${options.skeleton} flows, ${options.concurrency} at a time...`);
+  let actionsBefore: Awaited<ReturnType<typeof actionMetricNow>>;
+  let cpuBefore: number | undefined;
+  const { rate, flowIds } = await measureSkeleton(system.temporal, options.skeleton, options.concurrency, { lateWindowMs: system.config.latePaymentWindowMs, refundProcessingMs: 1000 }, {
+    beforeMeasured: async () => {
+      actionsBefore = await actionMetricNow();
+      cpuBefore = cpuSeconds(temporalPid);
+    },
+  });
+  // Until the orders' late-payment windows have run out (measureSkeleton waits for them).
+  const serverCpuPerFlow = ((cpuSeconds(temporalPid) ?? NaN) - (cpuBefore ?? NaN)) / options.skeleton;
+  const workflowIds = await settleFlows(system, flowIds, (id) => `skeleton-order-${id}`);
+  return { rate, serverCpuPerFlow, workflowIds, actionsBefore, actionsAfter: await actionMetricNow() };
 }
 
 /** When each flow's cancel was accepted, its refund submitted (the simulator's log) and settled (MySQL). */
@@ -277,22 +319,12 @@ export async function printStepBreakdown(system: TestSystem, sample: { orderSn: 
   };
   const eventTime = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
   const history = async (workflowId: string) => (await system.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-  const work = { events: 0, workflowTasks: 0, activityTasks: 0, localActivities: 0, workflows: 0, flows: 0 };
   for (const { orderSn, cancelSentAt, refundSn, submittedAt } of sample) {
     if (!refundSn) continue;
     const order = await history(`order-${orderSn}`);
     const refund = await history(`refund-${refundSn}`);
     // Each cancel has its own cancel-{orderSn} workflow.
     const cancel = await history(`cancel-${orderSn}`).catch(() => []);
-    work.flows += 1;
-    for (const events of [order, refund, cancel]) {
-      if (!events.length) continue;
-      work.workflows += 1;
-      work.events += events.length;
-      work.workflowTasks += events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
-      work.activityTasks += events.filter((e) => e.activityTaskScheduledEventAttributes).length;
-      work.localActivities += events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
-    }
     const accepted = order.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'cancel');
     const acceptedAt = accepted && eventTime(accepted);
     const orderAfter = order.filter((e) => acceptedAt !== undefined && eventTime(e) >= acceptedAt);
@@ -313,10 +345,6 @@ export async function printStepBreakdown(system: TestSystem, sample: { orderSn: 
     add('refund started → its first task runs', refundStarted, refundTaskStarted);
     add('its first task → submit scheduled', refundTaskStarted, submitScheduled);
     add('submit scheduled → request at provider', submitScheduled, submittedAt);
-  }
-  if (work.flows) {
-    const per = (n: number) => (n / work.flows).toFixed(1);
-    console.log(`\n  server work per flow (${work.flows} flows, from their histories): ${per(work.workflows)} workflows, ${per(work.events)} events, ${per(work.workflowTasks)} workflow tasks, ${per(work.activityTasks)} activity tasks, ${per(work.localActivities)} local activities`);
   }
   if (!steps.size) return;
   console.log(`\n  cancel → refund submitted, step by step (median of ${which}, from their histories):`);

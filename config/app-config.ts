@@ -1,4 +1,4 @@
-import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings, ProviderGateSettings, RefundSpacing, parseDuration, readAfterSaleSettings, readComplaintSettings, readOrderSettings, readProviderGateSettings, readRefundSpacing } from '../domain';
+import { AfterSaleSettings, ComplaintSettings, OrderSettingError, OrderSettings, ProviderGateSettings, RefundSpacing, parseDuration, readAfterSaleSettings, readComplaintSettings, readOrderSettings, readProviderGateSettings, readRefundSpacing, readWebhookSettings, WebhookSettings } from '../domain';
 import { PaymentConfig, readPaymentConfig } from '../payments/config';
 import { AuthSettings, readAuthSettings } from './auth';
 import { ConfigError } from './config-error';
@@ -68,6 +68,8 @@ export interface AppConfig {
   supportQueue: SupportQueueSettings;
   /** The provider gates (PROVIDER_GATE=on|off and its thresholds): domain/provider-gate.ts, docs/support.md#provider-gate. */
   providerGate: ProviderGateSettings;
+  /** Webhook delivery (WEBHOOK_*): target rules, timeouts, concurrency, retries; domain/webhooks.ts, docs/webhooks.md. */
+  webhooks: WebhookSettings;
 }
 
 export interface ReconciliationConfig {
@@ -130,6 +132,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     redis: readRedisConfig(env),
     supportQueue: readSupportQueueSettings(env),
     providerGate: asConfigError(() => readProviderGateSettings((name) => env[name])),
+    webhooks: asConfigError(() => readWebhookSettings((name) => env[name], env.NODE_ENV === 'production' || payments.realProvider)),
   };
   // Read last, so a deployment missing several secrets hears about JWT_SECRET first; deployed exactly
   // when the JWT secret must be a real one (readJwtSecret).

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BusinessEvent, EventPayloads, EventType } from '../domain/events';
 import { transactionWithLockRetry } from './lock-retry';
+import { eventsCommitted } from './event-commit-listeners';
 
 /**
  * The outbox's repository: every write to `business_event` and `seller_event_sequence` is here, and
@@ -40,7 +41,8 @@ export class EventOutsideStepError extends Error {
  * a whole on a deadlock / lock wait timeout, or when a twin's event id won (see above).
  */
 export async function runStep<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  return transactionWithLockRetry(
+  let committed: BusinessEvent[] = [];
+  const result = await transactionWithLockRetry(
     dataSource,
     async (manager) => {
       const events: BusinessEvent[] = [];
@@ -48,6 +50,7 @@ export async function runStep<T>(dataSource: DataSource, work: (manager: EntityM
       try {
         const result = await work(manager);
         await writeEvents(manager, events);
+        committed = events;
         return result;
       } finally {
         pending.delete(manager);
@@ -55,6 +58,8 @@ export async function runStep<T>(dataSource: DataSource, work: (manager: EntityM
     },
     isDuplicateEventId,
   );
+  if (committed.length > 0) eventsCommitted(dataSource, committed);
+  return result;
 }
 
 /** Whether `manager` is a running step's (events emitted on it commit with its change). */
@@ -137,7 +142,7 @@ export interface StoredBusinessEvent<T extends EventType = EventType> {
   occurredAt: Date;
 }
 
-const COLUMNS = 'seller_id, seller_seq, event_id, event_type, entity_type, entity_id, order_sn, payload_version, payload_json, occurred_at';
+export const COLUMNS = 'seller_id, seller_seq, event_id, event_type, entity_type, entity_id, order_sn, payload_version, payload_json, occurred_at';
 
 /**
  * A seller's events after `afterSeq` (0: from the start), in sequence order, at most `limit`. Every event
@@ -161,7 +166,7 @@ export async function lastSellerSeq(db: Queryable, sellerId: number | string): P
   return row ? Number(row.last_seq) : 0;
 }
 
-function toStored(row: Record<string, any>): StoredBusinessEvent {
+export function toStored(row: Record<string, any>): StoredBusinessEvent {
   return {
     eventId: row.event_id,
     sellerId: Number(row.seller_id),

@@ -20,8 +20,11 @@ import { NotificationBacklogIndex1732000000900 } from './migrations/173200000090
 import { BusinessEvents1732000000910 } from './migrations/1732000000910-business-events';
 import { CancellationRefusal1732000000950 } from './migrations/1732000000950-cancellation-refusal';
 import { SellerApiKeys1732000001000 } from './migrations/1732000001000-seller-api-keys';
+import { Webhooks1732000001100 } from './migrations/1732000001100-webhooks';
+import { TradePayments1732000001200 } from './migrations/1732000001200-trade-payments';
+import { OrderOutStatus1732000001210 } from './migrations/1732000001210-order-out-status';
 
-export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500, RefundPacing1732000000600, GoodwillRefunds1732000000601, AfterSales1732000000700, LinkedOrders1732000000800, NotificationBacklogIndex1732000000900, BusinessEvents1732000000910, CancellationRefusal1732000000950, SellerApiKeys1732000001000];
+export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500, RefundPacing1732000000600, GoodwillRefunds1732000000601, AfterSales1732000000700, LinkedOrders1732000000800, NotificationBacklogIndex1732000000900, BusinessEvents1732000000910, CancellationRefusal1732000000950, SellerApiKeys1732000001000, Webhooks1732000001100, TradePayments1732000001200, OrderOutStatus1732000001210];
 
 export interface DataSourceOptions {
   poolSize?: number;

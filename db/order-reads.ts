@@ -78,3 +78,17 @@ export async function readLinkedOrderSource(manager: Queryable, orderSn: string)
   const [source] = await manager.query('SELECT trade_sn, seller_id, buyer_id, payment_type FROM orders WHERE order_sn = ?', [orderSn]);
   return source;
 }
+
+/** The provider transaction that paid the order (orders.pay_order_no), or null. */
+export async function readOrderPayOrderNo(db: Queryable, orderSn: string): Promise<string | null> {
+  const [row] = await db.query('SELECT pay_order_no FROM orders WHERE order_sn = ?', [orderSn]);
+  return row?.pay_order_no ?? null;
+}
+
+/** A trade's orders with what the trade payment and the trade status need, by order number. */
+export function readTradeOrders(db: Queryable, tradeSn: string): Promise<{ order_sn: string; seller_id: number; buyer_id: number | string; order_status: OrderStatus; pay_status: PayStatus; payment_type: string; order_type: string; order_fen: number; created_at: Date }[]> {
+  return db.query(
+    'SELECT order_sn, seller_id, buyer_id, order_status, pay_status, payment_type, order_type, order_fen, created_at FROM orders WHERE trade_sn = ? ORDER BY order_sn',
+    [tradeSn],
+  );
+}

@@ -3,6 +3,7 @@ import { OrderStatus, PayStatus, PaymentStatus, RefundStatus, paymentStatusAfter
 import type { ProviderName } from '../payments/provider';
 import { EventActor, PAYMENT_STATUS_EVENTS, businessEvent, eventActor } from '../domain/events';
 import { emitEvent } from './business-events';
+import { PaymentShare, insertPaymentShares } from './payment-shares';
 
 /** Status writes of `payment` the business steps make, each with its business event (payment.*), inside a step (db/business-events.ts runStep). */
 
@@ -29,6 +30,42 @@ export async function insertPaymentAttempt(
   return true;
 }
 
+/**
+ * A trade payment attempt (one out_trade_no for several orders of one trade) at CREATED with its
+ * shares, once: a second call finds it and changes nothing. Each order's seller is told
+ * (payment.created on its stream, with the order's share). Returns whether this call created it.
+ */
+export async function insertTradePaymentAttempt(
+  manager: Queryable,
+  payment: { tradeSn: string; buyerId: number | string; provider: string; outTradeNo: string; shares: readonly (PaymentShare & { sellerId: number })[]; idempotencyKey: string | null; requestHash: string | null },
+): Promise<boolean> {
+  const amountFen = payment.shares.reduce((sum, s) => sum + s.amountFen, 0);
+  const inserted = await manager.query(
+    `INSERT IGNORE INTO payment (trade_sn, provider, out_trade_no, amount_fen, status, idempotency_key, request_hash) VALUES (?, ?, ?, ?, 'CREATED', ?, ?)`,
+    [payment.tradeSn, payment.provider, payment.outTradeNo, amountFen, payment.idempotencyKey, payment.requestHash],
+  );
+  if (inserted.affectedRows !== 1) return false;
+  await insertPaymentShares(manager, payment.outTradeNo, payment.shares);
+  for (const share of payment.shares) {
+    emitEvent(manager, businessEvent(
+      { type: 'payment', id: payment.outTradeNo, sellerId: share.sellerId, orderSn: share.orderSn },
+      { type: 'payment.created', key: `CREATED:${share.orderSn}`, payload: { outTradeNo: payment.outTradeNo, orderSn: share.orderSn, provider: payment.provider, amountFen, tradeSn: payment.tradeSn, shareFen: share.amountFen, actor: eventActor('BUYER', payment.buyerId) } },
+    ));
+  }
+  return true;
+}
+
+/** The trade payment attempt a buyer's Idempotency-Key created, if any. */
+export async function findTradePaymentByIdempotencyKey(db: Queryable, tradeSn: string, key: string): Promise<{ out_trade_no: string; provider: string; request_hash: string | null } | undefined> {
+  const [row] = await db.query('SELECT out_trade_no, provider, request_hash FROM payment WHERE trade_sn = ? AND idempotency_key = ?', [tradeSn, key]);
+  return row;
+}
+
+/** A trade's payment attempts, oldest first (what its status page shows). */
+export function readTradePayments(db: Queryable, tradeSn: string): Promise<{ provider: string; out_trade_no: string; status: string; amount_fen: number; transaction_id: string | null; code_url: string | null; paid_at: Date | null }[]> {
+  return db.query('SELECT provider, out_trade_no, status, amount_fen, transaction_id, code_url, paid_at FROM payment WHERE trade_sn = ? ORDER BY id', [tradeSn]);
+}
+
 export interface CapturedPayment {
   orderSn: string;
   sellerId: number;
@@ -48,7 +85,7 @@ export interface CapturedPayment {
 export async function markPaymentPaid(manager: Queryable, payment: CapturedPayment, notAccepted?: { why: string }): Promise<boolean> {
   const paid = notAccepted
     ? await manager.query(
-        `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND order_sn = ? AND status IN ('CREATED', 'CLOSED')`,
+        `UPDATE payment SET status = 'PAID', paid_after_cancel = 1, transaction_id = ?, paid_at = ? WHERE out_trade_no = ? AND (order_sn = ? OR trade_sn IS NOT NULL) AND status IN ('CREATED', 'CLOSED')`,
         [payment.transactionId, new Date(payment.paidAt), payment.outTradeNo, payment.orderSn],
       )
     : await manager.query(
@@ -105,7 +142,7 @@ export interface PaymentRefundChange {
  * PARTIALLY_REFUNDED: its refund.succeeded says it), for `emitPaymentRefunded` once the caller has
  * written the refund's own event.
  */
-export async function settlePaymentAfterRefunds(manager: Queryable, outTradeNo: string): Promise<PaymentRefundChange | undefined> {
+export async function settlePaymentAfterRefunds(manager: Queryable, outTradeNo: string, refundOrderSn?: string): Promise<PaymentRefundChange | undefined> {
   const [payment] = await manager.query('SELECT order_sn, amount_fen, status FROM payment WHERE out_trade_no = ? FOR UPDATE', [outTradeNo]);
   if (!payment) return undefined;
   const [{ refunded }] = await manager.query('SELECT COALESCE(SUM(refund_fen), 0) AS refunded FROM refund WHERE out_trade_no = ? AND status = ?', [outTradeNo, RefundStatus.SUCCESS]);
@@ -118,7 +155,8 @@ export async function settlePaymentAfterRefunds(manager: Queryable, outTradeNo: 
     PaymentStatus.REFUNDED,
   ]);
   if (updated.affectedRows !== 1 || payment.status === status || (status !== PaymentStatus.PARTIALLY_REFUNDED && status !== PaymentStatus.REFUNDED)) return undefined;
-  return { outTradeNo, orderSn: payment.order_sn, from: payment.status, to: status, amountFen: Number(payment.amount_fen), refundedFen: Number(refunded) };
+  // A trade payment names no order: the change is told as the refunded order's.
+  return { outTradeNo, orderSn: payment.order_sn ?? refundOrderSn ?? '', from: payment.status, to: status, amountFen: Number(payment.amount_fen), refundedFen: Number(refunded) };
 }
 
 /** payment.partially_refunded / payment.refunded for a change settlePaymentAfterRefunds made. */
@@ -135,8 +173,8 @@ export async function setPaymentCodeUrl(db: Queryable, outTradeNo: string, codeU
 }
 
 /** A payment attempt by its out_trade_no (what a provider's result is checked against), or undefined. */
-export async function findPaymentByOutTradeNo(db: Queryable, outTradeNo: string): Promise<{ order_sn: string; provider: string; amount_fen: number; transaction_id: string | null } | undefined> {
-  const [payment] = await db.query('SELECT order_sn, provider, amount_fen, transaction_id FROM payment WHERE out_trade_no = ?', [outTradeNo]);
+export async function findPaymentByOutTradeNo(db: Queryable, outTradeNo: string): Promise<{ order_sn: string | null; trade_sn: string | null; provider: string; amount_fen: number; transaction_id: string | null } | undefined> {
+  const [payment] = await db.query('SELECT order_sn, trade_sn, provider, amount_fen, transaction_id FROM payment WHERE out_trade_no = ?', [outTradeNo]);
   return payment;
 }
 
@@ -145,13 +183,14 @@ export function readOpenPaymentAttempts(db: Queryable, orderSn: string): Promise
   return db.query(`SELECT provider, out_trade_no FROM payment WHERE order_sn = ? AND status = 'CREATED'`, [orderSn]);
 }
 
-/** A payment attempt with its order's statuses (the unpaid-payment check), or undefined. */
+/** A payment attempt of the order (its own, or its trade's with a share for it) with the order's statuses (the unpaid-payment check), or undefined. */
 export async function readPaymentWithOrderStatus(db: Queryable, outTradeNo: string, orderSn: string): Promise<{ order_status: OrderStatus; pay_status: PayStatus; payment_status: string; provider: string } | undefined> {
   const [row] = await db.query(
     `SELECT o.order_status, o.pay_status, p.status AS payment_status, p.provider
-         FROM payment p JOIN orders o ON o.order_sn = p.order_sn
-        WHERE p.out_trade_no = ? AND p.order_sn = ?`,
-    [outTradeNo, orderSn],
+         FROM payment p JOIN orders o ON o.order_sn = ?
+        WHERE p.out_trade_no = ?
+          AND (p.order_sn = o.order_sn OR EXISTS (SELECT 1 FROM payment_share s WHERE s.out_trade_no = p.out_trade_no AND s.order_sn = o.order_sn))`,
+    [orderSn, outTradeNo],
   );
   return row;
 }

@@ -60,9 +60,9 @@ export async function finishReconciliationRun(db: Queryable, runId: number, coun
 }
 
 /** One page of the run's open stranded-payment cases with our payment (if any). */
-export function readStrandedPaymentCases(db: Queryable, page: { runId: number; kind: string; status: string; afterId: number; limit: number }): Promise<{ id: number; out_trade_no: string; order_sn: string | null; amount_fen: number | null }[]> {
+export function readStrandedPaymentCases(db: Queryable, page: { runId: number; kind: string; status: string; afterId: number; limit: number }): Promise<{ id: number; out_trade_no: string; order_sn: string | null; trade_sn: string | null; amount_fen: number | null }[]> {
   return db.query(
-    `SELECT d.id, d.out_trade_no, p.order_sn, p.amount_fen
+    `SELECT d.id, d.out_trade_no, p.order_sn, p.trade_sn, p.amount_fen
          FROM reconciliation_difference d LEFT JOIN payment p ON p.out_trade_no = d.out_trade_no AND p.provider = d.provider
         WHERE d.run_id = ? AND d.kind = ? AND d.status = ? AND d.id > ? ORDER BY d.id LIMIT ?`,
     [page.runId, page.kind, page.status, page.afterId, page.limit],

@@ -37,13 +37,25 @@ export type { RefundRow } from './refunds';
  * Reads the balance of an order's payment; with `lock`, under the order row's lock (the one lock
  * every refund of the order takes), to decide and write in the same transaction.
  */
-export async function readRefundBalance(manager: EntityManager, orderSn: string, options: { outTradeNo?: string; lock: boolean }): Promise<(RefundBalance & { provider: 'wechatpay' | 'alipay' }) | undefined> {
+export async function readRefundBalance(manager: EntityManager, orderSn: string, options: { outTradeNo?: string; lock: boolean }): Promise<(RefundBalance & { provider: 'wechatpay' | 'alipay'; paymentFen: number }) | undefined> {
   const [order] = await manager.query(`SELECT order_sn FROM orders WHERE order_sn = ?${options.lock ? ' FOR UPDATE' : ''}`, [orderSn]);
   if (!order) throw new RefundRefusedError(ErrorCode.OrderNotFound, `order ${orderSn} does not exist`);
-  const captured: { provider: 'wechatpay' | 'alipay'; out_trade_no: string; amount_fen: number }[] = await manager.query(
-    `SELECT provider, out_trade_no, amount_fen FROM payment WHERE order_sn = ? AND status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') ORDER BY paid_at, id`,
+  // The order's own payments, and the trade payments with a share for it (amount_fen: the share). Under
+  // the lock a locking read: a trade payment may have been marked PAID by a sibling order's step that
+  // committed after this transaction's snapshot.
+  type Captured = { provider: 'wechatpay' | 'alipay'; out_trade_no: string; amount_fen: number; payment_fen: number; paid_at: Date; id: number; shared: number };
+  const own: Captured[] = await manager.query(
+    `SELECT provider, out_trade_no, amount_fen, amount_fen AS payment_fen, paid_at, id, 0 AS shared
+         FROM payment WHERE order_sn = ? AND status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')`,
     [orderSn],
   );
+  const shared: Captured[] = await manager.query(
+    `SELECT p.provider, p.out_trade_no, s.amount_fen, p.amount_fen AS payment_fen, p.paid_at, p.id, 1 AS shared
+         FROM payment_share s JOIN payment p ON p.out_trade_no = s.out_trade_no
+        WHERE s.order_sn = ? AND p.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')${options.lock ? ' LOCK IN SHARE MODE' : ''}`,
+    [orderSn],
+  );
+  const captured = [...own, ...shared].sort((a, b) => new Date(a.paid_at).getTime() - new Date(b.paid_at).getTime() || Number(a.id) - Number(b.id));
   const payment = options.outTradeNo ? captured.find((p) => p.out_trade_no === options.outTradeNo) : captured[0];
   if (!payment) return undefined;
   // Under the lock this is a locking read: REPEATABLE READ would otherwise answer from the snapshot of the
@@ -52,6 +64,17 @@ export async function readRefundBalance(manager: EntityManager, orderSn: string,
     `SELECT COALESCE(SUM(refund_fen), 0) AS committed FROM refund WHERE order_sn = ? AND out_trade_no = ? AND status <> ?${options.lock ? ' LOCK IN SHARE MODE' : ''}`,
     [orderSn, payment.out_trade_no, RefundStatus.CLOSED],
   );
+  // A share of a trade payment: the other orders' refunds of the same payment count against the whole.
+  // (Each order's refunds are bounded by its share under its own order lock, and the shares add up to
+  // the payment, so this only double-checks what the shares already guarantee.)
+  let whole: RefundBalance['payment'];
+  if (Number(payment.shared) === 1) {
+    const [{ everyOrder }] = await manager.query(
+      `SELECT COALESCE(SUM(refund_fen), 0) AS everyOrder FROM refund WHERE out_trade_no = ? AND status <> ?${options.lock ? ' LOCK IN SHARE MODE' : ''}`,
+      [payment.out_trade_no, RefundStatus.CLOSED],
+    );
+    whole = { capturedFen: Number(payment.payment_fen), committedFen: Number(everyOrder) };
+  }
   // Only the payment that paid for the goods carries the lines; an extra (duplicate, late) payment is refunded whole.
   const paysLines = payment.out_trade_no === captured[0].out_trade_no;
   const lines: { id: number | string; sku_id: number | string; refundable_fen: number }[] = paysLines
@@ -62,6 +85,8 @@ export async function readRefundBalance(manager: EntityManager, orderSn: string,
     provider: payment.provider,
     capturedFen: Number(payment.amount_fen),
     committedFen: Number(committed),
+    paymentFen: Number(payment.payment_fen),
+    ...(whole ? { payment: whole } : {}),
     lines: lines.map((l) => ({ orderItemId: Number(l.id), skuId: Number(l.sku_id), refundableFen: Number(l.refundable_fen) })),
   };
 }
@@ -86,7 +111,7 @@ export async function drawRefund(manager: EntityManager, request: DrawRefundRequ
   if (isRefundRefused(allocation)) throw new RefundRefusedError(allocation.code, allocation.message);
   await takeFromLines(manager, request.orderSn, allocation);
   const refundSn = newSn('R');
-  await insertRefund(manager, { refundSn, causeKey: request.causeKey, orderSn: request.orderSn, provider: balance.provider, outTradeNo: balance.outTradeNo, refundFen: allocation.refundFen, totalFen: balance.capturedFen, reason: request.reason });
+  await insertRefund(manager, { refundSn, causeKey: request.causeKey, orderSn: request.orderSn, provider: balance.provider, outTradeNo: balance.outTradeNo, refundFen: allocation.refundFen, totalFen: balance.paymentFen, reason: request.reason });
   for (const line of allocation.lines) {
     await manager.query('INSERT INTO refund_line (refund_sn, order_item_id, refund_fen) VALUES (?, ?, ?)', [refundSn, line.orderItemId, line.refundFen]);
   }
@@ -109,7 +134,7 @@ export async function drawRefund(manager: EntityManager, request: DrawRefundRequ
         provider: balance.provider,
         outTradeNo: balance.outTradeNo,
         refundFen: allocation.refundFen,
-        totalFen: balance.capturedFen,
+        totalFen: balance.paymentFen,
         reason: request.reason.slice(0, 80),
         lines: allocation.lines.map((l) => ({ orderItemId: l.orderItemId, refundFen: l.refundFen })),
         actor: eventActor('SYSTEM'),

@@ -111,8 +111,9 @@ export async function readTimelineSources(db: Queryable, orderSn: string): Promi
   const notifications = (
     await db.query(
       `SELECT n.id, n.provider, n.notification_id, n.kind, n.out_trade_no, n.out_refund_no, n.payload_json, n.received_at, n.delivered_at
-       FROM provider_notification n JOIN payment p ON p.out_trade_no = n.out_trade_no WHERE p.order_sn = ? ORDER BY n.id`,
-      [orderSn],
+       FROM provider_notification n JOIN payment p ON p.out_trade_no = n.out_trade_no
+      WHERE p.order_sn = ? OR EXISTS (SELECT 1 FROM payment_share s WHERE s.out_trade_no = p.out_trade_no AND s.order_sn = ?) ORDER BY n.id`,
+      [orderSn, orderSn],
     )
   ).map((r: Record<string, any>) => ({
     id: Number(r.id),

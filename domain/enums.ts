@@ -146,10 +146,33 @@ export const ServiceStatus = {
 } as const;
 export type ServiceStatus = (typeof ServiceStatus)[keyof typeof ServiceStatus];
 
+/** The kind of stock an order takes (javashop OrderOutTypeEnum): normal goods, or a group buy's. */
+export const OrderOutType = {
+  GOODS: 'GOODS',
+  GROUPBUY_GOODS: 'GROUPBUY_GOODS',
+} as const;
+export type OrderOutType = (typeof OrderOutType)[keyof typeof OrderOutType];
+
+/** Whether the order's stock of one kind was taken (javashop OrderOutStatusEnum). */
+export const OrderOutStatus = {
+  WAIT: 'WAIT',
+  SUCCESS: 'SUCCESS',
+  FAIL: 'FAIL',
+} as const;
+export type OrderOutStatus = (typeof OrderOutStatus)[keyof typeof OrderOutStatus];
+
+/** The out type of an order's stock: a group-buy order takes group-buy goods, every other order goods. */
+export function outTypeOf(orderType: string): OrderOutType {
+  return orderType === 'PINTUAN' ? OrderOutType.GROUPBUY_GOODS : OrderOutType.GOODS;
+}
+
 /** Status of a trade (one checkout that may hold several shop orders). */
 export const TradeStatus = {
   NEW: 'NEW',
+  /** Nothing is left to pay and something was paid: every order is paid (by the trade or one by one) or cancelled unpaid. */
   PAID_OFF: 'PAID_OFF',
+  /** Every order was cancelled (or refused for stock) before it was paid. */
+  CANCELLED: 'CANCELLED',
 } as const;
 export type TradeStatus = (typeof TradeStatus)[keyof typeof TradeStatus];
 

@@ -30,6 +30,7 @@ const API_CODES = {
   PAYLOAD_TOO_LARGE: entry(413, 'The request body is too large', 'the body is above the 64 kB cap'),
   IDEMPOTENCY_KEY_REUSED: entry(422, 'Idempotency-Key reused with another request', 'the Idempotency-Key was already used with a different request body'),
   REQUEST_UNPROCESSABLE: entry(422, 'The request cannot be carried out as asked', 'a well-formed request that cannot work: unknown SKU, empty checkout, a group-buy rule, a total above what an order holds'),
+  WEBHOOK_URL_REFUSED: entry(422, 'The webhook URL is not allowed', 'a webhook endpoint URL that is not https (outside development), carries credentials, does not resolve, or resolves to a loopback, private, link-local, CGNAT, metadata or other non-public address'),
   RATE_LIMITED: entry(429, 'Too many requests', 'the caller sent more than its kind may on this route in a minute (Retry-After says when to come back)'),
   CONFLICT: entry(409, 'The resource\'s state refuses the request', 'a state conflict with no more specific code (a sweep already running, a difference no longer OPEN…)'),
   WORKFLOW_FINISHED: entry(409, 'The entity\'s workflow has finished', 'a step sent to an order, after-sale, complaint or refund whose workflow has ended'),

@@ -106,6 +106,9 @@ export interface PaymentCreatedPayload {
   orderSn: string;
   provider: string;
   amountFen: number;
+  /** A trade payment (one per order it pays for, on that order's seller stream): the trade, and this order's share of amountFen. */
+  tradeSn?: string;
+  shareFen?: number;
   actor: EventActor;
 }
 
@@ -315,5 +318,16 @@ export interface ReconciliationCasePayload {
   to: DifferenceStatus;
   /** opened: what differs; auto_fixed: how it was fixed; resolved: support's note. */
   note: string;
+  actor: EventActor;
+}
+
+export interface TradeStatusPayload {
+  tradeSn: string;
+  from: string;
+  to: string;
+  /** Each order of the trade as it stood when the trade moved. */
+  orders: { orderSn: string; orderStatus: string; payStatus: string }[];
+  /** The order whose transition settled the trade. */
+  causedBy: string;
   actor: EventActor;
 }

@@ -46,6 +46,7 @@ import type {
   RefundOutcomePayload,
   RefundSubmittedPayload,
   ReviewCreatedPayload,
+  TradeStatusPayload,
 } from './event-payloads';
 
 export type * from './event-payloads';
@@ -70,7 +71,8 @@ export type EntityType =
   | 'coupon'
   | 'member_coupon'
   | 'goodwill_refund'
-  | 'reconciliation_case';
+  | 'reconciliation_case'
+  | 'trade';
 
 /** Every event type, the entity it is about, and what it means. */
 export const EVENT_CATALOGUE = {
@@ -150,6 +152,9 @@ export const EVENT_CATALOGUE = {
   'reconciliation_case.opened': { entity: 'reconciliation_case', summary: "A difference between the provider's bill and our books (platform stream)." },
   'reconciliation_case.auto_fixed': { entity: 'reconciliation_case', summary: 'A stranded payment was handed to its order (platform stream).' },
   'reconciliation_case.resolved': { entity: 'reconciliation_case', summary: "Support closed the case with a note (platform stream)." },
+
+  'trade.paid_off': { entity: 'trade', summary: 'No order of the trade awaits payment and at least one was paid: NEW → PAID_OFF (platform stream).' },
+  'trade.cancelled': { entity: 'trade', summary: 'Every order of the trade closed unpaid: NEW → CANCELLED (platform stream).' },
 } as const satisfies Record<string, { entity: EntityType; summary: string }>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
@@ -275,7 +280,8 @@ export type EventPayloads = {
   & Each<ComplaintStepEventType, ComplaintStepPayload>
   & Each<'coupon.claimed' | 'coupon.used' | 'coupon.released', MemberCouponPayload>
   & Each<GoodwillEventType, GoodwillRefundPayload>
-  & Each<ReconciliationCaseEventType, ReconciliationCasePayload>;
+  & Each<ReconciliationCaseEventType, ReconciliationCasePayload>
+  & Each<'trade.paid_off' | 'trade.cancelled', TradeStatusPayload>;
 
 // Every catalogue entry has exactly one payload type, and every payload type an entry (compile-time).
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

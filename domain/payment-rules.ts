@@ -33,8 +33,12 @@ export interface ProviderPaymentAnswer {
  * transaction id and for this very amount. A refund moves money, so a notification alone (which a
  * leaked key could forge) is not enough; a trade already REFUNDED has nothing left to give back.
  */
-export function latePaymentNotConfirmed(payment: { provider: string; outTradeNo: string; transactionId: string; amountFen: number }, answer: ProviderPaymentAnswer): string | undefined {
-  if (answer.state === 'PAID' && answer.transactionId === payment.transactionId && answer.amountFen === payment.amountFen) return undefined;
+export function latePaymentNotConfirmed(payment: { provider: string; outTradeNo: string; transactionId: string; amountFen: number; paymentFen?: number; tradeSn?: string }, answer: ProviderPaymentAnswer): string | undefined {
+  // A share of a trade payment: the provider knows the whole payment, and another order's share of it
+  // may already be refunded (the provider then reports the trade REFUND/partially refunded).
+  const wholeFen = payment.tradeSn ? payment.paymentFen : payment.amountFen;
+  const states = payment.tradeSn ? ['PAID', 'REFUNDED'] : ['PAID'];
+  if (states.includes(answer.state) && answer.transactionId === payment.transactionId && answer.amountFen === wholeFen) return undefined;
   const reported = [answer.state, answer.transactionId, answer.amountFen === undefined ? undefined : `${answer.amountFen} fen`].filter(Boolean).join(' ');
   return `${payment.provider} does not confirm payment ${payment.transactionId} of ${payment.amountFen} fen for ${payment.outTradeNo} (it reports ${reported})`;
 }

@@ -10,7 +10,9 @@
  * - a refund that names no line (goodwill, the shipping fee) takes only from the payment's remainder,
  *   so it never lets the lines be refunded past what was paid;
  * - "everything" (a cancellation, an unusable late payment) takes the payment's remainder and leaves
- *   every line it paid for at zero.
+ *   every line it paid for at zero;
+ * - a trade payment (one provider payment for several orders) is drawn per share: an order's refunds
+ *   never add up to more than its share, and all the orders' refunds never to more than the payment.
  *
  * Pure: the API's pre-checks, the workflows' offers and the refund activity use the same function.
  */
@@ -19,9 +21,12 @@ import { ErrorCode } from './error-codes';
 export interface RefundBalance {
   /** The payment the refund is drawn from. */
   outTradeNo: string;
+  /** What this order was paid by the payment: all of it, or its share of a trade payment. */
   capturedFen: number;
-  /** Σ refunds of this payment that are not CLOSED. */
+  /** Σ refunds of this order against this payment that are not CLOSED. */
   committedFen: number;
+  /** A trade payment: the whole payment's amount and Σ of every order's refunds of it not CLOSED. */
+  payment?: { capturedFen: number; committedFen: number };
   /** The order's lines this payment paid for, with what remains refundable on each; empty for an extra payment. */
   lines: readonly { orderItemId: number; skuId: number; refundableFen: number }[];
 }
@@ -58,9 +63,11 @@ export interface RefundRefused {
   message: string;
 }
 
-/** What remains refundable on the payment (captured − refunds not CLOSED). */
+/** What remains refundable on the payment for this order (captured − refunds not CLOSED; for a share, within what the whole payment has left). */
 export function paymentRemainingFen(balance: RefundBalance): number {
-  return Math.max(0, balance.capturedFen - balance.committedFen);
+  const own = balance.capturedFen - balance.committedFen;
+  const whole = balance.payment ? balance.payment.capturedFen - balance.payment.committedFen : own;
+  return Math.max(0, Math.min(own, whole));
 }
 
 /** What a refund of one line can still be: what remains on the line, within what remains on the payment. */

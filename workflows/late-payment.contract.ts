@@ -7,7 +7,15 @@ import type { ProviderName } from '../payments/provider';
 import type { RefundOutcome } from './refund.contract';
 import { workflowRef } from './workflow-ref';
 
-export const latePaymentWorkflowId = (outTradeNo: string) => `late-payment-${outTradeNo}`;
+/**
+ * One late-payment workflow per payment the order cannot take; a trade payment pays several orders,
+ * so each order's unusable share has its own (`shareOf`: the order).
+ */
+export const latePaymentWorkflowId = (outTradeNo: string, shareOf?: string) => (shareOf ? `late-payment-${outTradeNo}-${shareOf}` : `late-payment-${outTradeNo}`);
+
+/** The refund cause of a late payment: the payment, and for a share of a trade payment the order too. */
+export const latePaymentCauseKey = (payment: Pick<LatePayment, 'outTradeNo' | 'tradeSn'>, orderSn: string) =>
+  payment.tradeSn ? `late-payment:${payment.outTradeNo}:${orderSn}` : `late-payment:${payment.outTradeNo}`;
 
 /** A captured payment the order will not keep. */
 export interface LatePayment {
@@ -16,6 +24,9 @@ export interface LatePayment {
   transactionId: string;
   amountFen: number;
   paidAt: string;
+  /** A share of a trade payment (amountFen is the order's share, paymentFen the whole payment's amount). */
+  tradeSn?: string;
+  paymentFen?: number;
 }
 
 export interface LatePaymentInput {

@@ -104,10 +104,10 @@ export class OrderRun {
   async refundUnwantedPayment(payment: PaymentConfirmed, why: string): Promise<void> {
     if (this.refundedPayments.has(payment.transactionId)) return;
     this.refundedPayments.add(payment.transactionId);
-    const late = { provider: payment.provider as 'wechatpay' | 'alipay', outTradeNo: payment.outTradeNo, transactionId: payment.transactionId, amountFen: payment.amountFen, paidAt: payment.paidAt };
+    const late = { provider: payment.provider as 'wechatpay' | 'alipay', outTradeNo: payment.outTradeNo, transactionId: payment.transactionId, amountFen: payment.amountFen, paidAt: payment.paidAt, ...(payment.tradeSn ? { tradeSn: payment.tradeSn, paymentFen: payment.paymentFen } : {}) };
     try {
       await startChild(latePaymentWorkflow, {
-        workflowId: latePaymentWorkflowId(payment.outTradeNo),
+        workflowId: latePaymentWorkflowId(payment.outTradeNo, payment.tradeSn && this.input.orderSn),
         args: [{ orderSn: this.input.orderSn, payment: late, why, refundPollScheduleMs: this.input.refundPollScheduleMs }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Refund payment ${payment.transactionId}: ${why}`,

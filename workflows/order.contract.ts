@@ -77,6 +77,9 @@ export interface PaymentConfirmed {
   amountFen: number;
   paidAt: string;
   notificationId: string;
+  /** A trade payment: the trade it paid and the whole payment's amount; amountFen is this order's share of it (payment_share). */
+  tradeSn?: string;
+  paymentFen?: number;
 }
 
 export interface ShipRequest {

@@ -1,5 +1,5 @@
 /**
- * The provider gate's contract (`provider-gate-{provider}-{family}`, issue 25 item 4): one long-running
+ * The provider gate's contract (`provider-gate-{provider}-{family}-{taskQueue}`, issue 25 item 4): one long-running
  * workflow per provider and operation family. Activities report their provider calls' outcomes to it
  * (batched signals, signal-with-start); while it is open, refund workflows register with it and wait
  * for its release instead of retrying on their own.

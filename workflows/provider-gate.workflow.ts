@@ -34,7 +34,7 @@ const IDLE_END_MS = 60 * 60_000;
 const HISTORY_LIMIT = 4_000;
 
 /**
- * `provider-gate-{provider}-{family}`: counts the family's provider calls by failure class (the
+ * `provider-gate-{provider}-{family}-{taskQueue}`: counts the family's provider calls by failure class (the
  * reports of activities/provider-gate.ts); when the window's share of retryable failures crosses the
  * threshold it opens. While open, calls are not sent: their workflows register here and wait; every
  * probe interval one probe asks the provider about a waiting refund (a read: nothing is submitted). The

@@ -12,3 +12,4 @@ export { goodwillRefundWorkflow } from './goodwill-refund.workflow';
 export { afterSaleWorkflow } from './after-sale.workflow';
 export { supportOverdueWorkflow } from './support-overdue.workflow';
 export { providerGateWorkflow } from './provider-gate.workflow';
+export { webhookEndpointWorkflow } from './webhook-endpoint.workflow';

@@ -32,6 +32,8 @@ export const WORKFLOW_VERSIONING: Record<keyof typeof import('./registered'), Ve
   supportOverdueWorkflow: 'PINNED',
   // Long-lived (continues as new); its state is rebuilt from its own counts, so a new version may take it on.
   providerGateWorkflow: 'AUTO_UPGRADE',
+  // Runs for as long as its endpoint is enabled (continues as new); its state is the endpoint's row and a failing mark it carries.
+  webhookEndpointWorkflow: 'AUTO_UPGRADE',
   orderStatusSweepWorkflow: 'PINNED',
   refundStatusCheckWorkflow: 'PINNED',
   reconciliationWorkflow: 'PINNED',

@@ -31,6 +31,8 @@ import { NotificationsController } from './notifications/notifications.controlle
 import { NotificationsService } from './notifications/notifications.service';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
+import { TradePaymentsController } from './trade-payments/trade-payments.controller';
+import { TradePaymentsService } from './trade-payments/trade-payments.service';
 import { SupportRefundsController } from './support/support-refunds.controller';
 import { GoodwillRefundsController } from './support/goodwill-refunds.controller';
 import { GoodwillRefundsService } from './support/goodwill-refunds.service';
@@ -59,6 +61,8 @@ import { PagesController } from './pages/pages.controller';
 import { PromotionsController } from './promotions/promotions.controller';
 import { REDIS_CLIENT } from './redis/redis';
 import { SUPPORT_CONTROLLERS, SUPPORT_PROVIDERS } from './support/support.parts';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 
 /** Closes the API's MySQL pool, Redis and Temporal connections when Nest shuts down. */
 class ConnectionsCloser implements OnApplicationShutdown {
@@ -82,7 +86,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config, connections.redis)), TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, ...SELLER_CONTROLLERS, StepsController],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, TradePaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, ...SELLER_CONTROLLERS, StepsController, WebhookEndpointsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -109,6 +113,7 @@ export class AppModule {
         ReviewsService,
         NotificationsService,
         PaymentsService,
+        TradePaymentsService,
         ConnectionsCloser,
         OrderAccess,
         OrderWorkflows,
@@ -121,6 +126,7 @@ export class AppModule {
         CheckoutService,
         ...SUPPORT_PROVIDERS,
         ...SELLER_PROVIDERS,
+        WebhookEndpointsService,
       ],
     };
   }

@@ -8,6 +8,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../../config/app-config';
 import { connectDataSource } from '../../db/data-source';
 import { connectTemporalClient } from '../shared/temporal';
+import { installWebhookNotifier } from '../shared/webhook-notifier';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { createLogger } from '../shared/logger';
@@ -38,6 +39,8 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
     await dataSource.destroy();
     throw err;
   }
+  // Events the API's steps commit (checkout, a cancel request) wake their sellers' webhook endpoint workflows.
+  installWebhookNotifier(dataSource, temporal, (m) => logger.warn(m));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { dataSource, temporal, redis }, logger), { rawBody: true, bodyParser: false, abortOnError: false, bufferLogs: true });
   // Nest's own lines (start-up, exceptions) go through the same pino as the request lines.
   app.useLogger(app.get(NestPinoLogger));

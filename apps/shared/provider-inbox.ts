@@ -1,11 +1,13 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import type { PaymentProvider, PaymentQueryResult, ProviderName, ProviderNotification } from '../../payments';
-import { orderWorkflowId, paymentConfirmedSignal } from '../../workflows/order.contract';
+import { PaymentConfirmed, orderWorkflowId, paymentConfirmedSignal } from '../../workflows/order.contract';
 import { refundNotifiedSignal, refundWorkflowId } from '../../workflows/refund.contract';
 import { LATE_PAYMENT_WORKFLOW, latePaymentWorkflowId } from '../../workflows/late-payment.contract';
 import { startWorkflow } from './start-workflows';
 import { findPaymentByOutTradeNo } from '../../db/payments';
+import { readPaymentShares } from '../../db/payment-shares';
+import { readOrderPayOrderNo } from '../../db/order-reads';
 import { markProviderNotificationDelivered, providerNotificationDelivered, recordProviderNotification } from '../../db/provider-notifications';
 import { workPriority } from '../../domain';
 
@@ -45,8 +47,13 @@ export function queriedPayment(provider: ProviderName, result: PaymentQueryResul
   };
 }
 
+/** A verified payment as an order workflow takes it, from a provider we know. */
+type ConfirmedPayment = PaymentConfirmed & { provider: ProviderName };
+
 interface PaymentRow {
-  order_sn: string;
+  /** The order it pays; null for a trade payment, which pays the orders of its shares. */
+  order_sn: string | null;
+  trade_sn: string | null;
   provider: string;
   amount_fen: number;
   transaction_id: string | null;
@@ -111,10 +118,15 @@ export class ProviderInbox {
     return providerNotificationDelivered(this.dataSource, notification.provider, notification.notificationId);
   }
 
-  /** Who took the payment, or why it cannot be delivered yet. */
+  /**
+   * Who took the payment, or why it cannot be delivered yet. A trade payment goes to every order it
+   * has a share for, each with its share, through that order's own workflow (the only writer of the
+   * order's status, which takes one transaction once); a failure part-way leaves the notification
+   * undelivered, and the next attempt tells every order again (each ignores a transaction it has).
+   */
   private async deliverPayment(notification: PaymentNotification, payment: PaymentRow): Promise<PaymentDelivery | undefined | { refused: string }> {
     if (notification.state !== 'PAID') return undefined; // closed / refunded trades: our own workflows caused them
-    const paid = {
+    const paid: ConfirmedPayment = {
       provider: notification.provider,
       outTradeNo: notification.outTradeNo,
       transactionId: notification.transactionId,
@@ -122,28 +134,46 @@ export class ProviderInbox {
       paidAt: notification.paidAt ?? new Date().toISOString(),
       notificationId: notification.notificationId,
     };
+    if (!payment.trade_sn) return this.deliverToOrder(notification, payment, payment.order_sn!, paid);
+    const shares = await readPaymentShares(this.dataSource, notification.outTradeNo);
+    let delivered: PaymentDelivery = 'order';
+    for (const share of shares) {
+      const outcome = await this.deliverToOrder(notification, payment, share.orderSn, { ...paid, amountFen: share.amountFen, tradeSn: payment.trade_sn, paymentFen: payment.amount_fen });
+      if (typeof outcome === 'object') return outcome;
+      if (outcome === 'late-payment') delivered = outcome;
+    }
+    return delivered;
+  }
+
+  private async deliverToOrder(notification: PaymentNotification, payment: PaymentRow, orderSn: string, paid: ConfirmedPayment): Promise<PaymentDelivery | { refused: string }> {
     try {
-      await this.temporal.workflow.getHandle(orderWorkflowId(payment.order_sn)).signal(paymentConfirmedSignal, paid);
+      await this.temporal.workflow.getHandle(orderWorkflowId(orderSn)).signal(paymentConfirmedSignal, paid);
       return 'order';
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // The order's workflow has finished (cancelled long ago, or completed). Its own payment, told
       // again, is nothing new; any other money cannot be taken, so it is refunded — once the provider
       // confirms it is real (a refund moves money). The shared workflow id makes that happen once.
-      if (payment.transaction_id === notification.transactionId) return 'already-known';
+      if (await this.orderHasTransaction(payment, orderSn, notification.transactionId)) return 'already-known';
       const unconfirmed = await this.unconfirmed(notification);
       if (unconfirmed) return { refused: unconfirmed };
-      this.options.warn?.(`payment ${notification.transactionId} for finished order ${payment.order_sn}: refunding`);
+      this.options.warn?.(`payment ${notification.transactionId} for finished order ${orderSn}: refunding`);
       await startWorkflow(this.temporal, LATE_PAYMENT_WORKFLOW, {
-        workflowId: latePaymentWorkflowId(notification.outTradeNo),
+        workflowId: latePaymentWorkflowId(notification.outTradeNo, paid.tradeSn && orderSn),
         taskQueue: this.options.taskQueue,
-        args: [{ orderSn: payment.order_sn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.options.refundPollScheduleMs }],
+        args: [{ orderSn, payment: paid, why: 'the order had already finished', refundPollScheduleMs: this.options.refundPollScheduleMs }],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        searchAttributes: { OrderSn: [payment.order_sn] },
+        searchAttributes: { OrderSn: [orderSn] },
         priority: workPriority('payment', this.options.workPriorities !== false),
       });
       return 'late-payment';
     }
+  }
+
+  /** Whether the order already took this transaction: its own payment's, or (a share) the order's pay order number. */
+  private async orderHasTransaction(payment: PaymentRow, orderSn: string, transactionId: string): Promise<boolean> {
+    if (!payment.trade_sn) return payment.transaction_id === transactionId;
+    return (await readOrderPayOrderNo(this.dataSource, orderSn)) === transactionId;
   }
 
   /** Asks the provider whether this transaction was really paid, for this amount; a reason if not. */

@@ -10,6 +10,8 @@ import { applySchedules } from './schedules';
 import { registerSupportQueueMetrics } from './support-queue-metrics';
 import { registerProviderGateMetrics } from './provider-gate-metrics';
 import { createOrderWorker } from './worker';
+import { registerWebhookMetrics } from './webhook-metrics';
+import { ensureWebhookEndpointWorkflows } from '../shared/webhook-workflows';
 
 runMain(async () => {
   const config = readAppConfig();
@@ -35,6 +37,7 @@ runMain(async () => {
   const connection = await connectWorkerConnection(config.temporal);
   const temporalClient = await connectTemporalClient(config.temporal);
   if (config.providerGate.enabled) registerProviderGateMetrics(probe.registry, temporalClient, config.temporal.taskQueue);
+  registerWebhookMetrics(probe.registry, dataSource);
   const worker = await createOrderWorker({ connection, config, dataSource, temporalClient, activityInterceptors: [probe.activityInterceptor] });
   probe.watch(worker);
   const probePort = await probe.listen(config.worker.metricsPort, config.worker.metricsHost);
@@ -44,6 +47,9 @@ runMain(async () => {
     logger.info({ scheduleId: schedule.scheduleId }, `schedule ${schedule.scheduleId} ${schedule.created ? 'created' : 'up to date'}`);
   }
   probe.watchSchedules(temporalClient, schedules.map((schedule) => schedule.scheduleId));
+  // An endpoint whose workflow start was lost (the API stopped between its row and the start) gets it now.
+  const endpoints = await ensureWebhookEndpointWorkflows(temporalClient, dataSource, config.temporal.taskQueue);
+  if (endpoints > 0) logger.info({ endpoints }, `webhook endpoint workflows running for ${endpoints} enabled endpoints`);
 
   // Graceful shutdown: stop polling, let running activities finish, then close what the worker used.
   const stop = () => worker.shutdown();

@@ -6,6 +6,7 @@ import type { AppConfig } from '../../config/app-config';
 import { createPaymentProviders } from '../../payments';
 import { activityLogContext } from './activity-log-context';
 import { ProviderInbox } from '../shared/provider-inbox';
+import { installWebhookNotifier } from '../shared/webhook-notifier';
 import { orderRuntimeOf } from '../shared/start-workflows';
 import { temporalDataConverter } from '../shared/temporal';
 import { WORKFLOW_LOG_CONTEXT, workflowCodeOption } from './workflow-bundle';
@@ -46,6 +47,8 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
   const providers = createPaymentProviders(config.payments);
   const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, workPriorities: config.workPriorities, warn: (m) => Runtime.instance().logger.warn(m) });
   const workflowCode = workflowCodeOption(options.workflowBundlePath);
+  // Events this worker's steps commit wake their sellers' webhook endpoint workflows at once.
+  if (options.temporalClient) installWebhookNotifier(options.dataSource, options.temporalClient, (m) => Runtime.instance().logger.warn(m));
   return Worker.create({
     connection: options.connection,
     namespace: options.config.temporal.namespace,
@@ -68,6 +71,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       inbox,
       refundSpacing: options.config.refund.spacingMs,
       providerGate: options.config.providerGate,
+      webhooks: options.config.webhooks,
       warn: (message) => Runtime.instance().logger.warn(message),
       sweeps: options.temporalClient && {
         temporal: options.temporalClient,

@@ -3,7 +3,9 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 @Entity('payment')
 export class Payment {
   @PrimaryGeneratedColumn({ type: 'bigint' }) id!: number;
-  @Column({ name: 'order_sn' }) orderSn!: string;
+  /** The order it pays; null for a trade payment (trade_sn, its orders in payment_share). */
+  @Column({ name: 'order_sn', type: 'varchar', nullable: true }) orderSn!: string | null;
+  @Column({ name: 'trade_sn', type: 'varchar', nullable: true }) tradeSn!: string | null;
   @Column() provider!: string;
   @Column({ name: 'out_trade_no' }) outTradeNo!: string;
   @Column({ name: 'amount_fen', type: 'int' }) amountFen!: number;

@@ -11,11 +11,12 @@ import { GOODWILL_REFUND_WORKFLOW, GoodwillRefundWorkflow } from '../../workflow
 import { AFTER_SALE_WORKFLOW, AfterSaleWorkflow } from '../../workflows/after-sale.contract';
 import { SUPPORT_OVERDUE_WORKFLOW, SupportOverdueWorkflow } from '../../workflows/support-overdue.contract';
 import { PROVIDER_GATE_WORKFLOW, ProviderGateWorkflow } from '../../workflows/provider-gate.contract';
+import { WEBHOOK_ENDPOINT_WORKFLOW, WebhookEndpointWorkflow } from '../../workflows/webhook-endpoint.contract';
 import type { WorkflowRef } from '../../workflows/workflow-ref';
 
 // Compile-time: each implementation has its contract's signature (a mismatch fails the type check).
 const implementations: { [K in keyof typeof workflows]: unknown } = workflows;
-const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, ReconciliationWorkflow, GoodwillRefundWorkflow, AfterSaleWorkflow, SupportOverdueWorkflow, ProviderGateWorkflow] = [
+const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaymentWorkflow, GroupBuyWorkflow, SweepWorkflow, SweepWorkflow, ComplaintWorkflow, ReconciliationWorkflow, GoodwillRefundWorkflow, AfterSaleWorkflow, SupportOverdueWorkflow, ProviderGateWorkflow, WebhookEndpointWorkflow] = [
   workflows.orderWorkflow,
   workflows.cancellationWorkflow,
   workflows.refundWorkflow,
@@ -29,6 +30,7 @@ const signatures: [OrderWorkflow, CancellationWorkflow, RefundWorkflow, LatePaym
   workflows.afterSaleWorkflow,
   workflows.supportOverdueWorkflow,
   workflows.providerGateWorkflow,
+  workflows.webhookEndpointWorkflow,
 ];
 
 describe('workflow contracts', () => {
@@ -46,6 +48,7 @@ describe('workflow contracts', () => {
     [AFTER_SALE_WORKFLOW, workflows.afterSaleWorkflow],
     [SUPPORT_OVERDUE_WORKFLOW, workflows.supportOverdueWorkflow],
     [PROVIDER_GATE_WORKFLOW, workflows.providerGateWorkflow],
+    [WEBHOOK_ENDPOINT_WORKFLOW, workflows.webhookEndpointWorkflow],
   ];
 
   it.each(refs.map(([ref, impl]) => [ref.workflowType, impl] as const))('%s names a workflow the bundle registers', (workflowType, impl) => {
@@ -55,7 +58,7 @@ describe('workflow contracts', () => {
 
   it('covers every workflow the bundle registers', () => {
     expect(refs.map(([ref]) => ref.workflowType).sort()).toEqual(Object.keys(workflows).sort());
-    expect(signatures).toHaveLength(13);
+    expect(signatures).toHaveLength(14);
   });
 
   it('keeps the after-sale Updates under the names the after-sale workflow sends (AFTERSALE-INTERFACE)', () => {

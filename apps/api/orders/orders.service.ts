@@ -2,6 +2,7 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Order, OrderItem, OrderLog, Refund } from '../../../db/entities';
 import { readAfterSaleSummariesOfOrder } from '../../../db/after-sale-reads';
+import { readOrderOutStatus } from '../../../db/order-out-status';
 import { Actor, OrderOperate, OrderStatus, checkOperation, flowOf, type OrderType, type PaymentType } from '../../../domain';
 import { confirmReceiptUpdate, collectCashUpdate, completeUpdate, orderStateQuery, orderWorkflowId, shipUpdate } from '../../../workflows/order.contract';
 import { afterSaleWorkflowId } from '../../../workflows/after-sale.contract';
@@ -27,16 +28,19 @@ export class OrdersService {
 
   async get(principal: Principal, orderSn: string) {
     const order = await this.access.load(principal, orderSn);
-    const [items, log, afterSales, refunds] = await Promise.all([
+    const [items, log, afterSales, refunds, outStatus] = await Promise.all([
       this.dataSource.getRepository(OrderItem).find({ where: { orderSn }, order: { skuId: 'ASC' } }),
       this.dataSource.getRepository(OrderLog).find({ where: { orderSn }, order: { id: 'ASC' } }),
       readAfterSaleSummariesOfOrder(this.dataSource, orderSn),
       this.dataSource.getRepository(Refund).find({ where: { orderSn }, order: { id: 'ASC' } }),
+      readOrderOutStatus(this.dataSource, orderSn),
     ]);
     const workflowId = orderWorkflowId(orderSn);
     return {
       order,
       items,
+      /** Whether the order's stock was taken, per kind (WAIT / SUCCESS / FAIL with the reason). */
+      outStatus,
       log,
       afterSales: afterSales.map((a: Record<string, any>) => ({
         serviceSn: a.service_sn,

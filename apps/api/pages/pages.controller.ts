@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../tokens';
 import { PAY_SCRIPT } from './pay-script';
 
 const ORDER_SN = /^O\d{20}$/;
+const TRADE_SN = /^T\d{20}$/;
 
 /** The part of Express's response the pages use (headers only; Nest still sends the returned body). */
 interface Response {
@@ -71,6 +72,39 @@ export class PagesController {
 <p id="error"></p>`);
   }
 
+  /** The original's result page per trade_type (payment/{trade_type}/{sn}/result): where Alipay returns a trade's buyer and payComplete() leads. */
+  @Get('pay/order/:orderSn/result')
+  orderResult(@Param('orderSn') orderSn: string, @Res({ passthrough: true }) res: Response): string {
+    return this.page(res, orderSn, 'result', 'Payment result', this.resultContent(orderSn, `/pay/orders/${orderSn}`));
+  }
+
+  @Get('pay/trade/:tradeSn')
+  tradeCashier(@Param('tradeSn') tradeSn: string, @Res({ passthrough: true }) res: Response): string {
+    return this.tradePage(res, tradeSn, 'cashier', 'Pay your orders', `
+<dl><dt>Trade</dt><dd>${tradeSn}</dd><dt>Amount</dt><dd id="amount">…</dd><dt>Status</dt><dd id="order-status">…</dd></dl>
+<ul id="trade-orders"></ul>
+<p id="status">Loading…</p>
+<div id="methods" hidden><button id="pay-wechat" type="button">WeChat Pay</button><button id="pay-alipay" type="button">Alipay</button></div>
+<div id="wechat" hidden><iframe id="wechat-frame" title="WeChat Pay QR code"></iframe></div>
+<p id="error"></p>`);
+  }
+
+  @Get('pay/trade/:tradeSn/wechat')
+  tradeWechat(@Param('tradeSn') tradeSn: string, @Res({ passthrough: true }) res: Response): string {
+    return this.tradePage(res, tradeSn, 'wechat', 'WeChat Pay', `
+<dl><dt>Trade</dt><dd>${tradeSn}</dd><dt>Amount</dt><dd id="amount">…</dd><dt>Status</dt><dd id="order-status">waiting</dd></dl>
+<img id="qr" alt="WeChat Pay QR code" hidden>
+<p id="status">Creating the QR code…</p>
+<p><small>Payment number <span id="out-trade-no"></span>: one payment for every order of the trade still to pay.</small></p>
+<p id="error"></p>`);
+  }
+
+  @Get('pay/trade/:tradeSn/result')
+  tradeResult(@Param('tradeSn') tradeSn: string, @Res({ passthrough: true }) res: Response): string {
+    return this.tradePage(res, tradeSn, 'result', 'Payment result', `${this.resultContent(tradeSn, `/pay/trade/${tradeSn}`)}
+<ul id="trade-orders"></ul>`);
+  }
+
   @Get('shop/goods/:skuId')
   goods(@Param('skuId', ParseIntPipe) skuId: number, @Res({ passthrough: true }) res: Response): string {
     return this.html(res, 'goods', 'Goods', `
@@ -101,6 +135,20 @@ export class PagesController {
     // The order number is the only value put into the HTML, and only in this exact shape.
     if (!ORDER_SN.test(orderSn)) throw new NotFoundException(`no order ${orderSn.slice(0, 40)}`);
     return this.html(res, page, `${title} · ${orderSn}`, content, { order: orderSn });
+  }
+
+  private tradePage(res: Response, tradeSn: string, page: string, title: string, content: string): string {
+    // The trade number is the only value put into the HTML, and only in this exact shape.
+    if (!TRADE_SN.test(tradeSn)) throw new NotFoundException(`no trade ${tradeSn.slice(0, 40)}`);
+    return this.html(res, page, `${title} · ${tradeSn}`, content, { kind: 'trade', trade: tradeSn });
+  }
+
+  private resultContent(sn: string, cashier: string): string {
+    return `
+<dl><dt>Number</dt><dd>${sn}</dd><dt>Amount</dt><dd id="amount">…</dd><dt>Status</dt><dd id="order-status">…</dd></dl>
+<p id="status">Confirming the payment…</p>
+<p><a href="${cashier}">Back to the cashier</a></p>
+<p id="error"></p>`;
   }
 
   private html(res: Response, page: string, title: string, content: string, data: Record<string, string>): string {

@@ -10,7 +10,12 @@
 export const PAY_SCRIPT = String.raw`(function () {
   'use strict';
   var body = document.body;
-  var orderSn = body.getAttribute('data-order');
+  // trade_type as in the original: a whole trade or one order; the pages and routes differ only in their base.
+  var kind = body.getAttribute('data-kind') === 'trade' ? 'trade' : 'order';
+  var orderSn = body.getAttribute('data-order') || body.getAttribute('data-trade');
+  var apiBase = (kind === 'trade' ? '/trades/' : '/orders/') + orderSn;
+  var pageBase = (kind === 'trade' ? '/pay/trade/' : '/pay/orders/') + orderSn;
+  var resultPath = kind === 'trade' ? '/pay/trade/' + orderSn + '/result' : pageBase + '/alipay-return';
   var page = body.getAttribute('data-page');
   var found = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (found) {
@@ -35,10 +40,21 @@ export const PAY_SCRIPT = String.raw`(function () {
   }
   // Display only: amounts stay integer fen everywhere else.
   function yuan(fen) { return '\u00a5' + Math.floor(fen / 100) + '.' + String(fen % 100).padStart(2, '0'); }
-  function statusOf() { return api('GET', '/orders/' + orderSn + '/payment'); }
+  function statusOf() { return api('GET', apiBase + '/payment'); }
   function showOrder(status) {
     el('amount').textContent = yuan(status.amountFen);
-    el('order-status').textContent = status.orderStatus + ' / ' + status.payStatus;
+    if (kind === 'order') { el('order-status').textContent = status.orderStatus + ' / ' + status.payStatus; return; }
+    el('order-status').textContent = status.tradeStatus;
+    var list = el('trade-orders');
+    if (!list) return;
+    list.textContent = '';
+    status.orders.forEach(function (order) {
+      var item = document.createElement('li');
+      item.setAttribute('data-order', order.orderSn);
+      item.setAttribute('data-status', order.orderStatus);
+      item.textContent = order.orderSn + ': ' + yuan(order.orderFen) + ' \u00b7 ' + order.orderStatus + ' / ' + order.payStatus;
+      list.appendChild(item);
+    });
   }
   function poll(everyMs, onPaid) {
     var timer = setInterval(function () {
@@ -151,6 +167,13 @@ export const PAY_SCRIPT = String.raw`(function () {
             list.appendChild(item);
           });
           el('shops').appendChild(list);
+          if (trade.orders.length > 1) {
+            // One payment for every shop's order (POST /trades/{sn}/payment).
+            var all = text('a', 'Pay all ' + trade.orders.length + ' orders at once');
+            all.id = 'pay-trade';
+            all.href = '/pay/trade/' + trade.tradeSn;
+            el('shops').appendChild(all);
+          }
           el('grand-total').textContent = yuan(trade.totalFen);
           say('Order placed: ' + trade.tradeSn, 'placed');
         })
@@ -164,23 +187,25 @@ export const PAY_SCRIPT = String.raw`(function () {
       say('Payment complete', 'paid');
       el('methods').hidden = true;
       el('wechat').hidden = true;
+      // A trade's cashier goes on to its result page (the original's payment/{trade_type}/{sn}/result).
+      if (kind === 'trade') { location.href = resultPath; return; }
       statusOf().then(showOrder);
     };
     statusOf().then(function (status) {
       showOrder(status);
-      if (status.paid) { say('This order is paid', 'paid'); return; }
+      if (status.paid) { say('This ' + kind + ' is paid', 'paid'); return; }
       say('Choose how to pay', 'choose');
       el('methods').hidden = false;
     }).catch(function (err) { say(err.message, 'error'); });
     el('pay-wechat').addEventListener('click', function () {
       el('methods').hidden = true;
       el('wechat').hidden = false;
-      el('wechat-frame').src = '/pay/orders/' + orderSn + '/wechat';
+      el('wechat-frame').src = pageBase + '/wechat';
       say('Scan the QR code with WeChat', 'wechat');
     });
     el('pay-alipay').addEventListener('click', function () {
       say('Opening Alipay\u2026', 'alipay');
-      api('POST', '/orders/' + orderSn + '/payment', { provider: 'alipay', returnUrl: location.origin + '/pay/orders/' + orderSn + '/alipay-return' }).then(function (payment) {
+      api('POST', apiBase + '/payment', { provider: 'alipay', returnUrl: location.origin + resultPath }).then(function (payment) {
         // The signed request goes to the gateway as a form post from the buyer's browser.
         var form = document.createElement('form');
         form.method = 'post';
@@ -199,7 +224,7 @@ export const PAY_SCRIPT = String.raw`(function () {
   }
 
   if (page === 'wechat') {
-    api('POST', '/orders/' + orderSn + '/payment', { provider: 'wechatpay' }).then(function (payment) {
+    api('POST', apiBase + '/payment', { provider: 'wechatpay' }).then(function (payment) {
       el('out-trade-no').textContent = payment.outTradeNo;
       body.setAttribute('data-out-trade-no', payment.outTradeNo);
       el('amount').textContent = yuan(payment.amountFen);
@@ -218,10 +243,10 @@ export const PAY_SCRIPT = String.raw`(function () {
     }).catch(function (err) { say(err.message, 'error'); });
   }
 
-  if (page === 'alipay-return') {
+  if (page === 'alipay-return' || page === 'result') {
     // The return URL's parameters are not trusted: the outcome shown is the order's, which only a
     // verified notification (or the provider's signed query answer) changes.
-    say('Back from Alipay: confirming the payment\u2026', 'confirming');
+    say(page === 'result' ? 'Confirming the payment\u2026' : 'Back from Alipay: confirming the payment\u2026', 'confirming');
     statusOf().then(function (status) {
       showOrder(status);
       if (status.paid) { say('Payment complete', 'paid'); return; }

@@ -46,25 +46,38 @@ export class PaymentsService {
     await runStep(this.dataSource, (manager) =>
       insertPaymentAttempt(manager, { orderSn, sellerId: order.sellerId, buyerId: order.buyerId, provider: providerName, outTradeNo, amountFen: order.orderFen }),
     );
-    const payment = await this.dataSource.getRepository(Payment).findOneByOrFail({ outTradeNo });
-    if (payment.status !== 'CREATED') throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `payment ${outTradeNo} is ${payment.status}`);
     // The provider stops taking the payment when the order's unpaid timer would cancel it.
     const expiresAt = new Date(order.createdAt.getTime() + this.config.orderSettings.cancelOrderMs);
+    const opened = await this.openAtProvider({ outTradeNo, provider: providerName, description: `Order ${orderSn}`, returnUrl, expiresAt, paidOrders: [orderSn], paths: `/orders/${orderSn}/payment` });
+    return { orderSn, ...opened };
+  }
+
+  /**
+   * Asks the provider for the stored attempt (CREATED) — the same out_trade_no and amount every time,
+   * so asking again is idempotent — tells each order it pays for to watch it, and answers with the QR
+   * code or the cashier form. `paths`: the attempt's status route (its QR image is under it).
+   */
+  async openAtProvider(attempt: { outTradeNo: string; provider: ProviderName; description: string; returnUrl?: string; expiresAt: Date; paidOrders: readonly string[]; paths: string }) {
+    const { outTradeNo, provider: providerName } = attempt;
+    const payment = await this.dataSource.getRepository(Payment).findOneByOrFail({ outTradeNo });
+    if (payment.status !== 'CREATED') throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `payment ${outTradeNo} is ${payment.status}`);
     try {
       const result = await this.providers[providerName].createPayment({
         outTradeNo,
         amountFen: payment.amountFen,
-        description: `Order ${orderSn}`,
+        description: attempt.description,
         notifyUrl: `${this.config.api.publicBaseUrl}/notify/${providerName}`,
-        returnUrl,
+        returnUrl: attempt.returnUrl,
         channel: providerName === 'alipay' ? 'page' : 'qr',
-        expiresAt,
+        expiresAt: attempt.expiresAt,
       });
-      await this.watch(orderSn, { outTradeNo, provider: providerName, expiresAtIso: expiresAt.toISOString(), queryScheduleMs: this.config.paymentQueryScheduleMs });
-      const common = { orderSn, provider: providerName, outTradeNo, amountFen: payment.amountFen, statusUrl: `/orders/${orderSn}/payment` };
+      for (const orderSn of attempt.paidOrders) {
+        await this.watch(orderSn, { outTradeNo, provider: providerName, expiresAtIso: attempt.expiresAt.toISOString(), queryScheduleMs: this.config.paymentQueryScheduleMs });
+      }
+      const common = { provider: providerName, outTradeNo, amountFen: payment.amountFen, statusUrl: attempt.paths };
       if (result.kind === 'qr') {
         await setPaymentCodeUrl(this.dataSource, outTradeNo, result.codeUrl);
-        return { ...common, codeUrl: result.codeUrl, qrImageUrl: `/orders/${orderSn}/payment/qr.png?provider=${providerName}` };
+        return { ...common, codeUrl: result.codeUrl, qrImageUrl: `${attempt.paths}/qr.png?provider=${providerName}` };
       }
       return { ...common, gatewayUrl: result.gatewayUrl, formItems: result.formItems };
     } catch (err) {
@@ -114,7 +127,7 @@ export class PaymentsService {
   }
 
   /** The QR page's poll asks the provider too; a PAID answer takes the notification's path. */
-  private async reconcile(payment: Payment): Promise<void> {
+  async reconcile(payment: Pick<Payment, 'provider' | 'outTradeNo'>): Promise<void> {
     const provider = payment.provider as ProviderName;
     let result;
     try {

@@ -12,9 +12,11 @@ import {
   MemberCouponStatus,
   MAX_AMOUNT_FEN,
   flowOf,
+  outTypeOf,
 } from '../../../domain';
 import { newSn } from '../../../db/serial-numbers';
 import { findTradeByIdempotencyKey, insertTrade, setTradeTotals } from '../../../db/trades';
+import { insertOrderOutWait } from '../../../db/order-out-status';
 import { insertNewOrder, insertOrderMeta } from '../../../db/orders';
 import { readOrdersOfTrade } from '../../../db/order-reads';
 import { insertOrderItem } from '../../../db/order-items';
@@ -137,6 +139,7 @@ export class TradesService {
         orderSn, tradeSn, sellerId: shop.sellerId, buyerId, paymentType, orderType, orderFen: totals.payableFen, goodsFen: totals.goodsFen,
         shippingFen: totals.shippingFen, discountFen: totals.discountFen, groupId: group?.groupId ?? null, createdAt,
       });
+      await insertOrderOutWait(manager, orderSn, outTypeOf(orderType));
       // The order's event first, so a consumer reads the order before the coupon it used. Its lines are
       // filled in below: events are written at the end of the step (db/business-events.ts).
       const lines: OrderLine[] = [];

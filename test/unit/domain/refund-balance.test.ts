@@ -13,6 +13,18 @@ const balance = (overrides: Partial<RefundBalance> = {}): RefundBalance => ({
 });
 
 describe('the one refundable balance', () => {
+  it('a share of a trade payment: never more than the order\'s share, nor than the whole payment has left', () => {
+    // The order's share is 15 800 of a 30 000 payment; other orders of the trade took 20 000 of it already.
+    const share = balance({ payment: { capturedFen: 30_000, committedFen: 20_000 } });
+    expect(paymentRemainingFen(share)).toBe(10_000);
+    expect(allocateRefund(share, { refundFen: 10_001 })).toMatchObject({ code: 'RefundExceedsRemaining' });
+    expect(allocateRefund(share, { everything: true })).toMatchObject({ refundFen: 10_000 });
+    // With the rest of the payment untouched the order's own share is the bound.
+    const own = balance({ committedFen: 5000, payment: { capturedFen: 30_000, committedFen: 5000 } });
+    expect(paymentRemainingFen(own)).toBe(10_800);
+    expect(allocateRefund(own, { refundFen: 10_801 })).toMatchObject({ code: 'RefundExceedsRemaining' });
+  });
+
   it('takes everything that remains and every line to zero (a cancellation, shipping included)', () => {
     expect(allocateRefund(balance({ committedFen: 800, lines: [{ orderItemId: 1, skuId: 10, refundableFen: 4200 }, { orderItemId: 2, skuId: 20, refundableFen: 10_000 }] }), { everything: true })).toEqual({
       refundFen: 15_000,

@@ -77,9 +77,15 @@ async function scenario(gate: 'on' | 'off'): Promise<ScenarioResult> {
     await system.sim.startOutage({ provider: 'wechatpay', operations: ['submitRefund', 'queryRefund'], durationMs: OUTAGE_MS });
     log(`outage: every WeChat Pay refund call fails for ${s(OUTAGE_MS)}; cancelling at ${CANCEL_RATE}/s`);
     let openedAt: number | undefined;
+    // One query at a time: on a loaded machine a query a second that is not awaited fills the gate's query buffer.
+    let asking = false;
     const watchGate = setInterval(() => {
+      if (asking || openedAt !== undefined) return;
+      asking = true;
       void gateState(system).then((state) => {
         if (state?.openSinceIso && openedAt === undefined) openedAt = Date.parse(state.openSinceIso);
+      }).finally(() => {
+        asking = false;
       });
     }, 1000);
     for (let i = 0; i < orders.length; i += CANCEL_RATE) {

@@ -6,7 +6,7 @@ import { ErrorCode } from '../domain/error-codes';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { PaymentProvider, ProviderError, ProviderName } from '../payments';
-import { CallSlot, afterNextProbeMs, GateFailureClass, GateFamily, GateOutcome, ProviderGateSettings, providerGateWorkflowId } from '../domain/provider-gate';
+import { CallSlot, afterNextProbeMs, callSlotSpacingMs, GateFailureClass, GateFamily, GateOutcome, ProviderGateSettings, providerGateWorkflowId } from '../domain/provider-gate';
 import { PROVIDER_GATE_OPEN, PROVIDER_GATE_WORKFLOW, ProviderGateState, gateOutcomesSignal, providerGateStateQuery, reserveCallSlotUpdate } from '../workflows/provider-gate.contract';
 import { signalWithStartWorkflow } from '../apps/shared/start-workflows';
 
@@ -60,13 +60,11 @@ export class ProviderGate {
    * A gate that is not running has released nothing still queued: the call goes at once.
    */
   async paced<T>(provider: ProviderName, family: GateFamily, run: () => Promise<T>): Promise<T> {
-    let slot: CallSlot | undefined;
-    try {
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
-      slot = await this.temporal.workflow.getHandle(this.gateId(provider, family)).executeUpdate(reserveCallSlotUpdate, { args: [{ workflowId }] });
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-    }
+    // A slot that reached us a whole spacing past its instant (a busy gate answered late) is traded once
+    // for a fresh one: late slots used together would bunch the calls the spacing keeps apart. The
+    // second is used however late, so a slow gate slows the release but never stops it.
+    let slot = await this.reserveSlot(provider, family);
+    if (slot?.kind === 'slot' && Date.now() - slot.atMs > callSlotSpacingMs(this.settings.releaseCallsPerSecond)) slot = await this.reserveSlot(provider, family);
     if (slot?.kind === 'later') {
       throw ApplicationFailure.create({
         message: `no ${provider} ${family} call slot within the pace of released work; asking again in ${slot.retryAfterMs} ms`,
@@ -76,6 +74,16 @@ export class ProviderGate {
     }
     if (slot && slot.atMs > Date.now()) await Context.current().sleep(slot.atMs - Date.now());
     return this.call(provider, family, run);
+  }
+
+  private async reserveSlot(provider: ProviderName, family: GateFamily): Promise<CallSlot | undefined> {
+    try {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+      return await this.temporal.workflow.getHandle(this.gateId(provider, family)).executeUpdate(reserveCallSlotUpdate, { args: [{ workflowId }] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   report(provider: ProviderName, family: GateFamily, failure?: GateFailureClass): void {

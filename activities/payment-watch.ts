@@ -16,7 +16,7 @@ export class PaymentWatchActivities {
     private readonly providers: Record<ProviderName, PaymentProvider>,
     /** Delivers a PAID answer like a notification; needs the worker's Temporal client. */
     private readonly inbox?: ProviderInbox,
-    /** PROVIDER_GATE=on: queries are counted by the payment-queries gate and skipped while it is open. */
+    /** PROVIDER_GATE=on: queries are counted by the payment-queries gate and held (PROVIDER_GATE_OPEN) while it is open. */
     private readonly gate?: ProviderGate,
   ) {}
 
@@ -31,15 +31,17 @@ export class PaymentWatchActivities {
     if (row.payment_status !== 'CREATED') return { outcome: 'order-moved-on', detail: `payment is ${row.payment_status}` };
     const provider = row.provider as ProviderName;
     let result;
-    const gateState = await this.gate?.state(provider, 'payment-queries');
-    // While the gate is open the watch asks again at its next interval without calling the provider.
-    if (gateState?.status === 'OPEN') return { outcome: 'waiting', detail: `the ${provider} payment-queries gate is open since ${gateState.openSinceIso}: not asked` };
+    const what = `payment query ${request.outTradeNo}`;
+    // While the gate is open nothing is asked: PROVIDER_GATE_OPEN, and the watch asks again after the gate's next probe.
+    await this.gate?.holdIfOpen(provider, 'payment-queries', what);
     try {
       const query = () => this.providers[provider].queryPayment(request.outTradeNo);
       result = await (this.gate ? this.gate.call(provider, 'payment-queries', query) : query());
     } catch (err) {
-      if (err instanceof ProviderError) return { outcome: 'waiting', detail: `query failed: ${err.message}` };
-      throw err;
+      if (!(err instanceof ProviderError)) throw err;
+      // A failure that finds the gate open (perhaps opened by this very call) is held the same way.
+      if (err.errorClass === 'retryable') await this.gate?.holdIfOpen(provider, 'payment-queries', what);
+      return { outcome: 'waiting', detail: `query failed: ${err.message}` };
     }
     if (result.state === 'NOTPAY') return { outcome: 'waiting', detail: 'not paid yet' };
     if (result.state === 'CLOSED' || result.state === 'REFUNDED') return { outcome: 'closed', detail: `the provider reports the trade ${result.state}` };

@@ -1,11 +1,13 @@
 import { readLatestPaymentOf } from '../db/payments';
 import { readRefundToProbe } from '../db/refunds';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ErrorCode } from '../domain/error-codes';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { PaymentProvider, ProviderError, ProviderName } from '../payments';
-import { GateFailureClass, GateFamily, GateOutcome, ProviderGateSettings, providerGateWorkflowId } from '../domain/provider-gate';
-import { PROVIDER_GATE_OPEN, PROVIDER_GATE_WORKFLOW, ProviderGateState, gateOutcomesSignal, providerGateStateQuery } from '../workflows/provider-gate.contract';
+import { CallSlot, afterNextProbeMs, callSlotSpacingMs, GateFailureClass, GateFamily, GateOutcome, ProviderGateSettings, providerGateWorkflowId } from '../domain/provider-gate';
+import { PROVIDER_GATE_OPEN, PROVIDER_GATE_WORKFLOW, ProviderGateState, gateOutcomesSignal, providerGateStateQuery, reserveCallSlotUpdate } from '../workflows/provider-gate.contract';
 import { signalWithStartWorkflow } from '../apps/shared/start-workflows';
 
 /** How old the gate's known state may be before one query refreshes it (at most one a second per gate and worker). */
@@ -45,8 +47,47 @@ export class ProviderGate {
     }
   }
 
+  /** This system's gate (its id carries the task queue: systems sharing a namespace have their own gates). */
+  gateId(provider: ProviderName, family: GateFamily): string {
+    return providerGateWorkflowId(provider, family, this.taskQueue);
+  }
+
+  /**
+   * A provider call of work the gate released: it first takes a call slot from the gate (one per call,
+   * so a refund that asks and then submits takes two) and waits for it, so the released work's calls
+   * stay within PROVIDER_GATE_RELEASE_PER_SECOND in every second. A slot too far ahead is not waited
+   * for: the activity fails PROVIDER_CALL_PACED and Temporal retries it when the queue has drained.
+   * A gate that is not running has released nothing still queued: the call goes at once.
+   */
+  async paced<T>(provider: ProviderName, family: GateFamily, run: () => Promise<T>): Promise<T> {
+    // A slot that reached us a whole spacing past its instant (a busy gate answered late) is traded once
+    // for a fresh one: late slots used together would bunch the calls the spacing keeps apart. The
+    // second is used however late, so a slow gate slows the release but never stops it.
+    let slot = await this.reserveSlot(provider, family);
+    if (slot?.kind === 'slot' && Date.now() - slot.atMs > callSlotSpacingMs(this.settings.releaseCallsPerSecond)) slot = await this.reserveSlot(provider, family);
+    if (slot?.kind === 'later') {
+      throw ApplicationFailure.create({
+        message: `no ${provider} ${family} call slot within the pace of released work; asking again in ${slot.retryAfterMs} ms`,
+        type: ErrorCode.ProviderCallPaced,
+        nextRetryDelay: slot.retryAfterMs,
+      });
+    }
+    if (slot && slot.atMs > Date.now()) await Context.current().sleep(slot.atMs - Date.now());
+    return this.call(provider, family, run);
+  }
+
+  private async reserveSlot(provider: ProviderName, family: GateFamily): Promise<CallSlot | undefined> {
+    try {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? '';
+      return await this.temporal.workflow.getHandle(this.gateId(provider, family)).executeUpdate(reserveCallSlotUpdate, { args: [{ workflowId }] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
   report(provider: ProviderName, family: GateFamily, failure?: GateFailureClass): void {
-    const id = providerGateWorkflowId(provider, family);
+    const id = this.gateId(provider, family);
     const batch = this.pending.get(id) ?? { provider, family, outcomes: [] };
     batch.outcomes.push({ atMs: Date.now(), ...(failure ? { failure } : {}) });
     this.pending.set(id, batch);
@@ -86,7 +127,7 @@ export class ProviderGate {
    * (an open gate is not taken for closed because its query was slow).
    */
   async state(provider: ProviderName, family: GateFamily): Promise<ProviderGateState | undefined> {
-    const id = providerGateWorkflowId(provider, family);
+    const id = this.gateId(provider, family);
     let known = this.states.get(id);
     if (!known) {
       known = { at: 0, state: undefined };
@@ -117,14 +158,23 @@ export class ProviderGate {
   async holdIfOpen(provider: ProviderName, family: GateFamily, what: string): Promise<void> {
     const state = await this.state(provider, family);
     if (state?.status !== 'OPEN') return;
-    const gateId = providerGateWorkflowId(provider, family);
+    const gateId = this.gateId(provider, family);
+    // A held payment query asks again after the gate's next probe (the refunds register and wait for a release).
+    const lastProbeMs = state.lastProbe ? Date.parse(state.lastProbe.atIso) : undefined;
+    const askAgainAtIso = new Date(afterNextProbeMs(Date.parse(state.openSinceIso ?? new Date().toISOString()), lastProbeMs, state.settings.probeIntervalMs, Date.now())).toISOString();
     throw ApplicationFailure.create({
       message: `${what}: the ${provider} ${family} gate is open since ${state.openSinceIso} (${state.waiting} waiting); not sent`,
       type: PROVIDER_GATE_OPEN,
       nonRetryable: true,
-      details: [{ gateId }],
+      details: [{ gateId, askAgainAtIso } satisfies GateHold],
     });
   }
+}
+
+/** What a PROVIDER_GATE_OPEN failure carries: the gate to wait on, and when a held query should ask again. */
+export interface GateHold {
+  gateId: string;
+  askAgainAtIso: string;
 }
 
 interface KnownState {

@@ -48,6 +48,8 @@ export interface SubmitRefundOptions {
    * sent and the failure is PROVIDER_GATE_OPEN, also after a retryable failure that finds it open.
    */
   gate?: boolean;
+  /** The gate released this workflow: each provider call takes a call slot from the gate first (ProviderGate.paced). */
+  paced?: boolean;
 }
 
 /**
@@ -64,9 +66,10 @@ export class RefundActivities {
     private readonly gate?: ProviderGate,
   ) {}
 
-  /** Runs one provider call, counted by the refunds gate when there is one. */
-  private call<T>(provider: ProviderName, run: () => Promise<T>): Promise<T> {
-    return this.gate ? this.gate.call(provider, 'refunds', run) : run();
+  /** Runs one provider call, counted by the refunds gate when there is one, and paced when the gate released the workflow. */
+  private call<T>(provider: ProviderName, run: () => Promise<T>, paced?: boolean): Promise<T> {
+    if (!this.gate) return run();
+    return paced ? this.gate.paced(provider, 'refunds', run) : this.gate.call(provider, 'refunds', run);
   }
 
   /** A retryable provider failure of a gated call becomes PROVIDER_GATE_OPEN when the gate is open now. */
@@ -99,7 +102,7 @@ export class RefundActivities {
     if (options.gate) await this.gate?.holdIfOpen(refund.provider, 'refunds', `refund ${refundSn}`);
     try {
       if (Context.current().info.attempt > 1 || refund.status === RefundStatus.PROCESSING || options.queryFirst) {
-        const known = await this.call(refund.provider, () => provider.queryRefund(refund.outTradeNo, refund.refundSn));
+        const known = await this.call(refund.provider, () => provider.queryRefund(refund.outTradeNo, refund.refundSn), options.paced);
         if (known.status !== 'NOT_FOUND') return this.recordSubmission(refund, known.status, known.providerRefundId);
       }
       const result = await this.call(refund.provider, () => provider.submitRefund({
@@ -109,7 +112,7 @@ export class RefundActivities {
         totalFen: refund.totalFen,
         reason: refund.reason,
         notifyUrl: `${this.notifyBaseUrl}/notify/${refund.provider}`,
-      }));
+      }), options.paced);
       return this.recordSubmission(refund, result.status, result.providerRefundId);
     } catch (err) {
       if (options.reportTooFrequent && err instanceof ProviderError && isRefundTooFrequent(err.provider, err.code)) {
@@ -121,11 +124,11 @@ export class RefundActivities {
   }
 
   /** Asks the provider how the refund stands (the source of truth when a notification is lost); `gate` as for submitRefund. */
-  async queryRefund(refundSn: string, options: { gate?: boolean } = {}): Promise<RefundProgress> {
+  async queryRefund(refundSn: string, options: { gate?: boolean; paced?: boolean } = {}): Promise<RefundProgress> {
     const refund = await this.getRefund(refundSn);
     if (options.gate) await this.gate?.holdIfOpen(refund.provider, 'refunds', `refund query ${refundSn}`);
     try {
-      const result = await this.call(refund.provider, () => this.providers[refund.provider].queryRefund(refund.outTradeNo, refund.refundSn));
+      const result = await this.call(refund.provider, () => this.providers[refund.provider].queryRefund(refund.outTradeNo, refund.refundSn), options.paced);
       return result.status;
     } catch (err) {
       return this.holdOrFail(err, refund, options.gate, `refund query ${refundSn}`);

@@ -86,6 +86,7 @@ const WORKER_CODES = {
   ProviderNeedsOperator: entry(500, 'Provider error, needs an operator', 'a provider error only a person can fix (the case is parked for support)'),
   ProviderFinal: entry(500, 'Provider refused for good', 'a provider error that no retry changes'),
   ProviderGateOpen: entry(500, 'Provider gate open', 'the provider gate is open: the call was not sent (or not retried) and the workflow waits for the gate to release it'),
+  ProviderCallPaced: entry(500, 'Provider call paced', 'released work has no provider call slot within 5 s (PROVIDER_GATE_RELEASE_PER_SECOND): the call was not sent and is retried when a slot is near'),
   BadLinkedOrder: entry(500, 'Malformed linked order', 'a replacement order that is not CHANGE / SUPPLY_AGAIN, has no lines, or names another seller\'s SKU'),
   LinkedOrderMissing: entry(500, 'Linked order missing', 'a linked order not found right after creating it (retried)'),
   LinkedOrderOutOfStock: entry(500, 'No stock for the linked order', 'not enough stock to send a replacement'),

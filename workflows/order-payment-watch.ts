@@ -7,11 +7,17 @@
  * order's loop waits on anyway.
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { isAwaitingPayment, nextPaymentQueryDelay } from '../domain';
 import type { OrderState, PaymentStarted, PaymentWatchState } from './order.contract';
 import { PAYMENT_QUERY_RETRY } from './retry-policies';
+import { PROVIDER_GATE_OPEN } from './provider-gate.contract';
+
+/** A held query never waits longer than this for the gate's next probe (the probe interval is at most 10 min). */
+const MAX_GATE_WAIT_MS = 10 * 60_000;
+/** A held watch's detail in the order's query (the support console shows it). */
+const HELD_BY_GATE = 'held by the open provider gate';
 
 const { checkUnpaidPayment } = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: PAYMENT_QUERY_RETRY });
 
@@ -55,15 +61,33 @@ export class OrderPaymentWatches {
     for (const watch of this.running().filter((w) => w.nextAtMs! <= Date.now())) {
       if (!this.awaitingPayment()) break;
       const { outTradeNo, provider } = watch.started;
-      const check = await checkUnpaidPayment.executeWithOptions(
-        { summary: `Ask ${provider} whether ${outTradeNo} was paid (query ${watch.view.queries + 1})` },
-        [{ orderSn: this.orderSn, outTradeNo }],
-      );
+      let check;
+      try {
+        check = await checkUnpaidPayment.executeWithOptions(
+          { summary: `Ask ${provider} whether ${outTradeNo} was paid (query ${watch.view.queries + 1})` },
+          [{ orderSn: this.orderSn, outTradeNo }],
+        );
+      } catch (err) {
+        const askAgainAtMs = gateHeld(err);
+        if (askAgainAtMs === undefined) throw err;
+        // The provider is failing and its gate is open: ask after the gate's next probe, not on the watch's own schedule.
+        this.holdUntil(watch, askAgainAtMs);
+        continue;
+      }
       watch.view.queries += 1;
+      // Asked again: no longer held by the gate.
+      if (watch.view.detail === HELD_BY_GATE) delete watch.view.detail;
       if (check.outcome !== 'waiting') this.end(watch, check.outcome, check.detail);
       else if (watch.last) this.end(watch, 'expired', check.detail);
       else this.schedule(watch);
     }
+  }
+
+  /** Not a query: the next one waits for the gate (bounded), and the watch's own schedule resumes after it. */
+  private holdUntil(watch: Watch, askAgainAtMs: number): void {
+    watch.nextAtMs = Math.min(Math.max(askAgainAtMs, Date.now() + 1_000), Date.now() + MAX_GATE_WAIT_MS);
+    watch.view.nextQueryAtIso = new Date(watch.nextAtMs).toISOString();
+    watch.view.detail = HELD_BY_GATE;
   }
 
   private schedule(watch: Watch): void {
@@ -95,4 +119,11 @@ export class OrderPaymentWatches {
   private awaitingPayment(): boolean {
     return isAwaitingPayment(this.state.status, this.state.payStatus ?? '');
   }
+}
+
+/** When a query held by an open provider gate (PROVIDER_GATE_OPEN) should ask again; undefined for any other failure. */
+function gateHeld(err: unknown): number | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure) || err.cause.type !== PROVIDER_GATE_OPEN) return undefined;
+  const at = Date.parse((err.cause.details?.[0] as { askAgainAtIso?: string } | undefined)?.askAgainAtIso ?? '');
+  return Number.isFinite(at) ? at : Date.now() + 60_000;
 }

@@ -1,11 +1,11 @@
 /**
- * The provider gate's contract (`provider-gate-{provider}-{family}`, issue 25 item 4): one long-running
+ * The provider gate's contract (`provider-gate-{provider}-{family}-{taskQueue}`, issue 25 item 4): one long-running
  * workflow per provider and operation family. Activities report their provider calls' outcomes to it
  * (batched signals, signal-with-start); while it is open, refund workflows register with it and wait
  * for its release instead of retrying on their own.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { GateBucket, GateCounts, GateFamily, GateOutcome, GateProvider, ProviderGateSettings } from '../domain/provider-gate';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CallSlot, GateBucket, GateCounts, GateFamily, GateOutcome, GateProvider, ProviderGateSettings } from '../domain/provider-gate';
 import { workflowRef } from './workflow-ref';
 import { ErrorCode } from '../domain/error-codes';
 
@@ -28,6 +28,9 @@ export interface GateCarry {
   probes: number;
   released: number;
   opened: number;
+  /** Call slots handed out, and the next free instant (the pace survives continue-as-new). */
+  pacedCalls?: number;
+  nextFreeSlotMs?: number;
 }
 
 export interface ProviderGateInput {
@@ -59,6 +62,8 @@ export interface ProviderGateState {
   released: number;
   /** Times it opened since it started. */
   opened: number;
+  /** Provider calls of released work paced through `reserveCallSlot` (all runs). */
+  pacedCalls: number;
   /** Outcomes in the window, by class. */
   window: GateCounts;
   settings: ProviderGateSettings;
@@ -70,6 +75,12 @@ export const gateOutcomesSignal = defineSignal<[GateOutcome[]]>('gateOutcomes');
 export const gateWaitSignal = defineSignal<[GateWaiter]>('gateWait');
 /** Sent by the gate to a waiting workflow when its turn to call the provider again has come. */
 export const gateReleasedSignal = defineSignal<[{ gateId: string }]>('gateReleased');
+/**
+ * A released workflow's activity asks for the instant it may call the provider (domain reserveCallSlot):
+ * it waits until then, or is told to ask again later. One update per provider call, so a workflow that
+ * makes two calls takes two slots.
+ */
+export const reserveCallSlotUpdate = defineUpdate<CallSlot, [{ workflowId: string }]>('reserveCallSlot');
 export const providerGateStateQuery = defineQuery<ProviderGateState>('providerGateState');
 
 /** The failure type of a provider call the gate held back (not sent, or not retried): the workflow waits on the gate. */

@@ -11,7 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { GateBucket, addOutcomes, probeCloses, releaseBatch, shouldOpen, windowCounts } from '../domain/provider-gate';
+import { GateBucket, addOutcomes, afterUnslottedCall, probeCloses, releaseBatch, releasesPerSecond, reserveCallSlot, shouldOpen, windowCounts } from '../domain/provider-gate';
 import {
   GateCarry,
   GateProbe,
@@ -22,6 +22,7 @@ import {
   gateReleasedSignal,
   gateWaitSignal,
   providerGateStateQuery,
+  reserveCallSlotUpdate,
 } from './provider-gate.contract';
 
 /** One probe call, never retried by Temporal: the next probe is the retry. */
@@ -33,12 +34,14 @@ const IDLE_END_MS = 60 * 60_000;
 const HISTORY_LIMIT = 4_000;
 
 /**
- * `provider-gate-{provider}-{family}`: counts the family's provider calls by failure class (the
+ * `provider-gate-{provider}-{family}-{taskQueue}`: counts the family's provider calls by failure class (the
  * reports of activities/provider-gate.ts); when the window's share of retryable failures crosses the
  * threshold it opens. While open, calls are not sent: their workflows register here and wait; every
  * probe interval one probe asks the provider about a waiting refund (a read: nothing is submitted). The
- * first answer closes it, and the waiting workflows are released in batches of the rate a second apart;
- * each resubmits its own refund number after asking the provider first.
+ * first answer closes it, and the waiting workflows are released in batches a second apart
+ * (releasesPerSecond: the call rate over the two calls a refund makes); each resubmits its own refund
+ * number after asking the provider first, and every one of its provider calls takes a slot from this
+ * gate (reserveCallSlot) so the calls never exceed PROVIDER_GATE_RELEASE_PER_SECOND in any second.
  */
 export async function providerGateWorkflow(input: ProviderGateInput): Promise<void> {
   const { provider, family, settings } = input;
@@ -50,6 +53,8 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
   let probes = carried.probes;
   let released = carried.released;
   let opened = carried.opened;
+  let pacedCalls = carried.pacedCalls ?? 0;
+  let nextFreeSlotMs = carried.nextFreeSlotMs ?? 0;
   let lastReportMs = Date.now();
   const gateId = workflowInfo().workflowId;
 
@@ -66,6 +71,7 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
       probes,
       released,
       opened,
+      pacedCalls,
       window: windowCounts(buckets, Date.now(), settings.windowMs),
       settings,
     };
@@ -90,6 +96,15 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
       log.warn('provider gate opened', { provider, family, window: windowCounts(buckets, Date.now(), settings.windowMs) });
     }
   });
+  // Every provider call of released work takes a slot here: the gate is the one place that sees them all.
+  setHandler(reserveCallSlotUpdate, () => {
+    const slot = reserveCallSlot(nextFreeSlotMs, Date.now(), settings.releaseCallsPerSecond);
+    if (slot.kind === 'slot') {
+      nextFreeSlotMs = slot.nextFreeMs;
+      pacedCalls += 1;
+    }
+    return slot;
+  });
   setHandler(gateWaitSignal, (waiter) => {
     lastReportMs = Date.now();
     waiting.set(waiter.workflowId, waiter);
@@ -99,7 +114,7 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
     index();
     if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      const carry: GateCarry = { buckets, ...(openSinceMs !== undefined ? { openSinceMs } : {}), waiting: [...waiting.values()], ...(lastProbe ? { lastProbe } : {}), probes, released, opened };
+      const carry: GateCarry = { buckets, ...(openSinceMs !== undefined ? { openSinceMs } : {}), waiting: [...waiting.values()], ...(lastProbe ? { lastProbe } : {}), probes, released, opened, pacedCalls, nextFreeSlotMs };
       return continueAsNew<typeof providerGateWorkflow>({ provider, family, settings, carried: carry });
     }
     if (openSinceMs !== undefined) {
@@ -110,6 +125,8 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
         { startToCloseTimeout: '15s', retry: { maximumAttempts: 1 }, summary: `Probe ${provider} ${family}${target ? ` (ask about ${target.refundSn})` : ''}` },
         [{ provider, family, refundSn: target?.refundSn }],
       ).catch((err: Error) => ({ failure: 'retryable' as const, detail: `probe failed: ${err.message}` }));
+      // The probe reached the provider before now: released calls keep a slot's distance from it.
+      nextFreeSlotMs = afterUnslottedCall(nextFreeSlotMs, Date.now(), settings.releaseCallsPerSecond);
       lastProbe = { atIso: new Date().toISOString(), answered: probeCloses({ atMs: Date.now(), failure: answer.failure }), detail: answer.detail };
       if (lastProbe.answered) {
         log.info('provider gate closed: the provider answered a probe', { provider, family, openForMs: Date.now() - openSinceMs, waiting: waiting.size });
@@ -121,7 +138,7 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
     }
     if (waiting.size > 0) {
       // A batch of at most the rate, then a second's pause: no one-second window holds more than the rate.
-      const batch = releaseBatch([...waiting.values()], settings.releasePerSecond);
+      const batch = releaseBatch([...waiting.values()], settings.releaseCallsPerSecond);
       for (const w of batch) waiting.delete(w.workflowId);
       released += batch.length;
       const signals = batch.map((w) =>
@@ -130,7 +147,7 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
           // It finished meanwhile (support resolved it): nothing to release.
           .catch((err: Error) => log.info('waiting workflow is gone', { workflowId: w.workflowId, error: err.message })),
       );
-      await Promise.all([sleep(1000, { summary: `Released ${batch.length}; ${waiting.size} still waiting (${settings.releasePerSecond} a second)` }), ...signals]);
+      await Promise.all([sleep(1000, { summary: `Released ${batch.length}; ${waiting.size} still waiting (${releasesPerSecond(settings.releaseCallsPerSecond)} a second)` }), ...signals]);
       continue;
     }
     const woke = await condition(() => openSinceMs !== undefined || waiting.size > 0, IDLE_END_MS);

@@ -64,6 +64,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   const refund = input.refund ?? (await db.getRefund.executeWithOptions({ summary: `Read refund ${input.refundSn}` }, [input.refundSn]));
   const state: RefundState = { refundSn: input.refundSn, status: refund.status, polls: 0, notifications: 0 };
   let gateReleased = false;
+  /** Once the gate has held this refund, each of its provider calls takes a slot from the gate (the release pace). */
+  let paced = false;
   setHandler(gateReleasedSignal, () => {
     gateReleased = true;
   });
@@ -85,6 +87,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       await sleep('1m');
     }
     state.waitingForGate = undefined;
+    paced = true;
     return true;
   };
   let refusedBeforeSubmit = false;
@@ -165,7 +168,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       for (let gateWaits = 0; ; gateWaits += 1) {
         try {
           // After a wait on the gate the provider is asked first: the held call may have reached it.
-          const options = { reportTooFrequent: true, queryFirst: tooFrequent > 0 || gateWaits > 0, gate: true };
+          const options = { reportTooFrequent: true, queryFirst: tooFrequent > 0 || gateWaits > 0, gate: true, ...(paced ? { paced } : {}) };
           setStatus(await remote.submitRefund.executeWithOptions({ ...providerCallOptions, summary: tooFrequent === 0 && gateWaits === 0 ? summary : `Resubmit ${summary}` }, [input.refundSn, options]));
           return;
         } catch (err) {
@@ -200,7 +203,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       state.polls += 1;
       let progress: RefundState['status'];
       try {
-        progress = await remote.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, [input.refundSn, { gate: true }]);
+        progress = await remote.queryRefund.executeWithOptions({ ...providerCallOptions, summary: `Check ${summary}` }, [input.refundSn, { gate: true, ...(paced ? { paced } : {}) }]);
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
         if (await waitedForGate(err)) continue;

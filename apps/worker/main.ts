@@ -36,7 +36,7 @@ runMain(async () => {
   registerSupportQueueMetrics(probe.registry, dataSource, config.supportQueue.serviceLevelsMs);
   const connection = await connectWorkerConnection(config.temporal);
   const temporalClient = await connectTemporalClient(config.temporal);
-  if (config.providerGate.enabled) registerProviderGateMetrics(probe.registry, temporalClient);
+  if (config.providerGate.enabled) registerProviderGateMetrics(probe.registry, temporalClient, config.temporal.taskQueue);
   registerWebhookMetrics(probe.registry, dataSource);
   const worker = await createOrderWorker({ connection, config, dataSource, temporalClient, activityInterceptors: [probe.activityInterceptor] });
   probe.watch(worker);

@@ -7,20 +7,20 @@ const PROVIDERS: readonly GateProvider[] = ['wechatpay', 'alipay'];
 
 /**
  * The provider gates as metrics, read at scrape time from each gate's query (cached a second): a gate
- * that is not running is closed with nothing waiting.
+ * that is not running is closed with nothing waiting. The gates read are this system's (its task queue).
  *   orders_provider_gate_open{provider, family}              1 while open
  *   orders_provider_gate_open_seconds{provider, family}      how long it has been open (0 when closed)
  *   orders_provider_gate_waiting{provider, family}           calls waiting behind it
  *   orders_provider_gate_waiting_fen{provider, family}       the money they carry
  *   orders_provider_gate_last_probe_age_seconds{…}           since its last probe (-1: none yet)
  */
-export function registerProviderGateMetrics(registry: Registry, client: Client): void {
+export function registerProviderGateMetrics(registry: Registry, client: Client, taskQueue: string): void {
   let cached: { at: number; states: Promise<Map<string, ProviderGateState | undefined>> } | undefined;
   const states = () => {
     if (!cached || Date.now() - cached.at > 1000) {
       const read = Promise.all(
         PROVIDERS.flatMap((provider) => GATE_FAMILIES.map(async (family) => {
-          const id = providerGateWorkflowId(provider, family);
+          const id = providerGateWorkflowId(provider, family, taskQueue);
           const state = await client.workflow.getHandle(id).query(providerGateStateQuery).catch(() => undefined);
           return [`${provider}/${family}`, state] as const;
         })),

@@ -9,11 +9,12 @@ import type { TestSystem } from './system';
  * state, the provider refund calls in a time span, the release pace, and the money check (every refund
  * once at the provider and SUCCESS in our table).
  */
-export const WECHAT_REFUND_GATE = providerGateWorkflowId('wechatpay', 'refunds');
+/** The system's WeChat Pay refunds gate: its id carries the system's task queue. */
+export const wechatRefundGate = (system: TestSystem): string => providerGateWorkflowId('wechatpay', 'refunds', system.config.temporal.taskQueue);
 
 export async function gateState(system: TestSystem): Promise<ProviderGateState | undefined> {
   try {
-    return await system.temporal.workflow.getHandle(WECHAT_REFUND_GATE).query(providerGateStateQuery);
+    return await system.temporal.workflow.getHandle(wechatRefundGate(system)).query(providerGateStateQuery);
   } catch {
     return undefined;
   }
@@ -78,11 +79,12 @@ export async function moneyCheck(system: TestSystem, orders: PlacedOrder[]): Pro
  */
 export async function releaseTimes(system: TestSystem): Promise<number[]> {
   const runIds = new Set<string>();
-  for await (const run of system.temporal.workflow.list({ query: `WorkflowId = "${WECHAT_REFUND_GATE}"` })) runIds.add(run.runId);
-  runIds.add((await system.temporal.workflow.getHandle(WECHAT_REFUND_GATE).describe()).runId);
+  const gateId = wechatRefundGate(system);
+  for await (const run of system.temporal.workflow.list({ query: `WorkflowId = "${gateId}"` })) runIds.add(run.runId);
+  runIds.add((await system.temporal.workflow.getHandle(gateId).describe()).runId);
   const times: number[] = [];
   for (const runId of runIds) {
-    const history = await system.temporal.workflow.getHandle(WECHAT_REFUND_GATE, runId).fetchHistory();
+    const history = await system.temporal.workflow.getHandle(gateId, runId).fetchHistory();
     for (const event of history.events ?? []) {
       if (event.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName !== 'gateReleased') continue;
       const t = event.eventTime!;

@@ -17,16 +17,17 @@ describe('provider gate metrics', () => {
       probes: 3,
       released: 0,
       opened: 1,
+      pacedCalls: 0,
       window: { calls: 40, ok: 0, retryable: 40, needsOperator: 0, final: 0, failureRate: 1 },
       settings: DEFAULT_PROVIDER_GATE_SETTINGS,
     };
     const client = {
       workflow: {
-        getHandle: (id: string) => ({ query: async () => (id === 'provider-gate-wechatpay-refunds' ? open : Promise.reject(new Error('workflow not found'))) }),
+        getHandle: (id: string) => ({ query: async () => (id === 'provider-gate-wechatpay-refunds-orders' ? open : Promise.reject(new Error('workflow not found'))) }),
       },
     } as unknown as Client;
     const registry = new Registry();
-    registerProviderGateMetrics(registry, client);
+    registerProviderGateMetrics(registry, client, 'orders');
     const text = await registry.metrics();
     expect(text).toContain('orders_provider_gate_open{provider="wechatpay",family="refunds"} 1');
     expect(text).toContain('orders_provider_gate_waiting{provider="wechatpay",family="refunds"} 312');

@@ -5,7 +5,8 @@ import { GATE_FAMILIES, GateProvider, providerGateWorkflowId } from '../../../do
 import { providerGateStateQuery } from '../../../workflows/provider-gate.contract';
 import { Roles } from '../auth/roles.decorator';
 import { OrderWorkflows } from '../orders/order-workflows';
-import { TEMPORAL_CLIENT } from '../tokens';
+import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import type { AppConfig } from '../../../config/app-config';
 
 const PROVIDERS: readonly GateProvider[] = ['wechatpay', 'alipay'];
 
@@ -17,6 +18,7 @@ export class ProviderGatesController {
   constructor(
     private readonly workflows: OrderWorkflows,
     @Inject(TEMPORAL_CLIENT) private readonly temporal: Client,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -24,7 +26,8 @@ export class ProviderGatesController {
   @ApiOperation({ summary: 'Each provider gate: OPEN / CLOSED, open since, calls and money waiting, last probe. A gate not running is CLOSED. In the Temporal UI: ProviderGateState="OPEN"' })
   async list() {
     return Promise.all(PROVIDERS.flatMap((provider) => GATE_FAMILIES.map(async (family) => {
-      const workflowId = providerGateWorkflowId(provider, family);
+      // This system's gates: their ids carry its task queue.
+      const workflowId = providerGateWorkflowId(provider, family, this.config.temporal.taskQueue);
       const state = await this.temporal.workflow.getHandle(workflowId).query(providerGateStateQuery).catch(() => undefined);
       return { provider, family, status: state?.status ?? 'CLOSED', openSinceIso: state?.openSinceIso ?? null, waiting: state?.waiting ?? 0, waitingFen: state?.waitingFen ?? 0, lastProbe: state?.lastProbe ?? null, running: state !== undefined, workflowId, temporalUiUrl: this.workflows.uiLink(workflowId) };
     })));

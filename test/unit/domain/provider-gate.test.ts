@@ -5,6 +5,11 @@ import {
   addOutcomes,
   probeCloses,
   releaseBatch,
+  releasesPerSecond,
+  reserveCallSlot,
+  afterUnslottedCall,
+  callSlotSpacingMs,
+  CALL_SLOT_HORIZON_MS,
   providerGateWorkflowId,
   readProviderGateSettings,
   shouldOpen,
@@ -15,8 +20,10 @@ const at = (s: number, failure?: GateOutcome['failure']): GateOutcome => ({ atMs
 const settings = { minCalls: 10, failureRate: 0.5 };
 
 describe('provider gate rule', () => {
-  it('names one gate per provider and family', () => {
+  it('names one gate per provider, family and system (its task queue)', () => {
     expect(providerGateWorkflowId('wechatpay', 'refunds')).toBe('provider-gate-wechatpay-refunds');
+    expect(providerGateWorkflowId('wechatpay', 'refunds', 'orders')).toBe('provider-gate-wechatpay-refunds-orders');
+    expect(providerGateWorkflowId('alipay', 'payment-queries', 'orders-b')).not.toBe(providerGateWorkflowId('alipay', 'payment-queries', 'orders'));
   });
 
   it('counts outcomes by class in a sliding window and forgets older ones', () => {
@@ -50,17 +57,58 @@ describe('provider gate rule', () => {
     expect(probeCloses(at(1, 'retryable'))).toBe(false);
   });
 
-  it('releases batches of at most the rate, oldest first', () => {
-    expect(releaseBatch([1, 2, 3, 4, 5], 3)).toEqual([1, 2, 3]);
-    expect(releaseBatch([1], 3)).toEqual([1]);
-    expect(releaseBatch([1, 2], 1)).toEqual([1]);
+  it('releases batches of the call rate over the two calls a refund makes, at least one, oldest first', () => {
+    expect(releasesPerSecond(6)).toBe(3);
+    expect(releasesPerSecond(5)).toBe(2);
+    expect(releasesPerSecond(1)).toBe(1);
+    expect(releaseBatch([1, 2, 3, 4, 5], 6)).toEqual([1, 2, 3]);
+    expect(releaseBatch([1], 6)).toEqual([1]);
+    expect(releaseBatch([1, 2], 2)).toEqual([1]);
+  });
+
+  it('paces released calls: however they bunch, no one-second window gets more than the rate', () => {
+    for (const rate of [1, 2, 3, 5, 6]) {
+      // 40 calls asking at once, then 40 more spread at random over 10 s: every slot handed out is kept.
+      let nextFree = 0;
+      const slots: number[] = [];
+      const asks = [...Array.from({ length: 40 }, () => 1_000), ...Array.from({ length: 40 }, (_, i) => 1_000 + ((i * 7919) % 10_000))].sort((a, b) => a - b);
+      let deferred = 0;
+      for (const now of asks) {
+        const slot = reserveCallSlot(nextFree, now, rate);
+        if (slot.kind === 'later') {
+          deferred += 1;
+          // Told to come back no earlier than a slot is within the horizon.
+          expect(Math.max(now, nextFree) - (now + slot.retryAfterMs)).toBeLessThan(CALL_SLOT_HORIZON_MS);
+          continue;
+        }
+        expect(slot.atMs).toBeGreaterThanOrEqual(now);
+        expect(slot.atMs - now).toBeLessThanOrEqual(CALL_SLOT_HORIZON_MS);
+        slots.push(slot.atMs);
+        nextFree = slot.nextFreeMs;
+      }
+      expect(deferred).toBeGreaterThan(0);
+      // Slots a spacing apart: rate + 1 of them span more than a second, with a margin for lateness.
+      for (let i = 1; i < slots.length; i++) expect(slots[i] - slots[i - 1]).toBeGreaterThanOrEqual(callSlotSpacingMs(rate));
+      for (let i = rate; i < slots.length; i++) expect(slots[i] - slots[i - rate]).toBeGreaterThanOrEqual(1_000 + 200);
+    }
+  });
+
+  it('hands out a call slot at once when the pace allows it', () => {
+    expect(reserveCallSlot(0, 5_000, 5)).toEqual({ kind: 'slot', atMs: 5_000, nextFreeMs: 5_250 });
+    expect(reserveCallSlot(5_250, 5_100, 5)).toEqual({ kind: 'slot', atMs: 5_250, nextFreeMs: 5_500 });
+    expect(reserveCallSlot(20_000, 5_000, 5)).toEqual({ kind: 'later', retryAfterMs: 10_250 });
+    // The gate's probe took the provider's attention at 5 000: the first release call comes a spacing later.
+    expect(reserveCallSlot(afterUnslottedCall(0, 5_000, 5), 5_010, 5)).toMatchObject({ kind: 'slot', atMs: 5_250 });
+    expect(afterUnslottedCall(9_000, 5_000, 5)).toBe(9_000);
   });
 
   it('reads validated settings, off by default', () => {
     expect(readProviderGateSettings(() => undefined)).toEqual(DEFAULT_PROVIDER_GATE_SETTINGS);
-    const env: Record<string, string> = { PROVIDER_GATE: 'on', PROVIDER_GATE_WINDOW: '30s', PROVIDER_GATE_MIN_CALLS: '5', PROVIDER_GATE_FAILURE_RATE: '0.8', PROVIDER_GATE_PROBE_INTERVAL: '5s', PROVIDER_GATE_RELEASE_RATE: '2' };
-    expect(readProviderGateSettings((n) => env[n])).toEqual({ enabled: true, windowMs: 30_000, minCalls: 5, failureRate: 0.8, probeIntervalMs: 5_000, releasePerSecond: 2 });
-    for (const [name, value] of [['PROVIDER_GATE', 'maybe'], ['PROVIDER_GATE_WINDOW', '500ms'], ['PROVIDER_GATE_MIN_CALLS', '0'], ['PROVIDER_GATE_FAILURE_RATE', '1.5'], ['PROVIDER_GATE_PROBE_INTERVAL', 'soon'], ['PROVIDER_GATE_RELEASE_RATE', '50'], ['PROVIDER_GATE_RELEASE_RATE', '2.5']]) {
+    const env: Record<string, string> = { PROVIDER_GATE: 'on', PROVIDER_GATE_WINDOW: '30s', PROVIDER_GATE_MIN_CALLS: '5', PROVIDER_GATE_FAILURE_RATE: '0.8', PROVIDER_GATE_PROBE_INTERVAL: '5s', PROVIDER_GATE_RELEASE_PER_SECOND: '4' };
+    expect(readProviderGateSettings((n) => env[n])).toEqual({ enabled: true, windowMs: 30_000, minCalls: 5, failureRate: 0.8, probeIntervalMs: 5_000, releaseCallsPerSecond: 4 });
+    // The default stays within the providers' 6 calls a second for erroring calls.
+    expect(DEFAULT_PROVIDER_GATE_SETTINGS.releaseCallsPerSecond).toBeLessThanOrEqual(6);
+    for (const [name, value] of [['PROVIDER_GATE', 'maybe'], ['PROVIDER_GATE_WINDOW', '500ms'], ['PROVIDER_GATE_MIN_CALLS', '0'], ['PROVIDER_GATE_FAILURE_RATE', '1.5'], ['PROVIDER_GATE_PROBE_INTERVAL', 'soon'], ['PROVIDER_GATE_RELEASE_PER_SECOND', '7'], ['PROVIDER_GATE_RELEASE_PER_SECOND', '0'], ['PROVIDER_GATE_RELEASE_PER_SECOND', '2.5'], ['PROVIDER_GATE_RELEASE_RATE', '3']]) {
       expect(() => readProviderGateSettings((n) => (n === name ? value : undefined))).toThrow(OrderSettingError);
       expect(() => readProviderGateSettings((n) => (n === name ? value : undefined))).toThrow(name);
     }

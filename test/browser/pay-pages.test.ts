@@ -1,13 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BrowserContext, Page, chromium } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { OrderStatus } from '../../domain';
 import { ADDRESS, buyerCall, claimCoupon, newBuyerId, seedShop, waitConfirmed } from '../support/checkout';
 import { waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 
 /**
@@ -18,23 +17,16 @@ const SHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 describe('pay pages in a real browser', () => {
   let system: TestSystem;
   let context: BrowserContext;
-  let profile: string;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run scripts/ensure-chromium.sh (apt-get install chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     system = await startTestSystem();
-    profile = mkdtempSync(join(tmpdir(), 'orders-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 800, height: 760 },
-    });
+    browser = await launchChromium({ width: 800, height: 760 });
+    context = browser.context;
   });
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
     await system?.stop();
   });
 

@@ -15,6 +15,7 @@ import { businessEvent, eventActor } from '../domain/events';
 import { OrderTransitions, TransitionRequest, TransitionResult, applyTransitionIn, statusColumns } from './order-transitions';
 import { RefundRecord, createRefundIn } from './refunds';
 import { StockMovementKind, recordStockMovements, salesCounted } from '../db/stock-ledger';
+import { returnQuota } from '../db/group-buy-activities';
 
 /**
  * The steps of a cancellation, each a guarded effect: the old scanners' status flags survive as the
@@ -75,10 +76,12 @@ export class CancellationActivities {
 
   /**
    * A cancelled order's goods go back on the shelf in one transaction: reserved stock released
-   * (unpaid), or sold stock restored and the sales count taken back (paid). Each ledger row once.
+   * (unpaid), or sold stock restored and the sales count taken back (paid), and a group-buy order's
+   * units back to its activity's quota. Each ledger row once; the quota once (its log row's guard).
    */
   async restockCancelledOrder(request: { orderSn: string; paid: boolean }): Promise<{ restocked: number; salesReversed: number }> {
-    return this.dataSource.transaction(async (manager) => {
+    return runStep(this.dataSource, async (manager) => {
+      await returnQuota(manager, request.orderSn, eventActor('SYSTEM'));
       if (!request.paid) return { restocked: await restoreStockIn(manager, request.orderSn, 'RELEASE'), salesReversed: 0 };
       return { restocked: await restoreStockIn(manager, request.orderSn, 'RESTORE'), salesReversed: await reverseSalesIn(manager, request.orderSn) };
     });

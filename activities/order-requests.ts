@@ -2,14 +2,13 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
-import { CancelRefusal, CancelRefusalCode, OrderStatus, PayStatus } from '../domain';
-import { ErrorCode, isErrorCode } from '../domain/error-codes';
+import { CancelRefusal, CancelRefusalCode, OrderStatus, PayStatus, cancelRefusalFrom } from '../domain';
+import { ErrorCode } from '../domain/error-codes';
 import { readOrderPayStatus, readOrderStatus } from '../db/order-reads';
 import {
   AfterSaleClosing,
   AfterSaleOpened,
   AfterSaleOpening,
-  CancelAccepted,
   CancelRequest,
   CancellationSettled,
   OPERATION_REFUSED,
@@ -19,6 +18,7 @@ import {
   openAfterSaleUpdate,
   orderWorkflowId,
 } from '../workflows/order.contract';
+import type { CancelAnswer } from '../workflows/cancellation.contract';
 
 /**
  * Requests other workflows make of an order. Workflows cannot send Updates to one another, so these
@@ -121,13 +121,10 @@ export class OrderRequestActivities {
   }
 }
 
-/** A cancel's answer: accepted (a won compare-and-set), or refused with the order's code and reason. */
-export type CancelAnswer = { accepted: CancelAccepted } | { refused: CancelRefusal };
-
 /** The catalogue code a refusal of the order's cancel Update carries (its failure type), else the table's. */
 function cancelRefusalOf(err: WorkflowUpdateFailedError): CancelRefusal {
   const cause = err.cause as { message?: string; type?: string } | undefined;
-  return { code: isErrorCode(cause?.type) ? cause.type : CancelRefusalCode.ORDER_NOT_CANCELLABLE, reason: cause?.message ?? err.message };
+  return cancelRefusalFrom(cause?.type, cause?.message ?? err.message);
 }
 
 /** The order said no (validator or handler), or has no running workflow: a non-retryable refusal with the reason. */

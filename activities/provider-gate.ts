@@ -3,6 +3,7 @@ import { readRefundToProbe } from '../db/refunds';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { ErrorCode } from '../domain/error-codes';
+import { systemTaskQueues } from '../domain/task-queues';
 import type { Client } from '@temporalio/client';
 import type { DataSource } from 'typeorm';
 import { PaymentProvider, ProviderError, ProviderName } from '../payments';
@@ -106,7 +107,8 @@ export class ProviderGate {
       try {
         await signalWithStartWorkflow(this.temporal, PROVIDER_GATE_WORKFLOW, {
           workflowId,
-          taskQueue: this.taskQueue,
+          // Its own queue and Worker: a gate must answer within seconds under a backlog of the work it gates (domain/task-queues.ts).
+          taskQueue: systemTaskQueues(this.taskQueue).providerGates,
           args: [{ provider: batch.provider, family: batch.family, settings: this.settings }],
           signal: gateOutcomesSignal,
           signalArgs: [batch.outcomes],

@@ -4,7 +4,7 @@ import { Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } f
 import type { DataSource } from 'typeorm';
 import { signalWithStartWorkflow, startOrderWorkflow, startWorkflow } from '../apps/shared/start-workflows';
 import type { SweepConfig } from '../config/app-config';
-import { ORDER_TIMER_RULES, OrderTimerRule, flowOf, timerOverdueBeforeMs, workPriority } from '../domain';
+import { ORDER_TIMER_RULES, OrderTimerRule, flowOf, systemTaskQueues, timerOverdueBeforeMs, workPriority } from '../domain';
 import type { PaymentProvider, ProviderName } from '../payments';
 import { OrderRuntimeSettings, buildOrderWorkflowInput, orderWorkflowId, sweepOverdueSignal } from '../workflows/order.contract';
 import { REFUND_WORKFLOW, RefundNotified, RefundWorkflowInput, refundNotifiedSignal, refundWorkflowId } from '../workflows/refund.contract';
@@ -28,6 +28,7 @@ import { ErrorCode } from '../domain/error-codes';
 /** What the sweeps need besides the database: a Temporal client to message (or restart) workflows, and the settings. */
 export interface SweepDependencies extends OrderRuntimeSettings {
   temporal: Client;
+  /** The system's main task queue (TEMPORAL_TASK_QUEUE); batch work goes to the batch queue named after it. */
   taskQueue: string;
   sweeps: SweepConfig;
   /** WORK_PRIORITIES: the orders handed over start at batch priority (domain/work-priority.ts); unset counts as on. */
@@ -223,7 +224,8 @@ export class SweepActivities {
       { status: row.order_status, sinceIso: new Date(row.since).toISOString(), paidFen: row.paid_fen, ...(row.pay_order_no ? { transactionId: row.pay_order_no } : {}) },
     );
     try {
-      await startOrderWorkflow(deps.temporal, deps.taskQueue, input, {
+      // On the batch queue: its steps run in the batch Worker's slots, not ahead of people's (domain/task-queues.ts).
+      await startOrderWorkflow(deps.temporal, systemTaskQueues(deps.taskQueue).batch, input, {
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
         memo: { resumedBy: sweepId },
@@ -306,7 +308,8 @@ export class SweepActivities {
     };
     const options = {
       workflowId: refundWorkflowId(row.refund_sn),
-      taskQueue: deps.taskQueue,
+      // Batch work on the batch queue; a refund workflow still running keeps its own queue (a signal, or USE_EXISTING).
+      taskQueue: systemTaskQueues(deps.taskQueue).batch,
       args: [input] as [RefundWorkflowInput],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
       searchAttributes: { OrderSn: [row.order_sn], RefundStatus: [row.status] },

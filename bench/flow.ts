@@ -5,6 +5,8 @@
  *   npm run bench:flow -- --flows 300 --concurrency 40 --rate 10 --noop 1000
  *   npm run bench:flow -- --cancels 300 --cancel-rate 10            # the cancel phase's size and rate
  *   npm run bench:flow -- --skeleton 0 --kinds 0                     # without the skeleton or the flow kinds
+ *   BENCH_WORKER_PROFILE=/tmp/prof npm run bench:flow -- …            # CPU-profile the worker over the full flows (bench/worker-profile.ts)
+ *   BENCH_API_PROCESS=1 npm run bench:flow                           # the API as its own process, its CPU apart
  *
  * Starts its own Temporal dev server (WAL, like npm run dev) and throwaway MariaDB database (the test
  * harness's global setup), the payment simulator and the API in this process and the worker as its
@@ -35,6 +37,8 @@ import { measureNoopCeiling } from './noop-ceiling';
 import { actionMetricNow, reportEngineWork, reportFlowKinds, settleFlows } from './engine-work';
 import { measureSkeleton } from './skeleton';
 import { ENGINE_WORK_ENV } from '../test/support/flow-kinds';
+import { threadCpuDelta, threadSnapshot } from './thread-cpu';
+import { monotonicUs, recordProfileWindow, stopProfiledWorker, workerProfileEnv } from './worker-profile';
 
 interface Options {
   flows: number;
@@ -112,11 +116,14 @@ async function main(): Promise<void> {
   await globalSetup();
   // Cancelled orders' workflows linger for late payments (1 s here); the providers' notifications win
   // every race against the workflows' polls, so the engine work counted is the same flow to flow.
-  const system = await startTestSystem({ ...ENGINE_WORK_ENV, TEST_WORKER_LOG_LEVEL: 'WARN' });
+  // BENCH_API_PROCESS=1: the API as its own process (logging as in production), its CPU a row of its own
+  // (per request kind: npm run bench:api-cpu).
+  const apiApart = process.env.BENCH_API_PROCESS === '1';
+  const system = await startTestSystem({ ...ENGINE_WORK_ENV, TEST_WORKER_LOG_LEVEL: 'WARN' }, apiApart ? { apiProcess: {} } : {});
   try {
     // The worker as its own process, so its CPU is measured apart from the API and the driver.
     await system.stopWorker();
-    const worker = system.spawnWorkerProcess();
+    const worker = system.spawnWorkerProcess(workerProfileEnv());
     const temporalPid = ((globalThis as Record<string, unknown>).__temporalServer as { pid?: number }).pid;
     const mariadbPid = pidOf('mariadbd') ?? pidOf('mysqld');
 
@@ -139,7 +146,9 @@ async function main(): Promise<void> {
 
     const flows: FlowTimes[] = [];
     const actionsBefore = await actionMetricNow();
-    const cpuBefore = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), self: process.cpuUsage() };
+    const cpuBefore = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), api: cpuSeconds(system.apiProcess?.pid), self: process.cpuUsage() };
+    const profileFromUs = monotonicUs();
+    const threadsBefore = threadSnapshot(worker.pid);
     console.log(`full flows: ${options.flows}, ${options.concurrency} at a time, ${options.rate ? `${options.rate}/s` : 'no rate limit'}...`);
     const began = Date.now();
     await drive(Array.from({ length: options.flows }, (_, i) => i), options.concurrency, options.rate, async (i) => {
@@ -154,11 +163,15 @@ async function main(): Promise<void> {
       }
     });
     const elapsedMs = Date.now() - began;
-    const cpuAfter = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), self: process.cpuUsage(cpuBefore.self) };
+    const cpuAfter = { temporal: cpuSeconds(temporalPid), worker: cpuSeconds(worker.pid), mariadb: cpuSeconds(mariadbPid), api: cpuSeconds(system.apiProcess?.pid), self: process.cpuUsage(cpuBefore.self) };
 
     const done = flows.filter((f) => !f.error);
     // Every action of these flows is in the metric once their workflows have closed (the skeleton's are not yet).
     const flowWorkflows = await settleFlows(system, done.map((f) => f.orderSn));
+    // Until every workflow of these flows has closed (their last tasks come after REFUNDED): the CPU per workflow task's numerator.
+    const workerCpuSettled = (cpuSeconds(worker.pid) ?? NaN) - (cpuBefore.worker ?? NaN);
+    const threadsAfter = threadSnapshot(worker.pid);
+    recordProfileWindow(profileFromUs, monotonicUs());
     const actionsAfter = await actionMetricNow();
     const skeleton = options.skeleton > 0 ? await runSkeleton(system, options, temporalPid) : undefined;
     const { checkout, accepted, toSubmitted, toRefunded, sampleOf } = await cancelTimings(system, done);
@@ -182,15 +195,22 @@ async function main(): Promise<void> {
     row('cancel → refunded', pp(toRefunded));
     row('CPU temporal dev server', `${cpu(cpuBefore.temporal, cpuAfter.temporal)}   (${(((cpuAfter.temporal ?? NaN) - (cpuBefore.temporal ?? NaN)) / done.length * 1000).toFixed(0)} ms a flow; a no-op workflow ${(noopServerCpuPerWorkflow * 1000).toFixed(1)} ms)`);
     row('CPU worker process', cpu(cpuBefore.worker, cpuAfter.worker));
-    row('CPU api + simulator + driver', `${((cpuAfter.self.user + cpuAfter.self.system) / 1e6).toFixed(1)} s`);
+    if (apiApart) row('CPU api process', `${cpu(cpuBefore.api, cpuAfter.api)}   (${(((cpuAfter.api ?? NaN) - (cpuBefore.api ?? NaN)) / done.length * 1000).toFixed(0)} ms a flow)`);
+    row(apiApart ? 'CPU simulator + driver' : 'CPU api + simulator + driver', `${((cpuAfter.self.user + cpuAfter.self.system) / 1e6).toFixed(1)} s`);
     row('CPU mariadb (shared with others)', cpu(cpuBefore.mariadb, cpuAfter.mariadb));
-    await reportEngineWork(system, flowWorkflows, done.length, 'full', { before: actionsBefore, after: actionsAfter });
+    const work = await reportEngineWork(system, flowWorkflows, done.length, 'full', { before: actionsBefore, after: actionsAfter });
+    row('worker CPU per workflow task', `${((workerCpuSettled / work.workflowTasks) * 1000).toFixed(2)} ms   (${workerCpuSettled.toFixed(1)} s from the first flow until all their workflows closed / ${work.workflowTasks} workflow tasks in their histories; activities included)`);
+    if (threadsBefore && threadsAfter) {
+      const perTask = (cpu: number) => `${((cpu / work.workflowTasks) * 1000).toFixed(2)} ms`;
+      console.log(`    by thread: ${threadCpuDelta(threadsBefore, threadsAfter, worker.pid!).filter((t) => t.cpu >= 0.05).map((t) => `${t.name} ${perTask(t.cpu)}`).join(', ')}`);
+    }
     if (skeleton) await reportEngineWork(system, skeleton.workflowIds, options.skeleton, 'skeleton', { before: skeleton.actionsBefore, after: skeleton.actionsAfter });
     await printStepBreakdown(system, done.slice(-10).map(sampleOf));
     const errors = flows.filter((f) => f.error).slice(0, 3);
     for (const f of errors) console.log(`  failed ${f.orderSn || '(no order)'}: ${f.error}`);
     if (options.cancels > 0) await cancelPhase(system, watch, skus, options, { row, pp });
     if (options.kinds > 0) await reportFlowKinds(system);
+    await stopProfiledWorker(worker);
   } finally {
     await system.stop();
     await globalTeardown();

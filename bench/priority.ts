@@ -144,7 +144,8 @@ async function runMode(mode: Mode, options: Options): Promise<ModeResult> {
     const sweepId = `bench-priority-sweep-${mode}-${Date.now()}`;
     const sweep = await system.temporal.workflow.start('orderStatusSweepWorkflow', {
       workflowId: sweepId,
-      taskQueue: system.config.temporal.taskQueue,
+      // Where its schedule starts it: the batch queue, served by the worker's batch Worker (domain/task-queues.ts).
+      taskQueue: system.config.temporal.taskQueues.batch,
       args: [{}],
       // As its schedule starts it (apps/worker/schedules.ts): batch priority, or none when off.
       priority: workPriority('order-status-sweep', mode === 'on'),

@@ -18,25 +18,18 @@
 import 'reflect-metadata';
 import '../test/support/quiet-runtime';
 import globalSetup from '../test/support/global-setup';
+import { numberArg, runMain } from './cli';
 import globalTeardown from '../test/support/global-teardown';
 import { PlacedOrder, placePaidOrder } from '../test/support/orders';
 import { startTestSystem } from '../test/support/system';
 import { releasesPerSecond } from '../domain/provider-gate';
 import { cancelPaidOrder, gateState, maxInAnySecond, moneyCheck, refundCallsBetween, refundsOf, releaseTimes } from '../test/support/provider-outage';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
-
-const ORDERS = arg('orders', 300);
-const OUTAGE_MS = arg('outage-minutes', 10) * 60_000;
-const CANCEL_RATE = arg('cancel-rate', 10);
+const ORDERS = numberArg('orders', 300);
+const OUTAGE_MS = numberArg('outage-minutes', 10) * 60_000;
+const CANCEL_RATE = numberArg('cancel-rate', 10);
 /** Provider calls a second of the released work (PROVIDER_GATE_RELEASE_PER_SECOND). */
-const RELEASE_CALLS = arg('release-per-second', 5);
+const RELEASE_CALLS = numberArg('release-per-second', 5);
 const PARALLEL = process.argv.includes('--parallel');
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -152,7 +145,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       const began = Date.now();
       const handle = await system.temporal.workflow.start('orderStatusSweepWorkflow', {
         workflowId: `bench-order-status-sweep-${n}-${began}`,
-        taskQueue: system.config.temporal.taskQueue,
+        taskQueue: system.config.temporal.taskQueues.batch,
         args: [{}],
       });
       const result = (await handle.result()) as SweepProgress;

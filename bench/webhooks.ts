@@ -18,6 +18,7 @@
 import 'reflect-metadata';
 import '../test/support/quiet-runtime';
 import globalSetup from '../test/support/global-setup';
+import { numberArg, runMain } from './cli';
 import globalTeardown from '../test/support/global-teardown';
 import { emitEvent, runStep } from '../db/business-events';
 import { businessEvent, eventActor } from '../domain/events';
@@ -28,18 +29,11 @@ import { installWebhookNotifier } from '../apps/shared/webhook-notifier';
 import { drive, percentile } from './measure';
 import { measureNoopCeiling } from './noop-ceiling';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
 
-const RATE = arg('rate', 20);
-const SECONDS = arg('seconds', 30);
-const ENDPOINTS = arg('endpoints', 5);
-const BACKLOG = arg('backlog', 10_000);
+const RATE = numberArg('rate', 20);
+const SECONDS = numberArg('seconds', 30);
+const ENDPOINTS = numberArg('endpoints', 5);
+const BACKLOG = numberArg('backlog', 10_000);
 
 let serial = Date.now();
 
@@ -110,10 +104,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -173,6 +173,11 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
   }
   const seller = target.token('seller', sellerId);
   let nextBuyer = sellerId * 10;
+  // Group stories buy SKU 3 in the seller's group-buy activity (groups of 2, at its normal price, a quota as large as its stock).
+  const activity = await api('POST', '/seller/group-buy-activities', seller, {
+    skuId: skus[3].id, groupPriceFen: 100 + 3 * 37, groupSize: 2, endsAt: new Date(Date.now() + 86_400_000).toISOString(), quotaUnits: skus[3].stock, limitPerBuyer: 3, autoForm: false,
+  });
+  if (activity.status !== 201) throw new Error(`group-buy activity ${activity.status} ${JSON.stringify(activity.body)}`);
 
   const checkout = async (buyer: number, skuId: number, quantity: number, groupBuy?: unknown) => {
     const res = await api('POST', '/trades', target.token('buyer', buyer), { items: [{ skuId, quantity }], ...(groupBuy ? { groupBuy } : {}) }, { 'Idempotency-Key': `chaos-${buyer}` });
@@ -219,7 +224,7 @@ export async function runChaos(target: ChaosTarget, options: ChaosOptions): Prom
     if (index === options.outageAtOrder) void outage();
     const buyer = (nextBuyer += 1);
     if (kind === 'group') {
-      const first = await checkout(buyer, sku.id, quantity, { size: 2 });
+      const first = await checkout(buyer, sku.id, quantity, { activityId: activity.body.id });
       const partner = (nextBuyer += 1);
       const second = await checkout(partner, sku.id, quantity, { groupId: first.groupId });
       plan.orderSns.push(first.orderSn, second.orderSn);

@@ -6,7 +6,8 @@ import { DatabaseTlsSettings, readDatabaseTls } from './database-tls';
 import { PayloadEncryptionSettings, readPayloadEncryption } from './payload-encryption';
 import { RateLimits, readRateLimits } from './rate-limits';
 import { readTemporalConnection, TemporalConnectionSettings } from './temporal-connection';
-import { WorkerTuning, readWorkerTuning } from './worker-tuning';
+import { WorkerCounts, WorkerTuning, readBatchWorkerTuning, readOrderRequestSlots, readWorkerTuning } from './worker-tuning';
+import { SystemTaskQueues, mainTaskQueueProblem, systemTaskQueues } from '../domain/task-queues';
 import { SupportQueueSettings, readSupportQueueSettings } from './support-queue';
 import { WorkerVersioning, readSweepMaxInFlight, readWorkPriorities, readWorkerVersioning } from './work-scheduling';
 
@@ -15,8 +16,12 @@ export interface AppConfig {
   databaseUrl: string;
   /** TLS to MySQL (DATABASE_TLS, DATABASE_TLS_CA, DATABASE_TLS_CERT, DATABASE_TLS_KEY): config/database-tls.ts. */
   databaseTls: DatabaseTlsSettings;
-  /** Address, namespace, TLS and API key by @temporalio/envconfig (env or profile file), plus our own task queue and UI link. */
-  temporal: TemporalConnectionSettings & { taskQueue: string; uiUrl: string; payloadEncryption: PayloadEncryptionSettings };
+  /**
+   * Address, namespace, TLS and API key by @temporalio/envconfig (env or profile file), plus our own task
+   * queues and UI link: `taskQueue` is the main one (TEMPORAL_TASK_QUEUE), `taskQueues` it and the ones
+   * named after it (domain/task-queues.ts).
+   */
+  temporal: TemporalConnectionSettings & { taskQueue: string; taskQueues: SystemTaskQueues; uiUrl: string; payloadEncryption: PayloadEncryptionSettings };
   /** The codec server (apps/codec-server) that decrypts payloads for support staff in the Temporal UI and CLI. */
   codecServer: { port: number; host: string; corsOrigins: string[] };
   api: {
@@ -34,6 +39,10 @@ export interface AppConfig {
     metricsHost: string;
     sdkMetricsAddress: string;
     tuning: WorkerTuning;
+    /** BATCH_WORKER_*: the slots of the Worker on the batch task queue (config/worker-tuning.ts). */
+    batchTuning: Required<WorkerCounts>;
+    /** WORKER_MAX_CONCURRENT_ORDER_REQUESTS: activity slots of the Worker on the order-requests task queue. */
+    orderRequestSlots: number;
     /** WORKER_DEPLOYMENT_NAME + WORKER_BUILD_ID: the worker's Worker Deployment version; unset: unversioned (config/work-scheduling.ts). */
     versioning?: WorkerVersioning;
   };
@@ -98,7 +107,7 @@ export function readAppConfig(env: Env = process.env): AppConfig {
     databaseTls: readDatabaseTls(env),
     temporal: {
       ...readTemporalConnection(env),
-      taskQueue: readNonEmpty(env, 'TEMPORAL_TASK_QUEUE', 'orders'),
+      ...readTaskQueues(env),
       uiUrl,
     },
     codecServer: {
@@ -142,12 +151,19 @@ export function readAppConfig(env: Env = process.env): AppConfig {
   return { ...config, api: { ...config.api, auth }, temporal: { ...config.temporal, payloadEncryption } };
 }
 
+function readTaskQueues(env: Env): { taskQueue: string; taskQueues: SystemTaskQueues } {
+  const taskQueue = readNonEmpty(env, 'TEMPORAL_TASK_QUEUE', 'orders');
+  const problem = mainTaskQueueProblem(taskQueue);
+  if (problem) throw new ConfigError('TEMPORAL_TASK_QUEUE', problem);
+  return { taskQueue, taskQueues: systemTaskQueues(taskQueue) };
+}
+
 function readWorkerSettings(env: Env): AppConfig['worker'] {
   const metricsPort = readPort(env, 'WORKER_METRICS_PORT', 9464);
   const sdkMetricsAddress = readNonEmpty(env, 'WORKER_SDK_METRICS_ADDRESS', `127.0.0.1:${metricsPort === 0 ? 0 : metricsPort + 1}`);
   if (!/^[^\s/]+:\d{1,5}$/.test(sdkMetricsAddress)) throw new ConfigError('WORKER_SDK_METRICS_ADDRESS', `"${sdkMetricsAddress}" must be host:port, e.g. 127.0.0.1:9465`);
   const versioning = readWorkerVersioning(env);
-  return { metricsPort, metricsHost: readNonEmpty(env, 'WORKER_METRICS_HOST', '127.0.0.1'), sdkMetricsAddress, tuning: readWorkerTuning(env), ...(versioning ? { versioning } : {}) };
+  return { metricsPort, metricsHost: readNonEmpty(env, 'WORKER_METRICS_HOST', '127.0.0.1'), sdkMetricsAddress, tuning: readWorkerTuning(env), batchTuning: readBatchWorkerTuning(env), orderRequestSlots: readOrderRequestSlots(env), ...(versioning ? { versioning } : {}) };
 }
 
 export interface SweepConfig {

@@ -20,6 +20,7 @@ export interface WorkerTuning {
   shutdownGraceTimeMs: number;
 }
 
+/** Each count's setting of the main Worker (the names spelled out: a search for one finds where it is read). */
 const COUNTS = {
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 'maxConcurrentWorkflowTaskExecutions',
   WORKER_MAX_CONCURRENT_ACTIVITIES: 'maxConcurrentActivityTaskExecutions',
@@ -28,18 +29,65 @@ const COUNTS = {
   WORKER_ACTIVITY_TASK_POLLERS: 'maxConcurrentActivityTaskPolls',
 } as const;
 
+/** The same counts of the batch Worker. */
+const BATCH_COUNTS = {
+  BATCH_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: 'maxConcurrentWorkflowTaskExecutions',
+  BATCH_WORKER_MAX_CONCURRENT_ACTIVITIES: 'maxConcurrentActivityTaskExecutions',
+  BATCH_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: 'maxConcurrentLocalActivityExecutions',
+  BATCH_WORKER_WORKFLOW_TASK_POLLERS: 'maxConcurrentWorkflowTaskPolls',
+  BATCH_WORKER_ACTIVITY_TASK_POLLERS: 'maxConcurrentActivityTaskPolls',
+} as const;
+
+export type WorkerCounts = Omit<WorkerTuning, 'shutdownGraceTimeMs'>;
+
 export function readWorkerTuning(env: NodeJS.ProcessEnv): WorkerTuning {
-  const tuning: WorkerTuning = { shutdownGraceTimeMs: readGrace(env) };
-  for (const [name, option] of Object.entries(COUNTS)) {
-    const raw = (env[name] ?? '').trim();
-    if (raw === '') continue;
-    if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, `"${raw}" must be a whole number from 1 to 9999`);
-    tuning[option] = Number(raw);
+  return { shutdownGraceTimeMs: readGrace(env), ...readCounts(env, COUNTS, 'WORKER_WORKFLOW_TASK_POLLERS', {}) };
+}
+
+/**
+ * The batch Worker's slots (BATCH_COUNTS; the task queue `{TEMPORAL_TASK_QUEUE}-batch`,
+ * domain/task-queues.ts). Its own and small by default: the sweep, the reconciliation and the orders
+ * they resume share the process (and the box's cores) with people's work, so batch work gets a few
+ * slots and waits on the server for more, where it delays nobody; a dedicated batch pod raises them.
+ */
+export const BATCH_WORKER_DEFAULTS: Required<WorkerCounts> = {
+  maxConcurrentWorkflowTaskExecutions: 2,
+  maxConcurrentActivityTaskExecutions: 4,
+  maxConcurrentLocalActivityExecutions: 4,
+  maxConcurrentWorkflowTaskPolls: 2,
+  maxConcurrentActivityTaskPolls: 2,
+};
+
+export function readBatchWorkerTuning(env: NodeJS.ProcessEnv): Required<WorkerCounts> {
+  return readCounts(env, BATCH_COUNTS, 'BATCH_WORKER_WORKFLOW_TASK_POLLERS', BATCH_WORKER_DEFAULTS) as Required<WorkerCounts>;
+}
+
+/**
+ * WORKER_MAX_CONCURRENT_ORDER_REQUESTS: activity slots of the Worker on `{TEMPORAL_TASK_QUEUE}-order-requests`,
+ * whose activities only wait for an order workflow's answer (an Update) and hold no database
+ * connection meanwhile: many are cheap. Default 100 (the SDK's default for activity slots).
+ */
+export function readOrderRequestSlots(env: NodeJS.ProcessEnv): number {
+  return readCount(env, 'WORKER_MAX_CONCURRENT_ORDER_REQUESTS') ?? 100;
+}
+
+function readCount(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') return undefined;
+  if (!/^[0-9]{1,4}$/.test(raw) || Number(raw) < 1) throw new ConfigError(name, `"${raw}" must be a whole number from 1 to 9999`);
+  return Number(raw);
+}
+
+function readCounts(env: NodeJS.ProcessEnv, table: Record<string, keyof WorkerCounts>, pollers: string, defaults: WorkerCounts): WorkerCounts {
+  const tuning: WorkerCounts = { ...defaults };
+  for (const [name, option] of Object.entries(table)) {
+    const value = readCount(env, name);
+    if (value !== undefined) tuning[option] = value;
   }
   // The SDK needs two pollers at least on a sticky queue, and more pollers than slots only wait.
-  if (tuning.maxConcurrentWorkflowTaskPolls === 1) throw new ConfigError('WORKER_WORKFLOW_TASK_POLLERS', 'must be at least 2 (one for the sticky queue, one for the normal one)');
+  if (tuning.maxConcurrentWorkflowTaskPolls === 1) throw new ConfigError(pollers, 'must be at least 2 (one for the sticky queue, one for the normal one)');
   if (tuning.maxConcurrentWorkflowTaskPolls !== undefined && tuning.maxConcurrentWorkflowTaskExecutions !== undefined && tuning.maxConcurrentWorkflowTaskPolls > tuning.maxConcurrentWorkflowTaskExecutions) {
-    throw new ConfigError('WORKER_WORKFLOW_TASK_POLLERS', `${tuning.maxConcurrentWorkflowTaskPolls} pollers for ${tuning.maxConcurrentWorkflowTaskExecutions} workflow task slots: at most as many pollers as slots`);
+    throw new ConfigError(pollers, `${tuning.maxConcurrentWorkflowTaskPolls} pollers for ${tuning.maxConcurrentWorkflowTaskExecutions} workflow task slots: at most as many pollers as slots`);
   }
   return tuning;
 }

@@ -12,16 +12,18 @@ export async function findAfterSale(db: Queryable, serviceSn: string, party: { b
   return row;
 }
 
-/** The after-sales of an order, oldest first. */
-export async function listAfterSaleSnsOfOrder(db: Queryable, orderSn: string): Promise<string[]> {
-  const rows: { service_sn: string }[] = await db.query('SELECT service_sn FROM after_sale WHERE order_sn = ? ORDER BY id', [orderSn]);
-  return rows.map((r) => r.service_sn);
+/** One page of an order's after-sales, oldest first (id ascending): ids above `afterId`, at most `take`. */
+export async function listAfterSalesOfOrder(db: Queryable, orderSn: string, page: { afterId: number; take: number }): Promise<{ id: number; serviceSn: string }[]> {
+  const rows: { id: number | string; service_sn: string }[] = await db.query('SELECT id, service_sn FROM after_sale WHERE order_sn = ? AND id > ? ORDER BY id LIMIT ?', [orderSn, page.afterId, page.take]);
+  return rows.map((r) => ({ id: Number(r.id), serviceSn: r.service_sn }));
 }
 
-/** The newest 100 after-sales in a status (support's list). */
-export async function listAfterSaleSnsByStatus(db: Queryable, status: string): Promise<string[]> {
-  const rows: { service_sn: string }[] = await db.query('SELECT service_sn FROM after_sale WHERE status = ? ORDER BY id DESC LIMIT 100', [status]);
-  return rows.map((r) => r.service_sn);
+/** One page of the after-sales in a status, newest first (id descending): ids below `beforeId`, at most `take` (support's list). */
+export async function listAfterSalesByStatus(db: Queryable, status: string, page: { beforeId?: string; take: number }): Promise<{ id: number; serviceSn: string }[]> {
+  const rows: { id: number | string; service_sn: string }[] = page.beforeId === undefined
+    ? await db.query('SELECT id, service_sn FROM after_sale WHERE status = ? ORDER BY id DESC LIMIT ?', [status, page.take])
+    : await db.query('SELECT id, service_sn FROM after_sale WHERE status = ? AND id < ? ORDER BY id DESC LIMIT ?', [status, page.beforeId, page.take]);
+  return rows.map((r) => ({ id: Number(r.id), serviceSn: r.service_sn }));
 }
 
 /** An order's after-sales in brief (the order's page). */

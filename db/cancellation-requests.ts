@@ -94,10 +94,13 @@ async function emitCancellationReceived(manager: Queryable, row: { id: number; o
 /**
  * Stores the API's first answer to a request (a retry of the same key replays it) and, for a request
  * that started nothing (refused, or the order was already cancelled), its final status. Returns
- * whether this call stored the answer (a concurrent twin's answer may have been first).
+ * whether this call stored the answer (a concurrent twin's answer may have been first). With a final
+ * status it must run in a step (runStep: the status change's event); without one it may run on its own.
  */
 export async function storeCancellationAnswer(manager: Queryable, id: number, answer: unknown, final: CancellationStatus | null, actor: EventActor, refusal?: { code: string; reason: string }): Promise<boolean> {
-  const [row]: RequestRow[] = await manager.query('SELECT id, order_sn, status, reason, actor_role, actor_id FROM cancellation_request WHERE id = ? FOR UPDATE', [id]);
+  // The row (locked) is read only for a final status: its event and refusal need the status it had.
+  // An accepted request's answer is the one guarded UPDATE (a single statement, no step needed).
+  const [row]: (RequestRow | undefined)[] = final === null ? [] : await manager.query('SELECT id, order_sn, status, reason, actor_role, actor_id FROM cancellation_request WHERE id = ? FOR UPDATE', [id]);
   const refused = final !== null && refusal !== undefined && row?.status === CancellationStatus.RECEIVED;
   const stored = await manager.query(
     `UPDATE cancellation_request SET response_json = ?, status = IF(? IS NOT NULL AND status = ?, ?, status),

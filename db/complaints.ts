@@ -1,4 +1,6 @@
 import { ComplaintAction, ComplainStatus, isComplaintClosed } from '../domain';
+import type { EntityManager } from 'typeorm';
+import { Complaint } from './entities/complaint.entity';
 import type { Queryable } from './queryable';
 
 /**
@@ -69,4 +71,21 @@ export async function writeComplaintStep(
       [step.complaintId, String(step.seq), step.actor, Number(step.actorId ?? 0), step.content ?? ''],
     );
   }
+}
+
+/**
+ * One page of complaints, newest first (id descending): ids below `beforeId`, at most `take`. The
+ * party filters are the caller's visibility (a buyer's filed, a seller's received, support's choice).
+ */
+export function listComplaintsPage(
+  db: Pick<EntityManager, 'getRepository'>,
+  filter: { buyerId?: string; sellerId?: string | number; statuses?: string[] },
+  page: { beforeId?: string; take: number },
+): Promise<Complaint[]> {
+  const query = db.getRepository(Complaint).createQueryBuilder('c').orderBy('c.id', 'DESC').take(page.take);
+  if (filter.buyerId !== undefined) query.andWhere('c.buyer_id = :buyerId', { buyerId: filter.buyerId });
+  if (filter.sellerId !== undefined) query.andWhere('c.seller_id = :sellerId', { sellerId: filter.sellerId });
+  if (filter.statuses?.length) query.andWhere('c.status IN (:...statuses)', { statuses: filter.statuses });
+  if (page.beforeId !== undefined) query.andWhere('c.id < :beforeId', { beforeId: page.beforeId });
+  return query.getMany();
 }

@@ -23,8 +23,9 @@ import { SellerApiKeys1732000001000 } from './migrations/1732000001000-seller-ap
 import { Webhooks1732000001100 } from './migrations/1732000001100-webhooks';
 import { TradePayments1732000001200 } from './migrations/1732000001200-trade-payments';
 import { OrderOutStatus1732000001210 } from './migrations/1732000001210-order-out-status';
+import { GroupBuyActivities1732000001300 } from './migrations/1732000001300-group-buy-activities';
 
-export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500, RefundPacing1732000000600, GoodwillRefunds1732000000601, AfterSales1732000000700, LinkedOrders1732000000800, NotificationBacklogIndex1732000000900, BusinessEvents1732000000910, CancellationRefusal1732000000950, SellerApiKeys1732000001000, Webhooks1732000001100, TradePayments1732000001200, OrderOutStatus1732000001210];
+export const MIGRATIONS = [InitialSchema1732000000000, PaymentCodeUrl1732000000001, GroupBuy1732000000010, SweepRuns1732000000020, Promotions1732000000100, Reconciliation1732000000300, ComplaintsReviews1732000000500, RefundPacing1732000000600, GoodwillRefunds1732000000601, AfterSales1732000000700, LinkedOrders1732000000800, NotificationBacklogIndex1732000000900, BusinessEvents1732000000910, CancellationRefusal1732000000950, SellerApiKeys1732000001000, Webhooks1732000001100, TradePayments1732000001200, OrderOutStatus1732000001210, GroupBuyActivities1732000001300];
 
 export interface DataSourceOptions {
   poolSize?: number;

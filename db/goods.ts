@@ -62,3 +62,9 @@ export async function findGoodsNameAndSeller(db: Queryable, skuId: number): Prom
   const [goods] = await db.query('SELECT name, seller_id FROM goods WHERE id = ?', [skuId]);
   return goods;
 }
+
+/** The seller's own SKU and its normal price (a group-buy activity's price may not exceed it); undefined for another seller's. */
+export async function findGoodsForActivity(db: Queryable, skuId: number, sellerId: string): Promise<{ id: number; priceFen: number } | undefined> {
+  const [goods] = await db.query('SELECT id, price_fen FROM goods WHERE id = ? AND seller_id = ?', [skuId, sellerId]);
+  return goods && { id: Number(goods.id), priceFen: goods.price_fen };
+}

@@ -24,7 +24,23 @@ export async function settleOrderOutStatus(manager: Queryable, orderSn: string):
   );
   const status = missing.length === 0 ? OrderOutStatus.SUCCESS : OrderOutStatus.FAIL;
   const reason = missing.length === 0 ? null : `no stock reserved for ${missing.map((m) => `SKU ${m.sku_id} × ${m.num}`).join(', ')}`.slice(0, 255);
-  await manager.query('UPDATE order_out_status SET out_status = ?, reason = ? WHERE order_sn = ? AND out_status = ?', [status, reason, orderSn, OrderOutStatus.WAIT]);
+  await moveFromWait(manager, orderSn, undefined, status, reason);
+}
+
+/** The one move of the table: WAIT → SUCCESS / FAIL (one kind, or every kind of the order), never back. */
+async function moveFromWait(manager: Queryable, orderSn: string, outType: OrderOutType | undefined, status: OrderOutStatus, reason: string | null): Promise<void> {
+  await manager.query(
+    `UPDATE order_out_status SET out_status = ?, reason = ? WHERE order_sn = ? ${outType ? 'AND out_type = ?' : ''} AND out_status = ?`,
+    outType ? [status, reason, orderSn, outType, OrderOutStatus.WAIT] : [status, reason, orderSn, OrderOutStatus.WAIT],
+  );
+}
+
+/**
+ * WAIT → FAIL with the reason, for an order whose stock of this kind could not be taken where it is
+ * taken outside the ledger (a group-buy activity's quota, db/group-buy-activities.ts). Only from WAIT.
+ */
+export async function failOrderOutStatus(manager: Queryable, orderSn: string, outType: OrderOutType, reason: string): Promise<void> {
+  await moveFromWait(manager, orderSn, outType, OrderOutStatus.FAIL, reason.slice(0, 255));
 }
 
 /** The order's out-status rows, for GET /orders/{sn}. */

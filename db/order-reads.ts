@@ -1,4 +1,6 @@
 import type { ComplainWindowStatus, OrderStatus, PayStatus } from '../domain';
+import type { EntityManager } from 'typeorm';
+import { Order } from './entities';
 import type { Queryable } from './queryable';
 
 /** Reads and locks of the `orders` table the API and the activities take (the writes: db/orders.ts). */
@@ -15,7 +17,7 @@ export async function lockBuyerOrderForAfterSale(manager: Queryable, orderSn: st
 /** A trade's orders as a replay of its checkout restarts their workflows, by seller. */
 export function readOrdersOfTrade(db: Queryable, tradeSn: string): Promise<Record<string, any>[]> {
   return db.query(
-    'SELECT order_sn, seller_id, buyer_id, payment_type, order_type, order_fen, group_id, created_at FROM orders WHERE trade_sn = ? ORDER BY seller_id',
+    'SELECT order_sn, order_status, seller_id, buyer_id, payment_type, order_type, order_fen, group_id, created_at FROM orders WHERE trade_sn = ? ORDER BY seller_id',
     [tradeSn],
   );
 }
@@ -91,4 +93,22 @@ export function readTradeOrders(db: Queryable, tradeSn: string): Promise<{ order
     'SELECT order_sn, seller_id, buyer_id, order_status, pay_status, payment_type, order_type, order_fen, created_at FROM orders WHERE trade_sn = ? ORDER BY order_sn',
     [tradeSn],
   );
+}
+
+/**
+ * One page of orders, newest first (id descending, a unique and stable order): those with an id
+ * below `beforeId`, at most `take`. The party filters are the caller's visibility (a seller's own, a
+ * buyer's own, support's choice of seller), applied here so no other module reads the table.
+ */
+export function listOrdersPage(
+  db: Pick<EntityManager, 'getRepository'>,
+  filter: { sellerId?: string; buyerId?: string; status?: string },
+  page: { beforeId?: string; take: number },
+): Promise<Order[]> {
+  const query = db.getRepository(Order).createQueryBuilder('o').orderBy('o.id', 'DESC').take(page.take);
+  if (filter.sellerId !== undefined) query.andWhere('o.seller_id = :sellerId', { sellerId: filter.sellerId });
+  if (filter.buyerId !== undefined) query.andWhere('o.buyer_id = :buyerId', { buyerId: filter.buyerId });
+  if (filter.status !== undefined) query.andWhere('o.order_status = :status', { status: filter.status });
+  if (page.beforeId !== undefined) query.andWhere('o.id < :beforeId', { beforeId: page.beforeId });
+  return query.getMany();
 }

@@ -23,6 +23,11 @@ export interface NewOrderRow {
   discountFen: number;
   groupId: string | null;
   createdAt: Date;
+  /**
+   * NEW, or INTODB_ERROR for an order kept although its stock could not be taken (a group-buy join
+   * that found the activity's quota exhausted): it never gets a workflow, it shows why instead of vanishing.
+   */
+  orderStatus?: typeof OrderStatus.NEW | typeof OrderStatus.INTODB_ERROR;
 }
 
 /** A checkout's new order: NEW, unpaid, unshipped, no after-sale or complaint; from here its statuses are the order workflow's. */
@@ -31,7 +36,7 @@ export async function insertNewOrder(manager: Queryable, order: NewOrderRow): Pr
     `INSERT INTO orders (order_sn, trade_sn, seller_id, buyer_id, order_status, pay_status, ship_status, service_status,
            comment_status, complain_status, payment_type, order_type, order_fen, goods_fen, shipping_fen, discount_fen, group_id, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [order.orderSn, order.tradeSn, order.sellerId, order.buyerId, OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
+    [order.orderSn, order.tradeSn, order.sellerId, order.buyerId, order.orderStatus ?? OrderStatus.NEW, PayStatus.PAY_NO, ShipStatus.SHIP_NO, ServiceStatus.NOT_APPLY,
       CommentStatus.UNFINISHED, ComplainWindowStatus.NO_APPLY, order.paymentType, order.orderType, order.orderFen, order.goodsFen,
       order.shippingFen, order.discountFen, order.groupId, order.createdAt],
   );

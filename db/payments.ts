@@ -125,6 +125,31 @@ export async function markPaymentClosed(manager: Queryable, payment: { orderSn: 
   return true;
 }
 
+/** A trade's payment attempts still open (CREATED), oldest first: what a new attempt may supersede. */
+export function readOpenTradePaymentAttempts(db: Queryable, tradeSn: string): Promise<{ provider: ProviderName; out_trade_no: string }[]> {
+  return db.query(`SELECT provider, out_trade_no FROM payment WHERE trade_sn = ? AND status = 'CREATED' ORDER BY id`, [tradeSn]);
+}
+
+/**
+ * A superseded trade payment attempt closed at the provider: CREATED → CLOSED, once, with
+ * payment.closed on each share's seller stream (as its payment.created was). A second call (a retried
+ * close) finds it CLOSED and changes nothing.
+ */
+export async function markTradePaymentClosed(
+  manager: Queryable,
+  payment: { tradeSn: string; provider: string; outTradeNo: string; shares: readonly { orderSn: string; sellerId: number }[]; actor: EventActor },
+): Promise<boolean> {
+  const closed = await manager.query(`UPDATE payment SET status = 'CLOSED' WHERE out_trade_no = ? AND trade_sn = ? AND status = 'CREATED'`, [payment.outTradeNo, payment.tradeSn]);
+  if (closed.affectedRows !== 1) return false;
+  for (const share of payment.shares) {
+    emitEvent(manager, businessEvent(
+      { type: 'payment', id: payment.outTradeNo, sellerId: share.sellerId, orderSn: share.orderSn },
+      { type: 'payment.closed', key: `${PaymentStatus.CLOSED}:${share.orderSn}`, payload: { outTradeNo: payment.outTradeNo, orderSn: share.orderSn, provider: payment.provider, from: PaymentStatus.CREATED, tradeSn: payment.tradeSn, actor: payment.actor } },
+    ));
+  }
+  return true;
+}
+
 /** A payment's status moved by a refund that succeeded. */
 export interface PaymentRefundChange {
   outTradeNo: string;

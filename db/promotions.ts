@@ -76,7 +76,11 @@ export async function readUnusedCoupons(manager: Pick<EntityManager, 'query'>, b
   return rows.map(toClaimed);
 }
 
-export async function readBuyerCoupons(manager: Pick<EntityManager, 'query'>, buyerId: string): Promise<(ClaimedCoupon & { orderSn: string | null })[]> {
-  const rows = await manager.query(`SELECT ${COUPON_COLUMNS}, mc.order_sn AS orderSn FROM member_coupon mc JOIN coupon c ON c.id = mc.coupon_id WHERE mc.buyer_id = ? ORDER BY mc.id`, [buyerId]);
+/** One page of a buyer's claimed coupons, in claim order (member_coupon id ascending): ids above `afterId`, at most `take`. */
+export async function readBuyerCoupons(manager: Pick<EntityManager, 'query'>, buyerId: string, page: { afterId: number; take: number }): Promise<(ClaimedCoupon & { orderSn: string | null })[]> {
+  const rows = await manager.query(
+    `SELECT ${COUPON_COLUMNS}, mc.order_sn AS orderSn FROM member_coupon mc JOIN coupon c ON c.id = mc.coupon_id WHERE mc.buyer_id = ? AND mc.id > ? ORDER BY mc.id LIMIT ?`,
+    [buyerId, page.afterId, page.take],
+  );
   return rows.map((row: Record<string, any>) => ({ ...toClaimed(row), orderSn: row.orderSn }));
 }

@@ -9,8 +9,16 @@ const DIFFERENCE_COLUMNS = `id, provider, DATE_FORMAT(bill_date, '%Y-%m-%d') AS 
   transaction_id AS transactionId, order_sn AS orderSn, provider_fen AS providerFen, our_fen AS ourFen, detail, status, auto_fix AS autoFix,
   resolution_note AS resolutionNote, resolved_by AS resolvedBy, resolved_at AS resolvedAt, created_at AS createdAt`;
 
-/** The latest 100 runs, newest day first, narrowed to a provider and a day range when given. */
-export function readReconciliationRuns(db: Queryable, filter: { provider?: string; from?: string; to?: string }): Promise<Record<string, unknown>[]> {
+/**
+ * One page of runs, newest day first then by provider (one run row per provider and day, so the
+ * order is total): those after `after` (the previous page's last day and provider), at most `take`,
+ * narrowed to a provider and a day range when given.
+ */
+export function readReconciliationRuns(
+  db: Queryable,
+  filter: { provider?: string; from?: string; to?: string },
+  page: { after?: { billDate: string; provider: string }; take: number },
+): Promise<Record<string, unknown>[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (condition: string, value: unknown) => {
@@ -20,19 +28,23 @@ export function readReconciliationRuns(db: Queryable, filter: { provider?: strin
   if (filter.provider) add('provider = ?', filter.provider);
   if (filter.from) add('bill_date >= ?', filter.from);
   if (filter.to) add('bill_date <= ?', filter.to);
+  if (page.after) {
+    where.push('(bill_date < ? OR (bill_date = ? AND provider > ?))');
+    params.push(page.after.billDate, page.after.billDate, page.after.provider);
+  }
   return db.query(
     `SELECT id, provider, DATE_FORMAT(bill_date, '%Y-%m-%d') AS billDate, status, workflow_id AS workflowId, run_count AS runCount,
               bill_payments AS billPayments, bill_payment_fen AS billPaymentFen, bill_refunds AS billRefunds, bill_refund_fen AS billRefundFen,
               matched_count AS matched, matched_fen AS matchedFen, difference_count AS differences,
               (SELECT COUNT(*) FROM reconciliation_difference d WHERE d.provider = r.provider AND d.bill_date = r.bill_date AND d.status = 'OPEN') AS openDifferences,
               started_at AS startedAt, finished_at AS finishedAt
-         FROM reconciliation_run r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY bill_date DESC, provider LIMIT 100`,
-    params,
+         FROM reconciliation_run r ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY bill_date DESC, provider LIMIT ?`,
+    [...params, page.take],
   );
 }
 
-/** Up to 500 differences in a status, oldest first, narrowed to a provider, a day and a kind when given. */
-export function readDifferences(db: Queryable, filter: { status: string; provider?: string; billDate?: string; kind?: string }): Promise<Record<string, unknown>[]> {
+/** One page of differences in a status, oldest first (id ascending): ids above `afterId`, at most `take`, narrowed to a provider, a day and a kind when given. */
+export function readDifferences(db: Queryable, filter: { status: string; provider?: string; billDate?: string; kind?: string }, page: { afterId: number; take: number }): Promise<Record<string, unknown>[]> {
   const where = ['status = ?'];
   const params: unknown[] = [filter.status];
   for (const [column, value] of [['provider', filter.provider], ['bill_date', filter.billDate], ['kind', filter.kind]] as const) {
@@ -40,7 +52,7 @@ export function readDifferences(db: Queryable, filter: { status: string; provide
     where.push(`${column} = ?`);
     params.push(value);
   }
-  return db.query(`SELECT ${DIFFERENCE_COLUMNS} FROM reconciliation_difference WHERE ${where.join(' AND ')} ORDER BY id LIMIT 500`, params);
+  return db.query(`SELECT ${DIFFERENCE_COLUMNS} FROM reconciliation_difference WHERE ${where.join(' AND ')} AND id > ? ORDER BY id LIMIT ?`, [...params, page.afterId, page.take]);
 }
 
 /** One difference, or undefined. */

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { Refund } from './entities/refund.entity';
 import { RefundStatus } from '../domain';
 import type { ProviderName } from '../payments/provider';
 import { businessEvent, eventActor } from '../domain/events';
@@ -120,4 +121,11 @@ export async function readRefundToProbe(db: Pick<EntityManager, 'query'>, provid
     ? await db.query('SELECT refund_sn, out_trade_no FROM refund WHERE refund_sn = ?', [refundSn])
     : await db.query('SELECT refund_sn, out_trade_no FROM refund WHERE provider = ? ORDER BY id DESC LIMIT 1', [provider]);
   return row;
+}
+
+/** One page of refunds in any of `statuses`, newest first (id descending): ids below `beforeId`, at most `take` (support's list). */
+export function listRefundsByStatus(db: Pick<EntityManager, 'getRepository'>, statuses: string[], page: { beforeId?: string; take: number }): Promise<Refund[]> {
+  const query = db.getRepository(Refund).createQueryBuilder('r').where('r.status IN (:...statuses)', { statuses }).orderBy('r.id', 'DESC').take(page.take);
+  if (page.beforeId !== undefined) query.andWhere('r.id < :beforeId', { beforeId: page.beforeId });
+  return query.getMany();
 }

@@ -83,7 +83,9 @@ export function readOrderReviews(db: Queryable, orderSn: string): Promise<Review
   return db.query('SELECT * FROM order_review WHERE order_sn = ? ORDER BY id', [orderSn]);
 }
 
-/** A goods' latest 200 reviews, newest first. */
-export function readGoodsReviews(db: Queryable, skuId: number): Promise<ReviewRow[]> {
-  return db.query('SELECT * FROM order_review WHERE sku_id = ? ORDER BY id DESC LIMIT 200', [skuId]);
+/** One page of a goods' reviews, newest first (id descending): ids below `beforeId`, at most `take`. */
+export function readGoodsReviews(db: Queryable, skuId: number, page: { beforeId?: string; take: number }): Promise<ReviewRow[]> {
+  return page.beforeId === undefined
+    ? db.query('SELECT * FROM order_review WHERE sku_id = ? ORDER BY id DESC LIMIT ?', [skuId, page.take])
+    : db.query('SELECT * FROM order_review WHERE sku_id = ? AND id < ? ORDER BY id DESC LIMIT ?', [skuId, page.beforeId, page.take]);
 }

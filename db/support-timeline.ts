@@ -139,14 +139,15 @@ export async function readTimelineSources(db: Queryable, orderSn: string): Promi
   return { order: toHeader(row), events, log, notifications, stock, afterSaleDeadlines, openComplaintIds };
 }
 
-/** Orders by number (exact), buyer or seller id, newest first, at most `limit`. */
-export async function searchOrders(db: Queryable, query: { orderSn?: string; buyerId?: number; sellerId?: number }, limit = 50): Promise<OrderHeader[]> {
+/** Orders by number (exact), buyer or seller id, newest first (id descending): ids below `beforeId`, at most `take`. */
+export async function searchOrders(db: Queryable, query: { orderSn?: string; buyerId?: number; sellerId?: number }, page: { beforeId?: string; take: number }): Promise<(OrderHeader & { id: number })[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   if (query.orderSn) (where.push('order_sn = ?'), params.push(query.orderSn));
   if (query.buyerId !== undefined) (where.push('buyer_id = ?'), params.push(query.buyerId));
   if (query.sellerId !== undefined) (where.push('seller_id = ?'), params.push(query.sellerId));
   if (where.length === 0) return [];
-  const rows = await db.query(`SELECT ${HEADER} FROM orders WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, limit]);
-  return rows.map(toHeader);
+  if (page.beforeId !== undefined) (where.push('id < ?'), params.push(page.beforeId));
+  const rows = await db.query(`SELECT id, ${HEADER} FROM orders WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, [...params, page.take]);
+  return rows.map((row: Record<string, any>) => ({ id: Number(row.id), ...toHeader(row) }));
 }

@@ -7,7 +7,7 @@
  * Imported by workflow code: pure, deterministic, relative imports only.
  */
 import { Actor, OrderOperate, OrderStatus } from './enums';
-import { ErrorCode } from './error-codes';
+import { ErrorCode, isErrorCode } from './error-codes';
 import { FlowType, OrderRefusalCode, checkOperation } from './order-flow';
 
 export interface CancelCase {
@@ -50,4 +50,13 @@ export const CancelRefusalCode = {
 export interface CancelRefusal {
   code: ErrorCode;
   reason: string;
+}
+
+/**
+ * The order's refusal of a cancel, from the failure that carries it (its type is the code, its
+ * message the reason): the order workflow's own, or its Update's as the asking activity sees it.
+ * A type that is not a catalogue code reads as ORDER_NOT_CANCELLABLE.
+ */
+export function cancelRefusalFrom(type: string | null | undefined, reason: string): CancelRefusal {
+  return { code: isErrorCode(type) ? type : CancelRefusalCode.ORDER_NOT_CANCELLABLE, reason };
 }

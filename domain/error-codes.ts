@@ -46,6 +46,9 @@ const API_CODES = {
   OUT_OF_STOCK: entry(409, 'Not enough stock', 'a checkout asks for more units than the SKU has'),
   COUPON_UNAVAILABLE: entry(409, 'The coupon cannot be used', 'a coupon already used, already claimed, expired or all claimed'),
   GROUP_BUY_CLOSED: entry(409, 'The group buy is closed', 'joining a group that formed, failed or passed its deadline'),
+  GROUP_BUY_ACTIVITY_INACTIVE: entry(409, 'The group-buy activity is not running', 'opening or joining a group of an activity that has not started, is over, or was ended by its seller'),
+  GROUP_BUY_LIMIT_REACHED: entry(409, 'The buyer\'s limit for the group-buy activity is reached', 'a buyer asks for more units of a group-buy activity than its limit per buyer allows'),
+  GROUP_BUY_QUOTA_EXHAUSTED: entry(409, 'The group-buy activity\'s quota is exhausted', 'the activity\'s stock quota has fewer units left than the join asks for; the order is kept with its GROUPBUY_GOODS out-status FAIL (`orderSn` in the answer)'),
   COMPLAINT_NOT_ALLOWED: entry(409, 'The line cannot take a complaint now', 'a complaint before the goods were received, or after the complaint window closed'),
   COMPLAINT_ALREADY_OPEN: entry(409, 'The line already has an open complaint', 'a second complaint on a line whose complaint is not complete'),
   REVIEW_NOT_ALLOWED: entry(409, 'The line cannot be reviewed now', 'a review before receipt, after the window, twice, or a follow-up before the review'),
@@ -58,9 +61,10 @@ const API_CODES = {
   RefundLinesMismatch: entry(409, 'The refund\'s lines do not add up', 'a refund that is not whole fen from 1, names a line twice, or whose lines do not add up'),
   RefundLineUnknown: entry(409, 'The refund names an unknown line', 'a refund line that is not on the order'),
   INTERNAL: entry(500, 'Internal error', 'an unexpected failure; the request id finds it in the logs (no stack is sent)'),
-  PROVIDER_FAILED: entry(502, 'The payment provider refused or failed', 'WeChat Pay or Alipay refused or failed a call made for this request'),
+  PROVIDER_FAILED: entry(502, 'The payment provider refused or failed', 'WeChat Pay or Alipay refused a call made for this request (an error it does not ask to be sent again)'),
   SERVICE_UNAVAILABLE: entry(503, 'A dependency is unavailable', 'the database, Temporal or Redis did not answer'),
   WORKFLOW_NOT_ANSWERING: entry(503, 'No worker answered in time', 'no worker answered the workflow step within its wait; nothing was refused (Retry-After)'),
+  PROVIDER_UNAVAILABLE: entry(503, 'The payment provider did not answer', 'WeChat Pay or Alipay did not answer in time, could not be reached, answered unreadably or asked to be called again; nothing was refused: send the same request again (Retry-After), it reuses the same payment number'),
 } as const;
 
 /**

@@ -117,6 +117,8 @@ export interface PaymentClosedPayload {
   orderSn: string;
   provider: string;
   from: PaymentStatus;
+  /** A trade payment attempt superseded by the trade's next one (one event per order it paid for). */
+  tradeSn?: string;
   actor: EventActor;
 }
 
@@ -329,5 +331,34 @@ export interface TradeStatusPayload {
   orders: { orderSn: string; orderStatus: string; payStatus: string }[];
   /** The order whose transition settled the trade. */
   causedBy: string;
+  actor: EventActor;
+}
+
+/** group_buy_activity.created / .ended: the activity's terms and where it stands. */
+export interface GroupBuyActivityPayload {
+  activityId: number;
+  skuId: number;
+  groupPriceFen: number;
+  groupSize: number;
+  startsAt: string;
+  endsAt: string;
+  formWithinMs: number;
+  quotaUnits: number;
+  takenUnits: number;
+  limitPerBuyer: number;
+  autoForm: boolean;
+  status: string;
+  actor: EventActor;
+}
+
+/** group_buy_activity.quota_taken / .quota_returned: one order's units of the activity's quota. */
+export interface GroupBuyQuotaPayload {
+  activityId: number;
+  orderSn: string;
+  buyerId: string;
+  units: number;
+  /** The activity's taken units after this change. */
+  takenUnits: number;
+  quotaUnits: number;
   actor: EventActor;
 }

@@ -47,6 +47,8 @@ import type {
   RefundSubmittedPayload,
   ReviewCreatedPayload,
   TradeStatusPayload,
+  GroupBuyActivityPayload,
+  GroupBuyQuotaPayload,
 } from './event-payloads';
 
 export type * from './event-payloads';
@@ -72,7 +74,8 @@ export type EntityType =
   | 'member_coupon'
   | 'goodwill_refund'
   | 'reconciliation_case'
-  | 'trade';
+  | 'trade'
+  | 'group_buy_activity';
 
 /** Every event type, the entity it is about, and what it means. */
 export const EVENT_CATALOGUE = {
@@ -91,7 +94,7 @@ export const EVENT_CATALOGUE = {
   'order.refund_settled': { entity: 'order', summary: "A cancelled, paid order's money is back: pay status REFUNDED, service status COMPLETE." },
 
   'payment.created': { entity: 'payment', summary: 'A payment attempt was started at a provider (QR code / cashier form).' },
-  'payment.closed': { entity: 'payment', summary: 'An unpaid payment attempt was closed at the provider (the order was cancelled).' },
+  'payment.closed': { entity: 'payment', summary: 'An unpaid payment attempt was closed at the provider (the order was cancelled, or a trade payment attempt was superseded by the trade\'s next one).' },
   'payment.paid': { entity: 'payment', summary: 'Money arrived for the payment; acceptedByOrder false: the order could not take it (refunded automatically).' },
   'payment.partially_refunded': { entity: 'payment', summary: 'Part of the payment went back through the provider.' },
   'payment.refunded': { entity: 'payment', summary: 'All of the payment went back through the provider.' },
@@ -155,6 +158,11 @@ export const EVENT_CATALOGUE = {
 
   'trade.paid_off': { entity: 'trade', summary: 'No order of the trade awaits payment and at least one was paid: NEW → PAID_OFF (platform stream).' },
   'trade.cancelled': { entity: 'trade', summary: 'Every order of the trade closed unpaid: NEW → CANCELLED (platform stream).' },
+
+  'group_buy_activity.created': { entity: 'group_buy_activity', summary: 'The seller set up a group-buy activity for a SKU (group price, size, quota, limit per buyer, auto-form).' },
+  'group_buy_activity.ended': { entity: 'group_buy_activity', summary: 'The seller ended the activity early: no new groups or members.' },
+  'group_buy_activity.quota_taken': { entity: 'group_buy_activity', summary: "A buyer's checkout took units of the activity's quota for its order." },
+  'group_buy_activity.quota_returned': { entity: 'group_buy_activity', summary: "The order's units went back to the quota (the order was cancelled, or its group failed)." },
 } as const satisfies Record<string, { entity: EntityType; summary: string }>;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;
@@ -281,7 +289,9 @@ export type EventPayloads = {
   & Each<'coupon.claimed' | 'coupon.used' | 'coupon.released', MemberCouponPayload>
   & Each<GoodwillEventType, GoodwillRefundPayload>
   & Each<ReconciliationCaseEventType, ReconciliationCasePayload>
-  & Each<'trade.paid_off' | 'trade.cancelled', TradeStatusPayload>;
+  & Each<'trade.paid_off' | 'trade.cancelled', TradeStatusPayload>
+  & Each<'group_buy_activity.created' | 'group_buy_activity.ended', GroupBuyActivityPayload>
+  & Each<'group_buy_activity.quota_taken' | 'group_buy_activity.quota_returned', GroupBuyQuotaPayload>;
 
 // Every catalogue entry has exactly one payload type, and every payload type an entry (compile-time).
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -32,3 +32,5 @@ export * from './work-priority';
 export * from './provider-gate';
 export * from './api-key-scopes';
 export * from './webhooks';
+export * from './group-buy-activity';
+export * from './task-queues';

@@ -42,3 +42,12 @@ export function latePaymentNotConfirmed(payment: { provider: string; outTradeNo:
   const reported = [answer.state, answer.transactionId, answer.amountFen === undefined ? undefined : `${answer.amountFen} fen`].filter(Boolean).join(' ');
   return `${payment.provider} does not confirm payment ${payment.transactionId} of ${payment.amountFen} fen for ${payment.outTradeNo} (it reports ${reported})`;
 }
+
+/**
+ * A trade payment attempt is superseded once any order it pays for no longer awaits payment (paid on
+ * its own, or cancelled): the trade's next attempt covers only the rest, and the old one, paid, would
+ * take money for an order that has it already. Superseded attempts are closed at the provider.
+ */
+export function isSupersededTradeAttempt(shareOrderSns: readonly string[], awaitingOrderSns: ReadonlySet<string>): boolean {
+  return shareOrderSns.some((orderSn) => !awaitingOrderSns.has(orderSn));
+}

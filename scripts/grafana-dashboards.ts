@@ -3,7 +3,8 @@
  * has the same shape (`npm run dashboards` rewrites the JSON; test/unit/grafana-dashboards.test.ts fails
  * when the committed JSON and this file disagree). Three dashboards:
  *
- *   orders-business  orders, cancels, refunds by status and provider, after-sales, complaints, support queues
+ *   orders-business  orders, cancels, refunds by status and provider, after-sales, complaints, support queues,
+ *                    webhook deliveries to sellers
  *   orders-worker    the Temporal worker: task slots, schedule-to-start, activity failures by type, backlog
  *   orders-api       request rate, errors, latency
  *
@@ -88,6 +89,14 @@ export const DASHBOARDS: DashboardSpec[] = [
           { title: 'Undelivered provider notifications', description: 'Stored, not yet delivered to their workflow (last 72 h).', width: 8, targets: [{ expr: 'max by (provider) (orders_provider_notifications_undelivered)', legend: '{{provider}}' }] },
           { title: 'Oldest undelivered notification', description: 'Alerts above 10 minutes.', unit: 'dtdurations', width: 8, targets: [{ expr: 'max by (provider) (orders_provider_notifications_undelivered_oldest_age_seconds)', legend: '{{provider}}' }] },
           { title: 'Open reconciliation differences', description: 'Support cases from the daily reconciliation: GET /reconciliation/differences.', type: 'table', width: 8, targets: [{ expr: 'max by (provider, kind) (orders_reconciliation_differences_open) > 0', legend: '{{provider}} {{kind}}', instant: true }] },
+        ],
+      },
+      {
+        title: 'Webhooks to sellers',
+        panels: [
+          { title: 'Deliveries per minute by outcome', description: 'delivered (2xx), retried (no answer, 5xx, 408/409/429, 3xx), failed (another 4xx: not retried, re-sendable). Alert: tries failing with none delivered for 15 minutes.', unit: 'short', width: 8, targets: [{ expr: 'sum by (outcome) (max by (endpoint_id, outcome) (rate(orders_webhook_deliveries_total[$__rate_interval]))) * 60', legend: '{{outcome}}' }] },
+          { title: 'Oldest undelivered event per endpoint', description: 'Alert above 15 minutes for 5 minutes.', unit: 'dtdurations', width: 8, targets: [{ expr: 'max by (endpoint_id, seller_id) (orders_webhook_backlog_age_seconds) > 0', legend: 'endpoint {{endpoint_id}} (seller {{seller_id}})' }] },
+          { title: 'Endpoints by status', description: 'PAUSED: failed for 3 days; the seller re-enables it and it resumes from its cursor.', type: 'stat', width: 8, targets: [{ expr: 'count by (status) (max by (endpoint_id, status) (orders_webhook_endpoint_status) == 1)', legend: '{{status}}', instant: true }] },
         ],
       },
       {

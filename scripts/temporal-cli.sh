@@ -10,6 +10,12 @@ if command -v temporal >/dev/null 2>&1; then command -v temporal; exit 0; fi
 if command -v go >/dev/null 2>&1; then
   gobin="$(go env GOBIN)"; [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
   if [ -x "$gobin/temporal" ]; then echo "$gobin/temporal"; exit 0; fi
+  # One build at a time on a machine: a second caller (a parallel test run) waits for the first build
+  # under the lock and then finds its binary, instead of compiling the same thing beside it.
+  mkdir -p "$gobin"
+  exec 9>"$gobin/.temporal-cli-build.lock"
+  flock 9
+  if [ -x "$gobin/temporal" ]; then echo "$gobin/temporal"; exit 0; fi
   echo "temporal CLI not found: building github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION} with Go (a few minutes, once)..." >&2
   if ! go install "github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}" >&2; then
     echo "error: 'go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}' failed (see above)." >&2

@@ -1,5 +1,6 @@
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import { Actor, AfterSaleAction, AfterSaleStatus, formatFen, isAfterSaleFinal, linkedOrderType, receiptComplete, splitRefundOverLines } from '../domain';
+import { orderRequestsQueueOf } from '../domain/task-queues';
 import { ErrorCode } from '../domain/error-codes';
 import {
   AFTER_SALE_STEP_REFUSED,
@@ -34,7 +35,9 @@ const orderSide = proxyActivities<Activities>({
 /**
  * Opening and closing on the order: these activities heartbeat while they wait for the order's
  * answer, so a killed worker's attempt is retried after 10 s, and soon (at most 5 s apart), not
- * after the 30 s start-to-close and a growing backoff.
+ * after the 30 s start-to-close and a growing backoff. They run on the order-requests task queue, as
+ * a cancellation's asks do (workflows/cancellation-run.ts): waiting, they must not hold a slot the
+ * order's updateAccepted barrier needs.
  */
 const orderAnswer = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
@@ -106,7 +109,7 @@ class AfterSaleMachine {
     this.loop.close(`the after-sale is closed (${state.status})`);
     // The order workflow learns the outcome (its own timers wait while a return is open).
     if (state.opening?.accepted) {
-      await orderAnswer.closeAfterSaleOnOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Tell order ${this.input.orderSn} the after-sale is ${state.status}` }, [
+      await orderAnswer.closeAfterSaleOnOrder.executeWithOptions({ startToCloseTimeout: '30s', taskQueue: orderRequestsQueueOf(workflowInfo().taskQueue), summary: `Tell order ${this.input.orderSn} the after-sale is ${state.status}` }, [
         this.input.orderSn,
         { serviceSn: this.input.serviceSn, outcome: state.status === AfterSaleStatus.COMPLETED ? 'COMPLETED' : state.status === AfterSaleStatus.REFUSE ? 'REFUSED' : 'CLOSED', refundedFen: state.status === AfterSaleStatus.COMPLETED ? (state.refund?.refundFen ?? 0) : 0 },
       ]);
@@ -119,7 +122,7 @@ class AfterSaleMachine {
   private async open(): Promise<void> {
     const { input, steps } = this;
     try {
-      await orderAnswer.openAfterSaleOnOrder.executeWithOptions({ startToCloseTimeout: '30s', summary: `Ask order ${input.orderSn} to open the after-sale` }, [
+      await orderAnswer.openAfterSaleOnOrder.executeWithOptions({ startToCloseTimeout: '30s', taskQueue: orderRequestsQueueOf(workflowInfo().taskQueue), summary: `Ask order ${input.orderSn} to open the after-sale` }, [
         input.orderSn,
         { serviceSn: input.serviceSn, serviceType: input.serviceType, returnsGoods: steps.goodsBack, lines: input.lines.map((l) => ({ orderItemId: l.orderItemId, num: l.num })), buyerId: input.buyerId },
       ]);

@@ -8,18 +8,14 @@
  * after the API recorded it (through db/cancellation-requests.ts).
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CancellationStatus } from '../domain';
 import { type CancellationProgress, type CancellationRequestInput, type CancellationResult } from './cancellation.contract';
+import { orderAsksFor } from './cancellation-asks';
 import { giveBackMoneyAndStock } from './cancellation-steps';
-import { DATABASE_RETRY, LOCAL_DATABASE_RETRY } from './retry-policies';
+import { LOCAL_DATABASE_RETRY } from './retry-policies';
 
-/**
- * Asking the order: the activity heartbeats while it waits for the order's answer, so a killed
- * worker's attempt is retried within seconds under the same Update id (the same Update).
- */
-const orderAnswer = proxyActivities<Activities>({ startToCloseTimeout: '1m', heartbeatTimeout: '10s', retry: { ...DATABASE_RETRY, maximumInterval: '5s' } });
 const db = proxyLocalActivities<Activities>({ startToCloseTimeout: '10s', retry: LOCAL_DATABASE_RETRY });
 
 export async function runCancellation(
@@ -28,9 +24,10 @@ export async function runCancellation(
   step: (status: CancellationStatus, done: string) => void,
 ): Promise<CancellationResult> {
   const { orderSn, cancellationId } = input;
-  const answer = await orderAnswer.askOrderToCancel.executeWithOptions(
-    { summary: `Ask order ${orderSn} to cancel` },
-    [{ orderSn, cancellationId, reason: input.reason, actor: input.actor, ...(input.actorId !== undefined ? { actorId: input.actorId } : {}) }],
+  const order = orderAsksFor(input);
+  const answer = await order.askToCancel(
+    { cancellationId, reason: input.reason, actor: input.actor, ...(input.actorId !== undefined ? { actorId: input.actorId } : {}) },
+    `Ask order ${orderSn} to cancel`,
   );
   if ('refused' in answer) {
     const status = await db.refuseCancellation.executeWithOptions({ summary: `Refused by the order: ${answer.refused.code}` }, [{ orderSn, cancellationId, refusal: answer.refused }]);
@@ -51,9 +48,9 @@ export async function runCancellation(
     { orderSn, cancellationId, reason: input.reason, paid: refunding, refundPollScheduleMs: input.refundPollScheduleMs, ...(accepted.refund ? { refund: accepted.refund } : {}) },
     { step, refunding: (refundSn) => (progress.refundSn = refundSn) },
   );
-  await orderAnswer.tellOrderCancellationSettled.executeWithOptions(
-    { summary: refunding ? 'Tell the order: refund settled' : 'Tell the order: stock released' },
-    [{ orderSn, cancellationId, refunded: refunding, latePayments: result.latePayments }],
+  await order.tellSettled(
+    { cancellationId, refunded: refunding, latePayments: result.latePayments },
+    refunding ? 'Tell the order: refund settled' : 'Tell the order: stock released',
   );
   await db.closeCancellation.executeWithOptions({ summary: 'Close the cancellation request' }, [{ orderSn, cancellationId, refunded: refunding }]);
   step(CancellationStatus.COMPLETED, 'cancellation request closed');

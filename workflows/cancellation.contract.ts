@@ -5,8 +5,9 @@
  * compare-and-set) and, only after a won cancel, gives back the money (its refund workflow), the
  * stock, the sales and the coupons, and closes the request.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { Actor, CancelRefusal, CancellationStatus, OrderStatus } from '../domain';
+import type { CancelAccepted } from './order.contract';
 import type { LatePayment } from './late-payment.contract';
 import type { RefundOutcome, RefundRecord } from './refund.contract';
 import { workflowRef } from './workflow-ref';
@@ -22,6 +23,13 @@ export interface CancellationRequestInput {
   actorId?: string;
   reason: string;
   refundPollScheduleMs: number[];
+  /**
+   * How it asks the order: 'signal' (every starter sets it since issue 26: a Signal each way, written
+   * to history when sent, so the order needs no barrier before the cancel's effects and no activity
+   * waits for its answer). Absent in cancellations started before, which ask through the
+   * order-requests activities and the order's Updates; their histories replay so.
+   */
+  askBy?: 'signal';
 }
 
 export interface CancellationResult {
@@ -49,3 +57,20 @@ export const cancellationProgressQuery = defineQuery<CancellationProgress>('prog
 
 export type CancellationWorkflow = (input: CancellationRequestInput) => Promise<CancellationResult>;
 export const CANCELLATION_WORKFLOW = workflowRef<CancellationWorkflow>('cancellationWorkflow');
+
+/** A cancel's answer from the order: accepted (a won compare-and-set), or refused with the order's code and reason. */
+export type CancelAnswer = { accepted: CancelAccepted } | { refused: CancelRefusal };
+
+/** The order's answer to a cancel it was asked by Signal (order.contract.ts cancelAskedSignal). */
+export const cancelAnsweredSignal = defineSignal<[{ cancellationId: number; answer: CancelAnswer }]>('cancelAnswered');
+
+/**
+ * The order has settled its pay status for this cancellation (order.contract.ts
+ * cancellationSettledToldSignal): its status then, or why it would not (not its running cancellation).
+ */
+export interface OrderSettledAnswer {
+  cancellationId: number;
+  status?: OrderStatus;
+  refusal?: string;
+}
+export const orderSettledSignal = defineSignal<[OrderSettledAnswer]>('orderSettled');

@@ -14,6 +14,13 @@ export interface GroupBuyInput {
   /** Paid members needed for the group to form. */
   size: number;
   deadlineIso: string;
+  /** The seller's group-buy activity the group was opened in (absent: a group from before activities). */
+  activityId?: number;
+  /**
+   * The activity's rule for a group short of members at its deadline: formed anyway with its paid
+   * members (true), or failed (false / absent, as every group before activities).
+   */
+  autoForm?: boolean;
 }
 
 export interface GroupMember {
@@ -25,6 +32,8 @@ export interface GroupBuyState {
   status: GroupBuyStatus;
   size: number;
   deadlineIso: string;
+  /** Whether the group formed short of members at its deadline, by its activity's auto-form rule. */
+  autoFormed?: boolean;
   members: { orderSn: string; paid: boolean; left: boolean }[];
 }
 

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, getExternalWorkflowHandle, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { GroupBuyStatus } from '../domain';
+import { GroupBuyStatus, groupOutcome } from '../domain';
 import {
   GroupBuyInput,
   GroupBuyState,
@@ -21,9 +21,12 @@ const { settleGroupBuy } = proxyActivities<Activities>({
 
 /**
  * A group buy (`group-{groupId}`): members join when they check out and count once paid. When `size`
- * members have paid the group forms and every paid member's order may ship; if the deadline passes
- * first the group fails and every member's order is cancelled (paid ones refunded, through the same
- * cancellation and refund workflows as any other cancel).
+ * members have paid the group forms and every paid member's order may ship. If the deadline passes
+ * first, the activity's rule decides (domain groupOutcome): auto-form with at least one paid member →
+ * formed with them; else the group fails and every member's order is cancelled (paid ones refunded,
+ * through the same cancellation and refund workflows as any other cancel). Either way the commands
+ * are the same as before activities (settle, search attribute, one signal per member): only which
+ * signal each member gets depends on the rule, so histories of either shape replay.
  */
 export async function groupBuyWorkflow(input: GroupBuyInput): Promise<GroupBuyState> {
   const state: GroupBuyState = { groupId: input.groupId, status: GroupBuyStatus.FORMING, size: input.size, deadlineIso: input.deadlineIso, members: [] };
@@ -46,8 +49,10 @@ export async function groupBuyWorkflow(input: GroupBuyInput): Promise<GroupBuySt
     member(orderSn).left = true;
   });
 
-  const formed = await condition(() => paidCount() >= input.size, Math.max(Date.parse(input.deadlineIso) - Date.now(), 1));
-  state.status = formed ? GroupBuyStatus.FORMED : GroupBuyStatus.FAILED;
+  const filled = await condition(() => paidCount() >= input.size, Math.max(Date.parse(input.deadlineIso) - Date.now(), 1));
+  state.status = groupOutcome({ filled, paidMembers: paidCount(), autoForm: input.autoForm ?? false });
+  const formed = state.status === GroupBuyStatus.FORMED;
+  if (formed && !filled) state.autoFormed = true;
   await settleGroupBuy({ groupId: input.groupId, status: state.status });
   upsertSearchAttributes({ OrderStatus: [state.status] });
 

@@ -15,24 +15,39 @@ function orderSnOfThisWorkflow(): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export const interceptors: WorkflowInterceptorsFactory = () => ({
-  // Part of every bundle through this module (apps/worker/workflow-bundle.ts): see update-durability.ts.
-  inbound: [updateInHistoryFirst],
-  outbound: [
-    {
-      getLogAttributes(input, next) {
-        const orderSn = orderSnOfThisWorkflow();
-        return next(orderSn && input.orderSn === undefined ? { ...input, orderSn } : input);
+/**
+ * Called once per workflow (the SDK builds a workflow's interceptors when it creates it). OrderSn is
+ * given at start and never upserted, so it is read once, on first use, with its header payload: every
+ * log line and every activity used to search the attributes and convert the number again.
+ */
+export const interceptors: WorkflowInterceptorsFactory = () => {
+  let number: { orderSn?: string; header?: ReturnType<typeof defaultPayloadConverter.toPayload> } | undefined;
+  const ofThisWorkflow = () => {
+    if (!number) {
+      const orderSn = orderSnOfThisWorkflow();
+      number = orderSn ? { orderSn, header: defaultPayloadConverter.toPayload(orderSn) } : {};
+    }
+    return number;
+  };
+  return {
+    // Part of every bundle through this module (apps/worker/workflow-bundle.ts): see update-durability.ts.
+    inbound: [updateInHistoryFirst],
+    outbound: [
+      {
+        getLogAttributes(input, next) {
+          const { orderSn } = ofThisWorkflow();
+          return next(orderSn && input.orderSn === undefined ? { ...input, orderSn } : input);
+        },
+        scheduleActivity(input, next) {
+          const { header } = ofThisWorkflow();
+          return next(header ? { ...input, headers: { ...input.headers, [ORDER_SN_HEADER]: header } } : input);
+        },
+        // The database steps are local activities: they carry the number the same way.
+        scheduleLocalActivity(input, next) {
+          const { header } = ofThisWorkflow();
+          return next(header ? { ...input, headers: { ...input.headers, [ORDER_SN_HEADER]: header } } : input);
+        },
       },
-      scheduleActivity(input, next) {
-        const orderSn = orderSnOfThisWorkflow();
-        return next(orderSn ? { ...input, headers: { ...input.headers, [ORDER_SN_HEADER]: defaultPayloadConverter.toPayload(orderSn) } } : input);
-      },
-      // The database steps are local activities: they carry the number the same way.
-      scheduleLocalActivity(input, next) {
-        const orderSn = orderSnOfThisWorkflow();
-        return next(orderSn ? { ...input, headers: { ...input.headers, [ORDER_SN_HEADER]: defaultPayloadConverter.toPayload(orderSn) } } : input);
-      },
-    },
-  ],
-});
+    ],
+  };
+};

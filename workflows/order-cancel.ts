@@ -5,15 +5,25 @@
  * cancellation has given the money and stock back.
  * Workflow code: imports only @temporalio/workflow and pure relative modules.
  */
-import { ApplicationFailure, ParentClosePolicy, condition, log, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import { Actor, CancelRefusal, CancelRefusalCode, CancellationStatus, OrderOperate, OrderStatus, REFUND_SETTLED, decideCancel, formatFen, impliedStatuses } from '../domain';
+import { ApplicationFailure, ParentClosePolicy, SignalDefinition, condition, getExternalWorkflowHandle, log, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { Actor, CancelRefusal, CancelRefusalCode, CancellationStatus, OrderOperate, OrderStatus, REFUND_SETTLED, cancelRefusalFrom, decideCancel, formatFen, impliedStatuses } from '../domain';
 import { ErrorCode } from '../domain/error-codes';
 import { refusalFailure } from './refusals';
-import { CancellationResult, cancellationWorkflowId } from './cancellation.contract';
+import { CancellationResult, cancelAnsweredSignal, cancellationWorkflowId, orderSettledSignal } from './cancellation.contract';
 import { giveBackMoneyAndStock } from './cancellation-steps';
 import { cancellationWorkflow } from './cancellation.workflow';
 import { memberLeftSignal } from './group-buy.contract';
-import { CancelAccepted, CancelRequest, CancellationInProgress, CancellationSettled, OPERATION_REFUSED, cancelUpdate, cancellationSettledUpdate } from './order.contract';
+import {
+  CancelAccepted,
+  CancelRequest,
+  CancellationInProgress,
+  CancellationSettled,
+  OPERATION_REFUSED,
+  cancelAskedSignal,
+  cancelUpdate,
+  cancellationSettledToldSignal,
+  cancellationSettledUpdate,
+} from './order.contract';
 import { Command, OrderRun, local } from './order-run';
 import type { RefundRecord } from './refund.contract';
 
@@ -61,49 +71,72 @@ export class OrderCancellations {
   }
 
   registerHandler(): void {
+    // Cancellations started before issue 26 ask by Update (their order-requests activities send it).
+    setHandler(cancelUpdate, (request: CancelRequest) => this.answerCancel(request), { validator: (request: CancelRequest) => this.validateCancel(request) });
+    setHandler(cancellationSettledUpdate, (settled: CancellationSettled) => this.settledStatus(settled), { validator: (settled: CancellationSettled) => this.validateSettled(settled) });
+    // Cancellations started since ask by Signal and are answered by Signal (cancellation-run.ts).
+    setHandler(cancelAskedSignal, async ({ replyTo, ...request }) => {
+      const answer = await refusedOr(() => {
+        this.validateCancel(request);
+        return this.answerCancel(request);
+      });
+      const reply = 'failure' in answer ? { refused: cancelRefusalFrom(answer.failure.type, answer.failure.message) } : { accepted: answer.value };
+      await this.reply(replyTo, cancelAnsweredSignal, { cancellationId: request.cancellationId, answer: reply });
+    });
+    setHandler(cancellationSettledToldSignal, async ({ replyTo, ...settled }) => {
+      const answer = await refusedOr(() => {
+        this.validateSettled(settled);
+        return this.settledStatus(settled);
+      });
+      await this.reply(replyTo, orderSettledSignal, { cancellationId: settled.cancellationId, ...('failure' in answer ? { refusal: answer.failure.message } : { status: answer.value }) });
+    });
+  }
+
+  private validateCancel(request: CancelRequest): void {
+    if (this.accepted?.cancellationId === request.cancellationId || this.inFlight === request.cancellationId) return;
+    const refusal = this.refusalOf(request.actor);
+    if (refusal) throw refusalFailure(refusal.code, refusal.reason);
+  }
+
+  /** Queues the cancel and answers once it is applied (or refused when it runs). */
+  private async answerCancel(request: CancelRequest): Promise<CancelAccepted> {
     const { run } = this;
-    setHandler(
-      cancelUpdate,
-      async (request: CancelRequest) => {
-        if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
-        // The operation (CANCEL or SERVICE_CANCEL) is decided when the command runs, on the state then.
-        const command: Command = { operation: OrderOperate.CANCEL, actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
-        run.loop.enqueue(command);
-        // Answered as soon as the cancel is applied: the money and stock steps are the cancellation
-        // workflow's, whose id is known, so the caller need not wait for it to start.
-        await condition(() => command.accepted !== undefined || command.done === true);
-        if (command.accepted) return command.accepted;
-        // The same request sent twice at once: the first copy was accepted, so is this one.
-        if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
-        throw refusalFailure(command.refusalCode ?? CancelRefusalCode.ORDER_NOT_CANCELLABLE, command.refusal ?? `order ${run.input.orderSn} was not cancelled`);
-      },
-      {
-        validator: (request: CancelRequest) => {
-          if (this.accepted?.cancellationId === request.cancellationId || this.inFlight === request.cancellationId) return;
-          const refusal = this.refusalOf(request.actor);
-          if (refusal) throw refusalFailure(refusal.code, refusal.reason);
-        },
-      },
-    );
-    // The cancellation workflow has given the money and stock back: settle this order's pay status.
-    setHandler(
-      cancellationSettledUpdate,
-      async (settled: CancellationSettled) => {
-        const running = this.running;
-        if (!this.settled.has(settled.cancellationId) && running?.cancellationId === settled.cancellationId && running.result === undefined) {
-          running.result = { cancellationId: settled.cancellationId, refunds: [], latePayments: settled.latePayments };
-        }
-        await condition(() => this.settled.has(settled.cancellationId));
-        return run.state.status;
-      },
-      {
-        validator: (settled: CancellationSettled) => {
-          if (this.settled.has(settled.cancellationId)) return;
-          if (this.running?.byCancellationWorkflow && this.running.cancellationId === settled.cancellationId) return;
-          throw ApplicationFailure.create({ message: `cancellation ${settled.cancellationId} is not this order's running cancellation`, type: OPERATION_REFUSED, nonRetryable: true });
-        },
-      },
-    );
+    if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
+    // The operation (CANCEL or SERVICE_CANCEL) is decided when the command runs, on the state then.
+    const command: Command = { operation: OrderOperate.CANCEL, actor: request.actor, actorId: request.actorId, message: request.reason, cancellation: { id: request.cancellationId, reason: request.reason } };
+    run.loop.enqueue(command);
+    // Answered as soon as the cancel is applied: the money and stock steps are the cancellation
+    // workflow's, whose id is known, so the caller need not wait for it to start.
+    await condition(() => command.accepted !== undefined || command.done === true);
+    if (command.accepted) return command.accepted;
+    // The same request sent twice at once: the first copy was accepted, so is this one.
+    if (this.accepted?.cancellationId === request.cancellationId) return this.accepted;
+    throw refusalFailure(command.refusalCode ?? CancelRefusalCode.ORDER_NOT_CANCELLABLE, command.refusal ?? `order ${run.input.orderSn} was not cancelled`);
+  }
+
+  private validateSettled(settled: CancellationSettled): void {
+    if (this.settled.has(settled.cancellationId)) return;
+    if (this.running?.byCancellationWorkflow && this.running.cancellationId === settled.cancellationId) return;
+    throw ApplicationFailure.create({ message: `cancellation ${settled.cancellationId} is not this order's running cancellation`, type: OPERATION_REFUSED, nonRetryable: true });
+  }
+
+  /** The cancellation workflow has given the money and stock back: settle this order's pay status (settle, in the run's loop). */
+  private async settledStatus(settled: CancellationSettled): Promise<OrderStatus> {
+    const running = this.running;
+    if (!this.settled.has(settled.cancellationId) && running?.cancellationId === settled.cancellationId && running.result === undefined) {
+      running.result = { cancellationId: settled.cancellationId, refunds: [], latePayments: settled.latePayments };
+    }
+    await condition(() => this.settled.has(settled.cancellationId));
+    return this.run.state.status;
+  }
+
+  /** Signals an answer to the workflow that asked; one that has gone meanwhile (terminated by support) needs none. */
+  private async reply<T>(workflowId: string, signal: SignalDefinition<[T]>, answer: T): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(workflowId).signal(signal, answer);
+    } catch (err) {
+      log.warn('the asking workflow was not there for its answer', { orderSn: this.run.input.orderSn, workflowId, error: (err as Error).message });
+    }
   }
 
   /** A cancel command from the queue: refused, or decided (CANCEL vs SERVICE_CANCEL) on the state now and applied. */
@@ -181,7 +214,7 @@ export class OrderCancellations {
       try {
         await startChild(cancellationWorkflow, {
           workflowId,
-          args: [{ orderSn: input.orderSn, cancellationId, actor: Actor.SYSTEM_TIMER, reason: command.cancellation!.reason, refundPollScheduleMs: input.refundPollScheduleMs }],
+          args: [{ orderSn: input.orderSn, cancellationId, actor: Actor.SYSTEM_TIMER, reason: command.cancellation!.reason, refundPollScheduleMs: input.refundPollScheduleMs, askBy: 'signal' }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           staticSummary: `Cancel order ${input.orderSn} (${command.cancellation!.reason})${refunding ? ` and refund ${formatFen(state.paidFen)} CNY` : ''}`,
           searchAttributes: { OrderSn: [input.orderSn], SellerId: [input.sellerId], CancellationStatus: [CancellationStatus.REQUESTED] },
@@ -258,5 +291,15 @@ export class OrderCancellations {
     for (const late of result.latePayments) {
       this.run.loop.enqueue({ operation: OrderOperate.PAY, actor: Actor.PAYMENT_CALLBACK, message: 'paid during cancellation', payment: { ...late, notificationId: `close:${late.outTradeNo}` } });
     }
+  }
+}
+
+/** A handler's answer, or the ApplicationFailure it refused with (what an Update would have failed with). */
+async function refusedOr<T>(answer: () => Promise<T>): Promise<{ value: T } | { failure: ApplicationFailure }> {
+  try {
+    return { value: await answer() };
+  } catch (err) {
+    if (err instanceof ApplicationFailure) return { failure: err };
+    throw err;
   }
 }

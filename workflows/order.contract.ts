@@ -205,6 +205,20 @@ export interface CancellationSettled {
 export const cancellationSettledUpdate = defineUpdate<OrderStatus, [CancellationSettled]>('cancellationSettled');
 
 /**
+ * The same two requests sent by Signal (cancellations started since issue 26, cancellation-run.ts):
+ * a Signal is in the order's history once sent, so the cancel's effects need no barrier first, and
+ * the order answers by Signal to `replyTo` (cancellation.contract.ts cancelAnsweredSignal,
+ * orderSettledSignal) instead of an activity holding a slot while it waits. The Updates above stay
+ * for cancellations started before, whose activities still send them.
+ */
+export interface ReplyTo {
+  /** The asking workflow's id, which the order's answer is signalled to. */
+  replyTo: string;
+}
+export const cancelAskedSignal = defineSignal<[CancelRequest & ReplyTo]>('cancelAsked');
+export const cancellationSettledToldSignal = defineSignal<[CancellationSettled & ReplyTo]>('cancellationSettledTold');
+
+/**
  * The sweep found this order overdue in the database (its timer should have fired): act now, through
  * the same table check as the timer itself. Ignored when the order has moved on.
  */

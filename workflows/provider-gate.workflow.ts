@@ -1,7 +1,7 @@
 import {
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   getExternalWorkflowHandle,
   log,
   proxyActivities,
@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { mainTaskQueueOf, systemTaskQueues } from '../domain/task-queues';
 import { GateBucket, addOutcomes, afterUnslottedCall, probeCloses, releaseBatch, releasesPerSecond, reserveCallSlot, shouldOpen, windowCounts } from '../domain/provider-gate';
 import {
   GateCarry,
@@ -115,7 +116,9 @@ export async function providerGateWorkflow(input: ProviderGateInput): Promise<vo
     if (workflowInfo().historyLength > HISTORY_LIMIT || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       const carry: GateCarry = { buckets, ...(openSinceMs !== undefined ? { openSinceMs } : {}), waiting: [...waiting.values()], ...(lastProbe ? { lastProbe } : {}), probes, released, opened, pacedCalls, nextFreeSlotMs };
-      return continueAsNew<typeof providerGateWorkflow>({ provider, family, settings, carried: carry });
+      // On the gates' own queue (domain/task-queues.ts): a gate started on the main queue before it existed moves there now.
+      const gatesQueue = systemTaskQueues(mainTaskQueueOf(workflowInfo().taskQueue)).providerGates;
+      return makeContinueAsNewFunc<typeof providerGateWorkflow>({ taskQueue: gatesQueue })({ provider, family, settings, carried: carry });
     }
     if (openSinceMs !== undefined) {
       await sleep(settings.probeIntervalMs, { summary: `Gate open since ${new Date(openSinceMs).toISOString()}: wait to probe ${provider} ${family}` });

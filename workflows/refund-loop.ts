@@ -8,6 +8,7 @@
  */
 import { ParentClosePolicy, executeChild, workflowInfo } from '@temporalio/workflow';
 import { describeRefund, stepPriority } from '../domain';
+import { mainTaskQueueOf } from '../domain/task-queues';
 import { refundWorkflowId, type RefundOutcome, type RefundRecord } from './refund.contract';
 import { refundWorkflow } from './refund.workflow';
 
@@ -37,11 +38,15 @@ export interface RefundLoop {
 export async function refundUntilSettled(first: RefundRecord, loop: RefundLoop): Promise<RefundOutcome[]> {
   const outcomes: RefundOutcome[] = [];
   const priority = loop.interactive ? stepPriority('cancel', workflowInfo().priority?.priorityKey) : undefined;
+  // ...and runs on the main queue even from an order the sweep resumed on the batch queue (domain/task-queues.ts).
+  const ownQueue = workflowInfo().taskQueue;
+  const interactiveQueue = loop.interactive && mainTaskQueueOf(ownQueue) !== ownQueue ? { taskQueue: mainTaskQueueOf(ownQueue) } : {};
   let refund = first;
   for (let attempt = 2; ; attempt += 1) {
     loop.started?.(refund);
     const outcome = await executeChild(refundWorkflow, {
       ...(priority ? { priority } : {}),
+      ...interactiveQueue,
       workflowId: refundWorkflowId(refund.refundSn),
       args: [{ refundSn: refund.refundSn, orderSn: loop.orderSn, pollScheduleMs: loop.pollScheduleMs, refund, ...(loop.cancellationId !== undefined ? { cancellationId: loop.cancellationId } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,

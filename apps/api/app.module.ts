@@ -14,6 +14,7 @@ import { SweepsService } from './admin/sweeps.service';
 import { AuthGuard } from './auth/auth.guard';
 import { ApiKeys } from './auth/api-keys';
 import { BearerTokens } from './auth/bearer-tokens';
+import { jwtSecretKey } from './auth/verify-token';
 import { SELLER_CONTROLLERS, SELLER_PROVIDERS } from './seller/seller.parts';
 import { GoodsController } from './goods/goods.controller';
 import { HealthController } from './health/health.controller';
@@ -32,6 +33,7 @@ import { NotificationsService } from './notifications/notifications.service';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsService } from './payments/payments.service';
 import { TradePaymentsController } from './trade-payments/trade-payments.controller';
+import { SupersededTradeAttempts } from './trade-payments/superseded-attempts';
 import { TradePaymentsService } from './trade-payments/trade-payments.service';
 import { SupportRefundsController } from './support/support-refunds.controller';
 import { GoodwillRefundsController } from './support/goodwill-refunds.controller';
@@ -62,6 +64,7 @@ import { PromotionsController } from './promotions/promotions.controller';
 import { REDIS_CLIENT } from './redis/redis';
 import { SUPPORT_CONTROLLERS, SUPPORT_PROVIDERS } from './support/support.parts';
 import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
+import { GroupBuyActivitiesController } from './group-buy-activities/group-buy-activities.controller';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
 
 /** Closes the API's MySQL pool, Redis and Temporal connections when Nest shuts down. */
@@ -85,8 +88,8 @@ export class AppModule {
   static forRoot(config: AppConfig, connections: { dataSource: DataSource; temporal: Client; redis: Redis }, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [JwtModule.register({ secret: config.api.jwtSecret, signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config, connections.redis)), TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, TradePaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, ...SELLER_CONTROLLERS, StepsController, WebhookEndpointsController],
+      imports: [JwtModule.register({ secret: jwtSecretKey(config.api.jwtSecret), signOptions: { algorithm: 'HS256' } }), requestLoggingModule(logger), ThrottlerModule.forRoot(throttlerOptions(config, connections.redis)), TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController, MetricsController, GoodsController, TradesController, GroupBuysController, OrdersController, PaymentsController, TradePaymentsController, CancellationsController, NotificationsController, SupportRefundsController, GoodwillRefundsController, SweepsController, ComplaintsController, SupportComplaintsController, AfterSalesController, SupportAfterSalesController, ReviewsController, ReconciliationController, CartController, CheckoutController, PromotionsController, PagesController, ...SUPPORT_CONTROLLERS, ...SELLER_CONTROLLERS, StepsController, WebhookEndpointsController, GroupBuyActivitiesController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: DataSource, useValue: connections.dataSource },
@@ -114,6 +117,7 @@ export class AppModule {
         NotificationsService,
         PaymentsService,
         TradePaymentsService,
+        SupersededTradeAttempts,
         ConnectionsCloser,
         OrderAccess,
         OrderWorkflows,

@@ -20,6 +20,7 @@ import { MAX_BODY_BYTES, bodyDepthLimit, bodyParserErrors } from './common/body-
 import { ProblemDetailsFilter } from './common/problem.filter';
 import { validationFailed } from './common/problem-details';
 import { buildOpenApiDocument } from './openapi-document';
+import { routeApiVersion } from './common/api-version';
 
 /**
  * Builds the HTTP API (used by main.ts and by the integration tests). Logs go to `options.logger`
@@ -44,6 +45,8 @@ export async function createApiApp(config: AppConfig, options: { logger?: false 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { dataSource, temporal, redis }, logger), { rawBody: true, bodyParser: false, abortOnError: false, bufferLogs: true });
   // Nest's own lines (start-up, exceptions) go through the same pino as the request lines.
   app.useLogger(app.get(NestPinoLogger));
+  // /v1/… and the unversioned paths reach the same routes (common/api-version.ts), before anything reads the path.
+  app.use(routeApiVersion);
   app.use(httpMetricsMiddleware(app.get(ApiMetrics)));
   // Body size and depth are capped before validation: an oversized or deeply nested body is a 4xx.
   // Security headers everywhere; the Swagger UI at /docs runs inline scripts and styles, so only it

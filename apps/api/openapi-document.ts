@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { documentProblems } from './common/api-problems';
+import { versionDocumentPaths } from './common/api-version';
+import { namedSchemas } from './common/answer-schemas';
 
 /**
  * The API's OpenAPI document, as served at /docs-json. One builder for the running API and for
@@ -8,12 +10,12 @@ import { documentProblems } from './common/api-problems';
  * what the server answers.
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
-  return documentProblems(SwaggerModule.createDocument(
+  return namedSchemas(versionDocumentPaths(documentProblems(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Durable order orchestration API')
       .setDescription('Trades, orders, payments, cancellations and refunds; every order is a Temporal workflow.')
       .addBearerAuth()
       .build(),
-  ));
+  ))));
 }

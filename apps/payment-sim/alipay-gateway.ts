@@ -11,7 +11,7 @@ import type { BillDesk } from './bills';
 import { renderCashier } from './cashier';
 import type { SimLedger } from './ledger';
 import type { SimKeys } from './sim-keys';
-import type { SimOperation, SimRefund, SimTrade } from './types';
+import type { FaultOutcome, SimOperation, SimRefund, SimTrade } from './types';
 import { digits, OUT_NO, stableStringify, type Wire } from './wire';
 
 /** Marks an Alipay answer refused by the refund limits, for the request log (symbol keys are not serialised). */
@@ -101,34 +101,39 @@ export class AlipayGateway {
       return renderCashier(res, result);
     }
 
-    const fault = this.wire.takeFault('alipay', operation, key || undefined);
-    if (fault === '500') {
-      entry.outcome = fault;
-      entry.status = 500;
-      res.writeHead(500, { 'Content-Type': 'text/plain' });
-      return void res.end('Internal Server Error');
-    }
-    if (fault === 'rate-limit') return finish(this.alipayError('isp.unknow-error', '服务暂不可用（限流）'), fault);
-    if (fault === 'timeout-before-commit') {
-      entry.outcome = fault;
-      return this.wire.hang(res);
-    }
-    const signatureFaults = ['bad-signature', 'stale-timestamp', 'unknown-serial'];
-    if (fault !== undefined && !['commit-then-timeout', 'commit-then-500', ...signatureFaults].includes(fault)) {
-      return finish(this.alipayError(fault, `scripted ${fault}`), fault);
-    }
-    const inner = this.alipayOperation(method, biz, params);
-    if (fault === 'commit-then-timeout') {
-      entry.outcome = fault;
-      return this.wire.hang(res);
-    }
-    if (fault === 'commit-then-500') {
-      entry.outcome = fault;
-      entry.status = 500;
-      res.writeHead(500, { 'Content-Type': 'text/plain' });
-      return void res.end('Internal Server Error');
-    }
-    finish(inner, fault ?? ((inner as { [LIMIT_OUTCOME]?: string })[LIMIT_OUTCOME] ?? 'ok'), fault !== undefined && signatureFaults.includes(fault));
+    const taken = this.wire.takeFault('alipay', operation, key || undefined);
+    const respond = (fault: FaultOutcome | undefined): void => {
+      if (fault === '500') {
+        entry.outcome = fault;
+        entry.status = 500;
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        return void res.end('Internal Server Error');
+      }
+      if (fault === 'rate-limit') return finish(this.alipayError('isp.unknow-error', '服务暂不可用（限流）'), fault);
+      if (fault === 'timeout-before-commit') {
+        entry.outcome = fault;
+        return this.wire.hang(res);
+      }
+      const signatureFaults = ['bad-signature', 'stale-timestamp', 'unknown-serial'];
+      if (fault !== undefined && !['commit-then-timeout', 'commit-then-500', ...signatureFaults].includes(fault)) {
+        return finish(this.alipayError(fault, `scripted ${fault}`), fault);
+      }
+      const inner = this.alipayOperation(method, biz, params);
+      if (fault === 'commit-then-timeout') {
+        entry.outcome = fault;
+        return this.wire.hang(res);
+      }
+      if (fault === 'commit-then-500') {
+        entry.outcome = fault;
+        entry.status = 500;
+        res.writeHead(500, { 'Content-Type': 'text/plain' });
+        return void res.end('Internal Server Error');
+      }
+      finish(inner, fault ?? ((inner as { [LIMIT_OUTCOME]?: string })[LIMIT_OUTCOME] ?? 'ok'), fault !== undefined && signatureFaults.includes(fault));
+    };
+    // A slow provider: the call is applied and answered as usual, only later (applied even if the client gave up).
+    if (taken.fault === 'slow') return this.wire.later(res, taken.delayMs, () => respond(undefined));
+    respond(taken.fault);
   }
 
   private alipayTradeView(trade: SimTrade): Record<string, unknown> {

@@ -101,6 +101,7 @@ export class ControlApi {
       const operations: SimOperation[] = ['createPayment', 'queryPayment', 'closePayment', 'submitRefund', 'queryRefund', 'tradeBill'];
       if (!operations.includes(rule.operation)) throw new HttpError(400, `operation must be one of ${operations.join(', ')}`);
       if (!Array.isArray(rule.outcomes) || rule.outcomes.length === 0 || rule.outcomes.some((o) => typeof o !== 'string')) throw new HttpError(400, 'outcomes must be a non-empty array of strings');
+      if (rule.delayMs !== undefined && !(Number.isInteger(rule.delayMs) && rule.delayMs > 0 && rule.delayMs <= 60_000)) throw new HttpError(400, 'delayMs must be a whole number of milliseconds from 1 to 60000');
       this.wire.faults.push({ ...rule, outcomes: [...rule.outcomes] });
       return ok();
     }

@@ -18,6 +18,8 @@ export type FaultOutcome =
   | 'bad-signature'
   | 'stale-timestamp'
   | 'unknown-serial'
+  /** Answered as without a fault, but only after the rule's delayMs: a slow provider (it applies the call even if the client stopped waiting). */
+  | 'slow'
   | (string & {});
 
 export interface FaultRule {
@@ -26,6 +28,8 @@ export interface FaultRule {
   /** out_refund_no for refund operations, out_trade_no for the others; absent = any. */
   key?: string;
   outcomes: FaultOutcome[];
+  /** For 'slow': how long each answer is held (default 1000 ms). */
+  delayMs?: number;
 }
 
 /**

@@ -178,27 +178,32 @@ export class WechatPayGateway {
     if (!route) return finish(this.wechatError(404, 'NOT_FOUND', `no such API ${method} ${url.pathname}`), 'NOT_FOUND');
     if (bodyText !== '' && Object.keys(body).length === 0) return finish(this.wechatError(400, 'PARAM_ERROR', 'body is not a JSON object'), 'PARAM_ERROR');
 
-    const fault = this.wire.takeFault('wechatpay', route.operation, key || undefined);
-    if (fault === '500') return finish(this.wechatError(500, 'SYSTEM_ERROR', '系统错误'), fault);
-    if (fault === 'rate-limit') {
-      const code = route.operation === 'submitRefund' ? 'FREQUENCY_LIMITED' : 'RATELIMIT_EXCEEDED';
-      return finish(this.wechatError(429, code, '频率限制'), fault);
-    }
-    if (fault === 'timeout-before-commit') {
-      entry.outcome = fault;
-      return this.wire.hang(res);
-    }
-    const scriptedError = fault !== undefined && !['commit-then-timeout', 'commit-then-500', 'bad-signature', 'stale-timestamp', 'unknown-serial'].includes(fault);
-    if (scriptedError) return finish(this.wechatError(WECHAT_ERROR_STATUS[fault] ?? 400, fault, `scripted ${fault}`), fault);
+    const taken = this.wire.takeFault('wechatpay', route.operation, key || undefined);
+    const respond = (fault: FaultOutcome | undefined): void => {
+      if (fault === '500') return finish(this.wechatError(500, 'SYSTEM_ERROR', '系统错误'), fault);
+      if (fault === 'rate-limit') {
+        const code = route.operation === 'submitRefund' ? 'FREQUENCY_LIMITED' : 'RATELIMIT_EXCEEDED';
+        return finish(this.wechatError(429, code, '频率限制'), fault);
+      }
+      if (fault === 'timeout-before-commit') {
+        entry.outcome = fault;
+        return this.wire.hang(res);
+      }
+      const scriptedError = fault !== undefined && !['commit-then-timeout', 'commit-then-500', 'bad-signature', 'stale-timestamp', 'unknown-serial'].includes(fault);
+      if (scriptedError) return finish(this.wechatError(WECHAT_ERROR_STATUS[fault] ?? 400, fault, `scripted ${fault}`), fault);
 
-    const reply = this.wechatOperation(route.operation, route.key, body, url);
-    if (fault === 'commit-then-timeout') {
-      entry.outcome = fault;
-      entry.status = reply.status;
-      return this.wire.hang(res);
-    }
-    if (fault === 'commit-then-500') return finish(this.wechatError(500, 'SYSTEM_ERROR', '系统超时'), fault);
-    finish(reply, fault ?? reply.outcome ?? 'ok', fault);
+      const reply = this.wechatOperation(route.operation, route.key, body, url);
+      if (fault === 'commit-then-timeout') {
+        entry.outcome = fault;
+        entry.status = reply.status;
+        return this.wire.hang(res);
+      }
+      if (fault === 'commit-then-500') return finish(this.wechatError(500, 'SYSTEM_ERROR', '系统超时'), fault);
+      finish(reply, fault ?? reply.outcome ?? 'ok', fault);
+    };
+    // A slow provider: the call is applied and answered as usual, only later (applied even if the client gave up).
+    if (taken.fault === 'slow') return this.wire.later(res, taken.delayMs, () => respond(undefined));
+    respond(taken.fault);
   }
 
   private wechatOperation(operation: SimOperation, key: string | undefined, body: Record<string, unknown>, url: URL): Reply {

@@ -63,17 +63,32 @@ export class Wire {
     return e;
   }
 
-  takeFault(provider: SimProvider, operation: SimOperation, key: string | undefined): FaultOutcome | undefined {
+  /** The next scripted outcome for this call, if any, with the delay a 'slow' one is held for. */
+  takeFault(provider: SimProvider, operation: SimOperation, key: string | undefined): { fault?: FaultOutcome; delayMs: number } {
     const now = Date.now();
     this.outages = this.outages.filter((o) => o.untilMs === undefined || o.untilMs > now);
-    if (this.outages.some((o) => (o.provider === undefined || o.provider === provider) && o.operations.includes(operation))) return '500';
+    if (this.outages.some((o) => (o.provider === undefined || o.provider === provider) && o.operations.includes(operation))) return { fault: '500', delayMs: 0 };
     const rule = this.faults.find(
       (r) => r.outcomes.length > 0 && r.operation === operation && (r.provider === undefined || r.provider === provider) && (r.key === undefined || r.key === key),
     );
-    if (!rule) return undefined;
-    const outcome = rule.outcomes.shift();
+    if (!rule) return { delayMs: 0 };
+    const fault = rule.outcomes.shift();
     if (rule.outcomes.length === 0) this.faults = this.faults.filter((r) => r !== rule);
-    return outcome;
+    return { fault, delayMs: rule.delayMs ?? 1000 };
+  }
+
+  /**
+   * Runs `answer()` (apply the call, send its answer) after delayMs: a slow provider. Like a real one it
+   * applies the call even when the client stopped waiting meanwhile (the answer then goes nowhere).
+   * The connection counts as held until then, so shutdown drops it.
+   */
+  later(res: http.ServerResponse, delayMs: number, answer: () => void): void {
+    this.hanging.add(res);
+    const timer = setTimeout(() => {
+      this.hanging.delete(res);
+      answer();
+    }, delayMs);
+    timer.unref();
   }
 
   /** Holds the request open past the client's timeout, then drops the connection. */

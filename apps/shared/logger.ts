@@ -47,6 +47,10 @@ export class PinoSdkLogger implements SdkLogger {
   constructor(private readonly logger: Logger) {}
 
   log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
+    const pinoLevel = levels[level] ?? 'info';
+    // The SDK logs every activation and activity at TRACE/DEBUG (with the whole activation as metadata):
+    // below the level, nothing is copied.
+    if (!this.logger.isLevelEnabled(pinoLevel)) return;
     const fields: Record<string, unknown> = {};
     // Symbol keys (the SDK's LogTimestamp) are not JSON; pino stamps its own time.
     // The activity task token is a capability (it completes the activity): never in the logs.
@@ -55,7 +59,7 @@ export class PinoSdkLogger implements SdkLogger {
       const orderSn = orderSnOfWorkflowId(fields.workflowId);
       if (orderSn) fields.orderSn = orderSn;
     }
-    this.logger[levels[level] ?? 'info'](fields, message);
+    this.logger[pinoLevel](fields, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

@@ -46,12 +46,27 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((payload) => this.decrypt(payload));
   }
 
+  /** Random bytes drawn a batch at a time: one CSPRNG call per 256 IVs instead of one per payload (worker CPU profile). */
+  private ivPool = Buffer.alloc(0);
+  private ivAt = 0;
+
   encrypt(payload: Payload): Payload {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(this.current.idBytes);
     const sealed = Buffer.concat([iv, cipher.update(serialisePayload(payload)), cipher.final(), cipher.getAuthTag()]);
     return { metadata: { encoding: utf8.encode(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: this.current.idBytes }, data: sealed };
+  }
+
+  /** A fresh random 96-bit IV; each pool byte is used once, so IVs stay independent and uniformly random. */
+  private nextIv(): Buffer {
+    if (this.ivAt + IV_BYTES > this.ivPool.length) {
+      this.ivPool = randomBytes(IV_BYTES * 256);
+      this.ivAt = 0;
+    }
+    const iv = this.ivPool.subarray(this.ivAt, this.ivAt + IV_BYTES);
+    this.ivAt += IV_BYTES;
+    return iv;
   }
 
   decrypt(payload: Payload): Payload {

@@ -74,7 +74,8 @@ export function startCancellationWorkflow(client: Client, taskQueue: string, inp
   return startWorkflow(client, CANCELLATION_WORKFLOW, {
     workflowId: cancellationWorkflowId(input.orderSn),
     taskQueue,
-    args: [input],
+    // Every cancellation started now asks its order by Signal (cancellation.contract.ts askBy).
+    args: [{ ...input, askBy: 'signal' }],
     workflowIdConflictPolicy: 'FAIL',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     searchAttributes: { OrderSn: [input.orderSn], SellerId: [String(sellerId)], CancellationStatus: ['RECEIVED'] },

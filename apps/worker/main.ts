@@ -9,7 +9,7 @@ import { WorkerProbe } from './observability';
 import { applySchedules } from './schedules';
 import { registerSupportQueueMetrics } from './support-queue-metrics';
 import { registerProviderGateMetrics } from './provider-gate-metrics';
-import { createOrderWorker } from './worker';
+import { createOrderWorkers } from './worker';
 import { registerWebhookMetrics } from './webhook-metrics';
 import { ensureWebhookEndpointWorkflows } from '../shared/webhook-workflows';
 
@@ -38,8 +38,9 @@ runMain(async () => {
   const temporalClient = await connectTemporalClient(config.temporal);
   if (config.providerGate.enabled) registerProviderGateMetrics(probe.registry, temporalClient, config.temporal.taskQueue);
   registerWebhookMetrics(probe.registry, dataSource);
-  const worker = await createOrderWorker({ connection, config, dataSource, temporalClient, activityInterceptors: [probe.activityInterceptor] });
-  probe.watch(worker);
+  // One Worker per task queue of the system (domain/task-queues.ts), each with its own slots.
+  const workers = await createOrderWorkers({ connection, config, dataSource, temporalClient, activityInterceptors: [probe.activityInterceptor] });
+  probe.watch(workers.all);
   const probePort = await probe.listen(config.worker.metricsPort, config.worker.metricsHost);
   // Idempotent: creates the sweep schedules, or updates them to this configuration.
   const schedules = await applySchedules(temporalClient, config);
@@ -52,15 +53,15 @@ runMain(async () => {
   if (endpoints > 0) logger.info({ endpoints }, `webhook endpoint workflows running for ${endpoints} enabled endpoints`);
 
   // Graceful shutdown: stop polling, let running activities finish, then close what the worker used.
-  const stop = () => worker.shutdown();
+  const stop = () => workers.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
   logger.info(
-    { taskQueue: config.temporal.taskQueue, workerVersion: config.worker.versioning ?? 'unversioned', temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, database: config.databaseTls.description, probePort },
-    `worker polling task queue "${config.temporal.taskQueue}"${config.worker.versioning ? ` as version ${config.worker.versioning.deploymentName}.${config.worker.versioning.buildId}` : ''} on ${config.temporal.address} (${config.temporal.security}); MySQL ${config.databaseTls.description}; metrics and health on http://${config.worker.metricsHost}:${probePort}`,
+    { taskQueue: config.temporal.taskQueue, taskQueues: config.temporal.taskQueues, workerVersion: config.worker.versioning ?? 'unversioned', temporalAddress: config.temporal.address, namespace: config.temporal.namespace, security: config.temporal.security, database: config.databaseTls.description, probePort },
+    `worker polling task queues ${Object.values(config.temporal.taskQueues).map((q) => `"${q}"`).join(', ')}${config.worker.versioning ? ` as version ${config.worker.versioning.deploymentName}.${config.worker.versioning.buildId}` : ''} on ${config.temporal.address} (${config.temporal.security}); MySQL ${config.databaseTls.description}; metrics and health on http://${config.worker.metricsHost}:${probePort}`,
   );
-  await worker.run();
+  await workers.run();
   await probe.close();
   await connection.close();
   await temporalClient.connection.close();

@@ -2,7 +2,8 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../shared/default-metrics';
 import type { DataSource } from 'typeorm';
 import { withinMs } from '../shared/within';
 import { pingDatabase } from '../../db/metrics';
@@ -26,14 +27,15 @@ export class WorkerProbe {
   private lastActivityCompletedAt?: Date;
   private lastWorkflowTaskSeenAt?: Date;
   private sampler?: NodeJS.Timeout;
-  private worker?: Worker;
+  /** The process's Workers, one per task queue (apps/worker/worker.ts OrderWorkers); health is all of them. */
+  private workers: Worker[] = [];
   private server?: Server;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly sdkMetricsUrl?: string,
   ) {
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     registerDatabaseMetrics(this.registry, dataSource);
     const probe = this;
     new Gauge({
@@ -64,24 +66,28 @@ export class WorkerProbe {
     new ScheduleMetrics(this.registry, client, scheduleIds);
   }
 
-  watch(worker: Worker): void {
-    this.worker = worker;
+  watch(workers: Worker[]): void {
+    this.workers = workers;
     // The SDK has no hook for workflow tasks outside the sandbox: sample whether one is in flight.
     this.sampler = setInterval(() => {
-      if (worker.getStatus().numInFlightWorkflowActivations > 0) this.lastWorkflowTaskSeenAt = new Date();
+      if (workers.some((worker) => worker.getStatus().numInFlightWorkflowActivations > 0)) this.lastWorkflowTaskSeenAt = new Date();
     }, 100);
     this.sampler.unref();
   }
 
   health() {
-    const status = this.worker?.getStatus();
-    const polling = status?.runState === 'RUNNING' && status.workflowPollerState !== 'FAILED' && status.activityPollerState !== 'FAILED';
+    const statuses = this.workers.map((worker) => ({ taskQueue: worker.options.taskQueue, ...worker.getStatus() }));
+    const main = statuses[0];
+    // Polling only when every Worker is: a stopped batch or order-requests Worker stalls work as surely as the main one.
+    const polling = statuses.length > 0 && statuses.every((s) => s.runState === 'RUNNING' && s.workflowPollerState !== 'FAILED' && s.activityPollerState !== 'FAILED');
+    const sum = (pick: (s: (typeof statuses)[number]) => number) => statuses.reduce((total, s) => total + pick(s), 0);
     return {
       status: polling ? 'ok' : 'not polling',
-      runState: status?.runState ?? 'INITIALIZED',
-      workflowPoller: status?.workflowPollerState,
-      activityPoller: status?.activityPollerState,
-      inFlight: status && { workflowActivations: status.numInFlightWorkflowActivations, activities: status.numInFlightActivities, cachedWorkflows: status.numCachedWorkflows },
+      runState: statuses.find((s) => s.runState !== 'RUNNING')?.runState ?? main?.runState ?? 'INITIALIZED',
+      workflowPoller: main?.workflowPollerState,
+      activityPoller: main?.activityPollerState,
+      taskQueues: Object.fromEntries(statuses.map((s) => [s.taskQueue, s.runState])),
+      inFlight: main && { workflowActivations: sum((s) => s.numInFlightWorkflowActivations), activities: sum((s) => s.numInFlightActivities), cachedWorkflows: sum((s) => s.numCachedWorkflows) },
       lastActivityCompletedAt: this.lastActivityCompletedAt?.toISOString() ?? null,
       lastWorkflowTaskSeenAt: this.lastWorkflowTaskSeenAt?.toISOString() ?? null,
     };
@@ -89,7 +95,8 @@ export class WorkerProbe {
 
   /** Alive unless the worker itself failed or stopped for good: a restart is then the only cure. */
   liveness() {
-    const runState = this.worker?.getStatus().runState ?? 'INITIALIZED';
+    const states = this.workers.map((worker) => worker.getStatus().runState);
+    const runState = states.find((s) => s === 'FAILED' || s === 'STOPPED') ?? states[0] ?? 'INITIALIZED';
     return { status: runState === 'FAILED' || runState === 'STOPPED' ? 'down' : 'ok', runState };
   }
 

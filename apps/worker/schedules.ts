@@ -38,7 +38,8 @@ function scheduleOptions(config: AppConfig, sweep: SweepName): ScheduleOptions {
       workflowType: SWEEP_WORKFLOWS[sweep].workflowType,
       // The schedule appends the scheduled time, so each run has its own id (order-status-sweep-2026-11-22T15:30:00Z).
       workflowId: scheduleIdOf(config, sweep),
-      taskQueue: config.temporal.taskQueue,
+      // Batch work: the batch Worker's queue (domain/task-queues.ts), with its own slots.
+      taskQueue: config.temporal.taskQueues.batch,
       args: [{}],
       memo: { description: DESCRIPTION[sweep] },
       staticSummary: DESCRIPTION[sweep],
@@ -76,7 +77,7 @@ function reconciliationScheduleOptions(config: AppConfig, provider: Reconciliati
       type: 'startWorkflow',
       workflowType: RECONCILIATION_WORKFLOW.workflowType,
       workflowId: reconciliationScheduleIdOf(config, provider),
-      taskQueue: config.temporal.taskQueue,
+      taskQueue: config.temporal.taskQueues.batch,
       args: [input],
       memo: { description },
       staticSummary: description,

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { ActivityInterceptorsFactory, NativeConnection, Runtime, Worker, WorkerOptions } from '@temporalio/worker';
+import { ActivityInterceptorsFactory, DefaultLogger, NativeConnection, Runtime, Worker, WorkerOptions, bundleWorkflowCode } from '@temporalio/worker';
 import type { DataSource } from 'typeorm';
 import { createActivities } from '../../activities';
 import type { AppConfig } from '../../config/app-config';
@@ -24,7 +24,7 @@ export interface OrderWorkerOptions {
   workflowBundlePath?: string;
 }
 
-/** The worker's concurrency and shutdown grace from validated settings (config/worker-tuning.ts); unset counts keep the SDK's defaults. */
+/** The main Worker's concurrency and shutdown grace from validated settings (config/worker-tuning.ts); unset counts keep the SDK's defaults. */
 export function orderWorkerTuning(config: AppConfig): Partial<WorkerOptions> {
   const { shutdownGraceTimeMs, ...counts } = config.worker.tuning;
   return { ...counts, shutdownGraceTime: shutdownGraceTimeMs };
@@ -41,45 +41,104 @@ export function orderWorkerVersioning(config: AppConfig): Pick<WorkerOptions, 'w
   return { workerDeploymentOptions: { useWorkerVersioning: true, version: { deploymentName: versioning.deploymentName, buildId: versioning.buildId }, defaultVersioningBehavior: DEFAULT_VERSIONING_BEHAVIOR } };
 }
 
-/** The worker that runs every order, cancellation and refund workflow and their activities. */
-export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+/** The activities that wait for an order workflow's answer: the only ones the order-requests Worker registers. */
+export const ORDER_REQUEST_ACTIVITIES = ['askOrderToCancel', 'tellOrderCancellationSettled', 'openAfterSaleOnOrder', 'closeAfterSaleOnOrder'] as const;
+
+/**
+ * The provider gates' Worker: a handful of long-running workflows, their probes and the barrier of
+ * each call-slot Update. Fixed and small: it needs to be free, not big.
+ */
+const PROVIDER_GATE_WORKER_TUNING = { maxConcurrentWorkflowTaskExecutions: 2, maxConcurrentWorkflowTaskPolls: 2, maxConcurrentActivityTaskExecutions: 8, maxConcurrentActivityTaskPolls: 2, maxConcurrentLocalActivityExecutions: 2 };
+
+/**
+ * The Workers of one worker process, one per task queue of the system (domain/task-queues.ts), each
+ * with its own slots: main (people's work), order-requests (activities waiting for an order's answer),
+ * batch (sweeps, reconciliation, resumed orders) and provider-gates. Run and stopped together.
+ */
+export class OrderWorkers {
+  constructor(readonly main: Worker, readonly orderRequests: Worker, readonly batch: Worker, readonly providerGates: Worker) {}
+
+  get all(): Worker[] {
+    return [this.main, this.orderRequests, this.batch, this.providerGates];
+  }
+
+  /** Runs every Worker until all have stopped; one that fails stops the others and its error is thrown. */
+  async run(): Promise<void> {
+    const results = await Promise.allSettled(this.all.map((worker) => worker.run().catch((err: unknown) => {
+      this.shutdown();
+      throw err;
+    })));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Graceful stop of every Worker (each lets its running activities finish within the shutdown grace). */
+  shutdown(): void {
+    for (const worker of this.all) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+}
+
+/** Every Worker of the process (OrderWorkers): the order, cancellation and refund workflows and their activities on their queues. */
+export async function createOrderWorkers(options: OrderWorkerOptions): Promise<OrderWorkers> {
   const { config } = options;
+  const queues = config.temporal.taskQueues;
   const providers = createPaymentProviders(config.payments);
   const inbox = options.temporalClient && new ProviderInbox(options.dataSource, options.temporalClient, providers, { taskQueue: config.temporal.taskQueue, refundPollScheduleMs: config.refund.pollScheduleMs, workPriorities: config.workPriorities, warn: (m) => Runtime.instance().logger.warn(m) });
-  const workflowCode = workflowCodeOption(options.workflowBundlePath);
+  // One bundle for the three Workers that run workflows (webpack once, not three times).
+  const workflowCode = await sharedWorkflowCode(options.workflowBundlePath);
   // Events this worker's steps commit wake their sellers' webhook endpoint workflows at once.
   if (options.temporalClient) installWebhookNotifier(options.dataSource, options.temporalClient, (m) => Runtime.instance().logger.warn(m));
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.config.temporal.namespace,
-    taskQueue: options.config.temporal.taskQueue,
-    // The same codec as every client's: what the API starts, the worker reads, and the other way round.
-    dataConverter: temporalDataConverter(options.config.temporal.payloadEncryption),
-    ...orderWorkerTuning(config),
-    ...orderWorkerVersioning(config),
-    // The bundle prebuilt by npm run build (or WORKFLOW_BUNDLE); the sources under ts-node/jest.
-    ...workflowCode,
-    interceptors: {
-      activity: [activityLogContext, ...(options.activityInterceptors ?? [])],
-      // Workflow log lines carry orderSn; a prebuilt bundle has the module built in (workflow-bundle.ts).
-      ...('workflowsPath' in workflowCode ? { workflowModules: [WORKFLOW_LOG_CONTEXT] } : {}),
+  const activities = createActivities({
+    dataSource: options.dataSource,
+    providers,
+    notifyBaseUrl: config.api.publicBaseUrl,
+    inbox,
+    refundSpacing: config.refund.spacingMs,
+    providerGate: config.providerGate,
+    webhooks: config.webhooks,
+    warn: (message) => Runtime.instance().logger.warn(message),
+    sweeps: options.temporalClient && {
+      temporal: options.temporalClient,
+      taskQueue: config.temporal.taskQueue,
+      ...orderRuntimeOf(config),
+      sweeps: config.sweeps,
+      workPriorities: config.workPriorities,
     },
-    activities: createActivities({
-      dataSource: options.dataSource,
-      providers,
-      notifyBaseUrl: options.config.api.publicBaseUrl,
-      inbox,
-      refundSpacing: options.config.refund.spacingMs,
-      providerGate: options.config.providerGate,
-      webhooks: options.config.webhooks,
-      warn: (message) => Runtime.instance().logger.warn(message),
-      sweeps: options.temporalClient && {
-        temporal: options.temporalClient,
-        taskQueue: options.config.temporal.taskQueue,
-        ...orderRuntimeOf(options.config),
-        sweeps: options.config.sweeps,
-        workPriorities: options.config.workPriorities,
-      },
-    }),
   });
+  // What every Worker of this process shares: the codec, the deployment version (each Worker of a
+  // versioned deployment declares the same one, so the server routes a pinned workflow's tasks on
+  // every queue to its version), the shutdown grace and the activity interceptors.
+  const common = {
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    // The same codec as every client's: what the API starts, the worker reads, and the other way round.
+    dataConverter: temporalDataConverter(config.temporal.payloadEncryption),
+    ...orderWorkerVersioning(config),
+    shutdownGraceTime: config.worker.tuning.shutdownGraceTimeMs,
+    interceptors: { activity: [activityLogContext, ...(options.activityInterceptors ?? [])] },
+  };
+  // Created side by side: each Worker that runs workflows loads the bundle into its own workflow thread.
+  const [main, orderRequests, batch, providerGates] = await Promise.all([
+    Worker.create({ ...common, taskQueue: queues.main, ...orderWorkerTuning(config), ...workflowCode, activities }),
+    Worker.create({
+      ...common,
+      taskQueue: queues.orderRequests,
+      maxConcurrentActivityTaskExecutions: config.worker.orderRequestSlots,
+      activities: Object.fromEntries(ORDER_REQUEST_ACTIVITIES.map((name) => [name, activities[name]])),
+    }),
+    Worker.create({ ...common, taskQueue: queues.batch, ...config.worker.batchTuning, ...workflowCode, activities }),
+    Worker.create({ ...common, taskQueue: queues.providerGates, ...PROVIDER_GATE_WORKER_TUNING, ...workflowCode, activities }),
+  ]);
+  return new OrderWorkers(main, orderRequests, batch, providerGates);
+}
+
+/**
+ * The prebuilt bundle (npm run build, WORKFLOW_BUNDLE, the tests' one), or the sources bundled here
+ * once, with the log-context interceptor built in as in a prebuilt one (workflow-bundle.ts).
+ */
+async function sharedWorkflowCode(bundlePath?: string): Promise<{ workflowBundle: { codePath: string } | { code: string } }> {
+  const option = workflowCodeOption(bundlePath);
+  if ('workflowBundle' in option) return option;
+  const { code } = await bundleWorkflowCode({ workflowsPath: option.workflowsPath, workflowInterceptorModules: [WORKFLOW_LOG_CONTEXT], logger: new DefaultLogger('WARN') });
+  return { workflowBundle: { code } };
 }

@@ -1,12 +1,12 @@
 /**
  * The cancel-after-payment flow's own shape with bodies that do nothing (bench/skeleton.ts drives it):
- * the same three workflows (an order; a cancellation the client starts, which asks the order by an
- * Update from an activity and runs the refund as its child; the refund), the same signals, Updates,
+ * the same three workflows (an order; a cancellation the client starts, which asks the order by a
+ * Signal and is answered by one, and runs the refund as its child; the refund), the same signals,
  * timers, activities and local activities in the same workflow tasks, and the same search-attribute
  * upserts, as the histories of the real flow show them (docs/performance.md lists both counts).
  * Left out: the patch markers of the first task (versioning bookkeeping, not the design's shape).
  */
-import { condition, defineSignal, defineUpdate, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, defineSignal, getExternalWorkflowHandle, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SkeletonActivities } from '../skeleton-activities';
 
 const act = proxyActivities<SkeletonActivities>({ startToCloseTimeout: '30s' });
@@ -15,8 +15,13 @@ const local = proxyLocalActivities<SkeletonActivities>({ startToCloseTimeout: '1
 export const paymentStartedSignal = defineSignal('paymentStarted');
 export const paymentConfirmedSignal = defineSignal('paymentConfirmed');
 export const refundNotifiedSignal = defineSignal('refundNotified');
-export const cancelUpdate = defineUpdate<boolean>('cancel');
-export const cancellationSettledUpdate = defineUpdate<void>('cancellationSettled');
+export const cancelAskedSignal = defineSignal('cancelAsked');
+export const cancellationSettledToldSignal = defineSignal('cancellationSettledTold');
+export const cancelAnsweredSignal = defineSignal('cancelAnswered');
+export const orderSettledSignal = defineSignal('orderSettled');
+
+const cancellationOf = (input: SkeletonInput) => getExternalWorkflowHandle(`skeleton-cancel-${input.flowId}`);
+const orderOf = (input: SkeletonInput) => getExternalWorkflowHandle(`skeleton-order-${input.flowId}`);
 
 export interface SkeletonInput {
   flowId: string;
@@ -30,18 +35,17 @@ export async function skeletonOrderWorkflow(input: SkeletonInput): Promise<void>
   let settled = false;
   setHandler(paymentStartedSignal, () => void (started = true));
   setHandler(paymentConfirmedSignal, () => void (paid = true));
-  // As the real order: the Update is in history first (its barrier activity), then its step runs.
-  setHandler(cancelUpdate, async () => {
-    await act.updateAccepted();
+  // As the real order: the cancellation's Signals are in history when sent, so each step runs at once and is answered by Signal.
+  setHandler(cancelAskedSignal, async () => {
     await local.step(input.flowId, 'cancelled');
     upsertSearchAttributes({ OrderStatus: ['CANCELLED'] });
     cancelled = true;
-    return true;
+    await cancellationOf(input).signal(cancelAnsweredSignal);
   });
-  setHandler(cancellationSettledUpdate, async () => {
-    await act.updateAccepted();
+  setHandler(cancellationSettledToldSignal, async () => {
     await local.step(input.flowId, 'settled');
     settled = true;
+    await cancellationOf(input).signal(orderSettledSignal);
   });
   await local.step(input.flowId, 'confirmed');
   upsertSearchAttributes({ OrderStatus: ['CONFIRM'] });
@@ -57,13 +61,19 @@ export async function skeletonOrderWorkflow(input: SkeletonInput): Promise<void>
 }
 
 export async function skeletonCancellationWorkflow(input: SkeletonInput): Promise<void> {
-  await act.askOrderToCancel(input.flowId);
+  let answered = false;
+  let settled = false;
+  setHandler(cancelAnsweredSignal, () => void (answered = true));
+  setHandler(orderSettledSignal, () => void (settled = true));
+  await orderOf(input).signal(cancelAskedSignal);
+  await condition(() => answered);
   await local.step(input.flowId, 'refund recorded');
   upsertSearchAttributes({ CancellationStatus: ['REFUNDING'] });
   const refund = await startChild(skeletonRefundWorkflow, { workflowId: `skeleton-refund-${input.flowId}`, args: [input], searchAttributes: { OrderSn: [input.flowId] } });
   await refund.result();
   await local.step(input.flowId, 'restocked');
-  await act.tellOrderSettled(input.flowId);
+  await orderOf(input).signal(cancellationSettledToldSignal);
+  await condition(() => settled);
   await local.step(input.flowId, 'closed');
   upsertSearchAttributes({ CancellationStatus: ['COMPLETED'] });
 }

@@ -4,7 +4,7 @@
  */
 
 export interface paths {
-    "/health/live": {
+    "/v1/health/live": {
         parameters: {
             query?: never;
             header?: never;
@@ -21,7 +21,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health/ready": {
+    "/v1/health/ready": {
         parameters: {
             query?: never;
             header?: never;
@@ -38,7 +38,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health": {
+    "/v1/health": {
         parameters: {
             query?: never;
             header?: never;
@@ -55,7 +55,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/goods": {
+    "/v1/goods": {
         parameters: {
             query?: never;
             header?: never;
@@ -72,7 +72,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/goods/{id}": {
+    "/v1/goods/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -89,7 +89,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/trades": {
+    "/v1/trades": {
         parameters: {
             query?: never;
             header?: never;
@@ -106,7 +106,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/groups/{groupId}": {
+    "/v1/groups/{groupId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -123,7 +123,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders": {
+    "/v1/orders": {
         parameters: {
             query?: never;
             header?: never;
@@ -140,7 +140,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}": {
+    "/v1/orders/{orderSn}": {
         parameters: {
             query?: never;
             header?: never;
@@ -157,7 +157,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/shipment": {
+    "/v1/orders/{orderSn}/shipment": {
         parameters: {
             query?: never;
             header?: never;
@@ -174,7 +174,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/receipt": {
+    "/v1/orders/{orderSn}/receipt": {
         parameters: {
             query?: never;
             header?: never;
@@ -191,7 +191,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/cash-collected": {
+    "/v1/orders/{orderSn}/cash-collected": {
         parameters: {
             query?: never;
             header?: never;
@@ -208,7 +208,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/completion": {
+    "/v1/orders/{orderSn}/completion": {
         parameters: {
             query?: never;
             header?: never;
@@ -225,7 +225,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/payment": {
+    "/v1/orders/{orderSn}/payment": {
         parameters: {
             query?: never;
             header?: never;
@@ -243,7 +243,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/payment/qr.png": {
+    "/v1/orders/{orderSn}/payment/qr.png": {
         parameters: {
             query?: never;
             header?: never;
@@ -260,7 +260,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/trades/{tradeSn}/payment": {
+    "/v1/trades/{tradeSn}/payment": {
         parameters: {
             query?: never;
             header?: never;
@@ -278,7 +278,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/trades/{tradeSn}/payment/qr.png": {
+    "/v1/trades/{tradeSn}/payment/qr.png": {
         parameters: {
             query?: never;
             header?: never;
@@ -295,7 +295,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/cancellations": {
+    "/v1/orders/{orderSn}/cancellations": {
         parameters: {
             query?: never;
             header?: never;
@@ -315,7 +315,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/cancellations/{id}": {
+    "/v1/orders/{orderSn}/cancellations/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -332,7 +332,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/refunds": {
+    "/v1/support/refunds": {
         parameters: {
             query?: never;
             header?: never;
@@ -349,7 +349,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/refunds/{refundSn}/resolution": {
+    "/v1/support/refunds/{refundSn}/resolution": {
         parameters: {
             query?: never;
             header?: never;
@@ -366,7 +366,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/orders/{orderSn}/goodwill-refunds": {
+    "/v1/support/orders/{orderSn}/goodwill-refunds": {
         parameters: {
             query?: never;
             header?: never;
@@ -386,7 +386,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/orders/{orderSn}/goodwill-refunds/{id}": {
+    "/v1/support/orders/{orderSn}/goodwill-refunds/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -403,7 +403,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/sweeps/{name}/run": {
+    "/v1/admin/sweeps/{name}/run": {
         parameters: {
             query?: never;
             header?: never;
@@ -423,7 +423,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/sweeps/{name}": {
+    "/v1/admin/sweeps/{name}": {
         parameters: {
             query?: never;
             header?: never;
@@ -440,7 +440,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/complaints": {
+    "/v1/orders/{orderSn}/complaints": {
         parameters: {
             query?: never;
             header?: never;
@@ -460,7 +460,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/complaints": {
+    "/v1/complaints": {
         parameters: {
             query?: never;
             header?: never;
@@ -477,7 +477,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/complaints/{id}": {
+    "/v1/complaints/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -494,7 +494,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/complaints/{id}/appeal": {
+    "/v1/complaints/{id}/appeal": {
         parameters: {
             query?: never;
             header?: never;
@@ -511,7 +511,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/complaints/{id}/messages": {
+    "/v1/complaints/{id}/messages": {
         parameters: {
             query?: never;
             header?: never;
@@ -528,7 +528,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/complaints/{id}/arbitration-request": {
+    "/v1/complaints/{id}/arbitration-request": {
         parameters: {
             query?: never;
             header?: never;
@@ -545,7 +545,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/complaints/{id}/withdrawal": {
+    "/v1/complaints/{id}/withdrawal": {
         parameters: {
             query?: never;
             header?: never;
@@ -562,7 +562,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/complaints": {
+    "/v1/support/complaints": {
         parameters: {
             query?: never;
             header?: never;
@@ -579,7 +579,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/complaints/{id}/review": {
+    "/v1/support/complaints/{id}/review": {
         parameters: {
             query?: never;
             header?: never;
@@ -596,7 +596,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/complaints/{id}/arbitration": {
+    "/v1/support/complaints/{id}/arbitration": {
         parameters: {
             query?: never;
             header?: never;
@@ -613,7 +613,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/after-sales": {
+    "/v1/orders/{orderSn}/after-sales": {
         parameters: {
             query?: never;
             header?: never;
@@ -634,7 +634,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/after-sales/{serviceSn}": {
+    "/v1/after-sales/{serviceSn}": {
         parameters: {
             query?: never;
             header?: never;
@@ -651,7 +651,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/after-sales/{serviceSn}/audit": {
+    "/v1/after-sales/{serviceSn}/audit": {
         parameters: {
             query?: never;
             header?: never;
@@ -668,7 +668,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/after-sales/{serviceSn}/return-shipment": {
+    "/v1/after-sales/{serviceSn}/return-shipment": {
         parameters: {
             query?: never;
             header?: never;
@@ -685,7 +685,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/after-sales/{serviceSn}/receipt": {
+    "/v1/after-sales/{serviceSn}/receipt": {
         parameters: {
             query?: never;
             header?: never;
@@ -702,7 +702,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/after-sales/{serviceSn}/withdrawal": {
+    "/v1/after-sales/{serviceSn}/withdrawal": {
         parameters: {
             query?: never;
             header?: never;
@@ -719,7 +719,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/after-sales": {
+    "/v1/support/after-sales": {
         parameters: {
             query?: never;
             header?: never;
@@ -736,7 +736,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/after-sales/{serviceSn}/decision": {
+    "/v1/support/after-sales/{serviceSn}/decision": {
         parameters: {
             query?: never;
             header?: never;
@@ -753,7 +753,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/reviews": {
+    "/v1/orders/{orderSn}/reviews": {
         parameters: {
             query?: never;
             header?: never;
@@ -774,7 +774,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{orderSn}/reviews/follow-up": {
+    "/v1/orders/{orderSn}/reviews/follow-up": {
         parameters: {
             query?: never;
             header?: never;
@@ -791,7 +791,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/goods/{skuId}/reviews": {
+    "/v1/goods/{skuId}/reviews": {
         parameters: {
             query?: never;
             header?: never;
@@ -808,7 +808,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/reconciliation/runs": {
+    "/v1/reconciliation/runs": {
         parameters: {
             query?: never;
             header?: never;
@@ -826,7 +826,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/reconciliation/differences": {
+    "/v1/reconciliation/differences": {
         parameters: {
             query?: never;
             header?: never;
@@ -843,7 +843,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/reconciliation/differences/{id}": {
+    "/v1/reconciliation/differences/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -860,7 +860,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/reconciliation/differences/{id}/resolution": {
+    "/v1/reconciliation/differences/{id}/resolution": {
         parameters: {
             query?: never;
             header?: never;
@@ -877,7 +877,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/cart": {
+    "/v1/cart": {
         parameters: {
             query?: never;
             header?: never;
@@ -895,7 +895,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/cart/items": {
+    "/v1/cart/items": {
         parameters: {
             query?: never;
             header?: never;
@@ -912,7 +912,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/cart/items/{skuId}": {
+    "/v1/cart/items/{skuId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -930,7 +930,7 @@ export interface paths {
         patch: operations["CartController_update"];
         trace?: never;
     };
-    "/cart/checked": {
+    "/v1/cart/checked": {
         parameters: {
             query?: never;
             header?: never;
@@ -947,7 +947,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/buy-now": {
+    "/v1/buy-now": {
         parameters: {
             query?: never;
             header?: never;
@@ -964,7 +964,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/checkout": {
+    "/v1/checkout": {
         parameters: {
             query?: never;
             header?: never;
@@ -982,7 +982,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/checkout/coupons/{sellerId}": {
+    "/v1/checkout/coupons/{sellerId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -999,7 +999,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/promotions/shipping": {
+    "/v1/promotions/shipping": {
         parameters: {
             query?: never;
             header?: never;
@@ -1016,7 +1016,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/promotions/full-reductions": {
+    "/v1/promotions/full-reductions": {
         parameters: {
             query?: never;
             header?: never;
@@ -1033,7 +1033,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/promotions/coupons": {
+    "/v1/promotions/coupons": {
         parameters: {
             query?: never;
             header?: never;
@@ -1050,7 +1050,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/coupons/{couponId}/claim": {
+    "/v1/coupons/{couponId}/claim": {
         parameters: {
             query?: never;
             header?: never;
@@ -1067,7 +1067,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/coupons/mine": {
+    "/v1/coupons/mine": {
         parameters: {
             query?: never;
             header?: never;
@@ -1084,14 +1084,14 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/orders": {
+    "/v1/support/orders": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Find orders by number, buyer or seller (newest first, at most 50) */
+        /** Find orders by number, buyer or seller (newest first) */
         get: operations["SupportTimelineController_search"];
         put?: never;
         post?: never;
@@ -1101,7 +1101,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/orders/{orderSn}/timeline": {
+    "/v1/support/orders/{orderSn}/timeline": {
         parameters: {
             query?: never;
             header?: never;
@@ -1118,7 +1118,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/work-queue": {
+    "/v1/support/work-queue": {
         parameters: {
             query?: never;
             header?: never;
@@ -1135,7 +1135,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/support/provider-gates": {
+    "/v1/support/provider-gates": {
         parameters: {
             query?: never;
             header?: never;
@@ -1152,7 +1152,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/api-keys": {
+    "/v1/seller/api-keys": {
         parameters: {
             query?: never;
             header?: never;
@@ -1170,7 +1170,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/api-keys/{id}": {
+    "/v1/seller/api-keys/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1187,7 +1187,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/events": {
+    "/v1/seller/events": {
         parameters: {
             query?: never;
             header?: never;
@@ -1207,7 +1207,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/steps/{token}": {
+    "/v1/steps/{token}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1224,14 +1224,14 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/webhook-endpoints": {
+    "/v1/seller/webhook-endpoints": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The seller's endpoints (not deleted), by id; `after` = the previous page's nextCursor */
+        /** The seller's endpoints (not deleted), by id */
         get: operations["WebhookEndpointsController_list"];
         put?: never;
         /** Register an endpoint: its URL (https, public addresses only), event types (all when absent), description. Answers its secret (whsec_…) this once */
@@ -1242,7 +1242,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/webhook-endpoints/{id}": {
+    "/v1/seller/webhook-endpoints/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1261,7 +1261,7 @@ export interface paths {
         patch: operations["WebhookEndpointsController_update"];
         trace?: never;
     };
-    "/seller/webhook-endpoints/{id}/secret/rotate": {
+    "/v1/seller/webhook-endpoints/{id}/secret/rotate": {
         parameters: {
             query?: never;
             header?: never;
@@ -1278,7 +1278,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/webhook-endpoints/{id}/messages/{eventId}/resend": {
+    "/v1/seller/webhook-endpoints/{id}/messages/{eventId}/resend": {
         parameters: {
             query?: never;
             header?: never;
@@ -1295,7 +1295,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/webhook-endpoints/{id}/replay": {
+    "/v1/seller/webhook-endpoints/{id}/replay": {
         parameters: {
             query?: never;
             header?: never;
@@ -1312,14 +1312,14 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/webhook-endpoints/{id}/attempts": {
+    "/v1/seller/webhook-endpoints/{id}/attempts": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Every delivery attempt (time, status code, latency, outcome, error), oldest first; `after` = nextCursor; `eventId` filters one message */
+        /** Every delivery attempt (time, status code, latency, outcome, error), oldest first; `eventId` filters one message */
         get: operations["WebhookEndpointsController_attempts"];
         put?: never;
         post?: never;
@@ -1329,7 +1329,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/seller/webhook-endpoints/{id}/messages": {
+    "/v1/seller/webhook-endpoints/{id}/messages": {
         parameters: {
             query?: never;
             header?: never;
@@ -1340,6 +1340,58 @@ export interface paths {
         get: operations["WebhookEndpointsController_messages"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/seller/group-buy-activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your group-buy activities, newest first, with the units taken */
+        get: operations["GroupBuyActivitiesController_list"];
+        put?: never;
+        /** Set up a group-buy activity for one of your SKUs: group price, group size, start and end, time to form a group, quota, limit per buyer, auto-form */
+        post: operations["GroupBuyActivitiesController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/seller/group-buy-activities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your group-buy activities */
+        get: operations["GroupBuyActivitiesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/seller/group-buy-activities/{id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the activity now: no new group or member (groups already open run to their deadline). Ending an ended activity changes nothing */
+        post: operations["GroupBuyActivitiesController_end"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1375,15 +1427,15 @@ export interface components {
         };
         GroupBuyDto: {
             /**
-             * @description Join this open group; omit to start a new group
+             * @description Open a new group in this seller's group-buy activity (its group price, size and time to form); omit when joining by groupId
+             * @example 12
+             */
+            activityId?: number;
+            /**
+             * @description Join this open group (of an activity); omit to open a new group in activityId
              * @example G20261122170541123456
              */
             groupId?: string;
-            /**
-             * @description Paid members needed (new group only)
-             * @default 2
-             */
-            size: number;
         };
         CreateTradeDto: {
             items: components["schemas"]["TradeItemDto"][];
@@ -1716,7 +1768,7 @@ export interface components {
              *       "orders:write"
              *     ]
              */
-            scopes: ("orders:read" | "orders:write" | "after-sales:write" | "events:read" | "webhooks:manage")[];
+            scopes: ("orders:read" | "orders:write" | "after-sales:write" | "events:read" | "webhooks:manage" | "group-buys:manage")[];
         };
         CreatedApiKey: {
             /**
@@ -1726,7 +1778,7 @@ export interface components {
             id: string;
             /** @example ERP cancellations */
             name: string;
-            scopes: ("orders:read" | "orders:write" | "after-sales:write" | "events:read" | "webhooks:manage")[];
+            scopes: ("orders:read" | "orders:write" | "after-sales:write" | "events:read" | "webhooks:manage" | "group-buys:manage")[];
             /** Format: date-time */
             createdAt: string;
             /**
@@ -1752,7 +1804,7 @@ export interface components {
             id: string;
             /** @example ERP cancellations */
             name: string;
-            scopes: ("orders:read" | "orders:write" | "after-sales:write" | "events:read" | "webhooks:manage")[];
+            scopes: ("orders:read" | "orders:write" | "after-sales:write" | "events:read" | "webhooks:manage" | "group-buys:manage")[];
             /** Format: date-time */
             createdAt: string;
             /**
@@ -1764,12 +1816,6 @@ export interface components {
             revoked: boolean;
             /** Format: date-time */
             revokedAt: string | null;
-        };
-        ApiKeyList: {
-            /** @description Newest first */
-            keys: components["schemas"]["ApiKeyView"][];
-            /** @description Pass as `before` for the next page; null on the last page */
-            next: string | null;
         };
         FeedEvent: {
             /**
@@ -1799,7 +1845,7 @@ export interface components {
              *     - `order.after_sale_closed`: An after-sale of the order ended (its service status may change).
              *     - `order.refund_settled`: A cancelled, paid order's money is back: pay status REFUNDED, service status COMPLETE.
              *     - `payment.created`: A payment attempt was started at a provider (QR code / cashier form).
-             *     - `payment.closed`: An unpaid payment attempt was closed at the provider (the order was cancelled).
+             *     - `payment.closed`: An unpaid payment attempt was closed at the provider (the order was cancelled, or a trade payment attempt was superseded by the trade's next one).
              *     - `payment.paid`: Money arrived for the payment; acceptedByOrder false: the order could not take it (refunded automatically).
              *     - `payment.partially_refunded`: Part of the payment went back through the provider.
              *     - `payment.refunded`: All of the payment went back through the provider.
@@ -1854,14 +1900,18 @@ export interface components {
              *     - `reconciliation_case.resolved`: Support closed the case with a note (platform stream).
              *     - `trade.paid_off`: No order of the trade awaits payment and at least one was paid: NEW → PAID_OFF (platform stream).
              *     - `trade.cancelled`: Every order of the trade closed unpaid: NEW → CANCELLED (platform stream).
+             *     - `group_buy_activity.created`: The seller set up a group-buy activity for a SKU (group price, size, quota, limit per buyer, auto-form).
+             *     - `group_buy_activity.ended`: The seller ended the activity early: no new groups or members.
+             *     - `group_buy_activity.quota_taken`: A buyer's checkout took units of the activity's quota for its order.
+             *     - `group_buy_activity.quota_returned`: The order's units went back to the quota (the order was cancelled, or its group failed).
              * @enum {string}
              */
-            eventType: "order.created" | "order.confirmed" | "order.paid" | "order.group_formed" | "order.shipped" | "order.received" | "order.commented" | "order.completed" | "order.cancelled" | "order.window_closed" | "order.after_sale_opened" | "order.after_sale_closed" | "order.refund_settled" | "payment.created" | "payment.closed" | "payment.paid" | "payment.partially_refunded" | "payment.refunded" | "refund.created" | "refund.submitted" | "refund.succeeded" | "refund.abnormal" | "refund.closed" | "refund.refunded_offline" | "cancellation.received" | "cancellation.refused" | "cancellation.already_cancelled" | "cancellation.requested" | "cancellation.refunding" | "cancellation.needs_support" | "cancellation.completed" | "after_sale.applied" | "after_sale.opened" | "after_sale.passed" | "after_sale.refused" | "after_sale.return_shipped" | "after_sale.received" | "after_sale.received_short" | "after_sale.receipt_overdue" | "after_sale.withdrawn" | "after_sale.expired" | "after_sale.support_refunded" | "after_sale.support_closed" | "after_sale.refund_started" | "after_sale.refund_blocked" | "after_sale.linked_order_blocked" | "after_sale.order_refused" | "after_sale.completed" | "complaint.filed" | "complaint.reviewed" | "complaint.appealed" | "complaint.message_posted" | "complaint.arbitration_requested" | "complaint.arbitrated" | "complaint.withdrawn" | "review.created" | "coupon.created" | "coupon.claimed" | "coupon.used" | "coupon.released" | "goodwill_refund.received" | "goodwill_refund.refunding" | "goodwill_refund.refused" | "goodwill_refund.refunded" | "reconciliation_case.opened" | "reconciliation_case.auto_fixed" | "reconciliation_case.resolved" | "trade.paid_off" | "trade.cancelled";
+            eventType: "order.created" | "order.confirmed" | "order.paid" | "order.group_formed" | "order.shipped" | "order.received" | "order.commented" | "order.completed" | "order.cancelled" | "order.window_closed" | "order.after_sale_opened" | "order.after_sale_closed" | "order.refund_settled" | "payment.created" | "payment.closed" | "payment.paid" | "payment.partially_refunded" | "payment.refunded" | "refund.created" | "refund.submitted" | "refund.succeeded" | "refund.abnormal" | "refund.closed" | "refund.refunded_offline" | "cancellation.received" | "cancellation.refused" | "cancellation.already_cancelled" | "cancellation.requested" | "cancellation.refunding" | "cancellation.needs_support" | "cancellation.completed" | "after_sale.applied" | "after_sale.opened" | "after_sale.passed" | "after_sale.refused" | "after_sale.return_shipped" | "after_sale.received" | "after_sale.received_short" | "after_sale.receipt_overdue" | "after_sale.withdrawn" | "after_sale.expired" | "after_sale.support_refunded" | "after_sale.support_closed" | "after_sale.refund_started" | "after_sale.refund_blocked" | "after_sale.linked_order_blocked" | "after_sale.order_refused" | "after_sale.completed" | "complaint.filed" | "complaint.reviewed" | "complaint.appealed" | "complaint.message_posted" | "complaint.arbitration_requested" | "complaint.arbitrated" | "complaint.withdrawn" | "review.created" | "coupon.created" | "coupon.claimed" | "coupon.used" | "coupon.released" | "goodwill_refund.received" | "goodwill_refund.refunding" | "goodwill_refund.refused" | "goodwill_refund.refunded" | "reconciliation_case.opened" | "reconciliation_case.auto_fixed" | "reconciliation_case.resolved" | "trade.paid_off" | "trade.cancelled" | "group_buy_activity.created" | "group_buy_activity.ended" | "group_buy_activity.quota_taken" | "group_buy_activity.quota_returned";
             /**
              * @example order
              * @enum {string}
              */
-            entityType: "order" | "payment" | "refund" | "cancellation" | "after_sale" | "complaint" | "review" | "coupon" | "member_coupon" | "goodwill_refund" | "reconciliation_case" | "trade";
+            entityType: "order" | "payment" | "refund" | "cancellation" | "after_sale" | "complaint" | "review" | "coupon" | "member_coupon" | "goodwill_refund" | "reconciliation_case" | "trade" | "group_buy_activity";
             /**
              * @description The entity's id: order sn, out_trade_no, refund sn, request or row id
              * @example O2026120700001
@@ -1937,6 +1987,85 @@ export interface components {
             /** @description false: disabled (deliveries stop, the cursor stays); true: enabled again (a paused endpoint resumes from its cursor) */
             enabled?: boolean;
         };
+        CreateGroupBuyActivityDto: {
+            /**
+             * @description The SKU (one of the seller's goods)
+             * @example 1
+             */
+            skuId: number;
+            /**
+             * @description The group price in fen, at most the SKU's normal price
+             * @example 9900
+             */
+            groupPriceFen: number;
+            /**
+             * @description Paid members that make a group
+             * @example 3
+             */
+            groupSize: number;
+            /**
+             * Format: date-time
+             * @description When buyers may start opening groups (default: now)
+             */
+            startsAt?: string;
+            /**
+             * Format: date-time
+             * @description After this no group opens and no member joins (open groups run to their own deadline)
+             */
+            endsAt: string;
+            /**
+             * @description Seconds a group has to fill from when it is opened (default: GROUP_BUY_DEADLINE)
+             * @example 86400
+             */
+            formWithinSeconds?: number;
+            /**
+             * @description Units the activity may sell in all (its own stock quota: the GROUPBUY_GOODS out type)
+             * @example 100
+             */
+            quotaUnits: number;
+            /**
+             * @description Units one buyer may hold in the activity
+             * @example 2
+             */
+            limitPerBuyer: number;
+            /**
+             * @description A group short of members at its deadline forms anyway with its paid members (true) or fails and refunds them (false)
+             * @example true
+             */
+            autoForm: boolean;
+        };
+        GroupBuyActivityView: {
+            /** @example 12 */
+            id: number;
+            /** @example 1 */
+            skuId: number;
+            /** @example 9900 */
+            groupPriceFen: number;
+            /** @example 3 */
+            groupSize: number;
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            endsAt: string;
+            /** @example 86400 */
+            formWithinSeconds: number;
+            /** @example 100 */
+            quotaUnits: number;
+            /**
+             * @description Units taken by joins and not given back
+             * @example 37
+             */
+            takenUnits: number;
+            /** @example 2 */
+            limitPerBuyer: number;
+            autoForm: boolean;
+            /** @enum {string} */
+            status: "ACTIVE" | "ENDED";
+            /** @description ACTIVE and between startsAt and endsAt now */
+            open: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
         /** @description RFC 9457 problem details (application/problem+json). Branch on `code` (or `type`), not on `detail`. */
         Problem: {
             /**
@@ -1963,7 +2092,7 @@ export interface components {
              * @description the catalogue code (docs/errors.md)
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "API_KEY_INVALID" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "REQUEST_UNPROCESSABLE" | "WEBHOOK_URL_REFUSED" | "RATE_LIMITED" | "CONFLICT" | "WORKFLOW_FINISHED" | "ORDER_OPERATION_NOT_ALLOWED" | "ORDER_NOT_CANCELLABLE_IN_STATE" | "CANCELLATION_IN_PROGRESS" | "AFTER_SALE_OPEN" | "AFTER_SALE_NOT_ALLOWED" | "LINE_NOT_YOURS" | "AFTER_SALE_LINES_INVALID" | "NOT_PAID" | "PAYMENT_NOT_ALLOWED" | "OUT_OF_STOCK" | "COUPON_UNAVAILABLE" | "GROUP_BUY_CLOSED" | "COMPLAINT_NOT_ALLOWED" | "COMPLAINT_ALREADY_OPEN" | "REVIEW_NOT_ALLOWED" | "REFUND_RESOLUTION_NOT_ALLOWED" | "OperationRefused" | "AfterSaleStepRefused" | "ComplaintStepRefused" | "NothingToRefund" | "RefundExceedsRemaining" | "RefundLinesMismatch" | "RefundLineUnknown" | "INTERNAL" | "PROVIDER_FAILED" | "SERVICE_UNAVAILABLE" | "WORKFLOW_NOT_ANSWERING";
+            code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "FORBIDDEN" | "API_KEY_INVALID" | "INSUFFICIENT_SCOPE" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "IDEMPOTENCY_KEY_REUSED" | "REQUEST_UNPROCESSABLE" | "WEBHOOK_URL_REFUSED" | "RATE_LIMITED" | "CONFLICT" | "WORKFLOW_FINISHED" | "ORDER_OPERATION_NOT_ALLOWED" | "ORDER_NOT_CANCELLABLE_IN_STATE" | "CANCELLATION_IN_PROGRESS" | "AFTER_SALE_OPEN" | "AFTER_SALE_NOT_ALLOWED" | "LINE_NOT_YOURS" | "AFTER_SALE_LINES_INVALID" | "NOT_PAID" | "PAYMENT_NOT_ALLOWED" | "OUT_OF_STOCK" | "COUPON_UNAVAILABLE" | "GROUP_BUY_CLOSED" | "GROUP_BUY_ACTIVITY_INACTIVE" | "GROUP_BUY_LIMIT_REACHED" | "GROUP_BUY_QUOTA_EXHAUSTED" | "COMPLAINT_NOT_ALLOWED" | "COMPLAINT_ALREADY_OPEN" | "REVIEW_NOT_ALLOWED" | "REFUND_RESOLUTION_NOT_ALLOWED" | "OperationRefused" | "AfterSaleStepRefused" | "ComplaintStepRefused" | "NothingToRefund" | "RefundExceedsRemaining" | "RefundLinesMismatch" | "RefundLineUnknown" | "INTERNAL" | "PROVIDER_FAILED" | "SERVICE_UNAVAILABLE" | "WORKFLOW_NOT_ANSWERING" | "PROVIDER_UNAVAILABLE";
             /**
              * @description the request path
              * @example /orders/O2026120700001/cancellations
@@ -1976,10 +2105,439 @@ export interface components {
                 field?: string;
                 messages?: string[];
             }[];
-            /** @description RATE_LIMITED, WORKFLOW_NOT_ANSWERING: when to send again (also Retry-After) */
+            /** @description RATE_LIMITED, WORKFLOW_NOT_ANSWERING, PROVIDER_UNAVAILABLE: when to send again (also Retry-After) */
             retryAfterSeconds?: number;
         } & {
             [key: string]: unknown;
+        };
+        AfterSale: {
+            serviceSn: string;
+            orderSn: string;
+            serviceType: string;
+            status: string;
+            /**
+             * @description whether the order took the after-sale on
+             * @enum {string}
+             */
+            opening: "PENDING" | "ACCEPTED" | "REFUSED";
+            reason: string;
+            description: string | null;
+            requestedFen: number;
+            agreedFen: number | null;
+            refundedFen: number;
+            refuseReason: string | null;
+            closedReason: string | null;
+            returnShipment: {
+                carrier: string;
+                trackingNo: string;
+            } | null;
+            /** @description an exchange or re-ship: the replacement order */
+            linkedOrderSn: string | null;
+            deadline: {
+                action: string;
+                /** Format: date-time */
+                at: string;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+            lines: {
+                orderItemId: number;
+                skuId: number;
+                name: string;
+                num: number;
+                amountFen: number;
+                goodNum: number | null;
+                damagedNum: number | null;
+            }[];
+            log: {
+                seq: number;
+                action: string;
+                from: string | null;
+                to: string | null;
+                actor: string;
+                actorId: string | null;
+                message: string;
+                /** Format: date-time */
+                at: string;
+            }[];
+            refunds: {
+                refundSn: string;
+                status: string;
+                refundFen: number;
+                provider: string;
+                workflowId: string;
+                temporalUiUrl: string;
+            }[];
+            workflowId: string;
+            temporalUiUrl: string;
+            /** @description the after-sale workflow's live state, or `{ unavailable }` */
+            workflow?: {
+                [key: string]: unknown;
+            };
+        };
+        AlreadyCancelled: {
+            alreadyCancelled: boolean;
+            cancellationId?: number;
+            orderSn: string;
+            /** @enum {string} */
+            status: "RECEIVED" | "REFUSED" | "REQUESTED" | "REFUNDING" | "NEEDS_SUPPORT" | "COMPLETED" | "ALREADY_CANCELLED";
+            reason?: string;
+            requestedBy?: {
+                role: string;
+                /** @description a person's id, or key:{id} for a seller API key */
+                id: string | null;
+            };
+            /** Format: date-time */
+            createdAt?: string;
+            refusal?: {
+                /** @description the catalogue code the order refused with */
+                code: string;
+                reason: string | null;
+            };
+            cancellationWorkflowId?: string;
+            temporalUiUrl?: string;
+            /** @description the cancellation workflow's steps (its progress query), or `{ unavailable }` */
+            progress?: {
+                [key: string]: unknown;
+            };
+            refunds?: {
+                refundSn: string;
+                status: string;
+                refundFen: number;
+                provider: string;
+                workflowId: string;
+            }[];
+        };
+        Cancellation: {
+            cancellationId: number;
+            orderSn: string;
+            /** @enum {string} */
+            status: "RECEIVED" | "REFUSED" | "REQUESTED" | "REFUNDING" | "NEEDS_SUPPORT" | "COMPLETED" | "ALREADY_CANCELLED";
+            reason: string;
+            requestedBy: {
+                role: string;
+                /** @description a person's id, or key:{id} for a seller API key */
+                id: string | null;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            refusal?: {
+                /** @description the catalogue code the order refused with */
+                code: string;
+                reason: string | null;
+            };
+            cancellationWorkflowId: string;
+            temporalUiUrl: string;
+            /** @description the cancellation workflow's steps (its progress query), or `{ unavailable }` */
+            progress: {
+                [key: string]: unknown;
+            };
+            refunds: {
+                refundSn: string;
+                status: string;
+                refundFen: number;
+                provider: string;
+                workflowId: string;
+            }[];
+        };
+        CancellationAccepted: {
+            cancellationId: number;
+            orderSn: string;
+            /** @enum {string} */
+            status: "RECEIVED" | "REFUSED" | "REQUESTED" | "REFUNDING" | "NEEDS_SUPPORT" | "COMPLETED" | "ALREADY_CANCELLED";
+            /** @description whether a refund follows (the order was paid), as the row says now */
+            refunding: boolean;
+            orderWorkflowId: string;
+            /** @description cancel-{orderSn} */
+            cancellationWorkflowId: string;
+            /** @description this request's run of cancel-{orderSn} */
+            cancellationRunId?: string;
+            temporalUiUrl: string;
+            orderTemporalUiUrl: string;
+        };
+        Complaint: {
+            id: number;
+            orderSn: string;
+            skuId: number;
+            buyerId: number;
+            sellerId: number;
+            topic: string;
+            content: string;
+            status: string;
+            openLineKey: string | null;
+            appealContent: string | null;
+            arbitrationResult: string | null;
+            refundFen: number | null;
+            refundSn: string | null;
+            closedReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            messages: {
+                id: number;
+                role: string;
+                ownerId: string;
+                content: string;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
+            /** @description what an arbitration can still refund on the line */
+            refundableFen: number;
+            lineComplainStatus: string;
+            workflowId: string;
+            temporalUiUrl: string;
+            /** @description the complaint workflow's live state, or `{ unavailable }` */
+            workflow: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A complaint row with its workflow */
+        ComplaintRow: {
+            id: number;
+            orderSn: string;
+            skuId: number;
+            buyerId: number;
+            sellerId: number;
+            topic: string;
+            content: string;
+            status: string;
+            openLineKey: string | null;
+            appealContent: string | null;
+            arbitrationResult: string | null;
+            refundFen: number | null;
+            refundSn: string | null;
+            closedReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            workflowId: string;
+            temporalUiUrl: string;
+        };
+        CreatedWebhookEndpoint: {
+            id: number;
+            url: string;
+            description: string;
+            /** @description null: every event type */
+            eventTypes: string[] | null;
+            /** @enum {string} */
+            status: "ENABLED" | "DISABLED" | "PAUSED";
+            statusReason: string | null;
+            /** @description the seller_seq of the last event handed to the endpoint */
+            cursor: number;
+            /** Format: date-time */
+            failingSince: string | null;
+            deliveredCount: number;
+            failedCount: number;
+            failedAttemptCount: number;
+            /**
+             * Format: date-time
+             * @description while a rotated secret still signs beside the new one
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            workflowId: string;
+            temporalUiUrl: string;
+            /** @description whsec_…, shown this once */
+            secret: string;
+        };
+        /** @description An order row (amounts in fen) */
+        Order: {
+            id: number;
+            orderSn: string;
+            tradeSn: string;
+            sellerId: number;
+            buyerId: number;
+            orderStatus: string;
+            payStatus: string;
+            shipStatus: string;
+            serviceStatus: string;
+            commentStatus: string;
+            complainStatus: string;
+            paymentType: string;
+            orderType: string;
+            paymentProvider: string | null;
+            payOrderNo: string | null;
+            orderFen: number;
+            goodsFen: number;
+            shippingFen: number;
+            discountFen: number;
+            paidFen: number;
+            refundedFen: number;
+            groupId: string | null;
+            sourceOrderSn: string | null;
+            sourceServiceSn: string | null;
+            cancelReason: string | null;
+            shipCarrier: string | null;
+            shipNo: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            paidAt: string | null;
+            /** Format: date-time */
+            shippedAt: string | null;
+            /** Format: date-time */
+            receivedAt: string | null;
+            /** Format: date-time */
+            completedAt: string | null;
+            /** Format: date-time */
+            cancelledAt: string | null;
+        };
+        OrderDetail: {
+            order: components["schemas"]["Order"];
+            /** @description the order lines; their ids are what after-sales name */
+            items: {
+                id: number;
+                orderSn: string;
+                skuId: number;
+                name: string;
+                num: number;
+                priceFen: number;
+                discountFen: number;
+                paidFen: number;
+                refundableFen: number;
+            }[];
+            /** @description whether the stock was taken, per kind */
+            outStatus: {
+                outType: string;
+                /** @enum {string} */
+                outStatus: "WAIT" | "SUCCESS" | "FAIL";
+                reason: string | null;
+                /** Format: date-time */
+                updatedAt: string;
+            }[];
+            /** @description every step, oldest first; actorId `key:{id}` is a seller API key */
+            log: {
+                id: number;
+                orderSn: string;
+                eventKey: string;
+                operation: string;
+                oldStatus: string | null;
+                newStatus: string | null;
+                actorRole: string;
+                actorId: string | null;
+                message: string;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
+            afterSales: {
+                serviceSn: string;
+                serviceType: string;
+                status: string;
+                requestedFen: number;
+                agreedFen: number | null;
+                refundedFen: number;
+                linkedOrderSn: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                workflowId: string;
+                temporalUiUrl: string;
+            }[];
+            refunds: {
+                refundSn: string;
+                causeKey: string;
+                status: string;
+                refundFen: number;
+                provider: string;
+                /** Format: date-time */
+                createdAt: string;
+                workflowId: string;
+                temporalUiUrl: string;
+            }[];
+            workflow: {
+                workflowId: string;
+                temporalUiUrl: string;
+                /** @description the order workflow's live state, or `{ unavailable }` when Temporal does not answer in time */
+                state: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        OrderStepDone: {
+            orderSn: string;
+            /** @enum {string} */
+            status: "NEW" | "INTODB_ERROR" | "CONFIRM" | "PAID_OFF" | "FORMED" | "SHIPPED" | "ROG" | "COMPLETE" | "CANCELLED" | "AFTER_SERVICE";
+        };
+        StepPending: {
+            /** @enum {string} */
+            status: "PENDING";
+            /** @enum {string} */
+            code: "STEP_PENDING";
+            step: string;
+            workflowId: string;
+            /** @description GET it for the outcome: 200 done, 409 refused, 202 still running */
+            stepUrl: string;
+            message: string;
+        };
+        TradeCreated: {
+            tradeSn: string;
+            /** @enum {string} */
+            paymentType: "ONLINE" | "COD";
+            totalFen: number;
+            /** @description one order (and order workflow) per seller */
+            orders: {
+                orderSn: string;
+                sellerId: number;
+                orderFen: number;
+                workflowId: string;
+                temporalUiUrl: string;
+                /** @description a group-buy order: its group */
+                groupId?: string;
+            }[];
+        };
+        WebhookAttempt: {
+            id: number;
+            eventId: string;
+            sellerSeq: number;
+            attemptNo: number;
+            /** Format: date-time */
+            attemptedAt: string;
+            statusCode: number | null;
+            latencyMs: number | null;
+            outcome: string;
+            error: string | null;
+            responseExcerpt: string | null;
+        };
+        WebhookEndpoint: {
+            id: number;
+            url: string;
+            description: string;
+            /** @description null: every event type */
+            eventTypes: string[] | null;
+            /** @enum {string} */
+            status: "ENABLED" | "DISABLED" | "PAUSED";
+            statusReason: string | null;
+            /** @description the seller_seq of the last event handed to the endpoint */
+            cursor: number;
+            /** Format: date-time */
+            failingSince: string | null;
+            deliveredCount: number;
+            failedCount: number;
+            failedAttemptCount: number;
+            /**
+             * Format: date-time
+             * @description while a rotated secret still signs beside the new one
+             */
+            previousSecretExpiresAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            workflowId: string;
+            temporalUiUrl: string;
+        };
+        WebhookMessage: {
+            sellerSeq: number;
+            eventId: string;
+            /** @enum {string} */
+            status: "PENDING" | "DELIVERED" | "FAILED";
+            attempts: number;
+            /** Format: date-time */
+            lastAttemptAt: string | null;
+            lastStatusCode: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
         };
     };
     responses: never;
@@ -2252,11 +2810,24 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        sellerId: number;
+                        name: string;
+                        priceFen: number;
+                        quantity: number;
+                        availableQuantity: number;
+                        salesCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -2331,11 +2902,24 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        sellerId: number;
+                        name: string;
+                        priceFen: number;
+                        quantity: number;
+                        availableQuantity: number;
+                        salesCount: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -2416,6 +3000,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeCreated"];
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -2452,7 +3045,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Codes: `OUT_OF_STOCK` (a checkout asks for more units than the SKU has); `GROUP_BUY_CLOSED` (joining a group that formed, failed or passed its deadline); `COUPON_UNAVAILABLE` (a coupon already used, already claimed, expired or all claimed). */
+            /** @description Codes: `OUT_OF_STOCK` (a checkout asks for more units than the SKU has); `GROUP_BUY_CLOSED` (joining a group that formed, failed or passed its deadline); `GROUP_BUY_ACTIVITY_INACTIVE` (opening or joining a group of an activity that has not started, is over, or was ended by its seller); `GROUP_BUY_LIMIT_REACHED` (a buyer asks for more units of a group-buy activity than its limit per buyer allows); `GROUP_BUY_QUOTA_EXHAUSTED` (the activity's stock quota has fewer units left than the join asks for; the order is kept with its GROUPBUY_GOODS out-status FAIL (`orderSn` in the answer)); `COUPON_UNAVAILABLE` (a coupon already used, already claimed, expired or all claimed). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2460,7 +3053,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "OUT_OF_STOCK" | "GROUP_BUY_CLOSED" | "COUPON_UNAVAILABLE";
+                        code?: "OUT_OF_STOCK" | "GROUP_BUY_CLOSED" | "GROUP_BUY_ACTIVITY_INACTIVE" | "GROUP_BUY_LIMIT_REACHED" | "GROUP_BUY_QUOTA_EXHAUSTED" | "COUPON_UNAVAILABLE";
                     };
                 };
             };
@@ -2531,11 +3124,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        groupId: string;
+                        skuId: number;
+                        /** @description members needed */
+                        size: number;
+                        status: string;
+                        /** Format: date-time */
+                        deadlineAt: string;
+                        /** Format: date-time */
+                        createdAt: string;
+                        members: {
+                            orderSn: string;
+                            orderStatus: string;
+                            payStatus: string;
+                        }[];
+                        workflow: {
+                            workflowId: string;
+                            temporalUiUrl: string;
+                            /** @description the group workflow's live state, or `{ unavailable }` */
+                            state: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -2602,10 +3223,13 @@ export interface operations {
     OrdersController_list: {
         parameters: {
             query?: {
-                page?: unknown;
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
                 /** @description support/admin only */
-                sellerId?: unknown;
-                status?: unknown;
+                sellerId?: string;
+                status?: "NEW" | "INTODB_ERROR" | "CONFIRM" | "PAID_OFF" | "FORMED" | "SHIPPED" | "ROG" | "COMPLETE" | "CANCELLED" | "AFTER_SERVICE";
             };
             header?: never;
             path?: never;
@@ -2613,11 +3237,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Order"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -2680,11 +3311,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OrderDetail"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -2763,11 +3397,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OrderStepDone"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -2878,11 +3524,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OrderStepDone"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -2981,11 +3639,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OrderStepDone"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -3084,11 +3754,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["OrderStepDone"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -3187,6 +3869,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orderSn: string;
+                        orderStatus: string;
+                        payStatus: string;
+                        paid: boolean;
+                        amountFen: number;
+                        payments: {
+                            /** @enum {string} */
+                            provider: "wechatpay" | "alipay";
+                            outTradeNo: string;
+                            status: string;
+                            amountFen: number;
+                            transactionId: string | null;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            paidAfterCancel: boolean;
+                        }[];
+                    };
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -3282,6 +3990,34 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        orderSn: string;
+                        /** @enum {string} */
+                        provider: "wechatpay" | "alipay";
+                        /** @description the payment number at the provider */
+                        outTradeNo: string;
+                        amountFen: number;
+                        /** @description the path the pay page polls */
+                        statusUrl: string;
+                        /** @description WeChat Pay: the weixin://… URL the QR code holds */
+                        codeUrl?: string;
+                        /** @description WeChat Pay: the QR code as a PNG */
+                        qrImageUrl?: string;
+                        /** @description Alipay: where the cashier form posts */
+                        gatewayUrl?: string;
+                        /** @description Alipay: the cashier form's fields */
+                        formItems?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -3384,7 +4120,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Codes: `PROVIDER_FAILED` (WeChat Pay or Alipay refused or failed a call made for this request). */
+            /** @description Codes: `PROVIDER_FAILED` (WeChat Pay or Alipay refused a call made for this request (an error it does not ask to be sent again)). */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3393,6 +4129,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "PROVIDER_FAILED";
+                    };
+                };
+            };
+            /** @description Codes: `PROVIDER_UNAVAILABLE` (WeChat Pay or Alipay did not answer in time, could not be reached, answered unreadably or asked to be called again; nothing was refused: send the same request again (Retry-After), it reuses the same payment number). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PROVIDER_UNAVAILABLE";
                     };
                 };
             };
@@ -3409,11 +4157,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/png": string;
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -3488,6 +4239,43 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tradeSn: string;
+                        tradeStatus: string;
+                        paid: boolean;
+                        amountFen: number;
+                        awaitingFen: number;
+                        orders: {
+                            orderSn: string;
+                            sellerId: number;
+                            orderStatus: string;
+                            payStatus: string;
+                            orderFen: number;
+                        }[];
+                        payments: {
+                            /** @enum {string} */
+                            provider: "wechatpay" | "alipay";
+                            outTradeNo: string;
+                            status: string;
+                            amountFen: number;
+                            transactionId: string | null;
+                            /** Format: date-time */
+                            paidAt: string | null;
+                            /** @description each order's share of the trade's payment */
+                            shares: {
+                                orderSn: string;
+                                amountFen: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -3587,6 +4375,39 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tradeSn: string;
+                        /** @enum {string} */
+                        provider: "wechatpay" | "alipay";
+                        /** @description the payment number at the provider */
+                        outTradeNo: string;
+                        amountFen: number;
+                        /** @description the path the pay page polls */
+                        statusUrl: string;
+                        /** @description WeChat Pay: the weixin://… URL the QR code holds */
+                        codeUrl?: string;
+                        /** @description WeChat Pay: the QR code as a PNG */
+                        qrImageUrl?: string;
+                        /** @description Alipay: where the cashier form posts */
+                        gatewayUrl?: string;
+                        /** @description Alipay: the cashier form's fields */
+                        formItems?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description each order's share of the trade's payment */
+                        shares: {
+                            orderSn: string;
+                            amountFen: number;
+                        }[];
+                    };
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -3701,7 +4522,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Codes: `PROVIDER_FAILED` (WeChat Pay or Alipay refused or failed a call made for this request). */
+            /** @description Codes: `PROVIDER_FAILED` (WeChat Pay or Alipay refused a call made for this request (an error it does not ask to be sent again)). */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -3710,6 +4531,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "PROVIDER_FAILED";
+                    };
+                };
+            };
+            /** @description Codes: `PROVIDER_UNAVAILABLE` (WeChat Pay or Alipay did not answer in time, could not be reached, answered unreadably or asked to be called again; nothing was refused: send the same request again (Retry-After), it reuses the same payment number). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PROVIDER_UNAVAILABLE";
                     };
                 };
             };
@@ -3726,11 +4559,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "image/png": string;
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -3812,6 +4648,24 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The order is cancelled already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlreadyCancelled"];
+                };
+            };
+            /** @description Recorded and handed to cancel-{orderSn} */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancellationAccepted"];
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -3952,11 +4806,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Cancellation"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4024,6 +4881,10 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "APPLY" | "PROCESSING" | "SUCCESS" | "ABNORMAL" | "CLOSED" | "REFUNDED_OFFLINE";
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -4031,11 +4892,43 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            refundSn: string;
+                            causeKey: string;
+                            orderSn: string;
+                            provider: string;
+                            outTradeNo: string;
+                            refundFen: number;
+                            totalFen: number;
+                            reason: string;
+                            status: string;
+                            providerRefundId: string | null;
+                            failureReason: string | null;
+                            offlineReference: string | null;
+                            resolvedBy: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            submittedAt: string | null;
+                            /** Format: date-time */
+                            succeededAt: string | null;
+                            /** Format: date-time */
+                            updatedAt: string;
+                            workflowId: string;
+                            temporalUiUrl: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4102,11 +4995,30 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        refundSn: string;
+                        /** @enum {string} */
+                        action: "MARK_REFUNDED_OFFLINE" | "REISSUE_WITH_NEW_NUMBER" | "RETRY";
+                        /** @description the refund's status after the resolution */
+                        status: string;
+                        workflowId: string;
+                    };
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4229,7 +5141,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        goodwillRefundId: number;
+                        orderSn: string;
+                        refundSn: string;
+                        refundFen: number;
+                        reason: string;
+                        /** @enum {string} */
+                        status: "REFUNDING";
+                        workflowId: string;
+                        temporalUiUrl: string;
+                        refundWorkflowId: string;
+                        refundTemporalUiUrl: string;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4359,11 +5285,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        goodwillRefundId: number;
+                        orderSn: string;
+                        refundFen: number;
+                        reason: string;
+                        status: string;
+                        refusal: string | null;
+                        refund: {
+                            refundSn: string;
+                            status: string;
+                            refundFen: number;
+                            provider: string;
+                            workflowId: string;
+                        } | null;
+                        workflowId: string;
+                        temporalUiUrl: string;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4442,11 +5387,19 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        sweep: string;
+                        dryRun: boolean;
+                        workflowId: string;
+                        temporalUiUrl: string;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4545,11 +5498,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        sweep: string;
+                        /** @description the Temporal schedule: spec, overlap, catch-up window, paused, note, next run times, running workflows (null: no schedule) */
+                        schedule: {
+                            [key: string]: unknown;
+                        } | null;
+                        /** @description newest first, at most 20 */
+                        lastRuns: {
+                            sweepRunId: number;
+                            workflowId: string;
+                            dryRun: boolean;
+                            sweepDay: string;
+                            /** Format: date-time */
+                            asOf: string;
+                            status: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            /** @description per task: scanned, advanced, skipped, failed */
+                            tasks: {
+                                [key: string]: unknown;
+                            };
+                            temporalUiUrl: string;
+                        }[];
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4628,11 +5609,14 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4722,18 +5706,42 @@ export interface operations {
     };
     ComplaintsController_mine: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ComplaintRow"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
             };
             /** @description Codes: `UNAUTHENTICATED` (no bearer token, or one that is expired, malformed or badly signed); `API_KEY_INVALID` (an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)). */
             401: {
@@ -4784,11 +5792,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4867,11 +5878,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -4986,11 +6009,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -5105,11 +6140,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -5224,11 +6271,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -5333,6 +6392,10 @@ export interface operations {
             query?: {
                 status?: "NEW" | "CANCEL" | "WAIT_APPEAL" | "COMMUNICATION" | "WAIT_ARBITRATION" | "COMPLETE";
                 sellerId?: string;
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -5340,11 +6403,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ComplaintRow"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -5411,11 +6481,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -5530,11 +6612,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Complaint"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -5636,7 +6730,12 @@ export interface operations {
     };
     AfterSalesController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 orderSn: string;
@@ -5645,11 +6744,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AfterSale"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -5731,6 +6837,24 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Opened: the order took it on */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Recorded; the order has not answered yet (opening PENDING): read it again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -5858,11 +6982,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -5941,11 +7068,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6060,11 +7199,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6179,11 +7330,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6298,11 +7461,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6405,6 +7580,10 @@ export interface operations {
     SupportAfterSalesController_list: {
         parameters: {
             query?: {
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
                 status?: "APPLY" | "PASS" | "REFUSE" | "FULL_COURIER" | "STOCK_IN" | "WAIT_FOR_MANUAL" | "REFUNDING" | "COMPLETED" | "CLOSED";
             };
             header?: never;
@@ -6413,11 +7592,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AfterSale"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6484,11 +7670,23 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["AfterSale"];
+                };
+            };
+            /** @description Accepted by the workflow, still running: GET stepUrl for the outcome */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6599,11 +7797,34 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        orderSn: string;
+                        /** @enum {string} */
+                        commentWindow: "OPEN" | "CLOSED";
+                        lines: {
+                            skuId: number;
+                            name: string;
+                            commentStatus: string;
+                            reviews: {
+                                id: number;
+                                orderSn: string;
+                                kind: string;
+                                grade: string | null;
+                                content: string;
+                                /** @description written by the system when the window closed */
+                                automatic: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        }[];
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6682,11 +7903,34 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        orderSn: string;
+                        /** @enum {string} */
+                        commentWindow: "OPEN" | "CLOSED";
+                        lines: {
+                            skuId: number;
+                            name: string;
+                            commentStatus: string;
+                            reviews: {
+                                id: number;
+                                orderSn: string;
+                                kind: string;
+                                grade: string | null;
+                                content: string;
+                                /** @description written by the system when the window closed */
+                                automatic: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        }[];
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6789,11 +8033,34 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        orderSn: string;
+                        /** @enum {string} */
+                        commentWindow: "OPEN" | "CLOSED";
+                        lines: {
+                            skuId: number;
+                            name: string;
+                            commentStatus: string;
+                            reviews: {
+                                id: number;
+                                orderSn: string;
+                                kind: string;
+                                grade: string | null;
+                                content: string;
+                                /** @description written by the system when the window closed */
+                                automatic: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        }[];
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6883,7 +8150,12 @@ export interface operations {
     };
     ReviewsController_forGoods: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
+            };
             header?: never;
             path: {
                 skuId: number;
@@ -6892,11 +8164,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            orderSn: string;
+                            kind: string;
+                            grade: string | null;
+                            content: string;
+                            /** @description written by the system when the window closed */
+                            automatic: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -6968,6 +8257,10 @@ export interface operations {
                 from?: string;
                 /** @description yyyy-MM-dd */
                 to?: string;
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -6975,11 +8268,40 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest day first, then by provider */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            /** @enum {string} */
+                            provider: "wechatpay" | "alipay";
+                            /** @description yyyy-MM-dd */
+                            billDate: string;
+                            status: string;
+                            workflowId: string;
+                            runCount: number;
+                            billPayments: number;
+                            billPaymentFen: number;
+                            billRefunds: number;
+                            billRefundFen: number;
+                            matched: number;
+                            matchedFen: number;
+                            differences: number;
+                            openDifferences: number;
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                            temporalUiUrl: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7044,11 +8366,18 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Accepted */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        workflowId: string;
+                        runId: string;
+                        temporalUiUrl: string;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7119,6 +8448,10 @@ export interface operations {
                 provider?: "wechatpay" | "alipay";
                 billDate?: string;
                 kind?: "STRANDED_PAYMENT" | "PAYMENT_MISSING_AT_PROVIDER" | "REFUND_MISSING_AT_PROVIDER" | "REFUND_NOT_RECORDED" | "AMOUNT_MISMATCH" | "DUPLICATE";
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -7126,11 +8459,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            /** @enum {string} */
+                            provider: "wechatpay" | "alipay";
+                            /** @description yyyy-MM-dd */
+                            billDate: string;
+                            /** @enum {string} */
+                            kind: "STRANDED_PAYMENT" | "PAYMENT_MISSING_AT_PROVIDER" | "REFUND_MISSING_AT_PROVIDER" | "REFUND_NOT_RECORDED" | "AMOUNT_MISMATCH" | "DUPLICATE";
+                            outTradeNo: string | null;
+                            outRefundNo: string | null;
+                            transactionId: string | null;
+                            orderSn: string | null;
+                            providerFen: number | null;
+                            ourFen: number | null;
+                            detail: string;
+                            /** @enum {string} */
+                            status: "OPEN" | "AUTO_FIXED" | "RESOLVED";
+                            autoFix: string | null;
+                            resolutionNote: string | null;
+                            resolvedBy: string | null;
+                            /** Format: date-time */
+                            resolvedAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7193,11 +8557,45 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        provider: "wechatpay" | "alipay";
+                        /** @description yyyy-MM-dd */
+                        billDate: string;
+                        /** @enum {string} */
+                        kind: "STRANDED_PAYMENT" | "PAYMENT_MISSING_AT_PROVIDER" | "REFUND_MISSING_AT_PROVIDER" | "REFUND_NOT_RECORDED" | "AMOUNT_MISMATCH" | "DUPLICATE";
+                        outTradeNo: string | null;
+                        outRefundNo: string | null;
+                        transactionId: string | null;
+                        orderSn: string | null;
+                        providerFen: number | null;
+                        ourFen: number | null;
+                        detail: string;
+                        /** @enum {string} */
+                        status: "OPEN" | "AUTO_FIXED" | "RESOLVED";
+                        autoFix: string | null;
+                        resolutionNote: string | null;
+                        resolvedBy: string | null;
+                        /** Format: date-time */
+                        resolvedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        caseLog: {
+                            action: string;
+                            actor: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            at: string;
+                        }[];
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7276,11 +8674,45 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @enum {string} */
+                        provider: "wechatpay" | "alipay";
+                        /** @description yyyy-MM-dd */
+                        billDate: string;
+                        /** @enum {string} */
+                        kind: "STRANDED_PAYMENT" | "PAYMENT_MISSING_AT_PROVIDER" | "REFUND_MISSING_AT_PROVIDER" | "REFUND_NOT_RECORDED" | "AMOUNT_MISMATCH" | "DUPLICATE";
+                        outTradeNo: string | null;
+                        outRefundNo: string | null;
+                        transactionId: string | null;
+                        orderSn: string | null;
+                        providerFen: number | null;
+                        ourFen: number | null;
+                        detail: string;
+                        /** @enum {string} */
+                        status: "OPEN" | "AUTO_FIXED" | "RESOLVED";
+                        autoFix: string | null;
+                        resolutionNote: string | null;
+                        resolvedBy: string | null;
+                        /** Format: date-time */
+                        resolvedAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        caseLog: {
+                            action: string;
+                            actor: string | null;
+                            note: string | null;
+                            /** Format: date-time */
+                            at: string;
+                        }[];
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7377,11 +8809,29 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        shops: {
+                            sellerId: number;
+                            lines: {
+                                skuId: number;
+                                quantity: number;
+                                checked: boolean;
+                                name?: string;
+                                priceFen?: number;
+                                goodsFen?: number;
+                                availableQuantity?: number;
+                                /** @description set when the SKU is no longer sold (then no name or price) */
+                                unavailable?: string;
+                            }[];
+                        }[];
+                    };
+                };
             };
             /** @description Codes: `UNAUTHENTICATED` (no bearer token, or one that is expired, malformed or badly signed); `API_KEY_INVALID` (an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)). */
             401: {
@@ -7430,6 +8880,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Emptied */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7487,11 +8938,18 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        skuId: number;
+                        quantity: number;
+                        checked: boolean;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7578,6 +9036,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Removed */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -7661,11 +9120,18 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        skuId: number;
+                        quantity?: number;
+                        checked?: boolean;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7754,11 +9220,16 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        checked: boolean;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7835,11 +9306,17 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        skuId: number;
+                        quantity: number;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -7926,11 +9403,68 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        way: "CART" | "BUY_NOW";
+                        shops: {
+                            sellerId: number;
+                            lines: {
+                                skuId: number;
+                                num: number;
+                                priceFen: number;
+                                goodsFen: number;
+                                discountFen: number;
+                                /** @description what the buyer pays for the line (its refundable amount) */
+                                paidFen: number;
+                                name: string;
+                                availableQuantity: number;
+                                enoughStock: boolean;
+                            }[];
+                            fullReductions: {
+                                id: number;
+                                thresholdFen: number;
+                                discountFen: number;
+                                applied: boolean;
+                            }[];
+                            /** @description the buyer's unused coupons of the shop */
+                            coupons: {
+                                memberCouponId: number;
+                                couponId: number;
+                                title: string;
+                                thresholdFen: number;
+                                valueFen: number;
+                                /** Format: date-time */
+                                validUntil: string;
+                            }[];
+                            selectedCoupon: {
+                                memberCouponId: number;
+                                title: string;
+                            } | null;
+                            /** @description why the selected coupon does not apply */
+                            couponProblem?: string;
+                            totals: {
+                                goodsFen: number;
+                                fullReductionFen: number;
+                                couponFen: number;
+                                discountFen: number;
+                                shippingFen: number;
+                                payableFen: number;
+                            };
+                        }[];
+                        totals: {
+                            goodsFen: number;
+                            discountFen: number;
+                            shippingFen: number;
+                            payableFen: number;
+                        };
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8011,6 +9545,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeCreated"];
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -8130,11 +9673,68 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        way: "CART" | "BUY_NOW";
+                        shops: {
+                            sellerId: number;
+                            lines: {
+                                skuId: number;
+                                num: number;
+                                priceFen: number;
+                                goodsFen: number;
+                                discountFen: number;
+                                /** @description what the buyer pays for the line (its refundable amount) */
+                                paidFen: number;
+                                name: string;
+                                availableQuantity: number;
+                                enoughStock: boolean;
+                            }[];
+                            fullReductions: {
+                                id: number;
+                                thresholdFen: number;
+                                discountFen: number;
+                                applied: boolean;
+                            }[];
+                            /** @description the buyer's unused coupons of the shop */
+                            coupons: {
+                                memberCouponId: number;
+                                couponId: number;
+                                title: string;
+                                thresholdFen: number;
+                                valueFen: number;
+                                /** Format: date-time */
+                                validUntil: string;
+                            }[];
+                            selectedCoupon: {
+                                memberCouponId: number;
+                                title: string;
+                            } | null;
+                            /** @description why the selected coupon does not apply */
+                            couponProblem?: string;
+                            totals: {
+                                goodsFen: number;
+                                fullReductionFen: number;
+                                couponFen: number;
+                                discountFen: number;
+                                shippingFen: number;
+                                payableFen: number;
+                            };
+                        }[];
+                        totals: {
+                            goodsFen: number;
+                            discountFen: number;
+                            shippingFen: number;
+                            payableFen: number;
+                        };
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8235,11 +9835,17 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        sellerId: string;
+                        shippingFen: number;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8316,11 +9922,24 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        sellerId: string;
+                        title: string;
+                        thresholdFen: number;
+                        discountFen: number;
+                        /** Format: date-time */
+                        startsAt: string;
+                        /** Format: date-time */
+                        endsAt: string;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8397,11 +10016,25 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        sellerId: string;
+                        title: string;
+                        thresholdFen: number;
+                        valueFen: number;
+                        /** Format: date-time */
+                        validFrom: string;
+                        /** Format: date-time */
+                        validUntil: string;
+                        totalCount: number;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8476,11 +10109,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        memberCouponId: number;
+                        couponId: number;
+                        sellerId: number;
+                        /** @enum {string} */
+                        status: "UNUSED" | "USED";
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8558,18 +10200,61 @@ export interface operations {
     };
     PromotionsController_mine: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description In claim order */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            memberCouponId: number;
+                            couponId: number;
+                            sellerId: number;
+                            title: string;
+                            thresholdFen: number;
+                            valueFen: number;
+                            /** @description epoch milliseconds */
+                            validFromMs: number;
+                            /** @description epoch milliseconds */
+                            validUntilMs: number;
+                            /** Format: date-time */
+                            validFrom: string;
+                            /** Format: date-time */
+                            validUntil: string;
+                            /** @enum {string} */
+                            status: "UNUSED" | "USED";
+                            /** @description the order that used it */
+                            orderSn: string | null;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
             };
             /** @description Codes: `UNAUTHENTICATED` (no bearer token, or one that is expired, malformed or badly signed); `API_KEY_INVALID` (an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)). */
             401: {
@@ -8615,6 +10300,10 @@ export interface operations {
                 orderSn?: string;
                 buyerId?: string;
                 sellerId?: string;
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -8622,11 +10311,32 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            orderSn: string;
+                            tradeSn: string;
+                            sellerId: number;
+                            buyerId: number;
+                            orderStatus: string;
+                            payStatus: string;
+                            shipStatus: string;
+                            serviceStatus: string;
+                            orderFen: number;
+                            paidFen: number;
+                            refundedFen: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8689,11 +10399,96 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        order: {
+                            orderSn: string;
+                            tradeSn: string;
+                            sellerId: number;
+                            buyerId: number;
+                            orderStatus: string;
+                            payStatus: string;
+                            shipStatus: string;
+                            serviceStatus: string;
+                            orderFen: number;
+                            paidFen: number;
+                            refundedFen: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                        /** @description in time order; pending timers last */
+                        entries: ({
+                            /** Format: date-time */
+                            at: string;
+                            kind: string;
+                            source: string;
+                            key: string;
+                            entity: {
+                                type: string;
+                                id: string;
+                            } | null;
+                            actor: {
+                                role: string;
+                                id: string | null;
+                            };
+                            what: string;
+                            moneyFen: number | null;
+                            stock: {
+                                [key: string]: unknown;
+                            } | null;
+                            /** @description the Temporal history event that made the step, with its link */
+                            history: {
+                                [key: string]: unknown;
+                            } | null;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        workflows: ({
+                            workflowId: string;
+                            runId: string;
+                            temporalUiUrl: string;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        /** @description what of this order waits on a person */
+                        waiting: {
+                            /** @enum {string} */
+                            kind: "PARKED_REFUND" | "MANUAL_AFTER_SALE" | "COMPLAINT_ARBITRATION" | "RECONCILIATION_CASE" | "LATE_PAYMENT";
+                            id: string;
+                            orderSn: string | null;
+                            sellerId: number | null;
+                            buyerId: number | null;
+                            /**
+                             * Format: date-time
+                             * @description when it started waiting
+                             */
+                            since: string;
+                            ageMs: number;
+                            amountFen: number;
+                            summary: string;
+                            escalated: boolean;
+                            serviceLevelMs: number;
+                            overdue: boolean;
+                            /** @enum {string} */
+                            ageBucket: "within" | "overdue" | "overdue_2x";
+                            resolution: {
+                                /** @enum {string} */
+                                method: "POST";
+                                path: string;
+                                does: string;
+                            };
+                            workflowId: string | null;
+                            temporalUiUrl: string | null;
+                        }[];
+                        /** @description set when the Temporal histories could not be read */
+                        historyUnavailable?: string;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8761,6 +10556,10 @@ export interface operations {
         parameters: {
             query?: {
                 kind?: "PARKED_REFUND" | "MANUAL_AFTER_SALE" | "COMPLAINT_ARBITRATION" | "RECONCILIATION_CASE" | "LATE_PAYMENT";
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -8768,11 +10567,50 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Oldest first (by when each started waiting) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @enum {string} */
+                            kind: "PARKED_REFUND" | "MANUAL_AFTER_SALE" | "COMPLAINT_ARBITRATION" | "RECONCILIATION_CASE" | "LATE_PAYMENT";
+                            id: string;
+                            orderSn: string | null;
+                            sellerId: number | null;
+                            buyerId: number | null;
+                            /**
+                             * Format: date-time
+                             * @description when it started waiting
+                             */
+                            since: string;
+                            ageMs: number;
+                            amountFen: number;
+                            summary: string;
+                            escalated: boolean;
+                            serviceLevelMs: number;
+                            overdue: boolean;
+                            /** @enum {string} */
+                            ageBucket: "within" | "overdue" | "overdue_2x";
+                            resolution: {
+                                /** @enum {string} */
+                                method: "POST";
+                                path: string;
+                                does: string;
+                            };
+                            workflowId: string | null;
+                            temporalUiUrl: string | null;
+                        }[];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                        /** @description per kind, in milliseconds */
+                        serviceLevelsMs: {
+                            [key: string]: number;
+                        };
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -8833,11 +10671,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        gates: {
+                            provider: string;
+                            family: string;
+                            /** @enum {string} */
+                            status: "OPEN" | "CLOSED";
+                            /** Format: date-time */
+                            openSinceIso: string | null;
+                            /** @description calls waiting behind the gate */
+                            waiting: number;
+                            waitingFen: number;
+                            /** @description the last probe: atIso, detail */
+                            lastProbe: {
+                                [key: string]: unknown;
+                            } | null;
+                            running: boolean;
+                            workflowId: string;
+                            temporalUiUrl: string;
+                        }[];
+                    };
+                };
             };
             /** @description Codes: `UNAUTHENTICATED` (no bearer token, or one that is expired, malformed or badly signed); `API_KEY_INVALID` (an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)). */
             401: {
@@ -8880,10 +10740,10 @@ export interface operations {
     ApiKeysController_list: {
         parameters: {
             query?: {
-                /** @description The `next` of the previous page */
-                before?: unknown;
-                /** @description 1-100, default 50 */
-                limit?: unknown;
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -8891,12 +10751,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyList"];
+                    "application/json": {
+                        items: components["schemas"]["ApiKeyView"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
                 };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
@@ -9234,12 +11099,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, with the workflow's answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "DONE";
+                        step: string;
+                        workflowId: string;
+                        /** @description what the step answers when it is done (the route's own answer) */
+                        result: unknown;
+                    };
+                };
+            };
             /** @description still running: { status: PENDING, code: STEP_PENDING, stepUrl } */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StepPending"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -9318,8 +11201,10 @@ export interface operations {
     WebhookEndpointsController_list: {
         parameters: {
             query?: {
-                limit?: unknown;
-                after?: unknown;
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path?: never;
@@ -9327,11 +11212,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description By id */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookEndpoint"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -9396,6 +11288,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -9499,11 +11400,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -9578,6 +11482,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -9673,6 +11584,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -9788,6 +11708,21 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @description whsec_…, shown this once */
+                        secret: string;
+                        /** Format: date-time */
+                        previousSecretExpiresAt: string | null;
+                    };
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -9880,6 +11815,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpointId: number;
+                        eventId: string;
+                        sellerSeq: number;
+                        /** @enum {string} */
+                        status: "PENDING";
+                        /** @enum {string} */
+                        endpointStatus: "ENABLED" | "DISABLED" | "PAUSED";
+                    };
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -9974,6 +11926,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpointId: number;
+                        after: number;
+                        /** @description messages queued again */
+                        queued: number;
+                        cursor: number;
+                        /** @enum {string} */
+                        endpointStatus: "ENABLED" | "DISABLED" | "PAUSED";
+                    };
+                };
+            };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
                 headers: {
@@ -10058,8 +12027,10 @@ export interface operations {
         parameters: {
             query?: {
                 eventId?: unknown;
-                limit?: unknown;
-                after?: unknown;
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -10069,11 +12040,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookAttempt"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -10140,8 +12118,10 @@ export interface operations {
     WebhookEndpointsController_messages: {
         parameters: {
             query?: {
-                limit?: unknown;
-                after?: unknown;
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
                 status?: "PENDING" | "DELIVERED" | "FAILED";
             };
             header?: never;
@@ -10152,11 +12132,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description By seller_seq */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WebhookMessage"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
             };
             /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
             400: {
@@ -10203,6 +12190,376 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Codes: `INTERNAL` (an unexpected failure; the request id finds it in the logs (no stack is sent)). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    GroupBuyActivitiesController_list: {
+        parameters: {
+            query?: {
+                /** @description rows per page, 1-100 (default 50); more is refused (400) */
+                limit?: number;
+                /** @description the previous page's nextCursor (opaque); absent for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["GroupBuyActivityView"][];
+                        /** @description Pass as `cursor` for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Codes: `UNAUTHENTICATED` (no bearer token, or one that is expired, malformed or badly signed); `API_KEY_INVALID` (an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "API_KEY_INVALID";
+                    };
+                };
+            };
+            /** @description Codes: `FORBIDDEN` (the caller's role may not call this route at all (another party's resource is NOT_FOUND instead)); `INSUFFICIENT_SCOPE` (an API key without the scope the route needs, or a route no API key may call (key management, buyer and support routes)). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "INSUFFICIENT_SCOPE";
+                    };
+                };
+            };
+            /** @description Codes: `INTERNAL` (an unexpected failure; the request id finds it in the logs (no stack is sent)). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    GroupBuyActivitiesController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateGroupBuyActivityDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBuyActivityView"];
+                };
+            };
+            /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Codes: `UNAUTHENTICATED` (no bearer token, or one that is expired, malformed or badly signed); `API_KEY_INVALID` (an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "API_KEY_INVALID";
+                    };
+                };
+            };
+            /** @description Codes: `FORBIDDEN` (the caller's role may not call this route at all (another party's resource is NOT_FOUND instead)); `INSUFFICIENT_SCOPE` (an API key without the scope the route needs, or a route no API key may call (key management, buyer and support routes)). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "INSUFFICIENT_SCOPE";
+                    };
+                };
+            };
+            /** @description Codes: `PAYLOAD_TOO_LARGE` (the body is above the 64 kB cap). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description Codes: `REQUEST_UNPROCESSABLE` (a well-formed request that cannot work: unknown SKU, empty checkout, a group-buy rule, a total above what an order holds). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "REQUEST_UNPROCESSABLE";
+                    };
+                };
+            };
+            /** @description More than the caller's kind may send on this route a minute (`writes` limits by buyer, seller, support, admin). A problem document with code RATE_LIMITED and retryAfterSeconds. Codes: `RATE_LIMITED` (the caller sent more than its kind may on this route in a minute (Retry-After says when to come back)). */
+            429: {
+                headers: {
+                    /** @description seconds until the window frees up */
+                    "Retry-After"?: number;
+                    /** @description e.g. "writes";r=0;t=41 (also on answers that went through, with the requests left) */
+                    RateLimit?: string;
+                    /** @description e.g. "writes";q=3000;w=60 */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description Codes: `INTERNAL` (an unexpected failure; the request id finds it in the logs (no stack is sent)). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    GroupBuyActivitiesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBuyActivityView"];
+                };
+            };
+            /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Codes: `UNAUTHENTICATED` (no bearer token, or one that is expired, malformed or badly signed); `API_KEY_INVALID` (an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "API_KEY_INVALID";
+                    };
+                };
+            };
+            /** @description Codes: `FORBIDDEN` (the caller's role may not call this route at all (another party's resource is NOT_FOUND instead)); `INSUFFICIENT_SCOPE` (an API key without the scope the route needs, or a route no API key may call (key management, buyer and support routes)). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "INSUFFICIENT_SCOPE";
+                    };
+                };
+            };
+            /** @description Codes: `NOT_FOUND` (the resource does not exist, or belongs to another party (never 403: a 404 tells nothing about it)). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description Codes: `INTERNAL` (an unexpected failure; the request id finds it in the logs (no stack is sent)). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+        };
+    };
+    GroupBuyActivitiesController_end: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupBuyActivityView"];
+                };
+            };
+            /** @description Codes: `VALIDATION_FAILED` (a body, path, query or header fails validation (field errors in `errors`), the body is not JSON or nests too deep). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description Codes: `UNAUTHENTICATED` (no bearer token, or one that is expired, malformed or badly signed); `API_KEY_INVALID` (an `sk_…` key that is malformed, unknown or revoked (docs/seller-integration.md)). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED" | "API_KEY_INVALID";
+                    };
+                };
+            };
+            /** @description Codes: `FORBIDDEN` (the caller's role may not call this route at all (another party's resource is NOT_FOUND instead)); `INSUFFICIENT_SCOPE` (an API key without the scope the route needs, or a route no API key may call (key management, buyer and support routes)). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN" | "INSUFFICIENT_SCOPE";
+                    };
+                };
+            };
+            /** @description Codes: `NOT_FOUND` (the resource does not exist, or belongs to another party (never 403: a 404 tells nothing about it)). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description More than the caller's kind may send on this route a minute (`writes` limits by buyer, seller, support, admin). A problem document with code RATE_LIMITED and retryAfterSeconds. Codes: `RATE_LIMITED` (the caller sent more than its kind may on this route in a minute (Retry-After says when to come back)). */
+            429: {
+                headers: {
+                    /** @description seconds until the window frees up */
+                    "Retry-After"?: number;
+                    /** @description e.g. "writes";r=0;t=41 (also on answers that went through, with the requests left) */
+                    RateLimit?: string;
+                    /** @description e.g. "writes";q=3000;w=60 */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
                     };
                 };
             };

@@ -41,16 +41,6 @@ interface Delivery {
   data: { eventId: string; orderSn: string | null };
 }
 
-// The read and the registration answers are not yet declared in the OpenAPI document (issue 22
-// item 4), so the generated types leave them open; these are the fields the example reads.
-interface OrderView {
-  items: { skuId: string | number }[];
-}
-interface RegisteredEndpoint {
-  id: string | number;
-  secret: string;
-}
-
 export async function startSellerBackend(options: SellerBackendOptions): Promise<SellerBackend> {
   const client = createSellerClient({ baseUrl: options.apiUrl, apiKey: options.apiKey });
   const deliveries: HandledDelivery[] = [];
@@ -93,7 +83,7 @@ export async function startSellerBackend(options: SellerBackendOptions): Promise
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const url = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}/webhooks`;
   try {
-    const endpoint = (await ok(client.POST('/seller/webhook-endpoints', { body: { url, description: 'seller-backend example', eventTypes: ['order.paid', 'order.cancelled'] } }))) as unknown as RegisteredEndpoint;
+    const endpoint = await ok(client.POST('/v1/seller/webhook-endpoints', { body: { url, description: 'seller-backend example', eventTypes: ['order.paid', 'order.cancelled'] } }));
     webhook = new Webhook(endpoint.secret);
     return { url, endpointId: String(endpoint.id), deliveries, close: () => closeServer(server) };
   } catch (err) {
@@ -106,10 +96,10 @@ export async function startSellerBackend(options: SellerBackendOptions): Promise
 async function applyRules(client: SellerClient, delivery: Delivery, blockedSkuIds: string[]): Promise<boolean> {
   const orderSn = delivery.data.orderSn;
   if (delivery.type !== 'order.paid' || !orderSn) return false;
-  const order = (await ok(client.GET('/orders/{orderSn}', { params: { path: { orderSn } } }))) as unknown as OrderView;
+  const order = await ok(client.GET('/v1/orders/{orderSn}', { params: { path: { orderSn } } }));
   const blocked = order.items.find((item) => blockedSkuIds.includes(String(item.skuId)));
   if (!blocked) return false;
-  await ok(client.POST('/orders/{orderSn}/cancellations', {
+  await ok(client.POST('/v1/orders/{orderSn}/cancellations', {
     params: { path: { orderSn }, header: { 'Idempotency-Key': `seller-backend-cancel-${orderSn}` } },
     body: { reason: `SKU ${blocked.skuId} cannot be shipped` },
   }));

@@ -3,6 +3,7 @@
  * alipay-sdk v4, always verifying answers. Wire shapes are in dto.ts, failures become ProviderErrors
  * in errors.ts, notifications are read in notifications.ts, the bill zip is fetched in bill-download.ts.
  */
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 import { fenToYuanString, yuanStringToFen } from '../../domain/money';
 import { positiveFen } from '../amounts';
@@ -59,6 +60,13 @@ export class AlipayProvider implements PaymentProvider {
       camelcase: false,
       signType: 'RSA2',
     });
+    // The SDK keeps the keys as PEM text and hands that to node:crypto on every sign and verify, which
+    // parses it each time: an RSA sign from PEM costs about twice one from a parsed key (0.6 vs 0.3 ms
+    // here). It passes the values straight to createSign().sign() and createVerify().verify(), which
+    // take a KeyObject as well, so the parsed keys replace the text once, after its own checks.
+    const keys = this.sdk.config as unknown as { privateKey: string | KeyObject; alipayPublicKey?: string | KeyObject };
+    if (typeof keys.privateKey === 'string') keys.privateKey = createPrivateKey(keys.privateKey);
+    if (typeof keys.alipayPublicKey === 'string' && keys.alipayPublicKey) keys.alipayPublicKey = createPublicKey(keys.alipayPublicKey);
   }
 
   async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {

@@ -7,11 +7,12 @@
  * Screenshots: test-output/screenshots/temporal-ui-{ciphertext,decoded}.png (and CODEC_SHOTS_DIR if set).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { BrowserContext, Page, chromium } from 'playwright-core';
+import { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { CodecServer } from '../../apps/codec-server/server';
 import { createLogger } from '../../apps/shared/logger';
 import { EncryptionCodec } from '../../apps/shared/payload-codec';
@@ -21,7 +22,6 @@ import { placePaidOrder, waitForStatus } from '../support/orders';
 import { TestSystem, startTestSystem } from '../support/system';
 import { TEMPORAL_DEV_SERVER_SQLITE_FLAGS } from '../support/temporal-dev-server';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 const CARRIER = 'SF Express';
 const TRACKING_NO = 'SF7700112233';
@@ -36,6 +36,7 @@ describe('the Temporal Web UI with and without the codec server', () => {
   let system: TestSystem | undefined;
   let codecServer: CodecServer | undefined;
   let context: BrowserContext | undefined;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   const startServer = async (extra: string[]) => {
     const attributes = readFileSync(join(__dirname, '..', '..', 'temporal-config', 'search-attributes.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).flatMap((l) => ['--search-attribute', l]);
@@ -62,21 +63,16 @@ describe('the Temporal Web UI with and without the codec server', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run scripts/ensure-chromium.sh (apt-get install chromium)`);
     mkdirSync(SHOTS, { recursive: true });
     scratch = mkdtempSync(join(tmpdir(), 'orders-ui-codec-'));
     grpcPort = await freePort();
     uiPort = await freePort();
     await startServer([]);
-    context = await chromium.launchPersistentContext(join(scratch, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 1000 },
-    });
+    browser = await launchChromium({ width: 1400, height: 1000 });
+    context = browser.context;
   });
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await system?.stop();
     await codecServer?.close();
     await stopServer();

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { readAppConfig } from '../../config/app-config';
 import { ConfigError } from '../../config/config-error';
-import { readWorkerTuning } from '../../config/worker-tuning';
+import { BATCH_WORKER_DEFAULTS, readBatchWorkerTuning, readOrderRequestSlots, readWorkerTuning } from '../../config/worker-tuning';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CHART = path.join(ROOT, 'deploy', 'helm', 'durable-orders');
@@ -156,6 +156,7 @@ describe('Helm chart deploy/helm/durable-orders', () => {
     fails(['database.tls.clientCertificate=true', 'database.tls.mode=verify-full'], /clientCertificate needs database\.tls\.secretName/);
     fails(['database.tls.secretName=x'], /secretName is set but database\.tls\.mode is off/);
     fails(['worker.tuning.maxConcurrentActivities=0'], /maxConcurrentActivities/);
+    fails(['worker.batchTuning.maxConcurrentActivities=0'], /maxConcurrentActivities/);
   });
 
   it('runs every pod and container as the non-root node user, read-only, without privileges or a service account token', () => {
@@ -322,7 +323,17 @@ describe('Helm chart deploy/helm/durable-orders', () => {
       maxConcurrentWorkflowTaskPolls: 8,
       maxConcurrentActivityTaskPolls: 8,
     });
-    expect(Object.keys(configMap(rendered['values.yaml'])).filter((k) => /^WORKER_(MAX|.*POLLERS)/.test(k))).toEqual([]);
+    expect(Object.keys(configMap(rendered['values.yaml'])).filter((k) => /^(BATCH_)?WORKER_(MAX|.*POLLERS)/.test(k))).toEqual([]);
+    // The batch Worker's own slots and the order-requests Worker's, as the app reads them.
+    expect(readBatchWorkerTuning(cm)).toEqual({
+      maxConcurrentWorkflowTaskExecutions: 20,
+      maxConcurrentActivityTaskExecutions: 10,
+      maxConcurrentLocalActivityExecutions: 10,
+      maxConcurrentWorkflowTaskPolls: 2,
+      maxConcurrentActivityTaskPolls: 2,
+    });
+    expect(readOrderRequestSlots(cm)).toBe(200);
+    expect(readBatchWorkerTuning(configMap(rendered['values.yaml']))).toEqual(BATCH_WORKER_DEFAULTS);
     const keysMount = containerOf(deployment(prod, 'worker')).volumeMounts!.find((m) => m.name === 'payment-keys')!;
     expect(podSpec(deployment(prod, 'worker')).volumes.find((v: any) => v.name === 'payment-keys').secret.secretName).toBe('durable-orders-payment-keys');
     for (const name of ['WECHATPAY_MERCHANT_PRIVATE_KEY_FILE', 'WECHATPAY_PLATFORM_PUBLIC_KEY_FILE', 'ALIPAY_APP_PRIVATE_KEY_FILE', 'ALIPAY_PUBLIC_KEY_FILE']) expect(path.dirname(cm[name])).toBe(keysMount.mountPath);

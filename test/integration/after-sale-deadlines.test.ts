@@ -1,3 +1,4 @@
+import { walkPages } from '../support/pages';
 import { goodsRow, recordHistory } from '../support/fixtures';
 import { afterSaleApi, afterSaleWorkflowDone, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
 import { TestSystem, startTestSystem } from '../support/system';
@@ -48,7 +49,9 @@ describe('after-sale deadlines', () => {
     expect((await api.receipt(short.body.serviceSn, [{ orderItemId: b.orderItemId, goodNum: 0, damagedNum: 1 }])).body).toMatchObject({ status: 'WAIT_FOR_MANUAL', workflow: { waitingOn: 'SUPPORT' } });
     await waitForAfterSale(system, lost.body.serviceSn, 'WAIT_FOR_MANUAL', 20_000);
     const listed = await system.http('GET', '/support/after-sales?status=WAIT_FOR_MANUAL', { token: api.support });
-    expect(listed.body.map((x: { serviceSn: string }) => x.serviceSn)).toEqual(expect.arrayContaining([lost.body.serviceSn, short.body.serviceSn]));
+    expect(listed.body.items.map((x: { serviceSn: string }) => x.serviceSn)).toEqual(expect.arrayContaining([lost.body.serviceSn, short.body.serviceSn]));
+    // Page by page (one a page): the same after-sales, newest first, each once.
+    expect((await walkPages(system, '/v1/support/after-sales?status=WAIT_FOR_MANUAL', api.support, 1)).map((x) => x.serviceSn)).toEqual(listed.body.items.map((x: { serviceSn: string }) => x.serviceSn));
     // Only support decides; a refund above what the lines are worth is refused with the reason.
     expect((await api.decide(lost.body.serviceSn, { action: 'CLOSE', reason: 'x' }, api.seller)).status).toBe(403);
     expect((await api.decide(lost.body.serviceSn, { action: 'REFUND', reason: 'lost by the courier' })).status).toBe(400);

@@ -113,7 +113,7 @@ describe('after-sales', () => {
     expect(view.body.refunds.map((r: { refundFen: number; status: string }) => [r.refundFen, r.status])).toEqual([[1000, 'SUCCESS'], [4800, 'SUCCESS']]);
     const one = await api.get(snB, api.seller);
     expect(one.body).toMatchObject({ status: 'COMPLETED', refundedFen: 4800, lines: [{ goodNum: 1, damagedNum: 1 }], refunds: [{ refundFen: 4800, status: 'SUCCESS' }], workflow: { status: 'COMPLETED' } });
-    expect((await api.list(api.seller)).body.map((x: { serviceSn: string }) => x.serviceSn)).toEqual([snA, snB]);
+    expect((await api.list(api.seller)).body.items.map((x: { serviceSn: string }) => x.serviceSn)).toEqual([snA, snB]);
 
     // The Temporal UI finds the after-sales and their refunds by the order number, one by its service number.
     const ids = await listWorkflowIds(system, `OrderSn="${order.orderSn}" AND (WorkflowType="afterSaleWorkflow" OR WorkflowType="refundWorkflow")`, (found) => found.length === 4);

@@ -105,10 +105,14 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     ['sellerId=Infinity', /sellerId must be a positive whole number/],
     ['sellerId=99999999999999999999', /sellerId must be a positive whole number/],
     ['sellerId=1&sellerId=2', /sellerId must be given once/],
-    ['page=99999999999999999999', /page must be a whole number from 1 to 10000/],
-    ['page=0', /page must be/],
-    ['page=1.5', /page must be/],
-    ['page=1&page=2', /page must be given once/],
+    ['limit=99999999999999999999', /limit must be a whole number from 1 to 100/],
+    ['limit=0', /limit must be/],
+    ['limit=101', /limit must be a whole number from 1 to 100/],
+    ['limit=1.5', /limit must be/],
+    ['limit=1&limit=2', /limit must be given once/],
+    ['cursor=not-a-cursor', /cursor is not one this list gave/],
+    ['cursor=1&cursor=2', /cursor must be given once/],
+    ['page=2', /page is replaced by cursor/],
     ['status=NEW&status=CONFIRM', /status must be given once/],
     ['status=NOPE', /status must be one of/],
   ])('GET /orders?%s is a 400', async (query, message) => {
@@ -128,8 +132,8 @@ describe('bad input gets a 4xx with a reason, never a 500', () => {
     expect((await system.http('GET', `/orders/${order.orderSn}`, { token: system.token('buyer', owner) })).status).toBe(200);
     expect((await system.http('GET', `/orders/${order.orderSn}`, { token: system.token('buyer', other) })).status).toBe(404);
     expect((await system.http('GET', `/orders/${order.orderSn}/payment`, { token: system.token('buyer', other) })).status).toBe(404);
-    expect((await system.http('GET', '/orders', { token: system.token('buyer', other) })).body.orders).toEqual([]);
-    expect((await system.http('GET', '/orders', { token: system.token('buyer', owner) })).body.orders.map((o: { orderSn: string }) => o.orderSn)).toEqual([order.orderSn]);
+    expect((await system.http('GET', '/orders', { token: system.token('buyer', other) })).body.items).toEqual([]);
+    expect((await system.http('GET', '/orders', { token: system.token('buyer', owner) })).body.items.map((o: { orderSn: string }) => o.orderSn)).toEqual([order.orderSn]);
   });
 
   it('tokens need exp, and at most a 24 h lifetime', async () => {

@@ -2,6 +2,8 @@ import { goodsRow, recordHistory } from '../support/fixtures';
 import { PlacedOrder, orderStatus, placeOrder, placePaidOrder } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 import { waitForCancellation } from '../support/cancellations';
+import { durableStepSignal, stepOutcomeQuery } from '../../workflows/durable-steps.contract';
+import { orderWorkflowId } from '../../workflows/order.contract';
 
 /**
  * A seller's cancel never waits on a worker (issue 21): the API pre-checks with the one cancel rule,
@@ -58,15 +60,24 @@ describe('seller cancels while no worker runs', () => {
     expect(secondRow).toEqual({ status: 'REFUSED', refusal_code: 'CANCELLATION_IN_PROGRESS' });
 
     // The cancel is accepted from the row (PAID_OFF) while the shipment waits for the order workflow;
-    // the shipment reaches the order first, so the order refuses the cancel when it is asked.
+    // the shipment reaches the order first (below), so the order refuses the cancel when it is asked.
     const refusedCancel = await cancel(shippedMeanwhile, `no-worker-${shippedMeanwhile.orderSn}`);
     expect(refusedCancel.status).toBe(202);
-    const shipment = system.http('POST', `/orders/${shippedMeanwhile.orderSn}/shipment`, { token: system.token('seller', shippedMeanwhile.sellerId), body: { carrier: 'SF', trackingNo: 'SF20261207' } });
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // The shipment reaches the order first: sent as the step's durable Signal (what the API sends when
+    // no worker accepts the ship Update in time, workflows/durable-steps.ts), it is in the order's
+    // history before any worker runs, and the cancellation asks (its own Signal) only once one does.
+    // Sent as an Update instead, it would race the ask: its handler runs after its barrier activity,
+    // and a Signal landing meanwhile is queued first (a CI run saw the cancel win that race).
+    const order = system.temporal.workflow.getHandle(orderWorkflowId(shippedMeanwhile.orderSn));
+    const shipStep = `ship-no-worker-${shippedMeanwhile.orderSn}`;
+    await order.signal(durableStepSignal, { stepId: shipStep, update: 'ship', args: [{ sellerId: String(shippedMeanwhile.sellerId), carrier: 'SF', trackingNo: 'SF20261207' }] });
 
     const workerBack = Date.now();
     await system.startWorker();
-    expect((await shipment).status).toBe(200);
+    expect(await eventually(async () => {
+      const outcome = await order.query(stepOutcomeQuery, shipStep);
+      return outcome?.status === 'RUNNING' ? undefined : outcome;
+    }, 60_000, 'the shipment step done')).toEqual({ status: 'DONE', result: 'SHIPPED' });
     for (const a of answers) await waitForCancellation(system, a.order.orderSn, a.body.cancellationId as number, 'COMPLETED', 120_000);
     process.stdout.write(`all 50 cancellations completed ${Date.now() - workerBack} ms after the worker started\n`);
 
@@ -96,3 +107,4 @@ describe('seller cancels while no worker runs', () => {
     await recordHistory(cancellation, 'cancellation-refused-by-order');
   }, 600_000);
 });
+

@@ -1,3 +1,4 @@
+import { walkPages } from '../support/pages';
 import { OrderStatus } from '../../domain';
 import { goodsRow, recordHistory } from '../support/fixtures';
 import { PlacedOrder, placePaidOrder } from '../support/orders';
@@ -86,7 +87,9 @@ describe('cancellation under failure', () => {
     }, 30_000, 'ABNORMAL refund in visibility');
     expect(found).toEqual([`refund-${refund.refund_sn}`]);
     const listed = await system.http('GET', '/support/refunds?status=ABNORMAL', { token: system.token('support', 7) });
-    expect(listed.body.map((r: { refundSn: string }) => r.refundSn)).toContain(refund.refund_sn);
+    expect(listed.body.items.map((r: { refundSn: string }) => r.refundSn)).toContain(refund.refund_sn);
+    // Page by page (one a page): the same refunds, newest first, each once.
+    expect((await walkPages(system, '/v1/support/refunds?status=ABNORMAL', system.token('support', 7), 1)).map((r) => r.refundSn)).toEqual(listed.body.items.map((r: { refundSn: string }) => r.refundSn));
 
     // Sellers cannot resolve refunds; a re-issue is refused for ABNORMAL; a missing reference is a 400.
     expect((await system.http('POST', `/support/refunds/${refund.refund_sn}/resolution`, { token: system.token('seller', order.sellerId), body: { action: 'RETRY' } })).status).toBe(403);

@@ -14,7 +14,7 @@ import { CodecServer } from '../../apps/codec-server/server';
 import { EncryptionCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA, payloadFromJson, payloadToJson } from '../../apps/shared/payload-codec';
 import { connectWorkerConnection } from '../../apps/shared/temporal';
 import { createLogger } from '../../apps/shared/logger';
-import { createOrderWorker } from '../../apps/worker/worker';
+import { createOrderWorkers } from '../../apps/worker/worker';
 import { DEVELOPMENT_PAYLOAD_KEY, readPayloadEncryption } from '../../config/payload-encryption';
 import { OrderStatus } from '../../domain';
 import { placeOrder, waitForStatus } from '../support/orders';
@@ -164,7 +164,7 @@ describe('codec server', () => {
     await system.stopWorker();
     const connection = await connectWorkerConnection(system.config.temporal);
     const config = { ...system.config, temporal: { ...system.config.temporal, payloadEncryption: rotated } };
-    const worker = await createOrderWorker({ connection, config, dataSource: system.dataSource, temporalClient: system.temporal, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE });
+    const worker = await createOrderWorkers({ connection, config, dataSource: system.dataSource, temporalClient: system.temporal, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE });
     const running = worker.run();
     try {
       const cancelled = await system.http('POST', `/orders/${order.orderSn}/cancellations`, { token: system.token('buyer', order.buyerId), headers: { 'idempotency-key': `rot-${order.orderSn}` }, body: { reason: 'rotation' } });

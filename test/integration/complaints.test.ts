@@ -1,3 +1,4 @@
+import { walkPages } from '../support/pages';
 import { ComplainStatus, OrderStatus } from '../../domain';
 import { recordHistory } from '../support/fixtures';
 import { complaintStatus, listWorkflowIds, waitForComplaint } from '../support/complaints';
@@ -72,7 +73,10 @@ describe('complaints', () => {
     const waiting = await listWorkflowIds(system, `ComplaintStatus="WAIT_ARBITRATION" AND OrderSn="${order.orderSn}"`, (ids) => ids.length === 1);
     expect(waiting).toEqual([`complaint-${id}`]);
     const listed = await system.http('GET', `/support/complaints?status=WAIT_ARBITRATION&sellerId=${order.sellerId}`, { token: support() });
-    expect(listed.body.map((c: { id: number }) => c.id)).toEqual([id]);
+    expect(listed.body.items.map((c: { id: number }) => c.id)).toEqual([id]);
+    // The seller's own list, page by page (one a page): its complaints, newest first, each once.
+    const sellerComplaints = (await system.dataSource.query('SELECT id FROM complaint WHERE seller_id = ? ORDER BY id DESC', [order.sellerId])).map((r: { id: number | string }) => Number(r.id));
+    expect((await walkPages(system, '/v1/complaints', system.token('seller', order.sellerId), 1)).map((c) => c.id)).toEqual(sellerComplaints);
 
     // The refund is bounded by the line (2 × 129.00) before anything is recorded.
     const tooMuch = await supportStep(id, 'arbitration', { result: 'refund everything twice', refundFen: 25_801 });

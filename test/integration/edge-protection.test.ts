@@ -74,9 +74,9 @@ describe('edge protection', () => {
 
   it('documents the 429 and its headers on the limited routes in the OpenAPI document', async () => {
     const document = (await (await fetch(`${system.apiUrl}/docs-json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { headers?: object }> }>> };
-    const cancel429 = document.paths['/orders/{orderSn}/cancellations'].post.responses['429'];
+    const cancel429 = document.paths['/v1/orders/{orderSn}/cancellations'].post.responses['429'];
     expect(Object.keys(cancel429.headers ?? {}).sort()).toEqual(['RateLimit', 'RateLimit-Policy', 'Retry-After']);
-    expect(document.paths['/orders/{orderSn}/payment'].get.responses['429']).toBeDefined();
+    expect(document.paths['/v1/orders/{orderSn}/payment'].get.responses['429']).toBeDefined();
   });
 
   it('never limits /notify/*: providers retry on their own schedule', async () => {

@@ -106,7 +106,7 @@ describe('support goodwill refund', () => {
 
   it('is documented in OpenAPI', async () => {
     const docs = (await fetch(`${system.apiUrl}/docs-json`).then((r) => r.json())) as { paths: Record<string, any> };
-    const path = docs.paths['/support/orders/{orderSn}/goodwill-refunds'];
+    const path = docs.paths['/v1/support/orders/{orderSn}/goodwill-refunds'];
     // The route's own answers, and the problem responses every guarded route with a body and a path parameter has.
     expect(Object.keys(path.post.responses).sort()).toEqual(['202', '400', '401', '403', '404', '409', '413', '422', '429', '500']);
     expect(path.post.responses['409'].content['application/problem+json'].schema.allOf[1].properties.code.enum).toEqual(['NothingToRefund', 'RefundExceedsRemaining', 'RefundLinesMismatch', 'CONFLICT']);

@@ -4,6 +4,7 @@ import { ADDRESS, buyerCall, claimCoupon, newBuyerId, seedShop, waitConfirmed } 
 import { buyerRows, inboundEvents, orderRows, workflowsOfOrder } from '../support/effects';
 import { placePaidOrder, waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
+import { createActivity } from '../support/group-buys';
 
 type Answer = { status: number; body: any };
 
@@ -141,7 +142,8 @@ describe('idempotent replays have no second effect', () => {
   it('POST /trades joining a group buy: a replay sends the group no second member signal and writes nothing', async () => {
     const shop = await seedShop(system, { goods: [{ priceFen: 9900, stock: 10, name: 'Tea set' }] });
     const buyerId = newBuyerId();
-    const body = { items: [{ skuId: shop.skuIds[0], quantity: 1 }], paymentType: 'ONLINE', groupBuy: { size: 3 } };
+    const activityId = await createActivity(system, shop.sellerId, { skuId: shop.skuIds[0], groupPriceFen: 9900, groupSize: 3 });
+    const body = { items: [{ skuId: shop.skuIds[0], quantity: 1 }], paymentType: 'ONLINE', groupBuy: { activityId } };
     const create = (sent: unknown = body) => system.http('POST', '/trades', { token: system.token('buyer', buyerId), headers: { 'idempotency-key': `tr-${buyerId}` }, body: sent });
     const first = await create();
     expect(first.status).toBe(201);

@@ -133,7 +133,7 @@ describe('logs, metrics and health during a cancellation', () => {
     expect(cancellationLines.filter((l) => l.workflowId === `refund-${refund.refund_sn}` && l.msg === 'Activity completed' && l.orderSn === order.orderSn).length).toBeGreaterThanOrEqual(2);
     // Activity lines name their activity; the refund workflow's lines are there too (found by order number, not by its id).
     expect(cancellationLines.some((l) => l.workflowId === `cancel-${order.orderSn}` && l.activityType === 'restockCancelledOrder')).toBe(true);
-    expect(cancellationLines.some((l) => l.workflowId === `cancel-${order.orderSn}` && l.activityType === 'askOrderToCancel')).toBe(true);
+    expect(cancellationLines.some((l) => l.workflowId === `cancel-${order.orderSn}` && l.activityType === 'markCancellationAccepted')).toBe(true);
     expect(cancellationLines.some((l) => l.workflowId === `refund-${refund.refund_sn}` && l.workflowType === 'refundWorkflow')).toBe(true);
   });
 });

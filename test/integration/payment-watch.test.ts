@@ -122,6 +122,33 @@ describe('payment watch: a lost payment notification does not strand the order',
     expect(state.body.workflow.state).toMatchObject({ status: OrderStatus.PAID_OFF, paidFen: order.orderFen });
   });
 
+  it('a payment start WeChat Pay does not answer is 503 with Retry-After, and sending it again opens the same payment; a refusal is 502', async () => {
+    const order = await placeOrder(system);
+    const buyer = system.token('buyer', order.buyerId);
+    const outTradeNo = `P${order.orderSn.slice(1)}W`;
+    // WeChat Pay takes the order but its answer never comes: the API gives up at PAYMENT_HTTP_TIMEOUT_MS.
+    await system.sim.scriptFaults({ provider: 'wechatpay', operation: 'createPayment', key: outTradeNo, outcomes: ['commit-then-timeout'] });
+    const unanswered = await system.http('POST', `/orders/${order.orderSn}/payment`, { token: buyer, body: { provider: 'wechatpay' } });
+    expect(unanswered).toMatchObject({ status: 503, body: { code: 'PROVIDER_UNAVAILABLE', retryAfterSeconds: 2 } });
+    expect(unanswered.body.detail).toMatch(/^wechatpay did not create the payment \(wechatpay TIMEOUT: no answer within \d+ ms\); nothing was refused/);
+    expect(unanswered.headers.get('retry-after')).toBe('2');
+    // The buyer presses pay again: the same out_trade_no, which WeChat Pay already holds, and its QR code.
+    const again = await createPayment(order, 'wechatpay');
+    expect(again).toMatchObject({ outTradeNo, amountFen: order.orderFen, codeUrl: expect.stringMatching(/^weixin:\/\//) });
+    expect(await system.sim.requests({ provider: 'wechatpay', operation: 'createPayment', key: outTradeNo })).toHaveLength(2);
+    expect(await system.dataSource.query('SELECT out_trade_no, status FROM payment WHERE order_sn = ?', [order.orderSn])).toEqual([{ out_trade_no: outTradeNo, status: 'CREATED' }]);
+
+    // A refusal WeChat Pay does not ask to repeat is the provider's answer: 502, no Retry-After.
+    const other = await placeOrder(system);
+    const otherNo = `P${other.orderSn.slice(1)}W`;
+    await system.sim.scriptFaults({ provider: 'wechatpay', operation: 'createPayment', key: otherNo, outcomes: ['PARAM_ERROR'] });
+    const refused = await system.http('POST', `/orders/${other.orderSn}/payment`, { token: system.token('buyer', other.buyerId), body: { provider: 'wechatpay' } });
+    expect(refused).toMatchObject({ status: 502, body: { code: 'PROVIDER_FAILED' } });
+    expect(refused.body.detail).toMatch(/^wechatpay refused to create the payment: wechatpay PARAM_ERROR/);
+    expect(refused.body.retryAfterSeconds).toBeUndefined();
+    expect(refused.headers.get('retry-after')).toBeNull();
+  });
+
   it('creating the payment again keeps the one watch; it stops once the order is paid by notification, without asking', async () => {
     const order = await placeOrder(system);
     const first = await createPayment(order, 'wechatpay');

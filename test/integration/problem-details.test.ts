@@ -133,9 +133,9 @@ describe('problem details: every 4xx and 5xx is application/problem+json with a 
       }
     }
     expect(undocumented).toEqual([]);
-    const cancel = document.paths['/orders/{orderSn}/cancellations'].post.responses;
+    const cancel = document.paths['/v1/orders/{orderSn}/cancellations'].post.responses;
     expect(cancel['409'].content['application/problem+json'].schema.allOf[1].properties.code.enum).toEqual(expect.arrayContaining(['ORDER_NOT_CANCELLABLE_IN_STATE', 'AFTER_SALE_OPEN', 'CANCELLATION_IN_PROGRESS']));
     expect(cancel['503'].content['application/problem+json'].schema.allOf[1].properties.code.enum).toEqual(['WORKFLOW_NOT_ANSWERING']);
-    expect(document.paths['/orders/{orderSn}/after-sales'].post.responses['409'].description).toMatch(/`LINE_NOT_YOURS`/);
+    expect(document.paths['/v1/orders/{orderSn}/after-sales'].post.responses['409'].description).toMatch(/`LINE_NOT_YOURS`/);
   });
 });

@@ -9,7 +9,8 @@
  *    for the few the Temporal server exports, from the server's; every one of those queries evaluates
  *    without error, every rule evaluates healthy, and no alert fires on this healthy system;
  *  - rows that need support (a refund ABNORMAL for 9 h, a notification undelivered for 20 minutes, an open
- *    reconciliation difference) reach the alert rules through the worker's gauges: those alerts go pending.
+ *    reconciliation difference) and a seller's webhook endpoint paused after its receiver went away reach
+ *    the alert rules through the worker's gauges: those alerts go pending.
  * Prometheus missing is a failure, not a skip: scripts/ensure-prometheus.sh installs it (npm test, .ci/run).
  */
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
@@ -19,10 +20,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { afterSaleApi, receivedTwoLineOrder } from '../support/after-sales';
+import { newSellerId } from '../support/fixtures';
 import { freePort, startOnFreePorts } from '../support/free-port';
 import { placePaidOrder } from '../support/orders';
 import { NamedExpression, dashboardExpressions, labelValuesSelector, ruleExpressions } from '../support/promql-names';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
+import { WebhookReceiver } from '../support/webhook-receiver';
+import { registerEndpoint } from '../support/webhooks';
 
 const root = join(__dirname, '..', '..');
 const prometheusDir = join(root, 'deploy', 'prometheus');
@@ -94,6 +98,9 @@ describe('a real Prometheus scraping the API, a worker process and the Temporal 
   let prometheusUrl: string;
   let scratch: string;
   let prometheusLog = '';
+  const receiver = new WebhookReceiver();
+  const webhookSeller = newSellerId();
+  const couponBody = { title: 'Prometheus', thresholdFen: 10_000, valueFen: 500, validFrom: new Date(Date.now() - 60_000).toISOString(), validUntil: new Date(Date.now() + 86_400_000).toISOString(), totalCount: 10 };
 
   async function api<T>(path: string, params: Record<string, string> = {}): Promise<T> {
     const response = await fetch(`${prometheusUrl}${path}?${new URLSearchParams(params)}`);
@@ -110,7 +117,8 @@ describe('a real Prometheus scraping the API, a worker process and the Temporal 
       throw new Error('TEST_TEMPORAL_METRICS_URL is not set: the run\'s Temporal dev server sets it (global setup); with TEST_TEMPORAL_ADDRESS naming another server, set it to that server\'s Prometheus endpoint');
     }
     // Its own database: the gauges count whole tables, and the last test adds rows that need support.
-    system = await startTestSystem({}, { ownDatabase: true });
+    // Webhooks to receivers in this process; an endpoint failing for 1 s is paused (the last test's dead one).
+    system = await startTestSystem({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', WEBHOOK_RETRY_INITIAL: '500ms', WEBHOOK_RETRY_FOR: '1s' }, { ownDatabase: true });
     await system.stopWorker();
     // Fixed ports (Prometheus's configuration names them), picked free; picked again if another test
     // binds one first and the worker exits (EADDRINUSE).
@@ -150,8 +158,12 @@ describe('a real Prometheus scraping the API, a worker process and the Temporal 
     prometheus = started2.child;
     prometheusUrl = started2.value;
 
-    // A little traffic: a paid order cancelled by its seller, its refund failing once at the provider
-    // (an activity failure, retried), and a received order's after-sale.
+    // A little traffic: a seller's webhook endpoint that receives its events, a paid order cancelled by
+    // its seller, its refund failing once at the provider (an activity failure, retried), and a received
+    // order's after-sale.
+    await receiver.listen();
+    await registerEndpoint(system, webhookSeller, receiver, { description: 'prometheus test' });
+    expect((await system.http('POST', '/promotions/coupons', { token: system.token('seller', webhookSeller), body: couponBody })).status).toBe(201);
     await system.sim.scriptFaults({ provider: 'wechatpay', operation: 'submitRefund', outcomes: ['500'] });
     const order = await placePaidOrder(system, 'wechatpay');
     const cancelled = await system.http('POST', `/orders/${order.orderSn}/cancellations`, { token: system.token('seller', order.sellerId), headers: { 'idempotency-key': `prom-${order.orderSn}` }, body: { reason: 'out of stock' } });
@@ -174,6 +186,7 @@ describe('a real Prometheus scraping the API, a worker process and the Temporal 
     }
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     await system?.stop();
+    await receiver.close();
   });
 
   it('has a series for every metric an alert rule or a dashboard query names, from the job that exports it', async () => {
@@ -271,17 +284,25 @@ describe('a real Prometheus scraping the API, a worker process and the Temporal 
        VALUES (0, 'wechatpay', CURRENT_DATE - INTERVAL 1 DAY, 'AMOUNT_MISMATCH', 'prom', 'PPROM3W', 'test', 'OPEN')`,
     );
 
+    // A seller's endpoint whose receiver is gone: its next event fails, and failing past WEBHOOK_RETRY_FOR pauses it.
+    const gone = new WebhookReceiver();
+    await gone.listen();
+    const dead = await registerEndpoint(system, webhookSeller, gone, { description: 'gone' });
+    await gone.close();
+    expect((await system.http('POST', '/promotions/coupons', { token: system.token('seller', webhookSeller), body: couponBody })).status).toBe(201);
+
     const pending = await eventually(async () => {
       const { alerts } = await api<{ alerts: { labels: Record<string, string>; state: string; value: string }[] }>('/api/v1/alerts');
-      const names = ['RefundWaitingForSupportTooLong', 'ProviderNotificationsUndelivered', 'ReconciliationDifferencesFound'];
+      const names = ['RefundWaitingForSupportTooLong', 'ProviderNotificationsUndelivered', 'ReconciliationDifferencesFound', 'WebhookEndpointPaused'];
       const ours = alerts.filter((a) => names.includes(a.labels.alertname));
       return ours.length === names.length ? ours : undefined;
-    }, 30_000, 'the three alerts active');
+    }, 60_000, 'the four alerts active');
     expect(pending.map((a) => ({ labels: a.labels, state: a.state })).sort((a, b) => a.labels.alertname.localeCompare(b.labels.alertname))).toEqual([
       { labels: { alertname: 'ProviderNotificationsUndelivered', provider: 'alipay', severity: 'warning' }, state: 'pending' },
       { labels: { alertname: 'ReconciliationDifferencesFound', provider: 'wechatpay', kind: 'AMOUNT_MISMATCH', severity: 'warning' }, state: 'pending' },
       // for: 1m — it may already have turned firing.
       { labels: { alertname: 'RefundWaitingForSupportTooLong', severity: 'warning' }, state: expect.stringMatching(/^(pending|firing)$/) },
+      { labels: { alertname: 'WebhookEndpointPaused', endpoint_id: String(dead.id), seller_id: String(webhookSeller), severity: 'info' }, state: expect.stringMatching(/^(pending|firing)$/) },
     ]);
     const age = Number((await query('max(orders_refunds_waiting_for_support_oldest_age_seconds)')).result[0].value[1]);
     expect(age).toBeGreaterThan(9 * 3600 - 5);

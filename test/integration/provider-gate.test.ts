@@ -61,7 +61,7 @@ describe('provider gate: a WeChat Pay refund outage', () => {
     // The support console's line reads it from GET /support/provider-gates.
     const gates = await system.http('GET', '/support/provider-gates', { token: system.token('support', 1) });
     expect(gates.status).toBe(200);
-    expect(gates.body.find((g: { provider: string; family: string }) => g.provider === 'wechatpay' && g.family === 'refunds')).toMatchObject({ status: 'OPEN', running: true, workflowId: gateId });
+    expect(gates.body.gates.find((g: { provider: string; family: string }) => g.provider === 'wechatpay' && g.family === 'refunds')).toMatchObject({ status: 'OPEN', running: true, workflowId: gateId });
     const waitingAll = await eventually(async () => ((await gateState(system))?.waiting === ORDERS ? (await gateState(system))! : undefined), 60_000, 'every refund waiting');
 
     const refunds = await eventually(async () => {

@@ -1,3 +1,4 @@
+import { walkPages } from '../support/pages';
 import { applySchedules, reconciliationScheduleIdOf } from '../../apps/worker/schedules';
 import { chinaDateOf, previousChinaDay } from '../../domain';
 import type { ProviderName } from '../../payments';
@@ -70,7 +71,7 @@ describe('daily reconciliation against the providers’ bills', () => {
 
     const runs = await system.http('GET', `/reconciliation/runs?provider=wechatpay&from=${today}&to=${today}`, { token: support });
     expect(runs.status).toBe(200);
-    expect(runs.body).toEqual([expect.objectContaining({ billDate: today, provider: 'wechatpay', status: 'DONE', runCount: 2, billPayments: 500, billRefunds: 60, matched: 560, differences: 0, openDifferences: 0 })]);
+    expect(runs.body.items).toEqual([expect.objectContaining({ billDate: today, provider: 'wechatpay', status: 'DONE', runCount: 2, billPayments: 500, billRefunds: 60, matched: 560, differences: 0, openDifferences: 0 })]);
   });
 
   it.each(['wechatpay', 'alipay'] as const)('%s: each injected kind of difference is reported exactly once, and a re-run reports the same', async (provider) => {
@@ -114,8 +115,10 @@ describe('daily reconciliation against the providers’ bills', () => {
     // The same cases, in the API support uses.
     const open = await system.http('GET', `/reconciliation/differences?provider=${provider}&billDate=${billDate}`, { token: support });
     expect(open.status).toBe(200);
-    expect(open.body.map((d: { id: number }) => d.id).sort()).toEqual(found.map((d: { id: number }) => d.id).sort());
-    const strangerCase = open.body.find((d: { kind: string }) => d.kind === 'STRANDED_PAYMENT');
+    expect(open.body.items.map((d: { id: number }) => d.id).sort()).toEqual(found.map((d: { id: number }) => d.id).sort());
+    // Page by page (two a page): the same differences, oldest first, each once.
+    expect((await walkPages(system, `/v1/reconciliation/differences?provider=${provider}&billDate=${billDate}`, support, 2)).map((d) => d.id)).toEqual(open.body.items.map((d: { id: number }) => d.id));
+    const strangerCase = open.body.items.find((d: { kind: string }) => d.kind === 'STRANDED_PAYMENT');
     expect(strangerCase).toMatchObject({ outTradeNo: stranger.outTradeNo, providerFen: 4321, ourFen: null, orderSn: null, autoFix: expect.stringContaining('no order of ours') });
 
     const logBefore = await caseLogCount();

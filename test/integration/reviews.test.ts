@@ -76,7 +76,7 @@ describe('reviews', () => {
 
     // The seller reads their goods' reviews; another seller's token finds nothing.
     const forSeller = await system.http('GET', `/goods/${cups}/reviews`, { token: system.token('seller', sellerId) });
-    expect(forSeller.body.reviews).toEqual([expect.objectContaining({ orderSn, kind: 'INITIAL', grade: 'GOOD', automatic: true })]);
+    expect(forSeller.body.items).toEqual([expect.objectContaining({ orderSn, kind: 'INITIAL', grade: 'GOOD', automatic: true })]);
     expect((await system.http('GET', `/goods/${cups}/reviews`, { token: system.token('seller', sellerId + 1) })).status).toBe(404);
   });
 });

@@ -55,10 +55,10 @@ describe('seller API keys', () => {
     await eventually(async () => ((await system.dataSource.query('SELECT last_used_at FROM seller_api_key WHERE id = ?', [made.id]))[0].last_used_at ? true : undefined), 10_000, 'last use recorded');
     const listed = await system.http('GET', '/seller/api-keys', { token: system.token('seller', order.sellerId) });
     expect(listed.status).toBe(200);
-    expect(listed.body.keys).toHaveLength(1);
-    expect(listed.body.keys[0]).toMatchObject({ id: made.id, name: 'ERP cancellations', scopes: ['orders:read', 'orders:write'], revoked: false, revokedAt: null });
-    expect(listed.body.keys[0].lastUsedAt).toEqual(expect.any(String));
-    expect(listed.body.keys[0]).not.toHaveProperty('key');
+    expect(listed.body.items).toHaveLength(1);
+    expect(listed.body.items[0]).toMatchObject({ id: made.id, name: 'ERP cancellations', scopes: ['orders:read', 'orders:write'], revoked: false, revokedAt: null });
+    expect(listed.body.items[0].lastUsedAt).toEqual(expect.any(String));
+    expect(listed.body.items[0]).not.toHaveProperty('key');
     expect(JSON.stringify(listed.body)).not.toContain(made.key.split('_').at(-1));
   });
 
@@ -131,7 +131,7 @@ describe('seller API keys', () => {
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ code: 'API_KEY_INVALID', detail: expect.stringContaining('revoked') });
     const listed = await system.http('GET', '/seller/api-keys', { token: system.token('seller', order.sellerId) });
-    expect(listed.body.keys.map((k: { id: string; revoked: boolean }) => [k.id, k.revoked])).toEqual([[made.id, true]]);
+    expect(listed.body.items.map((k: { id: string; revoked: boolean }) => [k.id, k.revoked])).toEqual([[made.id, true]]);
 
     // The right id with a wrong secret, and junk: the same refusal, telling nothing.
     const forged = made.key.slice(0, -4) + (made.key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
@@ -156,11 +156,11 @@ describe('seller API keys', () => {
 
   it('declares the routes, their answers and the scopes in OpenAPI', async () => {
     const doc = (await system.http('GET', '/docs-json')).body;
-    const create = doc.paths['/seller/api-keys'].post;
+    const create = doc.paths['/v1/seller/api-keys'].post;
     expect(create.responses['201'].content['application/json'].schema.$ref).toBe('#/components/schemas/CreatedApiKey');
-    expect(doc.paths['/seller/api-keys'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/ApiKeyList');
-    expect(doc.paths['/seller/api-keys/{id}'].delete.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/ApiKeyView');
-    const cancelOp = doc.paths['/orders/{orderSn}/cancellations'].post;
+    expect(doc.paths['/v1/seller/api-keys'].get.responses['200'].content['application/json'].schema.properties.items.items.$ref).toBe('#/components/schemas/ApiKeyView');
+    expect(doc.paths['/v1/seller/api-keys/{id}'].delete.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/ApiKeyView');
+    const cancelOp = doc.paths['/v1/orders/{orderSn}/cancellations'].post;
     expect(cancelOp['x-api-key-scope']).toBe('orders:write');
     expect(cancelOp.responses['401'].content['application/problem+json'].schema.allOf[1].properties.code.enum).toEqual(expect.arrayContaining(['UNAUTHENTICATED', 'API_KEY_INVALID']));
     expect(cancelOp.responses['403'].content['application/problem+json'].schema.allOf[1].properties.code.enum).toEqual(expect.arrayContaining(['FORBIDDEN', 'INSUFFICIENT_SCOPE']));

@@ -39,7 +39,7 @@ describe('examples/seller-backend', () => {
     const shippableSku = await seedGoods(system.dataSource, { sellerId, priceFen: 2100, stock: 10 });
     // The seller (signed in, a token) makes the machine's key through the same generated client.
     const asSeller = createSellerClient({ baseUrl: system.apiUrl, apiKey: system.token('seller', sellerId) });
-    const key = await ok(asSeller.POST('/seller/api-keys', { body: { name: 'seller-backend example', scopes: ['orders:read', 'orders:write', 'webhooks:manage'] } }));
+    const key = await ok(asSeller.POST('/v1/seller/api-keys', { body: { name: 'seller-backend example', scopes: ['orders:read', 'orders:write', 'webhooks:manage'] } }));
     keyId = key.id;
     apiKey = key.key;
     backend = await startSellerBackend({ apiUrl: system.apiUrl, apiKey, blockedSkuIds: [String(blockedSku)] });
@@ -79,7 +79,7 @@ describe('examples/seller-backend', () => {
   it('a redelivered message (same webhook-id) is recognised and not acted on again', async () => {
     const [paid] = deliveriesOf(blocked.orderSn, 'order.paid');
     const asKey = createSellerClient({ baseUrl: system.apiUrl, apiKey });
-    const resent = await asKey.POST('/seller/webhook-endpoints/{id}/messages/{eventId}/resend', { params: { path: { id: backend.endpointId, eventId: paid.webhookId } } });
+    const resent = await asKey.POST('/v1/seller/webhook-endpoints/{id}/messages/{eventId}/resend', { params: { path: { id: backend.endpointId, eventId: paid.webhookId } } });
     expect(resent.response.status).toBe(202);
     await eventually(async () => (backend.deliveries.some((d) => d.webhookId === paid.webhookId && d.outcome === 'duplicate') ? true : undefined), 60_000, 'the redelivery');
     expect(backend.deliveries.filter((d) => d.webhookId === paid.webhookId).map((d) => d.outcome)).toEqual(['cancelled', 'duplicate']);

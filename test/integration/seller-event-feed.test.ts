@@ -112,7 +112,7 @@ describe('the seller event feed', () => {
       expect({ query, status: refused.status, code: refused.body.code }).toEqual({ query, status: 400, code: 'VALIDATION_FAILED' });
     }
     const doc = (await system.http('GET', '/docs-json')).body;
-    const op = doc.paths['/seller/events'].get;
+    const op = doc.paths['/v1/seller/events'].get;
     expect(op['x-api-key-scope']).toBe('events:read');
     expect(op.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/EventFeedPage');
     expect(doc.components.schemas.FeedEvent.properties.eventType.enum).toEqual(expect.arrayContaining(['order.cancelled', 'refund.succeeded', 'after_sale.applied']));

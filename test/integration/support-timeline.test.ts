@@ -5,16 +5,16 @@
  * made it — every link opened in Chromium on the dev server's UI. The console page is screenshot to
  * test-output/screenshots/support-console.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BrowserContext, chromium } from 'playwright-core';
+import { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { afterSaleApi, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
 import { waitForComplaint } from '../support/complaints';
 import { TemporalUiServer, startTemporalUiServer } from '../support/temporal-ui-server';
 import { TestSystem, startTestSystem } from '../support/system';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 
 interface Entry {
@@ -34,22 +34,18 @@ describe('support order timeline', () => {
   let ui: TemporalUiServer;
   let system: TestSystem;
   let context: BrowserContext;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run scripts/ensure-chromium.sh`);
     mkdirSync(SHOTS, { recursive: true });
     scratch = mkdtempSync(join(tmpdir(), 'orders-support-timeline-'));
     ui = await startTemporalUiServer(scratch);
     system = await startTestSystem({ TEMPORAL_ADDRESS: ui.address, TEMPORAL_UI_URL: ui.uiUrl });
-    context = await chromium.launchPersistentContext(join(scratch, 'chromium'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1500, height: 1100 },
-    });
+    browser = await launchChromium({ width: 1500, height: 1100 });
+    context = browser.context;
   }, 180_000);
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await system?.stop();
     await ui?.stop();
     if (scratch) rmSync(scratch, { recursive: true, force: true });

@@ -5,10 +5,8 @@
  * its workflow NeedsAttention (found by a visibility query, as in the Temporal UI), and the metric
  * counts it per kind and age bucket.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { LatePaymentActivities } from '../../activities/late-payments';
 import { registerSupportQueueMetrics } from '../../apps/worker/support-queue-metrics';
@@ -17,6 +15,8 @@ import { runStep } from '../../db/business-events';
 import { openReconciliationCases } from '../../db/reconciliation-cases';
 import { DifferenceKind, WORK_KINDS, WorkKind } from '../../domain';
 import type { SupportOverdueResult } from '../../workflows/support-overdue.contract';
+import { launchChromium } from '../support/chromium';
+import { walkPages } from '../support/pages';
 import { afterSaleApi, receivedTwoLineOrder, waitForAfterSale } from '../support/after-sales';
 import { listWorkflowIds, waitForComplaint } from '../support/complaints';
 import { recordHistory } from '../support/fixtures';
@@ -24,7 +24,6 @@ import { placePaidOrder } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
 
 const SERVICE_LEVEL = '3s';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 
 describe('support work queue', () => {
@@ -105,6 +104,8 @@ describe('support work queue', () => {
     expect(queue.body.items.find((i: { kind: string }) => i.kind === 'PARKED_REFUND').amountFen).toBe(cancelled.orderFen);
     expect(queue.body.items.find((i: { kind: string }) => i.kind === 'RECONCILIATION_CASE').amountFen).toBe(100);
     expect(queue.body.items.find((i: { kind: string }) => i.kind === 'LATE_PAYMENT').amountFen).toBe(order.orderFen);
+    // Page by page (one item a page), the same items in the same order, each once.
+    expect((await walkPages(system, '/v1/support/work-queue', support, 1)).map((i) => `${i.kind}:${i.id}`)).toEqual(queue.body.items.map((i: { kind: string; id: string }) => `${i.kind}:${i.id}`));
 
     // Past the service level: the schedule's run escalates and marks each item once.
     await eventually(async () => {
@@ -161,15 +162,8 @@ describe('support work queue', () => {
     expect(timeline.waiting.map((i: { kind: string }) => i.kind).sort()).toEqual(['COMPLAINT_ARBITRATION', 'LATE_PAYMENT', 'MANUAL_AFTER_SALE', 'RECONCILIATION_CASE']);
 
     // The console's work queue, overdue rows highlighted (screenshot looked at in review).
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: run scripts/ensure-chromium.sh`);
     mkdirSync(SHOTS, { recursive: true });
-    const profile = mkdtempSync(join(tmpdir(), 'orders-support-queue-'));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1500, height: 700 },
-    });
+    const { context, close } = await launchChromium({ width: 1500, height: 700 });
     try {
       const page = await context.newPage();
       await page.goto(`${system.apiUrl}/support/console#token=${support}`);
@@ -178,8 +172,7 @@ describe('support work queue', () => {
       expect(await page.locator('#queue-count').textContent()).toBe('5');
       await page.screenshot({ path: join(SHOTS, 'support-console-work-queue.png'), fullPage: true });
     } finally {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await close();
     }
   });
 });

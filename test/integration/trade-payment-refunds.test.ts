@@ -88,6 +88,74 @@ describe('refunds against a trade payment', () => {
     expect(result.matched).toBe(3);
   });
 
+  it('a goodwill refund and an arbitrated complaint refund of one order, a cancel of the other: each its own refund number against the trade payment, within the share; REFUNDED; reconciliation 0 differences', async () => {
+    const trade = await twoShopTrade(system, { aFen: 600, bFen: 900, cFen: 3000 }); // shop 1: 2 × 600 + 900 = 2100; shop 2: one line of 3000
+    const complained = trade.orders.find((o) => o.orderFen === 3000)!;
+    const cancelled = trade.orders.find((o) => o.orderFen === 2100)!;
+    const buyer = system.token('buyer', trade.buyerId);
+    const support = system.token('support', 3);
+    const payment = await startTradePayment(system, trade, 'wechatpay');
+    await system.sim.payTrade(payment.outTradeNo, 'wechatpay');
+    for (const order of trade.orders) await waitForStatus(system, order.orderSn, OrderStatus.PAID_OFF, 60_000);
+    await system.http('POST', `/orders/${complained.orderSn}/shipment`, { token: system.token('seller', complained.sellerId), body: { carrier: 'SF', trackingNo: `SF${complained.orderSn.slice(-8)}` } });
+    await system.http('POST', `/orders/${complained.orderSn}/receipt`, { token: buyer });
+    await waitForStatus(system, complained.orderSn, OrderStatus.ROG);
+
+    // Goodwill: 2000 of the order's 3000 share.
+    const goodwill = await system.http('POST', `/support/orders/${complained.orderSn}/goodwill-refunds`, { token: support, headers: { 'idempotency-key': `gw-${complained.orderSn}` }, body: { refundFen: 2000, reason: 'parcel late' } });
+    expect(goodwill.status).toBe(202);
+    expect(await system.temporal.workflow.getHandle(goodwill.body.workflowId).result()).toMatchObject({ status: 'REFUNDED' });
+
+    // A complaint on its one line, arbitrated with a refund: bounded by what remains of the share (1000),
+    // though the payment itself still has 3100 left.
+    const filed = await system.http('POST', `/orders/${complained.orderSn}/complaints`, { token: buyer, body: { skuId: complained.skuIds[0], topic: 'Short weight', content: 'The tin holds 200 g, not 250 g.' } });
+    expect(filed.status).toBe(201);
+    const id: number = filed.body.id;
+    const step = (path: string, token: string, body: Record<string, unknown>) => system.http('POST', `/complaints/${id}/${path}`, { token, body });
+    expect((await system.http('POST', `/support/complaints/${id}/review`, { token: support, body: { content: 'accepted' } })).body.status).toBe('WAIT_APPEAL');
+    expect((await step('appeal', system.token('seller', complained.sellerId), { content: 'we weighed it' })).body.status).toBe('COMMUNICATION');
+    expect((await step('arbitration-request', buyer, { content: 'please decide' })).body.status).toBe('WAIT_ARBITRATION');
+    expect(filed.body.refundableFen).toBe(1000); // what the goodwill refund left of the share
+    const over = await system.http('POST', `/support/complaints/${id}/arbitration`, { token: support, body: { result: 'refund the rest and more', refundFen: 1001 } });
+    expect(over).toMatchObject({ status: 409, body: { code: 'RefundExceedsRemaining', detail: expect.stringMatching(/exceeds the 1000 fen that remain refundable/) } });
+    const decided = await system.http('POST', `/support/complaints/${id}/arbitration`, { token: support, body: { result: 'Short weight confirmed', refundFen: 1000 } });
+    expect(decided.body).toMatchObject({ status: 'COMPLETE', refundFen: 1000 });
+    expect((await system.temporal.workflow.getHandle(`complaint-${id}`).result()).refund).toMatchObject({ refundFen: 1000, status: 'SUCCESS' });
+
+    // The other order cancelled: its whole share back.
+    const cancel = await system.http('POST', `/orders/${cancelled.orderSn}/cancellations`, { token: buyer, headers: { 'idempotency-key': `c-${cancelled.orderSn}` }, body: { reason: 'found it cheaper' } });
+    expect(cancel.status).toBe(202);
+    await waitForStatus(system, cancelled.orderSn, OrderStatus.CANCELLED, 60_000);
+
+    const refunds: { refund_sn: string; order_sn: string; cause_key: string; refund_fen: number; total_fen: number }[] = await eventually(async () => {
+      const rows = await system.dataSource.query('SELECT refund_sn, order_sn, cause_key, refund_fen, total_fen, status FROM refund WHERE out_trade_no = ? ORDER BY payment_refund_no', [payment.outTradeNo]);
+      return rows.length === 3 && rows.every((r: { status: string }) => r.status === RefundStatus.SUCCESS) ? rows : undefined;
+    }, 90_000, 'three refunds of the trade payment SUCCESS');
+    expect(refunds.map((r) => ({ orderSn: r.order_sn, cause: r.cause_key.split(':')[0], refundFen: r.refund_fen, totalFen: r.total_fen }))).toEqual([
+      { orderSn: complained.orderSn, cause: 'goodwill', refundFen: 2000, totalFen: trade.totalFen },
+      { orderSn: complained.orderSn, cause: 'complaint', refundFen: 1000, totalFen: trade.totalFen },
+      { orderSn: cancelled.orderSn, cause: 'cancel', refundFen: 2100, totalFen: trade.totalFen },
+    ]);
+    expect(new Set(refunds.map((r) => r.refund_sn)).size).toBe(3);
+    for (const refund of refunds) {
+      expect((await system.sim.requests({ provider: 'wechatpay', operation: 'submitRefund', key: refund.refund_sn })).filter((e) => e.status === 200)).toHaveLength(1);
+    }
+    // Σ refunds = the payment: REFUNDED at the provider and here; each order got exactly its share back.
+    expect(await system.sim.moneyMoved(payment.outTradeNo, 'wechatpay')).toEqual({ capturedFen: trade.totalFen, refundedFen: trade.totalFen, refunds: 3 });
+    expect(await system.dataSource.query('SELECT status FROM payment WHERE out_trade_no = ?', [payment.outTradeNo])).toEqual([{ status: 'REFUNDED' }]);
+    expect(await system.dataSource.query('SELECT order_sn, refunded_fen FROM orders WHERE trade_sn = ? ORDER BY order_sn', [trade.tradeSn])).toEqual(
+      trade.orders.map((o) => ({ order_sn: o.orderSn, refunded_fen: o.orderFen })),
+    );
+    const more = await system.http('POST', `/support/orders/${complained.orderSn}/goodwill-refunds`, { token: support, headers: { 'idempotency-key': `gw2-${complained.orderSn}` }, body: { refundFen: 1, reason: 'one more' } });
+    expect(more.status).toBe(409);
+
+    // The day's bill: this payment and its three refunds match (with the first run's), nothing differs.
+    const result = await reconcile('wechatpay');
+    expect(result).toMatchObject({ differenceCount: 0 });
+    expect(result.matched).toBeGreaterThanOrEqual(4);
+    expect(await system.dataSource.query('SELECT kind FROM reconciliation_difference WHERE out_trade_no = ?', [payment.outTradeNo])).toEqual([]);
+  });
+
   it('a stranded trade payment (notification lost) found by reconciliation pays both orders once', async () => {
     const trade = await twoShopTrade(system, { aFen: 700, bFen: 800, cFen: 900 });
     const payment = await startTradePayment(system, trade, 'alipay');

@@ -88,7 +88,10 @@ describe('API calls wait on a workflow for a bounded time', () => {
       expect((await system.http('GET', audit.body.stepUrl, { token: system.token('seller', order.sellerId + 1) })).status).toBe(404);
       expect((await system.http('GET', `${audit.body.stepUrl}x`, { token: seller })).status).toBe(404);
       const stillRunning = await system.http('GET', audit.body.stepUrl, { token: seller });
-      expect(stillRunning).toMatchObject({ status: 202, body: { code: 'STEP_PENDING' } });
+      expect(stillRunning).toMatchObject({ status: 202, body: { code: 'STEP_PENDING', stepUrl: audit.body.stepUrl } });
+      // A client of the versioned contract reads it under /v1 and is told to come back under /v1.
+      const versioned = await system.http('GET', `/v1${audit.body.stepUrl}`, { token: seller });
+      expect(versioned).toMatchObject({ status: 202, body: { code: 'STEP_PENDING', stepUrl: `/v1${audit.body.stepUrl}` } });
 
       system.workerDatabase.restore();
       const done = await eventually(async () => {

@@ -151,7 +151,11 @@ describe('webhooks: the seller outbox pushed to endpoints', () => {
     expect(resent.status).toBe(202);
     expect(resent.body).toMatchObject({ eventId: paidIds[0], status: 'PENDING' });
     await eventually(async () => (picky.accepted().some((r) => r.webhookId === paidIds[0]) ? true : undefined), 30_000, 'the re-sent message');
-    const attempts = await system.http('GET', `/seller/webhook-endpoints/${endpoints.picky.id}/attempts?eventId=${encodeURIComponent(paidIds[0])}`, { token: seller() });
+    // The attempt is recorded once its answer is read: the receiver may have it a moment before.
+    const attempts = await eventually(async () => {
+      const page = await system.http('GET', `/seller/webhook-endpoints/${endpoints.picky.id}/attempts?eventId=${encodeURIComponent(paidIds[0])}`, { token: seller() });
+      return page.body.items.length >= 2 ? page : undefined;
+    }, 30_000, 'the re-sent attempt recorded');
     expect(attempts.body.items.map((a: { attemptNo: number; statusCode: number; outcome: string }) => [a.attemptNo, a.statusCode, a.outcome])).toEqual([[1, 400, 'FAILED'], [2, 200, 'DELIVERED']]);
     // Another seller's endpoint is not found.
     const other = await system.http('GET', `/seller/webhook-endpoints/${endpoints.picky.id}`, { token: system.token('seller', newSellerId()) });
@@ -189,7 +193,12 @@ describe('webhooks: the seller outbox pushed to endpoints', () => {
     const attempts = await readAllAttempts(endpoints.flaky.id);
     expect(attempts.some((a) => a.statusCode === null && /ECONNREFUSED/.test(a.error ?? ''))).toBe(true);
     expect(attempts.some((a) => a.statusCode === 500 && a.outcome === 'RETRY')).toBe(true);
-    const endpoint = await system.http('GET', `/seller/webhook-endpoints/${endpoints.flaky.id}`, { token: seller() });
+    // The worker records the success (failing_since cleared) after the receiver's 200 arrives: read until then
+    // (a CI run read it in between). ENABLED throughout: the outage never reached WEBHOOK_RETRY_FOR.
+    const endpoint = await eventually(async () => {
+      const read = await system.http('GET', `/seller/webhook-endpoints/${endpoints.flaky.id}`, { token: seller() });
+      return read.body.failingSince === null ? read : undefined;
+    }, 10_000, 'the endpoint no longer failing');
     expect(endpoint.body).toMatchObject({ status: 'ENABLED', failingSince: null });
   });
 
@@ -233,8 +242,8 @@ describe('webhooks: the seller outbox pushed to endpoints', () => {
 
   async function readAllAttempts(endpointId: number) {
     const items: { id: number; statusCode: number | null; outcome: string; error: string | null; latencyMs: number; attemptedAt: string }[] = [];
-    for (let cursor = '0'; ; ) {
-      const page = await system.http('GET', `/seller/webhook-endpoints/${endpointId}/attempts?after=${cursor}&limit=100`, { token: seller() });
+    for (let cursor = ''; ; ) {
+      const page = await system.http('GET', `/seller/webhook-endpoints/${endpointId}/attempts?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token: seller() });
       expect(page.status).toBe(200);
       items.push(...page.body.items);
       if (!page.body.nextCursor) return items;

@@ -140,6 +140,26 @@ describe('WeChat Pay idempotency and faults', () => {
     expect(new Set(requests.map((r) => r.body)).size).toBe(1);
   });
 
+  it('slow: applied and answered as usual, only after the rule\'s delay; a delay past the client\'s timeout is a TIMEOUT whose refund landed', async () => {
+    const outTradeNo = await paidTrade(800);
+    const inTime = uniqueNo('RS');
+    await t.control.scriptRefund(inTime, { processingMs: 0, then: 'SUCCESS' });
+    await t.control.scriptFaults({ provider: 'wechatpay', operation: 'submitRefund', key: inTime, outcomes: ['slow'], delayMs: 600 });
+    const began = Date.now();
+    const answered = await wechat().submitRefund({ outTradeNo, outRefundNo: inTime, refundFen: 100, totalFen: 800, reason: 'slow', notifyUrl: receiver.wechatUrl });
+    expect(Date.now() - began).toBeGreaterThanOrEqual(600);
+    expect(answered).toMatchObject({ status: 'SUCCESS', outRefundNo: inTime, refundFen: 100 });
+
+    // Slower than the client waits (1.5 s here): the client times out, the refund was applied all the same.
+    const late = uniqueNo('RL');
+    await t.control.scriptRefund(late, { processingMs: 0, then: 'SUCCESS' });
+    await t.control.scriptFaults({ provider: 'wechatpay', operation: 'submitRefund', key: late, outcomes: ['slow'], delayMs: 2500 });
+    expect(await rejectionOf(wechat().submitRefund({ outTradeNo, outRefundNo: late, refundFen: 200, totalFen: 800, reason: 'slow', notifyUrl: receiver.wechatUrl }))).toMatchObject({ code: 'TIMEOUT', outcomeUnknown: true });
+    for (let waited = 0; (await t.control.moneyMoved(outTradeNo)).refunds < 2 && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(await t.control.moneyMoved(outTradeNo)).toEqual({ capturedFen: 800, refundedFen: 300, refunds: 2 });
+    await expect(t.control.scriptFaults({ provider: 'wechatpay', operation: 'submitRefund', outcomes: ['slow'], delayMs: 0 })).rejects.toThrow(/delayMs/);
+  });
+
   it('same out_refund_no with a different body is INVALID_REQUEST and moves nothing', async () => {
     const outTradeNo = await paidTrade(800);
     const outRefundNo = uniqueNo('RD');

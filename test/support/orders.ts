@@ -2,6 +2,7 @@ import type { ProviderName } from '../../payments';
 import { OrderStatus } from '../../domain';
 import { TestSystem, eventually } from './system';
 import { newSellerId, seedGoods } from './fixtures';
+import { createActivity } from './group-buys';
 
 export interface PlacedOrder {
   orderSn: string;
@@ -21,7 +22,11 @@ export interface PlaceOrderOptions {
   /** Buy an existing SKU (e.g. to join a group buy) instead of seeding one for a fresh seller. */
   sku?: { skuId: number; sellerId: number };
   buyerId?: number;
-  groupBuy?: { groupId?: string; size?: number };
+  /**
+   * Join a group, open one in an activity, or (`size`) open one in a new activity of the seller's for
+   * this SKU at its normal price, no auto-form, its groups given GROUP_BUY_DEADLINE to form.
+   */
+  groupBuy?: { groupId?: string; activityId?: number; size?: number };
 }
 
 export async function orderStatus(system: TestSystem, orderSn: string): Promise<string> {
@@ -37,10 +42,18 @@ export async function waitForStatus(system: TestSystem, orderSn: string, status:
 export async function placeOrder(system: TestSystem, options: PlaceOrderOptions = {}): Promise<PlacedOrder> {
   const sellerId = options.sku?.sellerId ?? newSellerId();
   const buyerId = options.buyerId ?? sellerId + 500_000;
-  const skuId = options.sku?.skuId ?? (await seedGoods(system.dataSource, { sellerId, priceFen: options.priceFen ?? 12900, stock: options.stock ?? 10 }));
+  const priceFen = options.priceFen ?? 12900;
+  const skuId = options.sku?.skuId ?? (await seedGoods(system.dataSource, { sellerId, priceFen, stock: options.stock ?? 10 }));
+  let groupBuy: { groupId?: string; activityId?: number } | undefined;
+  if (options.groupBuy) {
+    const { size, ...rest } = options.groupBuy;
+    groupBuy = size !== undefined && !rest.groupId && !rest.activityId
+      ? { activityId: await createActivity(system, sellerId, { skuId, groupPriceFen: priceFen, groupSize: size, formWithinSeconds: Math.max(1, Math.round(system.config.groupBuyDeadlineMs / 1000)) }) }
+      : rest;
+  }
   const created = await system.http('POST', '/trades', {
     token: system.token('buyer', buyerId),
-    body: { items: [{ skuId, quantity: options.quantity ?? 2 }], paymentType: options.paymentType ?? 'ONLINE', ...(options.groupBuy ? { groupBuy: options.groupBuy } : {}) },
+    body: { items: [{ skuId, quantity: options.quantity ?? 2 }], paymentType: options.paymentType ?? 'ONLINE', ...(groupBuy ? { groupBuy } : {}) },
   });
   if (created.status !== 201) throw new Error(`checkout failed: ${created.status} ${JSON.stringify(created.body)}`);
   const { orderSn, orderFen, groupId } = created.body.orders[0];

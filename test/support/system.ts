@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { connectTemporalClient, connectWorkerConnection } from '../../apps/shared/temporal';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -15,7 +15,7 @@ import { connectDataSource, migrate } from '../../db/data-source';
 import { createApiApp } from '../../apps/api/app';
 import { mintToken } from '../../apps/api/auth/token';
 import type { Role } from '../../apps/api/auth/principal';
-import { createOrderWorker } from '../../apps/worker/worker';
+import { OrderWorkers, createOrderWorkers } from '../../apps/worker/worker';
 import { startPaymentSim } from '../../apps/payment-sim/server';
 import { readRefundSpacing } from '../../domain';
 import { ERROR_CATALOGUE, isErrorCode } from '../../domain/error-codes';
@@ -44,10 +44,23 @@ export interface TestSystem {
    * `stdout: 'pipe'` to read its log lines; `compiled` to start it from transpiled JavaScript (chaos/compiled-worker.ts).
    */
   spawnWorkerProcess(env?: Record<string, string>, options?: { stdout?: 'pipe' | 'ignore'; compiled?: { main: string; env: Record<string, string> } }): ChildProcess;
+  /** With `apiProcess`: the API's own OS process (its CPU measured apart from the simulator and the driver). */
+  apiProcess?: ChildProcess;
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(env: Record<string, string> = {}, options: { ownDatabase?: boolean; apiLogger?: Logger } = {}): Promise<TestSystem> {
+/**
+ * `apiProcess`: the API as its own OS process (apps/api/main.ts under ts-node, logging JSON lines at
+ * info as in production, to nowhere) instead of in this one; `execArgv` are its node flags (bench/api-cpu.ts
+ * passes --inspect to profile it).
+ */
+export interface TestSystemOptions {
+  ownDatabase?: boolean;
+  apiLogger?: Logger;
+  apiProcess?: { execArgv?: string[] };
+}
+
+export async function startTestSystem(env: Record<string, string> = {}, options: TestSystemOptions = {}): Promise<TestSystem> {
   const temporalAddress = required('TEST_TEMPORAL_ADDRESS');
   // Sweeps scan every order in their database: a test of them gets a database of its own.
   const databaseUrl = options.ownDatabase ? await createOwnDatabase(required('TEST_DATABASE_URL')) : required('TEST_DATABASE_URL');
@@ -92,12 +105,24 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   const workerConfig = { ...config, databaseUrl: proxied.toString() };
   const workerDataSource = await connectDataSource(workerConfig.databaseUrl, { poolSize: 4 });
 
-  const app: INestApplication = await createApiApp(config, { logger: options.apiLogger ?? false });
-  await app.listen(apiPort, '127.0.0.1');
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const children = new Set<ChildProcess>();
+  let app: INestApplication | undefined;
+  let apiProcess: ChildProcess | undefined;
+  if (options.apiProcess) {
+    apiProcess = spawn(process.execPath, [...(options.apiProcess.execArgv ?? []), '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'api', 'main.ts')], {
+      env: { ...process.env, ...processEnv },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.add(apiProcess);
+    apiProcess.on('exit', () => children.delete(apiProcess!));
+    await eventually(async () => (apiProcess!.exitCode === null ? ((await fetch(`${apiUrl}/health/live`).catch(() => undefined))?.ok || undefined) : Promise.reject(new Error(`the API process exited with ${apiProcess!.exitCode}`))), 120_000, 'the API process to listen');
+  } else {
+    app = await createApiApp(config, { logger: options.apiLogger ?? false });
+    await app.listen(apiPort, '127.0.0.1');
+  }
 
-  let worker: { instance: Worker; running: Promise<void>; connection: NativeConnection } | undefined;
+  let worker: { instance: OrderWorkers; running: Promise<void>; connection: NativeConnection } | undefined;
   const system: TestSystem = {
     config,
     apiUrl,
@@ -127,7 +152,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     async startWorker() {
       if (worker) return;
       const connection = await connectWorkerConnection(config.temporal);
-      const instance = await createOrderWorker({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal, workflowBundlePath: processEnv.WORKFLOW_BUNDLE });
+      const instance = await createOrderWorkers({ connection, config: workerConfig, dataSource: workerDataSource, temporalClient: temporal, workflowBundlePath: processEnv.WORKFLOW_BUNDLE });
       worker = { instance, running: instance.run(), connection };
     },
     async stopWorker() {
@@ -138,6 +163,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       await current.running;
       await current.connection.close();
     },
+    apiProcess,
     spawnWorkerProcess(extraEnv = {}, spawnOptions = {}) {
       const compiled = spawnOptions.compiled;
       const args = compiled ? [compiled.main] : ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'worker', 'main.ts')];
@@ -153,7 +179,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     async stop() {
       for (const child of children) child.kill('SIGKILL');
       await system.stopWorker();
-      await app.close();
+      await app?.close();
       await temporal.connection.close();
       await dataSource.destroy();
       if (workerDataSource.isInitialized) await workerDataSource.destroy();

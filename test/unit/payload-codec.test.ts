@@ -40,6 +40,16 @@ describe('EncryptionCodec', () => {
     expect(Buffer.from(a.data!).equals(Buffer.from(b.data!))).toBe(false);
   });
 
+  it('never repeats an IV across the batches of random bytes it draws them from, and each payload still opens', async () => {
+    const codec = new EncryptionCodec(settings({ PAYLOAD_CODEC_KEYS: `k1:${key()}` }));
+    // 600 payloads: more than two batches of 256 IVs.
+    const sealed = await codec.encode(Array.from({ length: 600 }, (_, i) => converter.toPayload({ i })));
+    const ivs = new Set(sealed.map((p) => Buffer.from(p.data!).subarray(0, 12).toString('hex')));
+    expect(ivs.size).toBe(600);
+    const opened = await codec.decode(sealed);
+    expect(opened.map((p) => converter.fromPayload(p))).toEqual(Array.from({ length: 600 }, (_, i) => ({ i })));
+  });
+
   it('rotates: after a new key becomes current, payloads of the old key still decrypt, new ones carry the new id', async () => {
     const oldKey = key();
     const newKey = key();

@@ -8,6 +8,8 @@ import { API_ERROR_CODES, DomainError, ERROR_CATALOGUE, ErrorCode, WORKER_ERROR_
 import { documentProblems } from '../../apps/api/common/api-problems';
 import { ProblemDetailsFilter } from '../../apps/api/common/problem.filter';
 import { problemOf, sendProblem, validationFailed, workflowRefusal } from '../../apps/api/common/problem-details';
+import { providerProblem } from '../../apps/api/common/provider-problem';
+import { ProviderError } from '../../payments/provider';
 import { WorkflowNotAnswering } from '../../apps/api/common/refused-update';
 import { RateLimitExceeded } from '../../apps/api/common/rate-limits';
 import { answerOf, refusedAnswer } from '../../apps/api/common/stored-answer';
@@ -72,6 +74,23 @@ describe('the error catalogue', () => {
 });
 
 describe('problemOf: every error a request ends with becomes a catalogue code', () => {
+  it('a provider failure: retryable (no answer, or "call again") is 503 PROVIDER_UNAVAILABLE with Retry-After; any other is 502 PROVIDER_FAILED', () => {
+    const timeout = new ProviderError({ provider: 'wechatpay', errorClass: 'retryable', code: 'TIMEOUT', message: 'no answer within 1500 ms', outcomeUnknown: true });
+    expect(ERROR_CATALOGUE.PROVIDER_UNAVAILABLE.status).toBe(503);
+    expect(ERROR_CATALOGUE.PROVIDER_FAILED.status).toBe(502);
+    expect(problemOf(providerProblem(timeout, 'create the payment'))).toEqual({
+      code: 'PROVIDER_UNAVAILABLE',
+      extensions: { retryAfterSeconds: 2 },
+      detail: 'wechatpay did not create the payment (wechatpay TIMEOUT: no answer within 1500 ms); nothing was refused: send the same request again',
+    });
+    const busy = new ProviderError({ provider: 'alipay', errorClass: 'retryable', code: 'ACQ.SYSTEM_ERROR', message: 'system busy' });
+    expect(problemOf(providerProblem(busy, 'close the superseded payment P1A'))).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', extensions: { retryAfterSeconds: 2 } });
+    for (const errorClass of ['final', 'needs-operator'] as const) {
+      const refused = new ProviderError({ provider: 'wechatpay', errorClass, code: 'PARAM_ERROR', message: 'bad amount' });
+      expect(problemOf(providerProblem(refused, 'create the payment'))).toEqual({ code: 'PROVIDER_FAILED', detail: 'wechatpay refused to create the payment: wechatpay PARAM_ERROR: bad amount', extensions: undefined });
+    }
+  });
+
   it('maps bare Nest exceptions by status, keeping their message as the detail', () => {
     expect(problemOf(new NotFoundException('order O1 not found'))).toMatchObject({ code: 'NOT_FOUND', detail: 'order O1 not found' });
     expect(problemOf(new BadRequestException('page must be a whole number'))).toMatchObject({ code: 'VALIDATION_FAILED', detail: 'page must be a whole number' });

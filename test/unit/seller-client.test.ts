@@ -27,9 +27,9 @@ describe('the generated seller client', () => {
 
   it('the document has the seller routes the example backend calls, with their problem answers', () => {
     const doc = JSON.parse(readFileSync(join(dir, 'openapi.json'), 'utf8'));
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/orders/{orderSn}', '/orders/{orderSn}/cancellations', '/seller/api-keys', '/seller/webhook-endpoints', '/seller/webhook-endpoints/{id}/messages/{eventId}/resend']));
-    expect(doc.paths['/seller/api-keys'].post.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreatedApiKey' });
-    expect(Object.keys(doc.paths['/orders/{orderSn}/cancellations'].post.responses).some((s) => s.startsWith('4'))).toBe(true);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/orders/{orderSn}', '/v1/orders/{orderSn}/cancellations', '/v1/seller/api-keys', '/v1/seller/webhook-endpoints', '/v1/seller/webhook-endpoints/{id}/messages/{eventId}/resend']));
+    expect(doc.paths['/v1/seller/api-keys'].post.responses['201'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreatedApiKey' });
+    expect(Object.keys(doc.paths['/v1/orders/{orderSn}/cancellations'].post.responses).some((s) => s.startsWith('4'))).toBe(true);
   });
 });
 

@@ -28,8 +28,8 @@ describe('group-buy workflow (local server, activities replaced)', () => {
     return { settled, activities };
   }
 
-  const start = (taskQueue: string, size: number, deadlineMs: number) => {
-    const input: GroupBuyInput = { groupId: randomUUID(), skuId: 1, size, deadlineIso: new Date(Date.now() + deadlineMs).toISOString() };
+  const start = (taskQueue: string, size: number, deadlineMs: number, activity: Pick<GroupBuyInput, 'activityId' | 'autoForm'> = {}) => {
+    const input: GroupBuyInput = { groupId: randomUUID(), skuId: 1, size, deadlineIso: new Date(Date.now() + deadlineMs).toISOString(), ...activity };
     return local.env.client.workflow.start(GROUP_BUY_WORKFLOW.workflowType, { taskQueue, workflowId: groupBuyWorkflowId(input.groupId), args: [input] });
   };
 
@@ -61,6 +61,31 @@ describe('group-buy workflow (local server, activities replaced)', () => {
       const failed = (await handle.result()) as GroupBuyState;
       expect(failed.status).toBe(GroupBuyStatus.FAILED);
       expect(await timersStarted(handle)).toHaveLength(1);
+    });
+    expect(settled).toEqual([GroupBuyStatus.FAILED]);
+  });
+
+  it("an activity's auto-form: short of members at its deadline, it forms with its paid members", async () => {
+    const { settled, activities } = fakeSettle();
+    await local.withWorker(activities, async (taskQueue) => {
+      const handle = await start(taskQueue, 3, 800, { activityId: 7, autoForm: true });
+      for (const orderSn of ['OA', 'OB']) await handle.signal(memberJoinedSignal, { orderSn });
+      await handle.signal(memberPaidSignal, { orderSn: 'OA' });
+      const formed = (await handle.result()) as GroupBuyState;
+      expect(formed).toMatchObject({ status: GroupBuyStatus.FORMED, autoFormed: true });
+      expect(await timersStarted(handle)).toHaveLength(1);
+    });
+    expect(settled).toEqual([GroupBuyStatus.FORMED]);
+  });
+
+  it("an activity's auto-form with no paid member still fails: there is no one to form with", async () => {
+    const { settled, activities } = fakeSettle();
+    await local.withWorker(activities, async (taskQueue) => {
+      const handle = await start(taskQueue, 3, 800, { activityId: 7, autoForm: true });
+      await handle.signal(memberJoinedSignal, { orderSn: 'OA' });
+      const failed = (await handle.result()) as GroupBuyState;
+      expect(failed.status).toBe(GroupBuyStatus.FAILED);
+      expect(failed.autoFormed).toBeUndefined();
     });
     expect(settled).toEqual([GroupBuyStatus.FAILED]);
   });

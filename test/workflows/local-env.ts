@@ -8,6 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import { writeWorkflowBundle } from '../../apps/worker/workflow-bundle';
+import { systemTaskQueues } from '../../domain/task-queues';
 import { TEMPORAL_DEV_SERVER_DYNAMIC_CONFIG, searchAttributeFlags } from '../support/temporal-dev-server';
 
 /**
@@ -52,7 +53,10 @@ export async function startLocalWorkflows(): Promise<LocalWorkflows> {
         // The bundle carries the log-context interceptor (writeWorkflowBundle).
         workflowBundle: { codePath },
       });
-      return worker.runUntil(body(taskQueue));
+      // The activities that ask an order and wait for its answer run on the system's order-requests
+      // queue (domain/task-queues.ts), served here by a second Worker with the same fakes.
+      const orderRequests = await Worker.create({ connection: env.nativeConnection, taskQueue: systemTaskQueues(taskQueue).orderRequests, activities });
+      return worker.runUntil(orderRequests.runUntil(body(taskQueue)));
     },
     async teardown() {
       await env.teardown();

@@ -49,7 +49,7 @@ export class SweepsService {
       const workflowId = `${scheduleId}-dry-run-${new Date().toISOString()}`;
       await startWorkflow(this.temporal, SWEEP_WORKFLOWS[sweep], {
         workflowId,
-        taskQueue: this.config.temporal.taskQueue,
+        taskQueue: this.config.temporal.taskQueues.batch,
         args: [{ dryRun: true }],
         staticSummary: `Dry run of ${sweep}: reports what would change, changes nothing`,
         priority: workPriority(sweep, this.config.workPriorities),

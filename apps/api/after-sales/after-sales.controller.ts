@@ -1,3 +1,6 @@
+import { Answers, StepAnswers } from '../common/answer-schemas';
+import { PageParams, Paginated, type PageRequest } from '../common/pagination';
+import { AFTER_SALE } from './after-sale-answers';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
@@ -30,6 +33,8 @@ export class AfterSalesController {
     description: '201 with the after-sale and its workflow; 409 refused with the reason (not shipped, window closed, quantity above what remains for the line, order refused it); 404 not your order; 422 key reused with another body.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Retrying with the same key replays the first answer' })
+  @Answers(201, AFTER_SALE, { description: 'Opened: the order took it on' })
+  @Answers(202, AFTER_SALE, { description: 'Recorded; the order has not answered yet (opening PENDING): read it again' })
   async apply(
     @CurrentPrincipal() buyer: Principal,
     @Param('orderSn') orderSn: string,
@@ -45,15 +50,17 @@ export class AfterSalesController {
   @Roles('buyer', 'seller', 'support', 'admin')
   @Scopes('orders:read')
   @ApiOperation({ summary: 'The after-sales of an order (its buyer, its seller, support)' })
-  async list(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
+  @Paginated(AFTER_SALE, { description: 'Oldest first' })
+  async list(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string, @PageParams() page: PageRequest) {
     await this.access.load(principal, orderSn);
-    return this.afterSales.listForOrder(orderSn);
+    return this.afterSales.listForOrder(orderSn, page);
   }
 
   @Get('after-sales/:serviceSn')
   @Roles('buyer', 'seller', 'support', 'admin')
   @Scopes('orders:read')
   @ApiOperation({ summary: 'One after-sale: row, lines, log, refunds, live workflow state and Temporal UI link' })
+  @Answers(200, AFTER_SALE)
   get(@CurrentPrincipal() principal: Principal, @Param('serviceSn') serviceSn: string) {
     return this.afterSales.get(principal, serviceSn);
   }
@@ -64,6 +71,7 @@ export class AfterSalesController {
   @Roles('seller')
   @Scopes('after-sales:write')
   @ApiOperation({ summary: 'Seller audits: PASS (with the agreed refund ≤ the lines’ amount) or REFUSE (with a reason)' })
+  @StepAnswers(AFTER_SALE)
   audit(@CurrentPrincipal() seller: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: AuditAfterSaleDto) {
     return this.afterSales.audit(seller, serviceSn, dto);
   }
@@ -73,6 +81,7 @@ export class AfterSalesController {
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer enters the return logistics (returns and exchanges): PASS → FULL_COURIER' })
+  @StepAnswers(AFTER_SALE)
   shipReturn(@CurrentPrincipal() buyer: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: ReturnShipmentDto) {
     return this.afterSales.shipReturn(buyer, serviceSn, dto.carrier, dto.trackingNo);
   }
@@ -83,6 +92,7 @@ export class AfterSalesController {
   @Roles('seller')
   @Scopes('after-sales:write')
   @ApiOperation({ summary: 'Seller records what came back per line (good and damaged units): STOCK_IN, or WAIT_FOR_MANUAL when units are missing' })
+  @StepAnswers(AFTER_SALE)
   receipt(@CurrentPrincipal() seller: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: ReceiptDto) {
     return this.afterSales.recordReceipt(seller, serviceSn, dto);
   }
@@ -92,6 +102,7 @@ export class AfterSalesController {
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer withdraws the after-sale (before the goods are shipped back): CLOSED' })
+  @StepAnswers(AFTER_SALE)
   withdraw(@CurrentPrincipal() buyer: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: AfterSaleReasonDto) {
     return this.afterSales.withdraw(buyer, serviceSn, dto.reason);
   }

@@ -8,7 +8,8 @@ import { businessEvent, eventActor } from '../../../domain/events';
 import { newSn } from '../../../db/serial-numbers';
 import { readRefundBalance } from '../../../db/refund-balance';
 import { findAfterSaleByIdempotencyKey, insertAfterSaleApplication, readAfterSaleForInput, readUnitsHeldByAfterSales, storeAfterSaleAnswer } from '../../../db/after-sales';
-import { findAfterSale, listAfterSaleSnsOfOrder, readAfterSaleDetail } from '../../../db/after-sale-reads';
+import { findAfterSale, listAfterSalesByStatus, listAfterSalesOfOrder, readAfterSaleDetail } from '../../../db/after-sale-reads';
+import { afterId, afterNumber, pageOf, type PageRequest } from '../common/pagination';
 import { lockBuyerOrderForAfterSale } from '../../../db/order-reads';
 import { lockOrderItemsForAfterSale } from '../../../db/order-items';
 import {
@@ -248,9 +249,21 @@ export class AfterSalesService {
     return this.describe(serviceSn);
   }
 
-  async listForOrder(orderSn: string) {
-    const serviceSns = await listAfterSaleSnsOfOrder(this.dataSource, orderSn);
-    return Promise.all(serviceSns.map((serviceSn) => this.describe(serviceSn, { live: false })));
+  /** An order's after-sales, oldest first, by cursor (each as GET /after-sales/{sn} shows it, without the live workflow state). */
+  async listForOrder(orderSn: string, page: PageRequest) {
+    const rows = await listAfterSalesOfOrder(this.dataSource, orderSn, { afterId: afterNumber(page), take: page.limit + 1 });
+    return this.describePage(rows, page);
+  }
+
+  /** Support's list: the after-sales in a status, newest first, by cursor. */
+  async listByStatus(status: string, page: PageRequest) {
+    const rows = await listAfterSalesByStatus(this.dataSource, status, { beforeId: afterId(page), take: page.limit + 1 });
+    return this.describePage(rows, page);
+  }
+
+  private async describePage(rows: { id: number; serviceSn: string }[], page: PageRequest) {
+    const { items, nextCursor } = pageOf(rows, page, (row) => [row.id]);
+    return { items: await Promise.all(items.map((row) => this.describe(row.serviceSn, { live: false }))), nextCursor };
   }
 
   async describe(serviceSn: string, options: { live: boolean } = { live: true }) {

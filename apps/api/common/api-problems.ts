@@ -41,7 +41,7 @@ const PROBLEM_SCHEMA = {
     instance: { type: 'string', description: 'the request path', example: '/orders/O2026120700001/cancellations' },
     requestId: { type: 'string', description: 'the X-Request-Id of the request, as the logs have it' },
     errors: { type: 'array', description: 'VALIDATION_FAILED: the failed constraints by field', items: { type: 'object', properties: { field: { type: 'string' }, messages: { type: 'array', items: { type: 'string' } } } } },
-    retryAfterSeconds: { type: 'integer', description: 'RATE_LIMITED, WORKFLOW_NOT_ANSWERING: when to send again (also Retry-After)' },
+    retryAfterSeconds: { type: 'integer', description: 'RATE_LIMITED, WORKFLOW_NOT_ANSWERING, PROVIDER_UNAVAILABLE: when to send again (also Retry-After)' },
   },
   additionalProperties: true,
 };

@@ -1,21 +1,11 @@
 import { BadRequestException, PipeTransform } from '@nestjs/common';
 import { isValidId } from '../../../domain';
 
-/** The deepest page a list may ask for: OFFSET stays a small integer, not 2e+21. */
-export const MAX_PAGE = 10_000;
-
 /** One value of a query parameter; `?x=1&x=2` (an array) or `?x[a]=1` (an object) is a 400. */
 export function singleParam(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new BadRequestException(`query parameter ${name} must be given once, as a plain value`);
   return value;
-}
-
-export function pageParam(value: unknown): number {
-  const text = singleParam('page', value);
-  if (text === undefined) return 1;
-  if (!/^[0-9]{1,6}$/.test(text) || Number(text) < 1 || Number(text) > MAX_PAGE) throw new BadRequestException(`page must be a whole number from 1 to ${MAX_PAGE}`);
-  return Number(text);
 }
 
 /** An id filter (sellerId=…): digits within BIGINT, kept as a string. */

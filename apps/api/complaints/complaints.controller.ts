@@ -1,3 +1,6 @@
+import { Answers, StepAnswers } from '../common/answer-schemas';
+import { PageParams, Paginated, type PageRequest } from '../common/pagination';
+import { COMPLAINT, COMPLAINT_ROW } from './complaint-answers';
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ComplaintAction } from '../../../domain';
@@ -18,6 +21,7 @@ export class ComplaintsController {
   @ApiProblems('COMPLAINT_NOT_ALLOWED', 'COMPLAINT_ALREADY_OPEN')
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer files a complaint about an order line', description: '201 with the complaint and its workflow; 409 window closed or the line already has an open complaint; 404 not your order / no such line.' })
+  @Answers(201, COMPLAINT)
   file(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string, @Body() dto: FileComplaintDto) {
     return this.complaints.file(buyer, orderSn, dto);
   }
@@ -25,13 +29,15 @@ export class ComplaintsController {
   @Get('complaints')
   @Roles('buyer', 'seller')
   @ApiOperation({ summary: 'My complaints (a buyer’s filed, a seller’s received)' })
-  mine(@CurrentPrincipal() principal: Principal) {
-    return this.complaints.list(principal, {});
+  @Paginated(COMPLAINT_ROW, { description: 'Newest first' })
+  mine(@CurrentPrincipal() principal: Principal, @PageParams() page: PageRequest) {
+    return this.complaints.list(principal, {}, page);
   }
 
   @Get('complaints/:id')
   @Roles('buyer', 'seller', 'support', 'admin')
   @ApiOperation({ summary: 'One complaint: row, messages, line status, live workflow state and Temporal UI link' })
+  @Answers(200, COMPLAINT)
   get(@CurrentPrincipal() principal: Principal, @Param('id', ParseIntPipe) id: number) {
     return this.complaints.get(principal, id);
   }
@@ -41,6 +47,7 @@ export class ComplaintsController {
   @HttpCode(200)
   @Roles('seller')
   @ApiOperation({ summary: 'Seller answers (appeals) a reviewed complaint: WAIT_APPEAL → COMMUNICATION' })
+  @StepAnswers(COMPLAINT)
   appeal(@CurrentPrincipal() seller: Principal, @Param('id', ParseIntPipe) id: number, @Body() dto: ComplaintTextDto) {
     return this.complaints.step(seller, id, ComplaintAction.APPEAL, dto.content);
   }
@@ -50,6 +57,7 @@ export class ComplaintsController {
   @HttpCode(200)
   @Roles('buyer', 'seller', 'support', 'admin')
   @ApiOperation({ summary: 'A message in the complaint dialogue (COMMUNICATION or WAIT_ARBITRATION)' })
+  @StepAnswers(COMPLAINT)
   message(@CurrentPrincipal() principal: Principal, @Param('id', ParseIntPipe) id: number, @Body() dto: ComplaintTextDto) {
     return this.complaints.step(principal, id, ComplaintAction.MESSAGE, dto.content);
   }
@@ -59,6 +67,7 @@ export class ComplaintsController {
   @HttpCode(200)
   @Roles('buyer', 'seller')
   @ApiOperation({ summary: 'Buyer or seller asks support to arbitrate: COMMUNICATION → WAIT_ARBITRATION' })
+  @StepAnswers(COMPLAINT)
   requestArbitration(@CurrentPrincipal() principal: Principal, @Param('id', ParseIntPipe) id: number, @Body() dto: ComplaintTextDto) {
     return this.complaints.step(principal, id, ComplaintAction.REQUEST_ARBITRATION, dto.content);
   }
@@ -68,6 +77,7 @@ export class ComplaintsController {
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer withdraws the complaint (CANCEL); the line is free for a new one' })
+  @StepAnswers(COMPLAINT)
   withdraw(@CurrentPrincipal() buyer: Principal, @Param('id', ParseIntPipe) id: number, @Body() dto: ComplaintTextDto) {
     return this.complaints.step(buyer, id, ComplaintAction.WITHDRAW, dto.content);
   }

@@ -1,3 +1,5 @@
+import { afterId, pageOf, type PageRequest } from '../common/pagination';
+import { listComplaintsPage } from '../../../db/complaints';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
@@ -179,15 +181,12 @@ export class ComplaintsService {
     return balance ? lineOfferFen(balance, { skuId: Number(skuId) }) : 0;
   }
 
-  /** Complaints from MySQL, newest first: a buyer's or seller's own; support filters by status and seller. */
-  async list(principal: Principal, filter: { status?: ComplainStatus; sellerId?: number }) {
-    const query = this.dataSource.getRepository(Complaint).createQueryBuilder('c').orderBy('c.id', 'DESC').take(100);
-    if (principal.role === 'buyer') query.andWhere('c.buyer_id = :me', { me: principal.id });
-    else if (principal.role === 'seller') query.andWhere('c.seller_id = :me', { me: principal.id });
-    else if (filter.sellerId !== undefined) query.andWhere('c.seller_id = :sellerId', { sellerId: filter.sellerId });
-    if (filter.status) query.andWhere('c.status = :status', { status: filter.status });
-    else if (principal.role === 'support' || principal.role === 'admin') query.andWhere('c.status IN (:...open)', { open: OPEN_STATUSES });
-    const rows = await query.getMany();
-    return rows.map((c) => ({ ...c, id: Number(c.id), workflowId: complaintWorkflowId(c.id), temporalUiUrl: temporalUiLink(this.config.temporal, complaintWorkflowId(c.id)) }));
+  /** Complaints from MySQL, newest first, by cursor: a buyer's or seller's own; support filters by status and seller (default: the open ones). */
+  async list(principal: Principal, filter: { status?: ComplainStatus; sellerId?: number }, page: PageRequest) {
+    const party = principal.role === 'buyer' ? { buyerId: principal.id } : principal.role === 'seller' ? { sellerId: principal.id } : { sellerId: filter.sellerId };
+    const statuses = filter.status ? [filter.status] : principal.role === 'support' || principal.role === 'admin' ? [...OPEN_STATUSES] : undefined;
+    const rows = await listComplaintsPage(this.dataSource, { ...party, statuses }, { beforeId: afterId(page), take: page.limit + 1 });
+    return pageOf(rows, page, (c) => [Number(c.id)], (c) => ({ ...c, id: Number(c.id), workflowId: complaintWorkflowId(c.id), temporalUiUrl: temporalUiLink(this.config.temporal, complaintWorkflowId(c.id)) }));
   }
+
 }

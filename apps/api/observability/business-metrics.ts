@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../shared/default-metrics';
 import { DataSource } from 'typeorm';
 import { ComplainStatus } from '../../../domain';
 import { countAfterSalesByTypeStatus, countComplaintsByStatus, countRefundsByProviderStatus } from '../../../db/metrics';
@@ -28,7 +29,7 @@ export class ApiMetrics {
   readonly notifications = new Counter({ name: 'orders_provider_notifications_total', help: 'Provider notifications by provider and outcome', labelNames: ['provider', 'outcome'] as const, registers: [this.registry] });
 
   constructor(@Inject(DataSource) dataSource: DataSource) {
-    collectDefaultMetrics({ register: this.registry });
+    collectProcessMetrics(this.registry);
     // Refunds are the worker's effects; their counts are read from the refund table at scrape time, so
     // they are exact whichever worker (or how many) did the work, and survive restarts.
     new Gauge({

@@ -1,9 +1,13 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { OrderStatus } from '../../../domain';
+import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
 import { Scopes } from '../auth/scopes.decorator';
-import { idParam, pageParam, singleParam } from '../common/query-params';
+import { idParam, singleParam } from '../common/query-params';
+import { Answers, StepAnswers } from '../common/answer-schemas';
+import { PageParams, Paginated, type PageRequest } from '../common/pagination';
+import { ORDER_DETAIL, ORDER_ROW, ORDER_STEP } from './order-answers';
 import { ShipOrderDto } from './order-operation.dto';
 import { OrdersService } from './orders.service';
 import { ApiProblems } from '../common/api-problems';
@@ -18,17 +22,20 @@ export class OrdersController {
   @Roles('buyer', 'seller', 'support', 'admin')
   @Scopes('orders:read')
   @ApiOperation({ summary: 'List orders (sellers and buyers see their own) from MySQL' })
-  @ApiQuery({ name: 'status', required: false })
-  @ApiQuery({ name: 'sellerId', required: false, description: 'support/admin only' })
-  @ApiQuery({ name: 'page', required: false })
-  list(@CurrentPrincipal() principal: Principal, @Query('page') page?: unknown, @Query('status') status?: unknown, @Query('sellerId') sellerId?: unknown) {
-    return this.orders.list(principal, { page: pageParam(page), status: singleParam('status', status), sellerId: idParam('sellerId', sellerId) });
+  @ApiQuery({ name: 'status', required: false, enum: Object.values(OrderStatus) })
+  @ApiQuery({ name: 'sellerId', required: false, schema: { type: 'string', pattern: '^[0-9]+$' }, description: 'support/admin only' })
+  @Paginated(ORDER_ROW, { description: 'Newest first' })
+  list(@CurrentPrincipal() principal: Principal, @PageParams() page: PageRequest, @Query('status') status?: unknown, @Query('sellerId') sellerId?: unknown, @Query('page') offsetPage?: unknown) {
+    // `page` (numbered pages) was replaced by the cursor: refused, so an old caller is told rather than served page 1 again.
+    if (offsetPage !== undefined) throw new BadRequestException('page is replaced by cursor: pass the previous answer\'s nextCursor as cursor');
+    return this.orders.list(principal, { status: singleParam('status', status), sellerId: idParam('sellerId', sellerId) }, page);
   }
 
   @Get(':orderSn')
   @Roles('buyer', 'seller', 'support', 'admin')
   @Scopes('orders:read')
   @ApiOperation({ summary: 'One order: row, items (with their ids for after-sales), log, after-sales, refunds, live workflow state and Temporal UI link' })
+  @Answers(200, ORDER_DETAIL)
   get(@CurrentPrincipal() principal: Principal, @Param('orderSn') orderSn: string) {
     return this.orders.get(principal, orderSn);
   }
@@ -39,6 +46,7 @@ export class OrdersController {
   @Roles('seller')
   @Scopes('orders:write')
   @ApiOperation({ summary: 'Seller ships the order (carrier and tracking number)' })
+  @StepAnswers(ORDER_STEP)
   ship(@CurrentPrincipal() seller: Principal, @Param('orderSn') orderSn: string, @Body() dto: ShipOrderDto) {
     return this.orders.ship(seller, orderSn, dto.carrier, dto.trackingNo);
   }
@@ -48,6 +56,7 @@ export class OrdersController {
   @HttpCode(200)
   @Roles('buyer')
   @ApiOperation({ summary: 'Buyer confirms receipt' })
+  @StepAnswers(ORDER_STEP)
   confirmReceipt(@CurrentPrincipal() buyer: Principal, @Param('orderSn') orderSn: string) {
     return this.orders.confirmReceipt(buyer, orderSn);
   }
@@ -58,6 +67,7 @@ export class OrdersController {
   @Roles('seller')
   @Scopes('orders:write')
   @ApiOperation({ summary: 'Cash on delivery: seller reports the cash collected at the door' })
+  @StepAnswers(ORDER_STEP)
   collectCash(@CurrentPrincipal() seller: Principal, @Param('orderSn') orderSn: string) {
     return this.orders.collectCash(seller, orderSn);
   }
@@ -67,6 +77,7 @@ export class OrdersController {
   @HttpCode(200)
   @Roles('admin')
   @ApiOperation({ summary: 'Admin completes a received order ahead of its timer' })
+  @StepAnswers(ORDER_STEP)
   complete(@CurrentPrincipal() admin: Principal, @Param('orderSn') orderSn: string) {
     return this.orders.complete(admin, orderSn);
   }

@@ -14,8 +14,8 @@ import { orderFinished, sendStep } from '../common/refused-update';
 import { OrderAccess } from './order-access';
 import { OrderWorkflows } from './order-workflows';
 import { DomainError, ErrorCode } from '../../../domain/error-codes';
-
-const PAGE_SIZE = 20;
+import { listOrdersPage } from '../../../db/order-reads';
+import { afterId, pageOf, type Page, type PageRequest } from '../common/pagination';
 
 /** Reads orders from MySQL and hands operations to the order's workflow (never writes order state itself). */
 @Injectable()
@@ -59,20 +59,15 @@ export class OrdersService {
     };
   }
 
-  /** Lists from MySQL, not from Temporal visibility, which is eventually consistent. */
-  async list(principal: Principal, filter: { status?: string; sellerId?: string; page: number }) {
-    const query = this.dataSource.getRepository(Order).createQueryBuilder('o').orderBy('o.id', 'DESC').skip((filter.page - 1) * PAGE_SIZE).take(PAGE_SIZE);
-    if (principal.role === 'seller') query.andWhere('o.seller_id = :me', { me: principal.id });
-    else if (principal.role === 'buyer') query.andWhere('o.buyer_id = :me', { me: principal.id });
-    else if (filter.sellerId !== undefined) query.andWhere('o.seller_id = :sellerId', { sellerId: filter.sellerId });
-    if (filter.status) {
-      if (!(Object.values(OrderStatus) as string[]).includes(filter.status)) {
-        throw new BadRequestException(`status must be one of ${Object.values(OrderStatus).join(', ')}`);
-      }
-      query.andWhere('o.order_status = :status', { status: filter.status });
+  /** Lists from MySQL, not from Temporal visibility, which is eventually consistent. Newest first, by cursor (common/pagination.ts). */
+  async list(principal: Principal, filter: { status?: string; sellerId?: string }, page: PageRequest): Promise<Page<Order>> {
+    if (filter.status !== undefined && !(Object.values(OrderStatus) as string[]).includes(filter.status)) {
+      throw new BadRequestException(`status must be one of ${Object.values(OrderStatus).join(', ')}`);
     }
-    const [orders, total] = await query.getManyAndCount();
-    return { page: filter.page, pageSize: PAGE_SIZE, total, orders };
+    const party =
+      principal.role === 'seller' ? { sellerId: principal.id } : principal.role === 'buyer' ? { buyerId: principal.id } : { sellerId: filter.sellerId };
+    const rows = await listOrdersPage(this.dataSource, { ...party, status: filter.status }, { beforeId: afterId(page), take: page.limit + 1 });
+    return pageOf(rows, page, (order) => [Number(order.id)]);
   }
 
   async ship(principal: Principal, orderSn: string, carrier: string, trackingNo: string) {

@@ -28,12 +28,19 @@ export const PAY_SCRIPT = String.raw`(function () {
     el('status').textContent = text;
     if (state) body.setAttribute('data-state', state);
   }
-  function api(method, path, json) {
+  // A refusal is a problem document (docs/errors.md): its detail is what the buyer reads. retries:
+  // how many times a 503 with Retry-After (the provider did not answer; nothing was refused) is sent
+  // again after the wait it names; only for requests that are safe to repeat (starting a payment is).
+  function api(method, path, json, retries) {
     var headers = { authorization: 'Bearer ' + token };
     if (json) headers['content-type'] = 'application/json';
     return fetch(path, { method: method, headers: headers, body: json ? JSON.stringify(json) : undefined }).then(function (res) {
       return res.json().then(function (answer) {
-        if (!res.ok) throw new Error(Array.isArray(answer.message) ? answer.message.join('; ') : answer.message || res.statusText);
+        if (res.status === 503 && retries > 0 && answer.retryAfterSeconds > 0) {
+          say('The payment provider is slow to answer: trying again\u2026', 'retrying');
+          return new Promise(function (wait) { setTimeout(wait, answer.retryAfterSeconds * 1000); }).then(function () { return api(method, path, json, retries - 1); });
+        }
+        if (!res.ok) throw new Error(answer.detail || answer.title || res.statusText);
         return answer;
       });
     });
@@ -205,7 +212,7 @@ export const PAY_SCRIPT = String.raw`(function () {
     });
     el('pay-alipay').addEventListener('click', function () {
       say('Opening Alipay\u2026', 'alipay');
-      api('POST', apiBase + '/payment', { provider: 'alipay', returnUrl: location.origin + resultPath }).then(function (payment) {
+      api('POST', apiBase + '/payment', { provider: 'alipay', returnUrl: location.origin + resultPath }, 2).then(function (payment) {
         // The signed request goes to the gateway as a form post from the buyer's browser.
         var form = document.createElement('form');
         form.method = 'post';
@@ -224,7 +231,7 @@ export const PAY_SCRIPT = String.raw`(function () {
   }
 
   if (page === 'wechat') {
-    api('POST', apiBase + '/payment', { provider: 'wechatpay' }).then(function (payment) {
+    api('POST', apiBase + '/payment', { provider: 'wechatpay' }, 2).then(function (payment) {
       el('out-trade-no').textContent = payment.outTradeNo;
       body.setAttribute('data-out-trade-no', payment.outTradeNo);
       el('amount').textContent = yuan(payment.amountFen);

@@ -9,6 +9,7 @@ import { FlowType, PayStatus, flowOf, isAwaitingPayment, type OrderType, type Pa
 import { PaymentProvider, ProviderError, ProviderName } from '../../../payments';
 import { PaymentStarted, paymentStartedSignal } from '../../../workflows/order.contract';
 import { ProviderInbox, queriedPayment } from '../../shared/provider-inbox';
+import { providerProblem } from '../common/provider-problem';
 import type { Principal } from '../auth/principal';
 import { OrderAccess } from '../orders/order-access';
 import { OrderWorkflows } from '../orders/order-workflows';
@@ -43,12 +44,12 @@ export class PaymentsService {
     if (order.payStatus !== PayStatus.PAY_NO) throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `order ${orderSn} is already paid`);
     if (!isAwaitingPayment(order.orderStatus, order.payStatus)) throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `order ${orderSn} is ${order.orderStatus} and cannot be paid`);
     const outTradeNo = outTradeNoFor(orderSn, providerName);
-    await runStep(this.dataSource, (manager) =>
+    const created = await runStep(this.dataSource, (manager) =>
       insertPaymentAttempt(manager, { orderSn, sellerId: order.sellerId, buyerId: order.buyerId, provider: providerName, outTradeNo, amountFen: order.orderFen }),
     );
     // The provider stops taking the payment when the order's unpaid timer would cancel it.
     const expiresAt = new Date(order.createdAt.getTime() + this.config.orderSettings.cancelOrderMs);
-    const opened = await this.openAtProvider({ outTradeNo, provider: providerName, description: `Order ${orderSn}`, returnUrl, expiresAt, paidOrders: [orderSn], paths: `/orders/${orderSn}/payment` });
+    const opened = await this.openAtProvider({ outTradeNo, provider: providerName, description: `Order ${orderSn}`, returnUrl, expiresAt, paidOrders: [orderSn], paths: `/orders/${orderSn}/payment` }, created ? { amountFen: order.orderFen } : undefined);
     return { orderSn, ...opened };
   }
 
@@ -56,10 +57,11 @@ export class PaymentsService {
    * Asks the provider for the stored attempt (CREATED) — the same out_trade_no and amount every time,
    * so asking again is idempotent — tells each order it pays for to watch it, and answers with the QR
    * code or the cashier form. `paths`: the attempt's status route (its QR image is under it).
+   * `created`: the caller has just inserted the row (CREATED, this amount), so it is not read back.
    */
-  async openAtProvider(attempt: { outTradeNo: string; provider: ProviderName; description: string; returnUrl?: string; expiresAt: Date; paidOrders: readonly string[]; paths: string }) {
+  async openAtProvider(attempt: { outTradeNo: string; provider: ProviderName; description: string; returnUrl?: string; expiresAt: Date; paidOrders: readonly string[]; paths: string }, created?: { amountFen: number }) {
     const { outTradeNo, provider: providerName } = attempt;
-    const payment = await this.dataSource.getRepository(Payment).findOneByOrFail({ outTradeNo });
+    const payment = created ? { status: 'CREATED', amountFen: created.amountFen } : await this.dataSource.getRepository(Payment).findOneByOrFail({ outTradeNo });
     if (payment.status !== 'CREATED') throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `payment ${outTradeNo} is ${payment.status}`);
     try {
       const result = await this.providers[providerName].createPayment({
@@ -81,7 +83,7 @@ export class PaymentsService {
       }
       return { ...common, gatewayUrl: result.gatewayUrl, formItems: result.formItems };
     } catch (err) {
-      if (err instanceof ProviderError) throw new DomainError(ErrorCode.PROVIDER_FAILED, `${providerName} refused to create the payment: ${err.message}`);
+      if (err instanceof ProviderError) throw providerProblem(err, 'create the payment');
       throw err;
     }
   }

@@ -1,3 +1,5 @@
+import { Answers, dateTime, integer, nullable, object, oneOf, string } from '../common/answer-schemas';
+import { PageParams, Paginated, afterNumber, pageOf, type PageRequest } from '../common/pagination';
 import { BadRequestException, Body, Controller, Get, HttpCode, NotFoundException, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
@@ -18,6 +20,24 @@ function window(from: string, until: string, names: [string, string]): [Date, Da
   return [start, end];
 }
 
+const FULL_REDUCTION = object({ id: integer(), sellerId: string(), title: string(), thresholdFen: integer(), discountFen: integer(), startsAt: dateTime(), endsAt: dateTime() });
+const COUPON = object({ id: integer(), sellerId: string(), title: string(), thresholdFen: integer(), valueFen: integer(), validFrom: dateTime(), validUntil: dateTime(), totalCount: integer() });
+const CLAIMED_COUPON = object({ memberCouponId: integer(), couponId: integer(), sellerId: integer(), status: oneOf(Object.values(MemberCouponStatus)) });
+const MEMBER_COUPON = object({
+  memberCouponId: integer(),
+  couponId: integer(),
+  sellerId: integer(),
+  title: string(),
+  thresholdFen: integer(),
+  valueFen: integer(),
+  validFromMs: integer('epoch milliseconds'),
+  validUntilMs: integer('epoch milliseconds'),
+  validFrom: dateTime(),
+  validUntil: dateTime(),
+  status: oneOf(Object.values(MemberCouponStatus)),
+  orderSn: nullable(string('the order that used it')),
+});
+
 /** A seller's promotions (shipping fee, full reductions, coupons) and the buyers' claimed coupons. */
 @ApiTags('promotions')
 @ApiBearerAuth()
@@ -28,6 +48,7 @@ export class PromotionsController {
   @Put('promotions/shipping')
   @Roles('seller')
   @ApiOperation({ summary: "Set the shop's flat shipping fee per order" })
+  @Answers(200, object({ sellerId: string(), shippingFen: integer() }))
   async setShipping(@CurrentPrincipal() seller: Principal, @Body() dto: ShippingFeeDto) {
     await setShopShipping(this.dataSource.manager, seller.id, dto.shippingFen);
     return { sellerId: seller.id, shippingFen: dto.shippingFen };
@@ -36,6 +57,7 @@ export class PromotionsController {
   @Post('promotions/full-reductions')
   @Roles('seller')
   @ApiOperation({ summary: 'A full-reduction rule: spend ≥ thresholdFen in the shop, take discountFen off' })
+  @Answers(201, FULL_REDUCTION)
   async createFullReduction(@CurrentPrincipal() seller: Principal, @Body() dto: CreateFullReductionDto) {
     if (dto.discountFen > dto.thresholdFen) throw new BadRequestException('discountFen must not exceed thresholdFen');
     const [startsAt, endsAt] = window(dto.startsAt, dto.endsAt, ['startsAt', 'endsAt']);
@@ -46,6 +68,7 @@ export class PromotionsController {
   @Post('promotions/coupons')
   @Roles('seller')
   @ApiOperation({ summary: 'A seller coupon: valueFen off goods of at least thresholdFen, valid in a window, claimable totalCount times' })
+  @Answers(201, COUPON)
   async createCoupon(@CurrentPrincipal() seller: Principal, @Body() dto: CreateCouponDto) {
     const [validFrom, validUntil] = window(dto.validFrom, dto.validUntil, ['validFrom', 'validUntil']);
     const id = await runStep(this.dataSource, (manager) =>
@@ -60,6 +83,7 @@ export class PromotionsController {
   @HttpCode(201)
   @Roles('buyer')
   @ApiOperation({ summary: 'Claim a coupon: the buyer gets one copy (memberCouponId) to use at checkout' })
+  @Answers(201, CLAIMED_COUPON)
   async claim(@CurrentPrincipal() buyer: Principal, @Param('couponId', ParseIntPipe) couponId: number) {
     const buyerId = buyer.id;
     let outcome;
@@ -84,7 +108,9 @@ export class PromotionsController {
   @Get('coupons/mine')
   @Roles('buyer')
   @ApiOperation({ summary: "The buyer's claimed coupons, used or not" })
-  mine(@CurrentPrincipal() buyer: Principal) {
-    return readBuyerCoupons(this.dataSource.manager, buyer.id);
+  @Paginated(MEMBER_COUPON, { description: 'In claim order' })
+  async mine(@CurrentPrincipal() buyer: Principal, @PageParams() page: PageRequest) {
+    const rows = await readBuyerCoupons(this.dataSource.manager, buyer.id, { afterId: afterNumber(page), take: page.limit + 1 });
+    return pageOf(rows, page, (c) => [c.memberCouponId], (c) => ({ ...c, validFrom: new Date(c.validFromMs).toISOString(), validUntil: new Date(c.validUntilMs).toISOString() }));
   }
 }

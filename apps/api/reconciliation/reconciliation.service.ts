@@ -1,3 +1,4 @@
+import { afterNumber, pageOf, type PageRequest } from '../common/pagination';
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
@@ -32,11 +33,11 @@ export class ReconciliationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async runs(provider?: string, from?: string, to?: string) {
+  async runs(page: PageRequest, provider?: string, from?: string, to?: string) {
     if (provider !== undefined && !PROVIDERS.includes(provider)) throw new BadRequestException('provider must be wechatpay or alipay');
     for (const [name, value] of [['from', from], ['to', to]] as const) if (value !== undefined && !isBillDate(value)) throw new BadRequestException(`${name} must be a yyyy-MM-dd date`);
-    const rows = await readReconciliationRuns(this.dataSource, { provider, from, to });
-    return rows.map((r: Record<string, unknown>) => ({ ...numbers(r, ['billPayments', 'billPaymentFen', 'billRefunds', 'billRefundFen', 'matched', 'matchedFen', 'differences', 'openDifferences']), temporalUiUrl: temporalUiLink(this.config.temporal, String(r.workflowId)) }));
+    const rows = await readReconciliationRuns(this.dataSource, { provider, from, to }, { after: runAfter(page), take: page.limit + 1 });
+    return pageOf(rows, page, (r) => [String(r.billDate), String(r.provider)], (r: Record<string, unknown>) => ({ ...numbers(r, ['billPayments', 'billPaymentFen', 'billRefunds', 'billRefundFen', 'matched', 'matchedFen', 'differences', 'openDifferences']), temporalUiUrl: temporalUiLink(this.config.temporal, String(r.workflowId)) }));
   }
 
   /** Starts (or joins, if it is running) the on-demand run of one provider and day. */
@@ -47,7 +48,8 @@ export class ReconciliationService {
     const workflowId = reconciliationWorkflowId(provider, billDate);
     const handle = await startWorkflow(this.temporal, RECONCILIATION_WORKFLOW, {
       workflowId,
-      taskQueue: this.config.temporal.taskQueue,
+      // Batch work: the batch Worker runs it, behind nobody's request (domain/task-queues.ts).
+      taskQueue: this.config.temporal.taskQueues.batch,
       args: [input],
       // A run in progress is joined; a finished day may be run again (it reports the same).
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -58,14 +60,14 @@ export class ReconciliationService {
     return { workflowId, runId: handle.firstExecutionRunId, temporalUiUrl: temporalUiLink(this.config.temporal, workflowId) };
   }
 
-  async differences(filter: DifferenceFilter) {
+  async differences(filter: DifferenceFilter, page: PageRequest) {
     const status = filter.status ?? DifferenceStatus.OPEN;
     if (!(Object.values(DifferenceStatus) as string[]).includes(status)) throw new BadRequestException(`status must be one of ${Object.values(DifferenceStatus).join(', ')}`);
     if (filter.provider !== undefined && !PROVIDERS.includes(filter.provider)) throw new BadRequestException('provider must be wechatpay or alipay');
     if (filter.billDate !== undefined && !isBillDate(filter.billDate)) throw new BadRequestException('billDate must be a yyyy-MM-dd date');
     if (filter.kind !== undefined && !(Object.values(DifferenceKind) as string[]).includes(filter.kind)) throw new BadRequestException(`kind must be one of ${Object.values(DifferenceKind).join(', ')}`);
-    const rows = await readDifferences(this.dataSource, { status, provider: filter.provider, billDate: filter.billDate, kind: filter.kind });
-    return rows.map((r: Record<string, unknown>) => numbers(r, ['id', 'providerFen', 'ourFen']));
+    const rows = await readDifferences(this.dataSource, { status, provider: filter.provider, billDate: filter.billDate, kind: filter.kind }, { afterId: afterNumber(page), take: page.limit + 1 });
+    return pageOf(rows, page, (r) => [Number(r.id)], (r: Record<string, unknown>) => numbers(r, ['id', 'providerFen', 'ourFen']));
   }
 
   async difference(id: number) {
@@ -84,6 +86,16 @@ export class ReconciliationService {
     if (outcome.kind === 'not-open') throw new ConflictException(`difference ${id} is ${outcome.status}, not OPEN`);
     return this.difference(id);
   }
+}
+
+/** The runs' cursor: the last page's day and provider. */
+function runAfter(page: PageRequest): { billDate: string; provider: string } | undefined {
+  if (!page.after) return undefined;
+  const [billDate, provider] = page.after;
+  if (page.after.length !== 2 || typeof billDate !== 'string' || !isBillDate(billDate) || typeof provider !== 'string' || !PROVIDERS.includes(provider)) {
+    throw new BadRequestException('cursor is not one this list gave (pass nextCursor back unchanged)');
+  }
+  return { billDate, provider };
 }
 
 /** mysql2 returns BIGINT sums and counts as strings: the API answers numbers. */

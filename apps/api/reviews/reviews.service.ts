@@ -1,3 +1,4 @@
+import { afterId, pageOf, type PageRequest } from '../common/pagination';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { appendOrderLog } from '../../../db/order-log';
@@ -93,12 +94,12 @@ export class ReviewsService {
     };
   }
 
-  /** A goods' reviews, newest first. Sellers read only their own goods' (another's is a 404). */
-  async forGoods(principal: Principal, skuId: number) {
+  /** A goods' reviews, newest first, by cursor. Sellers read only their own goods' (another's is a 404). */
+  async forGoods(principal: Principal, skuId: number, page: PageRequest) {
     const goods = await findGoodsBrief(this.dataSource, skuId);
     if (!goods || (principal.role === 'seller' && String(goods.seller_id) !== principal.id)) throw new NotFoundException(`goods ${skuId} not found`);
-    const reviews = await readGoodsReviews(this.dataSource, skuId);
-    return { skuId, name: goods.name, reviews: reviews.map(present) };
+    const reviews = await readGoodsReviews(this.dataSource, skuId, { beforeId: afterId(page), take: page.limit + 1 });
+    return pageOf(reviews, page, (r) => [Number(r.id)], present);
   }
 }
 

@@ -1,15 +1,14 @@
-import { Body, Controller, Delete, Get, NotFoundException, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, NotFoundException, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { findApiKey, insertApiKey, listApiKeys, revokeApiKey, StoredApiKey } from '../../../db/seller-api-keys';
 import { formatApiKey, newKeySecret, sha256Of } from '../auth/api-keys';
 import type { Principal } from '../auth/principal';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator';
-import { ParseIdPipe, boundedIntParam, idParam } from '../common/query-params';
+import { ParseIdPipe } from '../common/query-params';
+import { PageParams, Paginated, afterId, pageOf, type Page, type PageRequest } from '../common/pagination';
 import { RateLimitedWrite } from '../common/rate-limits';
-import { ApiKeyList, ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './api-keys.dto';
-
-const MAX_PAGE = 100;
+import { ApiKeyView, CreateApiKeyDto, CreatedApiKey } from './api-keys.dto';
 
 /**
  * A seller's API keys for its machines (docs/seller-integration.md). Only a signed-in seller (a token,
@@ -36,13 +35,10 @@ export class ApiKeysController {
   @Get()
   @Roles('seller')
   @ApiOperation({ summary: 'The seller\'s API keys, newest first (never their secrets), with last use and revocation' })
-  @ApiQuery({ name: 'limit', required: false, description: `1-${MAX_PAGE}, default 50` })
-  @ApiQuery({ name: 'before', required: false, description: 'The `next` of the previous page' })
-  @ApiOkResponse({ type: ApiKeyList })
-  async list(@CurrentPrincipal() seller: Principal, @Query('limit') limit?: unknown, @Query('before') before?: unknown): Promise<ApiKeyList> {
-    const size = boundedIntParam('limit', limit, { fallback: 50, min: 1, max: MAX_PAGE });
-    const keys = await listApiKeys(this.dataSource, seller.id, size, idParam('before', before));
-    return { keys: keys.map(viewOf), next: keys.length === size ? keys[keys.length - 1].id : null };
+  @Paginated(ApiKeyView, { description: 'Newest first' })
+  async list(@CurrentPrincipal() seller: Principal, @PageParams() page: PageRequest): Promise<Page<ApiKeyView>> {
+    const keys = await listApiKeys(this.dataSource, seller.id, page.limit + 1, afterId(page));
+    return pageOf(keys, page, (key) => [Number(key.id)], viewOf);
   }
 
   @Delete(':id')

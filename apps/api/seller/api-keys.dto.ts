@@ -46,11 +46,3 @@ export class CreatedApiKey extends ApiKeyView {
   @ApiProperty({ example: 'sk_live_17_Jx3…', description: 'The key itself, shown this once (only its SHA-256 is kept). Send it as `Authorization: Bearer sk_live_…`.' })
   key!: string;
 }
-
-export class ApiKeyList {
-  @ApiProperty({ type: [ApiKeyView], description: 'Newest first' })
-  keys!: ApiKeyView[];
-
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `before` for the next page; null on the last page' })
-  next!: string | null;
-}

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
 import type { Principal } from '../auth/principal';
+import { pathAsCalled } from '../common/api-version';
 import { StepPending } from '../common/refused-update';
 import { principalKey, signStepToken } from './step-token';
 
@@ -28,9 +29,9 @@ export class StepPendingFilter implements ExceptionFilter {
 
   catch(pending: StepPending, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const principal = http.getRequest<{ principal: Principal }>().principal;
-    const token = signStepToken({ workflowId: pending.workflowId, updateId: pending.updateId, step: pending.step, sentBy: principalKey(principal) }, this.secret);
-    const stepUrl = `/steps/${token}`;
+    const request = http.getRequest<{ principal: Principal; originalUrl: string }>();
+    const token = signStepToken({ workflowId: pending.workflowId, updateId: pending.updateId, step: pending.step, sentBy: principalKey(request.principal) }, this.secret);
+    const stepUrl = pathAsCalled(request.originalUrl, `/steps/${token}`);
     const response = http.getResponse<{ setHeader(name: string, value: string): void; status(code: number): { json(body: unknown): void } }>();
     response.setHeader('Location', stepUrl);
     response.status(202).json(pendingAnswer(pending, stepUrl));

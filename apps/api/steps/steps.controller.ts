@@ -1,6 +1,8 @@
-import { Controller, Get, Inject, NotFoundException, Param, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Answers, STEP_PENDING_ANSWER, object, oneOf, string } from '../common/answer-schemas';
+import { Controller, Get, Inject, NotFoundException, Param, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems } from '../common/api-problems';
+import { pathAsCalled } from '../common/api-version';
 import { Client, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { AppConfig } from '../../../config/app-config';
 import type { Principal } from '../auth/principal';
@@ -17,6 +19,8 @@ const QUERY_WAIT_MS = 5_000;
 /** How long one read waits for a running step before answering 202 again. */
 const OUTCOME_WAIT_MS = 20_000;
 
+const STEP_DONE = object({ status: oneOf(['DONE']), step: string(), workflowId: string(), result: { description: 'what the step answers when it is done (the route\'s own answer)' } });
+
 /** The outcome of a step answered 202 (accepted, still running), read by the principal that sent it. */
 @ApiTags('steps')
 @ApiBearerAuth()
@@ -31,9 +35,11 @@ export class StepsController {
   @Roles('buyer', 'seller', 'support', 'admin')
   @Scopes('orders:read')
   @ApiOperation({ summary: "A pending step's outcome: 200 done (with the workflow's answer), 409 refused (with the reason), 202 still running (waits up to 20 s)" })
-  @ApiResponse({ status: 202, description: 'still running: { status: PENDING, code: STEP_PENDING, stepUrl }' })
+  @Answers(202, STEP_PENDING_ANSWER, { description: 'still running: { status: PENDING, code: STEP_PENDING, stepUrl }' })
+  @Answers(200, STEP_DONE, { description: 'done, with the workflow\'s answer' })
   @ApiProblems('CONFLICT', 'WORKFLOW_FINISHED')
-  async outcome(@CurrentPrincipal() principal: Principal, @Param('token') token: string, @Res({ passthrough: true }) res: { status(code: number): void }) {
+  async outcome(@CurrentPrincipal() principal: Principal, @Param('token') token: string, @Req() req: { originalUrl: string }, @Res({ passthrough: true }) res: { status(code: number): void }) {
+    const stepUrl = pathAsCalled(req.originalUrl, `/steps/${token}`);
     const ref = verifyStepToken(token, this.config.api.jwtSecret);
     // Not this API's token, or another principal's step: as if it did not exist.
     if (!ref || ref.sentBy !== principalKey(principal)) throw new NotFoundException('no such step');
@@ -46,7 +52,7 @@ export class StepsController {
     if (durable?.status === 'REFUSED') throw refusalOfType(durable.code, durable.message);
     if (durable?.status === 'RUNNING') {
       res.status(202);
-      return pendingAnswer(ref, `/steps/${token}`);
+      return pendingAnswer(ref, stepUrl);
     }
     const handle = workflow.getUpdateHandle(ref.updateId);
     try {
@@ -55,7 +61,7 @@ export class StepsController {
     } catch (err) {
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
         res.status(202);
-        return pendingAnswer(ref, `/steps/${token}`);
+        return pendingAnswer(ref, stepUrl);
       }
       // Refused by the workflow: the same problem answer (code and reason) the call would have had.
       throw workflowRefusal(err, `${ref.workflowId} has finished`) ?? err;

@@ -1,3 +1,4 @@
+import { Answers, integer, nullable, object, oneOf, string } from '../common/answer-schemas';
 import { Body, Controller, Get, Headers, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '../auth/principal';
@@ -9,6 +10,30 @@ import { answerOf } from '../common/stored-answer';
 import { ApiProblems } from '../common/api-problems';
 import { GoodwillRefundDto } from './goodwill-refund.dto';
 import { GoodwillRefundsService } from './goodwill-refunds.service';
+
+const GOODWILL_ACCEPTED = object({
+  goodwillRefundId: integer(),
+  orderSn: string(),
+  refundSn: string(),
+  refundFen: integer(),
+  reason: string(),
+  status: oneOf(['REFUNDING']),
+  workflowId: string(),
+  temporalUiUrl: string(),
+  refundWorkflowId: string(),
+  refundTemporalUiUrl: string(),
+});
+const GOODWILL_REFUND = object({
+  goodwillRefundId: integer(),
+  orderSn: string(),
+  refundFen: integer(),
+  reason: string(),
+  status: string(),
+  refusal: nullable(string()),
+  refund: nullable(object({ refundSn: string(), status: string(), refundFen: integer(), provider: string(), workflowId: string() })),
+  workflowId: string(),
+  temporalUiUrl: string(),
+});
 
 /** Support refunds an amount of any paid order as a gesture, through the ordinary refund path. */
 @ApiTags('support')
@@ -28,7 +53,7 @@ export class GoodwillRefundsController {
       'In the Temporal UI: OrderSn="…" shows the goodwill-refund workflow and its refund.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: true, description: 'Retrying with the same key replays the first answer; the same key with another body is a 422' })
-  @ApiResponse({ status: 202, description: 'Recorded: refundSn, the goodwill-refund and refund workflow ids and their Temporal UI links' })
+  @Answers(202, GOODWILL_ACCEPTED, { description: 'Recorded: refundSn, the goodwill-refund and refund workflow ids and their Temporal UI links' })
   @ApiResponse({ status: 404, description: 'No such order' })
   @ApiResponse({ status: 409, description: 'Refused with the reason: more than remains refundable (paid − Σ refunds not CLOSED), or the order has no captured payment' })
   @ApiResponse({ status: 422, description: 'Idempotency-Key already used with a different request' })
@@ -47,6 +72,7 @@ export class GoodwillRefundsController {
   @Get(':id')
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'One goodwill refund: the request, its refund and the Temporal UI link' })
+  @Answers(200, GOODWILL_REFUND)
   async get(@Param('orderSn') orderSn: string, @Param('id', new ParseIdPipe('id')) id: string) {
     const found = await this.goodwill.get(orderSn, id);
     if (!found) throw new NotFoundException(`goodwill refund ${id} of order ${orderSn} not found`);

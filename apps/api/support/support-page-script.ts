@@ -87,7 +87,8 @@ export const SUPPORT_SCRIPT = String.raw`(function () {
   }
 
   function loadGates() {
-    return api('/support/provider-gates').then(function (gates) {
+    return api('/support/provider-gates').then(function (answer) {
+      var gates = answer.gates;
       var open = gates.filter(function (g) { return g.status === 'OPEN' || g.waiting > 0; });
       var line = el('gates');
       line.className = open.length ? 'open' : '';
@@ -103,7 +104,8 @@ export const SUPPORT_SCRIPT = String.raw`(function () {
     var field = el('field').value, value = el('q').value.trim();
     if (!value) return;
     say('Searching…', 'loading');
-    api('/support/orders?' + field + '=' + encodeURIComponent(value)).then(function (orders) {
+    api('/support/orders?' + field + '=' + encodeURIComponent(value)).then(function (page) {
+      var orders = page.items;
       showOrders(orders);
       if (orders.length > 0) say(orders.length + ' order(s) found.', 'found');
       if (orders.length === 1) return openTimeline(orders[0].orderSn);

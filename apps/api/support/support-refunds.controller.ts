@@ -1,3 +1,6 @@
+import { StepAnswers, entitySchema, object, oneOf, string } from '../common/answer-schemas';
+import { PageParams, Paginated, afterId, pageOf, type PageRequest } from '../common/pagination';
+import { listRefundsByStatus } from '../../../db/refunds';
 import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Client } from '@temporalio/client';
@@ -12,6 +15,10 @@ import { OrderWorkflows } from '../orders/order-workflows';
 import { TEMPORAL_CLIENT } from '../tokens';
 import { ResolveRefundDto } from './resolve-refund.dto';
 import { ApiProblems } from '../common/api-problems';
+
+/** A refund row with its workflow (support's list). */
+const SUPPORT_REFUND = entitySchema(Refund, { workflowId: string(), temporalUiUrl: string() });
+const REFUND_RESOLVED = object({ refundSn: string(), action: oneOf(['MARK_REFUNDED_OFFLINE', 'REISSUE_WITH_NEW_NUMBER', 'RETRY']), status: string('the refund\'s status after the resolution'), workflowId: string() });
 
 /** Support staff's handle on stuck refunds (ABNORMAL, CLOSED, refused by the provider). Every action is audited in the order log. */
 @ApiTags('support')
@@ -28,13 +35,14 @@ export class SupportRefundsController {
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'Refunds by status (default: those waiting for support). In the Temporal UI: RefundStatus="ABNORMAL"' })
   @ApiQuery({ name: 'status', required: false, enum: Object.values(RefundStatus) })
-  async list(@Query('status') status?: string) {
+  @Paginated(SUPPORT_REFUND, { description: 'Newest first' })
+  async list(@PageParams() page: PageRequest, @Query('status') status?: string) {
     const statuses = status ? [status] : [RefundStatus.ABNORMAL, RefundStatus.CLOSED];
     if (statuses.some((s) => !(Object.values(RefundStatus) as string[]).includes(s))) {
       throw new BadRequestException(`status must be one of ${Object.values(RefundStatus).join(', ')}`);
     }
-    const refunds = await this.dataSource.getRepository(Refund).createQueryBuilder('r').where('r.status IN (:...statuses)', { statuses }).orderBy('r.id', 'DESC').take(100).getMany();
-    return refunds.map((r) => ({ ...r, workflowId: refundWorkflowId(r.refundSn), temporalUiUrl: this.workflows.uiLink(refundWorkflowId(r.refundSn)) }));
+    const refunds = await listRefundsByStatus(this.dataSource, statuses, { beforeId: afterId(page), take: page.limit + 1 });
+    return pageOf(refunds, page, (r) => [Number(r.id)], (r) => ({ ...r, workflowId: refundWorkflowId(r.refundSn), temporalUiUrl: this.workflows.uiLink(refundWorkflowId(r.refundSn)) }));
   }
 
   @Post(':refundSn/resolution')
@@ -42,6 +50,7 @@ export class SupportRefundsController {
   @HttpCode(200)
   @Roles('support', 'admin')
   @ApiOperation({ summary: 'Resolve a parked refund: mark refunded offline, re-issue under a new number, or retry' })
+  @StepAnswers(REFUND_RESOLVED)
   async resolve(@CurrentPrincipal() staff: Principal, @Param('refundSn') refundSn: string, @Body() dto: ResolveRefundDto) {
     const refund = await this.dataSource.getRepository(Refund).findOneBy({ refundSn });
     if (!refund) throw new NotFoundException(`refund ${refundSn} not found`);

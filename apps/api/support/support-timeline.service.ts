@@ -1,3 +1,4 @@
+import { afterId, compareKeys, pageOf, type CursorKey, type PageRequest } from '../common/pagination';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
@@ -5,7 +6,7 @@ import type { AppConfig } from '../../../config/app-config';
 import { readTimelineSources, searchOrders } from '../../../db/support-timeline';
 import { readWorkQueue } from '../../../db/support-work-queue';
 import { TimelineEntry, entryOfEvent, entryOfLog, entryOfNotification, entryOfStock, inTimeOrder, isLogOnlyStep, workflowOfEntity } from '../../../domain/support-timeline';
-import { WorkKind, ageBucket, isOverdue, resolutionOf, workflowOfItem } from '../../../domain/support-work';
+import { WorkKind, ageBucket, isOverdue, resolutionOf, workflowOfItem, type WorkItem } from '../../../domain/support-work';
 import { complaintStateQuery } from '../../../workflows/complaint.contract';
 import { orderStateQuery } from '../../../workflows/order.contract';
 import { queryOrUnavailable, temporalUiLink } from '../../shared/temporal';
@@ -93,16 +94,27 @@ export class SupportTimelineService {
     return timers.sort((a, b) => a.at.localeCompare(b.at));
   }
 
-  search(query: { orderSn?: string; buyerId?: number; sellerId?: number }) {
-    return searchOrders(this.dataSource, query);
+  /** Orders found by number, buyer or seller, newest first, by cursor (common/pagination.ts). */
+  async search(query: { orderSn?: string; buyerId?: number; sellerId?: number }, page: PageRequest) {
+    const rows = await searchOrders(this.dataSource, query, { beforeId: afterId(page), take: page.limit + 1 });
+    return pageOf(rows, page, (row) => [row.id], ({ id: _id, ...header }) => header);
   }
 
-  /** Everything waiting on a person, with its age, service level and the endpoint that resolves it. */
-  async workQueue(filter: { kinds?: WorkKind[]; orderSn?: string } = {}) {
+  /**
+   * Everything waiting on a person, oldest first (by when it started waiting, then kind and id: a
+   * stable order, unlike its age), with its age, service level and the endpoint that resolves it.
+   * Paged by cursor when `page` is given (the API); the timeline's `waiting` takes an order's all.
+   */
+  async workQueue(filter: { kinds?: WorkKind[]; orderSn?: string } = {}, page?: PageRequest) {
     const levels = this.config.supportQueue.serviceLevelsMs;
-    const items = await readWorkQueue(this.dataSource, filter);
+    const keyOf = (item: WorkItem): CursorKey => [item.since, item.kind, item.id];
+    const all = (await readWorkQueue(this.dataSource, filter)).sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
+    const after = page?.after;
+    const rest = after ? all.filter((item) => compareKeys(keyOf(item), after) > 0) : all;
+    const { items, nextCursor } = page ? pageOf(rest.slice(0, page.limit + 1), page, keyOf) : { items: rest, nextCursor: null };
     return {
       serviceLevelsMs: levels,
+      nextCursor,
       items: items.map((item) => {
         const workflowId = workflowOfItem(item);
         return {

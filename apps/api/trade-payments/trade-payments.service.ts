@@ -8,10 +8,12 @@ import { findTradePaymentByIdempotencyKey, insertTradePaymentAttempt, readTradeP
 import { readTradeFor } from '../../../db/trades';
 import { FlowType, PayStatus, TradeStatus, flowOf, isAwaitingPayment, type OrderType, type PaymentType } from '../../../domain';
 import { DomainError, ErrorCode } from '../../../domain/error-codes';
+import { eventActor } from '../../../domain/events';
 import type { ProviderName } from '../../../payments';
 import type { Principal } from '../auth/principal';
 import { PaymentsService } from '../payments/payments.service';
 import { APP_CONFIG } from '../tokens';
+import { SupersededTradeAttempts } from './superseded-attempts';
 
 type TradeOrderRow = Awaited<ReturnType<typeof readTradeOrders>>[number];
 
@@ -44,12 +46,14 @@ export class TradePaymentsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly payments: PaymentsService,
+    private readonly superseded: SupersededTradeAttempts,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(buyer: Principal, tradeSn: string, provider: ProviderName, options: { returnUrl?: string; idempotencyKey?: string; requestHash: string }) {
     await this.load(buyer, tradeSn);
     const orders = await readTradeOrders(this.dataSource, tradeSn);
+    await this.closeSuperseded(buyer, tradeSn, orders);
     let outTradeNo: string;
     let paidOrders: TradeOrderRow[];
     const replay = options.idempotencyKey ? await findTradePaymentByIdempotencyKey(this.dataSource, tradeSn, options.idempotencyKey) : undefined;
@@ -86,6 +90,21 @@ export class TradePaymentsService {
       paths: `/trades/${tradeSn}/payment`,
     });
     return { tradeSn, ...opened, shares: (await this.sharesOf(outTradeNo)) };
+  }
+
+  /**
+   * Before the trade is offered again: its earlier attempts that pay for an order no longer awaiting
+   * payment are closed at the provider (on every call, so a close that failed is retried with the
+   * buyer's retry). One found paid meanwhile is the trade's payment after all: nothing new is offered
+   * (its orders take it through the provider inbox; a share already paid is refunded once).
+   */
+  private async closeSuperseded(buyer: Principal, tradeSn: string, orders: readonly TradeOrderRow[]): Promise<void> {
+    const awaiting = new Set(ordersToPay(orders).map((o) => o.order_sn));
+    const sellerOf = new Map(orders.map((o) => [o.order_sn, Number(o.seller_id)]));
+    const landed = await this.superseded.close(tradeSn, awaiting, sellerOf, eventActor('BUYER', buyer.id));
+    if (landed.length > 0) {
+      throw new DomainError(ErrorCode.PAYMENT_NOT_ALLOWED, `trade ${tradeSn} was paid meanwhile (payment ${landed.map((l) => l.outTradeNo).join(', ')}): its orders take it, and a share already paid is refunded`);
+    }
   }
 
   /**

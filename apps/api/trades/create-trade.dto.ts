@@ -17,17 +17,16 @@ export class TradeItemDto {
 }
 
 export class GroupBuyDto {
-  @ApiPropertyOptional({ description: 'Join this open group; omit to start a new group', example: 'G20261122170541123456' })
+  @ApiPropertyOptional({ description: "Open a new group in this seller's group-buy activity (its group price, size and time to form); omit when joining by groupId", example: 12 })
+  @IsOptional()
+  @IsInt({ message: 'activityId must be an integer' })
+  @Min(1)
+  activityId?: number;
+
+  @ApiPropertyOptional({ description: 'Join this open group (of an activity); omit to open a new group in activityId', example: 'G20261122170541123456' })
   @IsOptional()
   @Matches(/^G\d{20}$/, { message: 'groupId must look like G followed by 20 digits' })
   groupId?: string;
-
-  @ApiPropertyOptional({ description: 'Paid members needed (new group only)', minimum: 2, maximum: 50, default: 2 })
-  @IsOptional()
-  @IsInt()
-  @Min(2)
-  @Max(50)
-  size?: number;
 }
 
 /** Prices are never accepted from the client: they come from the goods table. */

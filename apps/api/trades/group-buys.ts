@@ -49,11 +49,14 @@ export class GroupBuys {
     }
   }
 
-  private async signalWithStart(groupId: string, orderSn: string, group: { sku_id: number; size: number; deadline_at: Date }): Promise<void> {
+  private async signalWithStart(groupId: string, orderSn: string, group: { sku_id: number; size: number; deadline_at: Date; activity_id: number | null; auto_form: number | null }): Promise<void> {
     await signalWithStartWorkflow(this.temporal, GROUP_BUY_WORKFLOW, {
       workflowId: groupBuyWorkflowId(groupId),
       taskQueue: this.config.temporal.taskQueue,
-      args: [{ groupId, skuId: group.sku_id, size: group.size, deadlineIso: new Date(group.deadline_at).toISOString() }],
+      args: [{
+        groupId, skuId: group.sku_id, size: group.size, deadlineIso: new Date(group.deadline_at).toISOString(),
+        ...(group.activity_id !== null ? { activityId: Number(group.activity_id), autoForm: Boolean(group.auto_form) } : {}),
+      }],
       signal: memberJoinedSignal,
       signalArgs: [{ orderSn }],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',

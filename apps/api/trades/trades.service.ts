@@ -5,7 +5,7 @@ import { GroupBuys } from './group-buys';
 import { DataSource, EntityManager } from 'typeorm';
 import { recordStockMovement, InsufficientStockError } from '../../../db/stock-ledger';
 import {
-  GroupBuyStatus,
+  OrderOutType,
   OrderStatus,
   OrderType,
   PaymentType,
@@ -15,12 +15,13 @@ import {
   outTypeOf,
 } from '../../../domain';
 import { newSn } from '../../../db/serial-numbers';
-import { findTradeByIdempotencyKey, insertTrade, setTradeTotals } from '../../../db/trades';
-import { insertOrderOutWait } from '../../../db/order-out-status';
+import { findTradeByIdempotencyKey, insertTrade, setTradeTotals, settleTradeStatus } from '../../../db/trades';
+import { failOrderOutStatus, insertOrderOutWait, readOrderOutStatus } from '../../../db/order-out-status';
 import { insertNewOrder, insertOrderMeta } from '../../../db/orders';
 import { readOrdersOfTrade } from '../../../db/order-reads';
 import { insertOrderItem } from '../../../db/order-items';
-import { GroupBuyRow, insertGroupBuy, lockGroupBuy } from '../../../db/group-buys';
+import { appendOrderLog } from '../../../db/order-log';
+import { activityOfCheckout, joinActivityGroup } from './group-buy-checkout';
 import { emitEvent, runStep } from '../../../db/business-events';
 import { useCoupon as markCouponUsed } from '../../../db/coupons';
 import { OrderLine, businessEvent, eventActor } from '../../../domain/events';
@@ -28,7 +29,7 @@ import { NewOrder, OrderWorkflows } from '../orders/order-workflows';
 import { GroupBuyDto } from './create-trade.dto';
 import { ApiMetrics } from '../observability/business-metrics';
 import { CheckoutItem, ShopQuote, quoteCheckout } from '../checkout/checkout-pricer';
-import { DomainError, ErrorCode } from '../../../domain/error-codes';
+import { DomainError, ErrorCode, type Refusal } from '../../../domain/error-codes';
 
 export interface TradeAnswer {
   tradeSn: string;
@@ -94,8 +95,9 @@ export class TradesService {
     }
     let orders: NewOrder[];
     let tradeSn: string;
+    let refused: RefusedOrder | undefined;
     try {
-      ({ tradeSn, orders } = await runStep(this.dataSource, (manager) => this.insertTrade(manager, request)));
+      ({ tradeSn, orders, refused } = await runStep(this.dataSource, (manager) => this.insertTrade(manager, request)));
     } catch (err) {
       if (isDuplicateKey(err) && idempotencyKey) {
         // A concurrent request with the same key claimed it first (and rolled this one back before it
@@ -105,14 +107,18 @@ export class TradesService {
       }
       throw err;
     }
+    // Committed with its out-status FAIL and its reason, so the buyer finds it; the answer is the refusal.
+    if (refused) throw refusedOrderError(tradeSn, refused.orderSn, refused.refusal);
     this.metrics.ordersCreated.inc({ payment_type: paymentType }, orders.length);
     return { answer: await this.startWorkflows(tradeSn, paymentType, orders), replayed: false };
   }
 
-  private async insertTrade(manager: EntityManager, request: TradeRequest): Promise<{ tradeSn: string; orders: NewOrder[] }> {
+  private async insertTrade(manager: EntityManager, request: TradeRequest): Promise<{ tradeSn: string; orders: NewOrder[]; refused?: RefusedOrder }> {
     const { buyerId, paymentType } = request;
     const createdAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-    const shops = await quoteCheckout(manager, buyerId, request.items, request.couponsBySeller ?? new Map(), createdAt, { strict: true });
+    const activity = request.groupBuy ? await activityOfCheckout(manager, request.groupBuy) : undefined;
+    const groupPrices = activity ? new Map([[activity.skuId, activity.groupPriceFen]]) : undefined;
+    const shops = await quoteCheckout(manager, buyerId, request.items, request.couponsBySeller ?? new Map(), createdAt, { strict: true, groupPrices });
 
     const tradeSn = newSn('T');
     // The trade row first: its (buyer, Idempotency-Key) unique key makes a concurrent twin of this
@@ -122,13 +128,21 @@ export class TradesService {
     await insertTrade(manager, { tradeSn, buyerId, paymentType, consigneeJson: request.consignee ? JSON.stringify(request.consignee) : null, idempotencyKey: request.idempotencyKey ?? null, requestHash: request.requestHash });
     const orderType = request.groupBuy ? OrderType.PINTUAN : OrderType.NORMAL;
     const flow = flowOf(paymentType, orderType);
-    const group = request.groupBuy ? await this.joinOrOpenGroup(manager, request.groupBuy, shops[0].goods[0].id, createdAt) : undefined;
+    // A group buy is one order of one line: its number is needed first, for the quota it takes. Its
+    // rules see the clock to the millisecond (createdAt is whole seconds: an activity that started
+    // this second would look not yet started).
+    const firstOrderSn = newSn('O');
+    const join = activity
+      ? await joinActivityGroup(manager, { activityId: activity.id, groupId: request.groupBuy!.groupId, skuId: request.items[0].skuId, units: request.items[0].quantity, buyerId, orderSn: firstOrderSn, now: new Date() })
+      : undefined;
+    const group = join?.group;
+    const refused = join?.refusal ? { orderSn: firstOrderSn, refusal: join.refusal } : undefined;
     const orders: NewOrder[] = [];
     const reservations: { orderSn: string; skuId: number; num: number; name: string }[] = [];
     const sum = { payable: 0, goods: 0, shipping: 0, discount: 0 };
-    for (const shop of shops) {
+    for (const [index, shop] of shops.entries()) {
       const { totals } = shop;
-      const orderSn = newSn('O');
+      const orderSn = index === 0 ? firstOrderSn : newSn('O');
       sum.payable += totals.payableFen;
       sum.goods += totals.goodsFen;
       sum.shipping += totals.shippingFen;
@@ -138,8 +152,10 @@ export class TradesService {
       await insertNewOrder(manager, {
         orderSn, tradeSn, sellerId: shop.sellerId, buyerId, paymentType, orderType, orderFen: totals.payableFen, goodsFen: totals.goodsFen,
         shippingFen: totals.shippingFen, discountFen: totals.discountFen, groupId: group?.groupId ?? null, createdAt,
+        ...(refused ? { orderStatus: OrderStatus.INTODB_ERROR } : {}),
       });
       await insertOrderOutWait(manager, orderSn, outTypeOf(orderType));
+      if (refused) await failOrderOutStatus(manager, orderSn, OrderOutType.GROUPBUY_GOODS, refused.refusal.message);
       // The order's event first, so a consumer reads the order before the coupon it used. Its lines are
       // filled in below: events are written at the end of the step (db/business-events.ts).
       const lines: OrderLine[] = [];
@@ -149,24 +165,30 @@ export class TradesService {
           type: 'order.created',
           key: 'created',
           payload: {
-            orderSn, tradeSn, buyerId: String(buyerId), orderType, paymentType, status: OrderStatus.NEW,
+            orderSn, tradeSn, buyerId: String(buyerId), orderType, paymentType, status: refused ? OrderStatus.INTODB_ERROR : OrderStatus.NEW,
             orderFen: totals.payableFen, goodsFen: totals.goodsFen, shippingFen: totals.shippingFen, discountFen: totals.discountFen,
             groupId: group?.groupId ?? null, source: null, lines, actor: eventActor('BUYER', buyerId),
           },
         },
       );
       emitEvent(manager, created);
-      if (shop.coupon) await useCoupon(manager, buyerId, { memberCouponId: shop.coupon.memberCouponId, couponId: shop.coupon.couponId, sellerId: shop.sellerId }, orderSn);
+      if (shop.coupon && !refused) await useCoupon(manager, buyerId, { memberCouponId: shop.coupon.memberCouponId, couponId: shop.coupon.couponId, sellerId: shop.sellerId }, orderSn);
       for (const line of totals.lines) {
         const row = shop.goods.find((g) => g.id === line.skuId)!;
         const orderItemId = await insertOrderItem(manager, orderSn, { skuId: line.skuId, name: row.name, num: line.num, priceFen: line.priceFen, discountFen: line.discountFen, paidFen: line.paidFen });
         lines.push({ orderItemId, skuId: line.skuId, name: row.name, num: line.num, priceFen: line.priceFen, paidFen: line.paidFen });
-        reservations.push({ orderSn, skuId: line.skuId, num: line.num, name: row.name });
+        if (!refused) reservations.push({ orderSn, skuId: line.skuId, num: line.num, name: row.name });
       }
       await insertOrderMeta(manager, orderSn, { ...(request.orderMeta ?? {}), ...promotionMeta(shop) });
-      orders.push({ orderSn, sellerId: shop.sellerId, buyerId, flow, orderFen: totals.payableFen, createdAt, groupId: group?.groupId });
+      if (!refused) orders.push({ orderSn, sellerId: shop.sellerId, buyerId, flow, orderFen: totals.payableFen, createdAt, groupId: group?.groupId });
     }
     await setTradeTotals(manager, tradeSn, sum);
+    if (refused) {
+      // Kept, not rolled back: no stock reserved, no workflow; its log says why and its trade closes unpaid.
+      await appendOrderLog(manager, { orderSn: refused.orderSn, eventKey: 'INTODB_ERROR', operation: 'INTODB_ERROR', newStatus: OrderStatus.INTODB_ERROR, actorRole: 'SYSTEM', message: `stock not taken: ${refused.refusal.message}` }, 'fail');
+      await settleTradeStatus(manager, tradeSn, { orderSn: refused.orderSn, actorRole: 'SYSTEM' });
+      return { tradeSn, orders, refused };
+    }
     // Stock last, in SKU order: the goods rows are the hot rows every checkout of them locks, so they
     // are locked as late and in as fixed an order as possible (short waits, no lock-order deadlocks).
     for (const r of reservations.sort((a, b) => a.skuId - b.skuId)) {
@@ -178,20 +200,6 @@ export class TradesService {
       }
     }
     return { tradeSn, orders };
-  }
-
-  /** Joins an open group for the same SKU, or opens a new one (its row locked for the rest of the checkout). */
-  private async joinOrOpenGroup(manager: EntityManager, request: GroupBuyDto, skuId: number, now: Date): Promise<GroupBuyRow> {
-    if (request.groupId) {
-      const group = await lockGroupBuy(manager, request.groupId);
-      if (!group) throw new UnprocessableEntityException(`group ${request.groupId} does not exist`);
-      if (group.skuId !== skuId) throw new UnprocessableEntityException(`group ${request.groupId} is buying SKU ${group.skuId}, not ${skuId}`);
-      if (group.status !== GroupBuyStatus.FORMING || new Date(group.deadlineAt) <= now) throw new DomainError(ErrorCode.GROUP_BUY_CLOSED, `group ${request.groupId} is no longer open (${group.status})`);
-      return group;
-    }
-    const group: GroupBuyRow = { groupId: newSn('G'), skuId, size: request.size ?? 2, status: GroupBuyStatus.FORMING, deadlineAt: new Date(now.getTime() + this.config.groupBuyDeadlineMs) };
-    await insertGroupBuy(manager, group);
-    return group;
   }
 
   /**
@@ -207,6 +215,12 @@ export class TradesService {
       throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used with a different request body');
     }
     const rows = await readOrdersOfTrade(this.dataSource, trade.trade_sn);
+    // The first answer was the refusal of an order kept for its out-status: so is the replay's.
+    const kept = rows.find((row: Record<string, any>) => row.order_status === OrderStatus.INTODB_ERROR);
+    if (kept) {
+      const [out] = await readOrderOutStatus(this.dataSource, kept.order_sn);
+      throw refusedOrderError(trade.trade_sn, kept.order_sn, { code: ErrorCode.GROUP_BUY_QUOTA_EXHAUSTED, message: out?.reason ?? 'stock not taken' });
+    }
     const orders: NewOrder[] = rows.map((row: Record<string, any>) => ({
       orderSn: row.order_sn,
       sellerId: row.seller_id,
@@ -229,6 +243,17 @@ export class TradesService {
     }
     return { tradeSn, paymentType, totalFen: orders.reduce((sum, o) => sum + o.orderFen, 0), orders: started };
   }
+}
+
+/** An order kept with its out-status FAIL because its stock could not be taken (the activity's quota). */
+interface RefusedOrder {
+  orderSn: string;
+  refusal: Refusal;
+}
+
+/** The answer to a checkout whose order was kept refused: the refusal's code, and where to read the order. */
+function refusedOrderError(tradeSn: string, orderSn: string, refusal: Refusal): DomainError {
+  return DomainError.of(refusal, { orderSn, tradeSn });
 }
 
 /** The coupon copy goes UNUSED → USED for this order; a second checkout racing for it updates nothing and is refused. */

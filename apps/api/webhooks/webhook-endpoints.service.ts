@@ -21,13 +21,8 @@ import { runWebhookEndpointWorkflow, tellWebhookEndpointChanged } from '../../sh
 import { temporalUiLink } from '../../shared/temporal';
 import type { Principal } from '../auth/principal';
 import { APP_CONFIG, TEMPORAL_CLIENT } from '../tokens';
+import { afterNumber, pageOf, type Page, type PageRequest } from '../common/pagination';
 import type { CreateWebhookEndpointDto, UpdateWebhookEndpointDto } from './webhook-endpoint.dto';
-
-export interface Page<T> {
-  items: T[];
-  /** Pass as `after` for the next page; null: this was the last one. */
-  nextCursor: string | null;
-}
 
 /**
  * A seller's webhook endpoints (docs/webhooks.md). Every lookup is by the caller's seller id: another
@@ -53,9 +48,9 @@ export class WebhookEndpointsService {
     return { ...this.view(await this.endpoint(sellerId, id)), secret };
   }
 
-  async list(principal: Principal, after: number, limit: number): Promise<Page<ReturnType<WebhookEndpointsService['view']>>> {
-    const rows = await listSellerWebhookEndpoints(this.dataSource, sellerOf(principal), after, limit + 1);
-    return page(rows.map((r) => this.view(r)), limit, (e) => e.id);
+  async list(principal: Principal, page: PageRequest): Promise<Page<ReturnType<WebhookEndpointsService['view']>>> {
+    const rows = await listSellerWebhookEndpoints(this.dataSource, sellerOf(principal), afterNumber(page), page.limit + 1);
+    return pageOf(rows, page, (e) => [e.id], (r) => this.view(r));
   }
 
   async get(principal: Principal, id: number) {
@@ -109,24 +104,21 @@ export class WebhookEndpointsService {
     return { endpointId: id, after, queued, cursor: endpoint.cursorSeq, endpointStatus: endpoint.status };
   }
 
-  async attempts(principal: Principal, id: number, after: number, limit: number, eventId?: string) {
+  async attempts(principal: Principal, id: number, page: PageRequest, eventId?: string) {
     await this.endpoint(sellerOf(principal), id);
-    const rows = await listWebhookAttempts(this.dataSource, id, after, limit + 1, eventId);
-    return page(
-      rows.map((a) => ({ id: a.id, eventId: a.eventId, sellerSeq: a.sellerSeq, attemptNo: a.attemptNo, attemptedAt: a.attemptedAt.toISOString(), statusCode: a.statusCode, latencyMs: a.latencyMs, outcome: a.outcome, error: a.error, responseExcerpt: a.responseExcerpt })),
-      limit,
-      (a) => a.id,
+    const rows = await listWebhookAttempts(this.dataSource, id, afterNumber(page), page.limit + 1, eventId);
+    return pageOf(
+      rows,
+      page,
+      (a) => [a.id],
+      (a) => ({ id: a.id, eventId: a.eventId, sellerSeq: a.sellerSeq, attemptNo: a.attemptNo, attemptedAt: a.attemptedAt.toISOString(), statusCode: a.statusCode, latencyMs: a.latencyMs, outcome: a.outcome, error: a.error, responseExcerpt: a.responseExcerpt }),
     );
   }
 
-  async messages(principal: Principal, id: number, status: WebhookMessageStatus | undefined, after: number, limit: number) {
+  async messages(principal: Principal, id: number, status: WebhookMessageStatus | undefined, page: PageRequest) {
     await this.endpoint(sellerOf(principal), id);
-    const rows = await listWebhookMessages(this.dataSource, id, status, after, limit + 1);
-    return page(
-      rows.map((m) => ({ ...m, lastAttemptAt: m.lastAttemptAt?.toISOString() ?? null, deliveredAt: m.deliveredAt?.toISOString() ?? null })),
-      limit,
-      (m) => m.sellerSeq,
-    );
+    const rows = await listWebhookMessages(this.dataSource, id, status, afterNumber(page), page.limit + 1);
+    return pageOf(rows, page, (m) => [m.sellerSeq], (m) => ({ ...m, lastAttemptAt: m.lastAttemptAt?.toISOString() ?? null, deliveredAt: m.deliveredAt?.toISOString() ?? null }));
   }
 
   private async wake(endpoint: WebhookEndpointRow): Promise<void> {
@@ -182,10 +174,4 @@ function sellerOf(principal: Principal): number {
 
 function notFound(id: number): DomainError {
   return new DomainError(ErrorCode.NOT_FOUND, `webhook endpoint ${id} not found`);
-}
-
-/** One page from `limit + 1` rows: the extra one only says another page follows. */
-function page<T>(rows: T[], limit: number, cursorOf: (row: T) => number): Page<T> {
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? String(cursorOf(items[items.length - 1])) : null };
 }

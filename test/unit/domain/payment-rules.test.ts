@@ -1,4 +1,4 @@
-import { OrderStatus, PayStatus, isAwaitingPayment, nextPaymentQueryDelay } from '../../../domain';
+import { OrderStatus, PayStatus, isAwaitingPayment, isSupersededTradeAttempt, nextPaymentQueryDelay } from '../../../domain';
 
 describe('payment rules', () => {
   it('only a new or confirmed, unpaid order awaits its payment', () => {
@@ -19,5 +19,13 @@ describe('payment rules', () => {
     expect(nextPaymentQueryDelay(schedule, 7, 980_000, expiry)).toEqual({ delayMs: 20_000, last: true });
     expect(nextPaymentQueryDelay(schedule, 7, expiry, expiry)).toEqual({ delayMs: 0, last: true });
     expect(nextPaymentQueryDelay(schedule, 7, expiry + 1, expiry)).toBeUndefined();
+  });
+
+  it('a trade payment attempt is superseded once any order it pays for no longer awaits payment', () => {
+    expect(isSupersededTradeAttempt(['O1', 'O2'], new Set(['O1', 'O2']))).toBe(false);
+    expect(isSupersededTradeAttempt(['O2'], new Set(['O2']))).toBe(false);
+    // O1 was paid on its own (or cancelled): the attempt for both would take its money twice.
+    expect(isSupersededTradeAttempt(['O1', 'O2'], new Set(['O2']))).toBe(true);
+    expect(isSupersededTradeAttempt(['O1', 'O2'], new Set())).toBe(true);
   });
 });

@@ -58,6 +58,8 @@ export interface TestSystemOptions {
   ownDatabase?: boolean;
   apiLogger?: Logger;
   apiProcess?: { execArgv?: string[] };
+  /** Picks the API's port, once per attempt (default freePort; the test of the retry hands a taken one first). */
+  pickApiPort?: () => Promise<number>;
 }
 
 export async function startTestSystem(env: Record<string, string> = {}, options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -69,9 +71,8 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   // every test with two refunds of one payment wait); the worker and the simulator read the same values.
   const spacingEnv = { WECHATPAY_REFUND_SPACING: '1s', ALIPAY_REFUND_SPACING: '500ms', ...pick(env, ['WECHATPAY_REFUND_SPACING', 'ALIPAY_REFUND_SPACING']) };
   const sim = await startPaymentSim({ port: 0, keysDir, refundProcessingMs: 1000, hangMs: 3000, notifyRetryScheduleMs: [200, 500, 1000], refundSpacing: readRefundSpacing((name) => spacingEnv[name as keyof typeof spacingEnv]) });
-  const apiPort = await freePort();
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
-  const processEnv: Record<string, string> = {
+  const envFor = (apiPort: number): Record<string, string> => ({
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
@@ -93,8 +94,12 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     // The run's prebuilt workflow bundle (global setup), also for a worker spawned as its own process.
     ...(process.env.TEST_WORKFLOW_BUNDLE ? { WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}),
     ...env,
-  };
-  const config = readAppConfig({ ...process.env, ...processEnv });
+  });
+  const pickApiPort = options.pickApiPort ?? freePort;
+  let apiPort = await pickApiPort();
+  let processEnv = envFor(apiPort);
+  let config = readAppConfig({ ...process.env, ...processEnv });
+  // The connections below do not depend on the API's port (picked again further down if it was taken).
   const dataSource = await connectDataSource(config.databaseUrl, { poolSize: 4 });
   const temporal = await connectTemporalClient(config.temporal);
 
@@ -102,25 +107,45 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   const workerDatabase = new TcpProxy(target.hostname, Number(target.port || 3306));
   const proxied = new URL(databaseUrl);
   proxied.port = String(await workerDatabase.start());
-  const workerConfig = { ...config, databaseUrl: proxied.toString() };
-  const workerDataSource = await connectDataSource(workerConfig.databaseUrl, { poolSize: 4 });
+  const workerDataSource = await connectDataSource(proxied.toString(), { poolSize: 4 });
 
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
   const children = new Set<ChildProcess>();
   let app: INestApplication | undefined;
   let apiProcess: ChildProcess | undefined;
-  if (options.apiProcess) {
-    apiProcess = spawn(process.execPath, [...(options.apiProcess.execArgv ?? []), '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'api', 'main.ts')], {
-      env: { ...process.env, ...processEnv },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.add(apiProcess);
-    apiProcess.on('exit', () => children.delete(apiProcess!));
-    await eventually(async () => (apiProcess!.exitCode === null ? ((await fetch(`${apiUrl}/health/live`).catch(() => undefined))?.ok || undefined) : Promise.reject(new Error(`the API process exited with ${apiProcess!.exitCode}`))), 120_000, 'the API process to listen');
-  } else {
-    app = await createApiApp(config, { logger: options.apiLogger ?? false });
-    await app.listen(apiPort, '127.0.0.1');
+  // A port free when picked may be taken before the API binds it: any process's outgoing connection
+  // draws its local port from the same ephemeral range (CI once failed on `listen EADDRINUSE` here).
+  // Then the API is started again on a port picked again; the workers, started after, read the final config.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      if (options.apiProcess) {
+        const child = spawn(process.execPath, [...(options.apiProcess.execArgv ?? []), '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'api', 'main.ts')], {
+          env: { ...process.env, ...processEnv },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
+        apiProcess = child;
+        children.add(child);
+        child.on('exit', () => children.delete(child));
+        const exited = new Error('the API process exited before it listened');
+        await eventually(async () => (child.exitCode === null ? ((await fetch(`http://127.0.0.1:${apiPort}/health/live`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.ok || undefined) : Promise.reject(exited)), 120_000, 'the API process to listen');
+      } else {
+        app = await createApiApp(config, { logger: options.apiLogger ?? false });
+        await app.listen(apiPort, '127.0.0.1');
+      }
+      break;
+    } catch (err) {
+      const portTaken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (apiProcess !== undefined && apiProcess.exitCode !== null);
+      await app?.close();
+      app = undefined;
+      apiProcess?.kill('SIGKILL');
+      apiProcess = undefined;
+      if (!portTaken || attempt >= 5) throw err;
+      apiPort = await pickApiPort();
+      processEnv = envFor(apiPort);
+      config = readAppConfig({ ...process.env, ...processEnv });
+    }
   }
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const workerConfig = { ...config, databaseUrl: proxied.toString() };
 
   let worker: { instance: OrderWorkers; running: Promise<void>; connection: NativeConnection } | undefined;
   const system: TestSystem = {

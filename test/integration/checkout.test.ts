@@ -10,7 +10,7 @@ import { ADDRESS, buyerCall, claimCoupon, newBuyerId, seedShop, waitConfirmed } 
 import { goodsRow, recordHistory } from '../support/fixtures';
 import { waitForStatus } from '../support/orders';
 import { TestSystem, eventually, startTestSystem } from '../support/system';
-import { freePort } from '../support/free-port';
+import { listenOnAnyPort } from '../support/free-port';
 
 /** Cart and buy-now in real Redis, promotions and checkout through HTTP, orders on a real Temporal server and MariaDB. */
 describe('cart, promotions and checkout', () => {
@@ -297,10 +297,8 @@ describe('cart, promotions and checkout', () => {
     const shop = await seedShop(system, { goods: [{ priceFen: 1200, stock: 5 }] });
     const buyerId = newBuyerId();
     const start = async (cartTtlMs: number): Promise<{ app: INestApplication; url: string }> => {
-      const port = await freePort();
       const app = await createApiApp({ ...system.config, redis: { ...system.config.redis, cartTtlMs } }, { logger: false });
-      await app.listen(port, '127.0.0.1');
-      return { app, url: `http://127.0.0.1:${port}` };
+      return { app, url: await listenOnAnyPort(app) };
     };
     const get = async (url: string) => (await (await fetch(`${url}/cart`, { headers: { authorization: `Bearer ${system.token('buyer', buyerId)}` } })).json()) as { shops: { lines: unknown[] }[] };
     const first = await start(system.config.redis.cartTtlMs);

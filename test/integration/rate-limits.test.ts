@@ -2,7 +2,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { createApiApp } from '../../apps/api/app';
 import { newSellerId } from '../support/fixtures';
-import { freePort } from '../support/free-port';
+import { listenOnAnyPort } from '../support/free-port';
 import { TestSystem, startTestSystem } from '../support/system';
 import { TcpProxy } from '../support/tcp-proxy';
 
@@ -113,9 +113,7 @@ describe('rate limits by principal kind, shared by API replicas', () => {
     let secondUrl: string;
     beforeAll(async () => {
       second = await createApiApp(system.config, { logger: false });
-      const port = await freePort();
-      await second.listen(port, '127.0.0.1');
-      secondUrl = `http://127.0.0.1:${port}`;
+      secondUrl = await listenOnAnyPort(second);
     });
     afterAll(async () => {
       await second?.close();
@@ -151,16 +149,15 @@ describe('rate limits by principal kind, shared by API replicas', () => {
     // first app's), so this app's own pino would not see the line.
     const warn = jest.spyOn(Logger.prototype, 'warn');
     const app = await createApiApp({ ...system.config, redis: { ...system.config.redis, url: redisUrl.toString() } }, { logger: false });
-    const port = await freePort();
-    await app.listen(port, '127.0.0.1');
+    const url = await listenOnAnyPort(app);
     try {
       const buyer = system.token('buyer', newSellerId() + 900_000);
-      const counted = await cancelMissingOrder(`http://127.0.0.1:${port}`, buyer);
+      const counted = await cancelMissingOrder(url, buyer);
       expect(counted.rateLimit).toBe('"writes";r=29;t=60');
       proxy.cut();
       // Past the buyer's 30 a minute, and not one 429 or 5xx: the handler answers each (404).
       const answers: Answer[] = [];
-      for (let i = 0; i < 35; i += 1) answers.push(await cancelMissingOrder(`http://127.0.0.1:${port}`, buyer));
+      for (let i = 0; i < 35; i += 1) answers.push(await cancelMissingOrder(url, buyer));
       expect(countBy(answers)).toEqual({ 404: 35 });
       expect(answers.every((a) => a.rateLimit === null && a.policy === null)).toBe(true);
       const warnings = warn.mock.calls.filter(([message]) => String(message).startsWith('rate limits not enforced: the Redis counter did not answer'));

@@ -1,5 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+
+/**
+ * Starts a second API app (whose config is already fixed) on a port the OS gives at bind time, so no
+ * other socket can take it between a pick and the bind; answers its base URL.
+ */
+export async function listenOnAnyPort(app: INestApplication): Promise<string> {
+  await app.listen(0, '127.0.0.1');
+  return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+}
 
 /** A TCP port that was free a moment ago on 127.0.0.1 (for servers that must know their port up front). */
 export async function freePort(): Promise<number> {

@@ -125,8 +125,14 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
         apiProcess = child;
         children.add(child);
         child.on('exit', () => children.delete(child));
-        const exited = new Error('the API process exited before it listened');
-        await eventually(async () => (child.exitCode === null ? ((await fetch(`http://127.0.0.1:${apiPort}/health/live`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined))?.ok || undefined) : Promise.reject(exited)), 120_000, 'the API process to listen');
+        // Probed with a timeout (a socket that accepts and never answers would hold a probe forever),
+        // and given up at once when the process exits (its port was taken, or it failed to start).
+        const deadline = Date.now() + 120_000;
+        while (!(await fetch(`http://127.0.0.1:${apiPort}/health/live`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false))) {
+          if (child.exitCode !== null) throw new Error(`the API process exited with ${child.exitCode} before it listened on ${apiPort}`);
+          if (Date.now() > deadline) throw new Error(`the API process did not listen on ${apiPort} within 120 s`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
       } else {
         app = await createApiApp(config, { logger: options.apiLogger ?? false });
         await app.listen(apiPort, '127.0.0.1');

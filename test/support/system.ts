@@ -20,7 +20,7 @@ import { startPaymentSim } from '../../apps/payment-sim/server';
 import { readRefundSpacing } from '../../domain';
 import { ERROR_CATALOGUE, isErrorCode } from '../../domain/error-codes';
 import { SimControl } from '../payments/sim-control';
-import { freePort } from './free-port';
+import { freePort, startOnFreePorts } from './free-port';
 import { TcpProxy } from './tcp-proxy';
 
 /**
@@ -96,10 +96,16 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     ...env,
   });
   const pickApiPort = options.pickApiPort ?? freePort;
-  let apiPort = await pickApiPort();
+  // The API's port is picked where the API is started (below); until then the config names none.
+  let apiPort = 0;
   let processEnv = envFor(apiPort);
   let config = readAppConfig({ ...process.env, ...processEnv });
-  // The connections below do not depend on the API's port (picked again further down if it was taken).
+  const usePort = (port: number) => {
+    apiPort = port;
+    processEnv = envFor(port);
+    config = readAppConfig({ ...process.env, ...processEnv });
+  };
+  // The connections below do not depend on the API's port.
   const dataSource = await connectDataSource(config.databaseUrl, { poolSize: 4 });
   const temporal = await connectTemporalClient(config.temporal);
 
@@ -115,39 +121,34 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   // A port free when picked may be taken before the API binds it: any process's outgoing connection
   // draws its local port from the same ephemeral range (CI once failed on `listen EADDRINUSE` here).
   // Then the API is started again on a port picked again; the workers, started after, read the final config.
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      if (options.apiProcess) {
-        const child = spawn(process.execPath, [...(options.apiProcess.execArgv ?? []), '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'api', 'main.ts')], {
-          env: { ...process.env, ...processEnv },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        });
-        apiProcess = child;
-        children.add(child);
-        child.on('exit', () => children.delete(child));
-        // Probed with a timeout (a socket that accepts and never answers would hold a probe forever),
-        // and given up at once when the process exits (its port was taken, or it failed to start).
-        const deadline = Date.now() + 120_000;
-        while (!(await fetch(`http://127.0.0.1:${apiPort}/health/live`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false))) {
-          if (child.exitCode !== null) throw new Error(`the API process exited with ${child.exitCode} before it listened on ${apiPort}`);
-          if (Date.now() > deadline) throw new Error(`the API process did not listen on ${apiPort} within 120 s`);
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      } else {
-        app = await createApiApp(config, { logger: options.apiLogger ?? false });
-        await app.listen(apiPort, '127.0.0.1');
+  if (options.apiProcess) {
+    const { execArgv = [] } = options.apiProcess;
+    const started = await startOnFreePorts('the API process', async () => {
+      usePort(await pickApiPort());
+      const child = spawn(process.execPath, [...execArgv, '-r', 'ts-node/register/transpile-only', join(__dirname, '..', '..', 'apps', 'api', 'main.ts')], {
+        env: { ...process.env, ...processEnv },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const url = `http://127.0.0.1:${apiPort}/health/live`;
+      // A probe with a timeout: a socket that accepts and never answers would hold it forever.
+      return { child, value: undefined, ready: async () => (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok };
+    }, { timeoutMs: 120_000 });
+    const child = started.child;
+    apiProcess = child;
+    children.add(child);
+    child.on('exit', () => children.delete(child));
+  } else {
+    for (let attempt = 1; ; attempt += 1) {
+      usePort(await pickApiPort());
+      const candidate = await createApiApp(config, { logger: options.apiLogger ?? false });
+      try {
+        await candidate.listen(apiPort, '127.0.0.1');
+        app = candidate;
+        break;
+      } catch (err) {
+        await candidate.close();
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw err;
       }
-      break;
-    } catch (err) {
-      const portTaken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (apiProcess !== undefined && apiProcess.exitCode !== null);
-      await app?.close();
-      app = undefined;
-      apiProcess?.kill('SIGKILL');
-      apiProcess = undefined;
-      if (!portTaken || attempt >= 5) throw err;
-      apiPort = await pickApiPort();
-      processEnv = envFor(apiPort);
-      config = readAppConfig({ ...process.env, ...processEnv });
     }
   }
   const apiUrl = `http://127.0.0.1:${apiPort}`;
